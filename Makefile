@@ -1,0 +1,39 @@
+# Two commands do all the set-up on a fresh machine:
+#   make app    create .venv, install, open the dashboard on the embedded digits
+#   make test   create/update .venv with the test extras and run the whole suite
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+PORT    ?= 5006
+
+.PHONY: app test install install-test bench demo clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip wheel
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e ".[test]"
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+app: install
+	$(BIN)/panel serve apps/dynamics.py --port $(PORT) --show --args
+
+demo: install
+	$(BIN)/explorer run specialization --epochs 10 --seeds 3
+
+test: install-test
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

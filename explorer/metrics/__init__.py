@@ -1,0 +1,1 @@
+"""Metrics: structural modularity Q and the four specialization metrics."""

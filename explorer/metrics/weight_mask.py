@@ -1,0 +1,107 @@
+"""Weight-mask metric (paper 001 §3.2 eq. 6), batched over network × digit × time step.
+
+Each (network e, digit k, step t) gets its own differentiable score per weight; only the top q = 5 % of
+the network's non-input weights (W_hh, the active inter-module links, bottleneck and readout weights;
+input weights W_ih and biases excluded, as in the paper) are used in the forward pass (edge-popup,
+straight-through gradient). The scores are trained so that the masked, frozen network's decision read at
+step t classifies digit k. Then
+
+    M(m, k, t) = |S_k^q ∩ θ^m| / |S_k^q|          (paper 001 eq. 6)
+
+where a link m' → m belongs to the receiving module m. All E·2·T masks train together as one virtual
+ensemble that shares the frozen weights.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as nnf
+
+Q_FRACTION, MASK_STEPS, MASK_BATCH, MASK_LR = 0.05, 80, 128, 0.05
+
+
+def _flat_weights(model):
+    """Per-network weight vector (E, P), module owner (P,) and validity (E, P) of each entry."""
+    n, E = model.n, model.E
+    parts, owner, valid = [], [], []
+    W_hh = model.W_hh.detach()
+    parts.append(W_hh.reshape(E, -1))
+    owner.append(torch.arange(2).repeat_interleave(n * n))
+    valid.append(torch.ones(E, 2 * n * n, dtype=torch.bool))
+    parts.append(model.inter.weight().detach().reshape(E, -1))
+    owner.append(torch.tensor([1, 0]).repeat_interleave(n * n))        # direction 0 is 0 → 1: owned by 1
+    valid.append(model.inter.active().reshape(E, -1))
+    shapes = {"W_hh": W_hh.shape[1:], "inter": (2, n, n)}
+    if model.b > 0:
+        parts.append(model.W_hb.detach().reshape(E, -1))
+        owner.append(torch.arange(2).repeat_interleave(model.b * n))
+        valid.append(torch.ones(E, 2 * model.b * n, dtype=torch.bool))
+        shapes["W_hb"] = model.W_hb.shape[1:]
+    W_r = model.W_r.detach()
+    parts.append(W_r.reshape(E, -1))
+    if model.readout_mode == "separate":
+        own = torch.arange(2)[:, None, None].expand(W_r.shape[1:])
+    else:
+        d = W_r.shape[-1] // 2
+        own = (torch.arange(2 * d) >= d).long()[None].expand(W_r.shape[1:])
+    owner.append(own.reshape(-1))
+    valid.append(torch.ones(E, W_r[0].numel(), dtype=torch.bool))
+    shapes["W_r"] = W_r.shape[1:]
+    return torch.cat(parts, 1), torch.cat(owner), torch.cat(valid, 1), shapes
+
+
+def _unflatten(w, shapes):
+    out, i = {}, 0
+    for name, shape in shapes.items():
+        size = int(torch.tensor(shape).prod())
+        out[name] = w[:, i:i + size].reshape(w.shape[0], *shape)
+        i += size
+    return out
+
+
+def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q_FRACTION,
+                       iters: int = MASK_STEPS, batch: int = MASK_BATCH, seed_offset: int = 0) -> torch.Tensor:
+    """M_wm (E, T, module, digit)."""
+    E, T = model.E, steps
+    w, owner, valid, shapes = _flat_weights(model)
+    P = w.shape[1]
+    # virtual ensemble g = (e, k, t)
+    e_idx = torch.arange(E).repeat_interleave(2 * T)
+    k_idx = torch.arange(2).repeat_interleave(T).repeat(E)
+    t_idx = torch.arange(T).repeat(2 * E)
+    G = e_idx.numel()
+    wg, vg = w[e_idx], valid[e_idx]
+    keep = (q * vg.sum(1).float()).round().clamp(min=1)                               # (G,)
+    gens = [torch.Generator().manual_seed(int(s) * 7919 + 3 + seed_offset) for s in model.seeds]
+    scores = torch.stack([torch.rand(2 * T, P, generator=g) for g in gens]).reshape(G, P)
+    scores.requires_grad_(True)
+    opt = torch.optim.Adam([scores], lr=MASK_LR)
+    W_in, b_h = model.W_in.detach()[e_idx], model.b_h.detach()[e_idx]
+    b_hb = model.b_hb.detach()[e_idx] if model.b > 0 else None
+    b_r = model.b_r.detach()[e_idx]
+    comms = model.comms_start[e_idx]
+
+    def hard_mask(s):
+        s = s.masked_fill(~vg, float("-inf"))
+        rank = s.argsort(1, descending=True).argsort(1)
+        return rank < keep[:, None]
+
+    data = list(stream.fixed_set("probe-train", max(size, batch), "train", batch=batch))
+    for it in range(iters):
+        b = data[it % len(data)]
+        hard = hard_mask(scores.detach())
+        m = hard.float() + scores - scores.detach()                                    # straight-through
+        p = _unflatten(wg * m, shapes)
+        W_intra, W_cross = model.recurrent_blocks(p["W_hh"], p["inter"])
+        H = model.hidden_states(b.x[e_idx], steps, W_intra, W_cross,
+                                W_in=W_in, b_h=b_h, comms_start=comms)
+        h = H[torch.arange(G), :, t_idx]                                                # (G, B, 2n)
+        z = model.bottleneck_states(h, W_hb=p.get("W_hb"), b_hb=b_hb)
+        logits = model.decide(model.readouts(z, p["W_r"], b_r))[:, :, 0]                # T' head
+        y = b.digits[e_idx].gather(2, k_idx.view(G, 1, 1).expand(G, b.digits.shape[1], 1))[..., 0]
+        loss = nnf.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum") / y.shape[1]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    hard = hard_mask(scores.detach()).float()
+    share = torch.stack([(hard * (owner == m)).sum(1) for m in (0, 1)], -1) / hard.sum(1, keepdim=True)
+    return share.reshape(E, 2, T, 2).permute(0, 2, 3, 1)                               # (E,T,m,k)

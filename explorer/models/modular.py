@@ -1,0 +1,192 @@
+"""Two-module RNN ensembles (Béna & Goodman 2023: paper 001 §2.2 eq. 3, paper 000 §2.1 and fig. 1B).
+
+One :class:`ModularEnsemble` holds E independent networks on the leading dimension of every tensor.
+Each network has two dense recurrent modules of n tanh neurons coupled by sparse inter-module links:
+
+    h_t^(m) = tanh( W_ih^(m) x_t^(m) + β^(m) + W_hh^(m) h_{t−1}^(m) + g_t W_sparse^(m'→m) h_{t−1}^(m') )   (001 eq. 3)
+
+with g_t = 1 from the communication start on (paper 000 fig. 4B), 0 before. The whole state is one
+vector of 2n neurons (module 0 first) and one (2n × 2n) recurrent matrix per network: dense diagonal
+blocks, masked off-diagonal blocks. Pathways (paper 000 fig. 1B):
+
+* input ``separate``: module m sees only digit m; ``fused``: each module sees both digits through its own
+  weights; ``common``: one shared input layer feeds the same current to both modules.
+* readout ``separate``: each module has its own readout r^(m) (through its own bottleneck b^(m) if b>0)
+  and the max decision picks μ = argmax_m max r^(m), r_out = r^(μ) (paper 001 §2.2); ``common``: one
+  readout of both modules' (bottleneck) states.
+
+Weights are initialised U(−0.1, 0.1) as in paper 001 §2.2.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..config import n_links
+from .deep_r import DeepR
+
+
+def _uniform(gens, shape, scale=0.1):
+    """One U(−scale, scale) tensor per network, each from that network's own generator."""
+    return torch.stack([(torch.rand(shape, generator=g) * 2 - 1) * scale for g in gens])
+
+
+class ModularEnsemble(nn.Module):
+    """E two-module RNNs trained together. ``members`` are per-network dicts with seed, p, comms_start."""
+
+    def __init__(self, members: list[dict], *, n: int, features: int, bottleneck: int = 5,
+                 input: str = "separate", readout: str = "separate", n_targets: int = 2,
+                 connectivity: str = "fixed", classes: int = 10):
+        super().__init__()
+        E = len(members)
+        self.E, self.n, self.b = E, n, bottleneck
+        self.input_mode, self.readout_mode = input, readout
+        self.n_targets, self.classes = n_targets, classes
+        self.seeds = [int(m["seed"]) for m in members]
+        self.p = torch.tensor([float(m["p"]) for m in members])
+        self.links = torch.tensor([n_links(float(m["p"]), n) for m in members])
+        self.register_buffer("comms_start", torch.tensor([int(m.get("comms_start", 0)) for m in members]))
+        gens = [torch.Generator().manual_seed(int(m["seed"]) * 1_000_003 + 17) for m in members]
+
+        f_in = features if input == "separate" else 2 * features
+        n_in = 1 if input == "common" else 2
+        self.W_in = nn.Parameter(_uniform(gens, (n_in, n, f_in)))
+        self.b_h = nn.Parameter(_uniform(gens, (2, n)))
+        self.W_hh = nn.Parameter(_uniform(gens, (2, n, n)))
+        # inter-module links, direction 0: module 0 → 1, direction 1: module 1 → 0; rows receive
+        self.inter = DeepR(gens, self.links, n, trainable_mask=(connectivity == "deep-r"),
+                           p=self.p)
+        d = bottleneck if bottleneck > 0 else n
+        if bottleneck > 0:
+            self.W_hb = nn.Parameter(_uniform(gens, (2, bottleneck, n)))
+            self.b_hb = nn.Parameter(_uniform(gens, (2, bottleneck)))
+        C = n_targets * classes
+        if readout == "separate":
+            self.W_r = nn.Parameter(_uniform(gens, (2, C, d)))
+            self.b_r = nn.Parameter(_uniform(gens, (2, C)))
+        else:
+            self.W_r = nn.Parameter(_uniform(gens, (C, 2 * d)))
+            self.b_r = nn.Parameter(_uniform(gens, (C,)))
+
+    # ------------------------------------------------------------------ pieces
+    def dense_parameters(self):
+        return [p for name, p in self.named_parameters() if not name.startswith("inter.")]
+
+    def recurrent_blocks(self, W_hh=None, W_inter=None):
+        """(W_intra, W_inter): two (E, 2n, 2n) matrices, rows receive, module 0 first."""
+        W_hh = self.W_hh if W_hh is None else W_hh
+        W_inter = self.inter.weight() if W_inter is None else W_inter
+        E, n = W_hh.shape[0], self.n
+        z = W_hh.new_zeros(E, n, n)
+        intra = torch.cat([torch.cat([W_hh[:, 0], z], 2), torch.cat([z, W_hh[:, 1]], 2)], 1)
+        cross = torch.cat([torch.cat([z, W_inter[:, 1]], 2), torch.cat([W_inter[:, 0], z], 2)], 1)
+        return intra, cross
+
+    def input_currents(self, x: torch.Tensor, W_in=None, b_h=None) -> torch.Tensor:
+        """Input currents (E, ..., 2n) for inputs x (E, ..., 2, F) of both digit channels."""
+        W_in = self.W_in if W_in is None else W_in
+        b_h = self.b_h if b_h is None else b_h
+        lead = x.shape[1:-2]
+        E = x.shape[0]
+        x = x.reshape(E, -1, 2, x.shape[-1])
+        if self.input_mode == "separate":     # module m ← digit m: one batched matmul over (E, module)
+            u = torch.einsum("ebmf,emnf->ebmn", x, W_in)
+        else:                                 # both digits, own (fused) or shared (common) weights
+            xf = x.reshape(E, x.shape[1], -1)
+            u = torch.einsum("ebf,emnf->ebmn", xf, W_in)
+            if self.input_mode == "common":
+                u = u.expand(-1, -1, 2, -1)
+        u = u + b_h[:, None]
+        return u.reshape(E, *lead, 2 * self.n)
+
+    def hidden_states(self, x: torch.Tensor, steps: int, W_intra=None, W_cross=None,
+                      W_in=None, b_h=None, comms_start=None) -> torch.Tensor:
+        """Run the recurrence; returns all states (E, B, T, 2n).
+
+        x is static (E, B, 2, F) — its input projection is computed once and reused every step — or
+        time-varying (E, T, B, 2, F) with noise / start times.
+        """
+        if W_intra is None:
+            W_intra, W_cross = self.recurrent_blocks()
+        static = x.dim() == 4
+        u = self.input_currents(x, W_in, b_h)              # (E, B, 2n) or (E, T, B, 2n)
+        E = u.shape[0]
+        comms = self.comms_start if comms_start is None else comms_start
+        gate = (torch.arange(steps)[None, :] >= comms[:, None]).to(u.dtype)               # (E, T)
+        W_full = (W_intra + W_cross).transpose(1, 2)
+        W_only = W_intra.transpose(1, 2)
+        h = None
+        out = []
+        for t in range(steps):
+            u_t = u if static else u[:, t]
+            if h is None:
+                pre = u_t
+            elif bool((gate[:, t] == 1).all()):
+                pre = torch.baddbmm(u_t, h, W_full)
+            elif bool((gate[:, t] == 0).all()):
+                pre = torch.baddbmm(u_t, h, W_only)
+            else:
+                W_t = W_only + gate[:, t, None, None] * (W_full - W_only)
+                pre = torch.baddbmm(u_t, h, W_t)
+            h = torch.tanh(pre)
+            out.append(h)
+        return torch.stack(out, 2)
+
+    def bottleneck_states(self, h: torch.Tensor, W_hb=None, b_hb=None) -> torch.Tensor:
+        """Per-module features the readout sees: (E, ..., 2, d) — bottleneck b^(m) or h^(m) itself."""
+        E = h.shape[0]
+        hm = h.reshape(*h.shape[:-1], 2, self.n)
+        if self.b == 0:
+            return hm
+        flat = hm.reshape(E, -1, 2, self.n)
+        W_hb = self.W_hb if W_hb is None else W_hb
+        b_hb = self.b_hb if b_hb is None else b_hb
+        z = torch.einsum("ebmn,emkn->ebmk", flat, W_hb) + b_hb[:, None]
+        return z.reshape(*h.shape[:-1], 2, self.b)
+
+    def readouts(self, z: torch.Tensor, W_r=None, b_r=None) -> torch.Tensor:
+        """Readout logits (E, B, M, n_targets, classes); M = 2 module readouts, or 1 when common."""
+        W_r = self.W_r if W_r is None else W_r
+        b_r = self.b_r if b_r is None else b_r
+        E, B = z.shape[:2]
+        if self.readout_mode == "separate":
+            r = torch.einsum("ebmd,emcd->ebmc", z, W_r) + b_r[:, None]
+        else:
+            r = (torch.einsum("ebd,ecd->ebc", z.reshape(E, B, -1), W_r) + b_r[:, None])[:, :, None]
+        return r.reshape(E, B, r.shape[2], self.n_targets, self.classes)
+
+    @staticmethod
+    def decide(r: torch.Tensor) -> torch.Tensor:
+        """Max decision (paper 001 §2.2): r_out = r^(μ), μ = argmax_m max r^(m); per target head."""
+        if r.shape[2] == 1:
+            return r[:, :, 0]
+        mu = r.amax(-1).argmax(2)                                        # (E, B, targets)
+        return torch.gather(r, 2, mu[:, :, None, :, None].expand(-1, -1, 1, -1, r.shape[-1]))[:, :, 0]
+
+    def forward(self, x: torch.Tensor, steps: int) -> torch.Tensor:
+        """Decision logits r_out (E, B, n_targets, classes) read from the last state h_T."""
+        h = self.hidden_states(x, steps)[:, :, -1]
+        return self.decide(self.readouts(self.bottleneck_states(h)))
+
+    # ------------------------------------------------------------------ export
+    def export_weights(self) -> dict[str, torch.Tensor]:
+        """Weights with the network on dimension 0, plus the full recurrent matrix and link mask."""
+        with torch.no_grad():
+            W_intra, W_cross = self.recurrent_blocks()
+            mask = self.inter.active().to(torch.float32)
+            z = torch.zeros_like(mask[:, 0])
+            mask_full = torch.cat([torch.cat([z, mask[:, 1]], 2), torch.cat([mask[:, 0], z], 2)], 1)
+            out = {name: p.detach().clone() for name, p in self.named_parameters()}
+            out.update({"inter.sign": self.inter.sign.clone().to(torch.float32),
+                        "W_rec": (W_intra + W_cross).clone(), "mask_inter": mask_full})
+            return {k: v.contiguous() for k, v in out.items()}
+
+
+def realised_adjacency(weights: dict, n: int) -> np.ndarray:
+    """Directed adjacency (E, 2n, 2n), A[i, j] = 1 for a link j → i: dense modules plus active links."""
+    mask = weights["mask_inter"].numpy()
+    A = mask.copy()
+    A[:, :n, :n] = 1
+    A[:, n:, n:] = 1
+    return A

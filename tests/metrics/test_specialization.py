@@ -1,0 +1,73 @@
+"""Each metric on hand-built networks with a known answer (untrained, so the answer comes from wiring)."""
+import numpy as np
+import pytest
+import torch
+
+from explorer.config import SpecializationConfig
+from explorer.metrics.specialization import (ablation_metric, bottleneck_metric, correlation_metric,
+                                             global_F, states)
+from explorer.metrics.weight_mask import weight_mask_metric
+from explorer.runner import build_ensemble
+
+T = 3
+
+
+def ensemble(isolated: bool, input="separate", bottleneck=0):
+    c = SpecializationConfig(n=24, p=1.0, bottleneck=bottleneck, input=input, steps=T, seeds=2)
+    model, stream = build_ensemble([c])
+    if isolated:
+        model.comms_start.fill_(T)            # the links never carry signal
+    return model, stream
+
+
+@pytest.fixture(scope="module")
+def isolated():
+    model, stream = ensemble(True)
+    train = states(model, stream, T, "probe-train", 2048, "train")
+    test = states(model, stream, T, "probe-test", 1024, "test")
+    return model, stream, train, test
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    """Both modules see both digits and talk densely: nothing to specialise on."""
+    model, stream = ensemble(False, input="common")
+    train = states(model, stream, T, "probe-train", 2048, "train")
+    test = states(model, stream, T, "probe-test", 1024, "test")
+    return model, stream, train, test
+
+
+def test_global_F_definition():
+    M = torch.tensor([[1.0, 0.0], [0.0, 1.0]])        # each module knows only its own digit
+    assert global_F(M) == 1.0
+    assert global_F(torch.tensor([[1.0, 1.0], [1.0, 1.0]])) == 0.0
+    assert global_F(torch.tensor([[1.0, 0.0], [1.0, 0.0]])) == 0.0   # both on digit 0: not specialised
+
+
+def test_correlation_is_one_for_isolated_modules_and_low_for_mixed(isolated, mixed):
+    M = correlation_metric(isolated[0], isolated[1], T, size=1024)
+    assert torch.allclose(global_F(M), torch.ones(2, T), atol=0.05)
+    assert torch.allclose(M[..., 0, 0], torch.ones(2, T), atol=1e-4)
+    Mm = correlation_metric(mixed[0], mixed[1], T, size=1024)
+    assert (global_F(Mm) < 0.1).all()
+
+
+def test_ablation_attributes_each_digit_to_its_own_isolated_module(isolated, mixed):
+    M = ablation_metric(isolated[0], isolated[2], isolated[3])
+    assert (global_F(M) > 0.9).all()
+    assert (global_F(ablation_metric(mixed[0], mixed[2], mixed[3])) < 0.3).all()
+
+
+def test_bottleneck_retraining_finds_only_the_modules_own_digit(isolated, mixed):
+    M = bottleneck_metric(isolated[0], isolated[2], isolated[3])
+    assert (M[..., 0, 1] < 0.05).all() and (M[..., 1, 0] < 0.05).all()     # the other digit: chance
+    assert (M[..., 0, 0] > 0.6).all() and (M[..., 1, 1] > 0.6).all()
+    assert (global_F(M) > 0.6).all()
+    assert (global_F(bottleneck_metric(mixed[0], mixed[2], mixed[3])) < 0.2).all()
+
+
+def test_weight_mask_shares_are_fractions_of_the_selected_weights(isolated):
+    M = weight_mask_metric(isolated[0], isolated[1], T, size=512, iters=5, batch=64)
+    assert M.shape == (2, T, 2, 2)
+    assert torch.allclose(M.sum(2), torch.ones(2, T, 2))
+    assert ((M >= 0) & (M <= 1)).all()

@@ -1,0 +1,86 @@
+import pytest
+import torch
+
+from explorer.config import n_links
+from explorer.models.modular import ModularEnsemble
+
+F = 12
+
+
+def make(members=None, **kw):
+    members = members or [{"seed": 0, "p": 0.2}, {"seed": 1, "p": 1 / 36}]
+    kw.setdefault("n", 6)
+    return ModularEnsemble(members, features=F, **kw)
+
+
+@pytest.mark.parametrize("input", ["separate", "fused", "common"])
+@pytest.mark.parametrize("readout", ["separate", "common"])
+@pytest.mark.parametrize("bottleneck", [0, 3])
+def test_shapes_per_pathway(input, readout, bottleneck):
+    m = make(input=input, readout=readout, bottleneck=bottleneck)
+    x = torch.rand(2, 5, 2, F)
+    H = m.hidden_states(x, 4)
+    assert H.shape == (2, 5, 4, 12)
+    assert m(x, 4).shape == (2, 5, 2, 10)
+    f_in = F if input == "separate" else 2 * F
+    assert m.W_in.shape[-1] == f_in
+    assert m.W_r.shape[-1] == ((bottleneck or 6) * (1 if readout == "separate" else 2))
+
+
+def test_link_counts_are_exact_per_network_and_direction():
+    members = [{"seed": s, "p": p} for s, p in enumerate([1 / 64, 0.1, 0.5, 1.0])]
+    m = make(members, n=8)
+    counts = m.inter.active().sum((-1, -2))
+    for e, mem in enumerate(members):
+        assert counts[e].tolist() == [n_links(mem["p"], 8)] * 2
+    assert n_links(1 / 64, 8) == 1
+
+
+def test_separate_inputs_and_no_communication_isolate_the_modules():
+    m = make(input="separate")
+    m.comms_start.fill_(99)                                  # links never carry signal
+    x = torch.rand(2, 4, 2, F)
+    x2 = x.clone()
+    x2[:, :, 1] = torch.rand(2, 4, F)                        # change digit 1 only
+    H, H2 = m.hidden_states(x, 5), m.hidden_states(x2, 5)
+    assert torch.allclose(H[..., :6], H2[..., :6])           # module 0 never sees digit 1
+    assert not torch.allclose(H[..., 6:], H2[..., 6:])
+    m.comms_start.fill_(0)
+    H, H2 = m.hidden_states(x, 5), m.hidden_states(x2, 5)
+    assert torch.allclose(H[:, :, 0, :6], H2[:, :, 0, :6])   # t = 0: nothing has crossed yet
+    assert not torch.allclose(H[:, :, 2, :6], H2[:, :, 2, :6])
+
+
+def test_max_decision_takes_the_module_with_the_largest_output():
+    r = torch.zeros(1, 2, 2, 1, 3)
+    r[0, 0, 0, 0] = torch.tensor([0.1, 5.0, 0.0])             # sample 0: module 0 wins
+    r[0, 0, 1, 0] = torch.tensor([1.0, 0.0, 0.0])
+    r[0, 1, 0, 0] = torch.tensor([0.1, 0.2, 0.0])             # sample 1: module 1 wins
+    r[0, 1, 1, 0] = torch.tensor([0.0, 0.0, 3.0])
+    out = ModularEnsemble.decide(r)
+    assert torch.equal(out[0, 0, 0], r[0, 0, 0, 0])
+    assert torch.equal(out[0, 1, 0], r[0, 1, 1, 0])
+
+
+def test_networks_in_an_ensemble_are_independent():
+    """A network trained inside an ensemble takes exactly the steps it would take alone."""
+    from explorer.train import ensemble_loss
+
+    both = make([{"seed": 3, "p": 0.2}, {"seed": 4, "p": 0.5}])
+    alone = make([{"seed": 3, "p": 0.2}])
+    torch.manual_seed(0)
+    x, y = torch.rand(2, 8, 2, F), torch.randint(0, 10, (2, 8, 2))
+    for model, xs, ys in ((both, x, y), (alone, x[:1], y[:1])):
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+        for _ in range(3):
+            opt.zero_grad()
+            ensemble_loss(model(xs, 3), ys).backward()
+            opt.step()
+    assert torch.allclose(both.W_hh[0], alone.W_hh[0], atol=1e-6)
+    assert torch.allclose(both.W_in[0], alone.W_in[0], atol=1e-6)
+
+
+def test_same_seed_same_initial_weights():
+    a, b = make(), make()
+    for (na, pa), (_, pb) in zip(a.named_parameters(), b.named_parameters()):
+        assert torch.equal(pa, pb), na
