@@ -24,7 +24,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 app: install
-	$(BIN)/panel serve apps/dynamics.py --port $(PORT) --show --args
+	$(BIN)/panel serve apps/dynamics.py --port $(PORT) --show
 
 demo: install
 	$(BIN)/explorer run specialization --epochs 10 --seeds 3

@@ -109,10 +109,8 @@ def _progress_printer(quiet: bool):
     bar = tqdm(total=100, unit="%", file=sys.stderr, bar_format="{l_bar}{bar}| {n:.0f}% [{elapsed}] {postfix}")
 
     def on_progress(ev):
-        frac = ev.get("fraction") or 0.0
-        share = 0.7 * frac if ev["stage"] == "train" else 70 + 30 * frac if ev["stage"] == "metrics" else 100
-        share = share * 100 if ev["stage"] == "train" else share
-        bar.n = min(100.0, share)
+        frac = ev.get("fraction") or 0.0   # training fills the first 70 %, the metric suite the rest
+        bar.n = min(100.0, {"train": 70 * frac, "metrics": 70 + 30 * frac}.get(ev["stage"], 100.0))
         if ev["stage"] == "train" and ev.get("accuracy"):
             acc = ev["accuracy"]
             bar.set_postfix_str(f"epoch {ev['epoch']}/{ev['epochs']}  test acc {min(acc):.2f}–{max(acc):.2f}")

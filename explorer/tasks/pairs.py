@@ -90,12 +90,16 @@ class PairStream:
             keeps.append(rng.random((n_batches, T, S, 2, F), dtype=np.float32) < 1.0 / S)
         return torch.from_numpy(np.stack(offs, 1)), torch.from_numpy(np.stack(keeps, 1))
 
-    def assemble(self, split, idx, dig, start, noise=None) -> Batch:
+    def targets(self, dig: torch.Tensor) -> torch.Tensor:
+        """Targets (E, N, n_targets) of digit pairs (E, N, 2) (paper 000 eqs. 1–2)."""
+        d = dig.reshape(-1, 2).numpy()
+        return torch.from_numpy(targets(d[:, 0], d[:, 1], self.two_targets)).reshape(*dig.shape[:2], -1)
+
+    def assemble(self, split, idx, dig, start, noise=None, y=None) -> Batch:
         """Gather images and build the (possibly timed) inputs for one batch."""
         X, _ = self._images(split)
         x = torch.stack([X[0][idx[..., 0]], X[1][idx[..., 1]]], 2)              # (E, B, 2, F)
-        y = torch.from_numpy(targets(dig[..., 0].numpy().ravel(), dig[..., 1].numpy().ravel(), self.two_targets))
-        y = y.reshape(*dig.shape[:2], -1)
+        y = self.targets(dig) if y is None else y
         if self.timed:
             offsets, keep = noise
             nz = structured_noise(x, offsets, keep)
@@ -105,12 +109,13 @@ class PairStream:
     def batches(self, purpose: str, epoch: int, size: int, batch: int, split: str = "train"):
         """Iterate over ``size // batch`` batches of freshly drawn pairs."""
         idx, dig, start, _ = self.draw(purpose, epoch, size, split)
+        y = self.targets(dig)
         nb = max(1, size // batch)
         noise = self.noise_draws(purpose, epoch, nb, batch) if self.timed else None
         for b in range(nb):
             sl = slice(b * batch, (b + 1) * batch)
             nz = (noise[0][b], noise[1][b]) if noise is not None else None
-            yield self.assemble(split, idx[:, sl], dig[:, sl], start[:, sl], nz)
+            yield self.assemble(split, idx[:, sl], dig[:, sl], start[:, sl], nz, y[:, sl])
 
     def fixed_set(self, purpose: str, size: int, split: str, batch: int = 256, swap: int | None = None):
         """A fixed evaluation set (same for every call), in batches; with swap, yields (batch, swapped batch)."""

@@ -1,0 +1,81 @@
+"""Engine speed, measured as ratios in one run (no wall-clock limits live in tests).
+
+1. Training: the same model trained one network at a time vs as one ensemble of E networks; prints the
+   per-network speed-up and the ensemble's achieved GFLOP/s next to this machine's fp32 matmul GFLOP/s.
+2. Metric suite: all seed × module × digit × step probes fitted as one batched problem vs a probe-at-a-time loop.
+
+    .venv/bin/python benchmarks/bench_engine.py [--E 32] [--epochs 1]
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from explorer.config import SpecializationConfig
+from explorer.metrics.probes import fit_softmax
+from explorer.metrics.specialization import PROBE_TRAIN
+from explorer.runner import build_ensemble
+from explorer.train import train, training_flops
+
+
+def matmul_gflops(size: int = 1024, reps: int = 20) -> float:
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b
+    t = time.perf_counter()
+    for _ in range(reps):
+        a @ b
+    return 2 * size**3 * reps / (time.perf_counter() - t) / 1e9
+
+
+def time_training(config: SpecializationConfig) -> tuple[float, object]:
+    model, stream = build_ensemble([config])
+    t = time.perf_counter()
+    train(model, stream, steps=config.steps, epochs=config.epochs, pairs_per_epoch=config.pairs_per_epoch,
+          batch_size=config.batch_size, lr=config.lr)
+    return time.perf_counter() - t, model
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--E", type=int, default=32)
+    ap.add_argument("--single", type=int, default=4, help="networks timed one at a time (then averaged)")
+    ap.add_argument("--epochs", type=int, default=1)
+    args = ap.parse_args()
+    base = SpecializationConfig(epochs=args.epochs)
+    peak = matmul_gflops()
+    print(f"threads: {torch.get_num_threads()}   fp32 matmul (1024²): {peak:.1f} GFLOP/s")
+
+    singles = [time_training(base.replace(seeds=(s,)))[0] for s in range(args.single)]
+    one = sum(singles) / len(singles)
+    ens_t, model = time_training(base.replace(seeds=args.E))
+    n_batches = base.pairs_per_epoch // base.batch_size
+    flops = training_flops(model, base.steps, base.batch_size) * n_batches * base.epochs
+    print(f"training, {base.epochs} epoch(s) of {base.pairs_per_epoch} pairs, n = {base.n}, T = {base.steps}:")
+    print(f"  one network alone       {one:7.2f} s per network")
+    print(f"  ensemble of E = {args.E:<3}     {ens_t:7.2f} s  = {ens_t / args.E:.3f} s per network")
+    print(f"  per-network speed-up    {one / (ens_t / args.E):7.1f}x   (target ≥ 8x)")
+    print(f"  achieved                {flops / ens_t / 1e9:7.1f} GFLOP/s = {100 * flops / ens_t / 1e9 / peak:.0f} % of matmul"
+          f"   (target ≥ 50 %)")
+
+    # metric suite: the bottleneck-retraining probes of E seeds × T steps × 2 modules × 2 digits
+    G = args.E * base.steps * 4
+    Z = torch.randn(G, PROBE_TRAIN, base.bottleneck)
+    y = torch.randint(0, 10, (G, PROBE_TRAIN))
+    t = time.perf_counter()
+    fit_softmax(Z, y)
+    batched = time.perf_counter() - t
+    k = 16
+    t = time.perf_counter()
+    for g in range(k):
+        fit_softmax(Z[g:g + 1], y[g:g + 1])
+    looped = (time.perf_counter() - t) / k * G
+    print(f"metric probes: {G} retraining problems ({PROBE_TRAIN} samples each)")
+    print(f"  one probe at a time     {looped:7.2f} s (extrapolated from {k})")
+    print(f"  batched                 {batched:7.2f} s")
+    print(f"  speed-up                {looped / batched:7.1f}x   (target ≥ 20x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""The papers' headline at laptop scale: specialization against sparsity p (separate pathways, n = 25).
+
+Trains every (p, seed) network of the grid as one batched ensemble (they share shapes), measures all four
+metrics and prints last-step global F (mean ± sd over seeds) per p, plus accuracy. The README quotes this.
+
+    .venv/bin/python benchmarks/headline.py [--seeds 5] [--epochs 30]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+from explorer.config import METRICS, SpecializationConfig
+from explorer.runner import run_many
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--epochs", type=int, default=SpecializationConfig().epochs)
+    ap.add_argument("--n", type=int, default=25)
+    ap.add_argument("--json", default=None, help="also write the table to this JSON file")
+    args = ap.parse_args()
+    n = args.n
+    grid = [1 / n**2, 0.01, 0.1, 1.0]
+    configs = [SpecializationConfig(n=n, p=p, seeds=args.seeds, epochs=args.epochs) for p in grid]
+    t0 = time.perf_counter()
+    results = run_many(configs)
+    wall = time.perf_counter() - t0
+    rows = []
+    print(f"separate pathways, n = {n}, bottleneck 5, {args.seeds} seeds, {args.epochs} epochs; "
+          f"{len(grid) * args.seeds} networks in one ensemble, {wall:.0f} s")
+    print(f"{'p':>8} {'Q':>6} {'accuracy':>14} " + " ".join(f"{m:>14}" for m in METRICS))
+    for p, r in zip(grid, results):
+        F = r.data["F"].isel(time=-1)
+        acc = r.data["accuracy"].values
+        row = {"p": p, "Q": r.data.attrs["Q"], "accuracy": [float(a) for a in acc]}
+        cells = []
+        for m in METRICS:
+            v = F.sel(metric=m).values
+            row[m] = [float(np.mean(v)), float(np.std(v))]
+            cells.append(f"{np.mean(v):6.2f} ± {np.std(v):4.2f}")
+        rows.append(row)
+        print(f"{p:8.4f} {row['Q']:6.3f} {acc.min():6.3f}–{acc.max():5.3f} " + " ".join(f"{c:>14}" for c in cells))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"wall_s": wall, "rows": rows}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

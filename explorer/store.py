@@ -1,0 +1,487 @@
+"""Content-addressed run store: every trained network is cached on disk, one entry per seed.
+
+Layout under the store root (``Store(root)``, else ``$EXPLORER_STORE``, else the per-user cache folder
+``platformdirs.user_cache_dir("explorer")/store``)::
+
+    runs/<key>/config.json          canonical config, seed and provenance (versions, date, wall time)
+    runs/<key>/weights.safetensors  that seed's weights, seed kept as dimension 0 of size 1
+    runs/<key>/result.nc            that seed's xarray Dataset (netCDF)
+    runs/<key>/manifest.json        sha256 of the three files above
+    tmp/                            entries being written (renamed into runs/ when complete)
+    locks/                          one lock file per configuration (all seeds)
+
+``<key>`` is ``config.key(seed)``. Entries are written into ``tmp/`` and renamed into place, so a reader
+sees a whole entry or none. A reader checks the manifest; an entry with a missing, truncated, corrupt or
+unexpected file is logged in one line, removed and recomputed. Only ``json``, ``safetensors`` and netCDF
+are ever parsed: nothing loaded from the store can execute code (no pickle, no ``torch.load``).
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+from .config import SpecializationConfig
+from .result import Result, merge_seeds
+
+log = logging.getLogger("explorer.store")
+
+FILES = ("weights.safetensors", "result.nc", "config.json")  #: data files, in writing order
+MANIFEST = "manifest.json"
+DEFAULT_MAX_BYTES = 2_000_000_000  #: 2 GB
+STALE_TMP_S = 3600  #: a tmp/ folder untouched this long belongs to a dead writer
+_UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
+
+
+class StoreError(Exception):
+    """A store request that cannot be met (unknown key, unusable entry); the message is one sentence."""
+
+
+class _Unusable(Exception):
+    """Internal: why an entry cannot be served."""
+
+
+def parse_bytes(value) -> int:
+    """Parse a size such as ``2000000``, ``"500M"``, ``"2G"`` or ``"1.5GB"`` into bytes."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value < 0:
+            raise StoreError(f"a store size must not be negative, got {value!r}.")
+        return int(value)
+    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([kmgt]?)i?b?\s*", str(value).lower())
+    if not m:
+        raise StoreError(f"a store size must be a number of bytes such as 500M or 2G, got {value!r}.")
+    return int(float(m.group(1)) * _UNITS[m.group(2)])
+
+
+def default_root() -> Path:
+    """``$EXPLORER_STORE`` if set, else the per-user cache folder."""
+    env = os.environ.get("EXPLORER_STORE")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("explorer")) / "store"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _config_lock_name(config: SpecializationConfig) -> str:
+    blob = json.dumps(config.canonical(with_seeds=False), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def _netcdf_engine() -> str:
+    try:
+        import netCDF4  # noqa: F401
+
+        return "netcdf4"
+    except ImportError:
+        return "scipy"
+
+
+def _is_set(cancel) -> bool:
+    """A cancel flag is a threading.Event (or anything with ``is_set``) or a zero-argument callable."""
+    return cancel is not None and bool(cancel.is_set() if hasattr(cancel, "is_set") else cancel())
+
+
+def to_netcdf(ds, path) -> None:
+    """Write a Dataset to netCDF with text as fixed-width characters: decoding variable-length strings on
+    read goes through ``astype``, whose first call imports dask.array (~1 s) before any result is served."""
+    encoding = {name: {"dtype": "S1"} for name, v in ds.variables.items() if v.dtype.kind in "OU"}
+    ds.to_netcdf(path, engine=_netcdf_engine(), encoding=encoding)
+
+
+def _cancelled():
+    try:
+        from .runner import Cancelled
+    except ImportError:  # engine not installed: any exception will do, the caller only sees it raised
+        Cancelled = RuntimeError
+    return Cancelled("the run was cancelled while waiting for another process to train it.")
+
+
+class Store:
+    """A folder of cached runs. Safe to share between threads, processes and machines on one filesystem."""
+
+    def __init__(self, root=None, max_bytes=None):
+        self.root = Path(root).expanduser() if root is not None else default_root()
+        if max_bytes is None:
+            max_bytes = os.environ.get("EXPLORER_STORE_MAX_BYTES", DEFAULT_MAX_BYTES)
+        self.max_bytes = parse_bytes(max_bytes)
+        #: test hook, called with each file's path once it is written into tmp/ (e.g. to kill the writer)
+        self.after_file_written = None
+
+    def __repr__(self):
+        return f"Store({str(self.root)!r}, max_bytes={self.max_bytes})"
+
+    @property
+    def runs(self) -> Path:
+        return self.root / "runs"
+
+    def entry_dir(self, key: str) -> Path:
+        return self.runs / key
+
+    # ------------------------------------------------------------------ queries
+    def has(self, config: SpecializationConfig) -> bool:
+        """Whether every seed of ``config`` has an entry (cheap: checksums are checked on load)."""
+        return not self.missing_seeds(config)
+
+    def missing_seeds(self, config: SpecializationConfig) -> list[int]:
+        """Seeds of ``config`` without a complete entry."""
+        return [s for s in config.seeds if not (self.entry_dir(config.key(s)) / MANIFEST).is_file()]
+
+    def load(self, config: SpecializationConfig) -> Result | None:
+        """The stored Result for all seeds of ``config``, or None if any seed is missing or unusable."""
+        found = self._load_seeds(config, quarantine=False)  # unusable entries are left to get_or_run
+        if len(found) < len(config.seeds):
+            return None
+        return merge_seeds([found[s] for s in config.seeds])
+
+    # ------------------------------------------------------------------ get or run
+    def get_or_run(self, config: SpecializationConfig, on_progress=None, cancel=None, runner=None) -> Result:
+        """Return the Result of ``config``: stored seeds are loaded, missing ones trained as one ensemble.
+
+        ``runner`` defaults to :func:`explorer.runner.run` (same signature). ``cancel`` (a threading.Event)
+        stops training or waiting; the runner's ``Cancelled`` propagates and nothing is left half-written.
+        ``Result.cached`` is True only when no seed had to be trained.
+        """
+        if runner is None:
+            from .runner import run as runner
+
+        def train(configs, on_progress=None, cancel=None):
+            return [runner(c, on_progress=on_progress, cancel=cancel) for c in configs]
+
+        return self._get_or_train([config], train, on_progress, cancel)[0]
+
+    def get_or_run_many(self, configs, on_progress=None, cancel=None, run_many=None) -> list[Result]:
+        """Like :meth:`get_or_run` for several configs; the missing ones go to one ``run_many`` call
+        (default :func:`explorer.runner.run_many`), which trains configs of equal shape together."""
+        if run_many is None:
+            from .runner import run_many
+        return self._get_or_train(list(configs), run_many, on_progress, cancel)
+
+    def _get_or_train(self, configs, train, on_progress, cancel) -> list[Result]:
+        unique = list({c.key(): c for c in configs}.values())
+        found = {c.key(): self._load_seeds(c, quarantine=False) for c in unique}
+        if any(len(found[c.key()]) < len(c.seeds) for c in unique):
+            # One lock per configuration without seeds (sorted when several): every request for any seeds of
+            # a config waits on it, then re-checks and trains only what is still missing. Taking locks in one
+            # global order cannot deadlock, and it is one lock file per config instead of one per seed. Cost:
+            # two requests for disjoint seeds of one config train one after the other (rare).
+            with self._locked(sorted({_config_lock_name(c) for c in unique}), cancel):
+                found = {c.key(): self._load_seeds(c, quarantine=True) for c in unique}
+                todo = [(c.key(), c.replace(seeds=[s for s in c.seeds if s not in found[c.key()]]))
+                        for c in unique if len(found[c.key()]) < len(c.seeds)]
+                if todo:
+                    t0 = time.perf_counter()
+                    results = train([c for _, c in todo], on_progress=on_progress, cancel=cancel)
+                    wall = time.perf_counter() - t0
+                    for (key, c), r in zip(todo, results, strict=True):
+                        for seed, part in self._split(c, r):
+                            self._write(c, seed, part, wall_time=wall, trained_with=list(c.seeds))
+                            found[key][seed] = part
+            with contextlib.suppress(Exception):  # the bound is housekeeping; it never fails a request
+                self.gc(keep={c.key(s) for c in unique for s in c.seeds})
+        return [merge_seeds([found[c.key()][s] for s in c.seeds]) for c in configs]
+
+    @staticmethod
+    def _split(config, result):
+        """Yield (seed, one-seed Result) from an ensemble Result, checking it holds the seeds asked for."""
+        seeds = [int(s) for s in result.data.seed.values]
+        if sorted(seeds) != list(config.seeds):
+            raise RuntimeError(f"the runner returned seeds {seeds} for a request of seeds {list(config.seeds)}.")
+        for i, seed in enumerate(seeds):
+            data = result.data.isel(seed=[i])
+            weights = {k: v[i:i + 1].detach().cpu().clone() for k, v in result.weights.items()}
+            yield seed, Result(data=data, weights=weights, cached=False)
+
+    @contextlib.contextmanager
+    def _locked(self, names, cancel):
+        from filelock import FileLock, Timeout
+
+        (self.root / "locks").mkdir(parents=True, exist_ok=True)
+        held = []
+        try:
+            for name in names:
+                lock = FileLock(self.root / "locks" / f"{name}.lock")
+                while True:
+                    try:
+                        lock.acquire(timeout=0.2)
+                        break
+                    except Timeout:
+                        if _is_set(cancel):
+                            raise _cancelled() from None
+                held.append(lock)
+            yield
+        finally:
+            for lock in reversed(held):
+                lock.release()
+
+    # ------------------------------------------------------------------ reading
+    def _load_seeds(self, config, quarantine: bool) -> dict:
+        """{seed: Result} for the usable stored seeds of ``config``; unusable entries are removed if
+        ``quarantine`` (callers hold the config's lock then, so no writer races the removal)."""
+        found = {}
+        canonical = config.canonical(with_seeds=False)
+        for seed in config.seeds:
+            key = config.key(seed)
+            path = self.entry_dir(key)
+            if not path.exists():
+                continue
+            try:
+                found[seed] = self._read(path, canonical, seed)
+            except FileNotFoundError:
+                if path.exists() and quarantine:  # a file of the entry is missing (the entry itself vanished: gc)
+                    self._discard(path, "a file is missing")
+            except Exception as e:  # noqa: BLE001 — anything unreadable is recomputed, never served
+                if quarantine:
+                    self._discard(path, str(e) or type(e).__name__)
+        return found
+
+    def _verify(self, path: Path) -> dict:
+        """Check the entry's file list and checksums; return its config.json. Raises _Unusable."""
+        names = {p.name for p in path.iterdir()}
+        expected = set(FILES) | {MANIFEST}
+        if names != expected:
+            extra, missing = sorted(names - expected), sorted(expected - names)
+            raise _Unusable("; ".join(filter(None, [extra and f"unexpected file(s) {', '.join(extra)}",
+                                                     missing and f"missing file(s) {', '.join(missing)}"])))
+        try:
+            manifest = json.loads((path / MANIFEST).read_text())
+            sums = manifest["files"]
+        except (ValueError, KeyError, TypeError):
+            raise _Unusable("the manifest is unreadable") from None
+        if not isinstance(sums, dict) or set(sums) != set(FILES):
+            raise _Unusable("the manifest does not list the entry's files")
+        for name in FILES:
+            if _sha256(path / name) != sums[name]:
+                raise _Unusable(f"{name} fails its checksum (truncated or corrupt)")
+        return json.loads((path / "config.json").read_text())
+
+    def _read(self, path: Path, canonical: dict, seed: int) -> Result:
+        import xarray as xr
+        from safetensors.torch import load_file
+
+        meta = self._verify(path)
+        if meta.get("config") != canonical or meta.get("seed") != seed:
+            raise _Unusable("its config.json does not match the requested configuration")
+        data = xr.load_dataset(path / "result.nc")
+        weights = load_file(path / "weights.safetensors")
+        if [int(s) for s in data.seed.values] != [seed] or any(w.shape[0] != 1 for w in weights.values()):
+            raise _Unusable("it does not hold exactly its one seed")
+        with contextlib.suppress(OSError):  # last use, for LRU eviction (a read-only store is fine)
+            os.utime(path)
+        return Result(data=data, weights=weights, cached=True)
+
+    def _discard(self, path: Path, reason: str) -> None:
+        reason = " ".join(reason.split())[:200]  # the log line stays one line
+        log.warning("store entry %s is unusable (%s); removed, it will be recomputed.", path.name, reason)
+        self._remove(path)
+
+    def _remove(self, path: Path) -> None:
+        """Move an entry out of runs/ in one rename (readers see all or nothing), then delete it."""
+        trash = self.root / "tmp" / f"{path.name}.trash.{uuid.uuid4().hex}"
+        trash.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(path, trash)
+        except FileNotFoundError:
+            return
+        shutil.rmtree(trash, ignore_errors=True)
+
+    # ------------------------------------------------------------------ writing
+    def _write(self, config, seed: int, result: Result, wall_time: float, trained_with: list) -> None:
+        """Write one seed's entry into tmp/, fsync, and rename it into runs/ (the first writer wins)."""
+        from safetensors.torch import save_file
+
+        key = config.key(seed)
+        final = self.entry_dir(key)
+        tmp = self.root / "tmp" / f"{key}.{uuid.uuid4().hex}"
+        tmp.mkdir(parents=True)
+        self.runs.mkdir(parents=True, exist_ok=True)
+        try:
+            meta = {"key": key, "seed": seed, "config": config.canonical(with_seeds=False),
+                    "provenance": _provenance(wall_time, trained_with)}
+            writers = {
+                "weights.safetensors": lambda p: save_file(
+                    {k: v.contiguous() for k, v in result.weights.items()}, str(p), metadata={"key": key}),
+                "result.nc": lambda p: to_netcdf(result.data, p),
+                "config.json": lambda p: p.write_text(json.dumps(meta, indent=1, sort_keys=True)),
+            }
+            sums = {}
+            for name in FILES:
+                writers[name](tmp / name)
+                _fsync(tmp / name)
+                sums[name] = _sha256(tmp / name)
+                if self.after_file_written:
+                    self.after_file_written(tmp / name)
+            (tmp / MANIFEST).write_text(json.dumps({"key": key, "files": sums}, indent=1, sort_keys=True))
+            _fsync(tmp / MANIFEST)
+            _fsync(tmp)
+            try:
+                os.rename(tmp, final)
+            except OSError:
+                if not final.exists():
+                    raise  # otherwise another process stored the same entry first; ours is discarded
+            _fsync(self.runs)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    # ------------------------------------------------------------------ housekeeping
+    def _entries(self):
+        """(last_used, key, bytes) of every entry, oldest first."""
+        out = []
+        if self.runs.is_dir():
+            for path in self.runs.iterdir():
+                try:
+                    size = sum(f.stat().st_size for f in path.iterdir())
+                    out.append((path.stat().st_mtime, path.name, size))
+                except OSError:
+                    continue  # removed meanwhile
+        return sorted(out)
+
+    def size(self) -> int:
+        """Bytes held by all entries."""
+        return sum(size for *_, size in self._entries())
+
+    def gc(self, max_bytes=None, keep=()) -> list[str]:
+        """Evict least-recently-used entries until the store holds at most ``max_bytes`` (default: the
+        store's bound); also clears leftovers of killed writers in tmp/. Returns the evicted keys."""
+        bound = self.max_bytes if max_bytes is None else parse_bytes(max_bytes)
+        tmp = self.root / "tmp"
+        if tmp.is_dir():
+            for path in tmp.iterdir():
+                with contextlib.suppress(OSError):
+                    if time.time() - path.stat().st_mtime > STALE_TMP_S:
+                        shutil.rmtree(path, ignore_errors=True)
+        entries = self._entries()
+        total = sum(size for *_, size in entries)
+        evicted = []
+        for _, key, size in entries:
+            if total <= bound:
+                break
+            if key in keep:
+                continue
+            self._remove(self.entry_dir(key))
+            total -= size
+            evicted.append(key)
+        return evicted
+
+    def resolve(self, key: str) -> str:
+        """The full key of the entry whose key starts with ``key`` (like a git hash prefix)."""
+        if not re.fullmatch(r"[0-9a-f]{4,64}", key or ""):
+            raise StoreError(f"a store key is at least 4 hexadecimal characters, got {key!r}.")
+        matches = sorted(p.name for p in self.runs.glob(f"{key}*")) if self.runs.is_dir() else []
+        if not matches:
+            raise StoreError(f"no stored run has key {key} in {self.root}.")
+        if len(matches) > 1:
+            raise StoreError(f"key {key} is ambiguous: it starts {len(matches)} stored runs; give more characters.")
+        return matches[0]
+
+    def ls(self) -> list[dict]:
+        """One summary per entry, most recently used first (config.json only; checksums are not checked)."""
+        rows = []
+        for last_used, key, size in reversed(self._entries()):
+            try:
+                meta = json.loads((self.entry_dir(key) / "config.json").read_text())
+                cfg = meta["config"]
+            except (OSError, ValueError, KeyError):
+                meta, cfg = {}, {}
+            rows.append({"key": key, "seed": meta.get("seed"), "n": cfg.get("n"), "p": cfg.get("p"),
+                         "covariance": cfg.get("covariance"), "epochs": cfg.get("epochs"), "bytes": size,
+                         "last_used": datetime.datetime.fromtimestamp(last_used).isoformat(timespec="seconds"),
+                         "created": meta.get("provenance", {}).get("date")})
+        return rows
+
+    def _checked(self, key: str) -> tuple[str, Path, dict]:
+        key = self.resolve(key)
+        path = self.entry_dir(key)
+        try:
+            return key, path, self._verify(path)
+        except (_Unusable, OSError, ValueError) as e:
+            raise StoreError(f"stored run {key} is unusable ({e}); the next request for it recomputes it.") from None
+
+    def info(self, key: str) -> dict:
+        """Config, provenance, files and a result summary of one verified entry."""
+        import xarray as xr
+
+        key, path, meta = self._checked(key)
+        ds = xr.load_dataset(path / "result.nc")
+        summary = {"accuracy": float(ds["accuracy"].values[0]),
+                   "Q_measured": float(ds["Q_measured"].values[0]),
+                   "F_final": {str(m): float(ds["F"].sel(metric=m).values[0, -1]) for m in ds.metric.values}}
+        files = {name: (path / name).stat().st_size for name in (*FILES, MANIFEST)}
+        return {"key": key, "path": str(path), "seed": meta["seed"], "config": meta["config"],
+                "provenance": meta["provenance"], "files": files, "summary": summary}
+
+    def export(self, key: str, out_dir) -> list[Path]:
+        """Copy one verified entry's files into ``out_dir`` and add ``results.csv`` (tidy: one value a row)."""
+        import xarray as xr
+
+        key, path, _ = self._checked(key)
+        out = Path(out_dir).expanduser()
+        names = (*FILES, MANIFEST, "results.csv")
+        clash = [n for n in names if (out / n).exists()]
+        if clash:
+            raise StoreError(f"{out} already holds {clash[0]}; export into an empty or new folder.")
+        out.mkdir(parents=True, exist_ok=True)
+        for name in (*FILES, MANIFEST):
+            shutil.copy2(path / name, out / name)
+        ds = xr.load_dataset(path / "result.nc")
+        _tidy(ds).to_csv(out / "results.csv", index=False)
+        return [out / n for n in names]
+
+
+def _tidy(ds):
+    """One row per value: variable, then every dimension of the dataset (blank where not used), then value."""
+    import pandas as pd
+
+    dims = list(ds.sizes)
+    frames = []
+    for name, var in ds.data_vars.items():
+        df = var.to_dataframe(name="value").reset_index()
+        df.insert(0, "variable", name)
+        frames.append(df)
+    df = pd.concat(frames, ignore_index=True)[["variable", *dims, "value"]]
+    for d in dims:
+        if ds[d].dtype.kind in "iu":
+            df[d] = df[d].astype("Int64")
+    return df
+
+
+def _provenance(wall_time: float, trained_with: list) -> dict:
+    import platform
+    from importlib import metadata
+
+    import numpy
+    import torch
+    import xarray
+
+    try:
+        version = metadata.version("explorer")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    return {"explorer": version, "torch": torch.__version__, "numpy": numpy.__version__,
+            "xarray": xarray.__version__, "python": platform.python_version(),
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "ensemble_wall_time_s": round(wall_time, 3), "seeds_trained_together": trained_with}

@@ -1,0 +1,224 @@
+"""Sweeps: a grid of configurations (p × n × covariance × any config field), cached cell by cell in the store.
+
+Missing cells are grouped by :meth:`SpecializationConfig.shape_key` so that cells which share tensor shapes
+(e.g. several p at one n) train together as one batched ensemble. Execution is in-process by default; with a
+dask.distributed scheduler address each group is one task on the cluster, whose workers write into the same
+store folder (a shared filesystem), and the sweep then reads every cell back from the store.
+
+The answer is one ``xarray.Dataset`` with a dimension per grid field (in the order given), then the Result
+dimensions ``seed, metric, time, module, digit, epoch``; coordinates ``p_value`` and ``Q`` give the actual
+sparsity and analytic modularity of each cell (``p`` labels stay as written when they depend on n, "1/n2").
+"""
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import math
+import os
+
+import numpy as np
+
+from .config import ConfigError, SpecializationConfig, parse_p
+
+#: Fields a sweep cannot range over: seeds are every cell's own dimension; data_dir is not identity.
+NOT_SWEEPABLE = ("seeds", "data_dir")
+
+
+def sweepable_fields() -> list[str]:
+    return [f.name for f in dataclasses.fields(SpecializationConfig) if f.name not in NOT_SWEEPABLE]
+
+
+def log_grid(spec: str, n: int) -> list[float]:
+    """``"start:stop:num"`` → ``num`` log-spaced values; ``1/n2`` is allowed as an endpoint (resolved for n)."""
+    parts = spec.split(":")
+    if len(parts) != 3:
+        raise ConfigError(f"a log grid is start:stop:num, like 1/n2:1:8, got {spec!r}.")
+    start, stop = parse_p(parts[0], n), parse_p(parts[1], n)
+    try:
+        num = int(parts[2])
+    except ValueError:
+        raise ConfigError(f"the number of points in log grid {spec!r} must be an integer.") from None
+    if num < 1 or not (start > 0 and stop > 0):
+        raise ConfigError(f"log grid {spec!r} needs positive endpoints and at least one point.")
+    return [float(v) for v in np.geomspace(start, stop, num)] if num > 1 else [start]
+
+
+def _p_values(elements, n: int) -> list[tuple[str, float]]:
+    """(label, value) for each p element at module size n; log grids expand to several."""
+    out = []
+    for el in elements:
+        if isinstance(el, str) and ":" in el:
+            out += [(f"{el}[{k}]", v) for k, v in enumerate(log_grid(el, n))]
+        else:
+            out.append((str(el), parse_p(el, n)))
+    return out
+
+
+def expand(base: SpecializationConfig, grid: dict) -> tuple[dict, list]:
+    """The grid's labelled axes and its cells.
+
+    Returns ``(axes, cells)``: ``axes`` maps each field to its coordinate labels; ``cells`` lists
+    ``(labels, config)`` in row-major order. p elements may be numbers, ``"1/n2"`` or ``"start:stop:num"``
+    log grids; when the resolved p values differ between module sizes the p labels are kept as text.
+    """
+    fields = list(grid)
+    bad = [f for f in fields if f not in sweepable_fields()]
+    if bad:
+        raise ConfigError(f"cannot sweep over {', '.join(bad)}; sweepable fields are {', '.join(sweepable_fields())}.")
+    values = {}
+    for f in fields:
+        v = grid[f]
+        v = [v] if isinstance(v, (str, int, float)) else list(v)
+        if not v:
+            raise ConfigError(f"the sweep over {f} lists no values.")
+        values[f] = list(dict.fromkeys(v))  # drop repeats, keep order
+    ns = values.get("n", [base.n])
+    if "p" in values:
+        per_n = {n: _p_values(values["p"], n) for n in ns}
+        same = len({tuple(v for _, v in pv) for pv in per_n.values()}) == 1
+        if same:  # numeric labels: equal values (e.g. 1/n2 and 0.0016 at n = 25) are one cell
+            per_n = {n: list({v: (lab, v) for lab, v in pv}.values()) for n, pv in per_n.items()}
+        p_labels = [v for _, v in per_n[ns[0]]] if same else [lab for lab, _ in per_n[ns[0]]]
+    axes = {f: (p_labels if f == "p" else [_label(v) for v in values[f]]) for f in fields}
+    cells = []
+    for labels in itertools.product(*(range(len(axes[f])) for f in fields)):
+        changes = {f: values[f][i] for f, i in zip(fields, labels) if f != "p"}
+        if "p" in values:
+            changes["p"] = per_n[changes.get("n", base.n)][labels[fields.index("p")]][1]
+        try:
+            cfg = base.replace(**changes)
+        except ConfigError as e:
+            where = ", ".join(f"{f}={axes[f][i]}" for f, i in zip(fields, labels))
+            raise ConfigError(f"grid cell {where}: {e}") from None
+        except TypeError as e:
+            raise ConfigError(f"a sweep value has the wrong type ({e}).") from None
+        cells.append((tuple(axes[f][i] for f, i in zip(fields, labels)), cfg))
+    return axes, cells
+
+
+def groups_of(configs) -> list[list[SpecializationConfig]]:
+    """Configs split into ensembles: one group per shape key, in first-seen order."""
+    groups: dict = {}
+    for c in configs:
+        groups.setdefault(c.shape_key(), []).append(c)
+    return list(groups.values())
+
+
+def _run_group(root: str, max_bytes: int, config_dicts: list, run_many=None) -> list[str]:
+    """Cluster task: train (or find) one group of cells in the shared store; returns their keys."""
+    from .store import Store
+
+    configs = [SpecializationConfig.from_dict(d) for d in config_dicts]
+    Store(root, max_bytes=max_bytes).get_or_run_many(configs, run_many=run_many)
+    return [c.key() for c in configs]
+
+
+def sweep(base_config: SpecializationConfig, grid: dict, store=None, scheduler=None, progress=True,
+          run_many=None):
+    """Run (or load) every cell of ``grid`` around ``base_config`` and return one labelled Dataset.
+
+    ``grid`` maps config fields to value lists, e.g. ``{"p": ["1/n2", 0.01, 0.1, 1], "n": [10, 25]}``.
+    ``store`` is a :class:`~explorer.store.Store` (default: the user's store). ``scheduler`` is a dask
+    scheduler address or a ``distributed.Client`` (default: ``$DASK_SCHEDULER_ADDRESS``, else in-process).
+    ``run_many`` replaces :func:`explorer.runner.run_many` (tests).
+    """
+    from tqdm.auto import tqdm
+
+    from .store import Store
+
+    store = store if store is not None else Store()
+    scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    axes, cells = expand(base_config, grid)
+    unique = list({cfg.key(): cfg for _, cfg in cells}.values())
+    weight = {}  # cells per unique config, for the progress bar
+    for _, cfg in cells:
+        weight[cfg.key()] = weight.get(cfg.key(), 0) + 1
+    todo = [c for c in unique if store.missing_seeds(c)]
+    data = {}
+    with tqdm(total=len(cells), unit="cell", disable=not progress, desc="sweep") as bar:
+        bar.update(len(cells) - sum(weight[c.key()] for c in todo))
+        groups = groups_of(todo)
+        if groups and scheduler:
+            _on_cluster(scheduler, store, groups, run_many, lambda g: bar.update(sum(weight[c.key()] for c in g)))
+        else:
+            for group in groups:
+                bar.set_postfix_str(f"training {sum(len(c.seeds) for c in group)} networks")
+                for c, r in zip(group, store.get_or_run_many(group, run_many=run_many)):
+                    data[c.key()] = r.data
+                bar.update(sum(weight[c.key()] for c in group))
+    rest = [c for c in unique if c.key() not in data]
+    for c, r in zip(rest, store.get_or_run_many(rest, run_many=run_many) if rest else []):
+        data[c.key()] = r.data
+    return _assemble(base_config, grid, axes, cells, data)
+
+
+def _on_cluster(scheduler, store, groups, run_many, done) -> None:
+    """Submit one task per group to a dask.distributed cluster and wait for all of them."""
+    from distributed import Client, as_completed
+
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    try:
+        futures = {client.submit(_run_group, str(store.root), store.max_bytes, [c.to_dict() for c in g],
+                                 run_many, pure=False): g for g in groups}
+        for fut in as_completed(futures):
+            fut.result()  # re-raises a worker's error here
+            done(futures[fut])
+    finally:
+        if client is not scheduler:
+            client.close()
+
+
+def _assemble(base, grid, axes, cells, data):
+    """Stack the cells' datasets into one Dataset with a dimension per grid field."""
+    import xarray as xr
+
+    fields = list(axes)
+    pieces = []
+    for labels, cfg in cells:
+        ds = data[cfg.key()].copy()
+        ds.attrs = {}
+        for var in ds.variables.values():
+            var.encoding = {}
+        pieces.append(ds.expand_dims({f: [lab] for f, lab in zip(fields, labels)}) if fields else ds)
+    if fields:
+        nested = _nest(pieces, [len(axes[f]) for f in fields])
+        out = xr.combine_nested(nested, concat_dim=fields, combine_attrs="drop")
+        shape = tuple(len(axes[f]) for f in fields)
+        keep = [f for f in fields if f in ("p", "n")]  # p's actual value depends on its label and on n only
+        index = tuple(slice(None) if f in keep else 0 for f in fields)
+        out = out.assign_coords(
+            p_value=(keep, np.array([c.p for _, c in cells]).reshape(shape)[index]),
+            Q=(keep, np.array([c.Q for _, c in cells]).reshape(shape)[index]))
+    else:
+        out = pieces[0].assign_coords(p_value=base.p, Q=base.Q)
+    out["p_value"].attrs.update(long_name="inter-module sparsity p", units="1")
+    out["Q"].attrs.update(long_name="analytic structural modularity Q = (1−p)/(2(1+p))", units="1")
+    out.attrs.update(base_config=json.dumps(base.canonical(with_seeds=False), sort_keys=True),
+                     grid=json.dumps({f: [_jsonable(v) for v in vs] for f, vs in grid.items()} if grid else {}),
+                     seeds=json.dumps(list(base.seeds)), study="specialization sweep")
+    return out
+
+
+def _nest(flat, shape):
+    """A row-major flat list as nested lists of the given shape."""
+    if len(shape) == 1:
+        return list(flat)
+    step = math.prod(shape[1:])
+    return [_nest(flat[i * step:(i + 1) * step], shape[1:]) for i in range(shape[0])]
+
+
+def _label(v):
+    """A coordinate label: scalars as they are, anything else (start-time pairs) as text."""
+    return v if isinstance(v, (str, int, float, bool, np.number)) else ",".join(map(str, v))
+
+
+def _jsonable(v):
+    return v if isinstance(v, (str, int, float, bool)) or v is None else str(v)
+
+
+def save(ds, path) -> None:
+    """Write a sweep Dataset to netCDF (the format ``explorer sweep --out`` writes)."""
+    from .store import to_netcdf
+
+    to_netcdf(ds, path)

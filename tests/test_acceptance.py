@@ -1,0 +1,41 @@
+"""The engine's acceptance checks on the embedded digits (issue #2): real training, fixed seeds.
+
+One batched ensemble holds the default configuration (p = 0.1) and the two extremes p = 1/n² and p = 1,
+five seeds each, so the whole check is a single training run.
+"""
+import numpy as np
+import pytest
+
+from explorer.config import METRICS, SpecializationConfig
+from explorer.runner import run_many
+
+N = 25
+
+
+@pytest.fixture(scope="module")
+def results():
+    default = SpecializationConfig()
+    assert default.n == N and default.input == "separate"
+    return dict(zip(("one link", "default", "dense"),
+                    run_many([default.replace(p=1 / N**2), default, default.replace(p=1.0)])))
+
+
+def test_default_configuration_trains_every_seed_to_90_percent(results):
+    acc = results["default"].data["accuracy"].values
+    assert len(acc) == 5
+    assert (acc >= 0.90).all(), acc
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_one_link_specializes_more_than_dense_links(results, metric):
+    """Papers 000 fig. 2 / 001 fig. 2: last-step global F is higher at p = 1/n² than at p = 1."""
+    F = {k: r.data["F"].sel(metric=metric).isel(time=-1).values for k, r in results.items()}
+    assert np.mean(F["one link"]) > np.mean(F["dense"]) + 0.05, F
+
+
+def test_specialization_starts_at_one_and_decays_with_communication(results):
+    """SCIENCE-NOTES §3: at t = 0 nothing has crossed between modules, so every separate-input network has F ≈ 1."""
+    F0 = results["dense"].data["F"].sel(metric=["bottleneck", "correlation", "ablation"]).isel(time=0)
+    assert (F0.values > 0.8).all()
+    F = results["dense"].data["F"].sel(metric="correlation").mean("seed").values
+    assert F[-1] < F[0] - 0.2

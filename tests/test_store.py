@@ -1,0 +1,407 @@
+"""The run store: per-seed caching, atomic writes, corruption, deduplication, LRU bound, CLI.
+
+Most tests inject ``fake_run`` (deterministic, instant); one test trains a tiny real ensemble.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import xarray as xr
+
+from explorer.config import SpecializationConfig
+from explorer.result import Result, build_dataset
+from explorer.store import FILES, MANIFEST, STALE_TMP_S, Store, StoreError, parse_bytes
+
+HERE = Path(__file__).parent
+CFG = SpecializationConfig(n=4, epochs=2, pairs_per_epoch=16, seeds=2)
+CALLS: list = []
+
+
+class FakeCancelled(Exception):
+    pass
+
+
+def fake_run(config, on_progress=None, cancel=None):
+    """A deterministic stand-in for explorer.runner.run: every number depends on (seed, p, c) only.
+
+    Env FAKE_RUN_LOG names a file that gets one line per call; FAKE_RUN_SLEEP makes the call slow."""
+    CALLS.append(list(config.seeds))
+    if os.environ.get("FAKE_RUN_LOG"):
+        with open(os.environ["FAKE_RUN_LOG"], "a") as f:
+            f.write(json.dumps(list(config.seeds)) + "\n")
+    for epoch in range(config.epochs):
+        if on_progress:
+            on_progress({"stage": "train", "epoch": epoch + 1, "epochs": config.epochs,
+                         "fraction": (epoch + 1) / config.epochs, "seeds": list(config.seeds)})
+        if cancel is not None and cancel.is_set():
+            raise FakeCancelled("run cancelled")
+    time.sleep(float(os.environ.get("FAKE_RUN_SLEEP", 0)))
+    seeds = np.array(config.seeds, dtype=float)
+    E, T = len(seeds), config.steps
+    base = ((seeds + 1) * 0.137 + config.p + config.covariance) % 1.0
+    M = base[:, None, None, None, None] * np.linspace(0.1, 1, 4 * T * 4).reshape(1, 4, T, 2, 2)
+    ds = build_dataset(config, M=M, accuracy=base, digit_decoding=np.stack([base, 1 - base], 1),
+                       loss_curve=np.outer(base, np.arange(1, config.epochs + 1)),
+                       accuracy_curve=np.outer(1 - base, np.ones(config.epochs)), Q_measured=base / 2)
+    weights = {"W_rec": torch.as_tensor(base, dtype=torch.float32)[:, None, None] * torch.ones(E, 8, 8),
+               "b_h": torch.as_tensor(seeds, dtype=torch.float32)[:, None].repeat(1, 3)}
+    return Result(data=ds, weights=weights)
+
+
+@pytest.fixture(autouse=True)
+def _reset_calls():
+    CALLS.clear()
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(tmp_path / "store")
+
+
+def entries(store):
+    return sorted(p.name for p in store.runs.iterdir()) if store.runs.is_dir() else []
+
+
+def _run_child(code: str, **env) -> subprocess.Popen:
+    """Start a Python child that can import this file's helpers."""
+    script = f"import sys; sys.path.insert(0, {str(HERE)!r})\n" + textwrap.dedent(code)
+    return subprocess.Popen([sys.executable, "-c", script], env={**os.environ, **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+# ----------------------------------------------------------------------------------------- basics
+def test_round_trip_is_cached_and_identical(store):
+    first = store.get_or_run(CFG, runner=fake_run)
+    assert not first.cached and CALLS == [[0, 1]]
+    assert sorted(os.listdir(store.entry_dir(CFG.key(0)))) == sorted([*FILES, MANIFEST])
+    second = store.get_or_run(CFG, runner=fake_run)
+    assert second.cached and CALLS == [[0, 1]]
+    xr.testing.assert_allclose(first.data, second.data)
+    assert first.data.attrs["config"] == second.data.attrs["config"]
+    for name, w in first.weights.items():
+        assert torch.equal(w, second.weights[name])
+    assert store.has(CFG) and store.missing_seeds(CFG.replace(seeds=3)) == [2]
+    meta = json.loads((store.entry_dir(CFG.key(1)) / "config.json").read_text())
+    assert meta["seed"] == 1 and meta["config"] == CFG.canonical(with_seeds=False)
+    assert {"explorer", "torch", "numpy", "date", "ensemble_wall_time_s"} <= set(meta["provenance"])
+    assert meta["provenance"]["seeds_trained_together"] == [0, 1]
+
+
+def test_seeds_are_reused_and_only_missing_seeds_train(store):
+    two = store.get_or_run(CFG, runner=fake_run)
+    four = store.get_or_run(CFG.replace(seeds=4), runner=fake_run)
+    assert CALLS == [[0, 1], [2, 3]] and not four.cached
+    assert list(four.data.seed.values) == [0, 1, 2, 3]
+    xr.testing.assert_allclose(four.data.sel(seed=[0, 1]), two.data)
+    assert torch.equal(four.weights["b_h"][:, 0], torch.tensor([0.0, 1, 2, 3]))
+    sub = store.get_or_run(CFG.replace(seeds=(1, 3)), runner=fake_run)
+    assert sub.cached and CALLS == [[0, 1], [2, 3]] and list(sub.data.seed.values) == [1, 3]
+
+
+def test_progress_events_pass_through(store):
+    events = []
+    store.get_or_run(CFG, on_progress=events.append, runner=fake_run)
+    assert [e["epoch"] for e in events] == [1, 2]
+
+
+def test_store_location_and_bound_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("EXPLORER_STORE", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("EXPLORER_STORE_MAX_BYTES", "3M")
+    s = Store()
+    assert s.root == tmp_path / "elsewhere" and s.max_bytes == 3_000_000
+    assert Store(tmp_path / "x", max_bytes="1.5G").max_bytes == 1_500_000_000
+    monkeypatch.delenv("EXPLORER_STORE")
+    assert Store().root.name == "store"
+    assert parse_bytes("500k") == 500_000 and parse_bytes(7) == 7
+    with pytest.raises(StoreError, match="500M or 2G"):
+        parse_bytes("lots")
+
+
+# ----------------------------------------------------------------------------------- crash safety
+def test_sigkill_during_write_leaves_no_servable_entry(store, tmp_path):
+    ready, log = tmp_path / "ready", tmp_path / "calls.log"
+    child = _run_child(f"""
+        import time
+        from pathlib import Path
+        from test_store import CFG, fake_run
+        from explorer.store import Store
+        s = Store({str(store.root)!r})
+        written = []
+        def hook(path):
+            written.append(path)
+            if len(written) == 4:           # seed 0 renamed into place; seed 1 has one file in tmp/
+                Path({str(ready)!r}).touch()
+                time.sleep(120)
+        s.after_file_written = hook
+        s.get_or_run(CFG, runner=fake_run)
+    """, FAKE_RUN_LOG=str(log))
+    try:
+        for _ in range(1200):
+            if ready.exists() or child.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert ready.exists(), child.communicate()[1]
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert entries(store) == [CFG.key(0)]                # the finished seed only
+    assert store.missing_seeds(CFG) == [1]
+    assert os.listdir(store.root / "tmp")                 # the dead writer's half entry stays out of runs/
+    result = store.get_or_run(CFG, runner=fake_run)
+    assert CALLS == [[1]] and list(result.data.seed.values) == [0, 1]
+    # gc clears a dead writer's leftovers once they are old
+    for p in (store.root / "tmp").iterdir():
+        os.utime(p, (time.time() - 2 * STALE_TMP_S,) * 2)
+    store.gc()
+    assert os.listdir(store.root / "tmp") == []
+
+
+@pytest.mark.parametrize("name", ["weights.safetensors", "result.nc", "config.json", "manifest.json"])
+@pytest.mark.parametrize("damage", ["truncate", "flip", "delete"])
+def test_corrupt_entry_is_detected_and_recomputed(store, caplog, name, damage):
+    original = store.get_or_run(CFG, runner=fake_run)
+    path = store.entry_dir(CFG.key(1)) / name
+    blob = path.read_bytes()
+    if damage == "truncate":
+        path.write_bytes(blob[: len(blob) // 2])
+    elif damage == "flip":
+        i = len(blob) // 2
+        path.write_bytes(blob[:i] + bytes([blob[i] ^ 0xFF]) + blob[i + 1:])
+    else:
+        path.unlink()
+    with caplog.at_level(logging.WARNING, logger="explorer.store"):
+        again = store.get_or_run(CFG, runner=fake_run)
+    warnings = [r for r in caplog.records if r.name == "explorer.store"]
+    assert len(warnings) == 1 and CFG.key(1) in warnings[0].getMessage()
+    assert "\n" not in warnings[0].getMessage()
+    assert CALLS == [[0, 1], [1]] and not again.cached
+    xr.testing.assert_allclose(again.data, original.data)
+    assert store.get_or_run(CFG, runner=fake_run).cached
+
+
+def _evil_pickle(sentinel: Path) -> bytes:
+    class Evil:
+        def __reduce__(self):
+            return (Path.touch, (sentinel,))
+    return pickle.dumps(Evil())
+
+
+def test_planted_pickle_is_never_loaded(store, tmp_path, caplog):
+    sentinel = tmp_path / "pwned"
+    store.get_or_run(CFG, runner=fake_run)
+    e0, e1 = store.entry_dir(CFG.key(0)), store.entry_dir(CFG.key(1))
+    # 1. extra files beside a valid entry: a .pkl and an object-dtype .npy (both pickles inside)
+    (e0 / "evil.pkl").write_bytes(_evil_pickle(sentinel))
+    np.save(e0 / "weights.npy", np.array([object()], dtype=object), allow_pickle=True)
+    # 2. a pickle posing as the weights, with a manifest forged to match it
+    (e1 / "weights.safetensors").write_bytes(_evil_pickle(sentinel))
+    manifest = json.loads((e1 / MANIFEST).read_text())
+    import hashlib
+    manifest["files"]["weights.safetensors"] = hashlib.sha256((e1 / "weights.safetensors").read_bytes()).hexdigest()
+    (e1 / MANIFEST).write_text(json.dumps(manifest))
+    with caplog.at_level(logging.WARNING, logger="explorer.store"):
+        result = store.get_or_run(CFG, runner=fake_run)
+    assert not sentinel.exists()
+    assert list(result.data.seed.values) == [0, 1] and CALLS == [[0, 1], [0, 1]]
+    assert len([r for r in caplog.records if r.name == "explorer.store"]) == 2  # one line per bad entry
+    assert "unexpected file" in caplog.records[0].getMessage()
+    assert sorted(os.listdir(e0)) == sorted([*FILES, MANIFEST])
+    assert not sentinel.exists()
+
+
+def test_store_code_never_unpickles():
+    import re
+
+    import explorer.cli_store
+    import explorer.store
+    import explorer.sweep
+    risky = re.compile(r"import pickle|pickle\.load|torch\.load\(|np\.load\(|allow_pickle\s*=\s*True")
+    for mod in (explorer.store, explorer.sweep, explorer.cli_store):
+        assert not risky.search(Path(mod.__file__).read_text()), mod.__name__
+
+# ----------------------------------------------------------------------------------- concurrency
+def test_two_processes_asking_at_once_train_once(store, tmp_path):
+    go, log = tmp_path / "go", tmp_path / "calls.log"
+    code = f"""
+        import json, time
+        from pathlib import Path
+        from test_store import CFG, fake_run
+        from explorer.store import Store
+        while not Path({str(go)!r}).exists():
+            time.sleep(0.01)
+        r = Store({str(store.root)!r}).get_or_run(CFG, runner=fake_run)
+        print(json.dumps([float(v) for v in r.data.accuracy.values]))
+    """
+    children = [_run_child(code, FAKE_RUN_LOG=str(log), FAKE_RUN_SLEEP="2") for _ in range(2)]
+    go.touch()
+    outs = [c.communicate(timeout=300) for c in children]
+    assert all(c.returncode == 0 for c in children), [o[1] for o in outs]
+    assert log.read_text().splitlines() == ["[0, 1]"]
+    assert outs[0][0] == outs[1][0]
+
+
+def test_two_threads_asking_at_once_train_once(store, monkeypatch):
+    monkeypatch.setenv("FAKE_RUN_SLEEP", "0.5")
+    barrier, results = threading.Barrier(2), []
+
+    def ask():
+        barrier.wait()
+        results.append(store.get_or_run(CFG, runner=fake_run))
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert CALLS == [[0, 1]] and len(results) == 2
+    assert sorted(r.cached for r in results) == [False, True]
+
+
+# ------------------------------------------------------------------------------------ cancellation
+def test_cancel_during_training_leaves_nothing(store):
+    cancel = threading.Event()
+
+    def cancelling_progress(event):
+        cancel.set()
+    with pytest.raises(FakeCancelled):
+        store.get_or_run(CFG, on_progress=cancelling_progress, cancel=cancel, runner=fake_run)
+    assert entries(store) == []
+    assert not (store.root / "tmp").exists() or os.listdir(store.root / "tmp") == []
+
+
+def test_failure_while_writing_leaves_nothing_half_written(store):
+    def hook(path):
+        if path.name == "result.nc":
+            raise OSError("disk full")
+    store.after_file_written = hook
+    with pytest.raises(OSError, match="disk full"):
+        store.get_or_run(CFG, runner=fake_run)
+    assert entries(store) == [] and os.listdir(store.root / "tmp") == []
+
+
+def test_cancel_while_waiting_for_another_trainer(store):
+    from filelock import FileLock
+
+    from explorer.store import _config_lock_name
+    (store.root / "locks").mkdir(parents=True)
+    cancel = threading.Event()
+    with FileLock(store.root / "locks" / f"{_config_lock_name(CFG)}.lock"):  # another process is training
+        threading.Timer(0.3, cancel.set).start()
+        with pytest.raises(Exception, match="cancelled"):
+            store.get_or_run(CFG, cancel=cancel, runner=fake_run)
+    assert CALLS == [] and entries(store) == []
+
+
+# --------------------------------------------------------------------------------------------- gc
+def test_gc_evicts_least_recently_used_down_to_the_bound(store):
+    cfg = CFG.replace(seeds=6)
+    store.get_or_run(cfg, runner=fake_run)
+    t0 = time.time() - 1000
+    for s in range(6):                      # seed 0 oldest ... seed 5 newest
+        os.utime(store.entry_dir(cfg.key(s)), (t0 + s, t0 + s))
+    store.get_or_run(cfg.replace(seeds=[0]), runner=fake_run)   # reading makes seed 0 the most recent
+    size = store.size() / 6
+    evicted = store.gc(max_bytes=int(3.5 * size))
+    assert store.size() <= 3.5 * size
+    assert sorted(evicted) == sorted(cfg.key(s) for s in (1, 2, 3))
+    assert store.missing_seeds(cfg) == [1, 2, 3]
+    assert store.gc(max_bytes=0) and entries(store) == []
+
+
+def test_gc_runs_after_writes(tmp_path):
+    probe = Store(tmp_path / "probe")
+    probe.get_or_run(CFG.replace(seeds=[0]), runner=fake_run)
+    one = probe.size()
+    store = Store(tmp_path / "store", max_bytes=int(2.5 * one))
+    store.get_or_run(CFG, runner=fake_run)
+    store.get_or_run(CFG.replace(seeds=(2, 3)), runner=fake_run)
+    assert store.size() <= 2.5 * one
+    assert store.missing_seeds(CFG.replace(seeds=4)) == [0, 1]
+
+
+# ---------------------------------------------------------------------------------- ls/info/export
+def test_ls_info_export(store, tmp_path):
+    store.get_or_run(CFG, runner=fake_run)
+    rows = store.ls()
+    assert {r["seed"] for r in rows} == {0, 1} and all(r["n"] == 4 and r["bytes"] > 0 for r in rows)
+    key = CFG.key(1)
+    info = store.info(key[:8])
+    assert info["key"] == key and info["seed"] == 1 and info["config"]["p"] == CFG.p
+    assert 0 <= info["summary"]["accuracy"] <= 1
+    paths = store.export(key, tmp_path / "out")
+    assert sorted(p.name for p in paths) == sorted([*FILES, MANIFEST, "results.csv"])
+    import pandas as pd
+    csv = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert set(csv["variable"]) >= {"M", "F", "accuracy", "loss_curve"} and (csv["seed"] == 1).all()
+    with pytest.raises(StoreError, match="empty or new folder"):
+        store.export(key, tmp_path / "out")
+    with pytest.raises(StoreError, match="no stored run"):
+        store.info("abcdef")
+    with pytest.raises(StoreError, match="hexadecimal"):
+        store.info("../../etc")
+
+
+def _cli(argv, capsys):
+    import argparse
+
+    from explorer.cli_store import add_store_commands
+    parser = argparse.ArgumentParser(prog="explorer")
+    add_store_commands(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    code = args.func(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_store_cli(store, tmp_path, capsys):
+    store.get_or_run(CFG, runner=fake_run)
+    root = ["--store", str(store.root)]
+    code, out, err = _cli(["store", "ls", *root], capsys)
+    assert code == 0 and CFG.key(0)[:12] in out and "2 entries" in out
+    code, out, _ = _cli(["store", "ls", "--json", *root], capsys)
+    assert code == 0 and {r["key"] for r in json.loads(out)} == {CFG.key(0), CFG.key(1)}
+    code, out, _ = _cli(["store", *root, "info", CFG.key(0)[:6]], capsys)
+    assert code == 0 and "accuracy" in out and "provenance" in out
+    code, out, _ = _cli(["store", "info", "--json", CFG.key(0), *root], capsys)
+    assert json.loads(out)["seed"] == 0
+    code, out, _ = _cli(["store", "export", CFG.key(0), "--out", str(tmp_path / "exp"), *root], capsys)
+    assert code == 0 and (tmp_path / "exp" / "results.csv").exists()
+    code, out, _ = _cli(["store", "gc", "--max-bytes", "0", "--json", *root], capsys)
+    assert code == 0 and len(json.loads(out)["evicted"]) == 2 and entries(store) == []
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["store", "info", "feedbeef"], "no stored run has key feedbeef"),
+    (["store", "info", "zz"], "at least 4 hexadecimal"),
+    (["store", "gc", "--max-bytes", "huge"], "500M or 2G"),
+    (["store", "export", "feedbeef", "--out", "x"], "no stored run"),
+])
+def test_store_cli_errors_are_one_line(store, capsys, argv, message):
+    code, out, err = _cli([*argv, "--store", str(store.root)], capsys)
+    assert code == 2 and message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+# -------------------------------------------------------------------------------------- real engine
+def test_real_engine_run_is_stored_and_served(store):
+    pytest.importorskip("explorer.runner")
+    cfg = SpecializationConfig(n=4, epochs=1, pairs_per_epoch=256, seeds=2)
+    first = store.get_or_run(cfg)
+    second = store.get_or_run(cfg)
+    assert not first.cached and second.cached
+    xr.testing.assert_allclose(first.data, second.data)
+    assert first.weights.keys() == second.weights.keys()
+    for name, w in first.weights.items():
+        assert torch.equal(w, second.weights[name]) and w.shape[0] == 2

@@ -1,0 +1,163 @@
+"""Sweeps: grid expansion, grouping into ensembles, reuse of stored cells, the CLI, and a Dask cluster."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+import xarray as xr
+from test_store import fake_run
+
+from explorer.config import ConfigError, SpecializationConfig
+from explorer.store import Store
+from explorer.sweep import expand, groups_of, log_grid, save, sweep
+
+BASE = SpecializationConfig(n=4, epochs=2, pairs_per_epoch=16, seeds=2)
+MANY: list = []
+
+
+def fake_many(configs, on_progress=None, cancel=None):
+    """Stand-in for explorer.runner.run_many that records each call's (n, p, seeds)."""
+    MANY.append([(c.n, c.p, c.seeds) for c in configs])
+    return [fake_run(c) for c in configs]
+
+
+@pytest.fixture(autouse=True)
+def _reset():
+    MANY.clear()
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(tmp_path / "store")
+
+
+# ------------------------------------------------------------------------------------------ grids
+def test_p_labels_are_numbers_unless_they_depend_on_n():
+    axes, cells = expand(BASE, {"p": [0.1, 1], "n": [4, 5]})
+    assert axes == {"p": [0.1, 1.0], "n": [4, 5]} and len(cells) == 4
+    axes, cells = expand(BASE, {"p": ["1/n2", 0.1], "n": [4, 5]})
+    assert axes["p"] == ["1/n2", "0.1"]
+    assert [c.p for _, c in cells] == [1 / 16, 1 / 25, 0.1, 0.1]
+    axes, _ = expand(BASE, {"p": ["1/n2", 0.0625, 0.1]})   # one n: 1/n2 is the number 1/16, listed once
+    assert axes["p"] == [0.0625, 0.1]
+
+
+def test_log_grid_resolves_1_over_n2_per_n():
+    assert log_grid("0.01:1:3", 4) == pytest.approx([0.01, 0.1, 1])
+    assert log_grid("1/n2:1:3", 10) == pytest.approx([0.01, 0.1, 1])
+    axes, cells = expand(BASE, {"p": "1/n2:1:3", "n": [4, 10]})
+    assert axes["p"] == ["1/n2:1:3[0]", "1/n2:1:3[1]", "1/n2:1:3[2]"]
+    assert [c.p for _, c in cells][:2] == pytest.approx([1 / 16, 1 / 100])
+    for bad in ("1:2", "0:1:3", "0.1:1:x"):
+        with pytest.raises(ConfigError):
+            log_grid(bad, 4)
+
+
+def test_bad_grids_are_one_sentence():
+    with pytest.raises(ConfigError, match="cannot sweep over seeds"):
+        expand(BASE, {"seeds": [1, 2]})
+    with pytest.raises(ConfigError, match="grid cell p=0.01, n=4: p must lie"):
+        expand(BASE, {"p": [0.01], "n": [4]})
+    with pytest.raises(ConfigError, match="lists no values"):
+        expand(BASE, {"n": []})
+
+
+def test_groups_share_shapes():
+    _, cells = expand(BASE, {"p": [0.1, 0.5, 1], "n": [4, 5], "covariance": [0, 0.5]})
+    groups = groups_of([c for _, c in cells])
+    assert sorted(len(g) for g in groups) == [6, 6] and all(len({c.n for c in g}) == 1 for g in groups)
+
+
+# -------------------------------------------------------------------------------------- local sweep
+def test_sweep_trains_by_shape_reuses_cells_and_labels_dims(store, tmp_path):
+    grid = {"p": ["1/n2", 0.5], "n": [4, 5], "covariance": [0, 0.5]}
+    ds = sweep(BASE, grid, store=store, progress=False, run_many=fake_many)
+    assert len(MANY) == 2 and sorted(len(call) for call in MANY) == [4, 4]   # one ensemble per n
+    assert list(ds["F"].dims) == ["p", "n", "covariance", "seed", "metric", "time"]
+    assert list(ds["M"].dims)[-3:] == ["time", "module", "digit"] and "epoch" in ds["loss_curve"].dims
+    assert list(ds.p.values) == ["1/n2", "0.5"] and ds.p_value.sel(p="1/n2", n=5).item() == pytest.approx(1 / 25)
+    one = store.get_or_run(BASE.replace(n=5, p=0.5, covariance=0.5), runner=fake_run)
+    xr.testing.assert_allclose(ds["F"].sel(p="0.5", n=5, covariance=0.5).drop_vars(["p", "n", "covariance",
+                               "p_value", "Q"]), one.data["F"])
+    MANY.clear()
+    again = sweep(BASE, grid, store=store, progress=False, run_many=fake_many)
+    assert MANY == []
+    xr.testing.assert_allclose(again, ds)
+    bigger = sweep(BASE, {**grid, "n": [4, 5, 6]}, store=store, progress=False, run_many=fake_many)
+    assert [len(call) for call in MANY] == [4] and {n for n, *_ in MANY[0]} == {6}
+    assert bigger.sizes["n"] == 3
+    save(bigger, tmp_path / "sweep.nc")
+    back = xr.load_dataset(tmp_path / "sweep.nc")
+    np.testing.assert_allclose(back["F"].values, bigger["F"].values)
+    assert json.loads(back.attrs["grid"])["n"] == [4, 5, 6]
+
+
+def test_sweep_with_extra_seeds_trains_only_new_seeds(store):
+    sweep(BASE, {"p": [0.1, 1]}, store=store, progress=False, run_many=fake_many)
+    MANY.clear()
+    ds = sweep(BASE.replace(seeds=3), {"p": [0.1, 1]}, store=store, progress=False, run_many=fake_many)
+    assert MANY == [[(4, 0.1, (2,)), (4, 1.0, (2,))]] and ds.sizes["seed"] == 3
+
+
+# ---------------------------------------------------------------------------------------------- CLI
+def _main(argv, capsys, monkeypatch):
+    import explorer.runner
+    from explorer.cli import main
+    monkeypatch.setattr(explorer.runner, "run_many", fake_many)
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_sweep_cli_writes_netcdf(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("explorer.cli")
+    out = tmp_path / "sweep.nc"
+    code, stdout, err = _main(["--store", str(tmp_path / "s"), "sweep", "specialization", "--p", "1/n2,0.5",
+                               "--n", "4,5", "--covariance", "0,0.5", "--seeds", "2", "--epochs", "2",
+                               "--no-progress", "--json", "--out", str(out)], capsys, monkeypatch)
+    assert code == 0, err
+    summary = json.loads(stdout)
+    assert len(summary["cells"]) == 8 and summary["dims"]["seed"] == 2
+    ds = xr.load_dataset(out)
+    assert [d for d in ds["F"].dims] == ["p", "n", "covariance", "seed", "metric", "time"]
+    code, stdout, _ = _main(["sweep", "specialization", "--p", "1/n2:1:3", "--n", "4", "--seeds", "1",
+                             "--epochs", "2", "--no-progress", "--store", str(tmp_path / "s")], capsys, monkeypatch)
+    assert code == 0 and "0.0625" in stdout and "0.25" in stdout and "F_BOTTLENECK" in stdout  # one n: numbers
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--n", "4,x"], "--n takes an integer per element, got 'x'"),
+    (["--p", "0.1,,1"], "empty element"),
+    (["--p", "1/n2:1:x"], "must be an integer"),
+    (["--p", "0.001,0.1", "--n", "4"], "p must lie in"),
+    (["--covariance", "0,2"], "covariance must lie in [0, 1]"),
+])
+def test_sweep_cli_errors_are_one_line(tmp_path, capsys, monkeypatch, flags, message):
+    pytest.importorskip("explorer.cli")
+    code, _, err = _main(["sweep", "specialization", *flags, "--no-progress", "--store", str(tmp_path / "s")],
+                         capsys, monkeypatch)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not MANY
+
+
+# -------------------------------------------------------------------------------------- dask cluster
+def test_sweep_on_a_local_dask_cluster_matches_a_local_run(tmp_path):
+    """Two worker processes train the groups into a shared store; a local sweep gives the same numbers."""
+    pytest.importorskip("explorer.runner")
+    distributed = pytest.importorskip("distributed")
+    base = SpecializationConfig(n=4, epochs=1, pairs_per_epoch=256, seeds=1)
+    grid = {"p": [0.1, 1], "n": [4, 5]}
+    remote_store = Store(tmp_path / "remote")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        remote = sweep(base, grid, store=remote_store, scheduler=client, progress=False)
+    assert len(remote_store.ls()) == 4 and all(remote_store.has(c) for _, c in expand(base, grid)[1])
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)   # the workers ran one thread each; match their arithmetic
+    try:
+        local = sweep(base, grid, store=Store(tmp_path / "local"), progress=False)
+    finally:
+        torch.set_num_threads(threads)
+    xr.testing.assert_allclose(remote, local)
