@@ -38,6 +38,9 @@ def time_training(config: SpecializationConfig) -> tuple[float, object]:
 
 
 def main():
+    import os
+
+    torch.set_num_threads(int(os.environ.get("EXPLORER_THREADS", "1")))
     ap = argparse.ArgumentParser()
     ap.add_argument("--E", type=int, default=32)
     ap.add_argument("--single", type=int, default=4, help="networks timed one at a time (then averaged)")
@@ -45,7 +48,8 @@ def main():
     args = ap.parse_args()
     base = SpecializationConfig(epochs=args.epochs)
     peak = matmul_gflops()
-    print(f"threads: {torch.get_num_threads()}   fp32 matmul (1024²): {peak:.1f} GFLOP/s")
+    print(f"intra-op threads: {torch.get_num_threads()} (EXPLORER_THREADS)   "
+          f"fp32 matmul (1024²) with these threads: {peak:.1f} GFLOP/s")
 
     singles = [time_training(base.replace(seeds=(s,)))[0] for s in range(args.single)]
     one = sum(singles) / len(singles)

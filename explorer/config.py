@@ -71,10 +71,11 @@ class SpecializationConfig:
     noise_samples: int = 5           #: samples mixed into each noisy input (paper 000 §5.3.1)
     start_times: tuple = (0, 0)      #: step at which digit k switches on; "random" draws per sample (§5.3.2)
     # --- training ---
-    epochs: int = 30
+    epochs: int = 40                 #: training epochs (the most, with ``until_accuracy``)
+    until_accuracy: float = 0.0      #: stop early once every network's test accuracy reaches this (0 = off)
     pairs_per_epoch: int = 8192      #: training pairs drawn per epoch
     batch_size: int = 128
-    lr: float = 1e-2                 #: Adam learning rate of the dense weights
+    lr: float = 2e-2                 #: Adam learning rate of the dense weights
     deep_r_lr: float | None = None   #: Adam rate of Deep-R's θ; None: 0.1→0.01 geometric in p (paper 001 Tab. 1)
     deep_r_temperature: float = 1e-5 #: Deep-R random-walk temperature at p→0, annealed to 0 at p = 1
     # --- seeds and data location ---
@@ -105,6 +106,7 @@ class SpecializationConfig:
         _float_range("covariance", self.covariance, 0.0, 1.0)
         _float_range("noise", self.noise, 0.0, 1.0)
         _float_range("lr", self.lr, 1e-7, 10.0)
+        _float_range("until_accuracy", self.until_accuracy, 0.0, 1.0)
         _float_range("deep_r_temperature", self.deep_r_temperature, 0.0, 1.0)
         if self.deep_r_lr is not None:
             _float_range("deep_r_lr", self.deep_r_lr, 1e-7, 10.0)
@@ -148,7 +150,7 @@ class SpecializationConfig:
         d = self.to_dict()
         d.pop("data_dir")
         d["p"] = float(f"{self.p:.12g}")
-        for k in ("covariance", "noise", "lr", "deep_r_temperature"):
+        for k in ("covariance", "noise", "lr", "deep_r_temperature", "until_accuracy"):
             d[k] = float(f"{d[k]:.12g}")
         if not with_seeds:
             d.pop("seeds")

@@ -5,6 +5,8 @@ together: every seed of every such config is one network of a single ensemble.
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 
 import numpy as np
@@ -24,6 +26,22 @@ from .train import Cancelled, _check, evaluate, train
 __all__ = ["run", "run_many", "Cancelled", "build_ensemble"]
 
 TEST_PAIRS = 2048
+
+
+@contextlib.contextmanager
+def compute_threads():
+    """Intra-op threads for the engine: ``$EXPLORER_THREADS`` or 1.
+
+    An ensemble step is many small kernels; on a 2-core machine a second intra-op thread costs more in
+    synchronisation than it brings (benchmarks/bench_engine.py prints both), and one free core keeps a
+    served dashboard responsive while a run trains.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(os.environ.get("EXPLORER_THREADS", "1"))))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _members(configs):
@@ -69,7 +87,6 @@ def measure(model, stream, steps: int, on_progress=None, cancel=None) -> dict:
     M_wm = weight_mask_metric(model, stream, steps)
     report(1.0, "done")
     M = torch.stack([M_bn, M_ab, M_cr, M_wm], 1)                                       # (E, 4, T, 2, 2)
-    # whole-network sub-task accuracy: the common-readout probe on both modules (ablation's "full")
     return {"M": M.detach().numpy()}
 
 
@@ -79,9 +96,10 @@ def run_many(configs: list[SpecializationConfig], on_progress=None, cancel=None)
     for i, c in enumerate(configs):
         groups.setdefault(c.shape_key(), []).append(i)
     out: list = [None] * len(configs)
-    for idx in groups.values():
-        for i, r in zip(idx, _run_group([configs[i] for i in idx], on_progress, cancel)):
-            out[i] = r
+    with compute_threads():
+        for idx in groups.values():
+            for i, r in zip(idx, _run_group([configs[i] for i in idx], on_progress, cancel)):
+                out[i] = r
     return out
 
 
@@ -97,7 +115,8 @@ def _run_group(configs, on_progress, cancel) -> list[Result]:
     model, stream = build_ensemble(configs)
     curves = train(model, stream, steps=base.steps, epochs=base.epochs, pairs_per_epoch=base.pairs_per_epoch,
                    batch_size=base.batch_size, lr=base.lr, deep_r_lr=base.deep_r_lr,
-                   deep_r_temperature=base.deep_r_temperature, test_size=TEST_PAIRS,
+                   deep_r_temperature=base.deep_r_temperature, until_accuracy=base.until_accuracy,
+                   test_size=TEST_PAIRS,
                    on_progress=on_progress, cancel=cancel)
     _check(cancel)
     model.eval()

@@ -47,8 +47,13 @@ def evaluate(model, stream, steps: int, size: int, split: str = "test", purpose:
 
 
 def train(model, stream, *, steps: int, epochs: int, pairs_per_epoch: int, batch_size: int, lr: float,
-          deep_r_lr=None, deep_r_temperature=0.0, test_size: int = 1024, on_progress=None, cancel=None):
-    """Train the ensemble in place; returns per-epoch curves {"loss": (epochs, E), "accuracy": (epochs, E)}."""
+          deep_r_lr=None, deep_r_temperature=0.0, until_accuracy: float = 0.0, test_size: int = 1024,
+          on_progress=None, cancel=None):
+    """Train the ensemble in place; returns per-epoch curves {"loss": (epochs, E), "accuracy": (epochs, E)}.
+
+    With ``until_accuracy`` > 0 training stops after the first epoch at which every network's test accuracy
+    reached it; the curves' remaining epochs are NaN.
+    """
     opt = torch.optim.Adam(model.dense_parameters(), lr=lr)
     if not model.inter.trainable_mask:
         opt.add_param_group({"params": [model.inter.w]})
@@ -90,7 +95,10 @@ def train(model, stream, *, steps: int, epochs: int, pairs_per_epoch: int, batch
             on_progress({"stage": "train", "epoch": epoch + 1, "epochs": epochs, "fraction": (epoch + 1) / epochs,
                          "seeds": model.seeds, "loss": epoch_loss.tolist(), "accuracy": acc.tolist(),
                          "elapsed": time.perf_counter() - t0})
-    return {"loss": torch.stack(losses).numpy(), "accuracy": torch.stack(accs).numpy()}
+        if until_accuracy > 0 and bool((acc >= until_accuracy).all()):
+            break
+    pad = torch.full((epochs - len(losses), model.E), float("nan"))
+    return {"loss": torch.cat([torch.stack(losses), pad]).numpy(), "accuracy": torch.cat([torch.stack(accs), pad]).numpy()}
 
 
 def training_flops(model, steps: int, batch: int) -> float:

@@ -1,9 +1,8 @@
 """Batched linear probes: G independent softmax readouts fitted together on a leading dimension.
 
 Every retraining problem of the metric suite (seed × module × digit × time step) is one slice of G.
-Each readout starts from the closed-form linear discriminant (class means and a shared, shrunk covariance:
-one batched solve) and is then refined by full-batch Adam on the mean cross-entropy with a closed-form
-gradient — a retrained softmax readout (paper 001 §3.1) at a fraction of an SGD run's cost.
+Each readout is re-initialised at zero and trained by full-batch Adam on the mean cross-entropy, with the
+gradient in closed form (no autograd graph): a retrained softmax readout as in paper 001 §3.1.
 """
 from __future__ import annotations
 
@@ -13,24 +12,10 @@ import torch.nn.functional as nnf
 CHUNK = 64   # problems per pass: keeps each pass's (chunk, N, classes) logits cache-sized
 
 
-def _lda(Zs: torch.Tensor, onehot: torch.Tensor, shrink: float = 1e-2):
-    """Closed-form linear discriminant W (G, d, C), b (G, 1, C) for standardised features Zs (G, N, d)."""
-    G, N, d = Zs.shape
-    counts = onehot.sum(1).clamp(min=1)                                        # (G, C)
-    means = onehot.transpose(1, 2) @ Zs / counts[..., None]                   # (G, C, d)
-    centred = Zs - onehot @ means
-    cov = centred.transpose(1, 2) @ centred / N
-    cov = (1 - shrink) * cov + shrink * torch.eye(d)
-    W = torch.linalg.solve(cov, means.transpose(1, 2))                        # (G, d, C)
-    prior = (counts / N).clamp(min=1e-6).log()
-    b = (prior - 0.5 * (means * W.transpose(1, 2)).sum(-1))[:, None]
-    return W, b
-
-
 def _fit_chunk(Zs, y, classes, iters, lr, weight_decay):
     G, N, d = Zs.shape
     onehot = nnf.one_hot(y, classes).float()
-    W, b = _lda(Zs, onehot)
+    W, b = torch.zeros(G, d, classes), torch.zeros(G, 1, classes)
     W.grad, b.grad = torch.zeros_like(W), torch.zeros_like(b)
     opt = torch.optim.Adam([W, b], lr=lr)
     Zt = Zs.transpose(1, 2).contiguous()
@@ -44,7 +29,7 @@ def _fit_chunk(Zs, y, classes, iters, lr, weight_decay):
 
 
 @torch.no_grad()
-def fit_softmax(Z: torch.Tensor, y: torch.Tensor, classes: int = 10, iters: int = 40, lr: float = 0.05,
+def fit_softmax(Z: torch.Tensor, y: torch.Tensor, classes: int = 10, iters: int = 150, lr: float = 0.1,
                 weight_decay: float = 1e-4, standardize: bool = True):
     """Fit G softmax readouts. Z: (G, N, d) features, y: (G, N) labels. Returns a predictor.
 
