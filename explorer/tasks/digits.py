@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..config import ConfigError
+
 
 def targets(d0: np.ndarray, d1: np.ndarray, two_targets: bool = True) -> np.ndarray:
     """Targets (N, 1) = T' or (N, 2) = (T', T'') for digit arrays d0, d1 (paper 000 eqs. 1–2)."""
@@ -52,12 +54,12 @@ def sample_digits(rng: np.random.Generator, size: int, covariance: float = 0.0,
 class ImageSampler:
     """Draws a random image of a given class from a labelled image set, vectorised."""
 
-    def __init__(self, y: np.ndarray):
+    def __init__(self, y: np.ndarray, name: str = "the stimulus set"):
         self.order = np.argsort(y, kind="stable")
         counts = np.bincount(y, minlength=10)
         if (counts == 0).any():
             missing = np.flatnonzero(counts == 0).tolist()
-            raise ValueError(f"the stimulus set has no image of class(es) {missing}")
+            raise ConfigError(f"{name} has no image of class(es) {missing}: every class 0–9 is needed to draw pairs.")
         self.counts = counts
         self.offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
 

@@ -44,7 +44,8 @@ class PairStream:
             s0, s1 = self.sources
             tr = split == "train"
             self._x[split] = [torch.tensor(np.asarray(s.train_x if tr else s.test_x), dtype=torch.float32) for s in (s0, s1)]
-            self._samplers[split] = [ImageSampler(s.train_y if tr else s.test_y) for s in (s0, s1)]
+            self._samplers[split] = [ImageSampler(s.train_y if tr else s.test_y, f"the {s.name} {split} split")
+                                     for s in (s0, s1)]
         return self._x[split], self._samplers[split]
 
     def draw(self, purpose: str, epoch: int, size: int, split: str, swap: int | None = None):

@@ -209,3 +209,31 @@ def test_corrupt_file_is_one_sentence(tmp_path):
     with pytest.raises(DatasetUnavailable, match="could not be read") as info:
         load_sources("mnist", data_dir=tmp_path, download=False)
     assert "\n" not in str(info.value)
+
+
+def test_engine_trains_on_mnist_and_emnist_letters_read_from_idx_files(tmp_path, offline):
+    """The whole engine on the torchvision path: 784-pixel stimuli, letters for module 1."""
+    from explorer.config import SpecializationConfig
+    from explorer.runner import run
+
+    write_mnist(tmp_path)
+    letters = np.arange(20) % 10 + 1                       # a–j, every class present in both splits
+    for name, arr in zip(EMNIST_FILES, (images(20, 5), letters, images(20, 6), letters)):
+        write_idx(tmp_path / "EMNIST" / "raw" / name, arr)
+    for dataset in ("mnist", "emnist-letters"):
+        c = SpecializationConfig(dataset=dataset, data_dir=str(tmp_path), n=6, epochs=1, pairs_per_epoch=128,
+                                 batch_size=64, steps=2, seeds=1)
+        r = run(c)
+        assert r.weights["W_in"].shape[-1] == 784
+        assert np.isfinite(r.data["F"].values).all()
+
+
+def test_a_stimulus_set_missing_a_class_is_one_sentence(tmp_path, offline):
+    from explorer.config import ConfigError, SpecializationConfig
+    from explorer.runner import run
+
+    write_mnist(tmp_path)
+    write_emnist_letters(tmp_path)                           # its test split lacks some of a–j
+    with pytest.raises(ConfigError, match="has no image of class"):
+        run(SpecializationConfig(dataset="emnist-letters", data_dir=str(tmp_path), n=4, epochs=1,
+                                 pairs_per_epoch=64, batch_size=32, steps=2, seeds=1))
