@@ -1,0 +1,187 @@
+"""The dashboard in a real browser (Debian's chromium through Playwright), measured on this machine.
+
+Prints:
+  1. first live curve: from the page asking for an uncached default setting to the first training points
+     drawn in the loss plot (target < 2 s), and the time from opening the page;
+  2. complete default run: from opening the page to the specialization curves of the trained, measured
+     and stored default (target < 15 s);
+  3. slider → updated plot for a cached setting: one key press on the p slider until the specialization
+     plot's title names the new p, median of several moves between two stored settings (target < 0.3 s);
+     the same while another session trains (the server must not block);
+  4. server memory (RSS of the ``panel serve`` process) with 5 open sessions (target < 1.5 GB).
+
+    python benchmarks/bench_app.py [--defaults '{"epochs": 10}'] [--moves 8]
+
+The server runs ``apps/dynamics.py`` with a fresh temporary store, so the default starts uncached.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+VERBOSE = "-v" in sys.argv
+CHROMIUM = os.environ.get("EXPLORER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+STATUS = ("e => { const r = e.shadowRoot || e; return Array.from(r.children)"
+          ".filter(c => !['STYLE', 'LINK'].includes(c.tagName)).map(c => c.innerText || c.textContent).join(' '); }")
+TITLE = """() => { let t = ''; for (const doc of Bokeh.documents) for (const m of doc.all_models)
+    if (m.constructor.__name__ === 'Title' && m.text.startsWith('Specialization over time')) t = m.text; return t; }"""
+LOSS_POINTS = """() => { if (!window.Bokeh) return 0; let n = 0;
+  for (const doc of Bokeh.documents) for (const m of doc.all_models) {
+    if (!(m.title && m.title.text === 'Training loss per seed') || !m.renderers) continue;
+    for (const r of m.renderers) { const d = r.data_source && r.data_source.data; if (!d) continue;
+      for (const [k, v] of (d instanceof Map ? d.entries() : Object.entries(d))) {
+        if (k !== 'ys' && k !== 'loss' && k !== 'y') continue;
+        for (const a of v) { if (typeof a === 'number') { if (isFinite(a)) n++; }
+                             else for (const b of a) if (isFinite(b)) n++; } } } }
+  return n; }"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(store: str, defaults: dict | None):
+    port = free_port()
+    env = {**os.environ, "EXPLORER_STORE": store}
+    if defaults:
+        env["EXPLORER_APP_DEFAULTS"] = json.dumps(defaults)
+    proc = subprocess.Popen([sys.executable, "-m", "panel", "serve", str(ROOT / "apps" / "dynamics.py"),
+                             "--port", str(port), "--address", "127.0.0.1",
+                             "--allow-websocket-origin", f"127.0.0.1:{port}"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, f"http://127.0.0.1:{port}/dynamics"
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("panel serve did not start")
+
+
+def status(page) -> str:
+    loc = page.locator(".run-status")
+    return loc.first.evaluate(STATUS) if loc.count() else ""
+
+
+def wait(page, predicate, timeout=600.0, poll=0.01):
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        value = predicate()
+        if value:
+            return time.perf_counter()
+        time.sleep(poll)
+    raise TimeoutError("condition not met; status: " + status(page))
+
+
+def press_p(page, key):
+    handle = page.locator(".ctl-p .noUi-handle").first
+    handle.focus()
+    handle.press(key)
+
+
+def slider_latency(page, moves: int, settle=0.3) -> list[float]:
+    """Alternate p between two stored neighbours; time key press → title with the new p."""
+    times = []
+    for i in range(moves):
+        key = "ArrowRight" if i % 2 == 0 else "ArrowLeft"
+        before = page.evaluate(TITLE)
+        t0 = time.perf_counter()
+        press_p(page, key)
+        t1 = wait(page, lambda: (t := page.evaluate(TITLE)) and t != before)
+        times.append(t1 - t0)
+        if VERBOSE:
+            print(f"    {key}: {t1 - t0:.3f} s  {status(page).strip()[:90]}")
+        time.sleep(settle)
+    return times
+
+
+def rss(proc) -> int:
+    p = psutil.Process(proc.pid)
+    return p.memory_info().rss + sum(c.memory_info().rss for c in p.children(recursive=True))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--defaults", type=json.loads, default=None, help="JSON overriding the app's opening setting")
+    ap.add_argument("--moves", type=int, default=8)
+    ap.add_argument("--sessions", type=int, default=5)
+    ap.add_argument("-v", action="store_true", help="print every slider move")
+    args = ap.parse_args()
+    store = tempfile.mkdtemp(prefix="explorer-bench-")
+    proc, url = serve(store, args.defaults)
+    print(f"server {url}, store {store}, cores {os.cpu_count()}")
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+            page = browser.new_page(viewport={"width": 1500, "height": 1500})
+            # 1 + 2: uncached default
+            t_open = time.perf_counter()
+            page.goto(url)
+            t_ask = wait(page, lambda: "Looking" in status(page) or "Training" in status(page)
+                         or "Waiting" in status(page), poll=0.005)
+            t_live = wait(page, lambda: page.evaluate(LOSS_POINTS) > 0, poll=0.02)
+            t_done = wait(page, lambda: "trained and measured" in status(page), poll=0.05)
+            print(f"first live curve (uncached default): {t_live - t_ask:.2f} s after the request, "
+                  f"{t_live - t_open:.2f} s after opening the page   [target < 2 s]")
+            print(f"complete default run: {t_done - t_open:.2f} s from opening the page "
+                  f"({t_done - t_ask:.2f} s of training and measuring)   [target < 15 s]")
+            print(f"  {status(page).strip()}")
+            # 3: make the right neighbour stored, then alternate between the two stored settings
+            press_p(page, "ArrowRight")
+            wait(page, lambda: "trained and measured" in status(page) and "p = 0.1" not in status(page))
+            press_p(page, "ArrowLeft")
+            wait(page, lambda: "loaded from the store" in status(page))
+            lat = slider_latency(page, args.moves)
+            print(f"slider → updated plot (cached): median {statistics.median(lat):.3f} s, "
+                  f"max {max(lat):.3f} s over {len(lat)} moves   [target < 0.3 s]")
+            # the same while another session trains a new setting
+            other = browser.new_page(viewport={"width": 1500, "height": 1200})
+            other.goto(url + "?p=0.5")
+            wait(other, lambda: "Training" in status(other) or "Measuring" in status(other)
+                 or "trained" in status(other))
+            busy = slider_latency(page, max(2, args.moves // 2))
+            print(f"slider → updated plot (cached) while another session trains: median "
+                  f"{statistics.median(busy):.3f} s, max {max(busy):.3f} s")
+            wait(other, lambda: "trained and measured" in status(other))
+            other.close()
+            # 4: memory with N sessions open on the stored default
+            pages = [page]
+            for _ in range(args.sessions - 1):
+                pg = browser.new_page(viewport={"width": 1500, "height": 1200})
+                pg.goto(url)
+                pages.append(pg)
+            for pg in pages:
+                wait(pg, lambda pg=pg: "p = " in status(pg) and "store" in status(pg))
+            time.sleep(2)
+            print(f"server memory with {len(pages)} sessions: {rss(proc) / 2**20:.0f} MiB RSS   [target < 1.5 GB]")
+            browser.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(store, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""The structure → function card: F against p or Q, a heatmap over two parameters, and a button that
+computes the cells still missing from the store (papers 001 Fig. 2 and 000 Fig. 3)."""
+from __future__ import annotations
+
+import os
+import threading
+
+import holoviews as hv
+import panel as pn
+import param
+
+from ..config import METRICS
+from ..experiments import cells
+from ..views import cells_frame, f_vs_structure, heatmap
+from ..views.style import METRIC_LABELS
+from .compat import look, set_title, titled
+
+
+class OverviewOptions(param.Parameterized):
+    """Axes of the overview (kept in the URL)."""
+
+    against = param.Selector(objects=["p", "Q"], default="p", label="F against",
+                             doc="Sparsity p on a log axis, or the modularity Q = (1−p)/(2(1+p)).")
+    heat_x = param.Selector(objects=list(cells.AXES), default="p", label="heatmap x")
+    heat_y = param.Selector(objects=list(cells.AXES), default="n", label="heatmap y")
+    heat_metric = param.Selector(objects=list(METRICS), default="bottleneck", label="heatmap metric")
+
+
+_CACHE: dict = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _store_version(store) -> int:
+    """Changes whenever an entry enters or leaves the store (a rename in its runs/ folder)."""
+    try:
+        return os.stat(store.runs).st_mtime_ns
+    except OSError:
+        return 0
+
+
+def gather(store, config, options: OverviewOptions) -> dict:
+    """The stored neighbours of ``config`` (runs in a worker thread: it reads the store).
+
+    Cached until the store changes: moving p between stored settings does not re-read anything.
+    """
+    axes = (options.heat_x, options.heat_y)
+    key = (str(store.root), _store_version(store), config.replace(p=1.0).key(), axes, config.p)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key[:4])
+    if hit is not None and config.p in hit["line_ps"]:
+        return {**hit, "config": config}
+    line = cells.neighbours(config, {"p": cells.axis_values(config, "p", store)})
+    grid_axes = {options.heat_x: cells.axis_values(config, options.heat_x, store)}
+    if options.heat_y != options.heat_x:
+        grid_axes[options.heat_y] = cells.axis_values(config, options.heat_y, store)
+    grid = cells.neighbours(config, grid_axes)
+    found_line, missing_line = cells.stored(store, line)
+    found_grid, missing_grid = cells.stored(store, grid)
+    missing = list({c.key(): c for _, c in missing_line + missing_grid}.values())
+    data = {"line": cells_frame(found_line), "grid": cells_frame(found_grid), "missing": missing,
+            "line_ps": {c.p for _, c in line}}
+    with _CACHE_LOCK:
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        _CACHE[key[:4]] = data
+    return {**data, "config": config}
+
+
+class Overview:
+    """Panes of the overview card; ``show(gathered)`` redraws them (event loop only).
+
+    The line plot is a DynamicMap fed by a Pipe, so moving p between stored settings only moves its
+    marker; it is rebuilt when what it draws changes shape (axis, metrics, cells appearing).
+    """
+
+    def __init__(self, options: OverviewOptions, display, on_compute, on_axes):
+        self.options, self.display = options, display
+        self.data = None
+        self._pipe = hv.streams.Pipe(data=None)
+        self._shape = None
+        self._grid_frame = None
+        self.line = pn.pane.HoloViews(None, sizing_mode="stretch_width", linked_axes=False)
+        self.grid = pn.pane.HoloViews(None, sizing_mode="stretch_width", linked_axes=False)
+        self.compute = pn.widgets.Button(**titled("Compute missing cells"), **look("primary"), disabled=True,
+                                         sizing_mode="stretch_width")
+        self.note = pn.widgets.StaticText(value="", sizing_mode="stretch_width", styles={"font-size": "0.9em"})
+        self.compute.on_click(lambda e: on_compute(self.data["missing"] if self.data else []))
+        options.param.watch(lambda e: self._redraw(force=True), ["against"])
+        display.param.watch(lambda e: self._redraw(force=True), ["metrics"])
+        options.param.watch(lambda e: on_axes(), ["heat_x", "heat_y"])
+        options.param.watch(lambda e: self._redraw(force=True), ["heat_metric"])
+        self.widgets = pn.Column(
+            pn.widgets.RadioButtonGroup.from_param(options.param.against, **look("default", "outline")),
+            pn.widgets.Select.from_param(options.param.heat_x),
+            pn.widgets.Select.from_param(options.param.heat_y),
+            pn.widgets.Select.from_param(options.param.heat_metric,
+                                         options={METRIC_LABELS[m]: m for m in METRICS}),
+            self.compute, self.note, sizing_mode="stretch_width")
+
+    def show(self, data: dict):
+        self.data = data
+        k = len(data["missing"])
+        seeds = sum(len(c.seeds) for c in data["missing"])
+        set_title(self.compute, f"Compute {k} missing cell{'s' if k != 1 else ''}" if k else "All cells computed")
+        self.compute.disabled = k == 0
+        self.note.value = (f"{k} cell{'s' if k != 1 else ''} ({seeds} networks) of this grid are not in the "
+                            "store yet." if k else "Every cell of this grid is in the store.")
+        self._redraw()
+
+    def _line(self, data):
+        cfg, o = data["config"], self.options
+        return f_vs_structure(data["line"], o.against, list(self.display.metrics) or None,
+                              current=cfg.p if o.against == "p" else cfg.Q)
+
+    def _redraw(self, force=False):
+        data = self.data
+        if data is None:
+            return
+        frame = data["line"]
+        shape = (frame.empty, self.options.against, tuple(self.display.metrics), tuple(sorted(set(frame.metric))),
+                 tuple(sorted(frame.n.dropna().unique())) if not frame.empty else ())
+        if force or shape != self._shape:
+            self._shape = shape
+            self._pipe = hv.streams.Pipe(data=data)
+            self.line.object = hv.DynamicMap(self._line, streams=[self._pipe])
+        else:
+            self._pipe.event(data=data)
+        if force or data["grid"] is not self._grid_frame:
+            self._grid_frame = data["grid"]
+            o = self.options
+            self.grid.object = heatmap(data["grid"], o.heat_x, o.heat_y, o.heat_metric)

@@ -1,0 +1,88 @@
+"""Files a person takes away: figures as PNG / SVG (rendered by Matplotlib, no browser needed) and results as
+netCDF (the Result dataset, self-describing) or CSV (tidy: one value per row).
+"""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+
+import holoviews as hv
+import pandas as pd
+
+FIGURE_FORMATS = ("png", "svg")
+
+
+def matplotlib_available() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def ensure_matplotlib() -> None:
+    """Load HoloViews' Matplotlib backend (headless) without changing the current backend."""
+    if "matplotlib" in hv.Store.renderers:
+        return
+    if not matplotlib_available():
+        raise RuntimeError("figure export needs matplotlib; install it with `pip install matplotlib`.")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    current = hv.Store.current_backend
+    import holoviews.plotting.mpl  # noqa: F401  (registers the renderer)
+
+    hv.Store.set_current_backend(current)
+
+
+def figure_bytes(build, fmt: str = "png", dpi: int = 150) -> bytes:
+    """Render a figure to PNG or SVG bytes. ``build`` is a zero-argument function that makes the HoloViews
+    object (called after the Matplotlib backend is loaded, so the figure carries its export styling)."""
+    if fmt not in FIGURE_FORMATS:
+        raise ValueError(f"figures export as {' or '.join(FIGURE_FORMATS)}, not {fmt!r}.")
+    ensure_matplotlib()
+    obj = build() if callable(build) else build
+    renderer = hv.renderer("matplotlib").instance(dpi=dpi)
+    plot = renderer.get_plot(obj)
+    buf = io.BytesIO()
+    plot.state.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(plot.state)
+    return buf.getvalue()
+
+
+def netcdf_bytes(ds) -> bytes:
+    """The dataset as a netCDF file's bytes."""
+    from ..experiments.cells import NETCDF_LOCK  # netCDF4/HDF5 is not thread-safe here
+
+    fd, path = tempfile.mkstemp(suffix=".nc")
+    os.close(fd)
+    try:
+        with NETCDF_LOCK:
+            ds.to_netcdf(path)
+        with open(path, "rb") as f:
+            return f.read()
+    finally:
+        os.unlink(path)
+
+
+def tidy(ds) -> pd.DataFrame:
+    """One row per value: the variable's name, every dimension's coordinate (blank where unused), the value."""
+    dims = list(ds.sizes)
+    frames = []
+    for name, var in ds.data_vars.items():
+        df = var.to_dataframe(name="value").reset_index()
+        df.insert(0, "variable", name)
+        frames.append(df)
+    if not frames:
+        return pd.DataFrame(columns=["variable", *dims, "value"])
+    df = pd.concat(frames, ignore_index=True)
+    return df.reindex(columns=["variable", *dims, "value"])
+
+
+def csv_text(ds) -> str:
+    """:func:`tidy` as CSV text, preceded by comment lines holding the config and Q."""
+    head = "".join(f"# {k}: {v}\n" for k, v in ds.attrs.items() if k in ("config", "Q", "p", "n"))
+    return head + tidy(ds).to_csv(index=False)

@@ -1,0 +1,134 @@
+"""Structure → function: specialization against sparsity p and modularity Q, and over two parameters.
+
+Paper 001 Fig. 2 plots each metric's F against p (log axis) and against Q = (1−p)/(2(1+p)), mean ± sd over
+seeds; paper 000 Fig. 3 shows heatmaps over module size n, sparsity and covariance. These views draw the
+cells that exist (found in the store); a tidy frame built by :func:`cells_frame` feeds them.
+"""
+from __future__ import annotations
+
+import math
+
+import holoviews as hv
+import numpy as np
+import pandas as pd
+
+from .style import METRIC_COLORS, METRIC_LABELS, F, config_of, figure, placeholder, style_element
+
+PARAMS = ("p", "n", "covariance", "noise", "bottleneck", "comms_start", "steps")
+AXIS_LABELS = {
+    "p": "sparsity p (fraction of possible links, log scale)", "Q": "structural modularity Q",
+    "n": "module size n", "covariance": "covariance c", "noise": "noise ratio", "bottleneck": "bottleneck neurons",
+    "comms_start": "communication start (step)", "steps": "time steps T",
+}
+
+
+def cells_frame(found, time=-1) -> pd.DataFrame:
+    """One row per (cell, seed, metric): the cell's parameters, Q, Q_measured, accuracy and F at ``time``.
+
+    ``found`` is a list of Results or of ``(labels, Result)`` pairs (as from ``experiments.cells.stored``).
+    """
+    rows = []
+    for item in found:
+        result = item[1] if isinstance(item, tuple) else item
+        ds = result.data
+        cfg = config_of(ds)
+        F_t = ds["F"].isel(time=time)
+        for i, seed in enumerate(ds.seed.values):
+            base = {k: cfg.get(k) for k in PARAMS}
+            base.update(p=float(ds.attrs.get("p", cfg.get("p"))), Q=float(ds.attrs.get("Q", np.nan)),
+                        Q_measured=float(ds["Q_measured"].values[i]), accuracy=float(ds["accuracy"].values[i]),
+                        seed=int(seed))
+            for m in ds.metric.values:
+                rows.append({**base, "metric": str(m), "F": float(F_t.sel(metric=m).values[i])})
+    cols = [*PARAMS, "Q", "Q_measured", "accuracy", "seed", "metric", "F"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _marker(x):
+    line = hv.VLine(x)
+    return style_element(line, bokeh=dict(color="#d62728", line_dash="dotdash", line_width=1.5),
+                         mpl=dict(color="#d62728", linestyle="dashdot"))
+
+
+def f_vs_structure(frame: pd.DataFrame, x: str = "p", metrics=None, current: float | None = None):
+    """Each metric's F (mean ± sd over seeds) against ``x`` = ``"p"`` (log axis) or ``"Q"``.
+
+    ``current`` marks the setting on screen with a red dash-dot line.
+    """
+    title = f"Structure → function: F at the last step against {'p' if x == 'p' else 'Q'}"
+    if frame is None or frame.empty:
+        return placeholder("No stored runs around this setting yet: compute the missing cells.", title)
+    xdim = hv.Dimension(x, label=AXIS_LABELS[x])
+    layers = []
+    for m in (metrics or list(METRIC_LABELS)):
+        sub = frame[frame.metric == m]
+        if sub.empty:
+            continue
+        g = sub.groupby(x)["F"]
+        xs, mean, sd = g.mean().index.to_numpy(float), g.mean().to_numpy(), g.std(ddof=0).fillna(0).to_numpy()
+        color, label = METRIC_COLORS[m], METRIC_LABELS[m]
+        spread = style_element(hv.Spread((xs, mean, sd), kdims=[xdim], vdims=[F, "sd"], label=label),
+                               bokeh=dict(fill_color=color, fill_alpha=0.18, line_alpha=0),
+                               mpl=dict(facecolor=color, alpha=0.18))
+        curve = style_element(hv.Curve((xs, mean), kdims=[xdim], vdims=[F], label=label),
+                              bokeh=dict(color=color, line_width=2.5), mpl=dict(color=color, linewidth=2))
+        dots = style_element(hv.Scatter(sub[[x, "F"]].to_numpy(), kdims=[xdim], vdims=[F], label=label),
+                             bokeh=dict(color=color, size=5, alpha=0.5, tools=["hover"]),
+                             mpl=dict(color=color, s=12, alpha=0.5))
+        layers += [spread, curve, dots]
+    overlay = hv.Overlay(layers)
+    if current is not None and math.isfinite(current):
+        overlay = overlay * _marker(current)
+    cells = frame.drop_duplicates(subset=[x]).shape[0]
+    n = sorted(set(frame.n.dropna().astype(int)))
+    where = f"n = {n[0]}" if len(n) == 1 else "n = " + ", ".join(map(str, n))
+    # the whole axis range, so that a few computed cells show where they sit: p ∈ [1/n², 1], Q ∈ [0, 1/2]
+    xlim = (0.7 / max(n) ** 2, 1.4) if x == "p" else (-0.02, 0.52)
+    return figure(overlay, f"{title} ({where}, {cells} cell{'s' if cells != 1 else ''})", ylim=(0, 1.05),
+                  xlim=xlim, logx=(x == "p"), legend_position="top_right")
+
+
+def _axis_labels(values, name, n_values):
+    if name == "p":
+        ns = set(n_values)
+        return [("1/n²" if len(ns) == 1 and math.isclose(v, 1 / next(iter(ns))**2) else f"{v:.3g}") for v in values]
+    return [f"{v:g}" for v in values]
+
+
+def heatmap(frame: pd.DataFrame, x: str = "p", y: str = "n", metric: str = "bottleneck"):
+    """Mean F at the last step over a grid of two parameters (paper 000 Fig. 3); empty cells stay blank."""
+    title = f"{METRIC_LABELS.get(metric, metric)}: mean F over {y} × {x}"
+    if frame is None or frame.empty or x == y:
+        why = "choose two different parameters" if x == y else "no stored cells for this grid yet"
+        return placeholder(f"Heatmap: {why}.", title)
+    sub = frame[frame.metric == metric].copy()
+    if x == "p" and "n" in sub and sub.n.nunique() > 1:  # 1/n² differs per n: label the one-link column
+        sub["p_key"] = np.where(np.isclose(sub.p, 1 / sub.n.astype(float)**2), 0.0, sub.p)
+        xkey = "p_key"
+    else:
+        xkey = x
+    cells = sub.groupby([xkey, y])["F"].mean().reset_index()
+    xs, ys = sorted(cells[xkey].unique()), sorted(cells[y].unique())
+    xl = ["1/n²" if (xkey == "p_key" and v == 0) else lab
+          for v, lab in zip(xs, _axis_labels(xs, x, sub.n.astype(int)))]
+    yl = _axis_labels(ys, y, sub.n.astype(int))
+    # integer cell positions with tick labels: identical layout in Bokeh and Matplotlib, blanks stay NaN
+    Z = np.full((len(ys), len(xs)), np.nan)
+    xi, yi = {v: i for i, v in enumerate(xs)}, {v: i for i, v in enumerate(ys)}
+    for _, row in cells.iterrows():
+        Z[yi[row[y]], xi[row[xkey]]] = row["F"]
+    xdim = hv.Dimension(x, label=AXIS_LABELS.get(x, x).replace(", log scale", ""))
+    ydim = hv.Dimension(y, label=AXIS_LABELS.get(y, y).replace(", log scale", ""))
+    fdim = hv.Dimension("F", label="mean F (last step)", range=(0, 1))
+    edges_x, edges_y = np.arange(len(xs) + 1) - 0.5, np.arange(len(ys) + 1) - 0.5
+    hm = style_element(hv.QuadMesh((edges_x, edges_y, Z), kdims=[xdim, ydim], vdims=[fdim]),
+                       bokeh=dict(cmap="viridis", clim=(0, 1), colorbar=True, tools=["hover"], line_color="white",
+                                  nodata=None),
+                       mpl=dict(cmap="viridis", clim=(0, 1), colorbar=True, edgecolors="white"))
+    jj, ii = np.nonzero(np.isfinite(Z))
+    text = [f"{Z[j, i]:.2f}" for j, i in zip(jj, ii)]
+    labels = style_element(hv.Labels((ii.astype(float), jj.astype(float), text), kdims=[xdim, ydim], vdims="text"),
+                           bokeh=dict(text_color="white", text_font_size="9pt"), mpl=dict(color="white", size=8))
+    ticks = dict(xticks=list(zip(range(len(xs)), xl)), yticks=list(zip(range(len(ys)), yl)))
+    return figure(hm * labels, title, xlim=(-0.5, len(xs) - 0.5), ylim=(-0.5, len(ys) - 0.5), **ticks,
+                  bokeh=dict(height=320), mpl=dict(fig_inches=(8, 4), aspect=1.6))

@@ -1,0 +1,116 @@
+"""Specialization over time: global F per time step for each metric, ensemble mean ± sd over seeds.
+
+Paper 000 §3.3 and Fig. 4: specialization is measured at every step of the unrolled network; it starts high
+while no signal has crossed between the modules and falls (or rises) once they communicate. Dashed vertical
+markers show the step communication starts and the step each digit switches on (paper 000 Fig. 4B, 4D).
+"""
+from __future__ import annotations
+
+import holoviews as hv
+import numpy as np
+
+from .style import (FM, METRIC_COLORS, METRIC_LABELS, MODULE_DASH, F, T, config_of, figure, metrics_of,
+                    style_element)
+
+
+def markers(config: dict, y: float = 1.0):
+    """Vertical markers at the communication start and at each digit's fixed start time, with labels."""
+    xs, texts = [], []
+    comms = config.get("comms_start")
+    if comms:  # at step 0 communication is on from the start: nothing to mark
+        xs.append(comms - 0.5)
+        texts.append("comms on →")
+    st = config.get("start_times")
+    if isinstance(st, (list, tuple)) and len(st) == 2:
+        for k, tk in enumerate(st):
+            if tk:
+                xs.append(tk - 0.5)
+                texts.append(f"digit {k} on →")
+    lines = hv.VLines(np.asarray(xs, dtype=float), kdims=[T])
+    lines = style_element(lines, bokeh=dict(color="#555555", line_dash="dashed", line_width=1.5),
+                          mpl=dict(color="#555555", linestyle="dashed", linewidth=1.2))
+    # stack labels that fall on the same step
+    offsets = [sum(1 for x in xs[:i] if x == xs[i]) for i in range(len(xs))]
+    # shifted in the data, not with ``xoffset`` (a Dodge transform, rebuilt on every streamed update)
+    labels = hv.Labels((np.asarray(xs, dtype=float) + 0.04, [y - 0.07 * o for o in offsets], texts),
+                       kdims=[T, "y"], vdims="text")
+    labels = style_element(labels, bokeh=dict(text_align="left", text_baseline="top", text_font_size="9pt",
+                                              text_color="#444444"),
+                           mpl=dict(horizontalalignment="left", verticalalignment="top", size=8, color="#444444"))
+    return lines * labels
+
+
+def _summary(da):
+    """Mean and sd (ddof = 0) over seeds, as numpy arrays over time."""
+    return da.mean("seed").values, da.std("seed", ddof=0).values
+
+
+def _band(t, mean, sd, color, label, dash="solid", ydim=F):
+    spread = hv.Spread((t, mean, sd), kdims=[T], vdims=[ydim, "sd"], label=label)
+    spread = style_element(spread, bokeh=dict(fill_color=color, fill_alpha=0.18, line_alpha=0),
+                           mpl=dict(facecolor=color, alpha=0.18, linewidth=0))
+    curve = hv.Curve((t, mean), kdims=[T], vdims=[ydim], label=label)
+    curve = style_element(curve, bokeh=dict(color=color, line_width=2.5, line_dash=dash, tools=["hover"]),
+                          mpl=dict(color=color, linewidth=2, linestyle=dash))
+    return [spread, curve]
+
+
+def _dots(points, ydim=F):
+    """One marker per time step and line, all lines in one element (fewer glyphs to update when streaming)."""
+    t, y, colors = (np.concatenate([p[i] for p in points]) if points else np.array([]) for i in range(3))
+    dots = hv.Points((t, y, colors), kdims=[T, ydim], vdims=["color"])
+    return style_element(dots, bokeh=dict(color="color", size=6), mpl=dict(color="color", s=20))
+
+
+def describe(ds) -> str:
+    """One line naming the setting: p, Q, n, accuracy (mean ± sd) and seeds."""
+    cfg = config_of(ds)
+    n = int(ds.attrs.get("n", cfg.get("n", 0)) or 0)
+    p = float(ds.attrs.get("p", cfg.get("p", float("nan"))))
+    Q = float(ds.attrs.get("Q", float("nan")))
+    one_link = n and np.isclose(p, 1.0 / n**2)
+    p_text = f"1/n² = {p:.3g}" if one_link else f"{p:.3g}"
+    acc = ds["accuracy"].values if "accuracy" in ds else np.array([np.nan])
+    seeds = ds.sizes.get("seed", 0)
+    return (f"p = {p_text} (Q = {Q:.2f}), n = {n} · accuracy {np.nanmean(acc):.2f} ± {np.nanstd(acc):.2f}"
+            f" · {seeds} seed{'s' if seeds != 1 else ''}")
+
+
+def specialization_over_time(ds, metrics=None):
+    """Global F(t) ∈ [0, 1] per metric: ensemble mean (line) ± one sd over seeds (band), with markers."""
+    t = ds.time.values.astype(float)
+    layers, points = [], []
+    for m in metrics_of(ds, metrics):
+        mean, sd = _summary(ds["F"].sel(metric=m))
+        layers += _band(t, mean, sd, METRIC_COLORS[m], METRIC_LABELS[m])
+        points.append((t, mean, np.full(len(t), METRIC_COLORS[m], dtype=object)))
+    overlay = hv.Overlay(layers + [_dots(points)]) * markers(config_of(ds), y=1.04)
+    return figure(overlay, f"Specialization over time — {describe(ds)}", ylim=(0, 1.08), xlabel=T.label,
+                  ylabel=F.label,
+                  xlim=(t.min() - 0.3, t.max() + 0.3), xticks=list(t.astype(int)), legend_position="bottom_left",
+                  bokeh=dict(BOKEH_EXTRA, height=380))
+
+
+def module_specialization_over_time(ds, metrics=None):
+    """Fᵐ(t) = M(m, digit 0) − M(m, digit 1) per module (solid: module 0, dashed: module 1).
+
+    +1: the module carries only digit 0; −1: only digit 1. With separate inputs a specialised pair shows
+    module 0 near +1 and module 1 near −1; a generalist module sits near 0 (SCIENCE-NOTES §6).
+    """
+    t = ds.time.values.astype(float)
+    layers, points = [], []
+    for m in metrics_of(ds, metrics):
+        for module in (0, 1):
+            mean, sd = _summary(ds["F_module"].sel(metric=m, module=module))
+            layers += _band(t, mean, sd, METRIC_COLORS[m], f"{METRIC_LABELS[m]}, module {module}",
+                            dash=MODULE_DASH[module], ydim=FM)
+            points.append((t, mean, np.full(len(t), METRIC_COLORS[m], dtype=object)))
+    zero = style_element(hv.HLine(0), bokeh=dict(color="#999999", line_width=1), mpl=dict(color="#999999"))
+    overlay = hv.Overlay(layers + [_dots(points, FM), zero]) * markers(config_of(ds), y=1.0)
+    return figure(overlay, "Per-module specialization Fᵐ (solid: module 0, dashed: module 1)", ylim=(-1.08, 1.08),
+                  xlabel=T.label, ylabel=FM.label + " (+1: digit 0 only, −1: digit 1 only)",
+                  xlim=(t.min() - 0.3, t.max() + 0.3), xticks=list(t.astype(int)), legend_position="bottom_left",
+                  bokeh=dict(BOKEH_EXTRA, height=380))
+
+
+BOKEH_EXTRA = dict(legend_opts={"background_fill_alpha": 0.7, "label_text_font_size": "9pt"})

@@ -1,0 +1,86 @@
+"""Shared look of every figure: metric names and colours, labelled dimensions, per-backend options.
+
+Figures are styled for Bokeh (the dashboard) and, when loaded, for Matplotlib (PNG / SVG export), so that
+an exported figure keeps its title, labels and bands.
+"""
+from __future__ import annotations
+
+import json
+
+import holoviews as hv
+
+from ..config import METRICS
+
+#: The papers' names for the four specialization metrics (paper 000 §2.4, paper 001 §3).
+METRIC_LABELS = {
+    "bottleneck": "bottleneck retraining",
+    "ablation": "module ablation",
+    "correlation": "hidden-state correlation",
+    "weight_mask": "weight mask",
+}
+METRIC_COLORS = {"bottleneck": "#1f77b4", "ablation": "#ff7f0e", "correlation": "#2ca02c",
+                 "weight_mask": "#9467bd"}
+MODULE_DASH = {0: "solid", 1: "dashed"}
+SEED_CMAP = "Category10"
+
+# Labelled dimensions (shared names let HoloViews link axes across plots).
+T = hv.Dimension("t", label="time step t")
+F = hv.Dimension("F", label="global specialization F", range=(0, 1))
+F_SD = hv.Dimension("F_sd", label="sd over seeds")
+FM = hv.Dimension("Fm", label="module specialization Fᵐ", range=(-1, 1))
+EPOCH = hv.Dimension("epoch", label="epochs trained")
+LOSS = hv.Dimension("loss", label="training loss (cross-entropy, nats)")
+ACC = hv.Dimension("accuracy", label="global-task test accuracy", range=(0, 1))
+SEED = hv.Dimension("seed")
+
+BOKEH_FIG = dict(responsive=True, height=340, show_grid=True, toolbar="above",
+                 default_tools=["pan", "wheel_zoom", "box_zoom", "reset", "save"])
+MPL_FIG = dict(fig_inches=(9, 4), aspect=2, show_grid=True)
+
+
+def metrics_of(ds, metrics=None) -> list[str]:
+    """The requested metrics that the dataset holds, in the papers' order."""
+    have = [str(m) for m in ds.metric.values] if "metric" in ds.coords else list(METRICS)
+    wanted = list(METRICS) if metrics is None else [m for m in METRICS if m in metrics]
+    return [m for m in wanted if m in have]
+
+
+def config_of(ds) -> dict:
+    """The canonical config stored in a Result dataset's attributes ({} if absent or unreadable)."""
+    try:
+        return json.loads(ds.attrs.get("config", "{}"))
+    except (TypeError, ValueError):
+        return {}
+
+
+def backends() -> list[str]:
+    return [b for b in ("bokeh", "matplotlib") if b in hv.Store.renderers]
+
+
+def style(obj, *, bokeh=None, mpl=None, **common):
+    """Apply ``common`` options for every loaded backend plus the backend-specific ones."""
+    for backend in backends():
+        extra = (bokeh if backend == "bokeh" else mpl) or {}
+        obj = obj.opts(**common, **extra, backend=backend)
+    return obj
+
+
+def style_element(element, *, bokeh=None, mpl=None):
+    """Element-level options per backend (line widths, alphas, dashes differ by name between backends)."""
+    for backend in backends():
+        extra = (bokeh if backend == "bokeh" else mpl) or {}
+        if extra:
+            element = element.opts(**extra, backend=backend)
+    return element
+
+
+def figure(obj, title: str, *, bokeh=None, mpl=None, **common):
+    """Figure-level options: title plus the house sizes and tools, for every loaded backend."""
+    return style(obj, title=title, bokeh={**BOKEH_FIG, **(bokeh or {})}, mpl={**MPL_FIG, **(mpl or {})}, **common)
+
+
+def placeholder(message: str, title: str = ""):
+    """An empty figure with a sentence in it, for views whose data is missing."""
+    text = hv.Text(0.5, 0.5, message).opts(text_font_size="12pt", backend="bokeh") if "bokeh" in backends() \
+        else hv.Text(0.5, 0.5, message)
+    return figure(text, title, xaxis=None, yaxis=None)

@@ -1,0 +1,43 @@
+"""Reading the served dashboard's state from a Playwright page."""
+import os
+import time
+
+#: Generous: the first run pays for imports and data loading in a busy two-core machine.
+RUN_TIMEOUT_MS = int(os.environ.get("EXPLORER_BROWSER_TIMEOUT_S", "300")) * 1000
+
+
+TEXT = (
+    "e => { const r = e.shadowRoot || e; return Array.from(r.children)"
+    ".filter(c => !['STYLE', 'LINK'].includes(c.tagName)).map(c => c.innerText || c.textContent).join(' ').trim(); }"
+)
+
+
+def text_of(locator) -> str:
+    """Text of a Panel component (its content sits in a shadow root)."""
+    return locator.first.evaluate(TEXT)
+
+
+def plot_titles(page) -> list[str]:
+    """Titles of every Bokeh plot now in the page's document (read from BokehJS, not from pixels)."""
+    return page.evaluate("""() => { const out = [];
+        for (const doc of Bokeh.documents) for (const m of doc.all_models)
+            if (m.constructor.__name__ === 'Title' && m.text) out.push(m.text);
+        return out; }""")
+
+
+def wait_for_status(page, *words, timeout=RUN_TIMEOUT_MS):
+    """Wait until the status line contains every one of ``words``; return its text."""
+    status = page.locator(".run-status")
+    deadline = time.time() + timeout / 1000
+    while True:
+        text = text_of(status) if status.count() else ""
+        if all(w in text for w in words):
+            return text
+        if time.time() > deadline:
+            raise AssertionError(f"status never showed {words!r}; it shows {text!r}")
+        page.wait_for_timeout(100)
+
+
+def specialization_title(page) -> str:
+    titles = [t for t in plot_titles(page) if t.startswith("Specialization over time")]
+    return titles[-1] if titles else ""

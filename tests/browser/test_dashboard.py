@@ -1,0 +1,89 @@
+"""The served dashboard in a real browser: it loads, p moves the curves, revisits come from the store, the URL
+reproduces a state, bad values meet a message, classroom links hide controls. Screenshots go to
+docs/screenshots/ (quoted in the README)."""
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from browser_helpers import plot_titles, specialization_title, text_of, wait_for_status
+
+pytestmark = pytest.mark.browser
+
+
+def move_p(page, key):
+    handle = page.locator(".ctl-p .noUi-handle").first
+    handle.focus()
+    handle.press(key)
+
+
+def test_app_loads_and_shows_a_trained_setting(page, app_url, shots):
+    page.goto(app_url)
+    status = wait_for_status(page, "p = 0.1", "n = 8", "2 seeds")
+    assert "stored" in status or "store" in status
+    assert page.title() == "Modular specialization explorer"
+    title = specialization_title(page)
+    assert "p = 0.1" in title and "accuracy" in title
+    assert any(t.startswith("W_rec") for t in plot_titles(page))
+    page.wait_for_timeout(1500)  # let the overview finish drawing
+    page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
+
+
+def test_moving_p_updates_the_specialization_curve(page, app_url, shots):
+    page.goto(app_url)
+    wait_for_status(page, "p = 0.1", "n = 8")
+    before = specialization_title(page)
+    move_p(page, "ArrowRight")  # 0.1 → 0.2 on the 1-2-5 grid
+    wait_for_status(page, "p = 0.2")
+    after = specialization_title(page)
+    assert "p = 0.2" in after and after != before
+    assert parse_qs(urlparse(page.url).query)["p"] == ["0.2"]
+    page.screenshot(path=str(shots / "moved-p.png"))
+
+
+def test_a_revisited_setting_comes_from_the_store(page, app_url):
+    page.goto(app_url)
+    wait_for_status(page, "p = 0.1", "n = 8")
+    move_p(page, "ArrowLeft")  # 0.1 → 0.05: new, trained
+    wait_for_status(page, "p = 0.05", "trained")
+    move_p(page, "ArrowRight")  # back to 0.1: seen before
+    status = wait_for_status(page, "p = 0.1", "loaded from the store")
+    assert "loaded from the store" in status
+
+
+def test_the_url_reproduces_a_state(page, app_url, shots):
+    page.goto(app_url + '?n=6&p=0.5&covariance=0.25&metrics=["bottleneck","correlation"]')
+    wait_for_status(page, "p = 0.5", "n = 6")
+    title = specialization_title(page)
+    assert "n = 6" in title and "p = 0.5" in title
+    query = parse_qs(urlparse(page.url).query)
+    assert query["n"] == ["6"] and query["p"] == ["0.5"] and query["covariance"] == ["0.25"]
+    assert query["epochs"] == ["2"]  # the whole state is written, not only what the link named
+    checked = page.locator(".ctl-covariance input").first.input_value()
+    assert float(checked) == 0.25
+    page.screenshot(path=str(shots / "from-url.png"))
+
+
+def test_a_bad_value_shows_one_clear_message_and_nothing_breaks(page, app_url, shots):
+    page.goto(app_url + "?start_1=9")
+    alert = page.locator(".run-alert")
+    alert.get_by_text("Digit 1's start time must be a whole number from 0 to 3", exact=False).wait_for()
+    wait_for_status(page, "p = 0.1", "n = 8")  # the rest of the link still applied and ran
+    box = page.locator(".ctl-n input").first
+    box.fill("1000")
+    box.press("Enter")
+    alert.get_by_text("Module size n must be a whole number from 2 to 512; got 1000", exact=False).wait_for()
+    assert box.input_value() == "8"  # snapped back to the value in force
+    page.screenshot(path=str(shots / "bad-value.png"))
+    text = page.locator(".ctl-p-text input").first
+    text.fill("1/n2")
+    text.press("Enter")
+    wait_for_status(page, "p = 0.0156")  # other controls keep working (one link at n = 8)
+    assert not page.locator(".run-alert").first.is_visible()
+
+
+def test_classroom_link_hides_chosen_controls(page, app_url):
+    page.goto(app_url + "?classroom=lr,batch_size,dataset")
+    wait_for_status(page, "n = 8")
+    assert page.locator(".ctl-dataset").count() == 0 and page.locator(".ctl-lr").count() == 0
+    assert page.locator(".ctl-n").count() == 1
+    assert "Classroom mode" in page.locator("body").inner_text() or page.get_by_text("Classroom mode").count()
+    assert text_of(page.locator(".run-status"))

@@ -1,0 +1,139 @@
+"""The dashboard Viewer in plain Python (no server, no browser), with a fast fake runner: it shows results,
+refuses bad values with a sentence, cancels stale runs, exports, and builds its template."""
+import threading
+import time
+
+import numpy as np
+import panel as pn
+import pytest
+import torch
+
+import explorer.runner
+from explorer.result import Result, build_dataset
+from explorer.store import Store
+from explorer.ui import Dashboard
+from explorer.ui.dashboard import app_defaults
+from explorer.views import export
+
+TINY = {"n": 6, "epochs": 2, "seeds": 2, "steps": 4}
+GATE = threading.Event()  # cleared: the fake runner blocks until set (to test cancelling)
+
+
+def fake_run(config, on_progress=None, cancel=None):
+    S, T, E, n = len(config.seeds), config.steps, config.epochs, config.n
+    for e in range(E):
+        while True:  # like the real runner, look at the cancel flag before every step
+            if cancel is not None and cancel.is_set():
+                raise explorer.runner.Cancelled("cancelled")
+            if GATE.is_set():
+                break
+            time.sleep(0.01)
+        if on_progress:
+            on_progress({"stage": "train", "epoch": e + 1, "epochs": E, "fraction": (e + 1) / E,
+                         "seeds": list(config.seeds), "loss": [1.0] * S, "accuracy": [0.5] * S})
+    rng = np.random.default_rng(0)
+    ds = build_dataset(config, M=rng.uniform(0, 1, (S, 4, T, 2, 2)), accuracy=np.full(S, 0.9),
+                       digit_decoding=np.zeros((S, 2)), loss_curve=np.ones((S, E)), accuracy_curve=np.ones((S, E)),
+                       Q_measured=np.full(S, config.Q))
+    return Result(data=ds, weights={"W_rec": torch.randn(S, 2 * n, 2 * n), "mask_inter": torch.zeros(S, 2 * n, 2 * n)})
+
+
+@pytest.fixture
+def dashboard(tmp_path, monkeypatch):
+    monkeypatch.setattr(explorer.runner, "run", fake_run)
+    monkeypatch.setattr(explorer.runner, "run_many", lambda cs, on_progress=None, cancel=None:
+                        [fake_run(c, on_progress, cancel) for c in cs])
+    GATE.set()
+    from explorer.experiments import SpecializationExperiment
+
+    return Dashboard(SpecializationExperiment(store=Store(tmp_path / "store")), defaults=TINY)
+
+
+def settle(d, timeout=20):
+    deadline = time.time() + timeout
+    while (d.job.running or d.overview.data is None or d.result is None
+           or d.overview.data["config"].key() != d.experiment.config().key()
+           or d.result.config.key() != d.experiment.config().key()):
+        assert time.time() < deadline, "the dashboard never finished its job"
+        time.sleep(0.02)
+
+
+def test_viewer_shows_a_result_and_then_the_store(dashboard):
+    d = dashboard
+    settle(d)
+    assert d.result is not None and not d.alert.visible
+    assert "trained and measured" in d.status.value and "p = 0.1" in d.status.value
+    assert len(d.figures.curves.data) == 2 * 2  # stored curves: seeds × epochs
+    d.experiment.p = 0.5
+    settle(d)
+    d.experiment.p = 0.1
+    settle(d)
+    assert "loaded from the store" in d.status.value
+    assert d.overview.data["line"].p.nunique() == 2  # both p seen so far appear in the overview
+    root = pn.panel(d).get_root()  # renders without a server
+    assert root is not None
+    d.template()
+
+
+def test_bad_values_meet_one_sentence_and_the_rest_keeps_working(dashboard):
+    d = dashboard
+    settle(d)
+    d.controls._to_experiment("n", 1000)
+    assert d.alert.visible and "Module size n must be a whole number from 2 to 512" in d.alert.object
+    assert d.controls.inputs["n"].value == 6
+    d.experiment.steps = 2
+    d.controls._to_experiment("start_mode", "random")
+    assert "at least 3 time steps" in d.alert.object  # the setting cannot run: said, not run
+    d.controls._to_experiment("steps", 4)
+    assert not d.alert.visible
+    d.controls._p_text.value = "1/n2"
+    settle(d)
+    assert d.experiment.p == pytest.approx(1 / 36) and "p = 0.0278" in d.status.value
+
+
+def test_changing_a_setting_cancels_the_stale_run(dashboard):
+    d = dashboard
+    settle(d)
+    GATE.clear()
+    d.experiment.p = 0.2
+    time.sleep(0.2)
+    assert d.job.running
+    d.experiment.p = 0.5  # the p = 0.2 run is cancelled; only 0.5 completes
+    GATE.set()
+    settle(d)
+    assert "p = 0.5" in d.status.value
+    assert not d.experiment.store.has(d.experiment.config().replace(p=0.2))
+
+
+def test_cancel_button_stops_and_run_restarts(dashboard):
+    d = dashboard
+    settle(d)
+    GATE.clear()
+    d.experiment.p = 0.2
+    time.sleep(0.2)
+    d._cancel()
+    assert "Cancelled" in d.status.value and d.run_button.visible
+    GATE.set()
+    d.run_button.clicks += 1
+    settle(d)
+    assert "p = 0.2" in d.status.value
+
+
+def test_exports(dashboard):
+    d = dashboard
+    settle(d)
+    assert d.exports._netcdf().getvalue()[:3] == b"CDF" or d.exports._netcdf().getvalue()[:4] == b"\x89HDF"
+    assert d.exports._csv().getvalue().startswith("# config:")
+    if export.matplotlib_available():
+        for which in ("specialization", "connectivity", "overview", "heatmap"):
+            d.exports.figure.value = which
+            assert d.exports._figure("png").getvalue().startswith(b"\x89PNG")
+        assert d.exports.svg.filename.endswith(".svg")
+
+
+def test_classroom_parsing_and_app_defaults(monkeypatch):
+    assert Dashboard._hidden(None) == ()
+    assert "lr" in Dashboard._hidden("1")
+    assert Dashboard._hidden("lr,epochs,nonsense") == ("lr", "epochs")
+    monkeypatch.setenv("EXPLORER_APP_DEFAULTS", '{"epochs": 3}')
+    assert app_defaults()["epochs"] == 3 and app_defaults()["n"] == 25

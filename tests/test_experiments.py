@@ -1,0 +1,173 @@
+"""SpecializationExperiment: every config knob as a parameter, bounds that follow n and T, readable refusals,
+and results through the store (with a fast fake runner standing in for training)."""
+import dataclasses
+import subprocess
+import sys
+
+import numpy as np
+import param
+import pytest
+import torch
+
+import explorer.runner
+from explorer.config import ConfigError, SpecializationConfig
+from explorer.experiments import ADVANCED, GROUPS, SpecializationExperiment, cells, p_grid, p_label
+from explorer.result import Result, build_dataset
+from explorer.store import Store
+
+CALLS = []
+
+
+def fake_run(config, on_progress=None, cancel=None):
+    """A stand-in for training: a deterministic synthetic Result with one progress event per epoch."""
+    CALLS.append(config)
+    S, T, E, n = len(config.seeds), config.steps, config.epochs, config.n
+    for e in range(E):
+        if cancel is not None and cancel.is_set():
+            raise explorer.runner.Cancelled("cancelled")
+        if on_progress:
+            on_progress({"stage": "train", "epoch": e + 1, "epochs": E, "fraction": (e + 1) / E,
+                         "seeds": list(config.seeds), "loss": [1.0] * S, "accuracy": [0.5] * S})
+    rng = np.random.default_rng(list(config.seeds))
+    ds = build_dataset(config, M=rng.uniform(0, 1, (S, 4, T, 2, 2)), accuracy=np.full(S, 0.9),
+                       digit_decoding=np.zeros((S, 2)), loss_curve=np.ones((S, E)), accuracy_curve=np.ones((S, E)),
+                       Q_measured=np.full(S, config.Q))
+    return Result(data=ds, weights={"W_rec": torch.zeros(S, 2 * n, 2 * n), "mask_inter": torch.zeros(S, 2 * n, 2 * n)})
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setattr(explorer.runner, "run", fake_run)
+    monkeypatch.setattr(explorer.runner, "run_many", lambda cs, on_progress=None, cancel=None:
+                        [fake_run(c, on_progress, cancel) for c in cs])
+    CALLS.clear()
+    return Store(tmp_path / "store")
+
+
+def test_defaults_are_the_engines_and_every_field_has_a_parameter():
+    exp = SpecializationExperiment()
+    assert exp.config() == SpecializationConfig()
+    fields = {f.name for f in dataclasses.fields(SpecializationConfig)}
+    covered = set(exp.param) | {"start_times"}  # start_times is start_mode + start_0 + start_1
+    assert fields <= covered
+    grouped = [n for g in GROUPS.values() for n in g]
+    assert len(grouped) == len(set(grouped)) and set(ADVANCED) <= set(grouped)
+    for name in grouped:
+        par = exp.param[name]
+        assert par.doc and par.label, name
+        if isinstance(par, param.Number) and name != "deep_r_lr":
+            assert par.bounds is not None, name
+
+
+def test_experiments_do_not_import_panel():
+    code = "import sys, explorer.experiments; assert 'panel' not in sys.modules, 'panel imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_p_lower_bound_follows_n_and_one_link_stays_one_link():
+    exp = SpecializationExperiment(n=8, p=1 / 64)
+    assert exp.param.p.bounds == (1 / 64, 1.0)
+    exp.n = 10
+    assert exp.p == pytest.approx(1 / 100) and exp.param.p.bounds[0] == pytest.approx(1 / 100)
+    exp.p = 0.05
+    exp.n = 4  # 0.05 < 1/16: raised to the new lower bound
+    assert exp.p == pytest.approx(1 / 16)
+    exp.n = 25
+    assert exp.p == pytest.approx(1 / 625)  # it was the one-link extreme, so it stays one link
+    with pytest.raises(ValueError):
+        exp.p = 1e-4
+    with pytest.raises(ConfigError, match="p must lie"):
+        SpecializationExperiment(n=8, p=0.001)
+
+
+def test_time_bounds_follow_T():
+    exp = SpecializationExperiment(steps=5, comms_start=4, start_1=3)
+    exp.steps = 3
+    assert (exp.comms_start, exp.start_1) == (2, 2)
+    assert exp.param.comms_start.bounds == (0, 2)
+    with pytest.raises(ConfigError, match="communication start"):
+        SpecializationExperiment(steps=3, comms_start=4)
+
+
+def test_apply_takes_strings_and_refuses_with_sentences():
+    exp = SpecializationExperiment()
+    errors = exp.apply(n="8", p="1/n2", covariance="0.5", two_targets="false", steps=4, comms_start="2")
+    assert errors == {}
+    assert (exp.n, exp.p, exp.covariance, exp.two_targets, exp.comms_start) == (8, 1 / 64, 0.5, False, 2)
+    errors = exp.apply(n=1000, start_1=9, dataset="imagenet", p=5, lr="fast", nonsense=1)
+    assert set(errors) == {"n", "start_1", "dataset", "p", "lr", "nonsense"}
+    assert errors["n"] == "module size n must be a whole number from 2 to 512; got 1000."
+    assert "digit 1's start time" in errors["start_1"] and "T = 4" in errors["start_1"]
+    assert "digits, mnist, emnist-letters" in errors["dataset"]
+    assert "for n = 8" in errors["p"]
+    assert exp.n == 8 and exp.dataset == "digits"  # refused values change nothing
+    assert exp.apply(deep_r_lr="", data_dir="") == {} and exp.deep_r_lr is None and exp.data_dir is None
+
+
+def test_problem_explains_settings_that_cannot_run():
+    exp = SpecializationExperiment(steps=2)
+    assert exp.problem() is None
+    exp.start_mode = "random"
+    assert "at least 3 time steps" in exp.problem()
+    with pytest.raises(ConfigError):
+        exp.config()
+
+
+def test_config_round_trip_and_values():
+    cfg = SpecializationConfig(n=12, p=0.2, steps=6, start_times=(1, 4), comms_start=2, seeds=3, noise=0.3)
+    exp = SpecializationExperiment.from_config(cfg)
+    assert exp.config() == cfg
+    assert exp.values()["start_1"] == 4
+    rnd = SpecializationExperiment.from_config(cfg.replace(start_times="random"))
+    assert rnd.config().start_times == "random"
+
+
+def test_p_grid_is_log_spaced_from_one_link_to_dense():
+    g = p_grid(25)
+    assert g[0] == 1 / 625 and g[-1] == 1.0 and g == sorted(g)
+    assert 0.1 in g and 0.01 in g
+    assert p_label(1 / 625, 25) == "1/n²" and p_label(0.05, 25) == "0.05"
+
+
+def test_result_trains_once_then_comes_from_the_store(store):
+    exp = SpecializationExperiment(store=store, n=6, epochs=2, seeds=2)
+    events = []
+    first = exp.result(on_progress=events.append)
+    assert not first.cached and len(CALLS) == 1 and events[-1]["fraction"] == 1.0
+    assert exp.is_stored()
+    again = exp.result()
+    assert again.cached and len(CALLS) == 1
+    fresh = SpecializationExperiment(store=Store(store.root), n=6, epochs=2, seeds=2)
+    cells._MEMORY.clear()
+    assert fresh.result().cached and len(CALLS) == 1  # a new process would read it from disk
+    exp.seeds = 3
+    exp.result()
+    assert CALLS[-1].seeds == (2,)  # only the new seed is trained
+
+
+def test_cancel_stops_a_run_and_stores_nothing(store):
+    import threading
+
+    exp = SpecializationExperiment(store=store, n=6, epochs=2, seeds=2)
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(explorer.runner.Cancelled):
+        exp.result(cancel=cancel)
+    assert not exp.is_stored()
+
+
+def test_neighbours_stored_and_compute(store):
+    cfg = SpecializationConfig(n=6, epochs=1, seeds=2)
+    ps = cells.axis_values(cfg, "p", store)
+    assert ps[0] == "1/n2" and 1.0 in ps
+    grid = cells.neighbours(cfg, {"p": ps, "n": [4, 6]})
+    assert all(c.p >= 1 / c.n**2 for _, c in grid)
+    assert len({c.key() for _, c in grid}) == len(grid)
+    found, missing = cells.stored(store, grid)
+    assert found == [] and len(missing) == len(grid)
+    cells.compute(store, [c for _, c in missing[:3]])
+    found, missing = cells.stored(store, grid)
+    assert len(found) == 3 and len(missing) == len(grid) - 3
+    assert cells.axis_values(cfg, "comms_start") == list(range(cfg.steps))
+    with pytest.raises(ConfigError):
+        cells.axis_values(cfg, "lr")

@@ -1,0 +1,171 @@
+"""Every figure the dashboard shows is built here from synthetic Results and rendered to Bokeh (no browser),
+and exported through Matplotlib where that is available."""
+import json
+
+import holoviews as hv
+import numpy as np
+import pytest
+import torch
+import xarray as xr
+
+from explorer.config import SpecializationConfig
+from explorer.experiments.specialization import p_grid
+from explorer.result import Result, build_dataset
+from explorer.views import (accuracy_curves, cells_frame, connectivity, f_vs_structure, heatmap, loss_curves,
+                            module_specialization_over_time, progress_rows, result_connectivity,
+                            specialization_over_time, training_frame)
+from explorer.views import export
+from explorer.views.specialization import markers
+
+hv.extension("bokeh")
+
+
+def synthetic(seed=0, **kw) -> Result:
+    cfg = SpecializationConfig(**{"n": 6, "seeds": 3, "steps": 5, "epochs": 4, **kw})
+    rng = np.random.default_rng(seed)
+    S, T, E, n = len(cfg.seeds), cfg.steps, cfg.epochs, cfg.n
+    ds = build_dataset(cfg, M=rng.uniform(0, 1, (S, 4, T, 2, 2)), accuracy=rng.uniform(0.8, 1, S),
+                       digit_decoding=rng.uniform(0, 1, (S, 2)), loss_curve=rng.uniform(0, 2, (S, E)),
+                       accuracy_curve=rng.uniform(0, 1, (S, E)), Q_measured=np.full(S, cfg.Q))
+    weights = {"W_rec": torch.randn(S, 2 * n, 2 * n), "mask_inter": (torch.rand(S, 2 * n, 2 * n) < 0.1).float()}
+    return Result(data=ds, weights=weights)
+
+
+def bokeh(obj):
+    """Render to a Bokeh model (what the browser would receive)."""
+    return hv.render(obj, backend="bokeh")
+
+
+def titles(model):
+    return [m.text for m in model.references() if type(m).__name__ == "Title" and m.text]
+
+
+def test_specialization_over_time_has_band_and_line_per_metric_and_a_titled_setting():
+    r = synthetic()
+    obj = specialization_over_time(r.data)
+    assert len(obj.Spread) == 4 and len(obj.Curve) == 4
+    spread = obj.Spread.Bottleneck_retraining
+    F = r.data["F"].sel(metric="bottleneck")
+    np.testing.assert_allclose(spread.dimension_values(1), F.mean("seed").values)
+    np.testing.assert_allclose(spread.dimension_values(2), F.std("seed", ddof=0).values)
+    model = bokeh(obj)
+    (title,) = titles(model)
+    assert "p = 0.1" in title and "Q = 0.41" in title and "3 seeds" in title and "accuracy" in title
+    assert model.yaxis[0].axis_label == "global specialization F"
+    assert model.xaxis[0].axis_label == "time step t"
+
+
+def test_specialization_subset_of_metrics():
+    obj = specialization_over_time(synthetic().data, ["correlation"])
+    assert len(obj.Curve) == 1
+    bokeh(obj)
+
+
+def test_markers_at_comms_start_and_digit_start_times():
+    r = synthetic(comms_start=2, start_times=(1, 3))
+    lines = markers(json.loads(r.data.attrs["config"]))
+    xs = sorted(lines.VLines.I.dimension_values(0))
+    assert xs == [0.5, 1.5, 2.5]  # drawn between the last step without and the first step with
+    assert sorted(lines.Labels.I.dimension_values("text")) == ["comms on →", "digit 0 on →", "digit 1 on →"]
+    bokeh(specialization_over_time(r.data))
+    random = markers(json.loads(synthetic(start_times="random").data.attrs["config"]))
+    assert len(random.Labels.I) == 0  # random start times have no fixed step to mark
+    bokeh(random)
+
+
+def test_module_specialization_per_module_lines():
+    r = synthetic()
+    obj = module_specialization_over_time(r.data, ["bottleneck", "ablation"])
+    assert len(obj.Curve) == 4  # two metrics × two modules
+    curve = obj.Curve.Bottleneck_retraining_comma_module_1
+    np.testing.assert_allclose(curve.dimension_values(1),
+                               r.data["F_module"].sel(metric="bottleneck", module=1).mean("seed").values)
+    bokeh(obj)
+
+
+def test_training_curves_from_result_and_from_progress_events():
+    r = synthetic()
+    df = training_frame(r.data)
+    assert list(df.columns) == ["epoch", "seed", "loss", "accuracy"] and len(df) == 3 * 4
+    bokeh(loss_curves(df))
+    bokeh(accuracy_curves(df))
+    live = progress_rows({"stage": "train", "epoch": 0, "epochs": 4, "fraction": 0.125, "seeds": [0, 1, 2],
+                          "loss": [2.0, 2.1, 2.2], "accuracy": None})
+    assert live.epoch.tolist() == [0.5] * 3 and live.accuracy.isna().all()
+    bokeh(loss_curves(live))
+    bokeh(accuracy_curves(live))  # no accuracy yet: an empty but valid figure
+    bokeh(loss_curves(df.iloc[:0]))
+
+
+def test_connectivity_shows_weights_links_and_both_Q_in_title():
+    r = synthetic(n=10)
+    obj = result_connectivity(r, seed_index=1)
+    image = obj.Image.I
+    assert image.data.shape == (20, 20)
+    W = r.weights["W_rec"][1].numpy()
+    np.testing.assert_allclose(image.dimension_values(2, flat=False), W)  # row i = to, column j = from
+    assert image[3, 12] == pytest.approx(W[12, 3])  # sampled at (from j, to i)
+    assert len(obj.Points.Inter_hyphen_minus_module_link) == int(r.weights["mask_inter"][1].sum())
+    (title,) = titles(bokeh(obj))
+    assert "seed 1" in title and f"Q = {r.data.attrs['Q']:.3f}" in title and "Q_measured" in title
+
+
+def test_connectivity_without_weights_is_a_message_not_an_error():
+    bokeh(connectivity({}, 0))
+    mask_only = {"mask_inter": torch.ones(1, 4, 4)}
+    bokeh(connectivity(mask_only, 0, Q=0.2))
+
+
+def test_overview_against_p_and_Q_and_heatmap():
+    results = [synthetic(i, n=n, p=p) for i, (n, p) in enumerate((n, p) for n in (6, 10) for p in p_grid(n))]
+    frame = cells_frame(results)
+    assert set(frame.metric) == {"bottleneck", "ablation", "correlation", "weight_mask"}
+    assert len(frame) == len(results) * 3 * 4
+    one_n = frame[frame.n == 6]
+    obj = f_vs_structure(one_n, "p", current=0.1)
+    model = bokeh(obj)
+    assert type(model.x_scale).__name__ == "LogScale"
+    curve = obj.Curve.Bottleneck_retraining
+    expected = one_n[one_n.metric == "bottleneck"].groupby("p").F.mean()
+    np.testing.assert_allclose(curve.dimension_values(1), expected.values)
+    bokeh(f_vs_structure(one_n, "Q", ["ablation"]))
+    hm = heatmap(frame, "p", "n", "bottleneck")
+    quad = hm.QuadMesh.I
+    Z = quad.dimension_values(2, flat=False)
+    assert Z.shape == (2, 7)  # n ∈ {6, 10} × p columns (1/n², 0.02, …, 1)
+    assert np.isnan(Z).sum() == 1  # 0.02 < 1/36 exists only at n = 10
+    bokeh(hm)
+
+
+def test_overview_placeholders_when_nothing_is_stored():
+    bokeh(f_vs_structure(cells_frame([]), "p"))
+    bokeh(heatmap(cells_frame([]), "p", "n"))
+    bokeh(heatmap(cells_frame([synthetic()]), "p", "p"))
+
+
+@pytest.mark.skipif(not export.matplotlib_available(), reason="figure export needs matplotlib")
+@pytest.mark.parametrize("fmt, magic", [("png", b"\x89PNG"), ("svg", b"<?xml")])
+def test_figures_export_as_png_and_svg(fmt, magic):
+    r = synthetic(comms_start=1)
+    frame = cells_frame([synthetic(i, p=p) for i, p in enumerate(p_grid(6))])
+    for build in (lambda: specialization_over_time(r.data), lambda: module_specialization_over_time(r.data),
+                  lambda: loss_curves(training_frame(r.data)), lambda: accuracy_curves(training_frame(r.data)),
+                  lambda: result_connectivity(r), lambda: f_vs_structure(frame, "p"),
+                  lambda: heatmap(frame, "p", "n")):
+        data = export.figure_bytes(build, fmt, dpi=40)
+        assert data.startswith(magic)
+    assert hv.Store.current_backend == "bokeh"
+
+
+def test_results_export_as_netcdf_and_csv(tmp_path):
+    r = synthetic()
+    path = tmp_path / "r.nc"
+    path.write_bytes(export.netcdf_bytes(r.data))
+    back = xr.load_dataset(path)
+    np.testing.assert_allclose(back["F"].values, r.data["F"].values)
+    text = export.csv_text(r.data)
+    assert text.startswith("# config:")
+    body = [line for line in text.splitlines() if not line.startswith("#")]
+    assert body[0].startswith("variable,seed,metric,time,module,digit,epoch,value")
+    n_values = sum(int(np.prod(v.shape)) for v in r.data.data_vars.values())
+    assert len(body) == 1 + n_values
