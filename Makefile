@@ -30,7 +30,7 @@ demo: install
 	$(BIN)/explorer run specialization --epochs 10 --seeds 3
 
 test: install-test
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q tests --nbmake notebooks
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py
