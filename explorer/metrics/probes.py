@@ -13,19 +13,22 @@ CHUNK = 64   # problems per pass: keeps each pass's (chunk, N, classes) logits c
 
 
 def _fit_chunk(Zs, y, classes, iters, lr, weight_decay):
+    """Fit one chunk; classes lie on dim 1 and samples last, so the softmax vectorises over samples."""
     G, N, d = Zs.shape
-    onehot = nnf.one_hot(y, classes).float()
-    W, b = torch.zeros(G, d, classes), torch.zeros(G, 1, classes)
+    onehot = nnf.one_hot(y, classes).float().transpose(1, 2).contiguous()    # (G, C, N)
+    Zt = Zs.transpose(1, 2).contiguous()                                      # (G, d, N)
+    W, b = torch.zeros(G, classes, d), torch.zeros(G, classes, 1)
     W.grad, b.grad = torch.zeros_like(W), torch.zeros_like(b)
     opt = torch.optim.Adam([W, b], lr=lr)
-    Zt = Zs.transpose(1, 2).contiguous()
     for _ in range(iters):   # closed-form gradient of the mean cross-entropy (no autograd graph)
-        err = torch.softmax(torch.baddbmm(b, Zs, W), -1).sub_(onehot).div_(N)
-        torch.bmm(Zt, err, out=W.grad)
+        L = torch.baddbmm(b, W, Zt)                                           # (G, C, N) logits
+        L = L.sub_(L.amax(1, keepdim=True)).exp_()
+        err = L.div_(L.sum(1, keepdim=True)).sub_(onehot).div_(N)              # softmax − one-hot
+        torch.bmm(err, Zs, out=W.grad)
         W.grad.add_(W, alpha=2 * weight_decay)
-        torch.sum(err, 1, keepdim=True, out=b.grad)
+        torch.sum(err, 2, keepdim=True, out=b.grad)
         opt.step()
-    return W, b
+    return W.transpose(1, 2), b.transpose(1, 2)
 
 
 @torch.no_grad()
