@@ -32,8 +32,11 @@ demo: install
 test: install-test
 	$(BIN)/python -m pytest -q tests --nbmake notebooks
 
-bench: install
-	$(BIN)/python benchmarks/run_all.py
+bench: install-test
+	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_store.py
+	$(BIN)/python benchmarks/headline.py
+	$(BIN)/python benchmarks/bench_app.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
