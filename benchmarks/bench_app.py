@@ -147,9 +147,10 @@ def main():
             print(f"  {status(page).strip()}")
             # 3: make the right neighbour stored, then alternate between the two stored settings
             press_p(page, "ArrowRight")
-            wait(page, lambda: "trained and measured" in status(page) and "p = 0.1" not in status(page))
+            wait(page, lambda: "p = 0.2," in status(page) and "trained and measured" in status(page))
             press_p(page, "ArrowLeft")
-            wait(page, lambda: "loaded from the store" in status(page))
+            wait(page, lambda: "p = 0.1," in status(page) and "loaded from the store" in status(page))
+            time.sleep(1)
             lat = slider_latency(page, args.moves)
             print(f"slider → updated plot (cached): median {statistics.median(lat):.3f} s, "
                   f"max {max(lat):.3f} s over {len(lat)} moves   [target < 0.3 s]")

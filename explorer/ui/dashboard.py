@@ -25,17 +25,20 @@ from .compat import look, titled
 from .controls import Controls
 from .exporting import Exports
 from .figures import DisplayOptions, Figures
-from .live import TRAINING_SLOTS, LiveJob, leave_a_core_for_the_server, wait_for_slot
+from .live import TRAINING_SLOTS, LiveJob, wait_for_slot, warm_up
 from .overview import Overview, OverviewOptions, gather
 
 #: The app's opening setting: the papers' structure (n = 25, separate pathways, a 5-neuron bottleneck), trained
 #: until every network reaches 90 % test accuracy (so settings are compared at equal skill, SCIENCE-NOTES §6),
 #: with 3 seeds so that a new setting trains and is measured in about 15 s on two cores.
 APP_DEFAULTS = {"n": 25, "p": 0.1, "seeds": 3, "epochs": 40, "until_accuracy": 0.9, "pairs_per_epoch": 4096}
-freeze.apply()  # streamed plot updates without a whole-document walk each (see explorer/ui/freeze.py)
+#: Words that keep their case at the start of a message (dataset names).
+_AS_IS = ("mnist", "emnist-letters", "digits")
 #: Seconds between redraws of the live training curves (progress arrives several times a second).
-UPDATE_INTERVAL = 0.8
+UPDATE_INTERVAL = 1.5
 SETTINGS = [name for group in GROUPS.values() for name in group]
+
+freeze.apply()  # streamed plot updates without a whole-document walk each (see explorer/ui/freeze.py)
 
 
 def app_defaults() -> dict:
@@ -55,6 +58,7 @@ class Dashboard(pn.viewable.Viewer):
     def __init__(self, experiment=None, store=None, defaults=None, url: bool = True, **params):
         super().__init__(experiment=experiment or SpecializationExperiment(store=store),
                          display=DisplayOptions(), overview_options=OverviewOptions(), **params)
+        warm_up()
         self.job = LiveJob()
         self.result = None
         self._trained_rows = False
@@ -132,12 +136,14 @@ class Dashboard(pn.viewable.Viewer):
         return tuple(ADVANCED if "advanced" in names else ()) + tuple(n for n in names if n in SETTINGS)
 
     # ------------------------------------------------------------------ messages
-    def _show_errors(self, errors: dict):
+    def _show_errors(self, errors: dict, heading: str = "Not applied"):
+        """One alert for what was refused (or why the run failed); hidden when all is well."""
         problem = self.experiment.problem()
         sentences = list(dict.fromkeys(list(errors.values()) + ([problem] if problem else [])))
         if sentences:
-            text = " ".join(s[:1].upper() + s[1:] for s in sentences)
-            self.alert.param.update(object=f"**Not applied:** {text}", visible=True)
+            text = " ".join(s[:1].upper() + s[1:] if s[:1].islower() and s.split()[0] not in _AS_IS else s
+                            for s in sentences)
+            self.alert.param.update(object=f"**{heading}:** {text}", visible=True)
         else:
             self.alert.visible = False
 
@@ -180,7 +186,6 @@ class Dashboard(pn.viewable.Viewer):
             if not wait_for_slot(cancel):
                 raise Cancelled("cancelled while waiting")
             try:
-                leave_a_core_for_the_server()
                 result = cells.get_or_run(store, config, on_progress=report, cancel=cancel)
             finally:
                 TRAINING_SLOTS.release()
@@ -247,7 +252,7 @@ class Dashboard(pn.viewable.Viewer):
     def _job_failed(self, event):
         if event.new:
             self._running_ui(False, "The last run did not finish; see the message above.")
-            self._show_errors({"run": event.new})
+            self._show_errors({"run": event.new}, heading="The run did not finish")
 
     def _cancel(self):
         self.job.cancel()
@@ -281,7 +286,6 @@ class Dashboard(pn.viewable.Viewer):
             if not wait_for_slot(cancel):
                 raise Cancelled("cancelled while waiting")
             try:
-                leave_a_core_for_the_server()
                 cells.compute(store, missing, on_progress=report, cancel=cancel)
             finally:
                 TRAINING_SLOTS.release()
@@ -292,10 +296,10 @@ class Dashboard(pn.viewable.Viewer):
         self._running_ui(True, f"Computing {len(missing)} missing cells as one sweep …", 0)
 
     # ------------------------------------------------------------------ layout
-    def _card(self, title, body, text, **kw):
+    def _card(self, title, body, text, name, **kw):
         info = pn.pane.Markdown(text, width=270, styles={"font-size": "0.92em", "color": "#333"})
         return pn.Card(pn.Row(body, info, sizing_mode="stretch_width"), title=title, sizing_mode="stretch_width",
-                       margin=(8, 4), **kw)
+                       margin=(8, 4), css_classes=[f"card-{name}"], **kw)
 
     def _build(self, hidden):
         d = self.display
@@ -317,15 +321,15 @@ class Dashboard(pn.viewable.Viewer):
             self._card("Specialization over time",
                        pn.Column(view_controls, self.figures.specialization, self.figures.modules,
                                  sizing_mode="stretch_width"),
-                       texts.SPECIALIZATION + "\n" + texts.MODULES),
+                       texts.SPECIALIZATION + "\n" + texts.MODULES, "specialization"),
             self._card("Training", pn.Row(self.figures.loss, self.figures.accuracy, sizing_mode="stretch_width"),
-                       texts.TRAINING),
+                       texts.TRAINING, "training"),
             self._card("Connectivity", pn.Column(seed, self.figures.connectivity, sizing_mode="stretch_width"),
-                       texts.CONNECTIVITY),
+                       texts.CONNECTIVITY, "connectivity"),
             self._card("Structure → function",
                        pn.Row(pn.Column(self.overview.line, self.overview.grid, sizing_mode="stretch_width"),
                               pn.Column(self.overview.widgets, width=240), sizing_mode="stretch_width"),
-                       texts.OVERVIEW),
+                       texts.OVERVIEW, "overview"),
             sizing_mode="stretch_width")
         return pn.Row(pn.Column(self.sidebar, width=340), self.main, sizing_mode="stretch_width")
 

@@ -7,6 +7,7 @@ curves once a result arrives). The plots are created once (per choice of metrics
 from __future__ import annotations
 
 import holoviews as hv
+import holoviews.plotting.bokeh  # noqa: F401  (register the renderer before any view is styled)
 from holoviews.core.util import disable_constant
 import pandas as pd
 import panel as pn

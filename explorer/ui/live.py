@@ -35,15 +35,26 @@ def _is_cancelled(exc) -> bool:
     return isinstance(exc, Cancelled)
 
 
-def leave_a_core_for_the_server() -> None:
-    """Train with all cores but one (``EXPLORER_APP_TORCH_THREADS`` overrides), so that the event loop keeps
-    answering every session while an ensemble trains. On two cores one training thread was also the faster
-    choice when measured (20.8 s against 24.6 s for the app's default setting)."""
-    import torch
+_WARM = threading.Event()
 
-    wanted = int(os.environ.get("EXPLORER_APP_TORCH_THREADS", "0")) or max(1, (os.cpu_count() or 2) - 1)
-    if torch.get_num_threads() != wanted:
-        torch.set_num_threads(wanted)
+
+def warm_up() -> None:
+    """Import the engine and load the embedded digits in a background thread, once per process, so that the
+    first setting someone asks for starts training at once (imports alone take seconds on two cores)."""
+    if _WARM.is_set():
+        return
+    _WARM.set()
+
+    def work():
+        try:
+            from ..runner import run  # noqa: F401  (torch, the model, the metrics)
+            from ..tasks.datasets import load_sources
+
+            load_sources("digits", None)
+        except Exception:  # noqa: BLE001 — a failed warm-up only means a slower first run
+            log.debug("warm-up failed", exc_info=True)
+
+    threading.Thread(target=work, name="explorer-warm-up", daemon=True).start()
 
 
 def wait_for_slot(cancel: threading.Event) -> bool:

@@ -83,9 +83,14 @@ def f_vs_structure(frame: pd.DataFrame, x: str = "p", metrics=None, current: flo
     n = sorted(set(frame.n.dropna().astype(int)))
     where = f"n = {n[0]}" if len(n) == 1 else "n = " + ", ".join(map(str, n))
     # the whole axis range, so that a few computed cells show where they sit: p ∈ [1/n², 1], Q ∈ [0, 1/2]
-    xlim = (0.7 / max(n) ** 2, 1.4) if x == "p" else (-0.02, 0.52)
+    if x == "p":  # decades, labelled as plain numbers, plus the one-link end 1/n²
+        lo = 1.0 / max(n) ** 2
+        ticks = [(10.0**k, f"{10.0**k:g}") for k in range(int(np.floor(np.log10(lo))) + 1, 1)]
+        extra = dict(xlim=(0.7 * lo, 1.4), xticks=([(lo, "1/n²")] if len(n) == 1 else []) + ticks)
+    else:
+        extra = dict(xlim=(-0.02, 0.52))
     return figure(overlay, f"{title} ({where}, {cells} cell{'s' if cells != 1 else ''})", ylim=(0, 1.05),
-                  xlim=xlim, logx=(x == "p"), legend_position="top_right")
+                  logx=(x == "p"), legend_position="right", **extra)
 
 
 def _axis_labels(values, name, n_values):

@@ -33,7 +33,7 @@ LOSS = hv.Dimension("loss", label="training loss (cross-entropy, nats)")
 ACC = hv.Dimension("accuracy", label="global-task test accuracy", range=(0, 1))
 SEED = hv.Dimension("seed")
 
-BOKEH_FIG = dict(responsive=True, height=340, show_grid=True, toolbar="above",
+BOKEH_FIG = dict(responsive=True, height=340, show_grid=True, toolbar="above", autohide_toolbar=True,
                  default_tools=["pan", "wheel_zoom", "box_zoom", "reset", "save"])
 MPL_FIG = dict(fig_inches=(9, 4), aspect=2, show_grid=True)
 

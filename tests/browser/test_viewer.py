@@ -20,6 +20,10 @@ GATE = threading.Event()  # cleared: the fake runner blocks until set (to test c
 
 
 def fake_run(config, on_progress=None, cancel=None):
+    if config.dataset != "digits":
+        from explorer.tasks.datasets import DatasetUnavailable
+
+        raise DatasetUnavailable(f"{config.dataset} not found in /nowhere: put its files there.")
     S, T, E, n = len(config.seeds), config.steps, config.epochs, config.n
     for e in range(E):
         while True:  # like the real runner, look at the cancel flag before every step
@@ -91,6 +95,21 @@ def test_bad_values_meet_one_sentence_and_the_rest_keeps_working(dashboard):
     assert d.experiment.p == pytest.approx(1 / 36) and "p = 0.0278" in d.status.value
 
 
+def test_a_missing_dataset_is_one_sentence_in_the_page(dashboard):
+    d = dashboard
+    settle(d)
+    d.controls._to_experiment("dataset", "mnist")
+    deadline = time.time() + 20
+    while not d.alert.visible:
+        assert time.time() < deadline
+        time.sleep(0.02)
+    assert "mnist not found in /nowhere" in d.alert.object and "Traceback" not in d.alert.object
+    assert not d.job.running and "did not finish" in d.status.value
+    d.controls._to_experiment("dataset", "digits")  # and the page recovers
+    settle(d)
+    assert not d.alert.visible
+
+
 def test_changing_a_setting_cancels_the_stale_run(dashboard):
     d = dashboard
     settle(d)
@@ -137,3 +156,33 @@ def test_classroom_parsing_and_app_defaults(monkeypatch):
     assert Dashboard._hidden("lr,epochs,nonsense") == ("lr", "epochs")
     monkeypatch.setenv("EXPLORER_APP_DEFAULTS", '{"epochs": 3}')
     assert app_defaults()["epochs"] == 3 and app_defaults()["n"] == 25
+
+
+def test_freeze_patch_skips_only_recomputes_that_change_nothing(monkeypatch):
+    from bokeh.document import Document
+    from bokeh.document.models import DocumentModelManager
+    from bokeh.models import ColumnDataSource, Div, Range1d
+    from bokeh.plotting import figure
+
+    from explorer.ui import freeze
+
+    assert freeze.apply()
+    doc = Document()
+    plot = figure()
+    plot.scatter("x", "y", source=ColumnDataSource({"x": [0], "y": [0]}))
+    doc.add_root(plot)
+    calls = []
+    original = DocumentModelManager.recompute
+    monkeypatch.setattr(DocumentModelManager, "recompute", lambda self: (calls.append(1), original(self))[1])
+    with doc.models.freeze():  # data and plain properties only: the graph is unchanged
+        plot.renderers[0].data_source.data = {"x": [1, 2], "y": [3, 4]}
+        plot.title.text = "new"
+    assert calls == []
+    new_range = Range1d(0, 5)
+    with doc.models.freeze():  # a new model enters the graph: recomputed once, and it is in the document
+        plot.x_range = new_range
+    assert calls == [1] and doc.get_model_by_id(new_range.id) is new_range
+    extra = Div(text="root")
+    with doc.models.freeze():
+        doc.add_root(extra)
+    assert doc.get_model_by_id(extra.id) is extra
