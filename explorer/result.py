@@ -103,3 +103,25 @@ def merge_seeds(results: list[Result]) -> Result:
     for name in results[0].weights:
         weights[name] = torch.cat([r.weights[name] for r in results])[torch.as_tensor(order)]
     return Result(data=data, weights=weights, cached=all(r.cached for r in results))
+
+
+def tidy(ds: xr.Dataset):
+    """One row per value: the variable's name, every dimension's coordinate (blank where unused), the value.
+
+    The CSV form of a Result, shared by ``explorer store export`` and the dashboard's CSV download.
+    """
+    import pandas as pd
+
+    dims = list(ds.sizes)
+    frames = []
+    for name, var in ds.data_vars.items():
+        df = var.to_dataframe(name="value").reset_index()
+        df.insert(0, "variable", name)
+        frames.append(df)
+    if not frames:
+        return pd.DataFrame(columns=["variable", *dims, "value"])
+    df = pd.concat(frames, ignore_index=True).reindex(columns=["variable", *dims, "value"])
+    for d in dims:
+        if ds[d].dtype.kind in "iu":
+            df[d] = df[d].astype("Int64")
+    return df

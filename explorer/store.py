@@ -30,7 +30,7 @@ import uuid
 from pathlib import Path
 
 from .config import SpecializationConfig
-from .result import Result, merge_seeds
+from .result import Result, merge_seeds, tidy
 
 log = logging.getLogger("explorer.store")
 
@@ -448,25 +448,8 @@ class Store:
         for name in (*FILES, MANIFEST):
             shutil.copy2(path / name, out / name)
         ds = xr.load_dataset(path / "result.nc")
-        _tidy(ds).to_csv(out / "results.csv", index=False)
+        tidy(ds).to_csv(out / "results.csv", index=False)
         return [out / n for n in names]
-
-
-def _tidy(ds):
-    """One row per value: variable, then every dimension of the dataset (blank where not used), then value."""
-    import pandas as pd
-
-    dims = list(ds.sizes)
-    frames = []
-    for name, var in ds.data_vars.items():
-        df = var.to_dataframe(name="value").reset_index()
-        df.insert(0, "variable", name)
-        frames.append(df)
-    df = pd.concat(frames, ignore_index=True)[["variable", *dims, "value"]]
-    for d in dims:
-        if ds[d].dtype.kind in "iu":
-            df[d] = df[d].astype("Int64")
-    return df
 
 
 def _provenance(wall_time: float, trained_with: list) -> dict:

@@ -10,6 +10,8 @@ import tempfile
 import holoviews as hv
 import pandas as pd
 
+from ..result import tidy  # noqa: F401  (re-exported: the CSV form of a Result)
+
 FIGURE_FORMATS = ("png", "svg")
 
 
@@ -66,20 +68,6 @@ def netcdf_bytes(ds) -> bytes:
             return f.read()
     finally:
         os.unlink(path)
-
-
-def tidy(ds) -> pd.DataFrame:
-    """One row per value: the variable's name, every dimension's coordinate (blank where unused), the value."""
-    dims = list(ds.sizes)
-    frames = []
-    for name, var in ds.data_vars.items():
-        df = var.to_dataframe(name="value").reset_index()
-        df.insert(0, "variable", name)
-        frames.append(df)
-    if not frames:
-        return pd.DataFrame(columns=["variable", *dims, "value"])
-    df = pd.concat(frames, ignore_index=True)
-    return df.reindex(columns=["variable", *dims, "value"])
 
 
 def csv_text(ds) -> str:
