@@ -80,7 +80,7 @@ def train(model, stream, *, steps: int, epochs: int, pairs_per_epoch: int, batch
                 E, B, H, C = logits.shape
                 ce = nnf.cross_entropy(logits.reshape(-1, C), batch.y.reshape(-1), reduction="none")
                 run_loss += ce.reshape(E, B, H).sum(-1).mean(1)
-            if on_progress is not None and b % 16 == 15:
+            if on_progress is not None and (b == 0 or b % 16 == 15):   # first event at once: a live curve starts
                 on_progress({"stage": "train", "epoch": epoch, "epochs": epochs,
                              "fraction": (epoch + (b + 1) / n_batches) / epochs, "seeds": model.seeds,
                              "loss": (run_loss / (b + 1)).tolist(), "accuracy": None})
