@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import shutil
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -106,11 +107,25 @@ def _is_set(cancel) -> bool:
     return cancel is not None and bool(cancel.is_set() if hasattr(cancel, "is_set") else cancel())
 
 
+#: The netCDF4 / HDF5 build in use is not thread-safe (two threads opening files at once segfault) and a
+#: served dashboard reads the store from several threads: every netCDF read and write holds this lock.
+NETCDF_LOCK = threading.RLock()
+
+
 def to_netcdf(ds, path) -> None:
     """Write a Dataset to netCDF with text as fixed-width characters: decoding variable-length strings on
     read goes through ``astype``, whose first call imports dask.array (~1 s) before any result is served."""
     encoding = {name: {"dtype": "S1"} for name, v in ds.variables.items() if v.dtype.kind in "OU"}
-    ds.to_netcdf(path, engine=_netcdf_engine(), encoding=encoding)
+    with NETCDF_LOCK:
+        ds.to_netcdf(path, engine=_netcdf_engine(), encoding=encoding)
+
+
+def load_netcdf(path):
+    """Read a whole netCDF file into memory (no handle stays open), under :data:`NETCDF_LOCK`."""
+    import xarray as xr
+
+    with NETCDF_LOCK:
+        return xr.load_dataset(path)
 
 
 def _cancelled():
@@ -280,13 +295,12 @@ class Store:
         return json.loads((path / "config.json").read_text())
 
     def _read(self, path: Path, canonical: dict, seed: int) -> Result:
-        import xarray as xr
         from safetensors.torch import load_file
 
         meta = self._verify(path)
         if meta.get("config") != canonical or meta.get("seed") != seed:
             raise _Unusable("its config.json does not match the requested configuration")
-        data = xr.load_dataset(path / "result.nc")
+        data = load_netcdf(path / "result.nc")
         weights = load_file(path / "weights.safetensors")
         if [int(s) for s in data.seed.values] != [seed] or any(w.shape[0] != 1 for w in weights.values()):
             raise _Unusable("it does not hold exactly its one seed")
@@ -423,10 +437,8 @@ class Store:
 
     def info(self, key: str) -> dict:
         """Config, provenance, files and a result summary of one verified entry."""
-        import xarray as xr
-
         key, path, meta = self._checked(key)
-        ds = xr.load_dataset(path / "result.nc")
+        ds = load_netcdf(path / "result.nc")
         summary = {"accuracy": float(ds["accuracy"].values[0]),
                    "Q_measured": float(ds["Q_measured"].values[0]),
                    "F_final": {str(m): float(ds["F"].sel(metric=m).values[0, -1]) for m in ds.metric.values}}
@@ -436,8 +448,6 @@ class Store:
 
     def export(self, key: str, out_dir) -> list[Path]:
         """Copy one verified entry's files into ``out_dir`` and add ``results.csv`` (tidy: one value a row)."""
-        import xarray as xr
-
         key, path, _ = self._checked(key)
         out = Path(out_dir).expanduser()
         names = (*FILES, MANIFEST, "results.csv")
@@ -447,7 +457,7 @@ class Store:
         out.mkdir(parents=True, exist_ok=True)
         for name in (*FILES, MANIFEST):
             shutil.copy2(path / name, out / name)
-        ds = xr.load_dataset(path / "result.nc")
+        ds = load_netcdf(path / "result.nc")
         tidy(ds).to_csv(out / "results.csv", index=False)
         return [out / n for n in names]
 

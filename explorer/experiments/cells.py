@@ -28,38 +28,6 @@ AXES = {
     "steps": [2, 3, 4, 5, 6, 8],
 }
 
-def _netcdf_lock():
-    """One process-wide lock around every netCDF read and write of the store.
-
-    The netCDF4 / HDF5 build in use is not thread-safe: two threads opening files at once crash the process
-    (segfault), and a served dashboard reads the store from several threads (one job per session plus the
-    overview). Until ``explorer.store`` serialises its own netCDF I/O (``explorer.store.NETCDF_LOCK``), its
-    reads and writes are wrapped here.
-    """
-    from .. import store as store_module
-
-    lock = getattr(store_module, "NETCDF_LOCK", None)
-    if lock is not None:
-        return lock
-    lock = threading.RLock()
-    store_module.NETCDF_LOCK = lock
-    for name in ("_read", "_write", "info", "export"):
-        method = getattr(store_module.Store, name, None)
-        if method is not None:
-            setattr(store_module.Store, name, _locked(method, lock))
-    return lock
-
-
-def _locked(method, lock):
-    def wrapper(*args, **kwargs):
-        with lock:
-            return method(*args, **kwargs)
-    wrapper.__wrapped__ = method
-    wrapper.__doc__ = method.__doc__
-    return wrapper
-
-
-NETCDF_LOCK = _netcdf_lock()
 
 _MEMORY: "OrderedDict[tuple, object]" = OrderedDict()
 _MEMORY_LOCK = threading.Lock()
