@@ -22,14 +22,19 @@ def _check(cancel):
         raise Cancelled("run cancelled")
 
 
+def network_losses(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """(E,) batch-mean cross-entropy summed over target heads, one per network."""
+    E, B, H, C = logits.shape
+    ce = nnf.cross_entropy(logits.reshape(-1, C), y.reshape(-1), reduction="none").reshape(E, B, H)
+    return ce.sum(-1).mean(1)
+
+
 def ensemble_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Sum over networks of the batch-mean cross-entropy summed over target heads.
 
     Summing (not averaging) over networks keeps each network's gradient exactly what it would be alone.
     """
-    E, B, H, C = logits.shape
-    ce = nnf.cross_entropy(logits.reshape(-1, C), y.reshape(-1), reduction="none").reshape(E, B, H)
-    return ce.sum(-1).mean(1).sum()
+    return network_losses(logits, y).sum()
 
 
 @torch.no_grad()
@@ -54,7 +59,8 @@ def train(model, stream, *, steps: int, epochs: int, pairs_per_epoch: int, batch
     With ``until_accuracy`` > 0 training stops after the first epoch at which every network's test accuracy
     reached it; the curves' remaining epochs are NaN.
     """
-    opt = torch.optim.Adam(model.dense_parameters(), lr=lr)
+    # fused Adam: one kernel per parameter (2–3.5× faster than the default per-tensor loop on the CPU)
+    opt = torch.optim.Adam(model.dense_parameters(), lr=lr, fused=True)
     if not model.inter.trainable_mask:
         opt.add_param_group({"params": [model.inter.w]})
     losses, accs = [], []
@@ -70,16 +76,12 @@ def train(model, stream, *, steps: int, epochs: int, pairs_per_epoch: int, batch
             opt.zero_grad(set_to_none=True)
             if model.inter.trainable_mask:
                 model.inter.theta.grad = None
-            logits = model(batch.x, steps)
-            loss = ensemble_loss(logits, batch.y)
-            loss.backward()
+            per_net = network_losses(model(batch.x, steps), batch.y)      # (E,)
+            per_net.sum().backward()                                       # = ensemble_loss
             opt.step()
             sched.step()
             model.inter.step(deep_r_lr, deep_r_temperature)
-            with torch.no_grad():
-                E, B, H, C = logits.shape
-                ce = nnf.cross_entropy(logits.reshape(-1, C), batch.y.reshape(-1), reduction="none")
-                run_loss += ce.reshape(E, B, H).sum(-1).mean(1)
+            run_loss += per_net.detach()
             if on_progress is not None and (b == 0 or b % 16 == 15):   # first event at once: a live curve starts
                 on_progress({"stage": "train", "epoch": epoch, "epochs": epochs,
                              "fraction": (epoch + (b + 1) / n_batches) / epochs, "seeds": model.seeds,
@@ -115,4 +117,4 @@ def training_flops(model, steps: int, batch: int) -> float:
     return 3.0 * fwd * E
 
 
-__all__ = ["Cancelled", "train", "evaluate", "ensemble_loss", "training_flops"]
+__all__ = ["Cancelled", "train", "evaluate", "ensemble_loss", "network_losses", "training_flops"]

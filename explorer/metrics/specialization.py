@@ -21,6 +21,10 @@ import torch
 from .probes import accuracy, chance_corrected, fit_softmax
 
 PROBE_TRAIN, PROBE_TEST = 4096, 2048
+# Bottleneck probes (standardised, d = b features): 60 full-batch Adam steps at rate 0.3 land as close to the
+# 1000-step fit as 150 steps at 0.1 did (mean |ΔF| 0.004–0.007 vs 0.007–0.009 on trained default networks),
+# at 40 % of the cost. The ablation readout (raw states, d = 2n) keeps the probes' default 150 steps at 0.1.
+BN_ITERS, BN_LR = 60, 0.3
 
 
 @torch.no_grad()
@@ -46,7 +50,7 @@ def bottleneck_metric(model, train, test) -> torch.Tensor:
         return Z.reshape(-1, Z.shape[-2], d), y.reshape(-1, y.shape[-1])
 
     Zg, yg = problems(Ztr, Dtr)
-    predict = fit_softmax(Zg, yg)
+    predict = fit_softmax(Zg, yg, iters=BN_ITERS, lr=BN_LR)
     Zq, yq = problems(Zte, Dte)
     return chance_corrected(accuracy(predict(Zq), yq)).reshape(E, T, 2, 2)
 

@@ -74,7 +74,7 @@ def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q
     gens = [torch.Generator().manual_seed(int(s) * 7919 + 3 + seed_offset) for s in model.seeds]
     scores = torch.stack([torch.rand(2 * T, P, generator=g) for g in gens]).reshape(G, P)
     scores.requires_grad_(True)
-    opt = torch.optim.Adam([scores], lr=MASK_LR)
+    opt = torch.optim.Adam([scores], lr=MASK_LR, fused=True)
     W_in, b_h = model.W_in.detach()[e_idx], model.b_h.detach()[e_idx]
     b_hb = model.b_hb.detach()[e_idx] if model.b > 0 else None
     b_r = model.b_r.detach()[e_idx]
@@ -91,8 +91,7 @@ def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q
         hard = hard_mask(scores.detach())
         m = hard.float() + scores - scores.detach()                                    # straight-through
         p = _unflatten(wg * m, shapes)
-        W_intra, W_cross = model.recurrent_blocks(p["W_hh"], p["inter"])
-        H = model.hidden_states(b.x[e_idx], steps, W_intra, W_cross,
+        H = model.hidden_states(b.x[e_idx], steps, p["W_hh"], p["inter"],
                                 W_in=W_in, b_h=b_h, comms_start=comms)
         h = H[torch.arange(G), :, t_idx]                                                # (G, B, 2n)
         z = model.bottleneck_states(h, W_hb=p.get("W_hb"), b_hb=b_hb)

@@ -84,3 +84,40 @@ def test_same_seed_same_initial_weights():
     a, b = make(), make()
     for (na, pa), (_, pb) in zip(a.named_parameters(), b.named_parameters()):
         assert torch.equal(pa, pb), na
+
+
+def test_tanh_half_matches_torch_tanh_in_value_and_gradient():
+    from explorer.models.modular import tanh_half
+
+    x = torch.linspace(-12, 12, 20001, dtype=torch.float32, requires_grad=True)
+    y = tanh_half(2 * x)
+    assert (y - torch.tanh(x)).abs().max() < 5e-7
+    (g,) = torch.autograd.grad(y.sum(), x)
+    (g_ref,) = torch.autograd.grad(torch.tanh(x).sum(), x)
+    assert (g - g_ref).abs().max() < 1e-6
+
+
+@pytest.mark.parametrize("comms", [0, 2])
+def test_recurrence_is_paper_equation_3(comms):
+    """hidden_states equals a plain per-module loop of 001 eq. 3 (links gated by the communication start)."""
+    m = make(input="separate")
+    m.comms_start.fill_(comms)
+    x = torch.rand(2, 3, 2, F)
+    n = m.n
+    with torch.no_grad():
+        H = m.hidden_states(x, 4)
+        W_inter = m.inter.weight()
+        for e in range(2):
+            h = [torch.zeros(3, n), torch.zeros(3, n)]
+            for t in range(4):
+                g = 1.0 if t >= comms else 0.0
+                new = []
+                for mod in (0, 1):
+                    other = 1 - mod
+                    # direction 0 carries module 0 → 1, direction 1 carries 1 → 0 (rows receive)
+                    link = W_inter[e, 0] if mod == 1 else W_inter[e, 1]
+                    pre = (x[e, :, mod] @ m.W_in[e, mod].T + m.b_h[e, mod] + h[mod] @ m.W_hh[e, mod].T
+                           + g * h[other] @ link.T)
+                    new.append(torch.tanh(pre))
+                h = new
+                assert torch.allclose(H[e, :, t], torch.cat(h, -1), atol=1e-5)
