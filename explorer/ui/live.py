@@ -47,10 +47,14 @@ def warm_up() -> None:
 
     def work():
         try:
+            import torch
+
             from ..runner import run  # noqa: F401  (torch, the model, the metrics)
             from ..tasks.datasets import load_sources
 
             load_sources("digits", None)
+            # the first optimizer imports torch._dynamo (~2.4 s here): pay that now, not in the first run
+            torch.optim.Adam([torch.zeros(1, requires_grad=True)], fused=True)
         except Exception:  # noqa: BLE001 — a failed warm-up only means a slower first run
             log.debug("warm-up failed", exc_info=True)
 

@@ -21,7 +21,9 @@ METRIC_LABELS = {
 METRIC_COLORS = {"bottleneck": "#1f77b4", "ablation": "#ff7f0e", "correlation": "#2ca02c",
                  "weight_mask": "#9467bd"}
 MODULE_DASH = {0: "solid", 1: "dashed"}
-SEED_CMAP = "Category10"
+# Bokeh's Category10: one colour per seed in every view
+SEED_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                "#bcbd22", "#17becf"]
 
 # Labelled dimensions (shared names let HoloViews link axes across plots).
 T = hv.Dimension("t", label="time step t")

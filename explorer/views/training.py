@@ -11,7 +11,7 @@ import holoviews as hv
 import numpy as np
 import pandas as pd
 
-from .style import ACC, EPOCH, LOSS, SEED, SEED_CMAP, figure, style_element
+from .style import ACC, EPOCH, LOSS, SEED_COLOURS, figure, style_element
 
 COLUMNS = ["epoch", "seed", "loss", "accuracy"]
 CHANCE = 0.1  #: ten classes for the global target T′
@@ -43,21 +43,30 @@ def progress_rows(event: dict) -> pd.DataFrame:
                          "loss": [float(v) for v in loss], "accuracy": [float(v) for v in acc]})
 
 
+def _seed_colour(seed: int) -> str:
+    return SEED_COLOURS[int(seed) % len(SEED_COLOURS)]
+
+
 def _lines(df, ydim):
-    """One path per seed coloured by seed, plus the ensemble mean as a thick black line."""
+    """One line per seed in its own colour, plus the ensemble mean as a thick black line.
+
+    One Curve per seed (not a Path coloured by a seed column: HoloViews splits such a path into two-point
+    segments, hundreds of tiny glyph buffers per live update).
+    """
     df = df.dropna(subset=[ydim.name]).sort_values("epoch")
-    paths = [d[["epoch", ydim.name, "seed"]].to_numpy(float) for _, d in df.groupby("seed")]
-    if not paths:  # Bokeh needs at least one (here invisible) line
-        paths = [np.array([[np.nan, np.nan, 0.0]])]
-    path = hv.Path(paths, kdims=[EPOCH, ydim], vdims=[SEED])
-    path = style_element(path, bokeh=dict(color="seed", cmap=SEED_CMAP, line_width=1.5, alpha=0.7,
-                                          tools=["hover"], colorbar=False, show_legend=False),
-                         mpl=dict(color="seed", cmap="tab10", linewidth=1, alpha=0.7))
+    lines = []
+    for seed, d in df.groupby("seed"):
+        c = _seed_colour(seed)
+        curve = hv.Curve((d["epoch"].to_numpy(float), d[ydim.name].to_numpy(float)), kdims=[EPOCH], vdims=[ydim],
+                         label=f"seed {seed}")
+        lines.append(style_element(curve, bokeh=dict(color=c, line_width=1.5, alpha=0.7, tools=["hover"],
+                                                     show_legend=False),
+                                   mpl=dict(color=c, linewidth=1, alpha=0.7)))
     mean = df.groupby("epoch")[ydim.name].mean()
     curve = hv.Curve((mean.index.to_numpy(), mean.to_numpy()), kdims=[EPOCH], vdims=[ydim],
                      label="mean over seeds")
     curve = style_element(curve, bokeh=dict(color="black", line_width=2.5), mpl=dict(color="black", linewidth=2))
-    return path * curve
+    return hv.Overlay([*lines, curve])
 
 
 def loss_curves(df: pd.DataFrame, title: str = "Training loss per seed"):
