@@ -24,7 +24,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 app: install
-	$(BIN)/panel serve apps/dynamics.py --port $(PORT) --show
+	$(BIN)/panel serve apps/dynamics.py --setup apps/setup.py --port $(PORT) --show
 
 demo: install
 	$(BIN)/explorer run specialization --epochs 10 --seeds 3

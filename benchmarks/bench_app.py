@@ -39,8 +39,13 @@ FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-ne
 
 STATUS = ("e => { const r = e.shadowRoot || e; return Array.from(r.children)"
           ".filter(c => !['STYLE', 'LINK'].includes(c.tagName)).map(c => c.innerText || c.textContent).join(' '); }")
-TITLE = """() => { let t = ''; for (const doc of Bokeh.documents) for (const m of doc.all_models)
-    if (m.constructor.__name__ === 'Title' && m.text.startsWith('Specialization over time')) t = m.text; return t; }"""
+# the title model is looked up once and then read directly: walking every model of the page at each poll
+# would itself load the browser during the measurement (it is looked up again if the plot was rebuilt)
+TITLE = """() => { const ok = m => m && m.document && m.text.startsWith('Specialization over time');
+  if (!ok(window.__specTitle)) { window.__specTitle = null;
+    for (const doc of Bokeh.documents) for (const m of doc.all_models)
+      if (m.constructor.__name__ === 'Title' && ok(m)) window.__specTitle = m; }
+  return window.__specTitle ? window.__specTitle.text : ''; }"""
 LOSS_POINTS = """() => { if (!window.Bokeh) return 0; let n = 0;
   for (const doc of Bokeh.documents) for (const m of doc.all_models) {
     if (!(m.title && m.title.text === 'Training loss per seed') || !m.renderers) continue;
@@ -64,6 +69,7 @@ def serve(store: str, defaults: dict | None):
     if defaults:
         env["EXPLORER_APP_DEFAULTS"] = json.dumps(defaults)
     proc = subprocess.Popen([sys.executable, "-m", "panel", "serve", str(ROOT / "apps" / "dynamics.py"),
+                             "--setup", str(ROOT / "apps" / "setup.py"),   # as `make app` serves it
                              "--port", str(port), "--address", "127.0.0.1",
                              "--allow-websocket-origin", f"127.0.0.1:{port}"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

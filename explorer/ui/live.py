@@ -38,27 +38,37 @@ def _is_cancelled(exc) -> bool:
 _WARM = threading.Event()
 
 
+def warm_engine() -> None:
+    """Import the engine, load the embedded digits and build a first optimizer (which imports torch._dynamo,
+    ~2.4 s here), so that the first setting someone asks for starts training at once."""
+    import torch
+
+    from ..runner import run  # noqa: F401  (torch, the model, the metrics)
+    from ..tasks.datasets import load_sources
+
+    load_sources("digits", None)
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)], fused=True)
+
+
 def warm_up() -> None:
-    """Import the engine and load the embedded digits in a background thread, once per process, so that the
-    first setting someone asks for starts training at once (imports alone take seconds on two cores)."""
+    """:func:`warm_engine` in a background thread, once per process (a no-op when ``apps/setup.py`` did it
+    before the server opened)."""
     if _WARM.is_set():
         return
     _WARM.set()
 
     def work():
         try:
-            import torch
-
-            from ..runner import run  # noqa: F401  (torch, the model, the metrics)
-            from ..tasks.datasets import load_sources
-
-            load_sources("digits", None)
-            # the first optimizer imports torch._dynamo (~2.4 s here): pay that now, not in the first run
-            torch.optim.Adam([torch.zeros(1, requires_grad=True)], fused=True)
+            warm_engine()
         except Exception:  # noqa: BLE001 — a failed warm-up only means a slower first run
             log.debug("warm-up failed", exc_info=True)
 
     threading.Thread(target=work, name="explorer-warm-up", daemon=True).start()
+
+
+def mark_warm() -> None:
+    """Record that the engine was warmed before the server started (see ``apps/setup.py``)."""
+    _WARM.set()
 
 
 def wait_for_slot(cancel: threading.Event) -> bool:
