@@ -13,7 +13,8 @@ Layout under the store root (``Store(root)``, else ``$EXPLORER_STORE``, else the
 ``<key>`` is ``config.key(seed)``. Entries are written into ``tmp/`` and renamed into place, so a reader
 sees a whole entry or none. A reader checks the manifest; an entry with a missing, truncated, corrupt or
 unexpected file is logged in one line, removed and recomputed. Only ``json``, ``safetensors`` and netCDF
-are ever parsed: nothing loaded from the store can execute code (no pickle, no ``torch.load``).
+are ever parsed: nothing loaded from the store can execute code (no pickle, no ``torch.load``). The files
+of one entry are written, checked and parsed in :mod:`explorer.entry`; this module places, locks and evicts them.
 """
 from __future__ import annotations
 
@@ -25,18 +26,17 @@ import logging
 import os
 import re
 import shutil
-import threading
 import time
 import uuid
 from pathlib import Path
 
+from . import entry
 from .config import SpecializationConfig
+from .entry import FILES, MANIFEST, Unusable, fsync, load_netcdf
 from .result import Result, merge_seeds, tidy
 
 log = logging.getLogger("explorer.store")
 
-FILES = ("weights.safetensors", "result.nc", "config.json")  #: data files, in writing order
-MANIFEST = "manifest.json"
 DEFAULT_MAX_BYTES = 2_000_000_000  #: 2 GB
 STALE_TMP_S = 3600  #: a tmp/ folder untouched this long belongs to a dead writer
 _UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
@@ -44,10 +44,6 @@ _UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 
 class StoreError(Exception):
     """A store request that cannot be met (unknown key, unusable entry); the message is one sentence."""
-
-
-class _Unusable(Exception):
-    """Internal: why an entry cannot be served."""
 
 
 def parse_bytes(value) -> int:
@@ -72,60 +68,14 @@ def default_root() -> Path:
     return Path(platformdirs.user_cache_dir("explorer")) / "store"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _config_lock_name(config: SpecializationConfig) -> str:
     blob = json.dumps(config.canonical(with_seeds=False), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def _netcdf_engine() -> str:
-    try:
-        import netCDF4  # noqa: F401
-
-        return "netcdf4"
-    except ImportError:
-        return "scipy"
-
-
 def _is_set(cancel) -> bool:
     """A cancel flag is a threading.Event (or anything with ``is_set``) or a zero-argument callable."""
     return cancel is not None and bool(cancel.is_set() if hasattr(cancel, "is_set") else cancel())
-
-
-#: The netCDF4 / HDF5 build in use is not thread-safe (two threads opening files at once segfault) and a
-#: served dashboard reads the store from several threads: every netCDF read and write holds this lock.
-NETCDF_LOCK = threading.RLock()
-
-
-def to_netcdf(ds, path) -> None:
-    """Write a Dataset to netCDF with text as fixed-width characters: decoding variable-length strings on
-    read goes through ``astype``, whose first call imports dask.array (~1 s) before any result is served."""
-    encoding = {name: {"dtype": "S1"} for name, v in ds.variables.items() if v.dtype.kind in "OU"}
-    with NETCDF_LOCK:
-        ds.to_netcdf(path, engine=_netcdf_engine(), encoding=encoding)
-
-
-def load_netcdf(path):
-    """Read a whole netCDF file into memory (no handle stays open), under :data:`NETCDF_LOCK`."""
-    import xarray as xr
-
-    with NETCDF_LOCK:
-        return xr.load_dataset(path)
 
 
 def _cancelled():
@@ -274,39 +224,11 @@ class Store:
                     self._discard(path, str(e) or type(e).__name__)
         return found
 
-    def _verify(self, path: Path) -> dict:
-        """Check the entry's file list and checksums; return its config.json. Raises _Unusable."""
-        names = {p.name for p in path.iterdir()}
-        expected = set(FILES) | {MANIFEST}
-        if names != expected:
-            extra, missing = sorted(names - expected), sorted(expected - names)
-            raise _Unusable("; ".join(filter(None, [extra and f"unexpected file(s) {', '.join(extra)}",
-                                                     missing and f"missing file(s) {', '.join(missing)}"])))
-        try:
-            manifest = json.loads((path / MANIFEST).read_text())
-            sums = manifest["files"]
-        except (ValueError, KeyError, TypeError):
-            raise _Unusable("the manifest is unreadable") from None
-        if not isinstance(sums, dict) or set(sums) != set(FILES):
-            raise _Unusable("the manifest does not list the entry's files")
-        for name in FILES:
-            if _sha256(path / name) != sums[name]:
-                raise _Unusable(f"{name} fails its checksum (truncated or corrupt)")
-        return json.loads((path / "config.json").read_text())
-
     def _read(self, path: Path, canonical: dict, seed: int) -> Result:
-        from safetensors.torch import load_file
-
-        meta = self._verify(path)
-        if meta.get("config") != canonical or meta.get("seed") != seed:
-            raise _Unusable("its config.json does not match the requested configuration")
-        data = load_netcdf(path / "result.nc")
-        weights = load_file(path / "weights.safetensors")
-        if [int(s) for s in data.seed.values] != [seed] or any(w.shape[0] != 1 for w in weights.values()):
-            raise _Unusable("it does not hold exactly its one seed")
+        result = entry.read(path, canonical, seed)
         with contextlib.suppress(OSError):  # last use, for LRU eviction (a read-only store is fine)
             os.utime(path)
-        return Result(data=data, weights=weights, cached=True)
+        return result
 
     def _discard(self, path: Path, reason: str) -> None:
         reason = " ".join(reason.split())[:200]  # the log line stays one line
@@ -325,39 +247,20 @@ class Store:
 
     # ------------------------------------------------------------------ writing
     def _write(self, config, seed: int, result: Result, wall_time: float, trained_with: list) -> None:
-        """Write one seed's entry into tmp/, fsync, and rename it into runs/ (the first writer wins)."""
-        from safetensors.torch import save_file
-
+        """Write one seed's entry into tmp/ and rename it into runs/ in one step (the first writer wins)."""
         key = config.key(seed)
         final = self.entry_dir(key)
         tmp = self.root / "tmp" / f"{key}.{uuid.uuid4().hex}"
         tmp.mkdir(parents=True)
         self.runs.mkdir(parents=True, exist_ok=True)
         try:
-            meta = {"key": key, "seed": seed, "config": config.canonical(with_seeds=False),
-                    "provenance": _provenance(wall_time, trained_with)}
-            writers = {
-                "weights.safetensors": lambda p: save_file(
-                    {k: v.contiguous() for k, v in result.weights.items()}, str(p), metadata={"key": key}),
-                "result.nc": lambda p: to_netcdf(result.data, p),
-                "config.json": lambda p: p.write_text(json.dumps(meta, indent=1, sort_keys=True)),
-            }
-            sums = {}
-            for name in FILES:
-                writers[name](tmp / name)
-                _fsync(tmp / name)
-                sums[name] = _sha256(tmp / name)
-                if self.after_file_written:
-                    self.after_file_written(tmp / name)
-            (tmp / MANIFEST).write_text(json.dumps({"key": key, "files": sums}, indent=1, sort_keys=True))
-            _fsync(tmp / MANIFEST)
-            _fsync(tmp)
+            entry.write(tmp, key, config, seed, result, wall_time, trained_with, self.after_file_written)
             try:
                 os.rename(tmp, final)
             except OSError:
                 if not final.exists():
                     raise  # otherwise another process stored the same entry first; ours is discarded
-            _fsync(self.runs)
+            fsync(self.runs)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
@@ -431,8 +334,8 @@ class Store:
         key = self.resolve(key)
         path = self.entry_dir(key)
         try:
-            return key, path, self._verify(path)
-        except (_Unusable, OSError, ValueError) as e:
+            return key, path, entry.verify(path)
+        except (Unusable, OSError, ValueError) as e:
             raise StoreError(f"stored run {key} is unusable ({e}); the next request for it recomputes it.") from None
 
     def info(self, key: str) -> dict:
@@ -460,21 +363,3 @@ class Store:
         ds = load_netcdf(path / "result.nc")
         tidy(ds).to_csv(out / "results.csv", index=False)
         return [out / n for n in names]
-
-
-def _provenance(wall_time: float, trained_with: list) -> dict:
-    import platform
-    from importlib import metadata
-
-    import numpy
-    import torch
-    import xarray
-
-    try:
-        version = metadata.version("explorer")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
-    return {"explorer": version, "torch": torch.__version__, "numpy": numpy.__version__,
-            "xarray": xarray.__version__, "python": platform.python_version(),
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "ensemble_wall_time_s": round(wall_time, 3), "seeds_trained_together": trained_with}

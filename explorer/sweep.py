@@ -219,6 +219,6 @@ def _jsonable(v):
 
 def save(ds, path) -> None:
     """Write a sweep Dataset to netCDF (the format ``explorer sweep --out`` writes)."""
-    from .store import to_netcdf
+    from .entry import to_netcdf
 
     to_netcdf(ds, path)

@@ -23,7 +23,8 @@ import xarray as xr
 
 from explorer.config import SpecializationConfig
 from explorer.result import Result, build_dataset
-from explorer.store import FILES, MANIFEST, STALE_TMP_S, Store, StoreError, parse_bytes
+from explorer.entry import FILES, MANIFEST
+from explorer.store import STALE_TMP_S, Store, StoreError, parse_bytes
 
 HERE = Path(__file__).parent
 CFG = SpecializationConfig(n=4, epochs=2, pairs_per_epoch=16, seeds=2)

@@ -57,7 +57,7 @@ def figure_bytes(build, fmt: str = "png", dpi: int = 150) -> bytes:
 
 def netcdf_bytes(ds) -> bytes:
     """The dataset as a netCDF file's bytes."""
-    from ..store import NETCDF_LOCK  # netCDF4/HDF5 is not thread-safe here
+    from ..entry import NETCDF_LOCK  # netCDF4/HDF5 is not thread-safe here
 
     fd, path = tempfile.mkstemp(suffix=".nc")
     os.close(fd)

@@ -1,0 +1,150 @@
+"""One store entry on disk: its files, their checksums, and the only code that writes or parses them.
+
+An entry (one seed of one configuration) is a folder of ``config.json`` (canonical config, seed, provenance),
+``weights.safetensors`` (that seed's weights, seed kept as dimension 0 of size 1), ``result.nc`` (its xarray
+Dataset as netCDF) and ``manifest.json`` (sha256 of the three). Only json, safetensors and netCDF are ever
+parsed: nothing read from an entry can execute code (no pickle, no ``torch.load``). Where entries live, how
+they are renamed into place, locked and evicted is :mod:`explorer.store`'s business.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import threading
+from pathlib import Path
+
+from .result import Result
+
+FILES = ("weights.safetensors", "result.nc", "config.json")  #: data files, in writing order
+MANIFEST = "manifest.json"
+
+
+class Unusable(Exception):
+    """Why an entry cannot be served (missing, unexpected, truncated or corrupt files, a foreign config)."""
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _netcdf_engine() -> str:
+    try:
+        import netCDF4  # noqa: F401
+
+        return "netcdf4"
+    except ImportError:
+        return "scipy"
+
+
+#: The netCDF4 / HDF5 build in use is not thread-safe (two threads opening files at once segfault) and a
+#: served dashboard reads the store from several threads: every netCDF read and write holds this lock.
+NETCDF_LOCK = threading.RLock()
+
+
+def to_netcdf(ds, path) -> None:
+    """Write a Dataset to netCDF with text as fixed-width characters: decoding variable-length strings on
+    read goes through ``astype``, whose first call imports dask.array (~1 s) before any result is served."""
+    encoding = {name: {"dtype": "S1"} for name, v in ds.variables.items() if v.dtype.kind in "OU"}
+    with NETCDF_LOCK:
+        ds.to_netcdf(path, engine=_netcdf_engine(), encoding=encoding)
+
+
+def load_netcdf(path):
+    """Read a whole netCDF file into memory (no handle stays open), under :data:`NETCDF_LOCK`."""
+    import xarray as xr
+
+    with NETCDF_LOCK:
+        return xr.load_dataset(path)
+
+
+def verify(path: Path) -> dict:
+    """Check the entry's file list and checksums; return its config.json. Raises :class:`Unusable`."""
+    names = {p.name for p in path.iterdir()}
+    expected = set(FILES) | {MANIFEST}
+    if names != expected:
+        extra, missing = sorted(names - expected), sorted(expected - names)
+        raise Unusable("; ".join(filter(None, [extra and f"unexpected file(s) {', '.join(extra)}",
+                                                missing and f"missing file(s) {', '.join(missing)}"])))
+    try:
+        manifest = json.loads((path / MANIFEST).read_text())
+        sums = manifest["files"]
+    except (ValueError, KeyError, TypeError):
+        raise Unusable("the manifest is unreadable") from None
+    if not isinstance(sums, dict) or set(sums) != set(FILES):
+        raise Unusable("the manifest does not list the entry's files")
+    for name in FILES:
+        if sha256(path / name) != sums[name]:
+            raise Unusable(f"{name} fails its checksum (truncated or corrupt)")
+    return json.loads((path / "config.json").read_text())
+
+
+def read(path: Path, canonical: dict, seed: int) -> Result:
+    """The verified Result of one entry, which must hold ``seed`` of the configuration ``canonical``."""
+    from safetensors.torch import load_file
+
+    meta = verify(path)
+    if meta.get("config") != canonical or meta.get("seed") != seed:
+        raise Unusable("its config.json does not match the requested configuration")
+    data = load_netcdf(path / "result.nc")
+    weights = load_file(path / "weights.safetensors")
+    if [int(s) for s in data.seed.values] != [seed] or any(w.shape[0] != 1 for w in weights.values()):
+        raise Unusable("it does not hold exactly its one seed")
+    return Result(data=data, weights=weights, cached=True)
+
+
+def write(folder: Path, key: str, config, seed: int, result: Result, wall_time: float, trained_with: list,
+          after_file_written=None) -> None:
+    """Write one seed's files and manifest into ``folder`` (an empty folder outside runs/), each fsynced."""
+    from safetensors.torch import save_file
+
+    meta = {"key": key, "seed": seed, "config": config.canonical(with_seeds=False),
+            "provenance": provenance(wall_time, trained_with)}
+    writers = {
+        "weights.safetensors": lambda p: save_file(
+            {k: v.contiguous() for k, v in result.weights.items()}, str(p), metadata={"key": key}),
+        "result.nc": lambda p: to_netcdf(result.data, p),
+        "config.json": lambda p: p.write_text(json.dumps(meta, indent=1, sort_keys=True)),
+    }
+    sums = {}
+    for name in FILES:
+        writers[name](folder / name)
+        fsync(folder / name)
+        sums[name] = sha256(folder / name)
+        if after_file_written:
+            after_file_written(folder / name)
+    (folder / MANIFEST).write_text(json.dumps({"key": key, "files": sums}, indent=1, sort_keys=True))
+    fsync(folder / MANIFEST)
+    fsync(folder)
+
+
+def provenance(wall_time: float, trained_with: list) -> dict:
+    """Versions, date and timing recorded with every entry."""
+    import platform
+    from importlib import metadata
+
+    import numpy
+    import torch
+    import xarray
+
+    try:
+        version = metadata.version("explorer")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    return {"explorer": version, "torch": torch.__version__, "numpy": numpy.__version__,
+            "xarray": xarray.__version__, "python": platform.python_version(),
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "ensemble_wall_time_s": round(wall_time, 3), "seeds_trained_together": trained_with}
