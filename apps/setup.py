@@ -5,7 +5,7 @@ renders one figure, so that the first visitor's page builds as fast as every lat
 starts training at once. Without it the dashboard works the same; the first page is only slower.
 """
 import holoviews as hv
-import panel as pn
+import panel as pn  # noqa: F401  (imported once here, not by the first session)
 
 from explorer.ui.live import mark_warm, warm_engine
 from explorer.views.training import empty_frame, loss_curves
@@ -14,4 +14,3 @@ hv.extension("bokeh")
 warm_engine()
 mark_warm()
 hv.render(loss_curves(empty_frame()))   # HoloViews' and Bokeh's plotting machinery, imported and exercised
-pn.extension()
