@@ -140,6 +140,8 @@ class Dashboard(pn.viewable.Viewer):
         """One alert for what was refused (or why the run failed); hidden when all is well."""
         problem = self.experiment.problem()
         sentences = list(dict.fromkeys(list(errors.values()) + ([problem] if problem else [])))
+        if not sentences and self.job.error:   # a failed run stays said until the next run starts
+            sentences, heading = [self.job.error], "The run did not finish"
         if sentences:
             text = " ".join(s[:1].upper() + s[1:] if s[:1].islower() and s.split()[0] not in _AS_IS else s
                             for s in sentences)
@@ -252,7 +254,7 @@ class Dashboard(pn.viewable.Viewer):
     def _job_failed(self, event):
         if event.new:
             self._running_ui(False, "The last run did not finish; see the message above.")
-            self._show_errors({"run": event.new}, heading="The run did not finish")
+            self._show_errors({})
 
     def _cancel(self):
         self.job.cancel()

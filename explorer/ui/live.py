@@ -131,6 +131,8 @@ class LiveJob(param.Parameterized):
         with self._lock:
             self._cancel.set()
             self._generation += 1
+        if self.error:   # what failed before is not this setting's news
+            self.error = ""
         if self.running:
             self._schedule(lambda: self.param.update(running=False, stage="cancelled"))
 

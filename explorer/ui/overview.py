@@ -12,6 +12,7 @@ import param
 from ..config import METRICS
 from ..experiments import cells
 from ..views import cells_frame, f_vs_structure, heatmap
+from ..views.overview import structure_marker
 from ..views.style import METRIC_LABELS
 from .compat import look, set_title, titled
 
@@ -69,15 +70,18 @@ def gather(store, config, options: OverviewOptions) -> dict:
 class Overview:
     """Panes of the overview card; ``show(gathered)`` redraws them (event loop only).
 
-    The line plot is a DynamicMap fed by a Pipe, so moving p between stored settings only moves its
-    marker; it is rebuilt when what it draws changes shape (axis, metrics, cells appearing).
+    The cells of the line plot are drawn once per stored neighbourhood; the marker of the setting on screen
+    is a DynamicMap fed by its own Pipe, so moving p between stored settings only moves that one line (about
+    a third of the server's work per slider move when the whole overlay was redrawn). The plot is rebuilt
+    when what it draws changes (axis, metrics, cells appearing in the store).
     """
 
     def __init__(self, options: OverviewOptions, display, on_compute, on_axes):
         self.options, self.display = options, display
         self.data = None
-        self._pipe = hv.streams.Pipe(data=None)
-        self._shape = None
+        self._marker = hv.streams.Pipe(data=None)
+        self._drawn = None   #: (id of the line frame, axis, metrics) the line plot shows
+        self._frame = None
         self._grid_frame = None
         self.line = pn.pane.HoloViews(None, sizing_mode="stretch_width", linked_axes=False)
         self.grid = pn.pane.HoloViews(None, sizing_mode="stretch_width", linked_axes=False)
@@ -98,33 +102,33 @@ class Overview:
             self.compute, self.note, sizing_mode="stretch_width")
 
     def show(self, data: dict):
-        self.data = data
+        """Draw the gathered neighbourhood; ``self.data`` is set once everything shows it."""
         k = len(data["missing"])
         seeds = sum(len(c.seeds) for c in data["missing"])
         set_title(self.compute, f"Compute {k} missing cell{'s' if k != 1 else ''}" if k else "All cells computed")
         self.compute.disabled = k == 0
         self.note.value = (f"{k} cell{'s' if k != 1 else ''} ({seeds} networks) of this grid are not in the "
                             "store yet." if k else "Every cell of this grid is in the store.")
-        self._redraw()
+        self._redraw(data=data)
+        self.data = data
 
-    def _line(self, data):
-        cfg, o = data["config"], self.options
-        return f_vs_structure(data["line"], o.against, list(self.display.metrics) or None,
-                              current=cfg.p if o.against == "p" else cfg.Q)
+    def _current(self, data):
+        cfg = data["config"]
+        return cfg.p if self.options.against == "p" else cfg.Q
 
-    def _redraw(self, force=False):
-        data = self.data
+    def _redraw(self, force=False, data=None):
+        data = data or self.data
         if data is None:
             return
-        frame = data["line"]
-        shape = (frame.empty, self.options.against, tuple(self.display.metrics), tuple(sorted(set(frame.metric))),
-                 tuple(sorted(frame.n.dropna().unique())) if not frame.empty else ())
-        if force or shape != self._shape:
-            self._shape = shape
-            self._pipe = hv.streams.Pipe(data=data)
-            self.line.object = hv.DynamicMap(self._line, streams=[self._pipe])
+        frame, o = data["line"], self.options
+        drawn = (id(frame), o.against, tuple(self.display.metrics))
+        if force or drawn != self._drawn:
+            self._drawn, self._frame = drawn, frame   # the frame is held so that its id stays unique
+            self._marker = hv.streams.Pipe(data=self._current(data))
+            marker = hv.DynamicMap(lambda data: structure_marker(data), streams=[self._marker])
+            self.line.object = f_vs_structure(frame, o.against, list(self.display.metrics) or None, marker=marker)
         else:
-            self._pipe.event(data=data)
+            self._marker.event(data=self._current(data))
         if force or data["grid"] is not self._grid_frame:
             self._grid_frame = data["grid"]
             o = self.options

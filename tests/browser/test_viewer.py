@@ -79,6 +79,27 @@ def test_viewer_shows_a_result_and_then_the_store(dashboard):
     d.template()
 
 
+def test_moving_between_stored_settings_moves_only_the_overview_marker(dashboard):
+    d = dashboard
+    settle(d)
+    d.experiment.p = 0.5
+    settle(d)
+    d.experiment.p = 0.1
+    settle(d)
+    plot, frame = d.overview.line.object, d.overview.data["line"]
+    d.experiment.p = 0.5
+    settle(d)
+    assert d.overview.data["line"] is frame        # nothing new in the store: the same cells
+    assert d.overview.line.object is plot           # the plot was not rebuilt …
+    assert d.overview._marker.data == 0.5           # … only its marker moved
+    model = pn.panel(d.overview.line).get_root()
+    spans = [m for m in model.select({"type": __import__("bokeh.models", fromlist=["Span"]).Span})]
+    assert [s.location for s in spans] == [0.5]
+    d.overview_options.against = "Q"                # another axis: redrawn, marker at this setting's Q
+    assert d.overview.line.object is not plot
+    assert d.overview._marker.data == pytest.approx(d.experiment.config().Q)
+
+
 def test_bad_values_meet_one_sentence_and_the_rest_keeps_working(dashboard):
     d = dashboard
     settle(d)
@@ -101,7 +122,7 @@ def test_a_missing_dataset_is_one_sentence_in_the_page(dashboard):
     d.controls._to_experiment("dataset", "mnist")
     deadline = time.time() + 20
     while not d.alert.visible:
-        assert time.time() < deadline
+        assert time.time() < deadline, d.status.value
         time.sleep(0.02)
     assert "mnist not found in /nowhere" in d.alert.object and "Traceback" not in d.alert.object
     assert not d.job.running and "did not finish" in d.status.value
