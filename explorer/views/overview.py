@@ -44,19 +44,16 @@ def cells_frame(found, time=-1) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def structure_marker(x):
-    """The red dash-dot line that marks the setting on screen in :func:`f_vs_structure`."""
+def _marker(x):
     line = hv.VLine(x)
     return style_element(line, bokeh=dict(color="#d62728", line_dash="dotdash", line_width=1.5),
                          mpl=dict(color="#d62728", linestyle="dashdot"))
 
 
-def f_vs_structure(frame: pd.DataFrame, x: str = "p", metrics=None, current: float | None = None,
-                   marker=None):
+def f_vs_structure(frame: pd.DataFrame, x: str = "p", metrics=None, current: float | None = None):
     """Each metric's F (mean ± sd over seeds) against ``x`` = ``"p"`` (log axis) or ``"Q"``.
 
-    ``current`` marks the setting on screen with a red dash-dot line; or pass ``marker``, a DynamicMap of
-    :func:`structure_marker` elements, so that a live view moves the line without redrawing the cells.
+    ``current`` marks the setting on screen with a red dash-dot line.
     """
     title = f"Structure → function: F at the last step against {'p' if x == 'p' else 'Q'}"
     if frame is None or frame.empty:
@@ -80,10 +77,8 @@ def f_vs_structure(frame: pd.DataFrame, x: str = "p", metrics=None, current: flo
                              mpl=dict(color=color, s=12, alpha=0.5))
         layers += [spread, curve, dots]
     overlay = hv.Overlay(layers)
-    if marker is not None:
-        overlay = overlay * marker
-    elif current is not None and math.isfinite(current):
-        overlay = overlay * structure_marker(current)
+    if current is not None and math.isfinite(current):
+        overlay = overlay * _marker(current)
     cells = frame.drop_duplicates(subset=[x]).shape[0]
     n = sorted(set(frame.n.dropna().astype(int)))
     where = f"n = {n[0]}" if len(n) == 1 else "n = " + ", ".join(map(str, n))
