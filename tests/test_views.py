@@ -47,12 +47,27 @@ def test_specialization_over_time_has_band_and_line_per_metric_and_a_titled_sett
     spread = obj.Spread.Bottleneck_retraining
     F = r.data["F"].sel(metric="bottleneck")
     np.testing.assert_allclose(spread.dimension_values(1), F.mean("seed").values)
-    np.testing.assert_allclose(spread.dimension_values(2), F.std("seed", ddof=0).values)
+    mean, sd = F.mean("seed").values, F.std("seed", ddof=0).values
+    np.testing.assert_allclose(spread.dimension_values(2), np.minimum(sd, mean))       # band clipped at F = 0
+    np.testing.assert_allclose(spread.dimension_values(3), np.minimum(sd, 1 - mean))   # … and at F = 1
     model = bokeh(obj)
     (title,) = titles(model)
     assert "p = 0.1" in title and "Q = 0.41" in title and "3 seeds" in title and "accuracy" in title
     assert model.yaxis[0].axis_label == "global specialization F"
     assert model.xaxis[0].axis_label == "time step t"
+
+
+def test_sd_bands_stay_inside_the_measures_range():
+    from explorer.views.specialization import _band
+    from explorer.views.style import FM
+
+    t, mean, sd = np.arange(3.0), np.array([0.05, 0.5, 0.95]), np.full(3, 0.2)
+    spread, _ = _band(t, mean, sd, "#000000", "x")
+    np.testing.assert_allclose(spread.dimension_values(2), [0.05, 0.2, 0.2])   # F ≥ 0
+    np.testing.assert_allclose(spread.dimension_values(3), [0.2, 0.2, 0.05])   # F ≤ 1
+    spread, _ = _band(t, -mean, sd, "#000000", "x", ydim=FM)
+    np.testing.assert_allclose(spread.dimension_values(2), [0.2, 0.2, 0.05])   # Fᵐ ≥ −1
+    bokeh(spread)
 
 
 def test_specialization_subset_of_metrics():

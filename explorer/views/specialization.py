@@ -46,7 +46,10 @@ def _summary(da):
 
 
 def _band(t, mean, sd, color, label, dash="solid", ydim=F):
-    spread = hv.Spread((t, mean, sd), kdims=[T], vdims=[ydim, "sd"], label=label)
+    """Mean line and a ± sd band, the band clipped to the measure's range (F ∈ [0, 1], Fᵐ ∈ [−1, 1])."""
+    lo, hi = ydim.range
+    below, above = np.minimum(sd, mean - lo), np.minimum(sd, hi - mean)
+    spread = hv.Spread((t, mean, below, above), kdims=[T], vdims=[ydim, "sd_below", "sd_above"], label=label)
     spread = style_element(spread, bokeh=dict(fill_color=color, fill_alpha=0.18, line_alpha=0),
                            mpl=dict(facecolor=color, alpha=0.18, linewidth=0))
     curve = hv.Curve((t, mean), kdims=[T], vdims=[ydim], label=label)
