@@ -5,7 +5,7 @@ import torch
 
 from explorer.config import SpecializationConfig
 from explorer.runner import build_ensemble, run
-from explorer.train import Cancelled, train
+from explorer.train import Cancelled, cross_entropy, train
 
 TINY = dict(n=6, epochs=1, pairs_per_epoch=256, batch_size=64, steps=3, seeds=2)
 
@@ -71,3 +71,15 @@ def test_progress_events_stream_epochs():
     assert [e["epoch"] for e in ends] == [1, 2]
     assert len(ends[0]["loss"]) == 2 and ends[-1]["fraction"] == 1.0
     assert any(e["stage"] == "metrics" for e in events)
+
+
+def test_cross_entropy_equals_torch_with_its_gradient():
+    g = torch.Generator().manual_seed(0)
+    logits = (torch.randn(3, 7, 2, 10, generator=g) * 4).requires_grad_(True)
+    y = torch.randint(0, 10, (3, 7, 2), generator=g)
+    ours = cross_entropy(logits, y)
+    ref = torch.nn.functional.cross_entropy(logits.reshape(-1, 10), y.reshape(-1), reduction="none").reshape(3, 7, 2)
+    torch.testing.assert_close(ours, ref, rtol=1e-6, atol=1e-6)
+    (g_ours,) = torch.autograd.grad(ours.sum(), logits)
+    (g_ref,) = torch.autograd.grad(ref.sum(), logits)
+    torch.testing.assert_close(g_ours, g_ref, rtol=1e-6, atol=1e-6)

@@ -14,7 +14,8 @@ ensemble that shares the frozen weights.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as nnf
+
+from ..train import cross_entropy
 
 Q_FRACTION, MASK_STEPS, MASK_BATCH, MASK_LR = 0.05, 80, 128, 0.05
 
@@ -97,7 +98,7 @@ def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q
         z = model.bottleneck_states(h, W_hb=p.get("W_hb"), b_hb=b_hb)
         logits = model.decide(model.readouts(z, p["W_r"], b_r))[:, :, 0]                # T' head
         y = b.digits[e_idx].gather(2, k_idx.view(G, 1, 1).expand(G, b.digits.shape[1], 1))[..., 0]
-        loss = nnf.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum") / y.shape[1]
+        loss = cross_entropy(logits, y).sum() / y.shape[1]
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
