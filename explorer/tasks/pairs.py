@@ -43,7 +43,9 @@ class PairStream:
         if split not in self._x:
             s0, s1 = self.sources
             tr = split == "train"
-            self._x[split] = [torch.tensor(np.asarray(s.train_x if tr else s.test_x), dtype=torch.float32) for s in (s0, s1)]
+            x0, x1 = (torch.tensor(np.asarray(s.train_x if tr else s.test_x), dtype=torch.float32) for s in (s0, s1))
+            # one table of both sources' images (module 1's after module 0's): a batch is one gather
+            self._x[split] = (torch.cat([x0, x1]), torch.tensor([0, len(x0)]))
             self._samplers[split] = [ImageSampler(s.train_y if tr else s.test_y, f"the {s.name} {split} split")
                                      for s in (s0, s1)]
         return self._x[split], self._samplers[split]
@@ -98,8 +100,8 @@ class PairStream:
 
     def assemble(self, split, idx, dig, start, noise=None, y=None) -> Batch:
         """Gather images and build the (possibly timed) inputs for one batch."""
-        X, _ = self._images(split)
-        x = torch.stack([X[0][idx[..., 0]], X[1][idx[..., 1]]], 2)              # (E, B, 2, F)
+        (table, first), _ = self._images(split)
+        x = table[idx + first]                                                  # (E, B, 2, F)
         y = self.targets(dig) if y is None else y
         if self.timed:
             offsets, keep = noise
