@@ -101,7 +101,11 @@ class PairStream:
     def assemble(self, split, idx, dig, start, noise=None, y=None) -> Batch:
         """Gather images and build the (possibly timed) inputs for one batch."""
         (table, first), _ = self._images(split)
-        x = table[idx + first]                                                  # (E, B, 2, F)
+        # index_select is ~5× faster than advanced indexing here; rows are gathered module-major, so x is an
+        # (E, B, 2, F) view whose memory is (E, 2, B, F): the per-module input projection needs no copy
+        E, B = idx.shape[:2]
+        rows = (idx + first).transpose(1, 2).reshape(-1)
+        x = table.index_select(0, rows).reshape(E, 2, B, -1).transpose(1, 2)   # (E, B, 2, F)
         y = self.targets(dig) if y is None else y
         if self.timed:
             offsets, keep = noise
