@@ -81,10 +81,13 @@ def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q
     b_r = model.b_r.detach()[e_idx]
     comms = model.comms_start[e_idx]
 
+    k_max = int(keep.max())
+    take = torch.arange(k_max)[None] < keep[:, None]                                 # (G, k_max)
+
     def hard_mask(s):
-        s = s.masked_fill(~vg, float("-inf"))
-        rank = s.argsort(1, descending=True).argsort(1)
-        return rank < keep[:, None]
+        """Exactly keep[g] top-scoring valid weights per row (topk: a full double argsort cost 30 % of the run)."""
+        top = s.masked_fill(~vg, float("-inf")).topk(k_max, 1, sorted=True).indices
+        return torch.zeros_like(vg).scatter_(1, top, take)
 
     data = list(stream.fixed_set("probe-train", max(size, batch), "train", batch=batch))
     for it in range(iters):
@@ -92,9 +95,8 @@ def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q
         hard = hard_mask(scores.detach())
         m = hard.float() + scores - scores.detach()                                    # straight-through
         p = _unflatten(wg * m, shapes)
-        H = model.hidden_states(b.x[e_idx], steps, p["W_hh"], p["inter"],
-                                W_in=W_in, b_h=b_h, comms_start=comms)
-        h = H[torch.arange(G), :, t_idx]                                                # (G, B, 2n)
+        h = model.hidden_states(b.x[e_idx], steps, p["W_hh"], p["inter"], W_in=W_in, b_h=b_h,
+                                comms_start=comms, at=t_idx)                            # (G, B, 2n)
         z = model.bottleneck_states(h, W_hb=p.get("W_hb"), b_hb=b_hb)
         logits = model.decide(model.readouts(z, p["W_r"], b_r))[:, :, 0]                # T' head
         y = b.digits[e_idx].gather(2, k_idx.view(G, 1, 1).expand(G, b.digits.shape[1], 1))[..., 0]

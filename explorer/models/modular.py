@@ -127,8 +127,9 @@ class ModularEnsemble(nn.Module):
         return u.reshape(E, *lead, 2 * self.n)
 
     def hidden_states(self, x: torch.Tensor, steps: int, W_hh=None, W_inter=None,
-                      W_in=None, b_h=None, comms_start=None, last_only: bool = False) -> torch.Tensor:
-        """Run the recurrence; returns all states (E, B, T, 2n), or only h_T (E, B, 2n) with ``last_only``.
+                      W_in=None, b_h=None, comms_start=None, last_only: bool = False, at=None) -> torch.Tensor:
+        """Run the recurrence; returns all states (E, B, T, 2n), or only h_T (E, B, 2n) with ``last_only``, or
+        with ``at`` (E,) each network's state at its own step ``at[e]`` (E, B, 2n), stopping after max(at).
 
         x is static (E, B, 2, F) — its input projection is computed once and reused every step — or
         time-varying (E, T, B, 2, F) with noise / start times. Weights default to the model's own; the
@@ -144,6 +145,9 @@ class ModularEnsemble(nn.Module):
         out = []
         # z = 2·(u_t + h W^T) and h = tanh(z / 2): the doubling is paid once on u and W, not every step
         u, W_full = 2 * u, 2 * W_full
+        picked = None
+        if at is not None:
+            steps = int(at.max()) + 1
         for t in range(steps):
             u_t = u if static else u[:, t]
             if h is None:
@@ -158,8 +162,13 @@ class ModularEnsemble(nn.Module):
                 else:                                   # networks with different communication starts
                     z = torch.baddbmm(u_t, h, W_only + gate[:, t, None, None] * (W_full - W_only))
             h = tanh_half(z)
-            if not last_only:
+            if at is not None:   # keep h where this is the network's step (no (E, B, T, 2n) stack to index)
+                here = (at == t)[:, None, None]
+                picked = torch.where(here, h, 0.0) if picked is None else torch.where(here, h, picked)
+            elif not last_only:
                 out.append(h)
+        if at is not None:
+            return picked
         return h if last_only else torch.stack(out, 2)
 
     def bottleneck_states(self, h: torch.Tensor, W_hb=None, b_hb=None) -> torch.Tensor:

@@ -121,3 +121,17 @@ def test_recurrence_is_paper_equation_3(comms):
                     new.append(torch.tanh(pre))
                 h = new
                 assert torch.allclose(H[e, :, t], torch.cat(h, -1), atol=1e-5)
+
+
+def test_states_at_each_networks_own_step_equal_the_full_stack():
+    """hidden_states(at=…) (the weight-mask metric's path) picks h at each network's step, with its gradient."""
+    m = make(input="separate")
+    x = torch.rand(2, 3, 2, F)
+    at = torch.tensor([1, 3])
+    full = m.hidden_states(x, 4)
+    picked = m.hidden_states(x, 4, at=at)
+    ref = full[torch.arange(2), :, at]
+    assert torch.equal(picked, ref)
+    (g,) = torch.autograd.grad(picked.sum(), m.W_hh)
+    (g_ref,) = torch.autograd.grad(ref.sum(), m.W_hh)
+    assert torch.allclose(g, g_ref, atol=1e-6)
