@@ -3,6 +3,10 @@
 Every retraining problem of the metric suite (seed × module × digit × time step) is one slice of G.
 Each readout is re-initialised at zero and trained by full-batch Adam on the mean cross-entropy, with the
 gradient in closed form (no autograd graph): a retrained softmax readout as in paper 001 §3.1.
+
+Problems that read the same features with different labels (digit 0 and digit 1 from the same states) are
+fitted as H heads of one problem: each head is its own readout with its own softmax, but the features are
+read once per step for all heads — something a loop of one probe at a time cannot share.
 """
 from __future__ import annotations
 
@@ -15,54 +19,64 @@ import torch.nn.functional as nnf
 CHUNK_BYTES = 5 * 2**20
 
 
-def chunk_size(N: int, d: int, classes: int) -> int:
-    """Problems fitted per pass for N samples of d features and ``classes`` classes."""
-    return max(1, CHUNK_BYTES // (4 * N * (2 * classes + d)))
+def chunk_size(N: int, d: int, classes: int, heads: int = 1) -> int:
+    """Problems fitted per pass for N samples of d features, ``heads`` label sets of ``classes`` classes."""
+    return max(1, CHUNK_BYTES // (4 * N * (2 * heads * classes + d)))
 
 
 def _fit_chunk(Zs, y, classes, iters, lr, weight_decay):
-    """Fit one chunk; classes lie on dim 1 and samples last, so the softmax vectorises over samples."""
+    """Fit one chunk of problems Zs (G, N, d) with labels y (G, H, N).
+
+    Head-classes lie on dim 1 and samples last, so the softmax vectorises over samples; every head has its
+    own softmax over its ``classes`` rows. Returns W (G, H, d, C) and b (G, H, 1, C).
+    """
     G, N, d = Zs.shape
-    onehot = nnf.one_hot(y, classes).float().transpose(1, 2).contiguous()    # (G, C, N)
+    H, C = y.shape[1], classes
+    onehot = nnf.one_hot(y, C).float().transpose(2, 3).reshape(G, H * C, N)  # (G, H·C, N)
     Zt = Zs.transpose(1, 2).contiguous()                                      # (G, d, N)
-    W, b = torch.zeros(G, classes, d), torch.zeros(G, classes, 1)
+    W, b = torch.zeros(G, H * C, d), torch.zeros(G, H * C, 1)
     W.grad, b.grad = torch.zeros_like(W), torch.zeros_like(b)
     opt = torch.optim.Adam([W, b], lr=lr)
     for _ in range(iters):   # closed-form gradient of the mean cross-entropy (no autograd graph)
-        L = torch.baddbmm(b, W, Zt)                                           # (G, C, N) logits
-        L = L.sub_(L.amax(1, keepdim=True)).exp_()
-        err = L.div_(L.sum(1, keepdim=True)).sub_(onehot).div_(N)              # softmax − one-hot
+        L = torch.baddbmm(b, W, Zt).view(G, H, C, N)                         # logits, per head
+        L = L.sub_(L.amax(2, keepdim=True)).exp_()
+        err = L.div_(L.sum(2, keepdim=True)).view(G, H * C, N).sub_(onehot).div_(N)   # softmax − one-hot
         torch.bmm(err, Zs, out=W.grad)
         W.grad.add_(W, alpha=2 * weight_decay)
         torch.sum(err, 2, keepdim=True, out=b.grad)
         opt.step()
-    return W.transpose(1, 2), b.transpose(1, 2)
+    return W.view(G, H, C, d).transpose(2, 3), b.view(G, H, C, 1).transpose(2, 3)
 
 
 @torch.no_grad()
 def fit_softmax(Z: torch.Tensor, y: torch.Tensor, classes: int = 10, iters: int = 150, lr: float = 0.1,
                 weight_decay: float = 1e-4, standardize: bool = True):
-    """Fit G softmax readouts. Z: (G, N, d) features, y: (G, N) labels. Returns a predictor.
+    """Fit G softmax readouts. Z: (G, N, d) features; y: (G, N) labels, or (G, H, N) for H heads that share
+    the features. Returns a predictor.
 
-    The predictor maps Z' (G, N', d) to logits (G, N', classes), standardised with training statistics.
+    The predictor maps Z' (G, N', d) to logits (G, N', classes) — (G, H, N', classes) with heads —
+    standardised with training statistics.
     """
     Z = Z.detach().float()
     G, N, d = Z.shape
+    heads = y.dim() == 3
+    y = y if heads else y[:, None]
     if standardize:
         mu, sd = Z.mean(1, keepdim=True), Z.std(1, keepdim=True).clamp(min=1e-6)
     else:
         mu, sd = torch.zeros(G, 1, d), torch.ones(G, 1, d)
     Ws, bs = [], []
-    chunk = chunk_size(N, d, classes)
+    chunk = chunk_size(N, d, classes, y.shape[1])
     for g in range(0, G, chunk):   # chunks of problems, each chunk one batched fit
         sl = slice(g, g + chunk)
         W, b = _fit_chunk((Z[sl] - mu[sl]) / sd[sl], y[sl], classes, iters, lr, weight_decay)
         Ws.append(W)
         bs.append(b)
-    W, b = torch.cat(Ws), torch.cat(bs)
+    W, b = torch.cat(Ws), torch.cat(bs)                                      # (G, H, d, C), (G, H, 1, C)
 
     def predict(Zq: torch.Tensor) -> torch.Tensor:
-        return torch.baddbmm(b, (Zq.float() - mu) / sd, W)
+        logits = ((Zq.float() - mu) / sd)[:, None] @ W + b                   # (G, H, N', C)
+        return logits if heads else logits[:, 0]
 
     return predict
 

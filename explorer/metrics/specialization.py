@@ -44,10 +44,10 @@ def bottleneck_metric(model, train, test) -> torch.Tensor:
         Ztr, Zte = model.bottleneck_states(Htr), model.bottleneck_states(Hte)       # (E, N, T, 2, d)
     E, N, T, _, d = Ztr.shape
 
-    def problems(Z, D):
-        Z = Z.permute(0, 2, 3, 1, 4)[:, :, :, None].expand(E, T, 2, 2, Z.shape[1], d)   # (E,T,m,k,N,d)
-        y = D.permute(0, 2, 1)[:, None, None].expand(E, T, 2, 2, D.shape[1])          # (E,T,m,k,N)
-        return Z.reshape(-1, Z.shape[-2], d), y.reshape(-1, y.shape[-1])
+    def problems(Z, D):   # one problem per (network, step, module); digits 0 and 1 are its two heads
+        Z = Z.permute(0, 2, 3, 1, 4)                                                      # (E,T,m,N,d)
+        y = D.permute(0, 2, 1)[:, None, None].expand(E, T, 2, 2, D.shape[1])            # (E,T,m,k,N)
+        return Z.reshape(-1, Z.shape[-2], d), y.reshape(-1, 2, y.shape[-1])
 
     Zg, yg = problems(Ztr, Dtr)
     predict = fit_softmax(Zg, yg, iters=BN_ITERS, lr=BN_LR)
@@ -61,15 +61,15 @@ def ablation_metric(model, train, test) -> torch.Tensor:
     E, N, T, n2 = Htr.shape
     n = n2 // 2
 
-    def problems(H, D):
-        Z = H.permute(0, 2, 1, 3)[:, :, None].expand(E, T, 2, H.shape[1], n2)          # (E,T,k,N,2n)
-        y = D.permute(0, 2, 1)[:, None].expand(E, T, 2, D.shape[1])
-        return Z.reshape(-1, H.shape[1], n2), y.reshape(-1, D.shape[1])
+    def problems(H, D):   # one problem per (network, step); digits 0 and 1 are its two heads
+        Z = H.permute(0, 2, 1, 3)                                                          # (E,T,N,2n)
+        y = D.permute(0, 2, 1)[:, None].expand(E, T, 2, D.shape[1])                       # (E,T,k,N)
+        return Z.reshape(-1, H.shape[1], n2), y.reshape(-1, 2, D.shape[1])
 
     Zg, yg = problems(Htr, Dtr)
     predict = fit_softmax(Zg, yg, standardize=False)
     Zq, yq = problems(Hte, Dte)
-    full = accuracy(predict(Zq), yq)                                                   # (G,)
+    full = accuracy(predict(Zq), yq)                                                   # (E·T, k)
     lost = []
     for m in (0, 1):   # ablate module m: its neurons silent (h = 0)
         Za = Zq.clone()
