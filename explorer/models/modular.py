@@ -146,8 +146,8 @@ class ModularEnsemble(nn.Module):
         # z = 2·(u_t + h W^T) and h = tanh(z / 2): the doubling is paid once on u and W, not every step
         u, W_full = 2 * u, 2 * W_full
         picked = None
-        if at is not None:
-            steps = int(at.max()) + 1
+        if at is not None:   # no step past the last one asked for
+            steps = min(steps, int(at.max()) + 1)
         for t in range(steps):
             u_t = u if static else u[:, t]
             if h is None:
