@@ -76,7 +76,6 @@ def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q
     scores = torch.stack([torch.rand(2 * T, P, generator=g) for g in gens]).reshape(G, P)
     scores.requires_grad_(True)
     opt = torch.optim.Adam([scores], lr=MASK_LR, fused=True)
-    W_in, b_h = model.W_in.detach()[e_idx], model.b_h.detach()[e_idx]
     b_hb = model.b_hb.detach()[e_idx] if model.b > 0 else None
     b_r = model.b_r.detach()[e_idx]
     comms = model.comms_start[e_idx]
@@ -90,13 +89,16 @@ def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q
         return torch.zeros_like(vg).scatter_(1, top, take)
 
     data = list(stream.fixed_set("probe-train", max(size, batch), "train", batch=batch))
+    with torch.no_grad():   # input weights are not masked: each batch's input currents are computed once
+        currents = [model.input_currents(b.x) for b in data]
     for it in range(iters):
         b = data[it % len(data)]
         hard = hard_mask(scores.detach())
         m = hard.float() + scores - scores.detach()                                    # straight-through
         p = _unflatten(wg * m, shapes)
-        h = model.hidden_states(b.x[e_idx], steps, p["W_hh"], p["inter"], W_in=W_in, b_h=b_h,
-                                comms_start=comms, at=t_idx)                            # (G, B, 2n)
+        u = currents[it % len(data)][e_idx]
+        h = model.hidden_states(None, steps, p["W_hh"], p["inter"], currents=u, comms_start=comms,
+                                at=t_idx)                                               # (G, B, 2n)
         z = model.bottleneck_states(h, W_hb=p.get("W_hb"), b_hb=b_hb)
         logits = model.decide(model.readouts(z, p["W_r"], b_r))[:, :, 0]                # T' head
         y = b.digits[e_idx].gather(2, k_idx.view(G, 1, 1).expand(G, b.digits.shape[1], 1))[..., 0]

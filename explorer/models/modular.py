@@ -127,16 +127,18 @@ class ModularEnsemble(nn.Module):
         return u.reshape(E, *lead, 2 * self.n)
 
     def hidden_states(self, x: torch.Tensor, steps: int, W_hh=None, W_inter=None,
-                      W_in=None, b_h=None, comms_start=None, last_only: bool = False, at=None) -> torch.Tensor:
+                      W_in=None, b_h=None, comms_start=None, last_only: bool = False, at=None,
+                      currents=None) -> torch.Tensor:
         """Run the recurrence; returns all states (E, B, T, 2n), or only h_T (E, B, 2n) with ``last_only``, or
         with ``at`` (E,) each network's state at its own step ``at[e]`` (E, B, 2n), stopping after max(at).
 
         x is static (E, B, 2, F) — its input projection is computed once and reused every step — or
         time-varying (E, T, B, 2, F) with noise / start times. Weights default to the model's own; the
-        weight-mask metric passes masked copies.
+        weight-mask metric passes masked copies, and ``currents`` — the input currents of x, computed once —
+        in place of x.
         """
-        static = x.dim() == 4
-        u = self.input_currents(x, W_in, b_h)              # (E, B, 2n) or (E, T, B, 2n)
+        u = self.input_currents(x, W_in, b_h) if currents is None else currents   # (E, B, 2n) or (E, T, B, 2n)
+        static = u.dim() == 3
         comms = self.comms_start if comms_start is None else comms_start
         gate = (torch.arange(steps)[None, :] >= comms[:, None]).to(u.dtype)               # (E, T)
         W_full = self.recurrent_matrix(W_hh, W_inter).transpose(1, 2)                     # h @ W^T
