@@ -132,6 +132,8 @@ def test_states_at_each_networks_own_step_equal_the_full_stack():
     picked = m.hidden_states(x, 4, at=at)
     ref = full[torch.arange(2), :, at]
     assert torch.equal(picked, ref)
+    with torch.no_grad():   # precomputed input currents in place of x give the same states
+        assert torch.equal(m.hidden_states(None, 4, currents=m.input_currents(x), at=at), picked.detach())
     (g,) = torch.autograd.grad(picked.sum(), m.W_hh)
     (g_ref,) = torch.autograd.grad(ref.sum(), m.W_hh)
     assert torch.allclose(g, g_ref, atol=1e-6)
