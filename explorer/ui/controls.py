@@ -11,7 +11,7 @@ import param
 import panel as pn
 
 from ..experiments import GROUPS, SpecializationExperiment, p_grid, p_label
-from .compat import look, titled
+from .compat import PromptDiscreteSlider, look, titled
 
 _RADIO = ("input", "readout", "connectivity", "start_mode")
 _TEXT = ("data_dir", "deep_r_lr")
@@ -89,7 +89,7 @@ class Controls:
     def _p_widget(self):
         """p on a log grid (1/n², then 1-2-5 per decade) plus a box for any exact value or ``1/n2``."""
         par = self.exp.param.p
-        self._p_slider = pn.widgets.DiscreteSlider(**titled(par.label), options=self._p_options(), value=self.exp.p,
+        self._p_slider = PromptDiscreteSlider(**titled(par.label), options=self._p_options(), value=self.exp.p,
                                                    sizing_mode="stretch_width", css_classes=["ctl-p"])
         self.inputs["p"] = self._p_slider
         self._p_text = pn.widgets.TextInput(**titled("… or type p (a number, or 1/n2 for one link)"),

@@ -40,9 +40,9 @@ class Figures:
 
     def __init__(self, options: DisplayOptions, defer=None):
         self.options = options
-        self._defer = defer or (lambda callback: callback())  #: run a callback on a later tick of the loop
+        self._defer = defer or (lambda callback: callback())  #: run a callback a little later on the loop
         self.result = hv.streams.Pipe(data=None)
-        self.details = hv.streams.Pipe(data=None)  #: the same Result, a tick later, for the secondary plots
+        self.details = hv.streams.Pipe(data=None)  #: the same Result, a little later, for the secondary plots
         self.curves = hv.streams.Buffer(empty_frame(), length=200_000, index=False)
         self.specialization = pn.Column(_waiting("The specialization curves appear when the first run is "
                                                  "measured."), sizing_mode="stretch_width")
@@ -113,7 +113,7 @@ class Figures:
             self._build()
             self._replace_curves(training_frame(result.data))
             return
-        # the specialization plot goes out first; connectivity and training curves follow on later ticks
+        # the specialization plot goes out first; connectivity and training curves follow a little later
         self._defer(lambda: self.details.event(data=result) if self.result.data is result else None)
         self._defer(lambda: self._replace_curves(training_frame(result.data)) if self.result.data is result else None)
 

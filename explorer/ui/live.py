@@ -122,9 +122,22 @@ class LiveJob(param.Parameterized):
 
         threading.Thread(target=run, name="explorer-side", daemon=True).start()
 
-    def later(self, callback):
-        """Run ``callback`` on a later tick of the session's event loop (now, outside a server)."""
-        self._schedule(callback)
+    def later(self, callback, delay_ms: int = 30):
+        """Run ``callback`` on the session's event loop ``delay_ms`` from now (at once, outside a server).
+
+        A timeout rather than the next tick: on the next tick the secondary plots' work ran before the main
+        plot's patch had left the server, and a slider move's new curve reached the page ~50 ms later.
+        """
+        doc = self._doc
+        if doc is None or doc.session_context is None:
+            callback()
+            return
+
+        def run():
+            with set_curdoc(doc):
+                callback()
+
+        doc.add_timeout_callback(run, delay_ms)
 
     def cancel(self):
         """Stop the current job (it raises Cancelled inside the runner; nothing half-done is stored)."""

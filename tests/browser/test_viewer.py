@@ -102,6 +102,18 @@ def test_moving_between_stored_settings_moves_only_the_overview_marker(dashboard
     assert [s.location for s in spans] == [pytest.approx(d.experiment.config().Q)]
 
 
+def test_p_slider_skips_panels_debounce_also_after_its_options_change(dashboard):
+    from explorer.ui.compat import PromptDiscreteSlider
+
+    s = dashboard.controls._p_slider
+    assert isinstance(s, PromptDiscreteSlider)
+    assert {"value", "value_throttled"} <= set(s._slider._priority_changes)
+    inner = s._slider
+    dashboard.experiment.n = 10                     # new options (1/n² moves): Panel rebuilds the inner slider
+    assert s._slider is not inner and {"value", "value_throttled"} <= set(s._slider._priority_changes)
+    assert "value" not in pn.widgets.IntSlider._priority_changes   # only this slider, not every IntSlider
+
+
 def test_bad_values_meet_one_sentence_and_the_rest_keeps_working(dashboard):
     d = dashboard
     settle(d)
