@@ -131,6 +131,9 @@ class Overview:
         else:
             for span in self._spans:
                 span.location = self.marker_at
+        if force or data["grid"] is not self._grid_frame:
+            self._grid_frame = data["grid"]
+            self.grid.object = heatmap(data["grid"], o.heat_x, o.heat_y, o.heat_metric)
 
     def _add_marker(self, plot, element):
         """Plot hook: the marker as a Bokeh Span that later moves by one property change."""
@@ -141,7 +144,3 @@ class Overview:
                                                 line_dash="dotdash", line_width=1.5)
             plot.state.add_layout(span)
             self._spans.append(span)
-        if force or data["grid"] is not self._grid_frame:
-            self._grid_frame = data["grid"]
-            o = self.options
-            self.grid.object = heatmap(data["grid"], o.heat_x, o.heat_y, o.heat_metric)
