@@ -128,16 +128,7 @@ class LiveJob(param.Parameterized):
         A timeout rather than the next tick: on the next tick the secondary plots' work ran before the main
         plot's patch had left the server, and a slider move's new curve reached the page ~50 ms later.
         """
-        doc = self._doc
-        if doc is None or doc.session_context is None:
-            callback()
-            return
-
-        def run():
-            with set_curdoc(doc):
-                callback()
-
-        doc.add_timeout_callback(run, delay_ms)
+        self._schedule(callback, delay_ms)
 
     def cancel(self):
         """Stop the current job (it raises Cancelled inside the runner; nothing half-done is stored)."""
@@ -173,13 +164,20 @@ class LiveJob(param.Parameterized):
         if not cancel.is_set():
             self._schedule(partial(self._done, generation, on_done, value))
 
-    def _schedule(self, callback):
+    def _schedule(self, callback, delay_ms: int = 0):
+        """Run ``callback`` on the session's event loop: next tick, or ``delay_ms`` later (now, outside a server)."""
         doc = self._doc
-        if doc is not None and doc.session_context is not None:
+        if doc is None or doc.session_context is None:
+            callback()
+        elif delay_ms:
+            def run():
+                with set_curdoc(doc):
+                    callback()
+
+            doc.add_timeout_callback(run, delay_ms)
+        else:
             with set_curdoc(doc):
                 pn.state.execute(callback, schedule=True)
-        else:
-            callback()
 
     # ------------------------------------------------------------------ back on the event loop
     def _event(self, generation, on_event, event):
