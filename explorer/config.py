@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 
 #: Bump when the meaning of stored results changes (invalidates every cached run).
-SCHEMA_VERSION = 3   # 3: cross-entropy as logsumexp − label logit; 2: bottleneck probes 60 steps at 0.3, tanh via sigmoid
+SCHEMA_VERSION = 4   # 4: probes with the fixed data term of the gradient split off; exact per-network link gates; 3: cross-entropy as logsumexp − label logit; 2: bottleneck probes 60 steps at 0.3, tanh via sigmoid
 
 INPUTS = ("separate", "fused", "common")
 READOUTS = ("separate", "common")

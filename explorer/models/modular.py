@@ -24,33 +24,8 @@ import torch
 from torch import nn
 
 from ..config import n_links
+from . import recurrence
 from .deep_r import DeepR
-
-
-class _TanhHalf(torch.autograd.Function):
-    """y = tanh(z / 2) = 2σ(z) − 1, with backward dy/dz = (1 − y²) / 2.
-
-    On this CPU build torch.tanh is ~3.5× slower than torch.sigmoid (0.86 vs 0.24 ms for a (32, 128, 50)
-    state). The recurrence feeds z = 2·(pre-activation), with the doubling applied once per batch to the input
-    currents and the recurrent matrix, so h = tanh(pre) costs one sigmoid; it agrees with torch.tanh to ~2e-7
-    (tested).
-    """
-
-    @staticmethod
-    def forward(ctx, z):
-        y = torch.sigmoid(z).mul_(2).sub_(1)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return torch.addcmul(grad, grad, y * y, value=-1).mul_(0.5)
-
-
-def tanh_half(z: torch.Tensor) -> torch.Tensor:
-    """tanh(z / 2) (see :class:`_TanhHalf`); torch.tanh on devices other than the CPU."""
-    return _TanhHalf.apply(z) if z.device.type == "cpu" else torch.tanh(z / 2)
 
 
 def _uniform(gens, shape, scale=0.1):
@@ -138,40 +113,45 @@ class ModularEnsemble(nn.Module):
         in place of x.
         """
         u = self.input_currents(x, W_in, b_h) if currents is None else currents   # (E, B, 2n) or (E, T, B, 2n)
-        static = u.dim() == 3
-        comms = self.comms_start if comms_start is None else comms_start
-        gate = (torch.arange(steps)[None, :] >= comms[:, None]).to(u.dtype)               # (E, T)
-        W_full = self.recurrent_matrix(W_hh, W_inter).transpose(1, 2)                     # h @ W^T
-        W_only = None
-        h = None
-        out = []
-        # z = 2·(u_t + h W^T) and h = tanh(z / 2): the doubling is paid once on u and W, not every step
-        u, W_full = 2 * u, 2 * W_full
-        picked = None
         if at is not None:   # no step past the last one asked for
             steps = min(steps, int(at.max()) + 1)
-        for t in range(steps):
-            u_t = u if static else u[:, t]
-            if h is None:
-                z = u_t
-            elif bool((gate[:, t] == 1).all()):
-                z = torch.baddbmm(u_t, h, W_full)
-            else:                                       # before the communication start: links silent
-                if W_only is None:
-                    W_only = 2 * self.recurrent_matrix(W_hh, W_inter, links=False).transpose(1, 2)
-                if bool((gate[:, t] == 0).all()):
-                    z = torch.baddbmm(u_t, h, W_only)
-                else:                                   # networks with different communication starts
-                    z = torch.baddbmm(u_t, h, W_only + gate[:, t, None, None] * (W_full - W_only))
-            h = tanh_half(z)
-            if at is not None:   # keep h where this is the network's step (no (E, B, T, 2n) stack to index)
-                here = (at == t)[:, None, None]
-                picked = torch.where(here, h, 0.0) if picked is None else torch.where(here, h, picked)
-            elif not last_only:
-                out.append(h)
-        if at is not None:
-            return picked
-        return h if last_only else torch.stack(out, 2)
+        mats, which = self.step_matrices(steps, W_hh, W_inter, comms_start)
+        if last_only and at is None:
+            return recurrence.run(u, steps, mats, which)
+        if at is not None:   # keep h where this is the network's step (no (E, B, T, 2n) stack to index)
+            picked = {}
+
+            def keep(t, h):
+                picked["h"] = torch.where((at == t)[:, None, None], h, picked.get("h", 0.0))
+            recurrence.run(u, steps, mats, which, keep)
+            return picked["h"]
+        out = []
+        recurrence.run(u, steps, mats, which, lambda t, h: out.append(h))
+        return torch.stack(out, 2)
+
+    def step_matrices(self, steps: int, W_hh=None, W_inter=None, comms_start=None):
+        """The recurrent matrices (in h @ M orientation) of steps 1 … T−1 and, per step, which one it uses.
+
+        From each network's communication start on, the full matrix; before it, the links are silent
+        (paper 000 fig. 4B); a step where networks of the ensemble differ mixes the two per network.
+        """
+        comms = self.comms_start if comms_start is None else comms_start
+        full = self.recurrent_matrix(W_hh, W_inter).transpose(1, 2)
+        mats, index, which = [full], {}, [0]
+        for t in range(1, steps):
+            on = tuple((comms <= t).tolist())                                       # per network
+            if on not in index:
+                if all(on):
+                    index[on] = 0
+                else:
+                    if len(mats) == 1:   # links silent for every network
+                        mats.append(self.recurrent_matrix(W_hh, W_inter, links=False).transpose(1, 2))
+                    gate = torch.tensor(on)[:, None, None]
+                    index[on] = 1 if not any(on) else len(mats)
+                    if any(on):
+                        mats.append(torch.where(gate, full, mats[1]))
+            which.append(index[on])
+        return tuple(mats), tuple(which)
 
     def bottleneck_states(self, h: torch.Tensor, W_hb=None, b_hb=None) -> torch.Tensor:
         """Per-module features the readout sees: (E, ..., 2, d) — bottleneck b^(m) or h^(m) itself."""

@@ -87,7 +87,7 @@ def test_same_seed_same_initial_weights():
 
 
 def test_tanh_half_matches_torch_tanh_in_value_and_gradient():
-    from explorer.models.modular import tanh_half
+    from explorer.models.recurrence import tanh_half
 
     x = torch.linspace(-12, 12, 20001, dtype=torch.float32, requires_grad=True)
     y = tanh_half(2 * x)
@@ -97,11 +97,12 @@ def test_tanh_half_matches_torch_tanh_in_value_and_gradient():
     assert (g - g_ref).abs().max() < 1e-6
 
 
-@pytest.mark.parametrize("comms", [0, 2])
+@pytest.mark.parametrize("comms", [(0, 0), (2, 2), (0, 2), (3, 1)])
 def test_recurrence_is_paper_equation_3(comms):
-    """hidden_states equals a plain per-module loop of 001 eq. 3 (links gated by the communication start)."""
+    """hidden_states equals a plain per-module loop of 001 eq. 3 (links gated by each network's own
+    communication start, also when the two networks of the ensemble start at different steps)."""
     m = make(input="separate")
-    m.comms_start.fill_(comms)
+    m.comms_start.copy_(torch.tensor(comms))
     x = torch.rand(2, 3, 2, F)
     n = m.n
     with torch.no_grad():
@@ -110,7 +111,7 @@ def test_recurrence_is_paper_equation_3(comms):
         for e in range(2):
             h = [torch.zeros(3, n), torch.zeros(3, n)]
             for t in range(4):
-                g = 1.0 if t >= comms else 0.0
+                g = 1.0 if t >= comms[e] else 0.0
                 new = []
                 for mod in (0, 1):
                     other = 1 - mod
@@ -137,3 +138,13 @@ def test_states_at_each_networks_own_step_equal_the_full_stack():
     (g,) = torch.autograd.grad(picked.sum(), m.W_hh)
     (g_ref,) = torch.autograd.grad(ref.sum(), m.W_hh)
     assert torch.allclose(g, g_ref, atol=1e-6)
+
+
+@pytest.mark.parametrize("timed", [False, True])
+def test_last_state_is_the_last_of_all_states(timed):
+    """The training path (h_T only) and the metrics' path (every state) run the same recurrence."""
+    m = make(input="separate")
+    m.comms_start.copy_(torch.tensor([0, 2]))
+    x = torch.rand(2, 4, 3, 2, F) if timed else torch.rand(2, 3, 2, F)
+    with torch.no_grad():
+        assert torch.equal(m.hidden_states(x, 4, last_only=True), m.hidden_states(x, 4)[:, :, -1])
