@@ -135,6 +135,9 @@ def _summary(config: SpecializationConfig, result) -> str:
     for m in METRICS:
         mu, sd = s["specialization"][m], s["specialization_sd"][m]
         lines.append(f"  {m:<12}" + "".join(f"  {a:5.2f}±{b:4.2f}" for a, b in zip(mu, sd)))
+    acc_wm = s["weight_mask_accuracy"]
+    lines.append("weight masks' test accuracy on their digit (digit 0 / digit 1, mean over seeds; chance 0.10):")
+    lines.append(f"  {'digit 0 / 1':<12}" + "".join(f" {a:4.2f} / {b:4.2f}" for a, b in acc_wm))
     return "\n".join(lines)
 
 

@@ -14,6 +14,8 @@ digit_decoding   (seed, digit)                                best module's bott
 loss_curve         (seed, epoch)                                mean training loss per epoch
 accuracy_curve     (seed, epoch)                                test accuracy after each epoch
 Q_measured         (seed,)                                      Q of the realised directed adjacency (paper 001 eq. 4)
+mask_accuracy      (seed, time, digit)                          test accuracy of the weight mask for digit k at step t
+                                                                (paper 001 §3.2's check that masks perform; chance 0.1)
 =================  ===========================================  ==========================================
 
 Coordinates: ``seed`` (int), ``metric`` (str: bottleneck, ablation, correlation, weight_mask), ``time``
@@ -57,11 +59,12 @@ class Result:
             "accuracy": [float(v) for v in ds["accuracy"].values],
             "specialization": {m: [float(v) for v in F.sel(metric=m).mean("seed").values] for m in METRICS},
             "specialization_sd": {m: [float(v) for v in F.sel(metric=m).std("seed", ddof=0).values] for m in METRICS},
+            "weight_mask_accuracy": [[float(v) for v in row] for row in ds["mask_accuracy"].mean("seed").values],
         }
 
 
 def build_dataset(config: SpecializationConfig, *, M, accuracy, digit_decoding, loss_curve,
-                  accuracy_curve, Q_measured) -> xr.Dataset:
+                  accuracy_curve, Q_measured, mask_accuracy) -> xr.Dataset:
     """Assemble the Result dataset from numpy arrays shaped as in the module docstring."""
     M = np.asarray(M, dtype=np.float64)
     F_module = M[..., 0] - M[..., 1]
@@ -80,6 +83,7 @@ def build_dataset(config: SpecializationConfig, *, M, accuracy, digit_decoding, 
             "loss_curve": (("seed", "epoch"), np.asarray(loss_curve, dtype=np.float64)),
             "accuracy_curve": (("seed", "epoch"), np.asarray(accuracy_curve, dtype=np.float64)),
             "Q_measured": (("seed",), np.asarray(Q_measured, dtype=np.float64)),
+            "mask_accuracy": (("seed", "time", "digit"), np.asarray(mask_accuracy, dtype=np.float64)),
         },
         coords=coords,
     )
@@ -87,6 +91,7 @@ def build_dataset(config: SpecializationConfig, *, M, accuracy, digit_decoding, 
     ds["F"].attrs.update(long_name="global specialization F", units="1")
     ds["F_module"].attrs.update(long_name="module specialization F^m", units="1")
     ds["accuracy"].attrs.update(long_name="global-task test accuracy", units="1")
+    ds["mask_accuracy"].attrs.update(long_name="weight-mask test accuracy on its digit", units="1")
     ds.attrs.update(config=json.dumps(config.canonical(with_seeds=False), sort_keys=True),
                     Q=config.Q, p=config.p, n=config.n)
     return ds

@@ -65,7 +65,7 @@ def build_ensemble(configs: list[SpecializationConfig]):
 
 
 def measure(model, stream, steps: int, on_progress=None, cancel=None) -> dict:
-    """All four metrics M (E, metric, T, module, digit), plus accuracies, for a trained ensemble."""
+    """All four metrics M (E, metric, T, module, digit) and the weight masks' accuracy (E, T, digit)."""
     def report(fraction, what):
         if on_progress is not None:
             on_progress({"stage": "metrics", "epoch": None, "epochs": None, "fraction": fraction,
@@ -84,10 +84,10 @@ def measure(model, stream, steps: int, on_progress=None, cancel=None) -> dict:
     M_cr = correlation_metric(model, stream, steps)
     _check(cancel)
     report(0.6, "weight mask")
-    M_wm = weight_mask_metric(model, stream, steps)
+    M_wm, mask_acc = weight_mask_metric(model, stream, steps, return_accuracy=True)
     report(1.0, "done")
     M = torch.stack([M_bn, M_ab, M_cr, M_wm], 1)                                       # (E, 4, T, 2, 2)
-    return {"M": M.detach().numpy()}
+    return {"M": M.detach().numpy(), "mask_accuracy": mask_acc.numpy()}
 
 
 def run_many(configs: list[SpecializationConfig], on_progress=None, cancel=None) -> list[Result]:
@@ -121,7 +121,8 @@ def _run_group(configs, on_progress, cancel) -> list[Result]:
     _check(cancel)
     model.eval()
     acc, _ = evaluate(model, stream, base.steps, TEST_PAIRS)
-    M = measure(model, stream, base.steps, on_progress, cancel)["M"]
+    measured = measure(model, stream, base.steps, on_progress, cancel)
+    M = measured["M"]
     weights = model.export_weights()
     Q = q_measured(realised_adjacency(weights, base.n), module_groups(base.n))
     sub = _digit_decoding(M)
@@ -132,7 +133,7 @@ def _run_group(configs, on_progress, cancel) -> list[Result]:
         start += len(c.seeds)
         ds = build_dataset(c, M=M[sl], accuracy=acc.numpy()[sl], digit_decoding=sub[sl],
                            loss_curve=curves["loss"][:, sl].T, accuracy_curve=curves["accuracy"][:, sl].T,
-                           Q_measured=Q[sl])
+                           Q_measured=Q[sl], mask_accuracy=measured["mask_accuracy"][sl])
         ds.attrs["wall_time_s"] = wall
         ds.attrs["ensemble_size"] = model.E
         results.append(Result(data=ds, weights={k: v[sl].clone() for k, v in weights.items()}))

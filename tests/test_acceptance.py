@@ -26,6 +26,13 @@ def test_default_configuration_trains_every_seed_to_90_percent(results):
     assert (acc >= 0.90).all(), acc
 
 
+def test_weight_masks_of_trained_networks_classify_their_digit(results):
+    """Paper 001 §3.2 checks that the discovered masks perform: at the last step, averaged over seeds and
+    digits, the default networks' masks classify their digit far above chance (0.1)."""
+    acc = results["default"].data["mask_accuracy"].isel(time=-1)
+    assert float(acc.mean()) > 0.3, acc.values
+
+
 @pytest.mark.parametrize("metric", METRICS)
 def test_one_link_specializes_more_than_dense_links(results, metric):
     """Papers 000 fig. 2 / 001 fig. 2: last-step global F is higher at p = 1/n² than at p = 1."""

@@ -47,9 +47,12 @@ def test_json_output_has_the_documented_fields(capsys):
     for m in ("bottleneck", "ablation", "correlation", "weight_mask"):
         assert len(out["specialization"][m]) == 3 and len(out["specialization_sd"][m]) == 3
         assert all(0 <= v <= 1 for v in out["specialization"][m])
+    acc_wm = out["weight_mask_accuracy"]                 # per time step: [digit 0, digit 1]
+    assert len(acc_wm) == 3 and all(len(row) == 2 and all(0 <= a <= 1 for a in row) for row in acc_wm)
 
 
 def test_readable_summary(capsys):
     assert main(["run", "specialization", *TINY, "--no-cache"]) == 0
     out = capsys.readouterr().out
     assert "global-task test accuracy" in out and "weight_mask" in out
+    assert "weight masks' test accuracy on their digit" in out

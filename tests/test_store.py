@@ -56,7 +56,8 @@ def fake_run(config, on_progress=None, cancel=None):
     M = base[:, None, None, None, None] * np.linspace(0.1, 1, 4 * T * 4).reshape(1, 4, T, 2, 2)
     ds = build_dataset(config, M=M, accuracy=base, digit_decoding=np.stack([base, 1 - base], 1),
                        loss_curve=np.outer(base, np.arange(1, config.epochs + 1)),
-                       accuracy_curve=np.outer(1 - base, np.ones(config.epochs)), Q_measured=base / 2)
+                       accuracy_curve=np.outer(1 - base, np.ones(config.epochs)), Q_measured=base / 2,
+                       mask_accuracy=np.broadcast_to(base[:, None, None], (E, T, 2)))
     weights = {"W_rec": torch.as_tensor(base, dtype=torch.float32)[:, None, None] * torch.ones(E, 8, 8),
                "b_h": torch.as_tensor(seeds, dtype=torch.float32)[:, None].repeat(1, 3)}
     return Result(data=ds, weights=weights)

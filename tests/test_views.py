@@ -12,7 +12,7 @@ from explorer.config import SpecializationConfig
 from explorer.experiments.specialization import p_grid
 from explorer.result import Result, build_dataset
 from explorer.views import (accuracy_curves, cells_frame, connectivity, f_vs_structure, heatmap, loss_curves,
-                            module_specialization_over_time, progress_rows, result_connectivity,
+                            mask_accuracy_note, module_specialization_over_time, progress_rows, result_connectivity,
                             specialization_over_time, training_frame)
 from explorer.views import export
 from explorer.views.specialization import markers
@@ -26,7 +26,8 @@ def synthetic(seed=0, **kw) -> Result:
     S, T, E, n = len(cfg.seeds), cfg.steps, cfg.epochs, cfg.n
     ds = build_dataset(cfg, M=rng.uniform(0, 1, (S, 4, T, 2, 2)), accuracy=rng.uniform(0.8, 1, S),
                        digit_decoding=rng.uniform(0, 1, (S, 2)), loss_curve=rng.uniform(0, 2, (S, E)),
-                       accuracy_curve=rng.uniform(0, 1, (S, E)), Q_measured=np.full(S, cfg.Q))
+                       accuracy_curve=rng.uniform(0, 1, (S, E)), Q_measured=np.full(S, cfg.Q),
+                       mask_accuracy=rng.uniform(0.1, 1, (S, T, 2)))
     weights = {"W_rec": torch.randn(S, 2 * n, 2 * n), "mask_inter": (torch.rand(S, 2 * n, 2 * n) < 0.1).float()}
     return Result(data=ds, weights=weights)
 
@@ -184,3 +185,15 @@ def test_results_export_as_netcdf_and_csv(tmp_path):
     assert body[0].startswith("variable,seed,metric,time,module,digit,epoch,value")
     n_values = sum(int(np.prod(v.shape)) for v in r.data.data_vars.values())
     assert len(body) == 1 + n_values
+
+
+def test_mask_accuracy_note_reports_the_last_step_per_digit_and_warns_when_weak():
+    r = synthetic()
+    acc = r.data["mask_accuracy"].isel(time=-1).mean("seed").values
+    note = mask_accuracy_note(r.data)
+    assert f"**{acc[0]:.2f}** (digit 0)" in note and f"**{acc[1]:.2f}** (digit 1)" in note and "chance" in note
+    weak = r.data.copy()
+    weak["mask_accuracy"] = weak["mask_accuracy"] * 0 + 0.12
+    assert "read the weight-mask curve with care" in mask_accuracy_note(weak)
+    assert "with care" not in mask_accuracy_note(r.data.assign(mask_accuracy=r.data["mask_accuracy"] * 0 + 0.6))
+    assert mask_accuracy_note(r.data.drop_vars("mask_accuracy")) == ""

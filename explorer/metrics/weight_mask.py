@@ -10,6 +10,10 @@ step t classifies digit k. Then
 
 where a link m' → m belongs to the receiving module m. All E·2·T masks train together as one virtual
 ensemble that shares the frozen weights.
+
+Paper 001 §3.2 also checks that the discovered masks perform well; :func:`weight_mask_metric` returns, with
+``return_accuracy``, each mask's accuracy on its digit (the masked network's decision at step t, on
+held-out test pairs; chance 0.1). Where a mask sits near chance, its M says little.
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ import torch
 
 from ..train import cross_entropy
 
-Q_FRACTION, MASK_STEPS, MASK_BATCH, MASK_LR = 0.05, 80, 128, 0.05
+Q_FRACTION, MASK_STEPS, MASK_BATCH, MASK_LR, MASK_TEST = 0.05, 80, 128, 0.05, 1024
 
 
 def _flat_weights(model):
@@ -60,8 +64,10 @@ def _unflatten(w, shapes):
 
 
 def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q_FRACTION,
-                       iters: int = MASK_STEPS, batch: int = MASK_BATCH, seed_offset: int = 0) -> torch.Tensor:
-    """M_wm (E, T, module, digit)."""
+                       iters: int = MASK_STEPS, batch: int = MASK_BATCH, seed_offset: int = 0,
+                       return_accuracy: bool = False, test_size: int = MASK_TEST):
+    """M_wm (E, T, module, digit); with ``return_accuracy`` also each final mask's test accuracy on its digit
+    (E, T, digit), measured on ``test_size`` held-out pairs."""
     E, T = model.E, steps
     w, owner, valid, shapes = _flat_weights(model)
     P = w.shape[1]
@@ -88,6 +94,17 @@ def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q
         top = s.masked_fill(~vg, float("-inf")).topk(k_max, 1, sorted=True).indices
         return torch.zeros_like(vg).scatter_(1, top, take)
 
+    def decision(m, u):
+        """T' decision logits (G, B, C) of the frozen networks with mask values m (G, P) on currents u."""
+        p = _unflatten(wg * m, shapes)
+        h = model.hidden_states(None, steps, p["W_hh"], p["inter"], currents=u, comms_start=comms,
+                                at=t_idx)                                               # (G, B, 2n)
+        z = model.bottleneck_states(h, W_hb=p.get("W_hb"), b_hb=b_hb)
+        return model.decide(model.readouts(z, p["W_r"], b_r))[:, :, 0]
+
+    def digit_labels(b):
+        return b.digits[e_idx].gather(2, k_idx.view(G, 1, 1).expand(G, b.digits.shape[1], 1))[..., 0]
+
     data = list(stream.fixed_set("probe-train", max(size, batch), "train", batch=batch))
     with torch.no_grad():   # input weights are not masked: each batch's input currents are computed once
         currents = [model.input_currents(b.x) for b in data]
@@ -95,17 +112,20 @@ def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q
         b = data[it % len(data)]
         hard = hard_mask(scores.detach())
         m = hard.float() + scores - scores.detach()                                    # straight-through
-        p = _unflatten(wg * m, shapes)
-        u = currents[it % len(data)][e_idx]
-        h = model.hidden_states(None, steps, p["W_hh"], p["inter"], currents=u, comms_start=comms,
-                                at=t_idx)                                               # (G, B, 2n)
-        z = model.bottleneck_states(h, W_hb=p.get("W_hb"), b_hb=b_hb)
-        logits = model.decide(model.readouts(z, p["W_r"], b_r))[:, :, 0]                # T' head
-        y = b.digits[e_idx].gather(2, k_idx.view(G, 1, 1).expand(G, b.digits.shape[1], 1))[..., 0]
-        loss = cross_entropy(logits, y).sum() / y.shape[1]
+        y = digit_labels(b)
+        loss = cross_entropy(decision(m, currents[it % len(data)][e_idx]), y).sum() / y.shape[1]
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
     hard = hard_mask(scores.detach()).float()
     share = torch.stack([(hard * (owner == m)).sum(1) for m in (0, 1)], -1) / hard.sum(1, keepdim=True)
-    return share.reshape(E, 2, T, 2).permute(0, 2, 3, 1)                               # (E,T,m,k)
+    M = share.reshape(E, 2, T, 2).permute(0, 2, 3, 1)                                  # (E,T,m,k)
+    if not return_accuracy:
+        return M
+    correct, total = torch.zeros(G), 0
+    with torch.no_grad():
+        for b in stream.fixed_set("probe-test", test_size, "test", batch=256):
+            y = digit_labels(b)
+            correct += (decision(hard, model.input_currents(b.x)[e_idx]).argmax(-1) == y).float().sum(1)
+            total += y.shape[1]
+    return M, (correct / total).reshape(E, 2, T).transpose(1, 2)                       # (E,T,k)

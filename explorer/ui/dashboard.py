@@ -321,8 +321,8 @@ class Dashboard(pn.viewable.Viewer):
         self.main = pn.Column(
             self.alert, status,
             self._card("Specialization over time",
-                       pn.Column(view_controls, self.figures.specialization, self.figures.modules,
-                                 sizing_mode="stretch_width"),
+                       pn.Column(view_controls, self.figures.specialization, self.figures.mask_note,
+                                 self.figures.modules, sizing_mode="stretch_width"),
                        texts.SPECIALIZATION + "\n" + texts.MODULES, "specialization"),
             self._card("Training", pn.Row(self.figures.loss, self.figures.accuracy, sizing_mode="stretch_width"),
                        texts.TRAINING, "training"),

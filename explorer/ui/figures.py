@@ -14,8 +14,8 @@ import panel as pn
 import param
 
 from ..config import METRICS
-from ..views import (accuracy_curves, loss_curves, module_specialization_over_time, progress_rows,
-                     result_connectivity, specialization_over_time, training_frame)
+from ..views import (accuracy_curves, loss_curves, mask_accuracy_note, module_specialization_over_time,
+                     progress_rows, result_connectivity, specialization_over_time, training_frame)
 from ..views.training import empty_frame
 
 
@@ -47,6 +47,9 @@ class Figures:
         self.specialization = pn.Column(_waiting("The specialization curves appear when the first run is "
                                                  "measured."), sizing_mode="stretch_width")
         self.modules = pn.Column(sizing_mode="stretch_width", visible=options.per_module)
+        self.mask_note = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10),
+                                          styles={"font-size": "0.92em", "color": "#333"},
+                                          css_classes=["mask-accuracy"])
         self.connectivity = pn.Column(_waiting("The weight matrix appears with the first result."),
                                       sizing_mode="stretch_width")
         self.loss = pn.pane.HoloViews(hv.DynamicMap(lambda data: loss_curves(data), streams=[self.curves]),
@@ -110,11 +113,14 @@ class Figures:
         self.result.event(data=result)
         if first:
             self.details.event(data=result)
+            self.mask_note.object = mask_accuracy_note(result.data)
             self._build()
             self._replace_curves(training_frame(result.data))
             return
         # the specialization plot goes out first; connectivity and training curves follow a little later
         self._defer(lambda: self.details.event(data=result) if self.result.data is result else None)
+        self._defer(lambda: setattr(self.mask_note, "object", mask_accuracy_note(result.data))
+                    if self.result.data is result else None)
         self._defer(lambda: self._replace_curves(training_frame(result.data)) if self.result.data is result else None)
 
     def _replace_curves(self, frame):

@@ -79,6 +79,18 @@ def describe(ds) -> str:
             f" · {seeds} seed{'s' if seeds != 1 else ''}")
 
 
+def mask_accuracy_note(ds) -> str:
+    """One Markdown sentence: how well the weight masks classify their own digit at the last step (paper 001
+    §3.2 checks that masks perform), so the weight-mask curve can be read with it. Empty without the data."""
+    if "mask_accuracy" not in ds:
+        return ""
+    a0, a1 = (float(v) for v in ds["mask_accuracy"].isel(time=-1).mean("seed").values)
+    weak = (" — a mask below 0.2 has found little, so read the weight-mask curve with care"
+            if min(a0, a1) < 0.2 else "")
+    return (f"**Weight masks** classify their own digit at the last step with test accuracy **{a0:.2f}** "
+            f"(digit 0) and **{a1:.2f}** (digit 1), mean over seeds; chance is 0.10{weak}.")
+
+
 def specialization_over_time(ds, metrics=None):
     """Global F(t) ∈ [0, 1] per metric: ensemble mean (line) ± one sd over seeds (band), with markers."""
     t = ds.time.values.astype(float)

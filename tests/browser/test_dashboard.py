@@ -23,6 +23,7 @@ def test_app_loads_and_shows_a_trained_setting(page, app_url, shots):
     title = specialization_title(page)
     assert "p = 0.1" in title and "accuracy" in title
     assert any(t.startswith("W_rec") for t in plot_titles(page))
+    assert "Weight masks classify their own digit" in text_of(page.locator(".mask-accuracy"))
     page.wait_for_timeout(1500)  # let the overview finish drawing
     page.screenshot(path=str(shots / "tiny-setting.png"))
 

@@ -39,7 +39,7 @@ def fake_run(config, on_progress=None, cancel=None):
     rng = np.random.default_rng(0)
     ds = build_dataset(config, M=rng.uniform(0, 1, (S, 4, T, 2, 2)), accuracy=np.full(S, 0.9),
                        digit_decoding=np.zeros((S, 2)), loss_curve=np.ones((S, E)), accuracy_curve=np.ones((S, E)),
-                       Q_measured=np.full(S, config.Q))
+                       Q_measured=np.full(S, config.Q), mask_accuracy=np.full((S, T, 2), 0.5))
     return Result(data=ds, weights={"W_rec": torch.randn(S, 2 * n, 2 * n), "mask_inter": torch.zeros(S, 2 * n, 2 * n)})
 
 
