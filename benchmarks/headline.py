@@ -1,7 +1,8 @@
 """The papers' headline at laptop scale: specialization against sparsity p (separate pathways, n = 25).
 
 Trains every (p, seed) network of the grid as one batched ensemble (they share shapes), measures all four
-metrics and prints last-step global F (mean ± sd over seeds) per p, plus accuracy. The README quotes this.
+metrics and prints last-step global F (mean ± sd over seeds) per p, plus accuracy and the weight masks' own
+test accuracy on their digit (paper 001 §3.2's check). The README quotes this.
 
     .venv/bin/python benchmarks/headline.py [--seeds 5] [--epochs 30]
 """
@@ -33,7 +34,8 @@ def main():
     rows = []
     print(f"separate pathways, n = {n}, bottleneck 5, {args.seeds} seeds, {args.epochs} epochs; "
           f"{len(grid) * args.seeds} networks in one ensemble, {wall:.0f} s")
-    print(f"{'p':>8} {'Q':>6} {'accuracy':>14} " + " ".join(f"{m:>14}" for m in METRICS))
+    print(f"{'p':>8} {'Q':>6} {'accuracy':>14} " + " ".join(f"{m:>14}" for m in METRICS)
+          + f" {'mask acc. 0 / 1':>16}")
     for p, r in zip(grid, results):
         F = r.data["F"].isel(time=-1)
         acc = r.data["accuracy"].values
@@ -43,8 +45,11 @@ def main():
             v = F.sel(metric=m).values
             row[m] = [float(np.mean(v)), float(np.std(v))]
             cells.append(f"{np.mean(v):6.2f} ± {np.std(v):4.2f}")
+        mask = r.data["mask_accuracy"].isel(time=-1).mean("seed").values     # last step, per digit
+        row["mask_accuracy"] = [float(a) for a in mask]
         rows.append(row)
-        print(f"{p:8.4f} {row['Q']:6.3f} {acc.min():6.3f}–{acc.max():5.3f} " + " ".join(f"{c:>14}" for c in cells))
+        print(f"{p:8.4f} {row['Q']:6.3f} {acc.min():6.3f}–{acc.max():5.3f} " + " ".join(f"{c:>14}" for c in cells)
+              + f" {mask[0]:9.2f} / {mask[1]:4.2f}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"wall_s": wall, "rows": rows}, f, indent=1)
