@@ -195,5 +195,10 @@ def test_mask_accuracy_note_reports_the_last_step_per_digit_and_warns_when_weak(
     weak = r.data.copy()
     weak["mask_accuracy"] = weak["mask_accuracy"] * 0 + 0.12
     assert "read the weight-mask curve with care" in mask_accuracy_note(weak)
-    assert "with care" not in mask_accuracy_note(r.data.assign(mask_accuracy=r.data["mask_accuracy"] * 0 + 0.6))
+    good = r.data["mask_accuracy"] * 0 + 0.6
+    assert "with care" not in mask_accuracy_note(r.data.assign(mask_accuracy=good))
+    assert "below" not in mask_accuracy_note(r.data.assign(mask_accuracy=good))
+    one_weak = good.copy()
+    one_weak[0, -1, 1] = 0.1                                    # seed 0's digit-1 mask at the last step
+    assert "1 of 6 masks (seed × digit) are below 0.2" in mask_accuracy_note(r.data.assign(mask_accuracy=one_weak))
     assert mask_accuracy_note(r.data.drop_vars("mask_accuracy")) == ""

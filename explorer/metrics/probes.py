@@ -13,15 +13,18 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as nnf
 
-#: Bytes of samples, logits and errors per pass. Each Adam step makes ~8 passes over a chunk's arrays; chunks
-#: of ~5 MB ran fastest here (bottleneck probes: 16 problems per chunk 0.34 s vs 64 per chunk 0.42 s; ablation
-#: readouts on 2n = 50 states: 4 per chunk 0.87 s vs 64 per chunk 1.21 s). The numbers do not depend on it.
-CHUNK_BYTES = 5 * 2**20
+#: Bytes of features, labels and logits per pass. With four passes over the logits per Adam step, larger chunks
+#: ran faster, flat from ~20 MB on (trained 3-seed default ensemble: bottleneck probes 0.36 / 0.33 / 0.30 /
+#: 0.28 s and ablation readouts 0.89 / 0.87 / 0.70 / 0.65 s at 2.5 / 5 / 10 / 20 MB; 0.28–0.29 and 0.60–0.63 s
+#: at 40–160 MB). 20 MB keeps a large sweep's memory bounded. The numbers do not depend on it (tested equal).
+CHUNK_BYTES = 20 * 2**20
 
 
 def chunk_size(N: int, d: int, classes: int, heads: int = 1) -> int:
-    """Problems fitted per pass for N samples of d features, ``heads`` label sets of ``classes`` classes."""
-    return max(1, CHUNK_BYTES // (4 * N * (2 * heads * classes + d)))
+    """Problems fitted per pass for N samples of d features, ``heads`` label sets of ``classes`` classes: per
+    sample a chunk holds one-hot labels, logits and softmax (heads·classes each) and three copies of the
+    d + 1 features (with the bias feature: as samples, transposed and scaled by 1/N)."""
+    return max(1, CHUNK_BYTES // (4 * N * (3 * heads * classes + 3 * (d + 1))))
 
 
 def _fit_chunk(Zs, y, classes, iters, lr, weight_decay):

@@ -146,7 +146,7 @@ class ModularEnsemble(nn.Module):
                 else:
                     if len(mats) == 1:   # links silent for every network
                         mats.append(self.recurrent_matrix(W_hh, W_inter, links=False).transpose(1, 2))
-                    gate = torch.tensor(on)[:, None, None]
+                    gate = torch.tensor(on, device=full.device)[:, None, None]
                     index[on] = 1 if not any(on) else len(mats)
                     if any(on):
                         mats.append(torch.where(gate, full, mats[1]))

@@ -7,9 +7,10 @@ matrix in "h @ M" orientation that step uses (links silent before the communicat
 
 h = tanh(pre) is computed as 2σ(2·pre) − 1 (:class:`_TanhHalf`), with the doubling paid once on u and M
 instead of every step. On this session's AVX-512 machine torch.tanh was the faster kernel (71 vs 136 µs
-per state; one epoch of E = 32 0.81 → 0.65 s), but switching changes values by ~2e-7, and that alone
-moved the weight-mask metric of 3 of the 5 fixed one-link acceptance seeds (all their masks then sit in
-module 1, F = 0). Keeping the numerics keeps the stored and quoted numbers; see the README.
+per state; one epoch of E = 32 0.81 → 0.65 s), the opposite of the machine this was written on, and
+switching changes values by ~2e-7, which alone moved the weight-mask metric of 3 of 5 one-link seeds (all
+their masks then sit in module 1, F = 0). Keeping the numerics keeps the stored and quoted numbers; see the
+README.
 """
 from __future__ import annotations
 

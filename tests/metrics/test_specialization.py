@@ -95,6 +95,6 @@ def test_weight_mask_accuracy_beats_chance_where_the_digit_is_reachable():
     model, stream = ensemble(True, bottleneck=0, readout="common")
     M, acc = weight_mask_metric(model, stream, T, return_accuracy=True)
     assert acc.shape == (2, T, 2) and ((acc >= 0) & (acc <= 1)).all()
-    assert torch.equal(M, weight_mask_metric(model, stream, T))           # the check changes nothing
+    assert torch.equal(M, weight_mask_metric(model, stream, T))           # asking for it leaves M as it is
     chance_sd = (0.1 * 0.9 / 1024) ** 0.5
     assert (acc[:, 1:] > 0.1 + 3 * chance_sd).all(), acc

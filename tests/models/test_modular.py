@@ -97,7 +97,7 @@ def test_tanh_half_matches_torch_tanh_in_value_and_gradient():
     assert (g - g_ref).abs().max() < 1e-6
 
 
-@pytest.mark.parametrize("comms", [(0, 0), (2, 2), (0, 2), (3, 1)])
+@pytest.mark.parametrize("comms", [(0, 0), (2, 2), (0, 2), (3, 1), (3, 2)])
 def test_recurrence_is_paper_equation_3(comms):
     """hidden_states equals a plain per-module loop of 001 eq. 3 (links gated by each network's own
     communication start, also when the two networks of the ensemble start at different steps)."""
