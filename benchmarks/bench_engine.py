@@ -20,23 +20,23 @@ from explorer.runner import build_ensemble
 from explorer.train import train, training_flops
 
 
-def matmul_gflops(size: int = 1024, reps: int = 20) -> float:
-    a, b = torch.randn(size, size), torch.randn(size, size)
-    a @ b
+def _gflops(product, flops: float, reps: int) -> float:
+    product()
     t = time.perf_counter()
     for _ in range(reps):
-        a @ b
-    return 2 * size**3 * reps / (time.perf_counter() - t) / 1e9
+        product()
+    return flops * reps / (time.perf_counter() - t) / 1e9
+
+
+def matmul_gflops(size: int = 1024, reps: int = 20) -> float:
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    return _gflops(lambda: a @ b, 2 * size**3, reps)
 
 
 def recurrence_bmm_gflops(E: int, B: int, N: int, reps: int = 200) -> float:
     """The rate of the recurrence's own matmul shape, (E, B, N) @ (E, N, N): the ceiling of its matmul share."""
     h, W = torch.randn(E, B, N), torch.randn(E, N, N)
-    torch.bmm(h, W)
-    t = time.perf_counter()
-    for _ in range(reps):
-        torch.bmm(h, W)
-    return 2 * E * B * N * N * reps / (time.perf_counter() - t) / 1e9
+    return _gflops(lambda: torch.bmm(h, W), 2 * E * B * N * N, reps)
 
 
 def time_training(config: SpecializationConfig) -> tuple[float, object]:

@@ -94,9 +94,8 @@ def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q
         top = s.masked_fill(~vg, float("-inf")).topk(k_max, 1, sorted=True).indices
         return torch.zeros_like(vg).scatter_(1, top, take)
 
-    def decision(m, u):
-        """T' decision logits (G, B, C) of the frozen networks with mask values m (G, P) on currents u."""
-        p = _unflatten(wg * m, shapes)
+    def decision(p, u):
+        """T' decision logits (G, B, C) of the frozen networks with masked weights p on currents u."""
         h = model.hidden_states(None, steps, p["W_hh"], p["inter"], currents=u, comms_start=comms,
                                 at=t_idx)                                               # (G, B, 2n)
         z = model.bottleneck_states(h, W_hb=p.get("W_hb"), b_hb=b_hb)
@@ -113,7 +112,8 @@ def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q
         hard = hard_mask(scores.detach())
         m = hard.float() + scores - scores.detach()                                    # straight-through
         y = digit_labels(b)
-        loss = cross_entropy(decision(m, currents[it % len(data)][e_idx]), y).sum() / y.shape[1]
+        logits = decision(_unflatten(wg * m, shapes), currents[it % len(data)][e_idx])
+        loss = cross_entropy(logits, y).sum() / y.shape[1]
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -123,9 +123,10 @@ def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q
     if not return_accuracy:
         return M
     correct, total = torch.zeros(G), 0
+    masked = _unflatten(wg * hard, shapes)                                             # the final masks
     with torch.no_grad():
         for b in stream.fixed_set("probe-test", test_size, "test", batch=256):
             y = digit_labels(b)
-            correct += (decision(hard, model.input_currents(b.x)[e_idx]).argmax(-1) == y).float().sum(1)
+            correct += (decision(masked, model.input_currents(b.x)[e_idx]).argmax(-1) == y).float().sum(1)
             total += y.shape[1]
     return M, (correct / total).reshape(E, 2, T).transpose(1, 2)                       # (E,T,k)

@@ -119,12 +119,13 @@ class ModularEnsemble(nn.Module):
         if last_only and at is None:
             return recurrence.run(u, steps, mats, which)
         if at is not None:   # keep h where this is the network's step (no (E, B, T, 2n) stack to index)
-            picked = {}
+            picked = None
 
             def keep(t, h):
-                picked["h"] = torch.where((at == t)[:, None, None], h, picked.get("h", 0.0))
+                nonlocal picked
+                picked = torch.where((at == t)[:, None, None], h, 0.0 if picked is None else picked)
             recurrence.run(u, steps, mats, which, keep)
-            return picked["h"]
+            return picked
         out = []
         recurrence.run(u, steps, mats, which, lambda t, h: out.append(h))
         return torch.stack(out, 2)
@@ -137,21 +138,17 @@ class ModularEnsemble(nn.Module):
         """
         comms = self.comms_start if comms_start is None else comms_start
         full = self.recurrent_matrix(W_hh, W_inter).transpose(1, 2)
-        mats, index, which = [full], {}, [0]
-        for t in range(1, steps):
-            on = tuple((comms <= t).tolist())                                       # per network
-            if on not in index:
-                if all(on):
-                    index[on] = 0
-                else:
-                    if len(mats) == 1:   # links silent for every network
-                        mats.append(self.recurrent_matrix(W_hh, W_inter, links=False).transpose(1, 2))
-                    gate = torch.tensor(on, device=full.device)[:, None, None]
-                    index[on] = 1 if not any(on) else len(mats)
-                    if any(on):
-                        mats.append(torch.where(gate, full, mats[1]))
-            which.append(index[on])
-        return tuple(mats), tuple(which)
+        silent = None
+        by_gate, gates = {}, [tuple((comms <= t).tolist()) for t in range(1, steps)]   # links on, per network
+        for on in gates:
+            if on in by_gate:
+                continue
+            if not all(on) and silent is None:
+                silent = self.recurrent_matrix(W_hh, W_inter, links=False).transpose(1, 2)
+            by_gate[on] = (full if all(on) else silent if not any(on)
+                           else torch.where(torch.tensor(on, device=full.device)[:, None, None], full, silent))
+        order = list(by_gate)
+        return tuple(by_gate.values()), (0, *(order.index(on) for on in gates))   # step 0 uses no matrix
 
     def bottleneck_states(self, h: torch.Tensor, W_hb=None, b_hb=None) -> torch.Tensor:
         """Per-module features the readout sees: (E, ..., 2, d) — bottleneck b^(m) or h^(m) itself."""

@@ -6,7 +6,7 @@ u_t are the input currents (E, B, 2n), the same every step for static inputs; M_
 matrix in "h @ M" orientation that step uses (links silent before the communication start, paper 000 fig. 4B).
 
 h = tanh(pre) is computed as 2σ(2·pre) − 1 (:class:`_TanhHalf`), with the doubling paid once on u and M
-instead of every step. On this session's AVX-512 machine torch.tanh was the faster kernel (71 vs 136 µs
+instead of every step. On the AVX-512 machine of 2026-12-01 torch.tanh was the faster kernel (71 vs 136 µs
 per state; one epoch of E = 32 0.81 → 0.65 s), the opposite of the machine this was written on, and
 switching changes values by ~2e-7, which alone moved the weight-mask metric of 3 of 5 one-link seeds (all
 their masks then sit in module 1, F = 0). Keeping the numerics keeps the stored and quoted numbers; see the
@@ -21,9 +21,9 @@ class _TanhHalf(torch.autograd.Function):
     """y = tanh(z / 2) = 2σ(z) − 1, with backward dy/dz = (1 − y²) / 2.
 
     On the machine this was written on torch.tanh was ~3.5× slower than torch.sigmoid (0.86 vs 0.24 ms for a
-    (32, 128, 50) state; on an AVX-512 machine later it was the faster one, see the module docstring). The recurrence feeds z = 2·(pre-activation), with the doubling applied once per batch to the input
-    currents and the recurrent matrix, so h = tanh(pre) costs one sigmoid; it agrees with torch.tanh to ~2e-7
-    (tested).
+    (32, 128, 50) state; on an AVX-512 machine later it was the faster one, see the module docstring). The
+    recurrence feeds z = 2·(pre-activation), with the doubling applied once per call to the input currents and
+    the recurrent matrices, so h = tanh(pre) costs one sigmoid; it agrees with torch.tanh to ~2e-7 (tested).
     """
 
     @staticmethod
