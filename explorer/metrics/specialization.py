@@ -109,7 +109,14 @@ def correlation_metric(model, stream, steps: int, size: int = PROBE_TEST) -> tor
     return ((M - b) / (1 - b).clamp(min=1e-6)).clamp(0, 1)
 
 
-def global_F(M: torch.Tensor) -> torch.Tensor:
+def module_F(M):
+    """F^m = M(m, 0) − M(m, 1) (Béna & Goodman 2023a, §2.4); M (..., module, digit) → (..., module).
+
+    Works on torch tensors and numpy arrays alike: the one definition the runner and the tests use."""
+    return M[..., 0] - M[..., 1]
+
+
+def global_F(M):
     """F = |F^0 − F^1| / 2 with F^m = M(m,0) − M(m,1); M (..., module, digit) → (...)."""
-    Fm = M[..., 0] - M[..., 1]
-    return (Fm[..., 0] - Fm[..., 1]).abs() / 2
+    Fm = module_F(M)
+    return abs(Fm[..., 0] - Fm[..., 1]) / 2

@@ -26,3 +26,8 @@ def q_measured(A: np.ndarray, groups: np.ndarray) -> np.ndarray:
 
 def module_groups(n: int) -> np.ndarray:
     return np.repeat([0, 1], n)
+
+
+def n_links(p: float, n: int) -> int:
+    """Number of inter-module links in each direction: round(p·n²), at least one (Béna & Goodman 2023a, §2.3)."""
+    return max(1, min(n * n, int(round(p * n * n))))

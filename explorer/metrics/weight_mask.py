@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import torch
 
-from ..train import cross_entropy
+from ..models.losses import cross_entropy
 
 Q_FRACTION, MASK_STEPS, MASK_BATCH, MASK_LR, MASK_TEST = 0.05, 80, 128, 0.05, 1024
 

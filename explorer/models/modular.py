@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..config import n_links
+from ..metrics.structure import n_links
 from . import recurrence
 from .deep_r import DeepR
 

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from explorer.config import ConfigError
+from ..core.config import ConfigError
 
 __all__ = ["Source", "DatasetUnavailable", "load_sources", "data_root", "DATASETS"]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..config import ConfigError
+from ..core.config import ConfigError
 
 
 def targets(d0: np.ndarray, d1: np.ndarray, two_targets: bool = True) -> np.ndarray:

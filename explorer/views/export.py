@@ -10,7 +10,7 @@ import tempfile
 import holoviews as hv
 import pandas as pd
 
-from ..result import tidy  # noqa: F401  (re-exported: the CSV form of a Result)
+from ..core.result import tidy  # noqa: F401  (re-exported: the CSV form of a Result)
 
 FIGURE_FORMATS = ("png", "svg")
 

@@ -1,4 +1,4 @@
-"""Shared look of every figure: metric names and colours, labelled dimensions, per-backend options.
+"""Shared look of every figure: seed colours, labelled dimensions, per-backend options.
 
 Figures are styled for Bokeh (the dashboard) and, when loaded, for Matplotlib (PNG / SVG export), so that
 an exported figure keeps its title, labels and bands.
@@ -9,27 +9,12 @@ import json
 
 import holoviews as hv
 
-from ..config import METRICS
-
-#: The papers' names for the four specialization metrics (paper 000 §2.4, paper 001 §3).
-METRIC_LABELS = {
-    "bottleneck": "bottleneck retraining",
-    "ablation": "module ablation",
-    "correlation": "hidden-state correlation",
-    "weight_mask": "weight mask",
-}
-METRIC_COLORS = {"bottleneck": "#1f77b4", "ablation": "#ff7f0e", "correlation": "#2ca02c",
-                 "weight_mask": "#9467bd"}
-MODULE_DASH = {0: "solid", 1: "dashed"}
 # Bokeh's Category10: one colour per seed in every view
 SEED_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                 "#bcbd22", "#17becf"]
 
 # Labelled dimensions (shared names let HoloViews link axes across plots).
 T = hv.Dimension("t", label="time step t")
-F = hv.Dimension("F", label="global specialization F", range=(0, 1))
-F_SD = hv.Dimension("F_sd", label="sd over seeds")
-FM = hv.Dimension("Fm", label="module specialization Fᵐ", range=(-1, 1))
 EPOCH = hv.Dimension("epoch", label="epochs trained")
 LOSS = hv.Dimension("loss", label="training loss (cross-entropy, nats)")
 ACC = hv.Dimension("accuracy", label="global-task test accuracy", range=(0, 1))
@@ -38,13 +23,6 @@ SEED = hv.Dimension("seed")
 BOKEH_FIG = dict(responsive=True, height=340, show_grid=True, toolbar="above", autohide_toolbar=True,
                  default_tools=["pan", "wheel_zoom", "box_zoom", "reset", "save"])
 MPL_FIG = dict(fig_inches=(9, 4), aspect=2, show_grid=True)
-
-
-def metrics_of(ds, metrics=None) -> list[str]:
-    """The requested metrics that the dataset holds, in the papers' order."""
-    have = [str(m) for m in ds.metric.values] if "metric" in ds.coords else list(METRICS)
-    wanted = list(METRICS) if metrics is None else [m for m in METRICS if m in metrics]
-    return [m for m in wanted if m in have]
 
 
 def config_of(ds) -> dict:

@@ -30,10 +30,10 @@ import time
 import uuid
 from pathlib import Path
 
+from ..core.cancel import Cancelled, is_set as _is_set
+from ..core.result import Result, merge_seeds, tidy
 from . import entry
-from .config import SpecializationConfig
 from .entry import FILES, MANIFEST, Unusable, fsync, load_netcdf
-from .result import Result, merge_seeds, tidy
 
 log = logging.getLogger("explorer.store")
 
@@ -68,22 +68,15 @@ def default_root() -> Path:
     return Path(platformdirs.user_cache_dir("explorer")) / "store"
 
 
-def _config_lock_name(config: SpecializationConfig) -> str:
-    blob = json.dumps(config.canonical(with_seeds=False), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()[:24]
-
-
-def _is_set(cancel) -> bool:
-    """A cancel flag is a threading.Event (or anything with ``is_set``) or a zero-argument callable."""
-    return cancel is not None and bool(cancel.is_set() if hasattr(cancel, "is_set") else cancel())
-
-
 def _cancelled():
-    try:
-        from .runner import Cancelled
-    except ImportError:  # engine not installed: any exception will do, the caller only sees it raised
-        Cancelled = RuntimeError
     return Cancelled("the run was cancelled while waiting for another process to train it.")
+
+
+def _run_many(configs, on_progress=None, cancel=None):
+    """Train configs with their study's runner (one study per call; the registry knows which)."""
+    from ..studies import study_of
+
+    return study_of(configs[0]).run_many(configs, on_progress=on_progress, cancel=cancel)
 
 
 class Store:
@@ -108,15 +101,15 @@ class Store:
         return self.runs / key
 
     # ------------------------------------------------------------------ queries
-    def has(self, config: SpecializationConfig) -> bool:
+    def has(self, config) -> bool:
         """Whether every seed of ``config`` has an entry (cheap: checksums are checked on load)."""
         return not self.missing_seeds(config)
 
-    def missing_seeds(self, config: SpecializationConfig) -> list[int]:
+    def missing_seeds(self, config) -> list[int]:
         """Seeds of ``config`` without a complete entry."""
         return [s for s in config.seeds if not (self.entry_dir(config.key(s)) / MANIFEST).is_file()]
 
-    def load(self, config: SpecializationConfig) -> Result | None:
+    def load(self, config) -> Result | None:
         """The stored Result for all seeds of ``config``, or None if any seed is missing or unusable."""
         found = self._load_seeds(config, quarantine=False)  # unusable entries are left to get_or_run
         if len(found) < len(config.seeds):
@@ -124,15 +117,15 @@ class Store:
         return merge_seeds([found[s] for s in config.seeds])
 
     # ------------------------------------------------------------------ get or run
-    def get_or_run(self, config: SpecializationConfig, on_progress=None, cancel=None, runner=None) -> Result:
+    def get_or_run(self, config, on_progress=None, cancel=None, runner=None) -> Result:
         """Return the Result of ``config``: stored seeds are loaded, missing ones trained as one ensemble.
 
-        ``runner`` defaults to :func:`explorer.runner.run` (same signature). ``cancel`` (a threading.Event)
+        ``runner`` (one config → Result) defaults to the config's study's runner. ``cancel`` (a threading.Event)
         stops training or waiting; the runner's ``Cancelled`` propagates and nothing is left half-written.
         ``Result.cached`` is True only when no seed had to be trained.
         """
         if runner is None:
-            from .runner import run as runner
+            return self._get_or_train([config], _run_many, on_progress, cancel)[0]
 
         def train(configs, on_progress=None, cancel=None):
             return [runner(c, on_progress=on_progress, cancel=cancel) for c in configs]
@@ -141,20 +134,19 @@ class Store:
 
     def get_or_run_many(self, configs, on_progress=None, cancel=None, run_many=None) -> list[Result]:
         """Like :meth:`get_or_run` for several configs; the missing ones go to one ``run_many`` call
-        (default :func:`explorer.runner.run_many`), which trains configs of equal shape together."""
-        if run_many is None:
-            from .runner import run_many
-        return self._get_or_train(list(configs), run_many, on_progress, cancel)
+        (default: the study's ``run_many``), which trains configs of equal shape together."""
+        return self._get_or_train(list(configs), run_many or _run_many, on_progress, cancel)
 
     def _get_or_train(self, configs, train, on_progress, cancel) -> list[Result]:
         unique = list({c.key(): c for c in configs}.values())
         found = {c.key(): self._load_seeds(c, quarantine=False) for c in unique}
         if any(len(found[c.key()]) < len(c.seeds) for c in unique):
+            self.ensure_writable()  # before training, not after: a bad store path costs no work
             # One lock per configuration without seeds (sorted when several): every request for any seeds of
             # a config waits on it, then re-checks and trains only what is still missing. Taking locks in one
             # global order cannot deadlock, and it is one lock file per config instead of one per seed. Cost:
             # two requests for disjoint seeds of one config train one after the other (rare).
-            with self._locked(sorted({_config_lock_name(c) for c in unique}), cancel):
+            with self._locked(sorted({c.run_key() for c in unique}), cancel):
                 found = {c.key(): self._load_seeds(c, quarantine=True) for c in unique}
                 todo = [(c.key(), c.replace(seeds=[s for s in c.seeds if s not in found[c.key()]]))
                         for c in unique if len(found[c.key()]) < len(c.seeds)]
@@ -316,21 +308,29 @@ class Store:
         return matches[0]
 
     def ls(self) -> list[dict]:
-        """One summary per entry, most recently used first (config.json only; checksums are not checked)."""
+        """One summary per entry, most recently used first (config.json only; checksums are not checked).
+
+        Each row has the entry ``key``, its ``run`` key (all seeds of one setting), ``study``, ``seed``, the
+        study's own describing settings (for specialization n, p, covariance, epochs), ``setting`` (those as
+        text), ``bytes``, ``last_used`` and ``created``."""
+        self._readable()
         rows = []
         for last_used, key, size in reversed(self._entries()):
             try:
                 meta = json.loads((self.entry_dir(key) / "config.json").read_text())
                 cfg = meta["config"]
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError, KeyError, TypeError):
                 meta, cfg = {}, {}
-            rows.append({"key": key, "seed": meta.get("seed"), "n": cfg.get("n"), "p": cfg.get("p"),
-                         "covariance": cfg.get("covariance"), "epochs": cfg.get("epochs"), "bytes": size,
+            described = _describe(cfg)
+            rows.append({"key": key, "run": _run_key(cfg) if cfg else None, "study": cfg.get("study"), "seed": meta.get("seed"),
+                         **described, "setting": ", ".join(f"{k}={_short(v)}" for k, v in described.items()),
+                         "bytes": size,
                          "last_used": datetime.datetime.fromtimestamp(last_used).isoformat(timespec="seconds"),
                          "created": meta.get("provenance", {}).get("date")})
         return rows
 
     def _checked(self, key: str) -> tuple[str, Path, dict]:
+        self._readable()
         key = self.resolve(key)
         path = self.entry_dir(key)
         try:
@@ -342,12 +342,51 @@ class Store:
         """Config, provenance, files and a result summary of one verified entry."""
         key, path, meta = self._checked(key)
         ds = load_netcdf(path / "result.nc")
-        summary = {"accuracy": float(ds["accuracy"].values[0]),
-                   "Q_measured": float(ds["Q_measured"].values[0]),
-                   "F_final": {str(m): float(ds["F"].sel(metric=m).values[0, -1]) for m in ds.metric.values}}
+        try:
+            from ..studies import get
+
+            summary = get(meta["config"]["study"]).result.entry_summary(ds)
+        except Exception as e:  # noqa: BLE001 — an entry of a study this version does not know still shows
+            summary = {"unavailable": f"no summary ({e})"}
         files = {name: (path / name).stat().st_size for name in (*FILES, MANIFEST)}
         return {"key": key, "path": str(path), "seed": meta["seed"], "config": meta["config"],
                 "provenance": meta["provenance"], "files": files, "summary": summary}
+
+    def run_entries(self, run_key: str) -> list[str]:
+        """Entry keys (one per seed, in seed order) of the run whose run key starts with ``run_key``."""
+        if not re.fullmatch(r"[0-9a-f]{4,64}", run_key or ""):
+            raise StoreError(f"a store key is at least 4 hexadecimal characters, got {run_key!r}.")
+        rows = [r for r in self.ls() if (r.get("run") or "").startswith(run_key)]
+        if len({r["run"] for r in rows}) > 1:
+            raise StoreError(f"key {run_key} is ambiguous: it starts {len({r['run'] for r in rows})} stored runs; "
+                             "give more characters.")
+        return [r["key"] for r in sorted(rows, key=lambda r: r["seed"] if r["seed"] is not None else -1)]
+
+    # ------------------------------------------------------------------ the folder itself
+    def _readable(self) -> None:
+        """Raise :class:`StoreError` when the store path cannot be a store (a file, an unreadable folder)."""
+        if self.root.exists() and not self.root.is_dir():
+            raise StoreError(f"the store path {self.root} is a file, not a folder; give --store (or "
+                             "$EXPLORER_STORE) a folder.")
+        if self.root.is_dir() and not os.access(self.root, os.R_OK | os.X_OK):
+            raise StoreError(f"the store folder {self.root} cannot be read (permission denied).")
+
+    def ensure_writable(self) -> None:
+        """Create the store's folders and check a file can be written there, before any work starts.
+        Raises :class:`StoreError` with one sentence (a file in the way, a missing parent that cannot be
+        created, a read-only folder)."""
+        self._readable()
+        try:
+            for sub in ("runs", "tmp", "locks"):
+                (self.root / sub).mkdir(parents=True, exist_ok=True)
+            probe = self.root / "tmp" / f".probe.{uuid.uuid4().hex}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as e:
+            why = {13: "permission denied", 30: "the file system is read-only", 20: "a file is in the way",
+                   2: "its parent folder does not exist and cannot be created"}.get(e.errno, e.strerror or str(e))
+            raise StoreError(f"cannot store runs in {self.root}: {why}. Give --store (or $EXPLORER_STORE) a "
+                             "folder you can write to.") from None
 
     def export(self, key: str, out_dir) -> list[Path]:
         """Copy one verified entry's files into ``out_dir`` and add ``results.csv`` (tidy: one value a row)."""
@@ -363,3 +402,23 @@ class Store:
         ds = load_netcdf(path / "result.nc")
         tidy(ds).to_csv(out / "results.csv", index=False)
         return [out / n for n in names]
+
+
+def _describe(cfg: dict) -> dict:
+    """The describing settings of a stored canonical config (its study's ``COLUMNS``)."""
+    try:
+        from ..studies import get
+
+        return {k: cfg.get(k) for k in get(cfg.get("study")).config_class.COLUMNS}
+    except Exception:  # noqa: BLE001 — an unknown study or a damaged config.json lists without them
+        return {}
+
+
+def _run_key(cfg: dict) -> str:
+    """The run key of a stored canonical config without seeds (= ``StudyConfig.run_key()``)."""
+    blob = json.dumps(cfg, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def _short(v) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)

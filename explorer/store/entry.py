@@ -15,7 +15,7 @@ import os
 import threading
 from pathlib import Path
 
-from .result import Result
+from ..core.result import Result
 
 FILES = ("weights.safetensors", "result.nc", "config.json")  #: data files, in writing order
 MANIFEST = "manifest.json"

@@ -1,4 +1,4 @@
-"""The runner: configs → batched ensemble → training → metric suite → Result (one per config).
+"""The specialization runner: configs → batched ensemble → training → metric suite → Result (one per config).
 
 Configs that share :meth:`SpecializationConfig.shape_key` (same n, pathways, schedule, …) are trained
 together: every seed of every such config is one network of a single ensemble.
@@ -12,16 +12,18 @@ import time
 import numpy as np
 import torch
 
+from ...core.cancel import Cancelled, check as _check
+from ...core.result import Result
+from ...metrics.specialization import (PROBE_TEST, PROBE_TRAIN, ablation_metric, bottleneck_metric,
+                                       correlation_metric, states)
+from ...metrics.structure import module_groups, q_measured
+from ...metrics.weight_mask import weight_mask_metric
+from ...models.modular import ModularEnsemble, realised_adjacency
+from ...tasks.datasets import load_sources
+from ...tasks.pairs import PairStream
 from .config import SpecializationConfig
-from .metrics.specialization import (PROBE_TEST, PROBE_TRAIN, ablation_metric, bottleneck_metric,
-                                     correlation_metric, states)
-from .metrics.structure import module_groups, q_measured
-from .metrics.weight_mask import weight_mask_metric
-from .models.modular import ModularEnsemble, realised_adjacency
-from .result import Result, build_dataset
-from .tasks.datasets import load_sources
-from .tasks.pairs import PairStream
-from .train import Cancelled, _check, evaluate, train
+from .result import build_dataset
+from .train import evaluate, train
 
 __all__ = ["run", "run_many", "Cancelled", "build_ensemble"]
 
@@ -104,7 +106,7 @@ def run_many(configs: list[SpecializationConfig], on_progress=None, cancel=None)
 
 
 def run(config: SpecializationConfig, on_progress=None, cancel=None) -> Result:
-    """Train all seeds of ``config`` as one ensemble and measure specialization; see :mod:`explorer.result`."""
+    """Train all seeds of ``config`` as one ensemble and measure specialization; see :mod:`explorer.studies.specialization.result`."""
     return run_many([config], on_progress, cancel)[0]
 
 

@@ -4,18 +4,16 @@ The structure → function overview (paper 001 Fig. 2: F against p and Q; paper 
 two parameters) is drawn from cells that already exist; a button computes the rest as one sweep, where
 configs of equal shape train together as one ensemble (``Store.get_or_run_many``).
 
-A small in-process memory keeps recently used Results so that a setting revisited in the same server
-comes back without reading disk; the store stays the source of truth.
+Results pass through the one in-process cache, :mod:`explorer.store.memory`.
 """
 from __future__ import annotations
 
-import dataclasses
 import itertools
-import threading
-from collections import OrderedDict
 
-from ..config import ConfigError, SpecializationConfig, parse_p
-from .specialization import p_grid
+from ...core.config import ConfigError
+from ...store import memory
+from .config import SpecializationConfig, parse_p
+from .experiment import p_grid
 
 #: Parameters the overview can put on an axis, with the values it looks for besides the current one.
 AXES = {
@@ -27,43 +25,6 @@ AXES = {
     "comms_start": None,  # every step 0 … T−1
     "steps": [2, 3, 4, 5, 6, 8],
 }
-
-
-_MEMORY: "OrderedDict[tuple, object]" = OrderedDict()
-_MEMORY_LOCK = threading.Lock()
-MEMORY_SIZE = 64
-
-
-def remember(store, config: SpecializationConfig, result) -> None:
-    with _MEMORY_LOCK:
-        _MEMORY[(str(store.root), config.key())] = result
-        _MEMORY.move_to_end((str(store.root), config.key()))
-        while len(_MEMORY) > MEMORY_SIZE:
-            _MEMORY.popitem(last=False)
-
-
-def recall(store, config: SpecializationConfig):
-    """The Result of ``config`` if this process used it recently and the store still holds it, else None."""
-    key = (str(store.root), config.key())
-    with _MEMORY_LOCK:
-        result = _MEMORY.get(key)
-        if result is not None:
-            _MEMORY.move_to_end(key)
-    if result is not None and not store.has(config):  # evicted or removed behind our back
-        with _MEMORY_LOCK:
-            _MEMORY.pop(key, None)
-        return None
-    return result
-
-
-def get_or_run(store, config: SpecializationConfig, on_progress=None, cancel=None):
-    """``store.get_or_run`` with the in-process memory in front of it (a remembered Result is ``cached``)."""
-    result = recall(store, config)
-    if result is not None:
-        return dataclasses.replace(result, cached=True)
-    result = store.get_or_run(config, on_progress=on_progress, cancel=cancel)
-    remember(store, config, result)
-    return result
 
 
 def axis_values(config: SpecializationConfig, name: str, store=None) -> list:
@@ -119,21 +80,9 @@ def stored(store, cells: list) -> tuple[list, list]:
     ``(labels, Result)`` loaded from memory or the store, ``missing`` holds ``(labels, config)``."""
     found, missing = [], []
     for labels, cfg in cells:
-        result = recall(store, cfg)
-        if result is None and store.has(cfg):
-            result = store.load(cfg)
-            if result is not None:
-                remember(store, cfg, result)
+        result = memory.load(store, cfg)
         if result is None:
             missing.append((labels, cfg))
         else:
             found.append((labels, result))
     return found, missing
-
-
-def compute(store, configs: list, on_progress=None, cancel=None) -> list:
-    """Train the missing ``configs`` (equal shapes as one ensemble) into the store; returns their Results."""
-    results = store.get_or_run_many(list(configs), on_progress=on_progress, cancel=cancel)
-    for cfg, result in zip(configs, results):
-        remember(store, cfg, result)
-    return results

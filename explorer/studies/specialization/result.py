@@ -1,4 +1,4 @@
-"""The Result of a specialization run: a labelled xarray.Dataset plus the trained weights.
+"""The specialization study's Result schema (Béna & Goodman 2023a, §2.4): a labelled xarray.Dataset plus the weights.
 
 Schema (dimension names are the papers' terms; every array has a leading ``seed`` dimension so seeds
 can be stored, reused and merged one by one):
@@ -27,48 +27,74 @@ Weights are a flat ``dict[str, torch.Tensor]`` whose tensors all have the seed o
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 
 import numpy as np
 import xarray as xr
 
+from ...core.result import Result
 from .config import METRICS, SpecializationConfig
 
 
-@dataclass
-class Result:
-    """What a run returns: the labelled metrics and the weights of each seed's network."""
+def summary(result: Result) -> dict:
+    """Ensemble means and sds the CLI prints (``--json``)."""
+    ds = result.data
+    F = ds["F"]
+    return {
+        "Q": float(ds.attrs["Q"]),
+        "Q_measured": [float(v) for v in ds["Q_measured"].values],
+        "accuracy": [float(v) for v in ds["accuracy"].values],
+        "specialization": {m: [float(v) for v in F.sel(metric=m).mean("seed").values] for m in METRICS},
+        "specialization_sd": {m: [float(v) for v in F.sel(metric=m).std("seed", ddof=0).values] for m in METRICS},
+        "weight_mask_accuracy": [[float(v) for v in row] for row in ds["mask_accuracy"].mean("seed").values],
+    }
 
-    data: xr.Dataset
-    weights: dict = field(default_factory=dict)
-    cached: bool = False
 
-    @property
-    def config(self) -> SpecializationConfig:
-        d = json.loads(self.data.attrs["config"])
-        d["seeds"] = [int(s) for s in self.data.seed.values]
-        return SpecializationConfig.from_dict(d)
+def text(config: SpecializationConfig, result: Result) -> str:
+    """The CLI's human-readable summary of a run."""
+    s = summary(result)
+    acc = s["accuracy"]
+    lines = [f"two modules of n = {config.n}, p = {config.p:.4g} ({config.links} link(s) each way), "
+             f"Q = {s['Q']:.3f} (measured {sum(s['Q_measured']) / len(acc):.3f}), {len(acc)} seed(s)"
+             + ("  [from the store]" if result.cached else ""),
+             "global-task test accuracy: " + ", ".join(f"{a:.3f}" for a in acc),
+             "global specialization F per time step (ensemble mean ± sd):"]
+    lines.append(f"  {'metric':<12}" + "".join(f"   t={t:<9}" for t in range(config.steps)))
+    for m in METRICS:
+        mu, sd = s["specialization"][m], s["specialization_sd"][m]
+        lines.append(f"  {m:<12}" + "".join(f"  {a:5.2f}±{b:4.2f}" for a, b in zip(mu, sd)))
+    lines.append("weight masks' test accuracy on their digit (digit 0 / digit 1, mean over seeds; chance 0.10):")
+    lines.append(f"  {'digit 0 / 1':<12}" + "".join(f" {a:4.2f} / {b:4.2f}" for a, b in s["weight_mask_accuracy"]))
+    return "\n".join(lines)
 
-    def summary(self) -> dict:
-        """Ensemble means and sds the CLI prints (``--json``)."""
-        ds = self.data
-        F = ds["F"]
-        return {
-            "Q": float(ds.attrs["Q"]),
-            "Q_measured": [float(v) for v in ds["Q_measured"].values],
-            "accuracy": [float(v) for v in ds["accuracy"].values],
-            "specialization": {m: [float(v) for v in F.sel(metric=m).mean("seed").values] for m in METRICS},
-            "specialization_sd": {m: [float(v) for v in F.sel(metric=m).std("seed", ddof=0).values] for m in METRICS},
-            "weight_mask_accuracy": [[float(v) for v in row] for row in ds["mask_accuracy"].mean("seed").values],
-        }
+
+def entry_summary(ds) -> dict:
+    """What ``explorer store info`` shows of one stored seed."""
+    return {"accuracy": float(ds["accuracy"].values[0]),
+            "Q_measured": float(ds["Q_measured"].values[0]),
+            "F_final": {str(m): float(ds["F"].sel(metric=m).values[0, -1]) for m in ds.metric.values}}
+
+
+#: long_name and units of every variable (netCDF readers and exported files show them)
+VARIABLES = {
+    "M": ("module–digit link strength M(m, k, t), chance-corrected", "1"),
+    "F_module": ("module specialization F^m = M(m, 0) − M(m, 1)", "1"),
+    "F": ("global specialization F = |F^0 − F^1| / 2", "1"),
+    "accuracy": ("global-task test accuracy (T′ head)", "1"),
+    "digit_decoding": ("best module's bottleneck-probe M for digit k at the last step", "1"),
+    "loss_curve": ("mean training loss per epoch (cross-entropy summed over target heads)", "nats"),
+    "accuracy_curve": ("global-task test accuracy after each epoch", "1"),
+    "Q_measured": ("structural modularity Q of the realised directed adjacency", "1"),
+    "mask_accuracy": ("weight-mask test accuracy on its digit (chance 0.1)", "1"),
+}
 
 
 def build_dataset(config: SpecializationConfig, *, M, accuracy, digit_decoding, loss_curve,
                   accuracy_curve, Q_measured, mask_accuracy) -> xr.Dataset:
     """Assemble the Result dataset from numpy arrays shaped as in the module docstring."""
+    from ...metrics.specialization import global_F, module_F
+
     M = np.asarray(M, dtype=np.float64)
-    F_module = M[..., 0] - M[..., 1]
-    F = np.abs(F_module[..., 0] - F_module[..., 1]) / 2.0
+    F_module, F = module_F(M), global_F(M)
     seeds = list(config.seeds)
     epochs = np.arange(1, np.asarray(loss_curve).shape[1] + 1)
     coords = {"seed": seeds, "metric": list(METRICS), "time": np.arange(config.steps),
@@ -87,46 +113,8 @@ def build_dataset(config: SpecializationConfig, *, M, accuracy, digit_decoding, 
         },
         coords=coords,
     )
-    ds["M"].attrs.update(long_name="M(m, k, t)", description="module–digit link strength, chance-corrected")
-    ds["F"].attrs.update(long_name="global specialization F", units="1")
-    ds["F_module"].attrs.update(long_name="module specialization F^m", units="1")
-    ds["accuracy"].attrs.update(long_name="global-task test accuracy", units="1")
-    ds["mask_accuracy"].attrs.update(long_name="weight-mask test accuracy on its digit", units="1")
+    for name, (long_name, units) in VARIABLES.items():
+        ds[name].attrs.update(long_name=long_name, units=units)
     ds.attrs.update(config=json.dumps(config.canonical(with_seeds=False), sort_keys=True),
                     Q=config.Q, p=config.p, n=config.n)
     return ds
-
-
-def merge_seeds(results: list[Result]) -> Result:
-    """Concatenate per-seed Results of one configuration along ``seed`` (sorted)."""
-    data = xr.concat([r.data for r in results], dim="seed").sortby("seed")
-    data.attrs = dict(results[0].data.attrs)
-    weights = {}
-    order = np.argsort(np.concatenate([r.data.seed.values for r in results]))
-    import torch
-
-    for name in results[0].weights:
-        weights[name] = torch.cat([r.weights[name] for r in results])[torch.as_tensor(order)]
-    return Result(data=data, weights=weights, cached=all(r.cached for r in results))
-
-
-def tidy(ds: xr.Dataset):
-    """One row per value: the variable's name, every dimension's coordinate (blank where unused), the value.
-
-    The CSV form of a Result, shared by ``explorer store export`` and the dashboard's CSV download.
-    """
-    import pandas as pd
-
-    dims = list(ds.sizes)
-    frames = []
-    for name, var in ds.data_vars.items():
-        df = var.to_dataframe(name="value").reset_index()
-        df.insert(0, "variable", name)
-        frames.append(df)
-    if not frames:
-        return pd.DataFrame(columns=["variable", *dims, "value"])
-    df = pd.concat(frames, ignore_index=True).reindex(columns=["variable", *dims, "value"])
-    for d in dims:
-        if ds[d].dtype.kind in "iu":
-            df[d] = df[d].astype("Int64")
-    return df

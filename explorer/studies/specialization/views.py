@@ -139,3 +139,26 @@ def module_specialization_over_time(ds, metrics=None):
 
 
 BOKEH_EXTRA = dict(legend_opts={"background_fill_alpha": 0.7, "label_text_font_size": "9pt"})
+
+
+def _training(result, which):
+    from ...views import accuracy_curves, loss_curves, training_frame
+
+    frame = training_frame(result.data)
+    return loss_curves(frame) if which == "loss" else accuracy_curves(frame)
+
+
+def _connectivity(result):
+    from .views_connectivity import result_connectivity
+
+    return result_connectivity(result)
+
+
+#: Every view of one Result, by name (the page, the exports and the contract test use them).
+VIEWS = {
+    "specialization": lambda result: specialization_over_time(result.data),
+    "module specialization": lambda result: module_specialization_over_time(result.data),
+    "training loss": lambda result: _training(result, "loss"),
+    "test accuracy": lambda result: _training(result, "accuracy"),
+    "connectivity": _connectivity,
+}

@@ -1,13 +1,15 @@
-"""Sweeps: a grid of configurations (p × n × covariance × any config field), cached cell by cell in the store.
+"""Sweeps: a grid of configurations of any study (any sweepable setting on an axis), cached cell by cell.
 
-Missing cells are grouped by :meth:`SpecializationConfig.shape_key` so that cells which share tensor shapes
+Missing cells are grouped by :meth:`~explorer.core.config.StudyConfig.shape_key` so that cells which share tensor shapes
 (e.g. several p at one n) train together as one batched ensemble. Execution is in-process by default; with a
 dask.distributed scheduler address each group is one task on the cluster, whose workers write into the same
 store folder (a shared filesystem), and the sweep then reads every cell back from the store.
 
 The answer is one ``xarray.Dataset`` with a dimension per grid field (in the order given), then the Result
-dimensions ``seed, metric, time, module, digit, epoch``; coordinates ``p_value`` and ``Q`` give the actual
-sparsity and analytic modularity of each cell (``p`` labels stay as written when they depend on n, "1/n2").
+dimensions (for specialization ``seed, metric, time, module, digit, epoch``). A study's config may add derived
+coordinates (``sweep_coords``: specialization's ``p_value`` and ``Q``, the actual sparsity and analytic
+modularity of each cell, since ``p`` labels stay as written when they depend on n, "1/n2"); the describing
+settings that were not swept are scalar coordinates, so every file says what it holds.
 """
 from __future__ import annotations
 
@@ -19,22 +21,32 @@ import os
 
 import numpy as np
 
-from .config import ConfigError, SpecializationConfig, parse_p
+from ..core.config import ConfigError
 
-#: Fields a sweep cannot range over: seeds are every cell's own dimension; data_dir is not identity.
-NOT_SWEEPABLE = ("seeds", "data_dir")
-
-
-def sweepable_fields() -> list[str]:
-    return [f.name for f in dataclasses.fields(SpecializationConfig) if f.name not in NOT_SWEEPABLE]
+def sweepable_fields(config_class) -> list[str]:
+    """Settings a sweep may range over (seeds are every cell's own dimension; data locations are not identity)."""
+    return [name for name, s in config_class.settings().items() if s.sweepable and s.identity]
 
 
-def log_grid(spec: str, n: int) -> list[float]:
-    """``"start:stop:num"`` → ``num`` log-spaced values; ``1/n2`` is allowed as an endpoint (resolved for n)."""
+def _parse(config_class, field: str, text, context: dict):
+    value = config_class.parse_field(field, text, context) if isinstance(text, str) else text
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{field} takes numbers in a log grid, got {text!r}.") from None
+
+
+def log_grid(spec: str, n: int, config_class=None, field: str = "p") -> list[float]:
+    """``"start:stop:num"`` → ``num`` log-spaced values; an endpoint may be text the setting understands
+    (specialization's p: ``1/n2``, resolved for module size n)."""
+    if config_class is None:
+        from ..studies import get
+
+        config_class = get("specialization").config_class
     parts = spec.split(":")
     if len(parts) != 3:
         raise ConfigError(f"a log grid is start:stop:num, like 1/n2:1:8, got {spec!r}.")
-    start, stop = parse_p(parts[0], n), parse_p(parts[1], n)
+    start, stop = (_parse(config_class, field, t, {"n": n}) for t in parts[:2])
     try:
         num = int(parts[2])
     except ValueError:
@@ -44,18 +56,18 @@ def log_grid(spec: str, n: int) -> list[float]:
     return [float(v) for v in np.geomspace(start, stop, num)] if num > 1 else [start]
 
 
-def _p_values(elements, n: int) -> list[tuple[str, float]]:
+def _p_values(config_class, elements, n: int) -> list[tuple[str, float]]:
     """(label, value) for each p element at module size n; log grids expand to several."""
     out = []
     for el in elements:
         if isinstance(el, str) and ":" in el:
-            out += [(f"{el}[{k}]", v) for k, v in enumerate(log_grid(el, n))]
+            out += [(f"{el}[{k}]", v) for k, v in enumerate(log_grid(el, n, config_class))]
         else:
-            out.append((str(el), parse_p(el, n)))
+            out.append((str(el), _parse(config_class, "p", el, {"n": n})))
     return out
 
 
-def expand(base: SpecializationConfig, grid: dict) -> tuple[dict, list]:
+def expand(base, grid: dict) -> tuple[dict, list]:
     """The grid's labelled axes and its cells.
 
     Returns ``(axes, cells)``: ``axes`` maps each field to its coordinate labels; ``cells`` lists
@@ -63,9 +75,10 @@ def expand(base: SpecializationConfig, grid: dict) -> tuple[dict, list]:
     log grids; when the resolved p values differ between module sizes the p labels are kept as text.
     """
     fields = list(grid)
-    bad = [f for f in fields if f not in sweepable_fields()]
+    sweepable = sweepable_fields(type(base))
+    bad = [f for f in fields if f not in sweepable]
     if bad:
-        raise ConfigError(f"cannot sweep over {', '.join(bad)}; sweepable fields are {', '.join(sweepable_fields())}.")
+        raise ConfigError(f"cannot sweep over {', '.join(bad)}; sweepable settings are {', '.join(sweepable)}.")
     values = {}
     for f in fields:
         v = grid[f]
@@ -73,9 +86,10 @@ def expand(base: SpecializationConfig, grid: dict) -> tuple[dict, list]:
         if not v:
             raise ConfigError(f"the sweep over {f} lists no values.")
         values[f] = list(dict.fromkeys(v))  # drop repeats, keep order
-    ns = values.get("n", [base.n])
+    # A setting whose text depends on another (specialization's p = "1/n2" on n) is resolved per value of it.
+    ns = values.get("n", [getattr(base, "n", None)])
     if "p" in values:
-        per_n = {n: _p_values(values["p"], n) for n in ns}
+        per_n = {n: _p_values(type(base), values["p"], n) for n in ns}
         same = len({tuple(v for _, v in pv) for pv in per_n.values()}) == 1
         if same:  # numeric labels: equal values (e.g. 1/n2 and 0.0016 at n = 25) are one cell
             per_n = {n: list({v: (lab, v) for lab, v in pv}.values()) for n, pv in per_n.items()}
@@ -97,7 +111,7 @@ def expand(base: SpecializationConfig, grid: dict) -> tuple[dict, list]:
     return axes, cells
 
 
-def groups_of(configs) -> list[list[SpecializationConfig]]:
+def groups_of(configs) -> list[list]:
     """Configs split into ensembles: one group per shape key, in first-seen order."""
     groups: dict = {}
     for c in configs:
@@ -105,29 +119,31 @@ def groups_of(configs) -> list[list[SpecializationConfig]]:
     return list(groups.values())
 
 
-def _run_group(root: str, max_bytes: int, config_dicts: list, run_many=None) -> list[str]:
+def _run_group(root: str, max_bytes: int, study: str, config_dicts: list, run_many=None) -> list[str]:
     """Cluster task: train (or find) one group of cells in the shared store; returns their keys."""
+    from ..studies import get
     from .store import Store
 
-    configs = [SpecializationConfig.from_dict(d) for d in config_dicts]
+    configs = [get(study).config_class.from_dict(d) for d in config_dicts]
     Store(root, max_bytes=max_bytes).get_or_run_many(configs, run_many=run_many)
     return [c.key() for c in configs]
 
 
-def sweep(base_config: SpecializationConfig, grid: dict, store=None, scheduler=None, progress=True,
+def sweep(base_config, grid: dict, store=None, scheduler=None, progress=True,
           run_many=None):
     """Run (or load) every cell of ``grid`` around ``base_config`` and return one labelled Dataset.
 
     ``grid`` maps config fields to value lists, e.g. ``{"p": ["1/n2", 0.01, 0.1, 1], "n": [10, 25]}``.
     ``store`` is a :class:`~explorer.store.Store` (default: the user's store). ``scheduler`` is a dask
     scheduler address or a ``distributed.Client`` (default: ``$DASK_SCHEDULER_ADDRESS``, else in-process).
-    ``run_many`` replaces :func:`explorer.runner.run_many` (tests).
+    ``run_many`` replaces the study's runner (tests).
     """
     from tqdm.auto import tqdm
 
     from .store import Store
 
     store = store if store is not None else Store()
+    store.ensure_writable()
     scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     axes, cells = expand(base_config, grid)
     unique = list({cfg.key(): cfg for _, cfg in cells}.values())
@@ -159,7 +175,7 @@ def _on_cluster(scheduler, store, groups, run_many, done) -> None:
 
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
-        futures = {client.submit(_run_group, str(store.root), store.max_bytes, [c.to_dict() for c in g],
+        futures = {client.submit(_run_group, str(store.root), store.max_bytes, type(g[0]).STUDY, [c.to_dict() for c in g],
                                  run_many, pure=False): g for g in groups}
         for fut in as_completed(futures):
             fut.result()  # re-raises a worker's error here
@@ -185,18 +201,26 @@ def _assemble(base, grid, axes, cells, data):
         nested = _nest(pieces, [len(axes[f]) for f in fields])
         out = xr.combine_nested(nested, concat_dim=fields, combine_attrs="drop")
         shape = tuple(len(axes[f]) for f in fields)
-        keep = [f for f in fields if f in ("p", "n")]  # p's actual value depends on its label and on n only
-        index = tuple(slice(None) if f in keep else 0 for f in fields)
-        out = out.assign_coords(
-            p_value=(keep, np.array([c.p for _, c in cells]).reshape(shape)[index]),
-            Q=(keep, np.array([c.Q for _, c in cells]).reshape(shape)[index]))
+        for name, (depends, value, attrs) in type(base).sweep_coords().items():
+            keep = [f for f in fields if f in depends]  # a derived value varies along the axes it depends on
+            index = tuple(slice(None) if f in keep else 0 for f in fields)
+            out = out.assign_coords({name: (keep, np.array([value(c) for _, c in cells]).reshape(shape)[index])})
+            out[name].attrs.update(attrs)
     else:
-        out = pieces[0].assign_coords(p_value=base.p, Q=base.Q)
-    out["p_value"].attrs.update(long_name="inter-module sparsity p", units="1")
-    out["Q"].attrs.update(long_name="analytic structural modularity Q = (1−p)/(2(1+p))", units="1")
+        out = pieces[0]
+        for name, (_, value, attrs) in type(base).sweep_coords().items():
+            out = out.assign_coords({name: value(base)})
+            out[name].attrs.update(attrs)
+    settings = type(base).settings()
+    for name in type(base).COLUMNS:   # what was not swept is still said: a scalar coordinate per setting
+        if name not in fields and name not in out.coords:
+            out = out.assign_coords({name: getattr(base, name)})
+    for name in list(fields) + [c for c in type(base).COLUMNS if c not in fields]:
+        if name in settings:
+            out[name].attrs.setdefault("long_name", settings[name].label)
     out.attrs.update(base_config=json.dumps(base.canonical(with_seeds=False), sort_keys=True),
                      grid=json.dumps({f: [_jsonable(v) for v in vs] for f, vs in grid.items()} if grid else {}),
-                     seeds=json.dumps(list(base.seeds)), study="specialization sweep")
+                     seeds=json.dumps(list(base.seeds)), study=type(base).STUDY, title=f"{type(base).STUDY} sweep")
     return out
 
 

@@ -1,0 +1,210 @@
+"""The base of every study's configuration: a frozen dataclass, validated from its fields' metadata,
+JSON-able, hashable.
+
+A study's config (``explorer/studies/<name>/config.py``) subclasses :class:`StudyConfig`, names its study and
+schema version, and declares each setting once with :func:`explorer.core.fields.setting`. The canonical JSON
+(sorted keys, normalised numbers, plus ``study`` and the study's own ``schema``) is a run's identity in the
+store, so bumping one study's schema leaves every other study's stored runs valid.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from typing import ClassVar
+
+from .fields import Setting, bounds_text, settings_of
+
+MAX_SEEDS = 64  #: the most networks one run may hold (CLI, UI and notebooks alike)
+
+
+class ConfigError(ValueError):
+    """A configuration value a user gave is out of bounds; the message is one readable sentence."""
+
+
+def parse_seeds(value, limit: int = MAX_SEEDS) -> tuple:
+    """A seed count (``5`` → 0..4), a comma list (``"0,3,7"``) or an iterable of seeds → a sorted tuple.
+
+    The one seed parser of the project: the CLI, URLs, the sidebar and configs all go through it.
+    """
+    if isinstance(value, bool):
+        raise ConfigError(f"seeds must be a count or a list of integers, got {value!r}.")
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            parts = [int(x) for x in text.split(",") if x.strip()]
+        except ValueError:
+            raise ConfigError(f"seeds must be a count or a comma list of integers, got {value!r}.") from None
+        if not parts:
+            raise ConfigError("seeds must name at least one seed.")
+        value = parts[0] if len(parts) == 1 and "," not in text else parts
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        if not 1 <= value <= limit:
+            raise ConfigError(f"the number of seeds must be from 1 to {limit}, got {value}.")
+        return tuple(range(value))
+    try:
+        seeds = tuple(sorted({int(s) for s in value}))
+    except (TypeError, ValueError):
+        raise ConfigError(f"seeds must be a count or a list of integers, got {value!r}.") from None
+    if not seeds or min(seeds) < 0:
+        raise ConfigError("seeds must name at least one non-negative integer seed.")
+    if len(seeds) > limit:
+        raise ConfigError(f"a run holds at most {limit} seeds, got {len(seeds)}.")
+    return seeds
+
+
+def check_value(name: str, s: Setting, value):
+    """``value`` normalised for its setting (ints stay ints, choices are checked), or :class:`ConfigError`."""
+    if value is None:
+        if s.allow_none:
+            return None
+        raise ConfigError(f"{name} needs a value.")
+    if s.kind == "seeds":
+        return parse_seeds(value)
+    if s.kind == "bool":
+        if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "on", "false", "0", "no", "off"):
+            return value.strip().lower() in ("true", "1", "yes", "on")
+        return bool(value)
+    if s.kind == "choice":
+        if value not in s.choices:
+            raise ConfigError(f"{name} must be one of {', '.join(map(str, s.choices))}; got {value!r}.")
+        return value
+    if s.kind == "int":
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        lo, hi = s.bounds or (None, None)
+        if not isinstance(value, int) or isinstance(value, bool) or (lo is not None and value < lo) or (
+                hi is not None and value > hi):
+            raise ConfigError(f"{name} must be an integer {_range(s)}, got {value!r}.")
+        return value
+    if s.kind == "float":
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name} must be a number {_range(s, 'in')}, got {value!r}.") from None
+        lo, hi = s.bounds or (None, None)
+        if v != v or (lo is not None and v < lo) or (hi is not None and v > hi):
+            raise ConfigError(f"{name} must lie {_range(s, 'in')}, got {v:g}.")
+        return v
+    if s.kind == "text" and not isinstance(value, str):
+        raise ConfigError(f"{name} must be text, got {value!r}.")
+    return value
+
+
+def _range(s: Setting, word: str = "from") -> str:
+    if s.bounds is None:
+        return ""
+    lo, hi = s.bounds
+    if word == "in" and lo is not None and hi is not None:
+        return f"in [{lo:g}, {hi:g}]"
+    return bounds_text(s)
+
+
+def _number(v):
+    return float(f"{v:.12g}")
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyConfig:
+    """Base of a study's run configuration (subclass it as a frozen dataclass)."""
+
+    STUDY: ClassVar[str] = ""        #: the study's registry name
+    SCHEMA: ClassVar[int] = 1        #: bump when the meaning of this study's stored results changes
+    COLUMNS: ClassVar[tuple] = ()    #: settings shown by ``explorer store ls`` / ``info``
+
+    # ------------------------------------------------------------------ validation
+    def __post_init__(self):
+        self.normalise()
+        for name, s in settings_of(type(self)).items():
+            self._set(name, check_value(name, s, getattr(self, name)))
+        self.validate()
+
+    def _set(self, name, value):
+        object.__setattr__(self, name, value)  # frozen dataclass
+
+    def normalise(self) -> None:
+        """Study hook run before the per-field checks (e.g. parse ``p = "1/n2"`` once n is known)."""
+
+    def validate(self) -> None:
+        """Study hook run after the per-field checks: rules between fields (raise :class:`ConfigError`)."""
+
+    # ------------------------------------------------------------------ identity
+    @classmethod
+    def settings(cls) -> dict[str, Setting]:
+        return settings_of(cls)
+
+    def to_dict(self) -> dict:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(self).items()}
+
+    def canonical(self, with_seeds: bool = True) -> dict:
+        """Normalised, JSON-able dict that identifies the computation (non-identity settings left out)."""
+        d = self.to_dict()
+        for name, s in self.settings().items():
+            if not s.identity:
+                d.pop(name)
+            elif s.kind == "float" and d[name] is not None:
+                d[name] = _number(d[name])
+        if not with_seeds:
+            d.pop("seeds")
+        d["schema"] = self.SCHEMA
+        d["study"] = self.STUDY
+        return d
+
+    def key(self, seed: int | None = None) -> str:
+        """Content hash of the canonical config with all its seeds; with ``seed``, the key of that one network
+        (a store entry)."""
+        d = self.canonical(with_seeds=False)
+        if seed is not None:
+            d["seed"] = int(seed)
+        else:
+            d["seeds"] = list(self.seeds)
+        return _hash(d)
+
+    def run_key(self) -> str:
+        """Hash of the canonical config without seeds: names every seed's entry of this setting in the store
+        (``explorer store info <run key>``)."""
+        return _hash(self.canonical(with_seeds=False))
+
+    def shape_key(self) -> tuple:
+        """Fields that must agree for networks to train together in one batched ensemble."""
+        d = self.canonical(with_seeds=False)
+        for name, s in self.settings().items():
+            if s.per_network:
+                d.pop(name, None)
+        return tuple(sorted((k, json.dumps(v)) for k, v in d.items()))
+
+    def describe(self) -> dict:
+        """The settings that tell runs of this study apart at a glance (store listings)."""
+        return {k: getattr(self, k) for k in self.COLUMNS}
+
+    @classmethod
+    def parse_field(cls, name: str, text: str, values: dict):
+        """A setting's value from text that only the study understands (e.g. p = "1/n2" given n); the house
+        parses plain numbers, choices and booleans itself."""
+        return text
+
+    @classmethod
+    def sweep_coords(cls) -> dict:
+        """Derived coordinates of a sweep: ``{name: (settings it depends on, value(config), attrs)}``."""
+        return {}
+
+    def replace(self, **changes):
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_dict(cls, d: dict):
+        known = set(cls.settings())
+        unknown = sorted(set(d) - known - {"schema", "study"})
+        if unknown:
+            raise ConfigError(f"unknown configuration field(s) for the {cls.STUDY} study: {', '.join(unknown)}.")
+        defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+        values = {k: (tuple(v) if isinstance(v, list) and isinstance(defaults.get(k), tuple) else v)
+                  for k, v in d.items() if k in known}
+        return cls(**values)
+
+
+def _hash(d: dict) -> str:
+    blob = json.dumps(d, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]

@@ -1,0 +1,4 @@
+"""The run store (content-addressed cache of every trained network), its entries, and sweeps over it."""
+from .store import DEFAULT_MAX_BYTES, Store, StoreError, default_root, parse_bytes
+
+__all__ = ["Store", "StoreError", "parse_bytes", "default_root", "DEFAULT_MAX_BYTES"]

@@ -1,0 +1,81 @@
+"""The registry of studies. A study is a folder here with the same few modules:
+
+============  =====================================================================================
+module        what it holds (and the names the house looks for)
+============  =====================================================================================
+config.py     ``Config``: its settings, each declared once (no torch, param or Panel)
+run.py        ``run_many(configs, on_progress=None, cancel=None) -> list[Result]`` (batched ensembles)
+result.py     ``summary(result) -> dict`` (JSON-able), ``text(config, result) -> str`` (the CLI's summary),
+              ``entry_summary(ds) -> dict`` (``explorer store info``)
+experiment.py ``Experiment``: the param class a notebook or a page drives
+views.py      ``VIEWS``: {name: builder(result) -> HoloViews object}
+page.py       ``Page``: the study's page of the app (a ``pn.viewable.Viewer``)
+============  =====================================================================================
+
+Modules are imported only when asked for, so the CLI lists studies without importing torch or Panel.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+__all__ = ["Study", "STUDIES", "names", "get", "study_of"]
+
+
+@dataclass(frozen=True)
+class Study:
+    name: str          #: registry name, CLI verb and URL value
+    title: str         #: page title
+    question: str      #: the question it answers, one sentence
+    papers: str        #: who to cite, e.g. "Béna & Goodman 2023a, 2023b"
+
+    def module(self, part: str):
+        return importlib.import_module(f"{__name__}.{self.name}.{part}")
+
+    @property
+    def config_class(self):
+        return self.module("config").Config
+
+    @property
+    def result(self):
+        return self.module("result")
+
+    def run_many(self, configs, on_progress=None, cancel=None):
+        return self.module("run").run_many(configs, on_progress=on_progress, cancel=cancel)
+
+    @property
+    def experiment_class(self):
+        return self.module("experiment").Experiment
+
+    @property
+    def views(self) -> dict:
+        return self.module("views").VIEWS
+
+    @property
+    def page_class(self):
+        return self.module("page").Page
+
+
+STUDIES: dict[str, Study] = {s.name: s for s in [
+    Study("specialization", "Specialization",
+          "When do two connected modules each specialize on their own sub-task, and how does that unfold in time?",
+          "Béna & Goodman 2023a, 2023b"),
+]}
+
+
+def names() -> list[str]:
+    return list(STUDIES)
+
+
+def get(name: str) -> Study:
+    try:
+        return STUDIES[name]
+    except KeyError:
+        from ..core.config import ConfigError
+
+        raise ConfigError(f"there is no study called {name!r}; the studies are {', '.join(STUDIES)}.") from None
+
+
+def study_of(config) -> Study:
+    """The study a config belongs to."""
+    return get(type(config).STUDY)

@@ -1,0 +1,219 @@
+"""The specialization study's settings, each declared once (Béna & Goodman 2023a, 2023b).
+
+Parameter names follow the papers: Béna & Goodman 2023a, *Dynamics of specialization in neural modules under
+resource constraints*, and Béna & Goodman 2023b, *Extreme sparsity gives rise to functional specialization*
+(full references in docs/papers.md). Everything that changes a computed number is a field here; its canonical
+JSON is the run's identity in the store.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...core.config import MAX_SEEDS, ConfigError, StudyConfig
+from ...core.fields import setting
+from ...metrics.structure import n_links, q_analytic
+
+INPUTS = ("separate", "fused", "common")
+READOUTS = ("separate", "common")
+DATASETS = ("digits", "mnist", "emnist-letters")
+CONNECTIVITIES = ("fixed", "deep-r")
+METRICS = ("bottleneck", "ablation", "correlation", "weight_mask")
+N_MAX = 512
+T_MAX = 50
+
+
+def parse_p(value, n: int) -> float:
+    """Parse the inter-module sparsity p; accepts a number or the string ``"1/n2"`` (one link)."""
+    if isinstance(value, str):
+        v = value.strip().lower().replace("²", "2").replace("^2", "2")
+        if v in ("1/n2", "1/n*n", "min"):
+            return 1.0 / (n * n)
+        try:
+            value = float(v)
+        except ValueError:
+            raise ConfigError(f"p must be a number in [1/n², 1] or '1/n2', got {value!r}.") from None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"p must be a number in [1/n², 1] or '1/n2', got {value!r}.") from None
+
+
+S, T, TIME, TRAIN = "Structure", "Task", "Time", "Training"
+
+
+@dataclass(frozen=True)
+class SpecializationConfig(StudyConfig):
+    """One run of the two-module specialization study.
+
+    Per-network settings (``per_network``: may differ inside one batched ensemble) are p, covariance, noise,
+    start_times, comms_start and the seed; every other setting fixes tensor shapes or the training schedule.
+    """
+
+    STUDY = "specialization"
+    #: 4: probes with the fixed data term of the gradient split off; exact per-network link gates;
+    #: 3: cross-entropy as logsumexp − label logit; 2: bottleneck probes 60 steps at 0.3, tanh via sigmoid
+    SCHEMA = 4
+    COLUMNS = ("n", "p", "covariance", "epochs")
+
+    # --- structure (Béna & Goodman 2023a §2.1, §2.3; 2023b eq. 3) ---
+    n: int = setting(25, label="module size n", kind="int", group=S, bounds=(2, N_MAX), soft=(4, 64),
+                     doc="Neurons per module (Béna & Goodman 2023b, eq. 3). Larger modules can each solve more "
+                         "of the task.")
+    p: float = setting(0.1, label="sparsity p", kind="float", group=S, bounds=(1.0 / N_MAX**2, 1.0),
+                       per_network=True,
+                       doc="Fraction of the n² possible links from one module to the other, in each direction: "
+                           "1/n² is a single link, 1 is dense (Béna & Goodman 2023b, §2.3). '1/n2' is accepted.")
+    bottleneck: int = setting(5, label="bottleneck", kind="int", group=S, bounds=(0, 4 * N_MAX), soft=(0, 25),
+                              doc="Neurons between each module and its readout; 0 = none (Béna & Goodman 2023b, "
+                                  "Fig. 1b). At most 4n.")
+    input: str = setting("separate", label="input pathway", kind="choice", group=S, choices=INPUTS,
+                         doc="separate: module m sees digit m only; fused / common: both see both "
+                             "(Béna & Goodman 2023a, Fig. 1B).")
+    readout: str = setting("separate", label="readout", kind="choice", group=S, choices=READOUTS, advanced=True,
+                           doc="separate: each module has a readout and the more confident one decides (max "
+                               "decision, Béna & Goodman 2023b, §2.2); common: one readout of both modules.")
+    connectivity: str = setting("fixed", label="links", kind="choice", group=S, choices=CONNECTIVITIES,
+                                advanced=True,
+                                doc="fixed: a random mask of inter-module links; deep-r: the links rewire during "
+                                    "training at a fixed count (Deep-R, Béna & Goodman 2023b, §2.4).")
+    # --- task and stimulus (Béna & Goodman 2023a §2.2, §3.2, §5.3) ---
+    dataset: str = setting("digits", label="dataset", kind="choice", group=T, choices=DATASETS,
+                           doc="digits: scikit-learn's embedded 8×8 digits (offline); mnist; emnist-letters "
+                               "(module 1 sees letters, Béna & Goodman 2023a, §2.2.1).")
+    covariance: float = setting(0.0, label="covariance c", kind="float", group=T, bounds=(0.0, 1.0), step=0.05,
+                                per_network=True,
+                                doc="Probability that digit 1 copies digit 0: 0 independent, 1 identical "
+                                    "(Béna & Goodman 2023a, §3.2).")
+    two_targets: bool = setting(True, label="balanced targets T′ and T″", kind="bool", group=T, advanced=True,
+                                doc="Train on T′ and the balancing second target T″ (Béna & Goodman 2023a, eq. 2).")
+    exclusion: bool = setting(False, label="exclude (D₁−D₀) mod 10 ∈ {0, 1}", kind="bool", group=T,
+                              advanced=True, doc="The exclusion rule for digit pairs (Béna & Goodman 2023b, §2.1).")
+    steps: int = setting(5, label="time steps T", kind="int", group=TIME, bounds=(1, T_MAX), soft=(1, 12),
+                         doc="Steps the input is presented; specialization is measured at each step.")
+    comms_start: int = setting(0, label="communication starts at step", kind="int", group=TIME,
+                               bounds=(0, T_MAX - 1), soft=(0, 4), per_network=True,
+                               doc="First time step whose update receives inter-module input (Béna & Goodman "
+                                   "2023a, Fig. 4B). At most T − 1.")
+    noise: float = setting(0.0, label="noise ratio", kind="float", group=TIME, bounds=(0.0, 1.0), step=0.05,
+                           per_network=True,
+                           doc="Structured noise: each step mixes in other samples at this ratio (Béna & Goodman "
+                               "2023a, §5.3.1).")
+    noise_samples: int = setting(5, label="noise samples", kind="int", group=TIME, bounds=(1, 64), soft=(1, 16),
+                                 advanced=True,
+                                 doc="Samples averaged into each step's noise (Béna & Goodman 2023a, §5.3.1).")
+    start_times: tuple = setting((0, 0), label="digit start times", kind="custom", group=TIME, per_network=True,
+                                 cli_help="per-digit start steps 't0,t1' or 'random'",
+                                 doc="Step at which digit k switches on, pure noise before (Béna & Goodman 2023a, "
+                                     "Fig. 4D); 'random' draws them per sample in [1, T−2] (§5.3.2).")
+    # --- training (Béna & Goodman 2023b, Table 1) ---
+    epochs: int = setting(40, label="epochs", kind="int", group=TRAIN, bounds=(1, 10_000), soft=(1, 60),
+                          doc="Training epochs (the most, with 'stop at accuracy'). Under-trained networks look "
+                              "specialized: check the accuracy.")
+    until_accuracy: float = setting(0.0, label="stop at accuracy", kind="float", group=TRAIN, bounds=(0.0, 1.0),
+                                    step=0.01, advanced=True,
+                                    doc="Stop early once every network's test accuracy reaches this (0 = train "
+                                        "all epochs). Compare specialization at equal accuracy.")
+    pairs_per_epoch: int = setting(8192, label="pairs per epoch", kind="int", group=TRAIN, bounds=(1, 10_000_000),
+                                   soft=(256, 32_768), step=256, advanced=True, doc="Digit pairs drawn per epoch.")
+    batch_size: int = setting(128, label="batch size", kind="int", group=TRAIN, bounds=(1, 65_536),
+                              soft=(16, 1024), advanced=True, doc="Pairs per gradient step.")
+    lr: float = setting(2e-2, label="learning rate", kind="float", group=TRAIN, bounds=(1e-7, 10.0),
+                        soft=(1e-4, 3e-2), step=1e-4, advanced=True,
+                        doc="Adam learning rate of the dense weights (Béna & Goodman 2023b, Table 1).")
+    deep_r_lr: float | None = setting(None, label="Deep-R learning rate", kind="float", group=TRAIN,
+                                      bounds=(1e-7, 10.0), soft=(1e-3, 0.2), allow_none=True, advanced=True,
+                                      doc="Adam rate of Deep-R's θ; empty: 0.1→0.01 geometric in p (Béna & "
+                                          "Goodman 2023b, Table 1).")
+    deep_r_temperature: float = setting(1e-5, label="Deep-R temperature", kind="float", group=TRAIN,
+                                        bounds=(0.0, 1.0), soft=(0.0, 1e-3), step=1e-6, advanced=True,
+                                        doc="Random-walk temperature of Deep-R at p → 0, annealed to 0 at p = 1.")
+    seeds: tuple = setting((0, 1, 2, 3, 4), label="seeds", kind="seeds", group=TRAIN, bounds=(1, MAX_SEEDS),
+                           soft=(1, 20), sweepable=False,
+                           doc="Networks in the ensemble (a count k: seeds 0 … k−1, or a list), trained together "
+                               "in one batched pass; curves show their mean and sd.")
+    data_dir: str | None = setting(None, label="data folder", kind="text", group=TRAIN, allow_none=True,
+                                   identity=False, advanced=True, sweepable=False,
+                                   doc="Where MNIST / EMNIST files live (default $EXPLORER_DATA or the user "
+                                       "cache; not part of a run's identity).")
+
+    # ------------------------------------------------------------------ validation
+    def normalise(self):
+        n = self.n
+        if not isinstance(n, int) or isinstance(n, bool) or n < 2 or n > N_MAX:
+            raise ConfigError(f"n (neurons per module) must be an integer from 2 to {N_MAX}, got {n!r}.")
+        p = parse_p(self.p, n)
+        if not (1.0 / (n * n) - 1e-12 <= p <= 1.0):
+            raise ConfigError(f"p must lie in [1/n², 1] = [{1 / (n * n):.3g}, 1] for n = {n}, got {p:g}.")
+        self._set("p", p)
+
+    def validate(self):
+        if self.bottleneck > 4 * self.n:
+            raise ConfigError(f"bottleneck must be an integer from 0 to {4 * self.n} (4n), got {self.bottleneck}.")
+        if self.comms_start > self.steps - 1:
+            raise ConfigError(f"comms_start must be an integer from 0 to {self.steps - 1} (the last step is "
+                              f"T−1 = {self.steps - 1}), got {self.comms_start}.")
+        self._set("start_times", parse_start_times(self.start_times, self.steps))
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def Q(self) -> float:
+        """Analytic structural modularity Q = (1−p) / (2(1+p)) (Béna & Goodman 2023a, eq. 4; 2023b, eq. 5)."""
+        return float(q_analytic(self.p))
+
+    @property
+    def links(self) -> int:
+        """Inter-module links in each direction."""
+        return n_links(self.p, self.n)
+
+    @property
+    def n_targets(self) -> int:
+        return 2 if self.two_targets else 1
+
+    def to_dict(self) -> dict:
+        d = super().to_dict()
+        d["start_times"] = self.start_times if isinstance(self.start_times, str) else list(self.start_times)
+        return d
+
+    @classmethod
+    def parse_field(cls, name: str, text: str, values: dict):
+        """A setting's value from text (CLI, URL, sweep), given the other values chosen (p depends on n)."""
+        if name == "p":
+            return parse_p(text, values.get("n", cls.n))
+        return text
+
+    @classmethod
+    def sweep_coords(cls) -> dict:
+        return _sweep_coords()
+
+
+def _sweep_coords():
+    return {"p_value": (("p", "n"), lambda c: c.p, {"long_name": "inter-module sparsity p", "units": "1"}),
+            "Q": (("p", "n"), lambda c: c.Q,
+                  {"long_name": "analytic structural modularity Q = (1−p)/(2(1+p))", "units": "1"})}
+
+
+def parse_start_times(value, steps):
+    """Per-digit start times: 'random' (Béna & Goodman 2023a, §5.3.2) or two steps in [0, T−1]."""
+    if isinstance(value, str):
+        v = value.strip().lower()
+        if v == "random":
+            if steps < 3:
+                raise ConfigError("random start times need at least 3 time steps (they fall in [1, T−2]).")
+            return "random"
+        try:
+            value = tuple(int(x) for x in v.split(","))
+        except ValueError:
+            raise ConfigError(f"start times must be 'random' or two steps like '0,2', got {value!r}.") from None
+    try:
+        t = tuple(int(x) for x in value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"start times must be 'random' or two integer steps, got {value!r}.") from None
+    if len(t) == 1:
+        t = (t[0], t[0])
+    if len(t) != 2:
+        raise ConfigError(f"start times need one step per digit (two), got {len(t)}.")
+    for k, tk in enumerate(t):
+        if not 0 <= tk < steps:
+            raise ConfigError(f"start time of digit {k} must be a step in [0, T−1] = [0, {steps - 1}], got {tk}.")
+    return t
+Config = SpecializationConfig
