@@ -13,11 +13,11 @@ import time
 
 import torch
 
-from explorer.config import SpecializationConfig
+from explorer.studies.specialization.config import SpecializationConfig
 from explorer.metrics.probes import fit_softmax
 from explorer.metrics.specialization import BN_ITERS, BN_LR, PROBE_TRAIN
-from explorer.runner import build_ensemble
-from explorer.train import train, training_flops
+from explorer.studies.specialization.run import build_ensemble
+from explorer.studies.specialization.train import train, training_flops
 
 
 def _gflops(product, flops: float, reps: int) -> float:

@@ -14,8 +14,8 @@ import time
 
 import numpy as np
 
-from explorer.config import METRICS, SpecializationConfig
-from explorer.runner import run_many
+from explorer.studies.specialization.config import METRICS, SpecializationConfig
+from explorer.studies.specialization.run import run_many
 
 
 def main():

@@ -9,8 +9,8 @@ the other metrics' margins at +0.21 to +0.28) — the direction must not hang on
 import numpy as np
 import pytest
 
-from explorer.config import METRICS, SpecializationConfig
-from explorer.runner import run, run_many
+from explorer.studies.specialization.config import METRICS, SpecializationConfig
+from explorer.studies.specialization.run import run, run_many
 
 N = 25
 EXTREME_SEEDS = tuple(range(10))

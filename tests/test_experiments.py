@@ -9,10 +9,14 @@ import param
 import pytest
 import torch
 
-import explorer.runner
-from explorer.config import ConfigError, SpecializationConfig
-from explorer.experiments import ADVANCED, GROUPS, SpecializationExperiment, cells, p_grid, p_label
-from explorer.result import Result, build_dataset
+import explorer.studies.specialization.run as spec_run
+from explorer.store import memory
+from explorer.core.config import ConfigError
+from explorer.studies.specialization.config import SpecializationConfig
+from explorer.studies.specialization import cells
+from explorer.studies.specialization.experiment import SpecializationExperiment, p_grid, p_label
+from explorer.core.result import Result
+from explorer.studies.specialization.result import build_dataset
 from explorer.store import Store
 
 CALLS = []
@@ -24,7 +28,7 @@ def fake_run(config, on_progress=None, cancel=None):
     S, T, E, n = len(config.seeds), config.steps, config.epochs, config.n
     for e in range(E):
         if cancel is not None and cancel.is_set():
-            raise explorer.runner.Cancelled("cancelled")
+            raise spec_run.Cancelled("cancelled")
         if on_progress:
             on_progress({"stage": "train", "epoch": e + 1, "epochs": E, "fraction": (e + 1) / E,
                          "seeds": list(config.seeds), "loss": [1.0] * S, "accuracy": [0.5] * S})
@@ -37,8 +41,8 @@ def fake_run(config, on_progress=None, cancel=None):
 
 @pytest.fixture
 def store(tmp_path, monkeypatch):
-    monkeypatch.setattr(explorer.runner, "run", fake_run)
-    monkeypatch.setattr(explorer.runner, "run_many", lambda cs, on_progress=None, cancel=None:
+    monkeypatch.setattr(spec_run, "run", fake_run)
+    monkeypatch.setattr(spec_run, "run_many", lambda cs, on_progress=None, cancel=None:
                         [fake_run(c, on_progress, cancel) for c in cs])
     CALLS.clear()
     return Store(tmp_path / "store")
@@ -50,18 +54,13 @@ def test_defaults_are_the_engines_and_every_field_has_a_parameter():
     fields = {f.name for f in dataclasses.fields(SpecializationConfig)}
     covered = set(exp.param) | {"start_times"}  # start_times is start_mode + start_0 + start_1
     assert fields <= covered
-    grouped = [n for g in GROUPS.values() for n in g]
-    assert len(grouped) == len(set(grouped)) and set(ADVANCED) <= set(grouped)
+    grouped = [n for g in SpecializationExperiment.groups().values() for n in g]
+    assert len(grouped) == len(set(grouped)) and set(SpecializationExperiment.advanced()) <= set(grouped)
     for name in grouped:
         par = exp.param[name]
         assert par.doc and par.label, name
         if isinstance(par, param.Number) and name != "deep_r_lr":
             assert par.bounds is not None, name
-
-
-def test_experiments_do_not_import_panel():
-    code = "import sys, explorer.experiments; assert 'panel' not in sys.modules, 'panel imported'"
-    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_p_lower_bound_follows_n_and_one_link_stays_one_link():
@@ -138,7 +137,7 @@ def test_result_trains_once_then_comes_from_the_store(store):
     again = exp.result()
     assert again.cached and len(CALLS) == 1
     fresh = SpecializationExperiment(store=Store(store.root), n=6, epochs=2, seeds=2)
-    cells._MEMORY.clear()
+    memory.forget()
     assert fresh.result().cached and len(CALLS) == 1  # a new process would read it from disk
     exp.seeds = 3
     exp.result()
@@ -151,7 +150,7 @@ def test_cancel_stops_a_run_and_stores_nothing(store):
     exp = SpecializationExperiment(store=store, n=6, epochs=2, seeds=2)
     cancel = threading.Event()
     cancel.set()
-    with pytest.raises(explorer.runner.Cancelled):
+    with pytest.raises(spec_run.Cancelled):
         exp.result(cancel=cancel)
     assert not exp.is_stored()
 
@@ -165,7 +164,7 @@ def test_neighbours_stored_and_compute(store):
     assert len({c.key() for _, c in grid}) == len(grid)
     found, missing = cells.stored(store, grid)
     assert found == [] and len(missing) == len(grid)
-    cells.compute(store, [c for _, c in missing[:3]])
+    memory.get_or_run_many(store, [c for _, c in missing[:3]])
     found, missing = cells.stored(store, grid)
     assert len(found) == 3 and len(missing) == len(grid) - 3
     assert cells.axis_values(cfg, "comms_start") == list(range(cfg.steps))

@@ -3,9 +3,11 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.config import SpecializationConfig
-from explorer.runner import build_ensemble, run
-from explorer.train import Cancelled, cross_entropy, train
+from explorer.studies.specialization.config import SpecializationConfig
+from explorer.studies.specialization.run import build_ensemble, run
+from explorer.core.cancel import Cancelled
+from explorer.models.losses import cross_entropy
+from explorer.studies.specialization.train import train
 
 TINY = dict(n=6, epochs=1, pairs_per_epoch=256, batch_size=64, steps=3, seeds=2)
 

@@ -3,11 +3,11 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.config import SpecializationConfig
+from explorer.studies.specialization.config import SpecializationConfig
 from explorer.metrics.specialization import (ablation_metric, bottleneck_metric, correlation_metric,
                                              global_F, states)
 from explorer.metrics.weight_mask import weight_mask_metric
-from explorer.runner import build_ensemble
+from explorer.studies.specialization.run import build_ensemble
 
 T = 3
 

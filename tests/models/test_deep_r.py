@@ -1,6 +1,6 @@
 import torch
 
-from explorer.config import n_links
+from explorer.metrics.structure import n_links
 from explorer.models.modular import ModularEnsemble
 
 

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from explorer.config import n_links
+from explorer.metrics.structure import n_links
 from explorer.models.modular import ModularEnsemble
 
 F = 12
@@ -64,7 +64,7 @@ def test_max_decision_takes_the_module_with_the_largest_output():
 
 def test_networks_in_an_ensemble_are_independent():
     """A network trained inside an ensemble takes exactly the steps it would take alone."""
-    from explorer.train import ensemble_loss
+    from explorer.studies.specialization.train import ensemble_loss
 
     both = make([{"seed": 3, "p": 0.2}, {"seed": 4, "p": 0.5}])
     alone = make([{"seed": 3, "p": 0.2}])

@@ -9,7 +9,7 @@ from urllib.error import URLError
 import numpy as np
 import pytest
 
-from explorer.config import ConfigError
+from explorer.core.config import ConfigError
 from explorer.tasks import datasets
 from explorer.tasks.datasets import DatasetUnavailable, Source, load_sources
 
@@ -213,8 +213,8 @@ def test_corrupt_file_is_one_sentence(tmp_path):
 
 def test_engine_trains_on_mnist_and_emnist_letters_read_from_idx_files(tmp_path, offline):
     """The whole engine on the torchvision path: 784-pixel stimuli, letters for module 1."""
-    from explorer.config import SpecializationConfig
-    from explorer.runner import run
+    from explorer.studies.specialization.config import SpecializationConfig
+    from explorer.studies.specialization.run import run
 
     write_mnist(tmp_path)
     letters = np.arange(20) % 10 + 1                       # a–j, every class present in both splits
@@ -229,8 +229,9 @@ def test_engine_trains_on_mnist_and_emnist_letters_read_from_idx_files(tmp_path,
 
 
 def test_a_stimulus_set_missing_a_class_is_one_sentence(tmp_path, offline):
-    from explorer.config import ConfigError, SpecializationConfig
-    from explorer.runner import run
+    from explorer.core.config import ConfigError
+    from explorer.studies.specialization.config import SpecializationConfig
+    from explorer.studies.specialization.run import run
 
     write_mnist(tmp_path)
     write_emnist_letters(tmp_path)                           # its test split lacks some of a–j
