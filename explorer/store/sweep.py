@@ -13,7 +13,6 @@ settings that were not swept are scalar coordinates, so every file says what it 
 """
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import json
 import math
@@ -36,13 +35,9 @@ def _parse(config_class, field: str, text, context: dict):
         raise ConfigError(f"{field} takes numbers in a log grid, got {text!r}.") from None
 
 
-def log_grid(spec: str, n: int, config_class=None, field: str = "p") -> list[float]:
+def log_grid(spec: str, n: int, config_class, field: str = "p") -> list[float]:
     """``"start:stop:num"`` → ``num`` log-spaced values; an endpoint may be text the setting understands
     (specialization's p: ``1/n2``, resolved for module size n)."""
-    if config_class is None:
-        from ..studies import get
-
-        config_class = get("specialization").config_class
     parts = spec.split(":")
     if len(parts) != 3:
         raise ConfigError(f"a log grid is start:stop:num, like 1/n2:1:8, got {spec!r}.")

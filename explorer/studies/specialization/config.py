@@ -217,3 +217,6 @@ def parse_start_times(value, steps):
             raise ConfigError(f"start time of digit {k} must be a step in [0, T−1] = [0, {steps - 1}], got {tk}.")
     return t
 Config = SpecializationConfig
+
+#: A setting that trains and measures in seconds (the house's contract test runs every study on its TINY).
+TINY = dict(n=4, steps=3, bottleneck=2, epochs=1, pairs_per_epoch=256, batch_size=64, seeds=2)

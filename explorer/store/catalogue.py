@@ -1,0 +1,126 @@
+"""The store's catalogue: finding, listing, inspecting and exporting entries (read-only questions).
+
+:class:`~explorer.store.store.Store` inherits these; they read ``config.json`` files and verified entries, and
+never train or write into ``runs/``.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+from ..core.result import tidy
+from . import entry
+from .entry import FILES, MANIFEST, Unusable, load_netcdf
+
+
+class StoreError(Exception):
+    """A store request that cannot be met (unknown key, unusable entry, unusable folder); one sentence."""
+
+
+class Catalogue:
+    """Read-only questions about a store folder (mixed into :class:`~explorer.store.store.Store`)."""
+
+    def resolve(self, key: str) -> str:
+        """The full key of the entry whose key starts with ``key`` (like a git hash prefix)."""
+        if not re.fullmatch(r"[0-9a-f]{4,64}", key or ""):
+            raise StoreError(f"a store key is at least 4 hexadecimal characters, got {key!r}.")
+        matches = sorted(p.name for p in self.runs.glob(f"{key}*")) if self.runs.is_dir() else []
+        if not matches:
+            raise StoreError(f"no stored run has key {key} in {self.root}.")
+        if len(matches) > 1:
+            raise StoreError(f"key {key} is ambiguous: it starts {len(matches)} stored runs; give more characters.")
+        return matches[0]
+
+    def ls(self) -> list[dict]:
+        """One summary per entry, most recently used first (config.json only; checksums are not checked).
+
+        Each row has the entry ``key``, its ``run`` key (all seeds of one setting), ``study``, ``seed``, the
+        study's own describing settings (for specialization n, p, covariance, epochs), ``setting`` (those as
+        text), ``bytes``, ``last_used`` and ``created``."""
+        self._readable()
+        rows = []
+        for last_used, key, size in reversed(self._entries()):
+            try:
+                meta = json.loads((self.entry_dir(key) / "config.json").read_text())
+                cfg = meta["config"]
+            except (OSError, ValueError, KeyError, TypeError):
+                meta, cfg = {}, {}
+            described = _describe(cfg)
+            rows.append({"key": key, "run": _run_key(cfg) if cfg else None, "study": cfg.get("study"), "seed": meta.get("seed"),
+                         **described, "setting": ", ".join(f"{k}={_short(v)}" for k, v in described.items()),
+                         "bytes": size,
+                         "last_used": datetime.datetime.fromtimestamp(last_used).isoformat(timespec="seconds"),
+                         "created": meta.get("provenance", {}).get("date")})
+        return rows
+
+    def _checked(self, key: str) -> tuple[str, Path, dict]:
+        self._readable()
+        key = self.resolve(key)
+        path = self.entry_dir(key)
+        try:
+            return key, path, entry.verify(path)
+        except (Unusable, OSError, ValueError) as e:
+            raise StoreError(f"stored run {key} is unusable ({e}); the next request for it recomputes it.") from None
+
+    def info(self, key: str) -> dict:
+        """Config, provenance, files and a result summary of one verified entry."""
+        key, path, meta = self._checked(key)
+        ds = load_netcdf(path / "result.nc")
+        try:
+            from ..studies import get
+
+            summary = get(meta["config"]["study"]).result.entry_summary(ds)
+        except Exception as e:  # noqa: BLE001 — an entry of a study this version does not know still shows
+            summary = {"unavailable": f"no summary ({e})"}
+        files = {name: (path / name).stat().st_size for name in (*FILES, MANIFEST)}
+        return {"key": key, "path": str(path), "seed": meta["seed"], "config": meta["config"],
+                "provenance": meta["provenance"], "files": files, "summary": summary}
+
+    def run_entries(self, run_key: str) -> list[str]:
+        """Entry keys (one per seed, in seed order) of the run whose run key starts with ``run_key``."""
+        if not re.fullmatch(r"[0-9a-f]{4,64}", run_key or ""):
+            raise StoreError(f"a store key is at least 4 hexadecimal characters, got {run_key!r}.")
+        rows = [r for r in self.ls() if (r.get("run") or "").startswith(run_key)]
+        if len({r["run"] for r in rows}) > 1:
+            raise StoreError(f"key {run_key} is ambiguous: it starts {len({r['run'] for r in rows})} stored runs; "
+                             "give more characters.")
+        return [r["key"] for r in sorted(rows, key=lambda r: r["seed"] if r["seed"] is not None else -1)]
+
+    def export(self, key: str, out_dir) -> list[Path]:
+        """Copy one verified entry's files into ``out_dir`` and add ``results.csv`` (tidy: one value a row)."""
+        key, path, _ = self._checked(key)
+        out = Path(out_dir).expanduser()
+        names = (*FILES, MANIFEST, "results.csv")
+        clash = [n for n in names if (out / n).exists()]
+        if clash:
+            raise StoreError(f"{out} already holds {clash[0]}; export into an empty or new folder.")
+        out.mkdir(parents=True, exist_ok=True)
+        for name in (*FILES, MANIFEST):
+            shutil.copy2(path / name, out / name)
+        ds = load_netcdf(path / "result.nc")
+        tidy(ds).to_csv(out / "results.csv", index=False)
+        return [out / n for n in names]
+
+
+def _describe(cfg: dict) -> dict:
+    """The describing settings of a stored canonical config (its study's ``COLUMNS``)."""
+    try:
+        from ..studies import get
+
+        return {k: cfg.get(k) for k in get(cfg.get("study")).config_class.COLUMNS}
+    except Exception:  # noqa: BLE001 — an unknown study or a damaged config.json lists without them
+        return {}
+
+
+def _run_key(cfg: dict) -> str:
+    """The run key of a stored canonical config without seeds (= ``StudyConfig.run_key()``)."""
+    blob = json.dumps(cfg, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def _short(v) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)

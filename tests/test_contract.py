@@ -1,0 +1,64 @@
+"""The house's contract, run on every registered study with its TINY config (real training, seconds):
+run → store round-trip identical → summary JSON-able → every view renders → its page builds."""
+from __future__ import annotations
+
+import json
+
+import holoviews as hv
+import numpy as np
+import pytest
+import torch
+import xarray as xr
+
+from explorer import studies
+from explorer.store import Store, memory
+
+hv.extension("bokeh")
+
+
+@pytest.fixture(scope="module", params=studies.names())
+def ran(request, tmp_path_factory):
+    study = studies.get(request.param)
+    config = study.config_class(**study.module("config").TINY)
+    store = Store(tmp_path_factory.mktemp(study.name) / "store")
+    memory.forget()
+    return study, config, store, store.get_or_run(config)
+
+
+def test_run_then_store_round_trip_is_identical(ran):
+    study, config, store, result = ran
+    assert not result.cached and [int(s) for s in result.data.seed.values] == list(config.seeds)
+    again = Store(store.root).get_or_run(config)
+    assert again.cached
+    xr.testing.assert_identical(again.data, result.data)
+    assert again.weights.keys() == result.weights.keys()
+    for name, w in result.weights.items():
+        assert torch.equal(again.weights[name], w), name
+    assert type(again.config) is study.config_class and again.config == config
+
+
+def test_summary_is_json_and_names_every_seed(ran):
+    study, config, store, result = ran
+    summary = json.loads(json.dumps(result.summary()))
+    assert summary
+    text = study.result.text(config, result)
+    assert isinstance(text, str) and text.strip()
+    info = store.info(config.key(config.seeds[0]))
+    json.dumps(info)
+    assert store.run_entries(config.run_key()) == [config.key(s) for s in config.seeds]
+
+
+def test_every_view_renders(ran):
+    study, config, store, result = ran
+    assert study.views
+    for name, build in study.views.items():
+        plot = hv.render(build(result), backend="bokeh")
+        assert plot is not None, name
+
+
+def test_settings_round_trip_through_the_experiment(ran):
+    study, config, store, result = ran
+    exp = study.experiment_class.from_config(config, store=store)
+    assert exp.config() == config
+    assert exp.is_stored()
+    assert np.array_equal(exp.result().data.seed.values, result.data.seed.values)
