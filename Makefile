@@ -6,11 +6,16 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 PORT    ?= 5006
 
-.PHONY: app test install install-test bench demo clean
+# TORCH=cpu installs PyTorch's CPU-only wheels first (a few hundred MB instead of the CUDA build that
+# pip picks by default on Linux, several GB); it needs download.pytorch.org.
+TORCH   ?=
+
+.PHONY: app test install install-test browser bench demo clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip wheel
+	$(if $(filter cpu,$(TORCH)),$(BIN)/pip install torch torchvision --index-url https://download.pytorch.org/whl/cpu)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -e .
@@ -29,7 +34,17 @@ app: install
 demo: install
 	$(BIN)/explorer run specialization --epochs 10 --seeds 3
 
-test: install-test
+# The browser tests drive Debian's chromium; install it where we can (root with apt-get), else say how.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core) >/dev/null; \
+	  else \
+	    echo "browser tests need chromium: run 'sudo apt-get install chromium' (or set EXPLORER_CHROMIUM); they are skipped without it"; \
+	  fi; }
+
+test: install-test browser
 	$(BIN)/python -m pytest -q tests --nbmake notebooks
 
 bench: install-test
