@@ -92,15 +92,21 @@ def verify(path: Path) -> dict:
     return json.loads((path / "config.json").read_text())
 
 
-def read(path: Path, canonical: dict, seed: int) -> Result:
-    """The verified Result of one entry, which must hold ``seed`` of the configuration ``canonical``."""
-    from safetensors.torch import load_file
+def read(path: Path, canonical: dict, seed: int, weights: bool = True) -> Result:
+    """The verified Result of one entry, which must hold ``seed`` of the configuration ``canonical``.
 
+    ``weights=False`` leaves the weights unread (``Result.weights`` is empty): the checksums are still checked,
+    and torch is not imported (a cached ``explorer run … --json`` needs only the numbers)."""
     meta = verify(path)
     if meta.get("config") != canonical or meta.get("seed") != seed:
         raise Unusable("its config.json does not match the requested configuration")
     data = load_netcdf(path / "result.nc")
-    weights = load_file(path / "weights.safetensors")
+    if weights:
+        from safetensors.torch import load_file
+
+        weights = load_file(path / "weights.safetensors")
+    else:
+        weights = {}
     if [int(s) for s in data.seed.values] != [seed] or any(w.shape[0] != 1 for w in weights.values()):
         raise Unusable("it does not hold exactly its one seed")
     return Result(data=data, weights=weights, cached=True)

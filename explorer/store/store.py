@@ -103,12 +103,21 @@ class Store(Catalogue):
         """Seeds of ``config`` without a complete entry."""
         return [s for s in config.seeds if not (self.entry_dir(config.key(s)) / MANIFEST).is_file()]
 
-    def load(self, config) -> Result | None:
-        """The stored Result for all seeds of ``config``, or None if any seed is missing or unusable."""
-        found = self._load_seeds(config, quarantine=False)  # unusable entries are left to get_or_run
+    def load(self, config, weights: bool = True) -> Result | None:
+        """The stored Result for all seeds of ``config``, or None if any seed is missing or unusable.
+
+        ``weights=False``: the numbers only (``Result.weights`` empty), read without importing torch."""
+        found = self._load_seeds(config, quarantine=False, weights=weights)  # unusable ones: left to get_or_run
         if len(found) < len(config.seeds):
             return None
-        return merge_seeds([found[s] for s in config.seeds])
+        parts = [found[s] for s in config.seeds]
+        if weights:
+            return merge_seeds(parts)
+        import xarray as xr
+
+        data = xr.concat([r.data for r in parts], dim="seed").sortby("seed")
+        data.attrs = dict(parts[0].data.attrs)
+        return Result(data=data, weights={}, cached=True)
 
     # ------------------------------------------------------------------ get or run
     def get_or_run(self, config, on_progress=None, cancel=None, runner=None) -> Result:
@@ -190,7 +199,7 @@ class Store(Catalogue):
                 lock.release()
 
     # ------------------------------------------------------------------ reading
-    def _load_seeds(self, config, quarantine: bool) -> dict:
+    def _load_seeds(self, config, quarantine: bool, weights: bool = True) -> dict:
         """{seed: Result} for the usable stored seeds of ``config``; unusable entries are removed if
         ``quarantine`` (callers hold the config's lock then, so no writer races the removal)."""
         found = {}
@@ -201,7 +210,7 @@ class Store(Catalogue):
             if not path.exists():
                 continue
             try:
-                found[seed] = self._read(path, canonical, seed)
+                found[seed] = self._read(path, canonical, seed, weights)
             except FileNotFoundError:
                 if path.exists() and quarantine:  # a file of the entry is missing (the entry itself vanished: gc)
                     self._discard(path, "a file is missing")
@@ -210,8 +219,8 @@ class Store(Catalogue):
                     self._discard(path, str(e) or type(e).__name__)
         return found
 
-    def _read(self, path: Path, canonical: dict, seed: int) -> Result:
-        result = entry.read(path, canonical, seed)
+    def _read(self, path: Path, canonical: dict, seed: int, weights: bool = True) -> Result:
+        result = entry.read(path, canonical, seed, weights=weights)
         with contextlib.suppress(OSError):  # last use, for LRU eviction (a read-only store is fine)
             os.utime(path)
         return result
