@@ -54,6 +54,8 @@ class SpecializationConfig(StudyConfig):
     #: 3: cross-entropy as logsumexp − label logit; 2: bottleneck probes 60 steps at 0.3, tanh via sigmoid
     SCHEMA = 4
     COLUMNS = ("n", "p", "covariance", "epochs")
+    #: old CLI spellings kept working: flag → (setting, value it sets, help)
+    CLI_ALIASES = {"--one-target": ("two_targets", False, "train on T′ only (the same as --no-two-targets)")}
 
     # --- structure (Béna & Goodman 2023a §2.1, §2.3; 2023b eq. 3) ---
     n: int = setting(25, label="module size n", kind="int", group=S, bounds=(2, N_MAX), soft=(4, 64),
