@@ -1,0 +1,215 @@
+"""Spatially embedded RNN ensembles for brain-inspired modular training (BIMT; Liu et al. 2023).
+
+One :class:`SpatialRNN` holds E independent vanilla RNNs on the leading dimension of every tensor
+(Liu et al. 2023, eq. 1)::
+
+    h_{t+1} = φ(W h_t + W_in u_t + b),   o_{t+1} = W_out h_{t+1} + b_o
+
+with φ = ReLU by default. The N hidden neurons sit in slots on a sheet: a g × g grid in [0, 1]², slot ij at
+(i/g, j/g) (Liu et al. 2023 §2), or a line of N slots at i/N (Liu et al. 2023, appendix A); distances are L1.
+The connection cost (Liu et al. 2023, eq. 2) is, per network,
+
+    ℓ_cc = ‖W‖₁ + ‖W_in‖₁ + ‖W_out‖₁ + |b|₁ + |b_o|₁ + A ‖D ⊙ W‖₁
+
+(the distance term on the hidden–hidden weights only) and the loss is ℓ_pred + λ ℓ_cc (eq. 3), with λ and A
+per network, so BIMT (λ > 0, A > 0, swaps), L1 (λ > 0, A = 0) and no regularisation (λ = 0) share one ensemble.
+
+A swap exchanges two neurons' slots (Liu, Gan & Tegmark 2023): it permutes W's rows and columns, W_in's rows,
+b and W_out's columns — the network computes exactly the same function — and the optimizer's moments the
+same way, so the training state is unchanged too. Only the distance term depends on the slots, so the cost
+change of swapping slots a and b has a closed form (:func:`swap_deltas`), evaluated for all candidates,
+partners and networks at once; :func:`best_swap_bruteforce` is the slow per-candidate reference.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ["sheet_coordinates", "distance_matrix", "SpatialRNN", "swap_deltas", "best_swap_bruteforce"]
+
+
+def sheet_coordinates(grid: int, sheet: str = "2d") -> torch.Tensor:
+    """(N, 2) slot coordinates: the g × g grid (i/g, j/g), row-major, or N = g² slots on a line (i/N, 0)."""
+    if sheet == "2d":
+        i, j = torch.meshgrid(torch.arange(grid), torch.arange(grid), indexing="ij")
+        return torch.stack([i.flatten(), j.flatten()], 1).double() / grid
+    if sheet == "1d":
+        n = grid * grid
+        return torch.stack([torch.arange(n).double() / n, torch.zeros(n, dtype=torch.float64)], 1)
+    raise ValueError(f"unknown sheet {sheet!r}; choose '2d' (a grid) or '1d' (a line).")
+
+
+def distance_matrix(coords: torch.Tensor) -> torch.Tensor:
+    """(N, N) L1 distances between slots (Liu et al. 2023 §2: D_ij,mn = (|i − m| + |j − n|)/n_h)."""
+    return (coords[:, None, :] - coords[None, :, :]).abs().sum(-1)
+
+
+def swap_deltas(absw: torch.Tensor, dist: torch.Tensor, slots: torch.Tensor) -> torch.Tensor:
+    """Change of Σ_ij |W_ij| D_ij (E,) when slot a swaps with slot b, for every a in ``slots`` (E, c) and every
+    b: (E, c, N). Zero for b = a.
+
+    With S = |W| + |W|ᵀ and G = S D, the change is G_ab + G_ba − G_aa − G_bb − D_ab (S_aa + S_bb − 2 S_ab):
+    every other neuron k's pair cost S_ak D_ak becomes S_ak D_bk and vice versa, and the pair (a, b) keeps its
+    length.
+    """
+    S = absw + absw.transpose(1, 2)                                     # (E, N, N)
+    E, N, _ = S.shape
+    Sa = S.gather(1, slots[..., None].expand(E, slots.shape[1], N))    # (E, c, N) rows S_a·
+    Da = dist[slots]                                                    # (E, c, N) rows D_a· (= columns)
+    G_ab = Sa @ dist                                                    # (E, c, N)
+    G_ba = (S @ Da.transpose(1, 2)).transpose(1, 2)                     # (E, c, N): Σ_k S_bk D_ka
+    G_diag = (S * dist).sum(-1)                                         # (E, N): G_bb
+    G_aa = G_diag.gather(1, slots)[..., None]                           # (E, c, 1)
+    S_diag = S.diagonal(dim1=1, dim2=2)                                 # (E, N)
+    S_aa = S_diag.gather(1, slots)[..., None]
+    return G_ab + G_ba - G_aa - G_diag[:, None, :] - Da * (S_aa + S_diag[:, None, :] - 2 * Sa)
+
+
+class SpatialRNN(nn.Module):
+    """E RNNs on a sheet of ``grid`` × ``grid`` slots (or ``grid``² slots on a line for ``sheet="1d"``).
+
+    ``seeds`` give each network its own initial weights; ``lam`` and ``A`` (scalars or one per network) are
+    the base λ and A of eq. 2–3 (``self.lam`` is the current λ, set by a schedule); ``swaps`` (bools) say
+    which networks swap neurons. ``identity[e, s]`` is the original index of the neuron now in slot s.
+    """
+
+    def __init__(self, seeds, *, grid: int = 8, n_in: int = 53, n_out: int = 17, sheet: str = "2d",
+                 lam=0.0, A=0.0, swaps=False, activation: str = "relu", recurrent_gain: float = 0.5):
+        super().__init__()
+        self.seeds = [int(s) for s in seeds]
+        E = len(self.seeds)
+        coords = sheet_coordinates(grid, sheet)
+        N = coords.shape[0]
+        self.E, self.N, self.grid, self.sheet, self.n_in, self.n_out = E, N, grid, sheet, n_in, n_out
+        if activation not in ("relu", "tanh"):
+            raise ValueError(f"unknown activation {activation!r}; choose 'relu' or 'tanh'.")
+        self.activation = activation
+        per_net = lambda v, dt: torch.as_tensor(v, dtype=dt).expand(E).clone()   # noqa: E731
+        self.register_buffer("coords", coords.float())
+        self.register_buffer("dist", distance_matrix(coords).float())
+        self.register_buffer("lam_base", per_net(lam, torch.float32))
+        self.register_buffer("lam", self.lam_base.clone())
+        self.register_buffer("A", per_net(A, torch.float32))
+        self.register_buffer("swaps", per_net(swaps, torch.bool))
+        self.register_buffer("identity", torch.arange(N).expand(E, N).clone())
+        gens = [torch.Generator().manual_seed(s * 1_000_003 + 29) for s in self.seeds]
+        normal = lambda shape, std: torch.stack([torch.randn(shape, generator=g) * std for g in gens])  # noqa
+        self.w = nn.Parameter(normal((N, N), recurrent_gain / N ** 0.5))
+        self.w_in = nn.Parameter(normal((N, n_in), 1.0 / n_in ** 0.5))
+        self.b = nn.Parameter(torch.zeros(E, N))
+        self.w_out = nn.Parameter(normal((n_out, N), 1.0 / N ** 0.5))
+        self.b_out = nn.Parameter(torch.zeros(E, n_out))
+
+    # ---------------------------------------------------------------- dynamics
+    def forward(self, x: torch.Tensor, hidden: bool = False):
+        """Logits (E, B, T, n_out) for inputs (B, T, n_in) shared by all networks or (E, B, T, n_in);
+        with ``hidden`` also the hidden states (E, B, T, N)."""
+        if x.dim() == 3:
+            drive = torch.einsum("bti,eni->ebtn", x, self.w_in)
+        else:
+            drive = torch.einsum("ebti,eni->ebtn", x, self.w_in)
+        drive = drive + self.b[:, None, None, :]
+        E, B, T, N = drive.shape
+        phi = torch.relu if self.activation == "relu" else torch.tanh
+        wt = self.w.transpose(1, 2)
+        h = phi(drive[:, :, 0])                                         # h_0 = 0
+        hs = [h]
+        for t in range(1, T):
+            h = phi(torch.baddbmm(drive[:, :, t], h, wt))
+            hs.append(h)
+        H = torch.stack(hs, 2)                                          # (E, B, T, N)
+        logits = torch.einsum("ebtn,eon->ebto", H, self.w_out) + self.b_out[:, None, None, :]
+        return (logits, H) if hidden else logits
+
+    # ---------------------------------------------------------------- connection cost (eq. 2)
+    def distance_cost(self) -> torch.Tensor:
+        """Σ_ij |W_ij| D_ij per network (E,)."""
+        return (self.w.abs() * self.dist).sum((1, 2))
+
+    def connection_cost(self) -> torch.Tensor:
+        """ℓ_cc per network (E,), Liu et al. 2023 eq. 2."""
+        l1 = (self.w.abs().sum((1, 2)) + self.w_in.abs().sum((1, 2)) + self.w_out.abs().sum((1, 2))
+              + self.b.abs().sum(1) + self.b_out.abs().sum(1))
+        return l1 + self.A * self.distance_cost()
+
+    def regularisation(self) -> torch.Tensor:
+        """λ ℓ_cc per network (E,), the second term of Liu et al. 2023 eq. 3."""
+        return self.lam * self.connection_cost()
+
+    # ---------------------------------------------------------------- swaps
+    def scores(self) -> torch.Tensor:
+        """(E, N) Σ|incoming| + Σ|outgoing| weight of each slot's neuron (the BIMT ranking)."""
+        aw = self.w.abs()
+        return aw.sum(2) + aw.sum(1) + self.w_in.abs().sum(2) + self.w_out.abs().sum(1)
+
+    @torch.no_grad()
+    def permute(self, perm: torch.Tensor, optimizer: torch.optim.Optimizer | None = None) -> None:
+        """Move the neuron of old slot ``perm[e, s]`` into slot s, in every network at once, for the weights
+        and (if given) the optimizer's per-parameter state (AdamW's exp_avg, exp_avg_sq, max_exp_avg_sq)."""
+        E, N = perm.shape
+        e = torch.arange(E)[:, None]
+        moves = {
+            self.w: lambda t: t[e, perm].gather(2, perm[:, None, :].expand(E, N, N)),
+            self.w_in: lambda t: t[e, perm],
+            self.b: lambda t: t[e, perm],
+            self.w_out: lambda t: t.gather(2, perm[:, None, :].expand(E, t.shape[1], N)),
+        }
+        for p, move in moves.items():
+            p.copy_(move(p))
+            if optimizer is not None:
+                for name, s in optimizer.state.get(p, {}).items():
+                    if torch.is_tensor(s) and s.shape == p.shape:
+                        s.copy_(move(s))
+        self.identity.copy_(self.identity.gather(1, perm))
+
+    @torch.no_grad()
+    def swap(self, optimizer: torch.optim.Optimizer | None = None, top_k: int = 10) -> torch.Tensor:
+        """One BIMT swap round in every swapping network: rank neurons by Σ|in| + Σ|out|, and for each of the
+        top ``top_k`` slots in turn take the partner slot whose swap lowers the cost most (if any does).
+        Returns the number of swaps made per network (E,)."""
+        E, N = self.E, self.N
+        k = min(int(top_k), N)
+        cand = self.scores().topk(k, dim=1).indices                       # (E, k)
+        made = torch.zeros(E, dtype=torch.long)
+        rows = torch.arange(E)
+        for c in range(k):
+            a = cand[:, c:c + 1]
+            delta = (self.A[:, None] * swap_deltas(self.w.abs(), self.dist, a)[:, 0])    # (E, N)
+            best = delta.argmin(1)
+            gain = delta[rows, best]
+            do = self.swaps & (gain < -1e-7 * self.distance_cost().clamp_min(1e-12))
+            if not do.any():
+                continue
+            perm = torch.arange(N).expand(E, N).clone()
+            src, dst = a[:, 0][do], best[do]
+            perm[rows[do], src] = dst
+            perm[rows[do], dst] = src
+            self.permute(perm, optimizer)
+            made += do.long()
+        return made
+
+    def snapshot(self, networks=None) -> dict:
+        """Numpy copies for live maps: slot coordinates, neuron identities and weights of some networks."""
+        idx = list(range(self.E)) if networks is None else list(networks)
+        return {"networks": np.array(idx), "coords": self.coords.numpy().copy(),
+                "identity": self.identity[idx].numpy().copy(), "w": self.w.detach()[idx].numpy().copy()}
+
+
+def best_swap_bruteforce(model: SpatialRNN, network: int, slot: int) -> tuple[int, float]:
+    """Reference: for one network and slot, recompute the position-dependent cost A Σ|W_ij| D_ij (the rest of eq. 2 is permutation-invariant) after swapping with every
+    other slot (one at a time) and return (best partner, cost change). Slow; for tests and benchmarks."""
+    w = model.w.detach()[network].double()
+    dist = model.dist.double()
+    A = float(model.A[network])
+    base = float((w.abs() * dist).sum()) * A
+    best, best_delta = slot, 0.0
+    for b in range(model.N):
+        if b == slot:
+            continue
+        p = torch.arange(model.N)
+        p[slot], p[b] = b, slot
+        cost = float((w[p][:, p].abs() * dist).sum()) * A
+        if cost - base < best_delta:
+            best, best_delta = b, cost - base
+    return best, best_delta

@@ -1,0 +1,231 @@
+"""The BIMT study's pipeline for one ensemble: train on the 20 cognitive tasks, then measure anatomy.
+
+Liu et al. 2023 train an RNN (eq. 1) on the 20 tasks of Yang et al. 2019 with loss ℓ_pred + λ ℓ_cc (eq. 2–3)
+and neuron swaps (brain-inspired modular training, Liu, Gan & Tegmark 2023), then ask whether functional
+clusters of neurons are also spatial clusters (§3.3). :func:`train_and_measure` does this for several seeds
+and regimes at once — BIMT (λ, A, swaps), L1 (λ, A = 0, no swaps) and none (λ = 0) share shapes, so every
+(regime, seed) pair is one network of a single ensemble trained in one batched pass by
+:func:`explorer.core.fit.fit`.
+
+λ schedule (as in the reference BIMT training): λ/10 for the first ``warmup`` fraction of the steps, λ after,
+λ/10 again for the last ``cooldown`` fraction. Swaps every ``swap_every`` steps (top ``top_k`` neurons).
+Optimiser AdamW, weight decay 0. No param, Panel, HoloViews or store imports here.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import torch
+
+from ...core.cancel import check
+from ...core.fit import fit, hook
+from ...metrics.anatomy import anatomy, task_variance
+from ...models.spatial import SpatialRNN
+from ...tasks.cognitive import N_INPUTS, N_OUTPUTS, TrialBank, check_tasks, trial_accuracy
+
+__all__ = ["DEFAULTS", "REGIMES", "PRESETS", "check_settings", "members", "train_and_measure"]
+
+REGIMES = ("bimt", "l1", "none")
+
+#: the settings and their defaults (names as on the command line)
+DEFAULTS = {
+    "regime": "bimt",          # bimt | l1 | none (one regime; pass regimes=[…] to mix)
+    "grid": 8,                 # sheet side: grid × grid hidden neurons (Liu et al. 2023 use 20)
+    "sheet": "2d",             # 2d grid | 1d line of grid² neurons (Liu et al. 2023, appendix A)
+    "lam": 1e-3,               # λ of eq. 3 (Liu et al. 2023 use 1e-5 at 20 × 20)
+    "A": 1.0,                  # locality strength A of eq. 2
+    "swap_every": 200,         # steps between swap rounds
+    "top_k": 10,               # neurons tried per swap round
+    "steps": 4000,
+    "lr": 1e-3,
+    "trials_per_task": 8,      # a batch holds this many trials of every task
+    "tasks": "all",
+    "importance": 1e-3,        # important neuron: summed task variance above this (Liu et al. 2023)
+    "active": 1e-2,            # active connection: |w| above this (Liu et al. 2023)
+    "clusters": 0,             # 0 = k by silhouette (Yang et al. 2019), else fixed k
+    "shuffles": 2000,
+    "baseline": "important",   # important (labels shuffled among the important neurons' slots) | grid
+    "warmup": 0.25,            # fraction of steps at λ/10 first
+    "cooldown": 0.1,           # fraction of steps at λ/10 last
+    "decision_weight": 5.0,    # loss weight of decision-period steps (Yang et al. 2019)
+    "bank_trials": 256,        # cached training trials per task
+    "eval_trials": 64,         # evaluation trials per task (a separate bank)
+    "bank_seed": 0,            # the trial banks' seed (networks draw their own batches from their own seed)
+    "recurrent_gain": 0.5,     # initial W ~ N(0, gain²/N)
+}
+
+#: laptop-scale presets (see the study's notes for what they measure)
+PRESETS = {
+    "default": {"grid": 8, "steps": 4000},
+    "10x10": {"grid": 10, "steps": 4000},
+}
+
+
+def check_settings(settings: dict) -> dict:
+    """Settings completed with defaults; ValueError with a sentence for a bad value."""
+    unknown = set(settings) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown setting(s) {', '.join(sorted(unknown))}; the BIMT settings are "
+                         f"{', '.join(DEFAULTS)}.")
+    s = {**DEFAULTS, **settings}
+    if s["regime"] not in REGIMES:
+        raise ValueError(f"unknown regime {s['regime']!r}; choose bimt, l1 or none.")
+    if s["sheet"] not in ("2d", "1d"):
+        raise ValueError(f"unknown sheet {s['sheet']!r}; choose 2d (a grid) or 1d (a line).")
+    if s["baseline"] not in ("important", "grid"):
+        raise ValueError(f"unknown shuffle baseline {s['baseline']!r}; choose important or grid.")
+    for name in ("grid", "steps", "trials_per_task", "swap_every", "top_k", "shuffles", "bank_trials",
+                 "eval_trials"):
+        if int(s[name]) < 1:
+            raise ValueError(f"{name} must be at least 1.")
+    if int(s["grid"]) < 2:
+        raise ValueError("grid must be at least 2.")
+    for name in ("lam", "A", "lr", "importance", "active"):
+        if not float(s[name]) >= 0:
+            raise ValueError(f"{name} must be zero or positive.")
+    if not (0 <= s["warmup"] and 0 <= s["cooldown"] and s["warmup"] + s["cooldown"] <= 1):
+        raise ValueError("warmup and cooldown are fractions of the steps that add up to at most 1.")
+    s["tasks"] = ",".join(check_tasks(s["tasks"]))
+    return s
+
+
+def members(regimes, seeds) -> list[tuple[str, int]]:
+    """The ensemble's (regime, seed) networks, regime-major."""
+    regimes = list(regimes)
+    for r in regimes:
+        if r not in REGIMES:
+            raise ValueError(f"unknown regime {r!r}; choose bimt, l1 or none.")
+    if not seeds:
+        raise ValueError("choose at least one seed.")
+    return [(r, int(sd)) for r in regimes for sd in seeds]
+
+
+def lam_factor(step: int, steps: int, warmup: float, cooldown: float) -> float:
+    """The λ schedule: 0.1 during the warm-up and the cool-down, 1 between."""
+    return 0.1 if step < warmup * steps or step >= (1 - cooldown) * steps else 1.0
+
+
+def _network_loss(logits, batch):
+    """(E,) weighted cross-entropy over the real steps of each network's batch."""
+    ce = torch.nn.functional.cross_entropy(logits.flatten(0, -2), batch.y.flatten(), reduction="none")
+    ce = ce.view(batch.y.shape)
+    return (ce * batch.weight).sum((-1, -2)) / batch.weight.sum((-1, -2))
+
+
+@torch.no_grad()
+def evaluate(model: SpatialRNN, bank: TrialBank):
+    """Per task: Yang et al. 2019 accuracy (E, K), decision-only accuracy (E, K), task variance (E, K, N)."""
+    acc, dec, tv = [], [], []
+    for k in range(len(bank.tasks)):
+        batch = bank.task_trials(k)
+        logits, H = model(batch.x, hidden=True)
+        ok, decided = trial_accuracy(logits, batch)
+        acc.append(ok.float().mean(-1))
+        dec.append(decided.float().mean(-1))
+        tv.append(task_variance(H.numpy(), batch.valid.numpy()))
+    return torch.stack(acc, 1).numpy(), torch.stack(dec, 1).numpy(), np.stack(tv, 1)
+
+
+def train_and_measure(settings: dict, seeds: list[int], regimes=None, on_progress=None, cancel=None,
+                      snapshot_networks=None) -> dict:
+    """Train one ensemble of (regime, seed) networks and measure each; a dict of numpy arrays, network-major.
+
+    ``regimes`` defaults to ``[settings["regime"]]``; the ensemble is every regime × every seed.
+    ``snapshot_networks`` (indices into the ensemble; default the first seed of each regime) get their slot
+    identities and hidden weights recorded after every swap round, for scrubbing.
+    """
+    s = check_settings(settings)
+    regimes = [s["regime"]] if regimes is None else list(regimes)
+    nets = members(regimes, seeds)
+    E, steps = len(nets), int(s["steps"])
+    t0 = time.perf_counter()
+    tasks = check_tasks(s["tasks"])
+    bank = TrialBank(tasks, s["bank_trials"], seed=s["bank_seed"], decision_weight=s["decision_weight"])
+    eval_bank = TrialBank(tasks, s["eval_trials"], seed=s["bank_seed"] + 1, decision_weight=s["decision_weight"])
+    check(cancel)
+    lam = [float(s["lam"]) if r != "none" else 0.0 for r, _ in nets]
+    A = [float(s["A"]) if r == "bimt" else 0.0 for r, _ in nets]
+    model = SpatialRNN([sd for _, sd in nets], grid=int(s["grid"]), sheet=s["sheet"], n_in=N_INPUTS,
+                       n_out=N_OUTPUTS, lam=lam, A=A, swaps=[r == "bimt" for r, _ in nets],
+                       recurrent_gain=float(s["recurrent_gain"]))
+    opt = torch.optim.AdamW(model.parameters(), lr=float(s["lr"]), weight_decay=0.0)
+    rngs = [np.random.default_rng([sd, 7]) for _, sd in nets]
+    if snapshot_networks is None:
+        snapshot_networks = sorted({regimes.index(r) * len(seeds) for r in regimes})
+    snap_idx = list(snapshot_networks)
+
+    pred_curve, total_curve = [], []
+
+    def step(batch):
+        opt.zero_grad(set_to_none=True)
+        pred = _network_loss(model(batch.x), batch)
+        total = pred + model.regularisation()
+        total.sum().backward()                     # summed over networks: each gets its own gradient
+        opt.step()
+        pred_curve.append(pred.detach())
+        total_curve.append(total.detach())
+        return total
+
+    snaps = {"step": [0], "identity": [model.identity[snap_idx].clone()], "w": [model.w.detach()[snap_idx].clone()]}
+    swaps_made = []
+
+    def after_step(i, epoch):
+        done = i + 1
+        model.lam.copy_(model.lam_base * lam_factor(done, steps, s["warmup"], s["cooldown"]))
+        if done % int(s["swap_every"]) == 0 and done < steps and bool(model.swaps.any()):
+            swaps_made.append(model.swap(opt, int(s["top_k"])))
+            snaps["step"].append(done)
+            snaps["identity"].append(model.identity[snap_idx].clone())
+            snaps["w"].append(model.w.detach()[snap_idx].clone())
+
+    model.lam.copy_(model.lam_base * lam_factor(0, steps, s["warmup"], s["cooldown"]))
+    epoch_steps = min(steps, int(s["swap_every"]))
+    epochs = math.ceil(steps / epoch_steps)
+
+    def batches(epoch):
+        for i in range(min(epoch_steps, steps - epoch * epoch_steps)):
+            yield bank.sample(rngs, int(s["trials_per_task"]))
+
+    fit(epochs=epochs, n_batches=epoch_steps, batches=batches, step=step, seeds=[sd for _, sd in nets],
+        hooks=[hook(after_step=after_step)], on_progress=on_progress, cancel=cancel,
+        snapshot=lambda: model.snapshot(snap_idx), snapshot_every=int(s["swap_every"]))
+    train_s = time.perf_counter() - t0
+
+    check(cancel)
+    acc, dec, tv = evaluate(model, eval_bank)
+    check(cancel)
+    w = model.w.detach().numpy()
+    dist = model.dist.numpy().astype(np.float64)
+    measures = []
+    for e, (r, sd) in enumerate(nets):
+        measures.append(anatomy(tv[e], w[e], dist, sheet=s["sheet"], importance=float(s["importance"]),
+                                active=float(s["active"]), clusters=int(s["clusters"]),
+                                shuffles=int(s["shuffles"]), baseline=s["baseline"], seed=sd))
+        check(cancel)
+    stack = lambda key, dt=None: np.array([m[key] for m in measures], dtype=dt)   # noqa: E731
+    out = {
+        "regime": np.array([r for r, _ in nets]), "seed": np.array([sd for _, sd in nets]),
+        "tasks": np.array(tasks),
+        "accuracy": acc.mean(1), "task_accuracy": acc, "decision_accuracy": dec,
+        "clusters": stack("clusters"), "silhouette": stack("silhouette", float),
+        "isolated_fraction": stack("isolated_fraction", float),
+        "isolated_percentile": stack("isolated_percentile", float),
+        "spread": stack("spread", float), "spread_percentile": stack("spread_percentile", float),
+        "active_neurons": stack("active_neurons"), "active_connections": stack("active_connections"),
+        "wiring_length": stack("wiring_length", float),
+        "isolated_shuffled": stack("isolated_shuffled", np.float32),
+        "spread_shuffled": stack("spread_shuffled", np.float32),
+        "labels": stack("labels"), "important": stack("important"), "task_variance": tv,
+        "coords": model.coords.numpy(), "identity": model.identity.numpy(),
+        "w": w, "w_in": model.w_in.detach().numpy(), "b": model.b.detach().numpy(),
+        "w_out": model.w_out.detach().numpy(), "b_out": model.b_out.detach().numpy(),
+        "loss": torch.stack(total_curve).numpy(), "pred_loss": torch.stack(pred_curve).numpy(),
+        "swaps": torch.stack(swaps_made).numpy() if swaps_made else np.zeros((0, E), np.int64),
+        "snapshot_networks": np.array(snap_idx, np.int64), "snapshot_step": np.array(snaps["step"]),
+        "snapshot_identity": torch.stack(snaps["identity"]).numpy(),
+        "snapshot_w": torch.stack(snaps["w"]).numpy(),
+        "train_seconds": np.float64(train_s), "seconds": np.float64(time.perf_counter() - t0),
+    }
+    return out
