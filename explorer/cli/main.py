@@ -1,0 +1,60 @@
+"""``explorer``: ``run <study>``, ``sweep <study>`` and ``store …``, generated for every registered study.
+
+Bad input exits with status 2 and one readable line on stderr, never a traceback (:mod:`explorer.cli.errors`).
+Nothing heavy is imported to parse: a study's config and the registry only (no torch, dask or Panel).
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+from .. import studies
+from .errors import PROG, report
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, no usage dump
+        unknown = re.match(r"argument STUDY: invalid choice: '(.*)' \(choose from", message)
+        if unknown:
+            try:
+                studies.get(unknown.group(1))
+            except Exception as e:  # noqa: BLE001 — the registry's own sentence names every study
+                message = str(e)
+        self.exit(2, f"{PROG}: {' '.join(message.split())}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .run import add_run_command
+    from .store import add_store_commands
+    from .sweep import add_sweep_command
+
+    parser = Parser(prog=PROG, description="A lab bench for modularity research: train ensembles of modular "
+                    "networks, cache every run, sweep settings. Studies: " + ", ".join(studies.names()) + ".")
+    parser.add_argument("--store", default=None, metavar="PATH",
+                        help="run store folder (default: $EXPLORER_STORE or the per-user cache folder)")
+    sub = parser.add_subparsers(dest="command", metavar="{run,sweep,store}", required=True, parser_class=Parser)
+    registered = [studies.get(name) for name in studies.names()]
+    add_run_command(sub, registered)
+    add_sweep_command(sub, registered)
+    add_store_commands(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse already printed its one line (or the help)
+        return int(e.code or 0) if not isinstance(e.code, str) else 2
+    args.whole_process = argv is None   # the process is this command (the console script): it may trim imports
+    try:
+        return args.func(args) or 0
+    except BaseException as e:  # noqa: BLE001 — errors.report re-raises what is not a user's error
+        if isinstance(e, SystemExit):
+            raise
+        return report(e)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""``explorer run <study> [settings…] [--json] [--no-cache]``: one run of a study, from the store when seen before.
+
+A stored answer is read without its weights (no torch import): the summary needs only the numbers. A run that
+must train checks the store can take it (``Store.ensure_writable``) before any work starts.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import threading
+
+from .flags import add_setting_flags, config_from_args
+
+
+def add_run_command(subparsers, studies) -> None:
+    p = subparsers.add_parser("run", help="train an ensemble of one study (or load it from the store)",
+                              description="Train every seed of one setting as one batched ensemble, or load it "
+                                          "from the store when it was seen before.")
+    sub = p.add_subparsers(dest="study", metavar="STUDY", required=True, parser_class=type(p))
+    for study in studies:
+        sp = sub.add_parser(study.name, help=study.question, description=f"{study.title}: {study.question} "
+                            f"({study.papers})")
+        add_setting_flags(sp, study.config_class)
+        sp.add_argument("--json", action="store_true", help="print one JSON object (config, key, entries, "
+                        "cached, then the study's summary) instead of the summary text")
+        sp.add_argument("--no-cache", action="store_true", help="train even if the run is stored, and store nothing")
+        sp.set_defaults(func=cmd_run, study_obj=study)
+
+
+class _Bar:
+    """A progress bar on stderr, created (and tqdm imported) at the first progress event only."""
+
+    def __init__(self, enabled: bool):
+        self.enabled, self.bar = enabled, None
+
+    def __call__(self, ev: dict) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=100, unit="%", file=sys.stderr,
+                            bar_format="{l_bar}{bar}| {n:.0f}% [{elapsed}] {postfix}")
+        frac = ev.get("fraction") or 0.0   # training fills the first 70 %, measuring the rest
+        self.bar.n = min(100.0, {"train": 70 * frac, "metrics": 70 + 30 * frac}.get(ev.get("stage"), 100.0))
+        if ev.get("stage") == "train" and ev.get("accuracy"):
+            acc = ev["accuracy"]
+            self.bar.set_postfix_str(f"epoch {ev.get('epoch')}/{ev.get('epochs')}  test acc "
+                                     f"{min(acc):.2f}–{max(acc):.2f}")
+        elif ev.get("stage") == "metrics":
+            self.bar.set_postfix_str(f"metrics: {ev.get('metric', '')}")
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@contextlib.contextmanager
+def _dask_unseen():
+    """Hide dask from xarray during a run: xarray asks every array it indexes whether it is a
+    dask collection and, with dask installed, imports dask to answer (~0.5 s of a 1 s cached answer). A run
+    makes no dask arrays; a later ``import dask`` in this process works as usual."""
+    if "dask" in sys.modules:
+        yield
+        return
+    sys.modules["dask"] = None   # importlib.util.find_spec("dask") is None while this holds
+    try:
+        yield
+    finally:
+        if sys.modules.get("dask", 0) is None:
+            del sys.modules["dask"]
+
+
+def cmd_run(args) -> int:
+    # Only a whole CLI process hides dask: xarray reads "is dask installed" once at import, and a caller that
+    # goes on to use dask (a notebook, the test suite) must not inherit the answer.
+    with _dask_unseen() if getattr(args, "whole_process", False) else contextlib.nullcontext():
+        return _run(args)
+
+
+def _run(args) -> int:
+    study = args.study_obj
+    config = config_from_args(study.config_class, args)
+    bar, cancel = _Bar(not args.json), threading.Event()
+    try:
+        if args.no_cache:
+            result = study.run_many([config], on_progress=bar, cancel=cancel)[0]
+        else:
+            from ..store.store import Store
+
+            store = Store(args.store)
+            result = store.load(config, weights=False)
+            if result is None:
+                store.ensure_writable()   # before training: a bad store path costs no work
+                result = store.get_or_run(config, on_progress=bar, cancel=cancel)
+    except KeyboardInterrupt:
+        cancel.set()
+        raise
+    finally:
+        bar.close()
+    if args.json:
+        out = {"config": config.canonical(), "key": config.run_key(),
+               "entries": [config.key(s) for s in config.seeds], "cached": bool(result.cached)}
+        out.update(study.result.summary(result))
+        print(json.dumps(out))
+    else:
+        print(study.result.text(config, result))
+    return 0

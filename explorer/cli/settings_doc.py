@@ -1,0 +1,74 @@
+"""Write docs/settings.md: for every registered study, a table per group of every setting (flag, label, kind,
+bounds, default, doc with its citation), all read from the settings' declarations.
+
+    python -m explorer.cli.settings_doc          # rewrite docs/settings.md
+    python -m explorer.cli.settings_doc --check  # exit 1 if docs/settings.md is out of date
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .. import studies
+from ..core.fields import bounds_text, flag_of
+from .flags import defaults_of, shown_default
+
+PATH = Path(__file__).resolve().parents[2] / "docs" / "settings.md"
+
+
+def _cell(text) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def render() -> str:
+    """The text of docs/settings.md."""
+    lines = ["# Settings", "",
+             "Every setting of every study, generated from its one declaration (`explorer/studies/<study>/config.py`) "
+             "by `python -m explorer.cli.settings_doc`; do not edit by hand. The same declarations make the CLI "
+             "flags (`explorer run <study> --help`), the experiment's parameters and the sidebar. *advanced* "
+             "settings are hidden in a classroom; *per network* ones may differ between the networks of one "
+             "batched ensemble; *not identity* ones do not change a run's key.", ""]
+    for name in studies.names():
+        study = studies.get(name)
+        cls = study.config_class
+        defaults = defaults_of(cls)
+        lines += [f"## {study.title} (`{name}`)", "", f"{study.question} ({study.papers})", ""]
+        groups: dict = {}
+        for field, s in cls.settings().items():
+            groups.setdefault(s.group, []).append((field, s))
+        for group, items in groups.items():
+            lines += [f"### {group}", "", "| flag | label | kind | bounds | default | doc |",
+                      "|---|---|---|---|---|---|"]
+            for field, s in items:
+                flag = flag_of(field, s)
+                flag = f"`{flag}` / `--no-{flag[2:]}`" if s.kind == "bool" else f"`{flag}`"
+                notes = [w for w, on in (("advanced", s.advanced), ("per network", s.per_network),
+                                         ("not identity", not s.identity)) if on]
+                kind = s.kind + (f" ({', '.join(notes)})" if notes else "")
+                bounds = "" if s.kind == "bool" else bounds_text(s)
+                lines.append(f"| {flag} | {_cell(s.label)} | {kind} | {_cell(bounds)} | "
+                             f"{_cell(shown_default(defaults[field]))} | {_cell(s.doc)} |")
+            lines.append("")
+        aliases = getattr(cls, "CLI_ALIASES", {})
+        if aliases:
+            lines += ["Old spellings kept working: " + "; ".join(
+                f"`{flag}` ({_cell(help_)})" for flag, (_, _, help_) in aliases.items()) + ".", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    text = render()
+    if "--check" in argv:
+        if not PATH.is_file() or PATH.read_text() != text:
+            print(f"{PATH} is out of date; run python -m explorer.cli.settings_doc", file=sys.stderr)
+            return 1
+        return 0
+    PATH.parent.mkdir(parents=True, exist_ok=True)
+    PATH.write_text(text)
+    print(f"wrote {PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

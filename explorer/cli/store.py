@@ -1,0 +1,179 @@
+"""``explorer store ls | info KEY | gc [--max-bytes SIZE] | export KEY --out DIR`` (``--store PATH``, ``--json``).
+
+``info`` takes an entry key (one seed) or a run key (every seed of one setting: what ``explorer run --json``
+prints as ``key``); a unique prefix of at least 4 characters is enough for either.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def add_store_flag(parser) -> None:
+    # SUPPRESS: a --store given before the sub-command is not overwritten by a default here
+    parser.add_argument("--store", metavar="PATH", default=argparse.SUPPRESS,
+                        help="store folder (default: $EXPLORER_STORE or the per-user cache folder)")
+
+
+def add_store_commands(subparsers) -> None:
+    p = subparsers.add_parser("store", help="list, inspect, bound and export cached runs",
+                              description="The run store caches every trained network, one entry per seed.")
+    add_store_flag(p)
+    verbs = p.add_subparsers(dest="store_command", metavar="{ls,info,gc,export}", required=True,
+                             parser_class=type(p))
+    common = argparse.ArgumentParser(add_help=False)
+    add_store_flag(common)
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+    verbs.add_parser("ls", parents=[common], help="list entries, most recently used first").set_defaults(func=_ls)
+    info = verbs.add_parser("info", parents=[common], help="one entry, or every seed of one run, with results")
+    info.add_argument("key", help="entry key or run key (a unique prefix of at least 4 characters)")
+    info.set_defaults(func=_info)
+    gc = verbs.add_parser("gc", parents=[common], help="evict least-recently-used entries down to a size bound")
+    gc.add_argument("--max-bytes", metavar="SIZE", help="bound such as 500M or 2G (default: "
+                    "$EXPLORER_STORE_MAX_BYTES or 2G)")
+    gc.set_defaults(func=_gc)
+    ex = verbs.add_parser("export", parents=[common], help="copy one verified entry and a results.csv to a folder")
+    ex.add_argument("key", help="entry key (a unique prefix of at least 4 characters)")
+    ex.add_argument("--out", metavar="DIR", required=True,
+                    help="destination folder (created; must not hold the exported file names)")
+    ex.set_defaults(func=_export)
+
+
+def _store(args):
+    from ..store.store import Store
+
+    return Store(getattr(args, "store", None))
+
+
+def table(rows: list[dict], columns: list[str]) -> str:
+    cells = [[str(r.get(c)) if r.get(c) is not None else "-" for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]
+    return "\n".join(lines)
+
+
+def mb(n: int) -> str:
+    """Bytes as a short human size (decimal units, like the bounds: 500M, 2G)."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
+
+
+def flat(d: dict, prefix: str = "") -> dict:
+    """A nested summary as one level: ``{"F_final": {"ablation": 0.3}}`` → ``{"F_final.ablation": 0.3}``."""
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def _short(v) -> str:
+    """A result number to 4 decimals; anything else as it is (text) or as JSON."""
+    return f"{v:.4f}" if isinstance(v, float) else _plain(v)
+
+
+def _plain(v) -> str:
+    return v if isinstance(v, str) else json.dumps(v)
+
+
+def _ls(args) -> int:
+    store = _store(args)
+    rows = store.ls()
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    shown = [{**r, "key": r["key"][:12], "run": (r.get("run") or "")[:12] or None, "size": mb(r["bytes"])}
+             for r in rows]
+    if shown:
+        print(table(shown, ["key", "run", "study", "seed", "setting", "size", "last_used"]))
+    print(f"{len(rows)} entries, {mb(sum(r['bytes'] for r in rows))} of {mb(store.max_bytes)} in {store.root}")
+    return 0
+
+
+def _lookup(store, key: str):
+    """("entry", info) or ("run", [info per seed]) for an entry key or a run key; one sentence if neither."""
+    from ..store.catalogue import StoreError
+
+    try:
+        entry = store.info(key)
+    except StoreError as e:
+        if "no stored run" not in str(e):
+            raise
+        entry = None
+    runs = store.run_entries(key)
+    if entry is not None and runs and entry["key"] not in runs:
+        raise StoreError(f"key {key} is ambiguous: it starts an entry key and a run key; give more characters.")
+    if entry is not None:
+        return "entry", entry
+    if not runs:
+        raise StoreError(f"no stored entry or run has key {key} in {store.root}.")
+    return "run", [store.info(k) for k in runs]
+
+
+def _info(args) -> int:
+    store = _store(args)
+    kind, found = _lookup(store, args.key)
+    if kind == "run":
+        out = {"run": _run_of(found[0]), "study": found[0]["config"].get("study"), "config": found[0]["config"],
+               "entries": [{"key": i["key"], "seed": i["seed"], "summary": i["summary"]} for i in found]}
+        if args.json:
+            print(json.dumps(out, indent=1))
+            return 0
+        print(f"{'run':<30}{out['run']}\n{'study':<30}{out['study']}\n{'seeds':<30}{len(found)}")
+        print("config:")
+        for k, v in sorted(out["config"].items()):
+            print(f"  {k:<28}{_plain(v)}")
+        rows = [{"key": e["key"][:12], "seed": e["seed"], **{k: _short(v) for k, v in flat(e["summary"]).items()}}
+                for e in out["entries"]]
+        print("entries:")
+        print(table(rows, list(dict.fromkeys(c for r in rows for c in r))))
+        return 0
+    info = found
+    if args.json:
+        print(json.dumps(info, indent=1))
+        return 0
+    print(f"{'key':<30}{info['key']}\n{'run':<30}{_run_of(info)}\n{'path':<30}{info['path']}\n"
+          f"{'seed':<30}{info['seed']}")
+    for section in ("config", "provenance", "files"):
+        print(f"{section}:")
+        for k, v in sorted(info[section].items()):
+            print(f"  {k:<28}{_plain(v)}")
+    print("results:")
+    for k, v in flat(info["summary"]).items():
+        print(f"  {k:<28}{_short(v)}")
+    return 0
+
+
+def _run_of(info: dict) -> str:
+    from ..store.catalogue import _run_key
+
+    return _run_key(info["config"])
+
+
+def _gc(args) -> int:
+    from ..store.store import parse_bytes
+
+    store = _store(args)
+    bound = parse_bytes(store.max_bytes if args.max_bytes is None else args.max_bytes)
+    store._readable()   # a file given as the store is refused, not reported as an empty store
+    evicted = store.gc(bound)
+    out = {"evicted": evicted, "bytes": store.size(), "max_bytes": bound}
+    if args.json:
+        print(json.dumps(out, indent=1))
+    else:
+        print(f"evicted {len(evicted)} entries; the store holds {mb(out['bytes'])} of {mb(bound)}.")
+    return 0
+
+
+def _export(args) -> int:
+    paths = _store(args).export(args.key, args.out)
+    if args.json:
+        print(json.dumps([str(p) for p in paths]))
+    else:
+        print(f"exported {len(paths)} files to {paths[0].parent}")
+    return 0

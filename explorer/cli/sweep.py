@@ -1,0 +1,178 @@
+"""``explorer sweep <study> [settings…] --out FILE.nc``: a grid of runs, cached cell by cell.
+
+Every setting flag of the study takes a comma list (``;`` between values of settings that take commas
+themselves, such as start times): each list is a grid axis, in the order the flags were given. A number
+setting's element may be text the study understands (specialization's p: ``1/n2``, or a log grid
+``start:stop:num``), resolved per cell. The output file's folder is checked before any training.
+"""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+from ..core.config import ConfigError
+from ..core.fields import flag_of
+from .flags import GIVEN, add_setting_flags, parse_value, values_from_args
+
+
+def add_sweep_command(subparsers, studies) -> None:
+    from .store import add_store_flag
+
+    p = subparsers.add_parser("sweep", help="run a grid of configurations of one study (cached cell by cell)",
+                              description=__doc__.split("\n\n", 1)[1])
+    sub = p.add_subparsers(dest="study", metavar="STUDY", required=True, parser_class=type(p))
+    for study in studies:
+        sp = sub.add_parser(study.name, help=f"a grid over any of {study.name}'s settings",
+                            description="Comma lists make grid axes, e.g. --n 10,25 --covariance 0,0.5. "
+                                        + (study.config_class.__doc__ or "").split("\n\n")[0])
+        add_setting_flags(sp, study.config_class)
+        add_store_flag(sp)
+        sp.add_argument("--out", metavar="FILE.nc", help="write the sweep Dataset to this netCDF file (its folder "
+                        "must exist; an existing file needs --force)")
+        sp.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+        sp.add_argument("--scheduler", metavar="ADDRESS", default=None, help="dask scheduler, e.g. "
+                        "tcp://host:8786 (default: $DASK_SCHEDULER_ADDRESS, else in-process)")
+        sp.add_argument("--no-progress", action="store_true", help="no progress bar")
+        sp.add_argument("--json", action="store_true", help="print a JSON summary per cell")
+        sp.set_defaults(func=cmd_sweep, study_obj=study)
+
+
+def split_values(config_class, name: str, text: str, context: dict) -> list:
+    """One flag's text as a list of values; elements a number setting cannot read alone stay text."""
+    s = config_class.settings()[name]
+    flag = flag_of(name, s)
+    sep = ";" if s.kind == "custom" else ","
+    items = [t.strip() for t in text.split(sep)]
+    if any(not t for t in items):
+        raise ConfigError(f"{flag} has an empty element in {text!r}.")
+    out = []
+    for t in items:
+        if s.kind == "int":
+            try:
+                out.append(int(t))
+            except ValueError:
+                raise ConfigError(f"{flag} takes an integer per element, got {t!r}.") from None
+        elif s.kind == "float":
+            try:
+                out.append(float(t))
+            except ValueError:
+                if ":" not in t:
+                    parse_value(config_class, name, s, t, context)  # garbage is refused here, in one sentence
+                out.append(t)  # text the study resolves per cell (p = 1/n2 at each n; log grids)
+        else:
+            out.append(t)
+    return out
+
+
+def grid_from_args(config_class, args) -> tuple[dict, dict]:
+    """``(grid, single)``: grid axes (in the order given) and the settings given once."""
+    from ..store.sweep import sweepable_fields
+
+    sweepable = set(sweepable_fields(config_class))
+    settings = config_class.settings()
+    given = [n for n in (getattr(args, GIVEN, None) or []) if n in settings]
+    texts = {n: getattr(args, n) for n in given if n in sweepable and isinstance(getattr(args, n), str)}
+    single = values_from_args(config_class, args, skip=set(texts))
+    grid, contextual = {}, {}
+    for name, text in texts.items():
+        values = split_values(config_class, name, text, single)
+        if len(values) > 1 or (isinstance(values[0], str) and ":" in values[0]):
+            grid[name] = values
+        elif isinstance(values[0], str) and settings[name].kind == "float":
+            contextual[name] = values[0]   # resolved per cell when other axes exist, else once
+        else:
+            single[name] = parse_value(config_class, name, settings[name], values[0], single)
+    for name, v in contextual.items():
+        if grid:
+            grid[name] = [v]
+        else:
+            single[name] = parse_value(config_class, name, settings[name], v, single)
+    return grid, single
+
+
+def base_config(config_class, grid: dict, single: dict):
+    """A valid config to vary: the single settings plus each axis's first readable value."""
+    settings = config_class.settings()
+    values = dict(single)
+    for name in [n for n in settings if n in grid]:   # declaration order: p = 1/n2 sees its n
+        vs = grid[name]
+        if not (isinstance(vs[0], str) and ":" in vs[0]):
+            values[name] = parse_value(config_class, name, settings[name], vs[0], values)
+    return config_class(**values)
+
+
+def check_out(path: str | None, force: bool) -> Path | None:
+    """Refuse an output path that cannot be written, before any work (one sentence)."""
+    if not path:
+        return None
+    out = Path(path).expanduser()
+    if out.is_dir():
+        raise ConfigError(f"--out {out} is a folder; give a file name such as {out / 'sweep.nc'}.")
+    if out.exists() and not force:
+        raise ConfigError(f"--out {out} already exists; pass --force to overwrite it or choose another name.")
+    folder = out.parent
+    if not folder.is_dir():
+        raise ConfigError(f"--out {out}: the folder {folder} does not exist; create it first.")
+    probe = folder / f".{out.name}.probe.{uuid.uuid4().hex}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise ConfigError(f"--out {out}: cannot write into {folder} ({e.strerror or e}).") from None
+    return out
+
+
+def cmd_sweep(args) -> int:
+    from ..store.store import Store
+    from ..store.sweep import expand, save, sweep
+
+    study = args.study_obj
+    config_class = study.config_class
+    grid, single = grid_from_args(config_class, args)
+    base = base_config(config_class, grid, single)
+    out = check_out(args.out, args.force)
+    expand(base, grid)   # every cell is checked before any training
+    ds = sweep(base, grid, store=Store(getattr(args, "store", None)), scheduler=args.scheduler,
+               progress=not args.no_progress)
+    if out is not None:
+        tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            save(ds, tmp)
+            os.replace(tmp, out)
+        finally:
+            tmp.unlink(missing_ok=True)
+    rows = cell_rows(study, ds, list(grid))
+    if args.json:
+        print(json.dumps({"cells": rows, "out": str(out) if out else None, "dims": dict(ds.sizes)}, indent=1))
+    else:
+        from .store import table
+
+        print(table(rows, list(dict.fromkeys(c for r in rows for c in r))))
+        if out is not None:
+            print(f"wrote {out} ({', '.join(f'{d}: {s}' for d, s in ds.sizes.items())})")
+    return 0
+
+
+def cell_rows(study, ds, fields: list) -> list[dict]:
+    """Per cell: its labels and the seed mean of each number in the study's ``entry_summary``."""
+    import itertools
+
+    from .store import flat
+
+    rows = []
+    for index in itertools.product(*(range(ds.sizes[f]) for f in fields)):
+        cell = ds.isel(dict(zip(fields, index))) if fields else ds
+        row = {f: _plain(cell[f].values) for f in fields}
+        per_seed = [flat(study.result.entry_summary(cell.isel(seed=[i]))) for i in range(cell.sizes["seed"])]
+        for k in per_seed[0]:
+            vals = [p[k] for p in per_seed if isinstance(p.get(k), (int, float))]
+            if vals:
+                row[k] = round(sum(vals) / len(vals), 4)
+        rows.append(row)
+    return rows
+
+
+def _plain(v):
+    return v.item() if hasattr(v, "item") else v
