@@ -49,12 +49,15 @@ class Catalogue:
                 cfg = meta["config"]
             except (OSError, ValueError, KeyError, TypeError):
                 meta, cfg = {}, {}
+            if not isinstance(cfg, dict):  # a damaged config.json still lists, without its settings
+                meta, cfg = {}, {}
             described = _describe(cfg)
-            rows.append({"key": key, "run": _run_key(cfg) if cfg else None, "study": cfg.get("study"), "seed": meta.get("seed"),
+            rows.append({"key": key, "run": _run_key(cfg) if cfg else None, "study": cfg.get("study"), "seed": _int_or_none(meta.get("seed")),
                          **described, "setting": ", ".join(f"{k}={_short(v)}" for k, v in described.items()),
                          "bytes": size,
                          "last_used": datetime.datetime.fromtimestamp(last_used).isoformat(timespec="seconds"),
-                         "created": meta.get("provenance", {}).get("date")})
+                         "created": (meta.get("provenance") or {}).get("date")
+                         if isinstance(meta.get("provenance"), dict) else None})
         return rows
 
     def _checked(self, key: str) -> tuple[str, Path, dict]:
@@ -69,6 +72,9 @@ class Catalogue:
     def info(self, key: str) -> dict:
         """Config, provenance, files and a result summary of one verified entry."""
         key, path, meta = self._checked(key)
+        if not (isinstance(meta, dict) and isinstance(meta.get("config"), dict) and "seed" in meta):
+            raise StoreError(f"stored run {key} is unusable (its config.json lacks the config or the seed); the "
+                             "next request for it recomputes it.")
         ds = load_netcdf(path / "result.nc")
         try:
             from ..studies import get
@@ -78,7 +84,7 @@ class Catalogue:
             summary = {"unavailable": f"no summary ({e})"}
         files = {name: (path / name).stat().st_size for name in (*FILES, MANIFEST)}
         return {"key": key, "path": str(path), "seed": meta["seed"], "config": meta["config"],
-                "provenance": meta["provenance"], "files": files, "summary": summary}
+                "provenance": meta.get("provenance") or {}, "files": files, "summary": summary}
 
     def run_entries(self, run_key: str) -> list[str]:
         """Entry keys (one per seed, in seed order) of the run whose run key starts with ``run_key``."""
@@ -114,6 +120,10 @@ def _describe(cfg: dict) -> dict:
         return {k: cfg.get(k) for k in get(cfg.get("study")).config_class.COLUMNS}
     except Exception:  # noqa: BLE001 — an unknown study or a damaged config.json lists without them
         return {}
+
+
+def _int_or_none(v):
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
 
 
 def _run_key(cfg: dict) -> str:
