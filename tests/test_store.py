@@ -21,10 +21,12 @@ import pytest
 import torch
 import xarray as xr
 
-from explorer.config import SpecializationConfig
-from explorer.result import Result, build_dataset
-from explorer.entry import FILES, MANIFEST
-from explorer.store import STALE_TMP_S, Store, StoreError, parse_bytes
+from explorer.core.result import Result
+from explorer.store import Store, StoreError, parse_bytes
+from explorer.store.entry import FILES, MANIFEST
+from explorer.store.store import STALE_TMP_S
+from explorer.studies.specialization.config import SpecializationConfig
+from explorer.studies.specialization.result import build_dataset
 
 HERE = Path(__file__).parent
 CFG = SpecializationConfig(n=4, epochs=2, pairs_per_epoch=16, seeds=2)
@@ -229,11 +231,14 @@ def test_planted_pickle_is_never_loaded(store, tmp_path, caplog):
 def test_store_code_never_unpickles():
     import re
 
-    import explorer.cli_store
-    import explorer.store
-    import explorer.sweep
+    import explorer.cli.store
+    import explorer.store.catalogue
+    import explorer.store.entry
+    import explorer.store.store
+    import explorer.store.sweep
     risky = re.compile(r"import pickle|pickle\.load|torch\.load\(|np\.load\(|allow_pickle\s*=\s*True")
-    for mod in (explorer.store, explorer.sweep, explorer.cli_store):
+    for mod in (explorer.store.store, explorer.store.catalogue, explorer.store.entry, explorer.store.sweep,
+                explorer.cli.store):
         assert not risky.search(Path(mod.__file__).read_text()), mod.__name__
 
 # ----------------------------------------------------------------------------------- concurrency
@@ -296,10 +301,9 @@ def test_failure_while_writing_leaves_nothing_half_written(store):
 def test_cancel_while_waiting_for_another_trainer(store):
     from filelock import FileLock
 
-    from explorer.store import _config_lock_name
     (store.root / "locks").mkdir(parents=True)
     cancel = threading.Event()
-    with FileLock(store.root / "locks" / f"{_config_lock_name(CFG)}.lock"):  # another process is training
+    with FileLock(store.root / "locks" / f"{CFG.run_key()}.lock"):  # another process is training
         threading.Timer(0.3, cancel.set).start()
         with pytest.raises(Exception, match="cancelled"):
             store.get_or_run(CFG, cancel=cancel, runner=fake_run)
@@ -356,13 +360,8 @@ def test_ls_info_export(store, tmp_path):
 
 
 def _cli(argv, capsys):
-    import argparse
-
-    from explorer.cli_store import add_store_commands
-    parser = argparse.ArgumentParser(prog="explorer")
-    add_store_commands(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    code = args.func(args)
+    from explorer.cli import main
+    code = main(argv)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -378,6 +377,12 @@ def test_store_cli(store, tmp_path, capsys):
     assert code == 0 and "accuracy" in out and "provenance" in out
     code, out, _ = _cli(["store", "info", "--json", CFG.key(0), *root], capsys)
     assert json.loads(out)["seed"] == 0
+    code, out, _ = _cli(["store", "info", CFG.run_key(), *root], capsys)   # a run key: every seed's entry
+    assert code == 0 and CFG.key(0)[:12] in out and CFG.key(1)[:12] in out and "ACCURACY" in out
+    code, out, _ = _cli(["store", "info", "--json", CFG.run_key()[:8], *root], capsys)
+    run = json.loads(out)
+    assert run["run"] == CFG.run_key() and [e["key"] for e in run["entries"]] == [CFG.key(0), CFG.key(1)]
+    assert [e["seed"] for e in run["entries"]] == [0, 1] and all("accuracy" in e["summary"] for e in run["entries"])
     code, out, _ = _cli(["store", "export", CFG.key(0), "--out", str(tmp_path / "exp"), *root], capsys)
     assert code == 0 and (tmp_path / "exp" / "results.csv").exists()
     code, out, _ = _cli(["store", "gc", "--max-bytes", "0", "--json", *root], capsys)
@@ -398,7 +403,7 @@ def test_store_cli_errors_are_one_line(store, capsys, argv, message):
 
 # -------------------------------------------------------------------------------------- real engine
 def test_real_engine_run_is_stored_and_served(store):
-    pytest.importorskip("explorer.runner")
+    pytest.importorskip("explorer.studies.specialization.run")
     cfg = SpecializationConfig(n=4, epochs=1, pairs_per_epoch=256, seeds=2)
     first = store.get_or_run(cfg)
     second = store.get_or_run(cfg)

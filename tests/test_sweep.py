@@ -9,9 +9,10 @@ import torch
 import xarray as xr
 from test_store import fake_run
 
-from explorer.config import ConfigError, SpecializationConfig
+from explorer.core.config import ConfigError
 from explorer.store import Store
-from explorer.sweep import expand, groups_of, log_grid, save, sweep
+from explorer.store.sweep import expand, groups_of, log_grid, save, sweep
+from explorer.studies.specialization.config import SpecializationConfig
 
 BASE = SpecializationConfig(n=4, epochs=2, pairs_per_epoch=16, seeds=2)
 MANY: list = []
@@ -45,14 +46,14 @@ def test_p_labels_are_numbers_unless_they_depend_on_n():
 
 
 def test_log_grid_resolves_1_over_n2_per_n():
-    assert log_grid("0.01:1:3", 4) == pytest.approx([0.01, 0.1, 1])
-    assert log_grid("1/n2:1:3", 10) == pytest.approx([0.01, 0.1, 1])
+    assert log_grid("0.01:1:3", 4, SpecializationConfig) == pytest.approx([0.01, 0.1, 1])
+    assert log_grid("1/n2:1:3", 10, SpecializationConfig) == pytest.approx([0.01, 0.1, 1])
     axes, cells = expand(BASE, {"p": "1/n2:1:3", "n": [4, 10]})
     assert axes["p"] == ["1/n2:1:3[0]", "1/n2:1:3[1]", "1/n2:1:3[2]"]
     assert [c.p for _, c in cells][:2] == pytest.approx([1 / 16, 1 / 100])
     for bad in ("1:2", "0:1:3", "0.1:1:x"):
         with pytest.raises(ConfigError):
-            log_grid(bad, 4)
+            log_grid(bad, 4, SpecializationConfig)
 
 
 def test_bad_grids_are_one_sentence():
@@ -103,16 +104,15 @@ def test_sweep_with_extra_seeds_trains_only_new_seeds(store):
 
 # ---------------------------------------------------------------------------------------------- CLI
 def _main(argv, capsys, monkeypatch):
-    import explorer.runner
+    import explorer.studies.specialization.run as run
     from explorer.cli import main
-    monkeypatch.setattr(explorer.runner, "run_many", fake_many)
+    monkeypatch.setattr(run, "run_many", fake_many)
     code = main(argv)
     out, err = capsys.readouterr()
     return code, out, err
 
 
 def test_sweep_cli_writes_netcdf(tmp_path, capsys, monkeypatch):
-    pytest.importorskip("explorer.cli")
     out = tmp_path / "sweep.nc"
     code, stdout, err = _main(["--store", str(tmp_path / "s"), "sweep", "specialization", "--p", "1/n2,0.5",
                                "--n", "4,5", "--covariance", "0,0.5", "--seeds", "2", "--epochs", "2",
@@ -120,11 +120,21 @@ def test_sweep_cli_writes_netcdf(tmp_path, capsys, monkeypatch):
     assert code == 0, err
     summary = json.loads(stdout)
     assert len(summary["cells"]) == 8 and summary["dims"]["seed"] == 2
+    assert [(c["p"], c["n"], c["covariance"]) for c in summary["cells"]][:2] == [("1/n2", 4, 0.0), ("1/n2", 4, 0.5)]
+    assert all(set(c) >= {"accuracy", "F_final.bottleneck", "Q_measured"} for c in summary["cells"])
     ds = xr.load_dataset(out)
     assert [d for d in ds["F"].dims] == ["p", "n", "covariance", "seed", "metric", "time"]
+    assert MANY and sorted(len(call) for call in MANY) == [4, 4]   # one ensemble per n: 2 p × 2 c each
+    assert not list(tmp_path.glob(".sweep.nc*"))                      # the atomic write left no temporary
+    code, _, err = _main(["--store", str(tmp_path / "s"), "sweep", "specialization", "--n", "4,5", "--seeds", "2",
+                          "--epochs", "2", "--no-progress", "--out", str(out)], capsys, monkeypatch)
+    assert code == 2 and "already exists; pass --force" in err
+    code, _, err = _main(["--store", str(tmp_path / "s"), "sweep", "specialization", "--n", "4,5", "--seeds", "2",
+                          "--epochs", "2", "--no-progress", "--out", str(out), "--force"], capsys, monkeypatch)
+    assert code == 0 and dict(xr.load_dataset(out).sizes)["n"] == 2
     code, stdout, _ = _main(["sweep", "specialization", "--p", "1/n2:1:3", "--n", "4", "--seeds", "1",
                              "--epochs", "2", "--no-progress", "--store", str(tmp_path / "s")], capsys, monkeypatch)
-    assert code == 0 and "0.0625" in stdout and "0.25" in stdout and "F_BOTTLENECK" in stdout  # one n: numbers
+    assert code == 0 and "0.0625" in stdout and "0.25" in stdout and "F_FINAL.BOTTLENECK" in stdout  # one n: numbers
 
 
 @pytest.mark.parametrize("flags, message", [
@@ -135,7 +145,6 @@ def test_sweep_cli_writes_netcdf(tmp_path, capsys, monkeypatch):
     (["--covariance", "0,2"], "covariance must lie in [0, 1]"),
 ])
 def test_sweep_cli_errors_are_one_line(tmp_path, capsys, monkeypatch, flags, message):
-    pytest.importorskip("explorer.cli")
     code, _, err = _main(["sweep", "specialization", *flags, "--no-progress", "--store", str(tmp_path / "s")],
                          capsys, monkeypatch)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
@@ -145,7 +154,7 @@ def test_sweep_cli_errors_are_one_line(tmp_path, capsys, monkeypatch, flags, mes
 # -------------------------------------------------------------------------------------- dask cluster
 def test_sweep_on_a_local_dask_cluster_matches_a_local_run(tmp_path):
     """Two worker processes train the groups into a shared store; a local sweep gives the same numbers."""
-    pytest.importorskip("explorer.runner")
+    pytest.importorskip("explorer.studies.specialization.run")
     distributed = pytest.importorskip("distributed")
     base = SpecializationConfig(n=4, epochs=1, pairs_per_epoch=256, seeds=1)
     grid = {"p": [0.1, 1], "n": [4, 5]}
