@@ -1,0 +1,71 @@
+import threading
+
+import numpy as np
+import pytest
+
+from explorer.core.cancel import Cancelled
+from explorer.studies.bimt.core import check_settings, lam_factor, train_and_measure
+
+TINY = {"grid": 4, "steps": 40, "swap_every": 10, "top_k": 4, "trials_per_task": 4, "shuffles": 200,
+        "bank_trials": 16, "eval_trials": 12, "tasks": "go,dm1,dms", "lam": 1e-2}
+
+
+@pytest.fixture(scope="module")
+def run():
+    events = []
+    return train_and_measure(TINY, [0, 1], ["bimt", "l1", "none"], on_progress=events.append), events
+
+
+def test_one_tiny_ensemble_end_to_end(run):
+    out, events = run
+    E, N = 6, 16
+    assert out["regime"].tolist() == ["bimt"] * 2 + ["l1"] * 2 + ["none"] * 2
+    assert out["seed"].tolist() == [0, 1] * 3
+    assert out["task_accuracy"].shape == (E, 3) and out["accuracy"].shape == (E,)
+    assert ((0 <= out["accuracy"]) & (out["accuracy"] <= 1)).all()
+    assert out["task_variance"].shape == (E, 3, N) and out["labels"].shape == (E, N)
+    assert out["w"].shape == (E, N, N) and out["loss"].shape == (40, E)
+    assert out["isolated_shuffled"].shape == (E, 200)
+    assert np.isfinite(out["pred_loss"]).all() and out["pred_loss"][-5:].mean() < out["pred_loss"][:5].mean()
+    # only BIMT swaps; identities stay permutations
+    assert out["swaps"].shape == (3, E) and out["swaps"][:, :2].sum() > 0 and out["swaps"][:, 2:].sum() == 0
+    assert (np.sort(out["identity"], 1) == np.arange(N)).all()
+    assert (out["identity"][2:] == np.arange(N)).all()
+    # snapshots after every swap round for the first seed of each regime
+    assert out["snapshot_networks"].tolist() == [0, 2, 4]
+    assert out["snapshot_step"].tolist() == [0, 10, 20, 30]
+    assert out["snapshot_w"].shape == (4, 3, N, N)
+    assert np.array_equal(out["snapshot_identity"][-1], out["identity"][[0, 2, 4]])
+    assert any("snapshot" in e for e in events) and events[-1]["fraction"] == 1.0
+    # λ: the regularised loss is larger than the prediction loss exactly where λ > 0
+    gap = out["loss"] - out["pred_loss"]
+    assert (gap[:, :4] > 0).all() and (gap[:, 4:] == 0).all()
+
+
+def test_same_seed_same_numbers(run):
+    out, _ = run
+    again = train_and_measure({**TINY, "steps": 20}, [1], ["bimt"])
+    first = train_and_measure({**TINY, "steps": 20}, [1], ["bimt"])
+    for key in ("pred_loss", "w", "task_accuracy", "isolated_percentile", "labels"):
+        assert np.array_equal(again[key], first[key]), key
+    # a network's training does not depend on its ensemble's company (compared while both runs are still
+    # in the λ/10 warm-up, which lasts 5 steps of 20 and 10 of 40)
+    assert np.allclose(again["pred_loss"][:5, 0], out["pred_loss"][:5, 1], atol=1e-5)
+    assert not np.allclose(again["pred_loss"][:5, 0], out["pred_loss"][:5, 0], atol=1e-5)
+
+
+def test_lambda_schedule_and_settings_checks():
+    assert [lam_factor(s, 100, 0.25, 0.1) for s in (0, 24, 25, 89, 90)] == [0.1, 0.1, 1.0, 1.0, 0.1]
+    with pytest.raises(ValueError, match="unknown regime"):
+        check_settings({"regime": "bimt2"})
+    with pytest.raises(ValueError, match="unknown setting"):
+        check_settings({"gird": 8})
+    with pytest.raises(ValueError, match="unknown task"):
+        check_settings({"tasks": "go,gogo"})
+
+
+def test_cancel_stops_the_run():
+    flag = threading.Event()
+    flag.set()
+    with pytest.raises(Cancelled):
+        train_and_measure(TINY, [0], ["bimt"], cancel=flag)
