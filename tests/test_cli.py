@@ -1,12 +1,19 @@
+"""The command line: flags generated from every study's settings, run --json / text, the store round trip
+(entries and run keys), aliases, and what a cached answer imports."""
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 
+from explorer import studies
 from explorer.cli import main
+from explorer.cli.flags import first_sentence
+from explorer.core.fields import flag_of
 
 TINY = ["--n", "6", "--epochs", "1", "--pairs-per-epoch", "256", "--seeds", "2", "--steps", "3"]
+ENV = {**os.environ, "PYTHONPATH": os.getcwd()}
 
 
 @pytest.mark.parametrize("argv, words", [
@@ -20,27 +27,55 @@ TINY = ["--n", "6", "--epochs", "1", "--pairs-per-epoch", "256", "--seeds", "2",
     (["--covariance", "1.5"], "covariance must lie in [0, 1]"),
     (["--input", "both"], "input must be one of separate, fused, common"),
     (["--comms-start", "9"], "comms_start must be an integer from 0 to 4"),
-    (["--seeds", "0"], "--seeds must be at least 1"),
-    (["--epochs", "ten"], "invalid int value"),
+    (["--seeds", "0"], "the number of seeds must be from 1 to 64, got 0"),
+    (["--seeds", "10000"], "the number of seeds must be from 1 to 64, got 10000"),
+    (["--epochs", "ten"], "--epochs takes an integer (1 to 10000), got 'ten'"),
 ])
-def test_bad_values_exit_2_with_one_readable_line(argv, words, capsys):
-    code = main(["run", "specialization", *argv])
+def test_bad_values_exit_2_with_one_readable_line(argv, words, capsys, tmp_path):
+    code = main(["--store", str(tmp_path / "s"), "run", "specialization", *argv])
     err = capsys.readouterr().err
     assert code == 2
     assert words in err
     assert err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "s").exists()   # refused before the store is touched
 
 
 def test_bad_value_in_a_real_process_prints_no_traceback():
     out = subprocess.run([sys.executable, "-m", "explorer.cli", "run", "specialization", "--p", "7"],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, env=ENV)
     assert out.returncode == 2
     assert out.stderr.startswith("explorer: p must lie in") and "Traceback" not in out.stderr
+    assert out.stderr.count("\n") == 1
 
 
-def test_json_output_has_the_documented_fields(capsys):
-    assert main(["run", "specialization", *TINY, "--p", "1/n2", "--json", "--no-cache"]) == 0
+def test_every_study_has_run_and_sweep_with_a_flag_per_setting(capsys):
+    for name in studies.names():
+        settings = studies.get(name).config_class.settings()
+        for verb in ("run", "sweep"):
+            assert main([verb, name, "--help"]) == 0
+            help_ = " ".join(capsys.readouterr().out.split())
+            for field, s in settings.items():
+                flag = flag_of(field, s)
+                assert (f"{flag}, --no-{flag[2:]}" in help_) if s.kind == "bool" else (f"{flag} " in help_), flag
+                assert " ".join(first_sentence(s.cli_help or s.doc).split())[:40] in help_, flag
+
+
+def test_help_shows_bounds_and_defaults(capsys):
+    assert main(["run", "specialization", "--help"]) == 0
+    help_ = " ".join(capsys.readouterr().out.split())
+    assert "--n INT Neurons per module (Béna & Goodman 2023b, eq. 3). [2 to 512] (default: 25)" in help_
+    assert "--one-target" in help_ and "--seeds K|LIST" in help_ and "(default: 0,1,2,3,4)" in help_
+
+
+def test_json_run_is_stored_and_served_with_its_keys(capsys, tmp_path):
+    store = ["--store", str(tmp_path / "s")]
+    assert main([*store, "run", "specialization", *TINY, "--p", "1/n2", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
+    from explorer.studies.specialization.config import SpecializationConfig
+    cfg = SpecializationConfig(n=6, epochs=1, pairs_per_epoch=256, seeds=2, steps=3, p="1/n2")
+    assert list(out)[:4] == ["config", "key", "entries", "cached"]
+    assert out["config"] == cfg.canonical() and out["key"] == cfg.run_key()
+    assert out["entries"] == [cfg.key(0), cfg.key(1)] and out["cached"] is False
     assert out["config"]["p"] == pytest.approx(1 / 36)
     assert out["Q"] == pytest.approx((1 - 1 / 36) / (2 * (1 + 1 / 36)))
     assert len(out["Q_measured"]) == 2 and len(out["accuracy"]) == 2
@@ -50,9 +85,67 @@ def test_json_output_has_the_documented_fields(capsys):
     acc_wm = out["weight_mask_accuracy"]                 # per time step: [digit 0, digit 1]
     assert len(acc_wm) == 3 and all(len(row) == 2 and all(0 <= a <= 1 for a in row) for row in acc_wm)
 
+    assert main([*store, "run", "specialization", *TINY, "--p", "1/n2", "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["cached"] is True and {**again, "cached": False} == out   # the same numbers, from the store
 
-def test_readable_summary(capsys):
-    assert main(["run", "specialization", *TINY, "--no-cache"]) == 0
-    out = capsys.readouterr().out
-    assert "global-task test accuracy" in out and "weight_mask" in out
-    assert "weight masks' test accuracy on their digit" in out
+    assert main([*store, "run", "specialization", *TINY, "--p", "1/n2"]) == 0   # the readable summary
+    text = capsys.readouterr().out
+    assert "[from the store]" in text and "global-task test accuracy" in text and "weight_mask" in text
+    assert "weight masks' test accuracy on their digit" in text
+
+    assert main([*store, "store", "info", out["key"], "--json"]) == 0      # the run key names every seed
+    run = json.loads(capsys.readouterr().out)
+    assert [e["key"] for e in run["entries"]] == out["entries"]
+    assert [e["summary"]["accuracy"] for e in run["entries"]] == pytest.approx(out["accuracy"])
+
+
+def test_no_cache_trains_and_stores_nothing(capsys, tmp_path):
+    assert main(["--store", str(tmp_path / "s"), "run", "specialization", *TINY, "--seeds", "1", "--no-cache"]) == 0
+    assert "global-task test accuracy" in capsys.readouterr().out
+    assert not (tmp_path / "s").exists()
+
+
+def test_boolean_flags_and_the_old_one_target_spelling(capsys, tmp_path, monkeypatch):
+    import explorer.studies.specialization.run as run
+    from test_store import fake_run
+
+    seen = []
+    monkeypatch.setattr(run, "run_many", lambda cs, **kw: [seen.append(c) or fake_run(c) for c in cs])
+    store = ["--store", str(tmp_path / "s")]
+    for flags, two, excl in ([], True, False), (["--one-target"], False, False), (["--no-two-targets"], False, False), \
+            (["--exclusion"], True, True), (["--no-exclusion", "--two-targets"], True, False):
+        assert main([*store, "run", "specialization", *TINY, *flags, "--json"]) == 0, flags
+        cfg = json.loads(capsys.readouterr().out)["config"]
+        assert (cfg["two_targets"], cfg["exclusion"]) == (two, excl), flags
+    assert len(seen) == 3   # --one-target and --no-two-targets are one run; the defaults twice too
+
+
+def _in_a_process(args, store) -> dict:
+    """Run the console script's main() in a fresh process; return the heavy modules it imported."""
+    code = ("import sys, json; from explorer.cli import main; sys.argv = ['explorer', *json.loads(sys.argv[1])]; "
+            "code = main(); heavy = [m for m in ('torch', 'dask', 'panel', 'param', 'holoviews', 'tqdm', "
+            "'distributed') if m in sys.modules]; print(json.dumps(heavy), file=sys.stderr); sys.exit(code)")
+    out = subprocess.run([sys.executable, "-c", code, json.dumps(args)], capture_output=True, text=True,
+                         env={**ENV, "EXPLORER_STORE": str(store)})
+    assert out.returncode == 0, out.stderr
+    return {"out": out.stdout, "heavy": json.loads(out.stderr.strip().splitlines()[-1])}
+
+
+def test_help_and_a_cached_json_answer_import_no_torch_dask_or_panel(tmp_path, capsys):
+    from test_store import fake_run
+
+    from explorer.store import Store
+    from explorer.studies.specialization.config import SpecializationConfig
+    cfg = SpecializationConfig(n=6, epochs=1, pairs_per_epoch=256, seeds=2, steps=3)
+    Store(tmp_path / "s").get_or_run(cfg, runner=fake_run)
+    cached = _in_a_process(["run", "specialization", *TINY, "--json"], tmp_path / "s")
+    assert json.loads(cached["out"])["cached"] is True and cached["heavy"] == []
+    text = _in_a_process(["run", "specialization", *TINY], tmp_path / "s")
+    assert "[from the store]" in text["out"] and text["heavy"] == []
+    assert _in_a_process(["store", "info", cfg.run_key()], tmp_path / "s")["heavy"] == []
+    helped = subprocess.run([sys.executable, "-c", "import sys; from explorer.cli import main; sys.argv = "
+                             "['explorer', '--help']\ntry: main()\nexcept SystemExit: pass\nprint([m for m in "
+                             "('torch', 'dask', 'panel', 'param', 'xarray') if m in sys.modules])"],
+                            capture_output=True, text=True, env=ENV)
+    assert "run" in helped.stdout and helped.stdout.strip().endswith("[]")

@@ -80,7 +80,7 @@ def test_sweep_trains_by_shape_reuses_cells_and_labels_dims(store, tmp_path):
     assert list(ds["M"].dims)[-3:] == ["time", "module", "digit"] and "epoch" in ds["loss_curve"].dims
     assert list(ds.p.values) == ["1/n2", "0.5"] and ds.p_value.sel(p="1/n2", n=5).item() == pytest.approx(1 / 25)
     one = store.get_or_run(BASE.replace(n=5, p=0.5, covariance=0.5), runner=fake_run)
-    xr.testing.assert_allclose(ds["F"].sel(p="0.5", n=5, covariance=0.5).drop_vars(["p", "n", "covariance",
+    xr.testing.assert_allclose(ds["F"].sel(p="0.5", n=5, covariance=0.5).drop_vars(["p", "n", "covariance", "epochs",
                                "p_value", "Q"]), one.data["F"])
     MANY.clear()
     again = sweep(BASE, grid, store=store, progress=False, run_many=fake_many)

@@ -48,6 +48,13 @@ def classify(e: BaseException) -> tuple[int, str] | None:
 
 def report(e: BaseException) -> int:
     """Print ``e``'s one line on stderr and return its exit code (re-raise bugs)."""
+    if isinstance(e, BrokenPipeError):  # the reader stopped early (``| head``): nothing to say
+        import contextlib
+        import os
+
+        with contextlib.suppress(Exception):   # no "Exception ignored" when Python flushes stdout at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     found = classify(e)
     if found is None:
         raise e

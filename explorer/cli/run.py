@@ -5,7 +5,6 @@ must train checks the store can take it (``Store.ensure_writable``) before any w
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 import threading
@@ -57,30 +56,7 @@ class _Bar:
             self.bar.close()
 
 
-@contextlib.contextmanager
-def _dask_unseen():
-    """Hide dask from xarray during a run: xarray asks every array it indexes whether it is a
-    dask collection and, with dask installed, imports dask to answer (~0.5 s of a 1 s cached answer). A run
-    makes no dask arrays; a later ``import dask`` in this process works as usual."""
-    if "dask" in sys.modules:
-        yield
-        return
-    sys.modules["dask"] = None   # importlib.util.find_spec("dask") is None while this holds
-    try:
-        yield
-    finally:
-        if sys.modules.get("dask", 0) is None:
-            del sys.modules["dask"]
-
-
 def cmd_run(args) -> int:
-    # Only a whole CLI process hides dask: xarray reads "is dask installed" once at import, and a caller that
-    # goes on to use dask (a notebook, the test suite) must not inherit the answer.
-    with _dask_unseen() if getattr(args, "whole_process", False) else contextlib.nullcontext():
-        return _run(args)
-
-
-def _run(args) -> int:
     study = args.study_obj
     config = config_from_args(study.config_class, args)
     bar, cancel = _Bar(not args.json), threading.Event()

@@ -111,7 +111,7 @@ def _lookup(store, key: str):
     if entry is not None:
         return "entry", entry
     if not runs:
-        raise StoreError(f"no stored entry or run has key {key} in {store.root}.")
+        raise StoreError(f"no stored run has key {key} in {store.root} (as an entry key or a run key).")
     return "run", [store.info(k) for k in runs]
 
 
