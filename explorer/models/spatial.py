@@ -102,22 +102,34 @@ class SpatialRNN(nn.Module):
         self.b_out = nn.Parameter(torch.zeros(E, n_out))
 
     # ---------------------------------------------------------------- dynamics
-    def forward(self, x: torch.Tensor, hidden: bool = False):
+    def forward(self, x: torch.Tensor, hidden: bool = False, lengths: torch.Tensor | None = None):
         """Logits (E, B, T, n_out) for inputs (B, T, n_in) shared by all networks or (E, B, T, n_in);
-        with ``hidden`` also the hidden states (E, B, T, N)."""
+        with ``hidden`` also the hidden states (E, B, T, N).
+
+        ``lengths`` (B,) or (E, B), sorted in decreasing order along B, lets each step run only the trials
+        still going in some network (later states of that row are zero); padded steps never affect real ones.
+        """
+        w_in = self.w_in.transpose(1, 2)                                # (E, n_in, N)
         if x.dim() == 3:
-            drive = torch.einsum("bti,eni->ebtn", x, self.w_in)
+            x = x.expand(self.E, *x.shape)
+        E, B, T, _ = x.shape
+        if lengths is None:
+            active = [B] * T
         else:
-            drive = torch.einsum("ebti,eni->ebtn", x, self.w_in)
-        drive = drive + self.b[:, None, None, :]
-        E, B, T, N = drive.shape
+            longest = lengths.reshape(-1, B).max(0).values              # (B,), decreasing
+            active = [int((longest > t).sum()) for t in range(T)]
         phi = torch.relu if self.activation == "relu" else torch.tanh
         wt = self.w.transpose(1, 2)
-        h = phi(drive[:, :, 0])                                         # h_0 = 0
-        hs = [h]
-        for t in range(1, T):
-            h = phi(torch.baddbmm(drive[:, :, t], h, wt))
-            hs.append(h)
+        bias = self.b[:, None, :]
+        h = None
+        hs = []
+        for t in range(T):
+            n = active[t]
+            pre = torch.baddbmm(bias, x[:, :n, t], w_in)
+            if h is not None:
+                pre = torch.baddbmm(pre, h[:, :n], wt)
+            h = phi(pre)
+            hs.append(h if n == B else torch.nn.functional.pad(h, (0, 0, 0, B - n)))
         H = torch.stack(hs, 2)                                          # (E, B, T, N)
         logits = torch.einsum("ebtn,eon->ebto", H, self.w_out) + self.b_out[:, None, None, :]
         return (logits, H) if hidden else logits

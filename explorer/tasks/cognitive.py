@@ -68,8 +68,9 @@ def _draw(task: str, n: int, seed: int):
 class Batch:
     """A padded mixed-task batch. ``x`` (..., B, T, 53), ``y`` (..., B, T) targets, ``valid`` (..., B, T) real
     steps, ``decision`` (..., B, T) decision-period steps, ``weight`` (..., B, T) loss weights (0 on padding),
-    ``task`` (..., B) task index within the chosen tasks, ``length`` (..., B) trial lengths. A leading network
-    dimension E is present when the batch was drawn for an ensemble."""
+    ``task`` (..., B) task index within the chosen tasks, ``length`` (..., B) trial lengths, in decreasing
+    order (so a model can run only the trials still going). A leading network dimension E is present when
+    the batch was drawn for an ensemble."""
 
     x: torch.Tensor
     y: torch.Tensor
@@ -120,6 +121,8 @@ class TrialBank:
         self.max_length = T
 
     def _batch(self, k: torch.Tensor, i: torch.Tensor) -> Batch:
+        order = torch.sort(self.length[k, i], dim=-1, descending=True, stable=True).indices
+        k, i = k.gather(-1, order), i.gather(-1, order)                 # longest trials first (for packing)
         T = int(self.length[k, i].max())
         valid, decision = self.valid[k, i, :T], self.decision[k, i, :T]
         weight = valid.float() + (self.decision_weight - 1.0) * decision.float()
@@ -127,7 +130,7 @@ class TrialBank:
                      task=k, length=self.length[k, i])
 
     def sample(self, rng: np.random.Generator | list, per_task: int) -> Batch:
-        """A mixed batch of ``per_task`` trials of every task, task-major. With a list of generators (one per
+        """A mixed batch of ``per_task`` trials of every task, longest trials first. With a list of generators (one per
         network) each network draws its own trials and the batch gets a leading E dimension."""
         K = len(self.tasks)
         rngs = rng if isinstance(rng, (list, tuple)) else [rng]

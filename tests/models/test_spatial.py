@@ -126,3 +126,15 @@ def test_ensemble_members_are_independent_of_their_company():
     together = SpatialRNN([3, 7], grid=3, n_in=5, n_out=3)
     assert torch.equal(alone.w[0], together.w[1])
     assert torch.allclose(alone(x)[0], together(x)[1], atol=1e-6)
+
+
+def test_packed_steps_give_the_same_real_outputs_as_the_full_padded_pass():
+    torch.manual_seed(3)
+    m = SpatialRNN([0, 1], grid=3, n_in=5, n_out=3)
+    lengths = torch.tensor([[7, 7, 5, 2], [7, 6, 3, 3]])
+    x = torch.randn(2, 4, 7, 5) * (torch.arange(7) < lengths[..., None])[..., None]
+    valid = torch.arange(7) < lengths[..., None]
+    full, H_full = m(x, hidden=True)
+    packed, H = m(x, hidden=True, lengths=lengths)
+    assert torch.allclose(full[valid], packed[valid], atol=1e-6)
+    assert torch.allclose(H_full[valid], H[valid], atol=1e-6)

@@ -120,7 +120,7 @@ def evaluate(model: SpatialRNN, bank: TrialBank):
     acc, dec, tv = [], [], []
     for k in range(len(bank.tasks)):
         batch = bank.task_trials(k)
-        logits, H = model(batch.x, hidden=True)
+        logits, H = model(batch.x, hidden=True, lengths=batch.length)
         ok, decided = trial_accuracy(logits, batch)
         acc.append(ok.float().mean(-1))
         dec.append(decided.float().mean(-1))
@@ -160,7 +160,7 @@ def train_and_measure(settings: dict, seeds: list[int], regimes=None, on_progres
 
     def step(batch):
         opt.zero_grad(set_to_none=True)
-        pred = _network_loss(model(batch.x), batch)
+        pred = _network_loss(model(batch.x, lengths=batch.length), batch)
         total = pred + model.regularisation()
         total.sum().backward()                     # summed over networks: each gets its own gradient
         opt.step()
