@@ -1,0 +1,223 @@
+"""A battery of bad command lines and unusable store paths: each case exits with its code (2 bad input, 1 a
+failure, 130 cancelled) and prints exactly one line on stderr, no traceback; nothing is trained that should not
+be, and nothing already stored is lost. The count is printed in the terminal summary (tests/cli/conftest.py)."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from conftest import BATTERY, fake_result
+
+from explorer import studies
+from explorer.cli import main
+from explorer.core.fields import flag_of
+from explorer.store import Store
+from explorer.studies.specialization.config import SpecializationConfig
+
+TINY = ["--n", "4", "--epochs", "1", "--pairs-per-epoch", "256", "--seeds", "2", "--steps", "3"]
+STORED = SpecializationConfig(n=4, epochs=1, pairs_per_epoch=256, seeds=2, steps=3)
+NEW = ["--n", "5", "--epochs", "1", "--pairs-per-epoch", "256", "--seeds", "1", "--steps", "3"]  # not stored
+RUN = ["--store", "{store}", "run", "specialization"]
+SWEEP = ["--store", "{store}", "sweep", "specialization", *NEW[:-4], "--no-progress"]
+
+
+def _generated():
+    """Garbage, out-of-bounds and missing values for every flag of every study, in run and in sweep."""
+    cases = []
+    for name in studies.names():
+        cls = studies.get(name).config_class
+        run = ["--store", "{store}", "run", name]
+        for field, s in cls.settings().items():
+            flag = flag_of(field, s)
+            if s.kind == "bool":
+                cases.append((f"{name}-{field}-value", [*run, f"{flag}=zzz"], 2, "ignored explicit argument"))
+                continue
+            cases.append((f"{name}-{field}-missing", [*run, flag], 2, "expected one argument"))
+            if s.kind != "text":   # any text is a valid folder name
+                cases.append((f"{name}-{field}-garbage", [*run, flag, "zzz"], 2, ""))
+            if s.kind in ("int", "float") and s.bounds and s.bounds[1] is not None:
+                too_big = s.bounds[1] * 10 + 1
+                cases.append((f"{name}-{field}-too-big", [*run, flag, str(int(too_big) if s.kind == "int"
+                                                                             else too_big)], 2, ""))
+            if s.kind in ("int", "float", "choice", "custom") and s.sweepable:
+                cases.append((f"{name}-{field}-sweep-garbage",
+                              ["--store", "{store}", "sweep", name, flag, "zzz,zzz", "--no-progress"], 2, ""))
+    return cases
+
+
+CASES = [
+    # --- store paths that cannot be a store: refused before any training
+    ("env-store-is-a-file", ["run", "specialization", *NEW], 2, "is a file, not a folder"),
+    ("store-is-a-file", ["--store", "{file}", "run", "specialization", *NEW], 2, "is a file, not a folder"),
+    ("store-under-a-file", ["--store", "{file}/sub", "run", "specialization", *NEW], 2, "a file is in the way"),
+    ("store-parent-missing", ["--store", "/proc/nonexistent/x", "run", "specialization", *NEW], 2,
+     "cannot store runs in /proc/nonexistent/x"),
+    ("store-read-only-new-run", [*RUN, *NEW], 2, "the file system is read-only"),
+    ("store-read-only-sweep", [*SWEEP, "--n", "5,6"], 2, "the file system is read-only"),
+    ("sweep-store-is-a-file", ["--store", "{file}", "sweep", "specialization", *NEW, "--no-progress"], 2,
+     "is a file, not a folder"),
+    ("ls-store-is-a-file", ["--store", "{file}", "store", "ls"], 2, "is a file, not a folder"),
+    ("ls-json-store-is-a-file", ["--store", "{file}", "store", "ls", "--json"], 2, "is a file, not a folder"),
+    ("info-store-is-a-file", ["--store", "{file}", "store", "info", "abcd"], 2, "is a file, not a folder"),
+    ("gc-store-is-a-file", ["--store", "{file}", "store", "gc"], 2, "is a file, not a folder"),
+    ("export-store-is-a-file", ["--store", "{file}", "store", "export", "abcd", "--out", "{tmp}/x"], 2,
+     "is a file, not a folder"),
+    # --- sweep output paths: checked before training
+    ("sweep-out-folder-missing", [*SWEEP, "--n", "5,6", "--out", "/missing/dir/x.nc"], 2,
+     "the folder /missing/dir does not exist"),
+    ("sweep-out-exists", [*SWEEP, "--n", "5,6", "--out", "{file}"], 2, "already exists; pass --force"),
+    ("sweep-out-is-a-folder", [*SWEEP, "--n", "5,6", "--out", "{tmp}"], 2, "is a folder"),
+    ("sweep-out-read-only", [*SWEEP, "--n", "5,6", "--out", "{tmp}/ro/x.nc"], 2, "cannot write into"),
+    # --- seeds: one parser, one bound (MAX_SEEDS = 64)
+    ("seeds-10000", [*RUN, "--seeds", "10000"], 2, "the number of seeds must be from 1 to 64, got 10000"),
+    ("seeds-65-listed", [*RUN, "--seeds", ",".join(map(str, range(65)))], 2, "a run holds at most 64 seeds"),
+    ("seeds-0", [*RUN, "--seeds", "0"], 2, "from 1 to 64"),
+    ("seeds-negative", [*RUN, "--seeds=-1,2"], 2, "non-negative"),
+    ("seeds-negative-spaced", [*RUN, "--seeds", "-1,2"], 2, "expected one argument"),  # argparse reads a flag
+    ("seeds-words", [*RUN, "--seeds", "a,b"], 2, "comma list of integers"),
+    ("seeds-empty", [*RUN, "--seeds", ","], 2, "at least one seed"),
+    ("sweep-seeds-10000", [*SWEEP, "--n", "5,6", "--seeds", "10000"], 2, "from 1 to 64"),
+    # --- names, verbs, flags
+    ("unknown-study-run", ["run", "nosuch"], 2, "there is no study called 'nosuch'"),
+    ("unknown-study-sweep", ["sweep", "nosuch"], 2, "there is no study called 'nosuch'"),
+    ("no-study", ["run"], 2, "required"),
+    ("no-command", [], 2, "required"),
+    ("unknown-command", ["frobnicate"], 2, "invalid choice"),
+    ("unknown-flag", [*RUN, "--bogus", "1"], 2, "unrecognized arguments: --bogus"),
+    ("p-below-one-link", [*RUN, "--n", "10", "--p", "0.0001"], 2, "p must lie in [1/n², 1]"),
+    ("bottleneck-over-4n", [*RUN, "--n", "4", "--bottleneck", "17"], 2, "bottleneck must be an integer from 0 to 16"),
+    ("sweep-empty-element", [*SWEEP, "--p", "0.1,,1"], 2, "empty element"),
+    ("sweep-bad-log-grid", [*SWEEP, "--p", "1/n2:1:x"], 2, "must be an integer"),
+    ("sweep-unsweepable", [*SWEEP, "--seeds", "1,2", "--n", "4,5"], 0, None),  # seeds are a list, not an axis
+    # --- store verbs
+    ("info-short-key", [*RUN[:2], "store", "info", "zz"], 2, "at least 4 hexadecimal"),
+    ("info-path-key", [*RUN[:2], "store", "info", "../../etc"], 2, "at least 4 hexadecimal"),
+    ("info-unknown-key", [*RUN[:2], "store", "info", "feedbeef"], 2, "no stored run has key feedbeef"),
+    ("gc-bad-size", [*RUN[:2], "store", "gc", "--max-bytes", "huge"], 2, "500M or 2G"),
+    ("gc-negative-size", [*RUN[:2], "store", "gc", "--max-bytes", "-5"], 2, "500M or 2G"),
+    ("export-unknown-key", [*RUN[:2], "store", "export", "feedbeef", "--out", "{tmp}/x"], 2, "no stored run"),
+    ("export-clash", [*RUN[:2], "store", "export", "{key}", "--out", "{tmp}/full"], 2, "empty or new folder"),
+    ("export-unwritable", [*RUN[:2], "store", "export", "{key}", "--out", "/proc/nonexistent/x"], 1,
+     "nothing stored was changed"),
+    # --- a store full of garbage entries still answers
+    ("garbage-info-unreadable", ["--store", "{garbage}", "store", "info", "aaaa1"], 2, "is unusable"),
+    ("garbage-info-wrong-type", ["--store", "{garbage}", "store", "info", "aaaa4"], 2, "is unusable"),
+    ("garbage-info-a-file", ["--store", "{garbage}", "store", "info", "bbbb"], 2, "is unusable"),
+    ("garbage-info-ambiguous", ["--store", "{garbage}", "store", "info", "aaaa"], 2, "ambiguous"),
+    ("garbage-export", ["--store", "{garbage}", "store", "export", "aaaa2", "--out", "{tmp}/x"], 2, "is unusable"),
+    # --- failures while training: their own codes, nothing half-written kept
+    ("interrupted", [*RUN, *NEW], 130, "cancelled; nothing half-written was kept"),
+    ("cancelled", [*RUN, *NEW], 130, "cancelled; nothing half-written was kept"),
+    ("diverged", [*RUN, *NEW], 1, "loss is not a number"),
+    ("disk-full", [*RUN, *NEW], 1, "No space left on device"),
+    *_generated(),
+]
+FAILS = {"interrupted": KeyboardInterrupt(), "diverged": FloatingPointError("the loss is not a number at epoch 1"),
+         "disk-full": OSError(28, "No space left on device")}
+
+
+def _garbage_store(root):
+    runs = root / "runs"
+    for name, text in {"aaaa1": "not json", "aaaa2": "[1, 2]", "aaaa3": '{"config": "text"}',
+                       "aaaa4": '{"config": {"study": "specialization", "n": 4}, "provenance": "x", "seed": "z"}',
+                       "aaaa6": '{"config": {"study": "nosuch"}, "seed": 3}'}.items():
+        (runs / name).mkdir(parents=True)
+        (runs / name / "config.json").write_text(text)
+    (runs / "aaaa5").mkdir()
+    (runs / "bbbbfile").write_text("not an entry")
+
+
+def _snapshot(root) -> dict:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((root / "runs").rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def places(tmp_path):
+    store = Store(tmp_path / "store")
+    store.get_or_run(STORED, runner=lambda c, **kw: fake_result(c))
+    (tmp_path / "afile").write_text("a regular file\n")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "results.csv").write_text("x\n")
+    (tmp_path / "ro").mkdir()
+    _garbage_store(tmp_path / "garbage")
+    return {"store": str(store.root), "file": str(tmp_path / "afile"), "tmp": str(tmp_path),
+            "garbage": str(tmp_path / "garbage"), "key": STORED.key(0)}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_gets_one_sentence(case, places, trainer, read_only, monkeypatch, capsys, tmp_path):
+    name, argv, code, words = case
+    argv = [a.format(**places) for a in argv]
+    if name == "env-store-is-a-file":
+        monkeypatch.setenv("EXPLORER_STORE", places["file"])
+    if name.startswith("store-read-only"):
+        read_only(places["store"])
+    if name == "sweep-out-read-only":
+        read_only(tmp_path / "ro")
+    if name == "cancelled":
+        from explorer.core.cancel import Cancelled
+        trainer.fail = Cancelled("run cancelled")
+    trainer.fail = FAILS.get(name, trainer.fail)
+    before = _snapshot(tmp_path / "store")
+    got = main(argv)
+    out, err = capsys.readouterr()
+    assert got == code, (argv, err)
+    assert "Traceback" not in err
+    if code == 0:
+        assert err == ""
+    else:
+        assert err.startswith("explorer: ") and err.count("\n") == 1 and err.endswith("\n"), err
+        assert words in err, err
+        if words == "":   # a generated case: the sentence names the setting
+            field = name.split("-")[1]
+            assert any(w in err for w in (field, field.replace("_", " "), "--" + field.replace("_", "-"),
+                                          "expected", "ignored")), err
+    assert "0 entries" not in out
+    after = _snapshot(tmp_path / "store")
+    assert before.items() <= after.items()           # nothing already stored is lost or changed
+    assert after == before or code == 0              # and a refused request stores nothing
+    trains = name in FAILS or name in ("cancelled", "sweep-unsweepable")
+    assert bool(trainer.calls) == trains, trainer.calls
+    if trains and code:
+        assert not list((tmp_path / "store" / "tmp").glob("*"))   # nothing half-written left behind
+    BATTERY.append(name)
+
+
+def test_a_read_only_store_still_answers_what_it_holds(places, trainer, read_only, capsys):
+    read_only(places["store"])
+    assert main(["--store", places["store"], "run", "specialization", *TINY, "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["cached"] is True and err == "" and not trainer.calls
+    assert main(["--store", places["store"], "store", "ls"]) == 0
+    assert "2 entries" in capsys.readouterr().out
+
+
+def test_a_store_full_of_garbage_still_lists(places, capsys):
+    assert main(["--store", places["garbage"], "store", "ls"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and "6 entries" in out and "aaaa4" in out
+    assert main(["--store", places["garbage"], "store", "ls", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 6 and {r["seed"] for r in rows} == {None, 3}
+
+
+@pytest.mark.parametrize("argv, env", [
+    (["run", "specialization", *NEW], {"EXPLORER_STORE": "{file}"}),
+    (["--store", "/proc/nonexistent/x", "run", "specialization", *NEW], {}),
+    (["--store", "{file}", "store", "ls"], {}),
+    (["sweep", "specialization", "--n", "4,5", "--out", "/missing/dir/x.nc"], {"EXPLORER_STORE": "{tmp}/s"}),
+], ids=["env-file", "missing-parent", "ls-file", "sweep-out"])
+def test_in_a_real_process(argv, env, places):
+    """The console script itself: one line, exit 2, nothing else on stderr."""
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "explorer.cli", *[a.format(**places) for a in argv]],
+                         capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": os.getcwd(), **{k: v.format(**places) for k, v in env.items()}})
+    assert out.returncode == 2 and out.stderr.startswith("explorer: ") and out.stderr.count("\n") == 1, out.stderr
+    assert "0 entries" not in out.stdout
+    BATTERY.append(f"process-{argv[0]}")
