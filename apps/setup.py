@@ -1,16 +1,26 @@
 """Run once by ``panel serve apps/dynamics.py --setup apps/setup.py`` before the server opens its port.
 
-It imports the dashboard and the engine (Panel, HoloViews, torch, the metrics), loads the embedded digits and
-renders one figure, so that the first visitor's page builds as fast as every later one and the first run
-starts training at once. Without it the dashboard works the same; the first page is only slower.
+It applies the served app's one dependency patch (explorer/ui/freeze.py, holoviz/holoviews#6315; skipped with a
+log line on a Bokeh it was not written for), imports every study page and runs their warm-ups (the engine,
+the embedded digits, a first optimizer) and renders one figure, so that the first visitor's page builds as
+fast as every later one and the first run starts training at once. Without it the app works the same; the
+first page is only slower and streamed updates re-walk the document.
 """
+import logging
+
 import holoviews as hv
 import panel as pn  # noqa: F401  (imported once here, not by the first session)
 
+from explorer import studies
+from explorer.ui import freeze, hub
 from explorer.ui.live import mark_warm, warm_engine
 from explorer.views.training import empty_frame, loss_curves
 
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+freeze.apply()
 hv.extension("bokeh")
+for name in hub.available():
+    studies.get(name).page_class   # imports the page, which registers its warm-up
 warm_engine()
 mark_warm()
 hv.render(loss_curves(empty_frame()))   # HoloViews' and Bokeh's plotting machinery, imported and exercised

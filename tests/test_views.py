@@ -8,14 +8,15 @@ import pytest
 import torch
 import xarray as xr
 
-from explorer.config import SpecializationConfig
-from explorer.experiments.specialization import p_grid
-from explorer.result import Result, build_dataset
-from explorer.views import (accuracy_curves, cells_frame, connectivity, f_vs_structure, heatmap, loss_curves,
-                            mask_accuracy_note, module_specialization_over_time, progress_rows, result_connectivity,
-                            specialization_over_time, training_frame)
-from explorer.views import export
-from explorer.views.specialization import markers
+from explorer.core.result import Result
+from explorer.studies.specialization.config import SpecializationConfig
+from explorer.studies.specialization.experiment import p_grid
+from explorer.studies.specialization.result import build_dataset
+from explorer.studies.specialization.views import (mask_accuracy_note, markers, module_specialization_over_time,
+                                                   specialization_over_time)
+from explorer.studies.specialization.views_connectivity import connectivity, result_connectivity
+from explorer.studies.specialization.views_overview import cells_frame, f_vs_structure, heatmap
+from explorer.views import accuracy_curves, export, loss_curves, progress_rows, training_frame
 
 hv.extension("bokeh")
 
@@ -59,8 +60,8 @@ def test_specialization_over_time_has_band_and_line_per_metric_and_a_titled_sett
 
 
 def test_sd_bands_stay_inside_the_measures_range():
-    from explorer.views.specialization import _band
-    from explorer.views.style import FM
+    from explorer.studies.specialization.style import FM
+    from explorer.studies.specialization.views import _band
 
     t, mean, sd = np.arange(3.0), np.array([0.05, 0.5, 0.95]), np.full(3, 0.2)
     spread, _ = _band(t, mean, sd, "#000000", "x")

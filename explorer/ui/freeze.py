@@ -1,18 +1,37 @@
-"""Skip Bokeh's whole-document model recompute after a freeze in which the model graph did not change.
+"""Opt-in Bokeh patch: skip the whole-document model recompute after a freeze in which the graph did not change.
 
-HoloViews wraps every plot update in ``doc.models.freeze()`` (holoviz/holoviews#6315), and Bokeh recomputes
-the set of all models of the document when the outermost freeze ends, whether or not anything changed.
-On this dashboard (≈ 800 models) that walk costs about 0.25 s per streamed update on a two-core laptop —
-more than the update itself. Bokeh calls ``DocumentModelManager.invalidate`` whenever a property change
-adds or removes model references (``Model.trigger``); roots change through ``add_root`` / ``remove_root``.
-So a freeze during which neither happened cannot have changed the graph, and its recompute is skipped.
-Set ``EXPLORER_BOKEH_FREEZE_PATCH=0`` to turn this off.
+HoloViews wraps every plot update in ``doc.models.freeze()`` (upstream: holoviz/holoviews#6315), and Bokeh
+recomputes the set of all models of the document when the outermost freeze ends, whether or not anything
+changed. On the specialization page (≈ 800 models) that walk costs about 0.25 s per streamed update on a
+two-core laptop — more than the update itself. Bokeh calls ``DocumentModelManager.invalidate`` whenever a
+property change adds or removes model references (``Model.trigger``); roots change through ``add_root`` /
+``remove_root``. So a freeze during which neither happened cannot have changed the graph, and its recompute
+is skipped.
+
+Nothing applies this on import: the served app calls :func:`apply` from ``apps/setup.py``. It is written
+against Bokeh's private ``DocumentModelManager`` of the versions in :data:`BOKEH_VERSIONS`; on any other
+Bokeh it logs one line and does nothing. ``EXPLORER_BOKEH_FREEZE_PATCH=0`` turns it off.
 """
 from __future__ import annotations
 
+import logging
 import os
 
+log = logging.getLogger("explorer.ui")
+
+#: Bokeh major.minor versions whose ``DocumentModelManager`` this patch was written and tested against.
+BOKEH_VERSIONS = ("3.9",)
+
 _APPLIED = False
+
+
+def supported(version: str | None = None) -> bool:
+    """Whether this Bokeh (``bokeh.__version__`` unless given) is one the patch was written for."""
+    if version is None:
+        import bokeh
+
+        version = bokeh.__version__
+    return ".".join(version.split(".")[:2]) in BOKEH_VERSIONS
 
 
 def apply() -> bool:
@@ -20,8 +39,18 @@ def apply() -> bool:
     global _APPLIED
     if _APPLIED or os.environ.get("EXPLORER_BOKEH_FREEZE_PATCH", "1") == "0":
         return _APPLIED
+    import bokeh
+
+    if not supported(bokeh.__version__):
+        log.warning("Bokeh %s is not one the freeze patch was written for (%s); not applied "
+                    "(holoviz/holoviews#6315: streamed updates re-walk the document).", bokeh.__version__,
+                    ", ".join(BOKEH_VERSIONS))
+        return False
     from bokeh.document.models import DocumentModelManager
 
+    if not all(hasattr(DocumentModelManager, a) for a in ("invalidate", "_push_freeze", "_pop_freeze")):
+        log.warning("Bokeh's DocumentModelManager changed; the freeze patch is not applied.")
+        return False
     original_invalidate = DocumentModelManager.invalidate
     original_push, original_pop = DocumentModelManager._push_freeze, DocumentModelManager._pop_freeze
 
@@ -49,4 +78,5 @@ def apply() -> bool:
     DocumentModelManager._push_freeze = _push_freeze
     DocumentModelManager._pop_freeze = _pop_freeze
     _APPLIED = True
+    log.info("Bokeh freeze patch applied (holoviz/holoviews#6315).")
     return True

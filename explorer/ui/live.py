@@ -7,10 +7,12 @@ held, i.e. ``doc.add_next_tick_callback``), where it is safe to touch widgets an
 notebook, where there is no server loop, they are applied directly. Jobs from stale generations are dropped.
 
 Training is CPU-bound and this machine may have two cores, so at most ``EXPLORER_APP_WORKERS`` (default 1)
-trainings run at once in a server process; other sessions wait in line (loading stored runs never waits).
+trainings run at once in a server process (:func:`training_slot`, the one place that knows); other sessions
+wait in line (loading stored runs never waits). Nothing here names a study.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -20,7 +22,8 @@ import param
 import panel as pn
 from panel.io.state import set_curdoc
 
-from ..config import ConfigError
+from ..core.cancel import Cancelled
+from ..core.config import ConfigError
 
 log = logging.getLogger("explorer.ui")
 
@@ -28,26 +31,25 @@ TRAINING_SLOTS = threading.BoundedSemaphore(max(1, int(os.environ.get("EXPLORER_
 
 
 def _is_cancelled(exc) -> bool:
-    try:
-        from ..train import Cancelled
-    except ImportError:  # pragma: no cover - engine not installed
-        return False
     return isinstance(exc, Cancelled)
 
 
 _WARM = threading.Event()
 
 
+_WARMERS: list = []
+
+
+def add_warmer(work) -> None:
+    """Register a study's warm-up (its page calls this with e.g. "import the engine, load the data")."""
+    if work not in _WARMERS:
+        _WARMERS.append(work)
+
+
 def warm_engine() -> None:
-    """Import the engine, load the embedded digits and build a first optimizer (which imports torch._dynamo,
-    ~2.4 s here), so that the first setting someone asks for starts training at once."""
-    import torch
-
-    from ..runner import run  # noqa: F401  (torch, the model, the metrics)
-    from ..tasks.datasets import load_sources
-
-    load_sources("digits", None)
-    torch.optim.Adam([torch.zeros(1, requires_grad=True)], fused=True)
+    """Run every registered warm-up, so that the first setting someone asks for starts training at once."""
+    for work in list(_WARMERS):
+        work()
 
 
 def warm_up() -> None:
@@ -71,12 +73,23 @@ def mark_warm() -> None:
     _WARM.set()
 
 
-def wait_for_slot(cancel: threading.Event) -> bool:
-    """Take a training slot, polling ``cancel``; False if cancelled while waiting."""
-    while not TRAINING_SLOTS.acquire(timeout=0.1):
-        if cancel.is_set():
-            return False
-    return True
+@contextlib.contextmanager
+def training_slot(cancel: threading.Event, on_wait=None):
+    """Hold one of the server's training slots for the ``with`` block.
+
+    ``on_wait()`` is called only when the slot is taken by another session (so a page says "waiting" only
+    when something else really trains); raises :class:`Cancelled` if ``cancel`` is set while waiting.
+    """
+    if not TRAINING_SLOTS.acquire(blocking=False):
+        if on_wait is not None:
+            on_wait()
+        while not TRAINING_SLOTS.acquire(timeout=0.1):
+            if cancel.is_set():
+                raise Cancelled("cancelled while waiting for a training slot")
+    try:
+        yield
+    finally:
+        TRAINING_SLOTS.release()
 
 
 class LiveJob(param.Parameterized):
@@ -92,8 +105,14 @@ class LiveJob(param.Parameterized):
         self._generation = 0
         self._cancel = threading.Event()
         self._lock = threading.Lock()
+        self.closed = False   #: the session's page has gone: nothing more is sent to it
         if self._doc is not None and self._doc.session_context is not None:
-            pn.state.on_session_destroyed(lambda ctx: self.cancel())
+            pn.state.on_session_destroyed(lambda ctx: self.close())
+
+    def close(self):
+        """The page was closed: cancel the job and drop every callback still queued for the page."""
+        self.closed = True
+        self.cancel()
 
     # ------------------------------------------------------------------ called on the event loop
     def submit(self, work, on_event=None, on_done=None, label: str = "working"):
@@ -138,7 +157,10 @@ class LiveJob(param.Parameterized):
         if self.error:   # what failed before is not this setting's news
             self.error = ""
         if self.running:
-            self._schedule(lambda: self.param.update(running=False, stage="cancelled"))
+            if self.closed:
+                self.running = False
+            else:
+                self._schedule(lambda: self.param.update(running=False, stage="cancelled"))
 
     def current(self, generation) -> bool:
         return generation == self._generation
@@ -169,15 +191,29 @@ class LiveJob(param.Parameterized):
         doc = self._doc
         if doc is None or doc.session_context is None:
             callback()
-        elif delay_ms:
-            def run():
+            return
+        if self.closed:   # a closed tab: sending to it would end in WebSocketClosedError
+            return
+
+        def run():
+            if self.closed:
+                return
+            try:
                 with set_curdoc(doc):
                     callback()
+            except Exception as exc:  # noqa: BLE001 — a page closed mid-update is not an error
+                if self.closed or type(exc).__name__ in ("WebSocketClosedError", "StreamClosedError"):
+                    return
+                log.exception("page update failed")
 
-            doc.add_timeout_callback(run, delay_ms)
-        else:
-            with set_curdoc(doc):
-                pn.state.execute(callback, schedule=True)
+        try:
+            if delay_ms:
+                doc.add_timeout_callback(run, delay_ms)
+            else:
+                with set_curdoc(doc):
+                    pn.state.execute(run, schedule=True)
+        except Exception:  # noqa: BLE001 — the document is gone (session destroyed meanwhile)
+            self.closed = True
 
     # ------------------------------------------------------------------ back on the event loop
     def _event(self, generation, on_event, event):

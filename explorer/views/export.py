@@ -55,14 +55,15 @@ def figure_bytes(build, fmt: str = "png", dpi: int = 150) -> bytes:
     return buf.getvalue()
 
 
-def netcdf_bytes(ds) -> bytes:
-    """The dataset as a netCDF file's bytes."""
-    from ..entry import NETCDF_LOCK  # netCDF4/HDF5 is not thread-safe here
+def netcdf_bytes(ds, lock=None) -> bytes:
+    """The dataset as a netCDF file's bytes. netCDF4/HDF5 is not thread-safe: a server passes the store's
+    ``NETCDF_LOCK`` (views do not import the store)."""
+    import contextlib
 
     fd, path = tempfile.mkstemp(suffix=".nc")
     os.close(fd)
     try:
-        with NETCDF_LOCK:
+        with lock if lock is not None else contextlib.nullcontext():
             ds.to_netcdf(path)
         with open(path, "rb") as f:
             return f.read()

@@ -1,4 +1,4 @@
-"""The dashboard Viewer in plain Python (no server, no browser), with a fast fake runner: it shows results,
+"""The specialization page (a StudyShell) in plain Python (no server, no browser), with a fast fake runner: it shows results,
 refuses bad values with a sentence, cancels stale runs, exports, and builds its template."""
 import threading
 import time
@@ -9,11 +9,14 @@ import pytest
 import torch
 from bokeh.models import Span
 
-import explorer.runner
-from explorer.result import Result, build_dataset
-from explorer.store import Store
-from explorer.ui import Dashboard
-from explorer.ui.dashboard import app_defaults
+import explorer.studies.specialization.run as runner
+from explorer.core.cancel import Cancelled
+from explorer.core.result import Result
+from explorer.store import Store, memory
+from explorer.studies.specialization.experiment import SpecializationExperiment
+from explorer.studies.specialization.page import Page
+from explorer.studies.specialization.result import build_dataset
+from explorer.ui import url
 from explorer.views import export
 
 TINY = {"n": 6, "epochs": 2, "seeds": 2, "steps": 4}
@@ -29,7 +32,7 @@ def fake_run(config, on_progress=None, cancel=None):
     for e in range(E):
         while True:  # like the real runner, look at the cancel flag before every step
             if cancel is not None and cancel.is_set():
-                raise explorer.runner.Cancelled("cancelled")
+                raise Cancelled("cancelled")
             if GATE.is_set():
                 break
             time.sleep(0.01)
@@ -45,13 +48,12 @@ def fake_run(config, on_progress=None, cancel=None):
 
 @pytest.fixture
 def dashboard(tmp_path, monkeypatch):
-    monkeypatch.setattr(explorer.runner, "run", fake_run)
-    monkeypatch.setattr(explorer.runner, "run_many", lambda cs, on_progress=None, cancel=None:
+    monkeypatch.setattr(runner, "run", fake_run)
+    monkeypatch.setattr(runner, "run_many", lambda cs, on_progress=None, cancel=None:
                         [fake_run(c, on_progress, cancel) for c in cs])
     GATE.set()
-    from explorer.experiments import SpecializationExperiment
-
-    return Dashboard(SpecializationExperiment(store=Store(tmp_path / "store")), defaults=TINY)
+    memory.forget()
+    return Page(SpecializationExperiment(store=Store(tmp_path / "store")), defaults=TINY)
 
 
 def settle(d, timeout=20):
@@ -105,9 +107,9 @@ def test_moving_between_stored_settings_moves_only_the_overview_marker(dashboard
 
 
 def test_p_slider_skips_panels_debounce_also_after_its_options_change(dashboard):
-    from explorer.ui.compat import PromptDiscreteSlider
+    from explorer.ui.widgets import PromptDiscreteSlider
 
-    s = dashboard.controls._p_slider
+    s = dashboard.sidebar_controls.controls["p"].slider
     assert isinstance(s, PromptDiscreteSlider)
     assert {"value", "value_throttled"} <= set(s._slider._priority_changes)
     inner = s._slider
@@ -119,15 +121,15 @@ def test_p_slider_skips_panels_debounce_also_after_its_options_change(dashboard)
 def test_bad_values_meet_one_sentence_and_the_rest_keeps_working(dashboard):
     d = dashboard
     settle(d)
-    d.controls._to_experiment("n", 1000)
+    d.sidebar_controls.submit("n", 1000)
     assert d.alert.visible and "Module size n must be a whole number from 2 to 512" in d.alert.object
-    assert d.controls.inputs["n"].value == 6
+    assert d.sidebar_controls.controls["n"].panel.box.widget.value == "6"
     d.experiment.steps = 2
-    d.controls._to_experiment("start_mode", "random")
+    d.sidebar_controls.submit("start_mode", "random")
     assert "at least 3 time steps" in d.alert.object  # the setting cannot run: said, not run
-    d.controls._to_experiment("steps", 4)
+    d.sidebar_controls.submit("steps", 4)
     assert not d.alert.visible
-    d.controls._p_text.value = "1/n2"
+    d.sidebar_controls.controls["p"].box.widget.value = "1/n2"
     settle(d)
     assert d.experiment.p == pytest.approx(1 / 36) and "p = 0.0278" in d.status.value
 
@@ -135,14 +137,14 @@ def test_bad_values_meet_one_sentence_and_the_rest_keeps_working(dashboard):
 def test_a_missing_dataset_is_one_sentence_in_the_page(dashboard):
     d = dashboard
     settle(d)
-    d.controls._to_experiment("dataset", "mnist")
+    d.sidebar_controls.submit("dataset", "mnist")
     deadline = time.time() + 20
     while not d.alert.visible:
         assert time.time() < deadline, d.status.value
         time.sleep(0.02)
     assert "mnist not found in /nowhere" in d.alert.object and "Traceback" not in d.alert.object
     assert not d.job.running and "did not finish" in d.status.value
-    d.controls._to_experiment("dataset", "digits")  # and the page recovers
+    d.sidebar_controls.submit("dataset", "digits")  # and the page recovers
     settle(d)
     assert not d.alert.visible
 
@@ -167,7 +169,7 @@ def test_cancel_button_stops_and_run_restarts(dashboard):
     GATE.clear()
     d.experiment.p = 0.2
     time.sleep(0.2)
-    d._cancel()
+    d.cancel()
     assert "Cancelled" in d.status.value and d.run_button.visible
     GATE.set()
     d.run_button.clicks += 1
@@ -188,11 +190,15 @@ def test_exports(dashboard):
 
 
 def test_classroom_parsing_and_app_defaults(monkeypatch):
-    assert Dashboard._hidden(None) == ()
-    assert "lr" in Dashboard._hidden("1")
-    assert Dashboard._hidden("lr,epochs,nonsense") == ("lr", "epochs")
+    names, advanced = SpecializationExperiment.setting_names(), SpecializationExperiment.advanced()
+    assert url.hidden(None, names, advanced) == ()
+    assert "lr" in url.hidden("1", names, advanced)
+    assert url.hidden("lr,epochs,nonsense", names, advanced) == ("lr", "epochs")
+    errors = {}
+    assert url.hidden('<img src=x onerror="alert(1)">', names, advanced, errors) == ()
+    assert "names no control" in errors["classroom"]
     monkeypatch.setenv("EXPLORER_APP_DEFAULTS", '{"epochs": 3}')
-    assert app_defaults()["epochs"] == 3 and app_defaults()["n"] == 25
+    assert Page.app_defaults()["epochs"] == 3 and Page.app_defaults()["n"] == 25
 
 
 def test_freeze_patch_skips_only_recomputes_that_change_nothing(monkeypatch):

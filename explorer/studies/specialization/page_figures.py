@@ -1,4 +1,4 @@
-"""The dashboard's plots, fed by HoloViews streams so that new data updates them in place.
+"""The specialization page's plots, fed by HoloViews streams so that new data updates them in place.
 
 A ``Pipe`` carries the current Result to the specialization, per-module and connectivity plots; a ``Buffer``
 carries training curves, one row per seed and progress report, while the ensemble trains (and the stored
@@ -13,10 +13,11 @@ import pandas as pd
 import panel as pn
 import param
 
-from ..config import METRICS
-from ..views import (accuracy_curves, loss_curves, mask_accuracy_note, module_specialization_over_time,
-                     progress_rows, result_connectivity, specialization_over_time, training_frame)
-from ..views.training import empty_frame
+from ...views import accuracy_curves, loss_curves, progress_rows, training_frame
+from ...views.training import empty_frame
+from .config import METRICS
+from .views import mask_accuracy_note, module_specialization_over_time, specialization_over_time
+from .views_connectivity import result_connectivity
 
 
 class DisplayOptions(param.Parameterized):

@@ -9,11 +9,10 @@ import holoviews as hv
 import panel as pn
 import param
 
-from ..config import METRICS
-from ..experiments import cells
-from ..views import cells_frame, f_vs_structure, heatmap
-from ..views.style import METRIC_LABELS
-from .compat import look, set_title, titled
+from . import cells
+from .config import METRICS
+from .style import METRIC_LABELS
+from .views_overview import cells_frame, f_vs_structure, heatmap
 
 
 class OverviewOptions(param.Parameterized):
@@ -85,7 +84,7 @@ class Overview:
         self._grid_frame = None
         self.line = pn.pane.HoloViews(None, sizing_mode="stretch_width", linked_axes=False)
         self.grid = pn.pane.HoloViews(None, sizing_mode="stretch_width", linked_axes=False)
-        self.compute = pn.widgets.Button(**titled("Compute missing cells"), **look("primary"), disabled=True,
+        self.compute = pn.widgets.Button(label="Compute missing cells", color="primary", disabled=True,
                                          sizing_mode="stretch_width")
         self.note = pn.widgets.StaticText(value="", sizing_mode="stretch_width", styles={"font-size": "0.9em"})
         self.compute.on_click(lambda e: on_compute(self.data["missing"] if self.data else []))
@@ -94,7 +93,7 @@ class Overview:
         options.param.watch(lambda e: on_axes(), ["heat_x", "heat_y"])
         options.param.watch(lambda e: self._redraw(force=True), ["heat_metric"])
         self.widgets = pn.Column(
-            pn.widgets.RadioButtonGroup.from_param(options.param.against, **look("default", "outline")),
+            pn.widgets.RadioButtonGroup.from_param(options.param.against, color="default", variant="outline"),
             pn.widgets.Select.from_param(options.param.heat_x),
             pn.widgets.Select.from_param(options.param.heat_y),
             pn.widgets.Select.from_param(options.param.heat_metric,
@@ -105,7 +104,7 @@ class Overview:
         """Draw the gathered neighbourhood; ``self.data`` is set once everything shows it."""
         k = len(data["missing"])
         seeds = sum(len(c.seeds) for c in data["missing"])
-        set_title(self.compute, f"Compute {k} missing cell{'s' if k != 1 else ''}" if k else "All cells computed")
+        self.compute.label = (f"Compute {k} missing cell{'s' if k != 1 else ''}" if k else "All cells computed")
         self.compute.disabled = k == 0
         self.note.value = (f"{k} cell{'s' if k != 1 else ''} ({seeds} networks) of this grid are not in the "
                             "store yet." if k else "Every cell of this grid is in the store.")

@@ -5,10 +5,11 @@ import io
 
 import panel as pn
 
-from ..views import (accuracy_curves, f_vs_structure, heatmap, loss_curves, module_specialization_over_time,
-                     result_connectivity, specialization_over_time, training_frame)
-from ..views import export
-from .compat import look, titled
+from ...store.entry import NETCDF_LOCK
+from ...views import accuracy_curves, export, loss_curves, training_frame
+from .views import module_specialization_over_time, specialization_over_time
+from .views_connectivity import result_connectivity
+from .views_overview import f_vs_structure, heatmap
 
 FIGURES = {
     "specialization over time": "specialization",
@@ -26,17 +27,17 @@ class Exports:
 
     def __init__(self, state, on_error):
         self.state, self.on_error = state, on_error
-        self.figure = pn.widgets.Select(**titled("figure"), options=FIGURES, value="specialization",
+        self.figure = pn.widgets.Select(label="figure", options=FIGURES, value="specialization",
                                         sizing_mode="stretch_width")
         self.png = pn.widgets.FileDownload(callback=lambda: self._figure("png"), filename="specialization.png",
-                                           label="Figure as PNG", **look("light"), sizing_mode="stretch_width")
+                                           label="Figure as PNG", color="light", sizing_mode="stretch_width")
         self.svg = pn.widgets.FileDownload(callback=lambda: self._figure("svg"), filename="specialization.svg",
-                                           label="Figure as SVG", **look("light"), sizing_mode="stretch_width")
+                                           label="Figure as SVG", color="light", sizing_mode="stretch_width")
         self.netcdf = pn.widgets.FileDownload(callback=self._netcdf, filename="result.nc",
-                                              label="Result as netCDF", **look("light"),
+                                              label="Result as netCDF", color="light",
                                               sizing_mode="stretch_width")
         self.csv = pn.widgets.FileDownload(callback=self._csv, filename="result.csv", label="Result as CSV",
-                                           **look("light"), sizing_mode="stretch_width")
+                                           color="light", sizing_mode="stretch_width")
         self.figure.param.watch(lambda e: self._names(), "value")
         if not export.matplotlib_available():
             for w in (self.png, self.svg):
@@ -93,7 +94,7 @@ class Exports:
         if r is None:
             self.on_error("there is no result to export yet; wait for the run to finish.")
             return None
-        return io.BytesIO(export.netcdf_bytes(r.data))
+        return io.BytesIO(export.netcdf_bytes(r.data, lock=NETCDF_LOCK))
 
     def _csv(self):
         r = self.state()["result"]

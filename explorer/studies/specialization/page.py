@@ -1,0 +1,168 @@
+"""The specialization study's page: watch functional specialization respond to structure, live (papers 000, 001).
+
+The page is the shell (:class:`explorer.ui.StudyShell`: sidebar from the experiment, URL, alert, status,
+training slot, store) plus this study's figures: specialization over time, training curves, connectivity, and
+the structure → function overview with a sweep over the neighbouring cells still missing from the store.
+"""
+from __future__ import annotations
+
+import itertools
+import time
+
+import panel as pn
+import param
+
+from ...store import memory
+from ...ui.live import add_warmer
+from ...ui.shell import StudyShell
+from . import page_texts as texts
+from .config import METRICS
+from .experiment import SpecializationExperiment
+from .page_controls import p_control
+from .page_exports import Exports
+from .page_figures import DisplayOptions, Figures
+from .page_overview import Overview, OverviewOptions, gather
+from .style import METRIC_LABELS
+
+#: The app's opening setting: the papers' structure (n = 25, separate pathways, a 5-neuron bottleneck), trained
+#: until every network reaches 90 % test accuracy (so settings are compared at equal skill, SCIENCE-NOTES §6),
+#: with 3 seeds so that a new setting trains and is measured in about 15 s on two cores.
+APP_DEFAULTS = {"n": 25, "p": 0.1, "seeds": 3, "epochs": 40, "until_accuracy": 0.9, "pairs_per_epoch": 4096}
+
+
+def warm_engine() -> None:
+    """Import the engine, load the embedded digits and build a first optimizer (which imports torch._dynamo,
+    ~2.4 s here), so that the first setting someone asks for starts training at once."""
+    import torch
+
+    from . import run  # noqa: F401  (torch, the model, the metrics)
+    from ...tasks.datasets import load_sources
+
+    load_sources("digits", None)
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)], fused=True)
+
+
+add_warmer(warm_engine)
+
+
+class Page(StudyShell):
+    """Watch functional specialization respond to structure, live (papers 000 and 001)."""
+
+    title = param.String("Modular specialization explorer")
+    experiment_class = SpecializationExperiment
+    defaults = APP_DEFAULTS
+    intro = texts.INTRO
+    as_is = ("mnist", "emnist-letters", "digits")
+
+    def __init__(self, experiment=None, store=None, defaults=None, url: bool = True, **params):
+        self.display = DisplayOptions()
+        self.overview_options = OverviewOptions()
+        super().__init__(experiment=experiment, store=store, defaults=defaults, url=url, **params)
+
+    # ------------------------------------------------------------------ the shell's hooks
+    def overrides(self):
+        return {"p": p_control}
+
+    def view_options(self):
+        return [(self.display, ["metrics", "per_module", "seed_index"]),
+                (self.overview_options, ["against", "heat_x", "heat_y", "heat_metric"])]
+
+    def describe(self, config) -> str:
+        return f"p = {config.p:.3g}, n = {config.n}"
+
+    def settings_changed(self, names):
+        if "start_mode" in names:
+            for name in ("start_0", "start_1"):
+                self.sidebar_controls.disable(name, self.experiment.start_mode != "fixed")
+
+    def sidebar_extras(self):
+        self.exports = Exports(self._state, lambda msg: self.show_errors({"export": msg}))
+        return [pn.Card(self.exports.panel(), title="Export", collapsed=True, sizing_mode="stretch_width")]
+
+    def build_main(self):
+        self.figures = Figures(self.display, defer=self.job.later)
+        self.overview = Overview(self.overview_options, self.display, self._compute_missing, self._refresh_overview)
+        d = self.display
+        view_controls = pn.Row(
+            pn.widgets.CheckButtonGroup.from_param(d.param.metrics, color="primary", variant="outline",
+                                                   options={METRIC_LABELS[m]: m for m in METRICS}),
+            pn.widgets.Toggle.from_param(d.param.per_module, color="primary", variant="outline", width=160),
+            sizing_mode="stretch_width")
+        seed = pn.widgets.IntSlider.from_param(d.param.seed_index, width=260)
+        return [
+            self._card("Specialization over time",
+                       pn.Column(view_controls, self.figures.specialization, self.figures.mask_note,
+                                 self.figures.modules, sizing_mode="stretch_width"),
+                       texts.SPECIALIZATION + "\n" + texts.MODULES, "specialization"),
+            self._card("Training", pn.Row(self.figures.loss, self.figures.accuracy, sizing_mode="stretch_width"),
+                       texts.TRAINING, "training"),
+            self._card("Connectivity", pn.Column(seed, self.figures.connectivity, sizing_mode="stretch_width"),
+                       texts.CONNECTIVITY, "connectivity"),
+            self._card("Structure → function",
+                       pn.Row(pn.Column(self.overview.line, self.overview.grid, sizing_mode="stretch_width"),
+                              pn.Column(self.overview.widgets, width=240), sizing_mode="stretch_width"),
+                       texts.OVERVIEW, "overview"),
+        ]
+
+    def show_result(self, result):
+        self.exports.set_key(result.config.key()[:10])
+        self.figures.show(result)
+
+    def start_training(self):
+        self.figures.start_training()
+
+    def stream(self, events):
+        self.figures.progress(events)
+
+    def after_result(self):
+        self._refresh_overview()
+
+    # ------------------------------------------------------------------ the page's own
+    @staticmethod
+    def _card(title, body, text, name, **kw):
+        info = pn.pane.Markdown(text, width=270, styles={"font-size": "0.92em", "color": "#333"})
+        return pn.Card(pn.Row(body, info, sizing_mode="stretch_width"), title=title, sizing_mode="stretch_width",
+                       margin=(8, 4), css_classes=[f"card-{name}"], **kw)
+
+    def _state(self) -> dict:
+        return {"result": self.result, "metrics": list(self.display.metrics) or None,
+                "seed_index": self.display.seed_index, "overview": self.overview.data,
+                "options": self.overview_options}
+
+    def _refresh_overview(self):
+        """Re-read the neighbouring cells from the store off the event loop; the newest request wins."""
+        if self.experiment.problem():
+            return
+        config, store = self.experiment.config(), self.experiment.store
+        self._overview_seq = seq = getattr(self, "_overview_seq", 0) + 1
+
+        def show(data):
+            if seq == self._overview_seq:
+                self.overview.show(data)
+
+        self.job.background(lambda: gather(store, config, self.overview_options), show)
+
+    def _compute_missing(self, missing):
+        """Train the missing neighbours into the store, cells of equal shape as one ensemble, cell k of K said."""
+        if not missing or self.experiment.problem():
+            return
+        store, config = self.experiment.store, self.experiment.config()
+        groups = [list(g) for _, g in itertools.groupby(sorted(missing, key=lambda c: str(c.shape_key())),
+                                                        key=lambda c: str(c.shape_key()))]
+        total = len(missing)
+
+        def work(report, cancel):
+            t0, done = time.perf_counter(), 0
+            for i, group in enumerate(groups, 1):
+                first, last = done + 1, done + len(group)
+                part = (f"cell {first} of {total}" if first == last else f"cells {first}–{last} of {total}") + (
+                    f" (group {i} of {len(groups)})" if len(groups) > 1 else "")
+                report({"stage": "message", "text": f"Computing missing {part} …",
+                        "percent": 100 * done / total})
+                memory.get_or_run_many(store, group, on_progress=lambda e, part=part: report({**e, "part": part}),
+                                       cancel=cancel)
+                done = last
+            return memory.get_or_run(store, config, cancel=cancel), time.perf_counter() - t0
+
+        self.train(work, f"Computing {total} missing cell{'s' if total != 1 else ''} as one sweep …",
+                   label="computing missing cells")

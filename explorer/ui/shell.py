@@ -1,0 +1,309 @@
+"""The app shell every study page stands on: a thin ``pn.viewable.Viewer`` over the study's experiment.
+
+It owns what every page shares — the sidebar built from the experiment's parameters (:mod:`.sidebar`), URL
+state and ``?classroom=`` links (:mod:`.url`), one alert for refused values (plain text, never markup), a status
+line, a progress bar, Cancel / Run, the server's training slot and the session's background job
+(:mod:`.live`) — and the run orchestration: a setting goes to the one in-process cache and the store
+(:mod:`explorer.store.memory`), which load it when seen before and train it otherwise. A study's ``Page``
+subclasses :class:`StudyShell` and adds its figures; see the "page hooks" below. Nothing here names a study.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from functools import partial
+
+import numpy as np
+import panel as pn
+import param
+
+from ..core.experiment import Experiment
+from ..store import memory
+from . import texts, url
+from .live import LiveJob, training_slot, warm_up
+from .messages import Alert, plural, sentences_text
+from .sidebar import Sidebar
+from .widgets import escape
+
+
+class StudyShell(pn.viewable.Viewer):
+    """Base class of every study page. Subclasses set ``experiment_class`` (and ``defaults``) and implement
+    :meth:`build_main`; the other page hooks have working defaults."""
+
+    experiment = param.ClassSelector(class_=Experiment)
+    title = param.String("")
+
+    experiment_class = None   #: the study's Experiment (param class)
+    defaults: dict = {}       #: the page's opening setting; ``$EXPLORER_APP_DEFAULTS`` (JSON) updates it
+    intro: str = ""           #: Markdown at the top of the sidebar (the page's own, trusted text)
+    as_is: tuple = ()         #: words that keep their case at the start of a sentence (dataset names)
+    update_interval = 1.5     #: seconds between redraws of live training curves
+
+    def __init__(self, experiment=None, store=None, defaults=None, url: bool = True, errors=None, **params):
+        super().__init__(experiment=experiment or self.experiment_class(store=store), **params)
+        warm_up()
+        self.job = LiveJob()
+        self.result = None
+        self.stale = False
+        self._pending: list = []
+        self._last_draw = 0.0
+        self._trained_rows = False
+        self.settings = self.experiment.setting_names()
+        errors = {**(errors or {}), **self.experiment.apply(**(self.app_defaults() if defaults is None else defaults))}
+        self.alert = Alert()
+        # a StaticText, not a pane: updating a pane re-sends its stylesheets, which makes Bokeh re-walk the
+        # whole document (≈ 0.3 s here) on every progress report
+        self.status = pn.widgets.StaticText(value="", sizing_mode="stretch_width", margin=(5, 10),
+                                            css_classes=["run-status"])
+        self.progress = pn.indicators.Progress(value=0, max=100, visible=False, sizing_mode="stretch_width",
+                                               bar_color="primary", height=18)
+        self.cancel_button = pn.widgets.Button(label="Cancel", color="warning", visible=False, width=100)
+        self.run_button = pn.widgets.Button(label="Run", color="primary", visible=False, width=100)
+        self.cancel_button.on_click(lambda e: self.cancel())
+        self.run_button.on_click(lambda e: self.request())
+        self.sidebar_controls = Sidebar(self.experiment, self.show_errors, self.overrides(), self.settings_changed)
+        self._synced: list = []
+        hidden = self._from_url(errors) if url else ()
+        self.experiment.param.watch(lambda e: self.request(), self.settings)
+        self.job.param.watch(self._job_failed, ["error"])
+        self.sidebar = pn.Column(
+            *([pn.pane.Markdown(self.intro, sizing_mode="stretch_width")] if self.intro else []),
+            *([pn.pane.HTML(f"<i>{escape(texts.CLASSROOM)}</i>")] if hidden else []),
+            self.sidebar_controls.panel(hidden), *self.sidebar_extras(), sizing_mode="stretch_width")
+        status = pn.Row(self.status, self.progress, self.cancel_button, self.run_button, sizing_mode="stretch_width")
+        self.main = pn.Column(self.alert.pane, status, *self.build_main(), sizing_mode="stretch_width")
+        self._layout = pn.Row(pn.Column(self.sidebar, width=340), self.main, sizing_mode="stretch_width")
+        self.settings_changed(self.settings)
+        self.show_errors(errors)
+        pn.state.onload(self._loaded)
+
+    # ------------------------------------------------------------------ page hooks
+    def overrides(self) -> dict:
+        """``{setting: factory(sidebar, name) -> Control}`` for settings the study draws its own way."""
+        return {}
+
+    def view_options(self) -> list:
+        """``[(parameterized, [names])]``: view state the page keeps in the URL besides the settings."""
+        return []
+
+    def build_main(self) -> list:
+        """The page's main area (cards of figures), below the alert and the status line."""
+        raise NotImplementedError
+
+    def sidebar_extras(self) -> list:
+        """What follows the settings in the sidebar (exports, …)."""
+        return []
+
+    def describe(self, config) -> str:
+        """The setting in a few words for the status line (plain text; seeds are added by the shell)."""
+        return ""
+
+    def settings_changed(self, names):
+        """The experiment changed (e.g. enable or disable controls that depend on another)."""
+
+    def show_result(self, result):
+        """Draw a finished Result."""
+
+    def start_training(self):
+        """A run starts training: empty the live curves."""
+
+    def stream(self, events):
+        """Progress events (``stage == "train"``) to stream into live curves."""
+
+    def after_result(self):
+        """A result is on screen (e.g. refresh views of neighbouring settings)."""
+
+    @classmethod
+    def app_defaults(cls) -> dict:
+        extra = os.environ.get("EXPLORER_APP_DEFAULTS")
+        return {**cls.defaults, **(json.loads(extra) if extra else {})}
+
+    # ------------------------------------------------------------------ URL and classroom
+    def _from_url(self, errors: dict) -> tuple:
+        query = url.session_query()
+        if query is None:
+            return ()
+        errors.update(self.experiment.apply(**{k: v for k, v in query.items() if k in self.settings}))
+        for obj, _ in self.view_options():
+            url.apply_view_options(obj, query, errors)
+        self._synced = [(self.experiment, self.settings), *self.view_options()]
+        for obj, names in self._synced:
+            pn.state.location.sync(obj, names, on_error=lambda bad: None)
+        return url.hidden(query.get("classroom"), self.settings, self.experiment.advanced(), errors)
+
+    def _loaded(self):
+        """Once the page is up: write the whole state into its URL, then show the setting."""
+        if pn.state.location is not None and self._synced:
+            query = {}
+            for obj, names in self._synced:
+                query.update(url.serialize(obj, names))
+            pn.state.location.update_query(**query)
+        self.request()
+
+    # ------------------------------------------------------------------ messages
+    def show_errors(self, errors: dict, heading: str = "Not applied"):
+        """One alert for what was refused (or why the run failed); hidden when all is well."""
+        problem = self.experiment.problem()
+        sentences = list(dict.fromkeys(list(errors.values()) + ([problem] if problem else [])))
+        if not sentences and self.job.error:   # a failed run stays said until the next run starts
+            sentences, heading = [self.job.error], "The run did not finish"
+        sentences = [self.page_words(x) for x in sentences]
+        self.alert.say(heading, sentences_text(sentences, self.as_is) if sentences else "")
+
+    def page_words(self, sentence: str) -> str:
+        """A message written for the command line, in the page's words: ``--dataset digits`` → "the dataset
+        'digits'" (a setting's label instead of its flag)."""
+        def words(m):
+            name = m.group(1).replace("-", "_")
+            if name not in self.settings:
+                return m.group(0)
+            return f"the {self.experiment.param[name].label} '{m.group(2).rstrip('.,;')}'" + m.group(2)[
+                len(m.group(2).rstrip('.,;')):]
+        return re.sub(r"--([a-z][a-z0-9-]*) (\S+)", words, sentence)
+
+    def say(self, html: str):
+        """Set the status line (``html`` is the shell's own markup; interpolated values must be escaped)."""
+        self.status.value = html
+
+    def setting_words(self, config) -> str:
+        k = len(getattr(config, "seeds", ()) or ())
+        words = ", ".join(w for w in (self.describe(config), plural(k, "seed") if k else "") if w)
+        return escape(words)
+
+    # ------------------------------------------------------------------ running
+    def request(self):
+        """Show the current setting: from memory or the store when seen before, else train it (cancelling any
+        stale job)."""
+        problem = self.experiment.problem()
+        if problem:
+            self.job.cancel()
+            self.show_errors({})
+            return
+        config = self.experiment.config()
+        self._trained_rows, self._pending = False, []
+        t0 = time.perf_counter()
+        remembered = memory.recall(self.experiment.store, config)
+        if remembered is not None:  # used recently in this server: no thread, no disk
+            self.job.cancel()
+            self._running(False)
+            self._show(remembered, time.perf_counter() - t0, cached=True)
+            return
+        self._running(True, "Looking for this setting in the store …", 0)   # before: the job may end at once
+        self.job.submit(partial(self._work, config), on_event=self._on_event, on_done=self._done,
+                        label="looking in the store")
+
+    def _work(self, config, report, cancel):
+        """Worker thread: load ``config`` from the store or train it; returns (result, seconds)."""
+        t0 = time.perf_counter()
+        store = self.experiment.store
+        if store.has(config):
+            return memory.get_or_run(store, config), time.perf_counter() - t0
+        with training_slot(cancel, on_wait=lambda: report({"stage": "queued"})):
+            result = memory.get_or_run(store, config, on_progress=report, cancel=cancel)
+        return result, time.perf_counter() - t0
+
+    def train(self, work, status: str, label: str = "training"):
+        """Run ``work(report, cancel) -> (result, seconds)`` as the session's job, holding a training slot
+        (e.g. a page's sweep over missing neighbours); progress and the result come back as for a setting."""
+        def run(report, cancel):
+            with training_slot(cancel, on_wait=lambda: report({"stage": "queued"})):
+                return work(report, cancel)
+
+        self._trained_rows = False
+        self._running(True, status, 0)
+        self.job.submit(run, on_event=self._on_event, on_done=self._done, label=label)
+
+    def _on_event(self, event):
+        stage = event.get("stage")
+        if stage == "queued":
+            self._running(True, "Waiting for another session's training to finish …", 0)
+        elif stage == "train":
+            if not self._trained_rows:
+                self.start_training()
+                self._trained_rows, self._last_draw = True, 0.0
+            self._pending.append(event)
+            if time.perf_counter() - self._last_draw >= self.update_interval:  # each redraw costs CPU
+                self._draw_progress()
+        elif stage == "metrics":
+            self._draw_progress()
+            what = escape(event.get("metric") or "the measures")
+            self._running(True, f"{self._prefix(event)}Measuring {what} …", 75 + 25 * (event.get("fraction") or 0))
+        elif stage == "message":
+            self._running(True, escape(event.get("text", "")), event.get("percent", 0))
+
+    @staticmethod
+    def _prefix(event) -> str:
+        return escape(event["part"]) + " · " if event.get("part") else ""
+
+    def _draw_progress(self):
+        if not self._pending:
+            return
+        events, self._pending = self._pending, []
+        self._last_draw = time.perf_counter()
+        self.stream(events)
+        event = events[-1]
+        loss = np.nanmean(event["loss"]) if event.get("loss") else float("nan")
+        acc = next((e["accuracy"] for e in reversed(events) if e.get("accuracy")), None)
+        acc = f" · test accuracy {np.mean(acc):.2f}" if acc else ""
+        epochs = event.get("epochs") or 1
+        epoch = min(int(event.get("fraction", 0) * epochs) + 1, epochs)
+        networks = len(event.get("seeds") or ())
+        self._running(True, f"{self._prefix(event)}Training {plural(networks, 'network')} as one ensemble · epoch "
+                            f"{epoch} of {epochs} · loss {loss:.3f}{acc}", 75 * event.get("fraction", 0))
+
+    def _show(self, result, seconds, cached=None):
+        self.result, self.stale = result, False
+        self.show_result(result)
+        cached = result.cached if cached is None else cached
+        where = "loaded from the store" if cached else "trained and measured, now stored"
+        acc = result.data["accuracy"].values if "accuracy" in result.data else np.array([np.nan])
+        self.say(f"<b>{self.setting_words(result.config)}</b> — {where} in {seconds:.2f} s · "
+                 f"test accuracy {np.nanmean(acc):.2f} ± {np.nanstd(acc):.2f}")
+        self._running(False)
+        self.after_result()
+
+    def _done(self, value):
+        result, seconds = value
+        self._show(result, seconds)
+
+    def _running(self, running: bool, html: str | None = None, percent: float = 0):
+        self.progress.param.update(visible=running, value=int(min(max(percent, 0), 100)))
+        self.cancel_button.visible = running
+        self.run_button.visible = False
+        if html is not None:
+            self.say(html)
+
+    def _job_failed(self, event):
+        if event.new:
+            self._running(False, "The last run did not finish; see the message above.")
+            self.show_errors({})
+
+    def cancel(self):
+        """Stop the run; the plots keep the last result, marked as not matching the sidebar."""
+        self.job.cancel()
+        self.stale = self.result is not None
+        shows = (f" The plots are <b>stale</b>: they show {self.setting_words(self.result.config)}, not the "
+                 "sidebar's setting." if self.stale else "")
+        self._running(False, f"Cancelled. Nothing was stored for this setting; press <b>Run</b> to train it.{shows}")
+        self.run_button.visible = True
+
+    # ------------------------------------------------------------------ serving
+    def __panel__(self):
+        return self._layout
+
+    def template(self, header=None, title=None):
+        """The page in a Panel template (controls in the sidebar, views in the main area), with no font or
+        other resource fetched from the internet."""
+        url.safe_theme()
+        return pn.template.FastListTemplate(
+            title=title or self.title, sidebar=[self.sidebar], main=[self.main], header=header or [],
+            sidebar_width=360, accent="#1f77b4", main_layout=None, font_url="",
+            font="system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif")
+
+    def servable(self, title: str | None = None, **kwargs):
+        """Serve inside the template (``panel serve``); in a notebook, show the plain layout instead."""
+        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+            return self.template().servable(title=title or self.title, **kwargs)
+        return self._layout.servable(title=title or self.title, **kwargs)

@@ -1,0 +1,82 @@
+"""A page's state in its URL (``pn.state.location``) and the ``?classroom=`` links that hide controls.
+
+Everything read from a URL goes through the experiment's ``apply`` (settings) or a parameter's own
+deserializer (view options): a bad value is refused with one sentence, quoted short, and the default stays.
+"""
+from __future__ import annotations
+
+import json
+
+import panel as pn
+
+from .widgets import fmt
+
+#: Query parameters the shell itself reads (besides the settings and the page's view options).
+OWN = ("classroom", "study", "theme")
+THEMES = ("default", "dark")
+
+
+def shown(value, limit: int = 40) -> str:
+    """A value quoted for a sentence: repr of at most ``limit`` characters (the page escapes it)."""
+    text = str(value)
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def session_query() -> dict | None:
+    """The served page's query parameters ({name: text}), or None outside a server session."""
+    loc, doc = pn.state.location, pn.state.curdoc
+    if loc is None or doc is None or doc.session_context is None:
+        return None
+    return {k: (v if isinstance(v, str) else json.dumps(v)) for k, v in dict(loc.query_params).items()}
+
+
+def safe_theme() -> None:
+    """Panel's templates index their themes with ``?theme=`` unchecked: drop any value that is not a theme."""
+    try:
+        args = pn.state.session_args
+    except Exception:  # noqa: BLE001 — outside a server there is nothing to clean
+        return
+    value = args.get("theme") if args else None
+    if value:
+        text = value[0].decode("utf-8", "replace").strip("'\"")
+        if text not in THEMES:
+            args.pop("theme", None)
+
+
+def apply_view_options(obj, query: dict, errors: dict) -> None:
+    """Set ``obj``'s parameters named in ``query`` (JSON or plain text); a bad one gets a sentence."""
+    for k in [k for k in query if k in obj.param and k != "name"]:
+        text = query[k]
+        try:
+            try:
+                value = obj.param.deserialize_value(k, text)
+            except Exception:  # noqa: BLE001 — plain text (a selector's value written without quotes)
+                value = text
+            setattr(obj, k, value)
+        except Exception:  # noqa: BLE001 — a bad view option in a link is ignored with a note
+            errors[k] = f"the link's {k} value {shown(text)} is not a valid view option; it was ignored."
+
+
+def serialize(obj, names) -> dict:
+    out = {}
+    for name in names:
+        value = getattr(obj, name)
+        if value is not None:
+            value = obj.param[name].serialize(value)
+            out[name] = value if isinstance(value, str) else json.dumps(value)
+    return out
+
+
+def hidden(classroom, settings, advanced, errors: dict | None = None) -> tuple:
+    """``?classroom=1`` hides the advanced controls; ``?classroom=lr,epochs`` hides the ones named."""
+    if classroom in (None, "", False, 0, "0", "false"):
+        return ()
+    if classroom in (True, 1, "1", "true", "yes", "advanced"):
+        return tuple(advanced)
+    names = classroom if isinstance(classroom, list) else str(classroom).split(",")
+    names = [str(n).strip() for n in names]
+    out = tuple(advanced if "advanced" in names else ()) + tuple(n for n in names if n in settings)
+    if not out and errors is not None:
+        errors["classroom"] = (f"the link's classroom value {shown(fmt(classroom))} names no control; "
+                               "nothing was hidden.")
+    return out

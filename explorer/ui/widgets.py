@@ -1,0 +1,154 @@
+"""Widgets the shell's sidebar is made of: a number control whose box is a text box (so that every typed value,
+good or bad, reaches the experiment and meets a sentence), a discrete slider without Panel's change debounce,
+and helpers for hover help and text. Nothing here names a study.
+"""
+from __future__ import annotations
+
+import html
+
+import panel as pn
+import param
+
+
+def fmt(value) -> str:
+    """A value as the box shows it ("" for None, ``%g`` for floats)."""
+    return "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+
+
+def escape(text) -> str:
+    """Text for an HTML-rendering pane: every character shown as itself, never as markup."""
+    return html.escape(str(text), quote=False)
+
+
+def number(text):
+    """Typed text as the number it reads as (so that a sentence quotes ``1000``, not ``'1000'``), else the text."""
+    t = str(text).strip()
+    for kind in (int, float):
+        try:
+            value = kind(t)
+        except ValueError:
+            continue
+        return value if value == value and value not in (float("inf"), float("-inf")) else t
+    return text
+
+
+def with_help(widget, doc):
+    """The widget with its parameter's doc as a hover tooltip (where the widget has no ``description``)."""
+    if "description" in widget.param:
+        widget.description = doc
+        return widget
+    return pn.Row(widget, pn.widgets.TooltipIcon(value=doc, width=20, margin=(22, 0, 0, 0)),
+                  sizing_mode="stretch_width", margin=0)
+
+
+class PromptDiscreteSlider(pn.widgets.DiscreteSlider):
+    """A DiscreteSlider whose released value reaches the server's callbacks at once.
+
+    Panel holds every widget change for 50 ms (``Syncable._debounce``) to merge bursts, unless the property is
+    one of the widget's ``_priority_changes``. A released slider (``value_throttled``, sent after ``value``) is
+    already the end of a burst, so the inner slider marks both as priority: a key press on p reached the
+    page's callback ~58 ms after it was pressed, 50 of them waiting.
+    """
+
+    PRIORITY = ["value", "value_throttled"]
+
+    def _update_options(self, *events):
+        super()._update_options(*events)
+        if self._slider is not None:   # the inner IntSlider is rebuilt whenever the options change
+            self._slider._priority_changes = self.PRIORITY
+
+
+class TypedBox:
+    """A text box whose every submitted text goes to ``submit(text)`` — also a re-typed, unchanged one
+    (Enter sends ``enter_pressed`` even when the value did not change), so that re-typing the value in force
+    clears an alert. ``show(value)`` puts the value in force back into the box."""
+
+    def __init__(self, submit, **kw):
+        self.widget = pn.widgets.TextInput(**kw)
+        self._submit, self._quiet = submit, False
+        self.widget.param.watch(lambda e: self._send(e.new), "value")
+        self.widget.param.watch(lambda e: self._send(self.widget.value_input), "enter_pressed")
+
+    def _send(self, text):
+        if not self._quiet:
+            self._submit(text if text is not None else "")
+
+    def show(self, value):
+        text = fmt(value)
+        self._quiet = True
+        try:
+            self.widget.param.update(value=text, value_input=text)
+        finally:
+            self._quiet = False
+
+
+class NumberControl(pn.viewable.Viewer):
+    """A slider over the parameter's soft bounds with a text box beside its label.
+
+    Dragging sends numbers; the box sends its text as typed (``"abc"``, ``"2.5"``, ``"0"``), which
+    ``Experiment.apply`` parses and, when refused, answers with a sentence; the box then shows the value in
+    force again. The whole control carries the CSS class ``ctl-<name>`` (its first ``input`` is the box).
+    """
+
+    def __init__(self, par: param.Number, value, submit, name: str):
+        self.par, self.integer = par, isinstance(par, param.Integer)
+        lo, hi = self._range()
+        self.slider = (pn.widgets.IntSlider(start=int(lo), end=int(max(hi, lo + 1)), step=par.step or 1,
+                                            value=self._clip(value), show_value=False, sizing_mode="stretch_width",
+                                            margin=(0, 10))
+                       if self.integer else
+                       pn.widgets.FloatSlider(start=lo, end=hi, step=par.step or (hi - lo) / 100,
+                                              value=self._clip(value), show_value=False, margin=(0, 10),
+                                              sizing_mode="stretch_width"))
+        self.box = TypedBox(lambda text: submit(name, number(text)), value=fmt(value), width=110, margin=(0, 10))
+        self._quiet = False
+        self.slider.param.watch(lambda e: None if self._quiet else submit(name, e.new), "value_throttled")
+        label = pn.pane.HTML(f"<label>{escape(par.label)}</label>", margin=(8, 10, 0, 10),
+                             sizing_mode="stretch_width", styles={"font-size": "0.95em"})
+        self._layout = pn.Column(pn.Row(label, self.box.widget, sizing_mode="stretch_width", margin=0),
+                                 self.slider, sizing_mode="stretch_width", margin=(0, 0, 6, 0),
+                                 css_classes=[f"ctl-{name}"])
+
+    def _range(self):
+        lo, hi = self.par.get_soft_bounds()
+        return (lo if lo is not None else 0), (hi if hi is not None else (lo or 0) + 1)
+
+    def _clip(self, value):
+        lo, hi = self._range()
+        if value is None:
+            return lo
+        return min(max(value, lo), max(hi, lo + (1 if self.integer else 0)))
+
+    @property
+    def disabled(self):
+        return self.slider.disabled
+
+    @disabled.setter
+    def disabled(self, value):
+        self.slider.disabled = self.box.widget.disabled = value
+
+    def follow(self, value):
+        """Move the slider's ends if the parameter's bounds moved (nothing is sent otherwise)."""
+        lo, hi = self._range()
+        if self.integer:
+            lo, hi = int(lo), int(max(hi, lo + 1))
+        if (self.slider.start, self.slider.end) != (lo, hi):
+            self.show(value)
+
+    def show(self, value):
+        """Show the value in force (and follow bounds that moved with other settings)."""
+        lo, hi = self._range()
+        if self.integer:
+            lo, hi = int(lo), int(max(hi, lo + 1))
+        updates = {k: v for k, v in (("start", lo), ("end", hi)) if getattr(self.slider, k) != v}
+        clipped = self._clip(value)
+        self._quiet = True
+        try:
+            with param.edit_constant(self.slider):
+                self.slider.param.update(**updates, value=clipped, value_throttled=clipped)
+        finally:
+            self._quiet = False
+        self.box.show(value)
+
+    def __panel__(self):
+        return self._layout
