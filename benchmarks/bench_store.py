@@ -18,7 +18,7 @@ import tempfile
 import time
 
 RUN_FLAGS = ["--n", "4", "--epochs", "1", "--pairs-per-epoch", "256", "--seeds", "2"]
-HEAVY = ("import explorer.cli, explorer.store, explorer.result, torch, xarray, netCDF4, safetensors.torch, filelock, "
+HEAVY = ("import explorer.cli, explorer.store, explorer.core.result, torch, xarray, netCDF4, safetensors.torch, filelock, "
          "dask.array")  # xarray imports dask.array on its first array operation whenever dask is installed
 #: in one process: do the imports, then time the cached command itself, several times
 IN_PROCESS = HEAVY + """
