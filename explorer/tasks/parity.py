@@ -68,7 +68,7 @@ def draw_batch(newest: torch.Tensor, n_max: int, batch_size: int, generator: tor
     lo, hi = newest + 2, 4 * newest
     u = torch.rand(E, generator=generator)
     length = lo + torch.minimum((u * (hi - lo + 1).float()).long(), hi - lo)
-    T = int(length.max())
+    T = max(int(length.max()), n_max)   # padding before every start is never simulated
     q = torch.full((E,), 0.5) if balanced else torch.rand(E, generator=generator)
     bits = (torch.rand(E, batch_size, T, generator=generator) < q[:, None, None]).float()
     start = T - length

@@ -1,0 +1,180 @@
+"""The growth study's run pipeline: train a growing modular chain and a parameter-matched RNN on the N-parity
+curriculum, then measure their robustness (Hamidi et al. 2024).
+
+Both architectures train as ensembles over the seeds (one per architecture), through the shared loop
+:func:`explorer.core.fit.fit`, with the same number of steps. Once per epoch every network is evaluated on
+balanced sequences (q = 0.5, stricter than the unbalanced training sequences); a network whose mean accuracy
+over its heads and whose newest head both exceed 98 % grows (Hamidi et al. 2024, "Task"): the chain gets a new
+module + head (older modules' learning rate × γ, γ = 0: frozen; optional duplication of the trained previous
+module with noise σ), the RNN a new head. Loss: the sum of the heads' cross-entropies; SGD with Nesterov
+momentum, gradient norm clipped at 2 per network (:class:`~explorer.models.growing.MaskedNesterov`: the
+parameters are preallocated, so growth only changes learning-rate masks and momentum buffers of frozen or
+not-yet-grown modules stay untouched). Afterwards eq. 5 perturbations of W_R, W_FF (chain only) and τ.
+
+No param, Panel, HoloViews or store imports: settings in, dict of numpy arrays out.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+
+from ...core.cancel import check
+from ...core.fit import fit, hook
+from ...metrics import robustness as rob
+from ...models.growing import GrowingChain, MultiHeadRNN, MaskedNesterov, matched_rnn_size
+from ...tasks.parity import ParityStream
+
+__all__ = ["DEFAULTS", "train_and_measure", "CRITERION"]
+
+CRITERION = 0.98
+
+DEFAULTS = {
+    "module_size": 10, "n_max": 16, "epochs": 16, "steps_per_epoch": 100, "batch_size": 128,
+    "lr": 0.2, "rnn_lr": None, "momentum": 0.1, "clip": 2.0,
+    "duplicate": 0.0,          # σ of the multiplicative duplication noise; None = off (new modules random)
+    "freeze": 0.0,             # γ: older modules' lr × γ at each growth (0 = frozen)
+    "rnn_size": None,          # None = matched_rnn_size(module_size, n_max)
+    "eval_batches": 2, "eval_batch_size": 256,
+    "eps_min": 0.01, "eps_max": 10.0, "eps_points": 10, "draws": 5,
+    "perturb": ("W_R", "W_FF", "tau"), "perturb_chunk": 16,
+    "timescales": False, "timescale_steps": 10_000,
+}
+
+
+def _settings(settings: dict) -> dict:
+    s = {**DEFAULTS, **(settings or {})}
+    unknown = set(s) - set(DEFAULTS) - {"seeds"}
+    if unknown:
+        raise ValueError(f"unknown growth settings: {sorted(unknown)}")
+    if s["duplicate"] in ("off", False):
+        s["duplicate"] = None
+    if s["rnn_lr"] is None:
+        s["rnn_lr"] = s["lr"]
+    if s["rnn_size"] is None:
+        s["rnn_size"] = matched_rnn_size(s["module_size"], s["n_max"])
+    return s
+
+
+def _data_seed(seeds, salt: int) -> int:
+    return int(np.random.SeedSequence([int(x) for x in seeds] + [salt]).generate_state(1)[0])
+
+
+@torch.no_grad()
+def _evaluate(model, stream: ParityStream, batches: int) -> torch.Tensor:
+    """(E, K) balanced accuracy per head, sequences drawn for each network's newest N."""
+    acc = 0
+    for _ in range(batches):
+        acc = acc + model.accuracy(stream.next(model.newest_n(), balanced=True))
+    return acc / batches
+
+
+def _train(model, arch: str, s: dict, seeds: list, lr: float, on_progress, cancel, part: tuple) -> dict:
+    train = ParityStream(_data_seed(seeds, 1 + (arch == "rnn")), s["n_max"], s["batch_size"])
+    evals = ParityStream(_data_seed(seeds, 11 + (arch == "rnn")), s["n_max"], s["eval_batch_size"])
+    dup_gen = torch.Generator().manual_seed(_data_seed(seeds, 21))
+    opt = MaskedNesterov(model.parameters(), lr, s["momentum"], s["clip"])
+    n_solved = torch.ones(model.E, dtype=torch.long)        # largest N solved so far (1: none yet)
+    curve, acc_curve = [], []
+
+    def step(batch):
+        loss = model.loss(batch)
+        loss.sum().backward()
+        opt.step(model.lr_scales())
+        return loss
+
+    def after_epoch(epoch, losses):
+        acc = _evaluate(model, evals, s["eval_batches"])
+        active = model.active_heads()
+        mean = (acc * active).sum(1) / active.sum(1)
+        newest = acc.gather(1, (model.n_active - 1)[:, None])[:, 0]
+        ok = (mean > CRITERION) & (newest > CRITERION)
+        n_solved.copy_(torch.where(ok, model.newest_n(), n_solved))
+        if arch == "modular":
+            model.grow(ok, gamma=s["freeze"], sigma=s["duplicate"], generator=dup_gen)
+        else:
+            model.grow(ok)
+        curve.append(n_solved.clone())
+        acc_curve.append(mean)
+        return {"accuracy": mean.tolist(), "n_solved": n_solved.tolist(), "architecture": arch}
+
+    def progress(event):
+        if on_progress is not None:
+            lo, hi = part
+            on_progress({**event, "architecture": arch, "fraction": lo + (hi - lo) * event["fraction"]})
+
+    curves = fit(epochs=s["epochs"], batches=lambda e: (train.next(model.newest_n()) for _ in range(s["steps_per_epoch"])),
+                 step=step, n_batches=s["steps_per_epoch"], seeds=seeds, hooks=[hook(after_epoch=after_epoch)],
+                 on_progress=progress, cancel=cancel)
+    return {"n_solved": n_solved.numpy(), "n_solved_curve": torch.stack(curve, 1).numpy(),
+            "accuracy_curve": torch.stack(acc_curve, 1).numpy(), "loss_curve": curves.loss.T.numpy()}
+
+
+def _robustness(model, arch, s, seeds, cancel, on_progress, part) -> dict:
+    eps = rob.eps_grid(s["eps_min"], s["eps_max"], s["eps_points"])
+    stream = ParityStream(_data_seed(seeds, 31), s["n_max"], s["eval_batch_size"])
+    batch = stream.next(model.newest_n(), balanced=True)
+    h0 = model.h0(s["eval_batch_size"], generator=stream.generator)
+    out = {}
+    groups = [g for g in s["perturb"] if not (g == "W_FF" and arch == "rnn")]
+    for i, g in enumerate(groups):
+        check(cancel)
+        r = rob.perturbation_curves(model, g, eps, s["draws"], batch, h0, seed=_data_seed(seeds, 41 + i),
+                                    chunk=s["perturb_chunk"])
+        out[f"{g}_tasks_solved"] = r["tasks_solved"].T              # (E, n_eps)
+        out[f"{g}_accuracy"] = r["accuracy"].transpose(1, 0, 2)     # (E, n_eps, K)
+        out[f"{g}_eps_keep"] = rob.eps_keep(eps, r["tasks_solved"])
+        if on_progress is not None:
+            lo, hi = part
+            on_progress({"stage": "robustness", "architecture": arch, "group": g,
+                         "fraction": lo + (hi - lo) * (i + 1) / len(groups), "seeds": list(seeds)})
+    out["eps"] = eps
+    return out
+
+
+def train_and_measure(settings: dict, seeds: list[int], on_progress=None, cancel=None) -> dict:
+    """Train both architectures for all ``seeds`` and measure robustness; returns a flat dict of numpy
+    arrays, leading axis = seed where per network:
+
+    ``seeds``; ``params_modular``, ``params_rnn`` (scalars); ``rnn_size``; ``heads`` (K,) the N of each head;
+    ``{arch}_n_solved`` (E,), ``{arch}_n_solved_curve`` (E, epochs), ``{arch}_accuracy_curve`` (E, epochs)
+    (balanced mean accuracy over active heads), ``{arch}_loss_curve`` (E, epochs); ``{arch}_tau`` trained τ̂
+    (modular: (E, K) per module mean; rnn: (E,) mean); ``eps`` (n_eps,); per perturbed group g ∈ W_R, W_FF
+    (modular only), tau: ``{arch}_{g}_tasks_solved`` (E, n_eps) mean over draws, ``{arch}_{g}_accuracy``
+    (E, n_eps, K) per head (= per module for the chain), ``{arch}_{g}_eps_keep`` (E,) the ε where the tasks
+    solved fall to half; ``wall_s`` per stage. With ``timescales``: ``{arch}_tau_eff`` (E, units).
+    """
+    s = _settings(settings)
+    seeds = [int(x) for x in seeds]
+    t0 = time.perf_counter()
+    out = {"seeds": np.array(seeds), "heads": np.arange(2, s["n_max"] + 1)}
+    chain = GrowingChain(s["module_size"], s["n_max"], seeds)
+    rnn = MultiHeadRNN(s["rnn_size"], s["n_max"], seeds)
+    out["params_modular"] = np.array(chain.param_count())
+    out["params_rnn"] = np.array(rnn.param_count())
+    out["rnn_size"] = np.array(s["rnn_size"])
+    parts = {"modular": (0.0, 0.45), "rnn": (0.45, 0.9)}
+    for arch, model, lr in (("modular", chain, s["lr"]), ("rnn", rnn, s["rnn_lr"])):
+        check(cancel)
+        t = time.perf_counter()
+        for k, v in _train(model, arch, s, seeds, lr, on_progress, cancel, parts[arch]).items():
+            out[f"{arch}_{k}"] = v
+        out[f"{arch}_train_s"] = np.array(time.perf_counter() - t)
+    out["modular_tau"] = chain.trained_tau().mean(-1).numpy()
+    out["rnn_tau"] = rnn.trained_tau().mean(-1).numpy()
+    for arch, model, part in (("modular", chain, (0.9, 0.95)), ("rnn", rnn, (0.95, 1.0))):
+        check(cancel)
+        t = time.perf_counter()
+        r = _robustness(model, arch, s, seeds, cancel, on_progress, part)
+        out["eps"] = r.pop("eps")
+        out.update({f"{arch}_{k}": v for k, v in r.items()})
+        out[f"{arch}_robustness_s"] = np.array(time.perf_counter() - t)
+    if s["timescales"]:
+        from ...metrics.timescales import effective_timescales, simulate_activity
+        for arch, model in (("modular", chain), ("rnn", rnn)):
+            check(cancel)
+            act = simulate_activity(model, steps=s["timescale_steps"], trials=2, seed=_data_seed(seeds, 51))
+            out[f"{arch}_tau_eff"] = effective_timescales(act)["tau"]
+    out["wall_s"] = np.array(time.perf_counter() - t0)
+    return out
