@@ -17,8 +17,11 @@ import numpy as np
 import torch
 
 from explorer.models.spatial import SpatialRNN, best_swap_bruteforce, swap_deltas
-from explorer.studies.bimt.core import DEFAULTS, _network_loss, train_and_measure
+from explorer.studies.bimt.config import BIMTConfig
+from explorer.studies.bimt.core import _network_loss, train_and_measure
 from explorer.tasks.cognitive import TrialBank
+
+DEFAULTS = BIMTConfig().to_dict()
 
 
 def _time(fn, reps):

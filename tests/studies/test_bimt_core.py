@@ -56,9 +56,9 @@ def test_same_seed_same_numbers(run):
 
 def test_lambda_schedule_and_settings_checks():
     assert [lam_factor(s, 100, 0.25, 0.1) for s in (0, 24, 25, 89, 90)] == [0.1, 0.1, 1.0, 1.0, 0.1]
-    with pytest.raises(ValueError, match="unknown regime"):
+    with pytest.raises(ValueError, match="regime must be one of bimt, l1, none"):
         check_settings({"regime": "bimt2"})
-    with pytest.raises(ValueError, match="unknown setting"):
+    with pytest.raises(ValueError, match="unknown configuration field"):
         check_settings({"gird": 8})
     with pytest.raises(ValueError, match="unknown task"):
         check_settings({"tasks": "go,gogo"})

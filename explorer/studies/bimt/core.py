@@ -24,82 +24,31 @@ from ...core.fit import fit, hook
 from ...metrics.anatomy import anatomy, task_variance
 from ...models.spatial import SpatialRNN
 from ...tasks.cognitive import N_INPUTS, N_OUTPUTS, TrialBank, check_tasks, trial_accuracy
+from .config import REGIMES, BIMTConfig
 
-__all__ = ["DEFAULTS", "REGIMES", "PRESETS", "check_settings", "members", "train_and_measure"]
-
-REGIMES = ("bimt", "l1", "none")
-
-#: the settings and their defaults (names as on the command line)
-DEFAULTS = {
-    "regime": "bimt",          # bimt | l1 | none (one regime; pass regimes=[…] to mix)
-    "grid": 8,                 # sheet side: grid × grid hidden neurons (Liu et al. 2023 use 20)
-    "sheet": "2d",             # 2d grid | 1d line of grid² neurons (Liu et al. 2023, appendix A)
-    "lam": 1e-3,               # λ of eq. 3 (Liu et al. 2023 use 1e-5 at 20 × 20)
-    "A": 1.0,                  # locality strength A of eq. 2
-    "swap_every": 200,         # steps between swap rounds
-    "top_k": 10,               # neurons tried per swap round
-    "steps": 4000,
-    "lr": 1e-3,
-    "trials_per_task": 8,      # a batch holds this many trials of every task
-    "tasks": "all",
-    "importance": 1e-3,        # important neuron: summed task variance above this (Liu et al. 2023)
-    "active": 1e-2,            # active connection: |w| above this (Liu et al. 2023)
-    "clusters": 0,             # 0 = k by silhouette (Yang et al. 2019), else fixed k
-    "shuffles": 2000,
-    "baseline": "important",   # important (labels shuffled among the important neurons' slots) | grid
-    "warmup": 0.25,            # fraction of steps at λ/10 first
-    "cooldown": 0.1,           # fraction of steps at λ/10 last
-    "decision_weight": 5.0,    # loss weight of decision-period steps (Yang et al. 2019)
-    "bank_trials": 256,        # cached training trials per task
-    "eval_trials": 64,         # evaluation trials per task (a separate bank)
-    "bank_seed": 0,            # the trial banks' seed (networks draw their own batches from their own seed)
-    "recurrent_gain": 0.5,     # initial W ~ N(0, gain²/N)
-}
-
-#: laptop-scale presets (see the study's notes for what they measure)
-PRESETS = {
-    "default": {"grid": 8, "steps": 4000},
-    "10x10": {"grid": 10, "steps": 4000},
-}
+__all__ = ["REGIMES", "check_settings", "members", "train_and_measure"]
 
 
-def check_settings(settings: dict) -> dict:
-    """Settings completed with defaults; ValueError with a sentence for a bad value."""
-    unknown = set(settings) - set(DEFAULTS)
-    if unknown:
-        raise ValueError(f"unknown setting(s) {', '.join(sorted(unknown))}; the BIMT settings are "
-                         f"{', '.join(DEFAULTS)}.")
-    s = {**DEFAULTS, **settings}
-    if s["regime"] not in REGIMES:
-        raise ValueError(f"unknown regime {s['regime']!r}; choose bimt, l1 or none.")
-    if s["sheet"] not in ("2d", "1d"):
-        raise ValueError(f"unknown sheet {s['sheet']!r}; choose 2d (a grid) or 1d (a line).")
-    if s["baseline"] not in ("important", "grid"):
-        raise ValueError(f"unknown shuffle baseline {s['baseline']!r}; choose important or grid.")
-    for name in ("grid", "steps", "trials_per_task", "swap_every", "top_k", "shuffles", "bank_trials",
-                 "eval_trials"):
-        if int(s[name]) < 1:
-            raise ValueError(f"{name} must be at least 1.")
-    if int(s["grid"]) < 2:
-        raise ValueError("grid must be at least 2.")
-    for name in ("lam", "A", "lr", "importance", "active"):
-        if not float(s[name]) >= 0:
-            raise ValueError(f"{name} must be zero or positive.")
-    if not (0 <= s["warmup"] and 0 <= s["cooldown"] and s["warmup"] + s["cooldown"] <= 1):
-        raise ValueError("warmup and cooldown are fractions of the steps that add up to at most 1.")
-    s["tasks"] = ",".join(check_tasks(s["tasks"]))
-    return s
+def check_settings(settings) -> dict:
+    """Settings (a :class:`~explorer.studies.bimt.config.BIMTConfig` or a dict of its fields) completed with
+    the config's defaults and validated there — the one place the BIMT settings are declared. Seeds and the
+    per-network settings (regime, λ, A) come with the networks; a ConfigError (a ValueError) says what is wrong."""
+    if isinstance(settings, BIMTConfig):
+        return settings.to_dict()
+    values = {k: v for k, v in dict(settings).items() if k != "seeds"}
+    return BIMTConfig.from_dict(values).to_dict()
 
 
-def members(regimes, seeds) -> list[tuple[str, int]]:
-    """The ensemble's (regime, seed) networks, regime-major."""
+def members(regimes, seeds, lam: float, A: float) -> list[tuple[str, int, float, float]]:
+    """The ensemble's (regime, seed, λ, A) networks, regime-major: L1 keeps λ with A = 0, none has λ = 0."""
     regimes = list(regimes)
     for r in regimes:
         if r not in REGIMES:
             raise ValueError(f"unknown regime {r!r}; choose bimt, l1 or none.")
     if not seeds:
         raise ValueError("choose at least one seed.")
-    return [(r, int(sd)) for r in regimes for sd in seeds]
+    return [(r, int(sd), float(lam) if r != "none" else 0.0, float(A) if r == "bimt" else 0.0)
+            for r in regimes for sd in seeds]
 
 
 def lam_factor(step: int, steps: int, warmup: float, cooldown: float) -> float:
@@ -128,32 +77,35 @@ def evaluate(model: SpatialRNN, bank: TrialBank):
     return torch.stack(acc, 1).numpy(), torch.stack(dec, 1).numpy(), np.stack(tv, 1)
 
 
-def train_and_measure(settings: dict, seeds: list[int], regimes=None, on_progress=None, cancel=None,
-                      snapshot_networks=None) -> dict:
-    """Train one ensemble of (regime, seed) networks and measure each; a dict of numpy arrays, network-major.
+def train_and_measure(settings, seeds=None, regimes=None, on_progress=None, cancel=None,
+                      snapshot_networks=None, nets=None) -> dict:
+    """Train one ensemble of networks and measure each; a dict of numpy arrays, network-major.
 
-    ``regimes`` defaults to ``[settings["regime"]]``; the ensemble is every regime × every seed.
+    ``nets`` lists the networks as (regime, seed, λ, A); without it the ensemble is every regime of
+    ``regimes`` (default ``[settings["regime"]]``) × every seed, at the settings' λ and A.
     ``snapshot_networks`` (indices into the ensemble; default the first seed of each regime) get their slot
     identities and hidden weights recorded after every swap round, for scrubbing.
     """
     s = check_settings(settings)
-    regimes = [s["regime"]] if regimes is None else list(regimes)
-    nets = members(regimes, seeds)
+    if nets is None:
+        nets = members([s["regime"]] if regimes is None else regimes, seeds if seeds is not None else s["seeds"],
+                       s["lam"], s["A"])
+    regimes = list(dict.fromkeys(r for r, *_ in nets))
     E, steps = len(nets), int(s["steps"])
     t0 = time.perf_counter()
     tasks = check_tasks(s["tasks"])
     bank = TrialBank(tasks, s["bank_trials"], seed=s["bank_seed"], decision_weight=s["decision_weight"])
     eval_bank = TrialBank(tasks, s["eval_trials"], seed=s["bank_seed"] + 1, decision_weight=s["decision_weight"])
     check(cancel)
-    lam = [float(s["lam"]) if r != "none" else 0.0 for r, _ in nets]
-    A = [float(s["A"]) if r == "bimt" else 0.0 for r, _ in nets]
-    model = SpatialRNN([sd for _, sd in nets], grid=int(s["grid"]), sheet=s["sheet"], n_in=N_INPUTS,
-                       n_out=N_OUTPUTS, lam=lam, A=A, swaps=[r == "bimt" for r, _ in nets],
+    lam = [la for _, _, la, _ in nets]
+    A = [a for *_, a in nets]
+    model = SpatialRNN([sd for _, sd, *_ in nets], grid=int(s["grid"]), sheet=s["sheet"], n_in=N_INPUTS,
+                       n_out=N_OUTPUTS, lam=lam, A=A, swaps=[r == "bimt" for r, *_ in nets],
                        recurrent_gain=float(s["recurrent_gain"]))
     opt = torch.optim.AdamW(model.parameters(), lr=float(s["lr"]), weight_decay=0.0)
-    rngs = [np.random.default_rng([sd, 7]) for _, sd in nets]
+    rngs = [np.random.default_rng([sd, 7]) for _, sd, *_ in nets]
     if snapshot_networks is None:
-        snapshot_networks = sorted({regimes.index(r) * len(seeds) for r in regimes})
+        snapshot_networks = sorted({[r for r, *_ in nets].index(r) for r in regimes})
     snap_idx = list(snapshot_networks)
 
     pred_curve, total_curve = [], []
@@ -188,7 +140,7 @@ def train_and_measure(settings: dict, seeds: list[int], regimes=None, on_progres
         for i in range(min(epoch_steps, steps - epoch * epoch_steps)):
             yield bank.sample(rngs, int(s["trials_per_task"]))
 
-    fit(epochs=epochs, n_batches=epoch_steps, batches=batches, step=step, seeds=[sd for _, sd in nets],
+    fit(epochs=epochs, n_batches=epoch_steps, batches=batches, step=step, seeds=[sd for _, sd, *_ in nets],
         hooks=[hook(after_step=after_step)], on_progress=on_progress, cancel=cancel,
         snapshot=lambda: model.snapshot(snap_idx), snapshot_every=int(s["swap_every"]))
     train_s = time.perf_counter() - t0
@@ -199,14 +151,14 @@ def train_and_measure(settings: dict, seeds: list[int], regimes=None, on_progres
     w = model.w.detach().numpy()
     dist = model.dist.numpy().astype(np.float64)
     measures = []
-    for e, (r, sd) in enumerate(nets):
+    for e, (r, sd, *_) in enumerate(nets):
         measures.append(anatomy(tv[e], w[e], dist, sheet=s["sheet"], importance=float(s["importance"]),
                                 active=float(s["active"]), clusters=int(s["clusters"]),
                                 shuffles=int(s["shuffles"]), baseline=s["baseline"], seed=sd))
         check(cancel)
     stack = lambda key, dt=None: np.array([m[key] for m in measures], dtype=dt)   # noqa: E731
     out = {
-        "regime": np.array([r for r, _ in nets]), "seed": np.array([sd for _, sd in nets]),
+        "regime": np.array([r for r, *_ in nets]), "seed": np.array([sd for _, sd, *_ in nets]),
         "tasks": np.array(tasks),
         "accuracy": acc.mean(1), "task_accuracy": acc, "decision_accuracy": dec,
         "clusters": stack("clusters"), "silhouette": stack("silhouette", float),

@@ -1,0 +1,124 @@
+"""The BIMT study's settings, each declared once (Liu, Khona, Fiete & Tegmark 2023, "Growing brains").
+
+An RNN whose hidden neurons sit on a 2D sheet (or a line) learns the 20 cognitive tasks of Yang et al. 2019
+with a distance-weighted connection cost (Liu et al. 2023, eqs. 2–3) and neuron swaps: brain-inspired modular
+training (BIMT). Regimes: ``bimt`` (λ > 0, A > 0, swaps), ``l1`` (the same λ, A = 0, no swaps), ``none``
+(λ = 0). Regime, λ and A may differ between networks of one ensemble: BIMT, L1 and none of several seeds train
+as one batched ensemble. Full references in docs/papers.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...core.config import MAX_SEEDS, ConfigError, StudyConfig
+from ...core.fields import setting
+
+REGIMES = ("bimt", "l1", "none")
+SHEETS = ("2d", "1d")
+BASELINES = ("important", "grid")
+S, TR, M = "Sheet and cost", "Training", "Measuring"
+
+
+@dataclass(frozen=True)
+class BIMTConfig(StudyConfig):
+    """One run of the BIMT study: every seed of one regime."""
+
+    STUDY = "bimt"
+    SCHEMA = 1
+    COLUMNS = ("regime", "grid", "lam", "steps")
+
+    regime: str = setting("bimt", label="regime", kind="choice", choices=REGIMES, group=S, per_network=True,
+                          doc="bimt: connection cost with distances and neuron swaps (Liu et al. 2023, §2); l1: "
+                              "the same λ without distances or swaps; none: no cost (λ = 0).")
+    grid: int = setting(8, label="sheet side", kind="int", group=S, bounds=(2, 20), soft=(4, 12),
+                        doc="The hidden neurons sit on a grid × grid sheet (Liu et al. 2023 use 20 × 20).")
+    sheet: str = setting("2d", label="sheet", kind="choice", choices=SHEETS, group=S, advanced=True,
+                         doc="2d: a square grid; 1d: the same neurons on a line (Liu et al. 2023, appendix A).")
+    lam: float = setting(1e-3, label="cost strength λ", kind="float", group=S, bounds=(0.0, 1.0),
+                         soft=(0.0, 1e-2), step=1e-4, per_network=True,
+                         doc="λ of loss = prediction + λ·cost (Liu et al. 2023, eq. 3; they use 1e-5 at 20 × 20).")
+    A: float = setting(1.0, label="locality A", kind="float", group=S, bounds=(0.0, 100.0), soft=(0.0, 5.0),
+                       step=0.1, per_network=True,
+                       doc="Weight of the distance term: each connection costs |w|·(A·d + 1) (Liu et al. 2023, "
+                           "eq. 2); the l1 regime sets it to 0.")
+    swap_every: int = setting(200, label="swap every (steps)", kind="int", group=S, bounds=(1, 100_000),
+                              soft=(50, 1000), step=50,
+                              doc="Steps between rounds of neuron swaps (BIMT; the reference uses 200).")
+    top_k: int = setting(10, label="neurons tried per swap", kind="int", group=S, bounds=(1, 400), soft=(1, 30),
+                         doc="Each round, the k most connected neurons each try every partner and keep the swap "
+                             "that lowers the cost most (BIMT reference: 10–30).")
+    warmup: float = setting(0.25, label="λ/10 warm-up (fraction)", kind="float", group=S, bounds=(0.0, 1.0),
+                            step=0.05, advanced=True,
+                            doc="Fraction of the steps trained at λ/10 first (the BIMT reference schedule).")
+    cooldown: float = setting(0.1, label="λ/10 cool-down (fraction)", kind="float", group=S, bounds=(0.0, 1.0),
+                              step=0.05, advanced=True,
+                              doc="Fraction of the steps trained at λ/10 last (the BIMT reference schedule).")
+    steps: int = setting(4000, label="training steps", kind="int", group=TR, bounds=(1, 200_000),
+                         soft=(200, 10_000), step=100, doc="Optimisation steps (AdamW, weight decay 0).")
+    lr: float = setting(1e-3, label="learning rate", kind="float", group=TR, bounds=(1e-6, 1.0), soft=(1e-4, 1e-2),
+                        step=1e-4, advanced=True, doc="AdamW learning rate (the BIMT reference: 1e-3).")
+    trials_per_task: int = setting(8, label="trials per task per step", kind="int", group=TR, bounds=(1, 256),
+                                   soft=(1, 32), advanced=True,
+                                   doc="Every batch holds this many trials of each task (mixed-task batches).")
+    tasks: str = setting("all", label="tasks", kind="text", group=TR, advanced=True,
+                         doc="'all' (the 20 tasks of Yang et al. 2019) or a comma list of their names.")
+    decision_weight: float = setting(5.0, label="decision-period weight", kind="float", group=TR,
+                                     bounds=(0.0, 100.0), advanced=True,
+                                     doc="Loss weight of decision-period steps against fixation steps "
+                                         "(Yang et al. 2019).")
+    recurrent_gain: float = setting(0.5, label="initial recurrent gain", kind="float", group=TR,
+                                    bounds=(0.0, 10.0), advanced=True,
+                                    doc="Initial W ~ N(0, gain²/N).")
+    bank_trials: int = setting(256, label="training trials per task", kind="int", group=TR, bounds=(1, 10_000),
+                               advanced=True, doc="Cached training trials of each task (drawn by neurogym).")
+    eval_trials: int = setting(64, label="test trials per task", kind="int", group=M, bounds=(1, 10_000),
+                               advanced=True, doc="Held-out trials of each task for the per-task accuracy.")
+    bank_seed: int = setting(0, label="trial bank seed", kind="int", group=TR, bounds=(0, 2**31 - 1),
+                             advanced=True, doc="Seed of the trial banks (each network draws its batches "
+                                                "with its own seed).")
+    importance: float = setting(1e-3, label="important neuron: task variance >", kind="float", group=M,
+                                bounds=(0.0, 100.0), soft=(0.0, 0.1), step=1e-3,
+                                doc="A neuron is important when its summed task variance exceeds this "
+                                    "(Liu et al. 2023: 1e-3).")
+    active: float = setting(1e-2, label="active connection: |w| >", kind="float", group=M, bounds=(0.0, 100.0),
+                            soft=(0.0, 0.1), step=1e-3,
+                            doc="A connection counts (wiring length, drawing) when |w| exceeds this "
+                                "(Liu et al. 2023: 1e-2).")
+    clusters: int = setting(0, label="functional clusters (0 = silhouette)", kind="int", group=M, bounds=(0, 50),
+                            soft=(0, 12),
+                            doc="Number of task-variance clusters; 0 picks k by the silhouette score "
+                                "(Yang et al. 2019).")
+    shuffles: int = setting(2000, label="shuffles", kind="int", group=M, bounds=(100, 100_000),
+                            soft=(500, 10_000), step=500, advanced=True,
+                            doc="Shuffled sheets for the baseline of the anatomical measures (Liu et al. 2023: "
+                                "10,000).")
+    baseline: str = setting("important", label="shuffle baseline", kind="choice", choices=BASELINES, group=M,
+                            doc="important: cluster labels shuffled among the important neurons' own positions "
+                                "(conservative); grid: over the whole sheet (flatters BIMT).")
+    seeds: tuple = setting((0, 1, 2), label="seeds", kind="seeds", group=TR, bounds=(1, MAX_SEEDS), soft=(1, 8),
+                           sweepable=False, doc="Networks of this regime, trained together with the other "
+                                                "regimes' in one batched pass.")
+
+    def validate(self):
+        if self.warmup + self.cooldown > 1:
+            raise ConfigError("the warm-up and cool-down fractions add up to more than 1 "
+                              f"({self.warmup:g} + {self.cooldown:g}).")
+        if self.top_k > self.neurons:
+            raise ConfigError(f"top_k must be at most the number of neurons ({self.neurons}), got {self.top_k}.")
+        from ...tasks.yang19 import check_tasks
+
+        try:
+            self._set("tasks", ",".join(check_tasks(self.tasks)) if self.tasks.strip().lower() != "all" else "all")
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+
+    @property
+    def neurons(self) -> int:
+        return self.grid * self.grid
+
+
+Config = BIMTConfig
+
+#: A setting that trains and measures in seconds (the contract test).
+TINY = dict(grid=3, steps=20, swap_every=10, top_k=2, tasks="go,anti", trials_per_task=2, bank_trials=8,
+            eval_trials=8, shuffles=100, seeds=2)
