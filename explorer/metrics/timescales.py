@@ -81,7 +81,7 @@ def fit_timescale(ac: np.ndarray, max_lag: int = MAX_LAG, tau_max: float = TAU_M
 @torch.no_grad()
 def simulate_activity(model, steps: int = 10_000, trials: int = 4, seed: int = 0, burn_in: int = 100) -> np.ndarray:
     """Activity (E, units, trials, steps) of every neuron of the E networks driven by balanced random bits
-    (units = D·M active-or-not modules for a chain, H for the RNN)."""
+    (units = D·M for a chain, D its largest depth so far; H for the RNN)."""
     g = torch.Generator().manual_seed(int(seed))
     E = model.E
     x = (torch.rand(E, steps + burn_in, trials, generator=g) < 0.5).float()

@@ -66,7 +66,8 @@ def _evaluate(model, stream: ParityStream, batches: int) -> torch.Tensor:
     """(E, K) balanced accuracy per head, sequences drawn for each network's newest N."""
     acc = 0
     for _ in range(batches):
-        acc = acc + model.accuracy(stream.next(model.newest_n(), balanced=True))
+        acc = acc + model.accuracy(stream.next(model.newest_n(), balanced=True),
+                                   model.h0(stream.batch_size, generator=stream.generator))
     return acc / batches
 
 
@@ -79,7 +80,7 @@ def _train(model, arch: str, s: dict, seeds: list, lr: float, on_progress, cance
     curve, acc_curve = [], []
 
     def step(batch):
-        loss = model.loss(batch)
+        loss = model.loss(batch, model.h0(s["batch_size"], generator=train.generator))
         loss.sum().backward()
         opt.step(model.lr_scales())
         return loss
