@@ -60,6 +60,9 @@ STUDIES: dict[str, Study] = {s.name: s for s in [
     Study("specialization", "Specialization",
           "When do two connected modules each specialize on their own sub-task, and how does that unfold in time?",
           "Béna & Goodman 2023a, 2023b"),
+    Study("bimt", "BIMT growing brains",
+          "Do neurons that serve the same tasks gather in one place on the sheet when wiring is costly?",
+          "Liu et al. 2023"),
 ]}
 
 

@@ -1,0 +1,31 @@
+"""What a person chose for one BIMT run, as ``param`` parameters built from the settings (no Panel import):
+``BIMTExperiment(grid=6, steps=1000).result()`` in a notebook, the sidebar of the BIMT page in the app."""
+from __future__ import annotations
+
+from ...core.experiment import Experiment as _Base, with_settings
+from .config import BIMTConfig
+
+
+@with_settings
+class BIMTExperiment(_Base):
+    """An RNN on a 2D sheet learning the 20 cognitive tasks, with or without brain-inspired modular training
+    (Liu et al. 2023)."""
+
+    config_class = BIMTConfig
+    order = ("grid",)
+
+    def __init__(self, store=None, **params):
+        super().__init__(store=store, **params)
+        self._follow_grid()
+        self.param.watch(lambda e: self._follow_grid(), ["grid"])
+
+    def _follow_grid(self):
+        self.param.top_k.bounds = (1, self.grid * self.grid)
+        if self.top_k > self.grid * self.grid:
+            self.top_k = self.grid * self.grid
+
+    def bounds_note(self, name):
+        return f" for a {self.grid} × {self.grid} sheet" if name == "top_k" else ""
+
+
+Experiment = BIMTExperiment

@@ -1,0 +1,55 @@
+"""The BIMT runner: configs → one batched ensemble per shape → training and anatomy → Result per config.
+
+Configs that share :meth:`~explorer.core.config.StudyConfig.shape_key` (same sheet, schedule, tasks and
+measures; regime, λ and A may differ) train together: every seed of every such config is one network of a
+single ensemble (:func:`explorer.studies.bimt.core.train_and_measure`).
+"""
+from __future__ import annotations
+
+import time
+
+import torch
+
+from ...core.result import Result
+from .config import BIMTConfig
+from .core import train_and_measure
+from .result import WEIGHTS, build_dataset
+
+
+def run_many(configs: list[BIMTConfig], on_progress=None, cancel=None) -> list[Result]:
+    """Train and measure every seed of every config, one ensemble per shape key."""
+    groups: dict = {}
+    for i, c in enumerate(configs):
+        groups.setdefault(c.shape_key(), []).append(i)
+    out: list = [None] * len(configs)
+    for idx in groups.values():
+        for i, r in zip(idx, _run_group([configs[i] for i in idx], on_progress, cancel)):
+            out[i] = r
+    return out
+
+
+def run(config: BIMTConfig, on_progress=None, cancel=None) -> Result:
+    return run_many([config], on_progress, cancel)[0]
+
+
+def _run_group(configs, on_progress, cancel) -> list[Result]:
+    t0 = time.perf_counter()
+    nets = [(c.regime, s, c.lam, c.A) for c in configs for s in c.seeds]
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)   # many small kernels: a second thread costs more than it brings on 2 cores
+    try:
+        out = train_and_measure(configs[0], nets=nets, snapshot_networks=list(range(len(nets))),
+                                on_progress=on_progress, cancel=cancel)
+    finally:
+        torch.set_num_threads(before)
+    wall = time.perf_counter() - t0
+    results, start = [], 0
+    for c in configs:
+        sl = slice(start, start + len(c.seeds))
+        start += len(c.seeds)
+        ds = build_dataset(c, out, sl)
+        ds.attrs.update(wall_time_s=wall, ensemble_size=len(nets))
+        weights = {k: torch.from_numpy(out[k][sl] if k != "snapshot_w" else out[k][:, sl].swapaxes(0, 1)).clone()
+                   for k in WEIGHTS}
+        results.append(Result(data=ds, weights=weights))
+    return results

@@ -1,0 +1,219 @@
+"""The BIMT study's views (Liu et al. 2023): the 2D neuron map first, then the anatomy against shuffles, the
+per-task accuracy, the task-variance matrix ordered by cluster, training curves and the Pareto front.
+
+Pure functions from a Result (or plain arrays, for live maps) to HoloViews objects; no store, no training.
+"""
+from __future__ import annotations
+
+import json
+
+import holoviews as hv
+import numpy as np
+import pandas as pd
+
+from ...views.style import SEED_COLOURS, figure, placeholder, style, style_element
+
+#: colours of functional clusters (Glasbey-like, readable on white); unimportant neurons are grey
+CLUSTER_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+                   "#bcbd22", "#7f7f7f", "#393b79", "#ad494a", "#637939", "#8c6d31", "#843c39", "#7b4173"]
+POSITIVE, NEGATIVE, NEUTRAL = "#c0392b", "#2166ac", "#bdbdbd"
+REGIME_COLOURS = {"bimt": "#1b9e77", "l1": "#d95f02", "none": "#7570b3"}
+REGIME_LABELS = {"bimt": "BIMT", "l1": "L1", "none": "no cost"}
+
+
+def neuron_map(coords, w, *, labels=None, identity=None, active: float = 1e-2, title: str = "Neuron map",
+               max_segments: int = 800):
+    """Neurons on the sheet (points) and their connections (segments; red excitatory, blue inhibitory, width and
+    opacity ∝ |w|). Colour = functional cluster where ``labels`` are known (grey: not important), else the
+    neuron's identity, so a swap shows as colours moving (live maps during training)."""
+    coords = np.asarray(coords, float)
+    w = np.asarray(w, float)
+    N = coords.shape[0]
+    x, y = coords[:, 0], coords[:, -1] if coords.shape[1] > 1 else np.zeros(N)
+    i, j = np.nonzero(np.abs(w) > active)
+    keep = np.argsort(-np.abs(w[i, j]))[:max_segments]
+    i, j = i[keep], j[keep]
+    mag = np.abs(w[i, j])
+    scale = mag / mag.max() if mag.size else mag
+    seg = pd.DataFrame({"x0": x[j], "y0": y[j], "x1": x[i], "y1": y[i], "weight": w[i, j],
+                        "width": 0.5 + 3.0 * scale, "alpha": 0.15 + 0.7 * scale,
+                        "colour": np.where(w[i, j] > 0, POSITIVE, NEGATIVE)})
+    segments = hv.Segments(seg, kdims=["x0", "y0", "x1", "y1"], vdims=["weight", "width", "alpha", "colour"])
+    segments = style_element(segments, bokeh=dict(color="colour", line_width="width", alpha="alpha"),
+                             mpl=dict(color="colour", linewidth="width", alpha="alpha"))
+    if labels is not None:
+        labels = np.asarray(labels)
+        colour = np.array([CLUSTER_COLOURS[int(l) % len(CLUSTER_COLOURS)] if l >= 0 else NEUTRAL for l in labels])
+        name = np.array([f"cluster {int(l) + 1}" if l >= 0 else "not important" for l in labels])
+    else:
+        ident = np.arange(N) if identity is None else np.asarray(identity)
+        hue = ident / max(N - 1, 1)
+        colour = np.array([_viridis(h) for h in hue])
+        name = np.array([f"neuron {int(k)}" for k in ident])
+    pts = pd.DataFrame({"x": x, "y": y, "colour": colour, "neuron": name, "slot": np.arange(N)})
+    points = hv.Points(pts, kdims=["x", "y"], vdims=["colour", "neuron", "slot"])
+    points = style_element(points, bokeh=dict(color="colour", size=11, line_color="white", tools=["hover"]),
+                           mpl=dict(color="colour", s=60, edgecolor="white"))
+    xs = np.unique(np.round(x, 9))
+    pad = 0.6 * (float(np.diff(xs).min()) if xs.size > 1 else 1.0)   # half a slot and a little
+    span_x, span_y = x.max() - x.min() + 2 * pad, y.max() - y.min() + 2 * pad
+    side = 440
+    return style(segments * points, title=title, xlim=(x.min() - pad, x.max() + pad),
+                 ylim=(y.min() - pad, y.max() + pad), xlabel="sheet x (side = 1)", ylabel="sheet y (side = 1)",
+                 bokeh=dict(frame_width=side, frame_height=max(60, int(side * span_y / span_x)), toolbar="above",
+                            default_tools=["pan", "wheel_zoom", "reset", "save"]),
+                 mpl=dict(aspect="equal", fig_inches=(6, 6)))
+
+
+def _viridis(h: float) -> str:
+    stops = [(0.0, (68, 1, 84)), (0.25, (59, 82, 139)), (0.5, (33, 145, 140)), (0.75, (94, 201, 98)),
+             (1.0, (253, 231, 37))]
+    for (a, ca), (b, cb) in zip(stops, stops[1:]):
+        if h <= b:
+            t = (h - a) / (b - a)
+            return "#%02x%02x%02x" % tuple(int(round(u + t * (v - u))) for u, v in zip(ca, cb))
+    return "#fde725"
+
+
+def _config(ds) -> dict:
+    try:
+        return json.loads(ds.attrs.get("config", "{}"))
+    except (TypeError, ValueError):
+        return {}
+
+
+def result_map(result, seed_index: int = 0, snapshot: int | None = None):
+    """The neuron map of one seed at the end of training (clusters known) or after a swap round (``snapshot``
+    index: identities coloured, as they were then)."""
+    ds = result.data
+    cfg = _config(ds)
+    seed = int(ds.seed.values[seed_index])
+    coords = np.stack([ds.x.values, ds.y.values], 1)
+    regime = REGIME_LABELS.get(cfg.get("regime"), cfg.get("regime", ""))
+    if snapshot is not None:
+        step = int(ds.snapshot.values[snapshot])
+        w = result.weights["snapshot_w"][seed_index, snapshot].numpy()
+        return neuron_map(coords, w, identity=ds["snapshot_identity"].values[seed_index, snapshot],
+                          active=cfg.get("active", 1e-2), title=f"{regime}, seed {seed}: the sheet at step {step}")
+    acc = float(ds["accuracy"].values[seed_index])
+    pct = float(ds["isolated_percentile"].values[seed_index])
+    title = (f"{regime}, seed {seed}: {int(ds['clusters'].values[seed_index])} functional clusters · accuracy "
+             f"{acc:.2f} · isolated-neuron percentile {pct:.1f}")
+    return neuron_map(coords, result.weights["w"][seed_index].numpy(), labels=ds["labels"].values[seed_index],
+                      active=cfg.get("active", 1e-2), title=title)
+
+
+def shuffle_histogram(ds, measure: str = "isolated_fraction", seed_index: int = 0):
+    """The measure on shuffled sheets (histogram) and the real sheet's value (a line), with its percentile."""
+    shuffled_name, pct_name = {"isolated_fraction": ("isolated_shuffled", "isolated_percentile"),
+                               "spread": ("spread_shuffled", "spread_percentile")}[measure]
+    shuffled = ds[shuffled_name].values[seed_index]
+    real = float(ds[measure].values[seed_index])
+    pct = float(ds[pct_name].values[seed_index])
+    label = "isolated-neuron fraction" if measure == "isolated_fraction" else "spatial spread of clusters"
+    counts, edges = np.histogram(shuffled, bins=30)
+    hist = hv.Histogram((edges, counts), kdims=[hv.Dimension(measure, label=label)],
+                        vdims=[hv.Dimension("count", label="shuffled sheets")], label="shuffled")
+    hist = style_element(hist, bokeh=dict(fill_color="#bdbdbd", line_color="white"),
+                         mpl=dict(facecolor="#bdbdbd", edgecolor="white"))
+    line = hv.VLine(real, label="this network").opts(color="#c0392b", line_width=3, backend="bokeh")
+    baseline = _config(ds).get("baseline", "important")
+    return figure(hist * line, f"{label}: real sheet vs {len(shuffled)} shuffles ({baseline} baseline) — "
+                               f"percentile {pct:.1f}", bokeh=dict(height=300, legend_position="top_right"))
+
+
+def task_accuracy_bars(ds):
+    """Per-task accuracy, mean over seeds with ± sd whiskers (Yang et al. 2019's measure)."""
+    acc = ds["task_accuracy"]
+    frame = pd.DataFrame({"task": [str(t) for t in ds.task.values], "accuracy": acc.mean("seed").values,
+                          "sd": acc.std("seed", ddof=0).values})
+    task = hv.Dimension("task", label="task (Yang et al. 2019)")
+    accuracy = hv.Dimension("accuracy", label="task accuracy (fixation held, right choice)", range=(0, 1))
+    bars = hv.Bars(frame, kdims=[task], vdims=[accuracy])
+    bars = style_element(bars, bokeh=dict(color="#1b9e77", xrotation=60), mpl=dict(color="#1b9e77", xrotation=60))
+    errors = hv.ErrorBars(frame, kdims=[task], vdims=[accuracy, "sd"])
+    n = ds.sizes["seed"]
+    return figure(bars * errors, f"Accuracy per task (mean ± sd over {n} seed{'s' if n != 1 else ''}; "
+                                 f"overall {float(ds['accuracy'].mean()):.2f})", bokeh=dict(height=320))
+
+
+def task_variance_heatmap(ds, seed_index: int = 0):
+    """Normalised task variance of the important neurons, ordered by functional cluster (Yang et al. 2019)."""
+    labels = ds["labels"].values[seed_index]
+    keep = np.nonzero(labels >= 0)[0]
+    if keep.size == 0:
+        return placeholder("No neuron passed the importance threshold.", "Task variance by cluster")
+    order = keep[np.lexsort((keep, labels[keep]))]
+    tv = ds["task_variance"].values[seed_index][:, order]
+    rows = [(f"{int(labels[s]) + 1}:{int(s)}", str(t), float(tv[k, c])) for c, s in enumerate(order)
+            for k, t in enumerate(ds.task.values)]
+    frame = pd.DataFrame(rows, columns=["neuron", "task", "variance"])
+    heat = hv.HeatMap(frame, kdims=[hv.Dimension("neuron", label="neuron (cluster:slot), ordered by cluster"),
+                                    hv.Dimension("task", label="task")],
+                      vdims=[hv.Dimension("variance", label="normalised task variance")])
+    heat = style_element(heat, bokeh=dict(cmap="viridis", colorbar=True, xaxis=None, tools=["hover"]),
+                         mpl=dict(cmap="viridis", colorbar=True))
+    seed = int(ds.seed.values[seed_index])
+    return figure(heat, f"Task variance of seed {seed}'s {keep.size} important neurons, by cluster",
+                  bokeh=dict(height=380))
+
+
+def loss_curves(ds):
+    """Training loss (prediction + λ·cost, dashed: prediction only) per seed."""
+    curves = []
+    for i, seed in enumerate(ds.seed.values):
+        c = SEED_COLOURS[int(seed) % len(SEED_COLOURS)]
+        step = ds.step.values
+        for name, dash in (("loss", "solid"), ("pred_loss", "dashed")):
+            y = ds[name].values[i]
+            stride = max(1, len(step) // 400)
+            curve = hv.Curve((step[::stride], y[::stride]), kdims=[hv.Dimension("step", label="training step")],
+                             vdims=[hv.Dimension("loss", label="training loss (nats)")],
+                             label=f"seed {int(seed)}" if name == "loss" else "")
+            curves.append(style_element(curve, bokeh=dict(color=c, line_dash=dash), mpl=dict(color=c, linestyle=dash)))
+    return figure(hv.Overlay(curves), "Training loss per seed (solid: with λ·cost, dashed: prediction only)",
+                  bokeh=dict(height=300, logy=True, show_legend=False))
+
+
+def pareto(frame: pd.DataFrame, x: str = "active_neurons"):
+    """Error against sparsity over a λ grid, one line per regime (Liu et al. 2023, Fig. 1g, h). ``frame`` has
+    one row per run: regime, lam, error (1 − accuracy), error_sd, active_neurons, wiring_length."""
+    if frame.empty:
+        return placeholder("No stored runs of this setting over λ yet.", "Accuracy against sparsity")
+    xlabel = {"active_neurons": "important neurons", "wiring_length": "wiring length (sheet sides)"}[x]
+    xdim = hv.Dimension(x, label=xlabel)
+    err = hv.Dimension("error", label="error (1 − task accuracy)", range=(0, 1))
+    layers = []
+    for regime, d in frame.sort_values(x).groupby("regime", sort=False):
+        c = REGIME_COLOURS.get(regime, "#333333")
+        label = REGIME_LABELS.get(regime, regime)
+        line = hv.Curve(d, kdims=[xdim], vdims=[err], label=label)
+        dots = hv.Scatter(d, kdims=[xdim], vdims=[err, "lam"], label=label)
+        layers += [style_element(line, bokeh=dict(color=c), mpl=dict(color=c)),
+                   style_element(dots, bokeh=dict(color=c, size=8, tools=["hover"]), mpl=dict(color=c, s=30))]
+    return figure(hv.Overlay(layers), f"Error against {xlabel} over λ (lower left is better)",
+                  bokeh=dict(height=320, legend_position="top_right"))
+
+
+def pareto_frame(results) -> pd.DataFrame:
+    """One row per Result: regime, λ, error and its sd over seeds, important neurons, wiring length."""
+    rows = []
+    for r in results:
+        cfg = _config(r.data)
+        acc = r.data["accuracy"].values
+        rows.append({"regime": cfg.get("regime"), "lam": cfg.get("lam"), "error": 1 - float(acc.mean()),
+                     "error_sd": float(acc.std()), "active_neurons": float(r.data["active_neurons"].mean()),
+                     "wiring_length": float(r.data["wiring_length"].mean())})
+    return pd.DataFrame(rows)
+
+
+#: Every view of one Result, by name, the headline view first (the page, exports and contract test use them).
+VIEWS = {
+    "neuron map": result_map,
+    "isolated neurons vs shuffles": lambda result: shuffle_histogram(result.data, "isolated_fraction"),
+    "cluster spread vs shuffles": lambda result: shuffle_histogram(result.data, "spread"),
+    "accuracy per task": lambda result: task_accuracy_bars(result.data),
+    "task variance": lambda result: task_variance_heatmap(result.data),
+    "training loss": lambda result: loss_curves(result.data),
+    "pareto": lambda result: pareto(pareto_frame([result])),
+}
