@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from ..metrics.structure import n_links
+from ..tasks.timing import TimedInputs
 from . import recurrence
 from .deep_r import DeepR
 
@@ -88,6 +89,8 @@ class ModularEnsemble(nn.Module):
         """Input currents (E, ..., 2n) for inputs x (E, ..., 2, F) of both digit channels."""
         W_in = self.W_in if W_in is None else W_in
         b_h = self.b_h if b_h is None else b_h
+        if isinstance(x, TimedInputs):
+            return self._timed_currents(x, W_in, b_h)
         lead = x.shape[1:-2]
         E = x.shape[0]
         x = x.reshape(E, -1, 2, x.shape[-1])
@@ -101,6 +104,30 @@ class ModularEnsemble(nn.Module):
         u = u + b_h[:, None]
         return u.reshape(E, *lead, 2 * self.n)
 
+    def channel_weights(self, W_in=None) -> torch.Tensor:
+        """The weights (E, K, F, P) through which digit channel k's pixels reach the P input currents it feeds:
+        separate: module k's n neurons; fused: both modules' 2n (module 0 first); common: the shared n."""
+        W_in = self.W_in if W_in is None else W_in
+        if self.input_mode == "separate":
+            return W_in.transpose(-1, -2)
+        E, n_in, n, f2 = W_in.shape
+        F = f2 // 2
+        return W_in.reshape(E, n_in, n, 2, F).permute(0, 3, 4, 1, 2).reshape(E, 2, F, n_in * n)
+
+    def _timed_currents(self, x: "TimedInputs", W_in, b_h) -> torch.Tensor:
+        """Input currents (E, T, B, 2n) of timed inputs, from the images projected once per batch and the
+        noise projected from its kept pixels (:meth:`TimedInputs.project`; equal to projecting the
+        materialised inputs up to float rounding)."""
+        c = x.project(self.channel_weights(W_in))                                   # (E, T, B, K, P)
+        E, T, B = c.shape[:3]
+        if self.input_mode == "separate":      # channel k feeds module k
+            u = c
+        elif self.input_mode == "fused":       # module m sums both channels through its own weights
+            u = c.sum(3).reshape(E, T, B, 2, self.n)
+        else:                                  # one shared current for both modules
+            u = c.sum(3)[:, :, :, None].expand(E, T, B, 2, self.n)
+        return (u + b_h[:, None, None]).reshape(E, T, B, 2 * self.n)
+
     def hidden_states(self, x: torch.Tensor, steps: int, W_hh=None, W_inter=None,
                       W_in=None, b_h=None, comms_start=None, last_only: bool = False, at=None,
                       currents=None) -> torch.Tensor:
@@ -108,7 +135,7 @@ class ModularEnsemble(nn.Module):
         with ``at`` (E,) each network's state at its own step ``at[e]`` (E, B, 2n), stopping after max(at).
 
         x is static (E, B, 2, F) — its input projection is computed once and reused every step — or
-        time-varying (E, T, B, 2, F) with noise / start times. Weights default to the model's own; the
+        time-varying (E, T, B, 2, F) with noise / start times, as a tensor or as :class:`TimedInputs`. Weights default to the model's own; the
         weight-mask metric passes masked copies, and ``currents`` — the input currents of x, computed once —
         in place of x.
         """

@@ -12,16 +12,18 @@ import numpy as np
 import torch
 
 from .digits import ImageSampler, sample_digits, targets
-from .timing import digit_on, structured_noise, timed_inputs
+from .timing import TimedInputs, digit_on
 
 _PURPOSE = {"train": 0, "test": 1, "probe-train": 2, "probe-test": 3, "swap": 4}
 
 
 @dataclass
 class Batch:
-    """x: (E, B, 2, F) static or (E, T, B, 2, F) timed; y: (E, B, n_targets); digits: (E, B, 2)."""
+    """x: (E, B, 2, F) static, or timed (E, T, B, 2, F) as :class:`~explorer.tasks.timing.TimedInputs` (its
+    parts: the model projects them without building the tensor; ``x.materialise()`` builds it);
+    y: (E, B, n_targets); digits: (E, B, 2)."""
 
-    x: torch.Tensor
+    x: "torch.Tensor | TimedInputs"
     y: torch.Tensor
     digits: torch.Tensor
 
@@ -43,9 +45,14 @@ class PairStream:
         if split not in self._x:
             s0, s1 = self.sources
             tr = split == "train"
-            x0, x1 = (torch.tensor(np.asarray(s.train_x if tr else s.test_x), dtype=torch.float32) for s in (s0, s1))
-            # one table of both sources' images (module 1's after module 0's): a batch is one gather
-            self._x[split] = (torch.cat([x0, x1]), torch.tensor([0, len(x0)]))
+            table = lambda s: torch.tensor(np.asarray(s.train_x if tr else s.test_x), dtype=torch.float32)  # noqa: E731
+            # one table of both sources' images (module 1's after module 0's): a batch is one gather; a source
+            # both modules share is stored once (MNIST: 188 MB, not 376)
+            if s0 is s1:
+                self._x[split] = (table(s0), torch.tensor([0, 0]))
+            else:
+                x0, x1 = table(s0), table(s1)
+                self._x[split] = (torch.cat([x0, x1]), torch.tensor([0, len(x0)]))
             self._samplers[split] = [ImageSampler(s.train_y if tr else s.test_y, f"the {s.name} {split} split")
                                      for s in (s0, s1)]
         return self._x[split], self._samplers[split]
@@ -107,10 +114,9 @@ class PairStream:
         rows = (idx + first).transpose(1, 2).reshape(-1)
         x = table.index_select(0, rows).reshape(E, 2, B, -1).transpose(1, 2)   # (E, B, 2, F)
         y = self.targets(dig) if y is None else y
-        if self.timed:
+        if self.timed:   # kept as its parts: W·x̃ is computed from them (explorer.tasks.timing.TimedInputs)
             offsets, keep = noise
-            nz = structured_noise(x, offsets, keep)
-            x = timed_inputs(x, nz, self.ratio, digit_on(start, self.steps))
+            x = TimedInputs(x, offsets, keep, self.ratio, digit_on(start, self.steps))
         return Batch(x=x, y=y, digits=dig)
 
     def batches(self, purpose: str, epoch: int, size: int, batch: int, split: str = "train"):
