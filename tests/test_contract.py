@@ -62,3 +62,12 @@ def test_settings_round_trip_through_the_experiment(ran):
     assert exp.config() == config
     assert exp.is_stored()
     assert np.array_equal(exp.result().data.seed.values, result.data.seed.values)
+
+
+def test_its_page_builds_and_shows_the_result(ran):
+    study, config, store, result = ran
+    page = study.page_class(store=store, url=False, defaults=study.experiment_class.from_config(config).values())
+    assert page.experiment.config() == config
+    page._show(result, 0.1)
+    assert page.result is result
+    assert page.__panel__() is not None

@@ -217,3 +217,8 @@ VIEWS = {
     "training loss": lambda result: loss_curves(result.data),
     "pareto": lambda result: pareto(pareto_frame([result])),
 }
+
+
+def placeholder_map():
+    """The neuron map's place before the first snapshot arrives."""
+    return placeholder("The sheet appears when training starts.", "Neuron map")

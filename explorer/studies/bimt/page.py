@@ -1,0 +1,197 @@
+"""The BIMT study's page: watch neurons gather on the sheet while an RNN learns 20 tasks (Liu et al. 2023).
+
+The shell (:class:`explorer.ui.StudyShell`) gives the sidebar, URL state, alert, status, progress, cancel and
+the store; this page adds the live 2D neuron map (neurons move as they swap, connections thin as the cost
+prunes them), a scrubber over the stored snapshots, the anatomy against shuffled sheets, the per-task accuracy,
+the task-variance matrix and the error-against-sparsity front over λ.
+"""
+from __future__ import annotations
+
+import holoviews as hv
+import holoviews.plotting.bokeh  # noqa: F401  (register the renderer before any view is styled)
+import numpy as np
+import panel as pn
+import param
+
+from ...store import memory
+from ...ui.shell import StudyShell
+from . import views
+from .config import REGIMES
+from .experiment import BIMTExperiment
+
+#: The page's opening setting: the config's defaults (8 × 8 sheet, BIMT, 3 seeds as one ensemble).
+APP_DEFAULTS: dict = {}
+#: λ values of the sparsity/accuracy front (Liu et al. 2023, Fig. 1g, h)
+LAMBDAS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
+
+INTRO = ("**Growing brains** (Liu et al. 2023). An RNN's neurons sit on a sheet; connections cost their length "
+         "(λ, A) and neurons swap places to shorten them. Does the network's *functional* clustering become "
+         "*anatomical*?")
+TEXTS = {
+    "map": "Each dot is a neuron at its place on the sheet; lines are connections (red excitatory, blue "
+           "inhibitory, thicker = stronger). While training, colours follow each neuron so swaps show as colours "
+           "moving; at the end they show its **functional cluster** (task-variance clusters, grey: not important). "
+           "Drag the slider to replay the swap rounds.",
+    "anatomy": "Are clusters anatomical? The fraction of important neurons with no neighbour of their own cluster "
+               "(lower = clustered) and the clusters' spread, for this sheet (red line) and for sheets with the "
+               "cluster labels shuffled. A percentile below 5 means the clustering is spatial.",
+    "tasks": "Accuracy on each of the 20 tasks of Yang et al. 2019 (fixation held and the right choice).",
+    "variance": "Normalised task variance of each important neuron (columns, ordered by cluster): neurons of one "
+                "cluster serve the same tasks.",
+    "front": "Error against sparsity for runs of this setting over λ that are in the store: BIMT (distance cost "
+             "and swaps) against L1 (the same λ, no distances) and no cost. Lower left is better.",
+}
+
+
+class MapOptions(param.Parameterized):
+    """What the neuron map shows (kept in the URL with the settings)."""
+
+    seed_index = param.Integer(0, bounds=(0, 63), label="network (seed)", doc="Which network of the ensemble.")
+    snapshot = param.Integer(-1, bounds=(-1, 1000), label="swap round (−1: end of training)",
+                             doc="Replay the sheet after a swap round; −1 shows the trained network's clusters.")
+
+
+class Page(StudyShell):
+    """BIMT growing brains: the 2D neuron map, live."""
+
+    title = param.String("BIMT growing brains")
+    experiment_class = BIMTExperiment
+    defaults = APP_DEFAULTS
+    intro = INTRO
+
+    def __init__(self, experiment=None, store=None, defaults=None, url: bool = True, **params):
+        self.options = MapOptions()
+        self.live = hv.streams.Pipe(data=None)
+        super().__init__(experiment=experiment, store=store, defaults=defaults, url=url, **params)
+        self.options.param.watch(lambda e: self._redraw_map(), ["snapshot"])
+        self.options.param.watch(lambda e: self._show_seed(), ["seed_index"])
+
+    # ------------------------------------------------------------------ the shell's hooks
+    def view_options(self):
+        return [(self.options, ["seed_index", "snapshot"])]
+
+    def describe(self, config) -> str:
+        return f"{config.regime}, {config.grid} × {config.grid} sheet, λ = {config.lam:g}"
+
+    def build_main(self):
+        self.map = pn.pane.HoloViews(hv.DynamicMap(self._draw_live, streams=[self.live]), linked_axes=False)
+        self.scrub = pn.widgets.IntSlider.from_param(self.options.param.snapshot, width=320)
+        seed = pn.widgets.IntSlider.from_param(self.options.param.seed_index, width=220)
+        self.histograms = pn.Row(sizing_mode="stretch_width")
+        self.tasks = pn.Column(sizing_mode="stretch_width")
+        self.variance = pn.Column(sizing_mode="stretch_width")
+        self.loss = pn.Column(sizing_mode="stretch_width")
+        self.front = pn.pane.HoloViews(views.pareto(views.pareto_frame([])), sizing_mode="stretch_width")
+        self.front_axis = pn.widgets.RadioButtonGroup(options={"important neurons": "active_neurons",
+                                                               "wiring length": "wiring_length"},
+                                                      value="wiring_length", color="primary", variant="outline")
+        self.front_axis.param.watch(lambda e: self._refresh_front(), "value")
+        self.compute = pn.widgets.Button(label="Train the missing λ × regime runs", color="primary",
+                                         variant="outline")
+        self.compute.on_click(lambda e: self._compute_front())
+        return [
+            self._card("Neuron map", pn.Column(pn.Row(seed, self.scrub), self.map), TEXTS["map"], "map"),
+            self._card("Anatomy against shuffled sheets", self.histograms, TEXTS["anatomy"], "anatomy"),
+            self._card("Accuracy per task", self.tasks, TEXTS["tasks"], "tasks"),
+            self._card("Task variance by cluster", self.variance, TEXTS["variance"], "variance"),
+            self._card("Training", self.loss, "Training loss per seed.", "training"),
+            self._card("Accuracy against sparsity", pn.Column(self.front_axis, self.front, self.compute),
+                       TEXTS["front"], "front"),
+        ]
+
+    def show_result(self, result):
+        n = result.data.sizes["seed"]
+        self.options.param.seed_index.bounds = (0, max(n - 1, 0))
+        self.options.param.snapshot.bounds = (-1, result.data.sizes["snapshot"] - 1)
+        if self.options.seed_index >= n:
+            self.options.seed_index = 0
+        if self.options.snapshot >= result.data.sizes["snapshot"]:
+            self.options.snapshot = -1
+        ds = result.data
+        self.tasks.objects = [pn.pane.HoloViews(views.task_accuracy_bars(ds), sizing_mode="stretch_width")]
+        self.loss.objects = [pn.pane.HoloViews(views.loss_curves(ds), sizing_mode="stretch_width")]
+        self._show_seed()
+
+    def _show_seed(self):
+        """The views of one network: its map, its anatomy against shuffles, its task variance."""
+        if self.result is None:
+            return
+        self._redraw_map()
+        ds, i = self.result.data, min(self.options.seed_index, self.result.data.sizes["seed"] - 1)
+        self.histograms.objects = [pn.pane.HoloViews(views.shuffle_histogram(ds, "isolated_fraction", i)),
+                                   pn.pane.HoloViews(views.shuffle_histogram(ds, "spread", i))]
+        self.variance.objects = [pn.pane.HoloViews(views.task_variance_heatmap(ds, i), sizing_mode="stretch_width")]
+
+    def start_training(self):
+        self.options.snapshot = -1
+
+    def stream(self, events):
+        snap = next((e["snapshot"] for e in reversed(events) if e.get("snapshot")), None)
+        if snap is not None:
+            self.live.event(data=("live", snap, events[-1].get("step", 0)))
+
+    def after_result(self):
+        self._refresh_front()
+
+    # ------------------------------------------------------------------ the map
+    def _draw_live(self, data):
+        if data is None:
+            return views.placeholder_map()
+        kind, payload, step = data
+        if kind == "result":
+            return views.result_map(payload, self.options.seed_index, None if step < 0 else step)
+        i = min(self.options.seed_index, len(payload["networks"]) - 1)
+        return views.neuron_map(payload["coords"], payload["w"][i], identity=payload["identity"][i],
+                                title=f"Training: the sheet of network {i + 1} at step {step}")
+
+    def _redraw_map(self):
+        if self.result is not None and not self.job.running:
+            self.live.event(data=("result", self.result, self.options.snapshot))
+
+    # ------------------------------------------------------------------ the front over λ
+    def _front_configs(self):
+        config = self.experiment.config()
+        out = [config.replace(regime=r, lam=lam) for r in REGIMES if r != "none" for lam in LAMBDAS]
+        return out + [config.replace(regime="none")]
+
+    def _refresh_front(self):
+        if self.experiment.problem():
+            return
+        store, configs = self.experiment.store, self._front_configs()
+        axis = self.front_axis.value
+
+        def gather():
+            found = [r for r in (memory.load(store, c) for c in configs) if r is not None]
+            return views.pareto_frame(found), len(configs) - len(found)
+
+        def show(value):
+            frame, missing = value
+            self.front.object = views.pareto(frame, axis)
+            self.compute.label = (f"Train the {missing} missing λ × regime runs as one ensemble" if missing
+                                  else "Every λ × regime run is stored")
+            self.compute.disabled = missing == 0
+
+        self.job.background(gather, show)
+
+    def _compute_front(self):
+        store = self.experiment.store
+        configs = [c for c in self._front_configs() if not store.has(c)]
+        if not configs:
+            return
+        config = self.experiment.config()
+
+        def work(report, cancel):
+            import time
+
+            t0 = time.perf_counter()
+            memory.get_or_run_many(store, configs, on_progress=report, cancel=cancel)
+            return memory.get_or_run(store, config, cancel=cancel), time.perf_counter() - t0
+
+        self.train(work, f"Training {len(configs)} runs over λ and regime as one ensemble …",
+                   label="computing the front")
+
+    @staticmethod
+    def _card(title, body, text, name):
+        info = pn.pane.Markdown(text, width=270, styles={"font-size": "0.92em", "color": "#333"})
+        return pn.Card(pn.Row(body, info, sizing_mode="stretch_width"), title=title, sizing_mode="stretch_width",
+                       margin=(8, 4), css_classes=[f"card-{name}"])
