@@ -18,6 +18,7 @@ from functools import partial
 import numpy as np
 import panel as pn
 import param
+from panel.theme.fast import Fast
 
 from ..core.experiment import Experiment
 from ..store import memory
@@ -26,6 +27,13 @@ from .live import LiveJob, training_slot, warm_up
 from .messages import Alert, plural, sentences_text
 from .sidebar import Sidebar
 from .widgets import escape
+
+
+#: Panel's Fast design without its web font (Open Sans from fonts.googleapis.com): the page uses the system's
+#: sans-serif and loads nothing from the internet (Panel's own JS and CSS come from the server). Named "Fast"
+#: because Panel finds a design's bundled files by its class name.
+OfflineFast = type("Fast", (Fast,), {"__doc__": "Fast without a web font.", "__module__": Fast.__module__,
+                                     "_resources": {k: v for k, v in Fast._resources.items() if k != "font"}})
 
 
 class StudyShell(pn.viewable.Viewer):
@@ -51,6 +59,8 @@ class StudyShell(pn.viewable.Viewer):
         self._last_draw = 0.0
         self._trained_rows = False
         self.settings = self.experiment.setting_names()
+        #: settings a link may set: not free text (a server path from a link is not to be trusted)
+        self.url_settings = [n for n in self.settings if not isinstance(self.experiment.param[n], param.String)]
         errors = {**(errors or {}), **self.experiment.apply(**(self.app_defaults() if defaults is None else defaults))}
         self.alert = Alert()
         # a StaticText, not a pane: updating a pane re-sends its stylesheets, which makes Bokeh re-walk the
@@ -125,10 +135,10 @@ class StudyShell(pn.viewable.Viewer):
         query = url.session_query()
         if query is None:
             return ()
-        errors.update(self.experiment.apply(**{k: v for k, v in query.items() if k in self.settings}))
+        errors.update(self.experiment.apply(**{k: v for k, v in query.items() if k in self.url_settings}))
         for obj, _ in self.view_options():
             url.apply_view_options(obj, query, errors)
-        self._synced = [(self.experiment, self.settings), *self.view_options()]
+        self._synced = [(self.experiment, self.url_settings), *self.view_options()]
         for obj, names in self._synced:
             pn.state.location.sync(obj, names, on_error=lambda bad: None)
         return url.hidden(query.get("classroom"), self.settings, self.experiment.advanced(), errors)
@@ -146,6 +156,11 @@ class StudyShell(pn.viewable.Viewer):
     def show_errors(self, errors: dict, heading: str = "Not applied"):
         """One alert for what was refused (or why the run failed); hidden when all is well."""
         problem = self.experiment.problem()
+        errors = {k: v if len(v) <= 300 else v[:300] + "…" for k, v in errors.items()}   # a value is never huge
+        if len(errors) > 3:   # a link full of bad values: one sentence naming them, not a wall of sentences
+            labels = [self.experiment.param[k].label if k in self.settings else k for k in errors]
+            errors = {"many": f"{len(errors)} values were not applied and their defaults stay: "
+                              f"{', '.join(labels)}. The first: {next(iter(errors.values()))}"}
         sentences = list(dict.fromkeys(list(errors.values()) + ([problem] if problem else [])))
         if not sentences and self.job.error:   # a failed run stays said until the next run starts
             sentences, heading = [self.job.error], "The run did not finish"
@@ -299,7 +314,7 @@ class StudyShell(pn.viewable.Viewer):
         url.safe_theme()
         return pn.template.FastListTemplate(
             title=title or self.title, sidebar=[self.sidebar], main=[self.main], header=header or [],
-            sidebar_width=360, accent="#1f77b4", main_layout=None, font_url="",
+            sidebar_width=360, accent="#1f77b4", main_layout=None, font_url="", design=OfflineFast,
             font="system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif")
 
     def servable(self, title: str | None = None, **kwargs):

@@ -17,16 +17,25 @@ THEMES = ("default", "dark")
 
 
 def shown(value, limit: int = 40) -> str:
-    """A value quoted for a sentence: repr of at most ``limit`` characters (the page escapes it)."""
+    """A value quoted for a sentence, at most ``limit`` characters (the page escapes it)."""
     text = str(value)
-    return repr(text if len(text) <= limit else text[:limit] + "…")
+    return "“" + (text if len(text) <= limit else text[:limit] + "…") + "”"
 
 
 def session_query() -> dict | None:
-    """The served page's query parameters ({name: text}), or None outside a server session."""
+    """The served page's query parameters as the raw text of the link ({name: text}; the last value of a
+    repeated name), or None outside a server session. Read from the request itself: Panel's parsed
+    ``location.query_params`` silently drops values it cannot parse, which would then get no sentence."""
     loc, doc = pn.state.location, pn.state.curdoc
     if loc is None or doc is None or doc.session_context is None:
         return None
+    try:
+        args = pn.state.session_args or {}
+    except Exception:  # noqa: BLE001 — no request (e.g. a test harness): fall back to the parsed query
+        args = {}
+    if args:
+        return {k: v[-1].decode("utf-8", "replace") if isinstance(v[-1], bytes) else str(v[-1])
+                for k, v in args.items() if v}
     return {k: (v if isinstance(v, str) else json.dumps(v)) for k, v in dict(loc.query_params).items()}
 
 

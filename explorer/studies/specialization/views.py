@@ -66,7 +66,7 @@ def _dots(points, ydim=F):
 
 
 def describe(ds) -> str:
-    """One line naming the setting: p, Q, n, accuracy (mean ± sd) and seeds."""
+    """One line naming the setting: p, Q, n, the input pathway, accuracy (mean ± sd) and seeds."""
     cfg = config_of(ds)
     n = int(ds.attrs.get("n", cfg.get("n", 0)) or 0)
     p = float(ds.attrs.get("p", cfg.get("p", float("nan"))))
@@ -75,7 +75,10 @@ def describe(ds) -> str:
     p_text = f"1/n² = {p:.3g}" if one_link else f"{p:.3g}"
     acc = ds["accuracy"].values if "accuracy" in ds else np.array([np.nan])
     seeds = ds.sizes.get("seed", 0)
-    return (f"p = {p_text} (Q = {Q:.2f}), n = {n} · accuracy {np.nanmean(acc):.2f} ± {np.nanstd(acc):.2f}"
+    pathway = {"separate": "separate inputs", "fused": "fused input", "common": "common input"}.get(
+        cfg.get("input"), f"{cfg.get('input')} input") if cfg.get("input") else ""
+    pathway = f", {pathway}" if pathway else ""
+    return (f"p = {p_text} (Q = {Q:.2f}), n = {n}{pathway} · accuracy {np.nanmean(acc):.2f} ± {np.nanstd(acc):.2f}"
             f" · {seeds} seed{'s' if seeds != 1 else ''}")
 
 
@@ -113,7 +116,7 @@ def specialization_over_time(ds, metrics=None):
     return figure(overlay, f"Specialization over time — {describe(ds)}", ylim=(0, 1.08), xlabel=T.label,
                   ylabel=F.label,
                   xlim=(t.min() - 0.3, t.max() + 0.3), xticks=list(t.astype(int)), legend_position="bottom_left",
-                  bokeh=dict(BOKEH_EXTRA, height=380))
+                  bokeh=dict(BOKEH_EXTRA, height=380, fontsize={"title": "10pt"}))
 
 
 def module_specialization_over_time(ds, metrics=None):
