@@ -43,9 +43,9 @@ def _fit_chunk(Zs, y, classes, iters, lr, weight_decay):
     Zn = Za / N
     onehot = nnf.one_hot(y, C).float().transpose(2, 3).reshape(G, H * C, N)  # (G, H·C, N)
     data = torch.bmm(onehot, Zn)                                              # fixed part of the gradient
-    decay = torch.full((d + 1,), 2 * weight_decay)
+    decay = torch.full((d + 1,), 2 * weight_decay, device=Zs.device)
     decay[d] = 0.0                                                            # no decay on the bias
-    Wa = torch.zeros(G, H * C, d + 1)
+    Wa = torch.zeros(G, H * C, d + 1, device=Zs.device)
     Wa.grad = torch.zeros_like(Wa)
     opt = torch.optim.Adam([Wa], lr=lr)
     for _ in range(iters):   # closed-form gradient (no autograd graph)
@@ -73,7 +73,7 @@ def fit_softmax(Z: torch.Tensor, y: torch.Tensor, classes: int = 10, iters: int 
     if standardize:
         mu, sd = Z.mean(1, keepdim=True), Z.std(1, keepdim=True).clamp(min=1e-6)
     else:
-        mu, sd = torch.zeros(G, 1, d), torch.ones(G, 1, d)
+        mu, sd = Z.new_zeros(G, 1, d), Z.new_ones(G, 1, d)
     Ws, bs = [], []
     chunk = chunk_size(N, d, classes, y.shape[1])
     for g in range(0, G, chunk):   # chunks of problems, each chunk one batched fit

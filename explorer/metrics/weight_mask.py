@@ -27,29 +27,30 @@ Q_FRACTION, MASK_STEPS, MASK_BATCH, MASK_LR, MASK_TEST = 0.05, 80, 128, 0.05, 10
 def _flat_weights(model):
     """Per-network weight vector (E, P), module owner (P,) and validity (E, P) of each entry."""
     n, E = model.n, model.E
+    dev = model.W_hh.device
     parts, owner, valid = [], [], []
     W_hh = model.W_hh.detach()
     parts.append(W_hh.reshape(E, -1))
-    owner.append(torch.arange(2).repeat_interleave(n * n))
-    valid.append(torch.ones(E, 2 * n * n, dtype=torch.bool))
+    owner.append(torch.arange(2, device=dev).repeat_interleave(n * n))
+    valid.append(torch.ones(E, 2 * n * n, dtype=torch.bool, device=dev))
     parts.append(model.inter.weight().detach().reshape(E, -1))
-    owner.append(torch.tensor([1, 0]).repeat_interleave(n * n))        # direction 0 is 0 → 1: owned by 1
+    owner.append(torch.tensor([1, 0], device=dev).repeat_interleave(n * n))        # direction 0 is 0 → 1: owned by 1
     valid.append(model.inter.active().reshape(E, -1))
     shapes = {"W_hh": W_hh.shape[1:], "inter": (2, n, n)}
     if model.b > 0:
         parts.append(model.W_hb.detach().reshape(E, -1))
-        owner.append(torch.arange(2).repeat_interleave(model.b * n))
-        valid.append(torch.ones(E, 2 * model.b * n, dtype=torch.bool))
+        owner.append(torch.arange(2, device=dev).repeat_interleave(model.b * n))
+        valid.append(torch.ones(E, 2 * model.b * n, dtype=torch.bool, device=dev))
         shapes["W_hb"] = model.W_hb.shape[1:]
     W_r = model.W_r.detach()
     parts.append(W_r.reshape(E, -1))
     if model.readout_mode == "separate":
-        own = torch.arange(2)[:, None, None].expand(W_r.shape[1:])
+        own = torch.arange(2, device=dev)[:, None, None].expand(W_r.shape[1:])
     else:
         d = W_r.shape[-1] // 2
-        own = (torch.arange(2 * d) >= d).long()[None].expand(W_r.shape[1:])
+        own = (torch.arange(2 * d, device=dev) >= d).long()[None].expand(W_r.shape[1:])
     owner.append(own.reshape(-1))
-    valid.append(torch.ones(E, W_r[0].numel(), dtype=torch.bool))
+    valid.append(torch.ones(E, W_r[0].numel(), dtype=torch.bool, device=dev))
     shapes["W_r"] = W_r.shape[1:]
     return torch.cat(parts, 1), torch.cat(owner), torch.cat(valid, 1), shapes
 
@@ -69,17 +70,18 @@ def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q
     """M_wm (E, T, module, digit); with ``return_accuracy`` also each final mask's test accuracy on its digit
     (E, T, digit), measured on ``test_size`` held-out pairs."""
     E, T = model.E, steps
+    dev = model.W_hh.device
     w, owner, valid, shapes = _flat_weights(model)
     P = w.shape[1]
     # virtual ensemble g = (e, k, t)
-    e_idx = torch.arange(E).repeat_interleave(2 * T)
-    k_idx = torch.arange(2).repeat_interleave(T).repeat(E)
-    t_idx = torch.arange(T).repeat(2 * E)
+    e_idx = torch.arange(E, device=dev).repeat_interleave(2 * T)
+    k_idx = torch.arange(2, device=dev).repeat_interleave(T).repeat(E)
+    t_idx = torch.arange(T, device=dev).repeat(2 * E)
     G = e_idx.numel()
     wg, vg = w[e_idx], valid[e_idx]
     keep = (q * vg.sum(1).float()).round().clamp(min=1)                               # (G,)
     gens = [torch.Generator().manual_seed(int(s) * 7919 + 3 + seed_offset) for s in model.seeds]
-    scores = torch.stack([torch.rand(2 * T, P, generator=g) for g in gens]).reshape(G, P)
+    scores = torch.stack([torch.rand(2 * T, P, generator=g) for g in gens]).reshape(G, P).to(dev)
     scores.requires_grad_(True)
     opt = torch.optim.Adam([scores], lr=MASK_LR, fused=True)
     b_hb = model.b_hb.detach()[e_idx] if model.b > 0 else None
@@ -87,7 +89,7 @@ def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q
     comms = model.comms_start[e_idx]
 
     k_max = int(keep.max())
-    take = torch.arange(k_max)[None] < keep[:, None]                                 # (G, k_max)
+    take = torch.arange(k_max, device=dev)[None] < keep[:, None]                                 # (G, k_max)
 
     def hard_mask(s):
         """Exactly keep[g] top-scoring valid weights per row (topk: a full double argsort cost 30 % of the run)."""
@@ -122,7 +124,7 @@ def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q
     M = share.reshape(E, 2, T, 2).permute(0, 2, 3, 1)                                  # (E,T,m,k)
     if not return_accuracy:
         return M
-    correct, total = torch.zeros(G), 0
+    correct, total = torch.zeros(G, device=dev), 0
     masked = _unflatten(wg * hard, shapes)                                             # the final masks
     with torch.no_grad():
         for b in stream.fixed_set("probe-test", test_size, "test", batch=256):

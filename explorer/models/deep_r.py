@@ -85,7 +85,7 @@ class DeepR(nn.Module):
         self.adam_v.copy_(torch.where(act, b2 * self.adam_v + (1 - b2) * grad * grad, self.adam_v))
         t = self.adam_t.clamp(min=1)
         update = (self.adam_m / (1 - b1 ** t)) / ((self.adam_v / (1 - b2 ** t)).sqrt() + eps)
-        walk = _per_network(self.gens, lambda g: torch.randn(theta.shape[1:], generator=g))
+        walk = _per_network(self.gens, lambda g: torch.randn(theta.shape[1:], generator=g)).to(theta.device)
         theta += act * (-eta * update + (2 * eta * temp).sqrt() * walk)
         self.rewire()
 
@@ -98,7 +98,7 @@ class DeepR(nn.Module):
         deficit = self.links[:, None] - act.sum(-1)                               # (E, 2) ≥ 0
         if not bool((deficit > 0).any()):
             return
-        scores = _per_network(self.gens, lambda g: torch.rand((2, n * n), generator=g))
+        scores = _per_network(self.gens, lambda g: torch.rand((2, n * n), generator=g)).to(theta.device)
         scores = scores.masked_fill(act, -1.0)                                    # never re-pick an active one
         rank = scores.argsort(-1, descending=True).argsort(-1)
         new = (rank < deficit[..., None]) & ~act

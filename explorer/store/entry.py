@@ -118,7 +118,7 @@ def write(folder: Path, key: str, config, seed: int, result: Result, wall_time: 
     from safetensors.torch import save_file
 
     meta = {"key": key, "seed": seed, "config": config.canonical(with_seeds=False),
-            "provenance": provenance(wall_time, trained_with)}
+            "provenance": provenance(wall_time, trained_with, result.data.attrs.get("device", "cpu"))}
     writers = {
         "weights.safetensors": lambda p: save_file(
             {k: v.contiguous() for k, v in result.weights.items()}, str(p), metadata={"key": key}),
@@ -137,8 +137,8 @@ def write(folder: Path, key: str, config, seed: int, result: Result, wall_time: 
     fsync(folder)
 
 
-def provenance(wall_time: float, trained_with: list) -> dict:
-    """Versions, date and timing recorded with every entry."""
+def provenance(wall_time: float, trained_with: list, device: str = "cpu") -> dict:
+    """Versions, date, timing and the device it was computed on, recorded with every entry."""
     import platform
     from importlib import metadata
 
@@ -153,4 +153,5 @@ def provenance(wall_time: float, trained_with: list) -> dict:
     return {"explorer": version, "torch": torch.__version__, "numpy": numpy.__version__,
             "xarray": xarray.__version__, "python": platform.python_version(),
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "ensemble_wall_time_s": round(wall_time, 3), "seeds_trained_together": trained_with}
+            "ensemble_wall_time_s": round(wall_time, 3), "seeds_trained_together": trained_with,
+            "device": str(device)}

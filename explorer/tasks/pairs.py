@@ -32,11 +32,12 @@ class PairStream:
     """Digit-pair batches for the members (per-network dicts: seed, covariance, noise, start_times)."""
 
     def __init__(self, sources, members: list[dict], *, steps: int, two_targets: bool, exclusion: bool,
-                 noise_samples: int):
+                 noise_samples: int, device="cpu"):
         self.sources = sources
+        self.device = torch.device(device)
         self.members = members
         self.steps, self.two_targets, self.exclusion, self.S = steps, two_targets, exclusion, noise_samples
-        self.ratio = torch.tensor([float(m["noise"]) for m in members], dtype=torch.float32)
+        self.ratio = torch.tensor([float(m["noise"]) for m in members], dtype=torch.float32, device=self.device)
         self.timed = any(m["noise"] > 0 or m["start_times"] != (0, 0) for m in members)
         self._x = {}
         self._samplers = {}
@@ -45,14 +46,15 @@ class PairStream:
         if split not in self._x:
             s0, s1 = self.sources
             tr = split == "train"
-            table = lambda s: torch.tensor(np.asarray(s.train_x if tr else s.test_x), dtype=torch.float32)  # noqa: E731
+            table = lambda s: torch.tensor(np.asarray(s.train_x if tr else s.test_x), dtype=torch.float32,  # noqa: E731
+                                           device=self.device)
             # one table of both sources' images (module 1's after module 0's): a batch is one gather; a source
             # both modules share is stored once (MNIST: 188 MB, not 376)
             if s0 is s1:
-                self._x[split] = (table(s0), torch.tensor([0, 0]))
+                self._x[split] = (table(s0), torch.tensor([0, 0], device=self.device))
             else:
                 x0, x1 = table(s0), table(s1)
-                self._x[split] = (torch.cat([x0, x1]), torch.tensor([0, len(x0)]))
+                self._x[split] = (torch.cat([x0, x1]), torch.tensor([0, len(x0)], device=self.device))
             self._samplers[split] = [ImageSampler(s.train_y if tr else s.test_y, f"the {s.name} {split} split")
                                      for s in (s0, s1)]
         return self._x[split], self._samplers[split]
@@ -111,13 +113,14 @@ class PairStream:
         # index_select is ~5× faster than advanced indexing here; rows are gathered module-major, so x is an
         # (E, B, 2, F) view whose memory is (E, 2, B, F): the per-module input projection needs no copy
         E, B = idx.shape[:2]
-        rows = (idx + first).transpose(1, 2).reshape(-1)
+        dev = self.device
+        rows = (idx.to(dev) + first).transpose(1, 2).reshape(-1)
         x = table.index_select(0, rows).reshape(E, 2, B, -1).transpose(1, 2)   # (E, B, 2, F)
-        y = self.targets(dig) if y is None else y
+        y = (self.targets(dig) if y is None else y).to(dev)
         if self.timed:   # kept as its parts: W·x̃ is computed from them (explorer.tasks.timing.TimedInputs)
             offsets, keep = noise
-            x = TimedInputs(x, offsets, keep, self.ratio, digit_on(start, self.steps))
-        return Batch(x=x, y=y, digits=dig)
+            x = TimedInputs(x, offsets.to(dev), keep.to(dev), self.ratio, digit_on(start.to(dev), self.steps))
+        return Batch(x=x, y=y, digits=dig.to(dev))
 
     def batches(self, purpose: str, epoch: int, size: int, batch: int, split: str = "train"):
         """Iterate over ``size // batch`` batches of freshly drawn pairs."""

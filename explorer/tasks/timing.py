@@ -20,7 +20,7 @@ import torch
 
 def other_indices(offsets: torch.Tensor, batch: int) -> torch.Tensor:
     """Indices (E, T, B, S) of S distinct *other* samples, from per-batch offsets (E, T, S) in [1, B−1]."""
-    i = torch.arange(batch)
+    i = torch.arange(batch, device=offsets.device)
     return (i[None, None, :, None] + offsets[:, :, None, :]) % batch
 
 
@@ -33,7 +33,7 @@ def structured_noise(x: torch.Tensor, offsets: torch.Tensor, keep: torch.Tensor)
     S = offsets.shape[-1]
     idx = other_indices(offsets, B)                                   # (E, T, B, S)
     out = x.new_zeros(E, offsets.shape[1], B, K, F)
-    e = torch.arange(E)[:, None, None]
+    e = torch.arange(E, device=x.device)[:, None, None]
     for j in range(S):  # S ≈ 5 samples: a loop over mixing samples, never over networks
         out += x[e, idx[..., j]] * keep[:, :, j, None]
     return out / S
@@ -51,7 +51,7 @@ def timed_inputs(x: torch.Tensor, noise: torch.Tensor, ratio: torch.Tensor, on: 
 
 def digit_on(start: torch.Tensor, steps: int) -> torch.Tensor:
     """(E, T, B, K) boolean: digit k is on at step t iff t ≥ its start time; start is (E, B, K)."""
-    t = torch.arange(steps)[None, :, None, None]
+    t = torch.arange(steps, device=start.device)[None, :, None, None]
     return t >= start[:, None]
 
 

@@ -17,6 +17,7 @@ INPUTS = ("separate", "fused", "common")
 READOUTS = ("separate", "common")
 DATASETS = ("digits", "mnist", "emnist-letters")
 CONNECTIVITIES = ("fixed", "deep-r")
+DEVICES = ("auto", "cpu", "cuda")
 METRICS = ("bottleneck", "ablation", "correlation", "weight_mask")
 N_MAX = 512
 T_MAX = 50
@@ -50,9 +51,12 @@ class SpecializationConfig(StudyConfig):
     """
 
     STUDY = "specialization"
+    #: 5: timed inputs (noise / start times) projected without materialising them — images once per batch,
+    #:    the noise from its kept pixels — the same sums grouped differently: float rounding moves the numbers of
+    #:    timed configs (static ones are bit-identical);
     #: 4: probes with the fixed data term of the gradient split off; exact per-network link gates;
     #: 3: cross-entropy as logsumexp − label logit; 2: bottleneck probes 60 steps at 0.3, tanh via sigmoid
-    SCHEMA = 4
+    SCHEMA = 5
     COLUMNS = ("n", "p", "covariance", "epochs")
     #: old CLI spellings kept working: flag → (setting, value it sets, help)
     CLI_ALIASES = {"--one-target": ("two_targets", False, "train on T′ only (the same as --no-two-targets)")}
@@ -137,6 +141,10 @@ class SpecializationConfig(StudyConfig):
                                    identity=False, advanced=True, sweepable=False,
                                    doc="Where MNIST / EMNIST files live (default $EXPLORER_DATA or the user "
                                        "cache; not part of a run's identity).")
+    device: str = setting("auto", label="device", kind="choice", group=TRAIN, choices=DEVICES, identity=False,
+                          advanced=True, sweepable=False,
+                          doc="Where the ensemble trains and is measured: auto = a CUDA GPU when torch sees one, "
+                              "else the CPU (not part of a run's identity; the store records the device used).")
 
     # ------------------------------------------------------------------ validation
     def normalise(self):

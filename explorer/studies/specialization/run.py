@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from ...core.cancel import Cancelled, check as _check
+from ...core.config import ConfigError
 from ...core.result import Result
 from ...metrics.specialization import (PROBE_TEST, PROBE_TRAIN, ablation_metric, bottleneck_metric,
                                        correlation_metric, states)
@@ -51,18 +52,29 @@ def _members(configs):
              "noise": c.noise, "start_times": c.start_times} for c in configs for s in c.seeds]
 
 
-def build_ensemble(configs: list[SpecializationConfig]):
-    """The model and its data stream for all seeds of ``configs`` (which must share a shape key)."""
+def resolve_device(name: str = "auto") -> torch.device:
+    """The ``device`` setting as a torch device: auto = CUDA when torch sees a GPU, else the CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device cuda was asked for but torch sees no CUDA GPU here: choose auto or cpu.")
+    return torch.device(name)
+
+
+def build_ensemble(configs: list[SpecializationConfig], device=None):
+    """The model and its data stream for all seeds of ``configs`` (which must share a shape key), on
+    ``device`` (default: the first config's ``device`` setting)."""
     base = configs[0]
+    device = resolve_device(base.device) if device is None else torch.device(device)
     if any(c.shape_key() != base.shape_key() for c in configs):
         raise ValueError("configs in one ensemble must share their shape key")
     sources = load_sources(base.dataset, base.data_dir)
     members = _members(configs)
     model = ModularEnsemble(members, n=base.n, features=sources[0].train_x.shape[1], bottleneck=base.bottleneck,
                             input=base.input, readout=base.readout, n_targets=base.n_targets,
-                            connectivity=base.connectivity)
+                            connectivity=base.connectivity).to(device)
     stream = PairStream(sources, members, steps=base.steps, two_targets=base.two_targets,
-                        exclusion=base.exclusion, noise_samples=base.noise_samples)
+                        exclusion=base.exclusion, noise_samples=base.noise_samples, device=device)
     return model, stream
 
 
@@ -89,7 +101,7 @@ def measure(model, stream, steps: int, on_progress=None, cancel=None) -> dict:
     M_wm, mask_acc = weight_mask_metric(model, stream, steps, return_accuracy=True)
     report(1.0, "done")
     M = torch.stack([M_bn, M_ab, M_cr, M_wm], 1)                                       # (E, 4, T, 2, 2)
-    return {"M": M.detach().numpy(), "mask_accuracy": mask_acc.numpy()}
+    return {"M": M.detach().cpu().numpy(), "mask_accuracy": mask_acc.cpu().numpy()}
 
 
 def run_many(configs: list[SpecializationConfig], on_progress=None, cancel=None) -> list[Result]:
@@ -123,9 +135,10 @@ def _run_group(configs, on_progress, cancel) -> list[Result]:
     _check(cancel)
     model.eval()
     acc, _ = evaluate(model, stream, base.steps, TEST_PAIRS)
+    acc = acc.cpu()
     measured = measure(model, stream, base.steps, on_progress, cancel)
     M = measured["M"]
-    weights = model.export_weights()
+    weights = {k: v.cpu() for k, v in model.export_weights().items()}
     Q = q_measured(realised_adjacency(weights, base.n), module_groups(base.n))
     sub = _digit_decoding(M)
     wall = time.perf_counter() - t0
@@ -138,6 +151,7 @@ def _run_group(configs, on_progress, cancel) -> list[Result]:
                            Q_measured=Q[sl], mask_accuracy=measured["mask_accuracy"][sl])
         ds.attrs["wall_time_s"] = wall
         ds.attrs["ensemble_size"] = model.E
+        ds.attrs["device"] = str(stream.device)
         results.append(Result(data=ds, weights={k: v[sl].clone() for k, v in weights.items()}))
     return results
 
