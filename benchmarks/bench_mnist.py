@@ -6,7 +6,7 @@ written as torchvision's IDX files and loaded through ``dataset="mnist", data_di
 
 For each ensemble size E and each stimulus (``noise``: structured noise 0.4 at fixed start times; ``random``:
 the same noise and random start times) one fresh subprocess trains one epoch and then runs the metric suite;
-it reports per-network seconds (wall), the system-time share of the process's CPU time, minor page faults
+it reports per-network seconds (wall and CPU), the system-time share of the process's CPU time, minor page faults
 and peak resident memory, for training and metrics separately. Runs are interleaved and repeated (``--repeat``)
 because wall times on a shared machine are noisy; page faults and peak memory do not depend on contention.
 
@@ -77,7 +77,7 @@ def _usage():
 
 def _delta(a, b, E):
     cpu = (b["user"] - a["user"]) + (b["sys"] - a["sys"])
-    return {"s_per_net": (b["wall"] - a["wall"]) / E, "wall": b["wall"] - a["wall"],
+    return {"s_per_net": (b["wall"] - a["wall"]) / E, "wall": b["wall"] - a["wall"], "cpu_per_net": cpu / E,
             "sys_pct": 100 * (b["sys"] - a["sys"]) / max(cpu, 1e-9), "minflt": b["minflt"] - a["minflt"],
             "peak_mb": b["maxrss_mb"]}
 
@@ -138,17 +138,18 @@ def main():
                         best[phase] = res[phase]
     print(f"MNIST-shaped, n = 25, T = 5, noise 0.4, batch 256, {args.pairs} training pairs, "
           f"{env['EXPLORER_THREADS']} thread(s), best of {args.repeat}")
-    print(f"{'stimulus':9} {'E':>3} | {'train s/net':>11} {'sys %':>6} {'faults/net':>10} {'peak MB':>8} | "
-          f"{'metrics s/net':>13} {'sys %':>6} {'faults/net':>10} {'peak MB':>8}")
+    print(f"{'stimulus':9} {'E':>3} | {'train s/net':>11} {'cpu s/net':>9} {'sys %':>6} {'faults/net':>10} "
+          f"{'peak MB':>8} | {'metrics s/net':>13} {'cpu s/net':>9} {'sys %':>6} {'faults/net':>10} {'peak MB':>8}")
     for stim in args.stimuli:
         one = rows.get((stim, 1))
         for E in args.E:
             r = rows[(stim, E)]
             t, m = r["train"], r.get("metrics")
-            line = (f"{stim:9} {E:3d} | {t['s_per_net']:11.2f} {t['sys_pct']:6.1f} {t['minflt'] / E:10.0f} "
-                    f"{t['peak_mb']:8.0f} |")
+            line = (f"{stim:9} {E:3d} | {t['s_per_net']:11.2f} {t['cpu_per_net']:9.2f} {t['sys_pct']:6.1f} "
+                    f"{t['minflt'] / E:10.0f} {t['peak_mb']:8.0f} |")
             if m:
-                line += f" {m['s_per_net']:13.2f} {m['sys_pct']:6.1f} {m['minflt'] / E:10.0f} {m['peak_mb']:8.0f}"
+                line += (f" {m['s_per_net']:13.2f} {m['cpu_per_net']:9.2f} {m['sys_pct']:6.1f} "
+                         f"{m['minflt'] / E:10.0f} {m['peak_mb']:8.0f}")
             if one and E != 1:
                 line += f"   (E=1 / E: train {one['train']['s_per_net'] / t['s_per_net']:.1f}×"
                 if m:

@@ -74,7 +74,8 @@ class Source:
     def from_arrays(cls, name, train_x, train_y, test_x, test_y, image_shape, scale, class_names=DIGIT_NAMES):
         """Build a source from raw pixel arrays (any shape (N, ...)); pixels are divided by ``scale``."""
         def x(a):
-            a = np.ascontiguousarray(np.asarray(a, dtype=np.float32).reshape(len(a), -1) / np.float32(scale))
+            a = np.array(a, dtype=np.float32).reshape(len(a), -1)   # one float copy, divided in place (MNIST:
+            a /= np.float32(scale)                                     # 188 MB, not 376 at the peak)
             a.setflags(write=False)
             return a
 

@@ -6,6 +6,7 @@ and the draws are stacked into (E, ...) tensors that the batched model consumes.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,15 @@ class Batch:
     digits: torch.Tensor
 
 
+def _table(images: np.ndarray, device) -> torch.Tensor:
+    """The images as a tensor on ``device``; on the CPU the source's (read-only, never written) array itself."""
+    if torch.device(device).type == "cpu" and images.dtype == np.float32:
+        with warnings.catch_warnings():   # torch warns that the array is not writable: nothing writes to it
+            warnings.simplefilter("ignore", UserWarning)
+            return torch.from_numpy(images)
+    return torch.tensor(np.asarray(images), dtype=torch.float32, device=device)
+
+
 class PairStream:
     """Digit-pair batches for the members (per-network dicts: seed, covariance, noise, start_times)."""
 
@@ -46,8 +56,7 @@ class PairStream:
         if split not in self._x:
             s0, s1 = self.sources
             tr = split == "train"
-            table = lambda s: torch.tensor(np.asarray(s.train_x if tr else s.test_x), dtype=torch.float32,  # noqa: E731
-                                           device=self.device)
+            table = lambda s: _table(s.train_x if tr else s.test_x, self.device)  # noqa: E731
             # one table of both sources' images (module 1's after module 0's): a batch is one gather; a source
             # both modules share is stored once (MNIST: 188 MB, not 376)
             if s0 is s1:
