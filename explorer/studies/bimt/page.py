@@ -136,7 +136,7 @@ class Page(StudyShell):
     # ------------------------------------------------------------------ the map
     def _draw_live(self, data):
         if data is None:
-            return views.placeholder_map()
+            return views.placeholder_map(self.experiment.grid)
         kind, payload, step = data
         if kind == "result":
             return views.result_map(payload, self.options.seed_index, None if step < 0 else step)

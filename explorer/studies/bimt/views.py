@@ -60,6 +60,7 @@ def neuron_map(coords, w, *, labels=None, identity=None, active: float = 1e-2, t
     side = 440
     return style(segments * points, title=title, xlim=(x.min() - pad, x.max() + pad),
                  ylim=(y.min() - pad, y.max() + pad), xlabel="sheet x (side = 1)", ylabel="sheet y (side = 1)",
+                 framewise=True,
                  bokeh=dict(frame_width=side, frame_height=max(60, int(side * span_y / span_x)), toolbar="above",
                             default_tools=["pan", "wheel_zoom", "reset", "save"]),
                  mpl=dict(aspect="equal", fig_inches=(6, 6)))
@@ -94,11 +95,10 @@ def result_map(result, seed_index: int = 0, snapshot: int | None = None):
         step = int(ds.snapshot.values[snapshot])
         w = result.weights["snapshot_w"][seed_index, snapshot].numpy()
         return neuron_map(coords, w, identity=ds["snapshot_identity"].values[seed_index, snapshot],
-                          active=cfg.get("active", 1e-2), title=f"{regime}, seed {seed}: the sheet at step {step}")
+                          active=cfg.get("active", 1e-2), title=f"{regime} seed {seed}: the sheet at step {step}")
     acc = float(ds["accuracy"].values[seed_index])
     pct = float(ds["isolated_percentile"].values[seed_index])
-    title = (f"{regime}, seed {seed}: {int(ds['clusters'].values[seed_index])} functional clusters · accuracy "
-             f"{acc:.2f} · isolated-neuron percentile {pct:.1f}")
+    title = f"{regime} seed {seed}: {int(ds['clusters'].values[seed_index])} clusters, acc {acc:.2f}, isolated pct {pct:.0f}"
     return neuron_map(coords, result.weights["w"][seed_index].numpy(), labels=ds["labels"].values[seed_index],
                       active=cfg.get("active", 1e-2), title=title)
 
@@ -110,7 +110,8 @@ def shuffle_histogram(ds, measure: str = "isolated_fraction", seed_index: int = 
     shuffled = ds[shuffled_name].values[seed_index]
     real = float(ds[measure].values[seed_index])
     pct = float(ds[pct_name].values[seed_index])
-    label = "isolated-neuron fraction" if measure == "isolated_fraction" else "spatial spread of clusters"
+    label, short = (("isolated-neuron fraction", "isolated neurons") if measure == "isolated_fraction"
+                    else ("spatial spread of clusters", "cluster spread"))
     counts, edges = np.histogram(shuffled, bins=30)
     hist = hv.Histogram((edges, counts), kdims=[hv.Dimension(measure, label=label)],
                         vdims=[hv.Dimension("count", label="shuffled sheets")], label="shuffled")
@@ -118,8 +119,8 @@ def shuffle_histogram(ds, measure: str = "isolated_fraction", seed_index: int = 
                          mpl=dict(facecolor="#bdbdbd", edgecolor="white"))
     line = hv.VLine(real, label="this network").opts(color="#c0392b", line_width=3, backend="bokeh")
     baseline = _config(ds).get("baseline", "important")
-    return figure(hist * line, f"{label}: real sheet vs {len(shuffled)} shuffles ({baseline} baseline) — "
-                               f"percentile {pct:.1f}", bokeh=dict(height=300, legend_position="top_right"))
+    return figure(hist * line, f"{short}: percentile {pct:.1f} of {len(shuffled)}",
+                  bokeh=dict(height=300, legend_position="top_right"), xlabel=f"{label} ({baseline} shuffles)")
 
 
 def task_accuracy_bars(ds):
@@ -219,6 +220,10 @@ VIEWS = {
 }
 
 
-def placeholder_map():
-    """The neuron map's place before the first snapshot arrives."""
-    return placeholder("The sheet appears when training starts.", "Neuron map")
+def placeholder_map(grid: int = 8):
+    """The neuron map's place before the first snapshot arrives: the empty sheet (same element types as the map,
+    so a live DynamicMap can switch to the real one)."""
+    i, j = np.meshgrid(np.arange(grid), np.arange(grid), indexing="ij")
+    coords = np.stack([i.ravel(), j.ravel()], 1) / grid
+    return neuron_map(coords, np.zeros((grid * grid, grid * grid)), labels=np.full(grid * grid, -1),
+                      title="Neuron map: the sheet comes alive when training starts")
