@@ -33,7 +33,10 @@ def perturb(W: torch.Tensor, eps: torch.Tensor, generator: torch.Generator, dims
     trailing ``dims``-dimensional block moved by exactly ε‖block‖_F in a random direction (eq. 5); ``upward``
     takes |ξ| (the τ rule); entries where ``keep_zero`` is True are never perturbed."""
     P = eps.shape[0]
-    xi = torch.randn((P, *W.shape), generator=generator, dtype=W.dtype)
+    if isinstance(generator, (list, tuple)):   # one per network: a network's draws never depend on its company
+        xi = torch.stack([torch.randn((P, *W.shape[1:]), generator=g, dtype=W.dtype) for g in generator], 1)
+    else:
+        xi = torch.randn((P, *W.shape), generator=generator, dtype=W.dtype)
     if keep_zero is not None:
         xi = xi * ~keep_zero
     if upward:
@@ -45,7 +48,7 @@ def perturb(W: torch.Tensor, eps: torch.Tensor, generator: torch.Generator, dims
 
 
 @torch.no_grad()
-def perturbation_curves(model, group: str, eps, draws: int, batch, h0: torch.Tensor, seed: int = 0,
+def perturbation_curves(model, group: str, eps, draws: int, batch, h0: torch.Tensor, seed=0,
                         chunk: int = 32) -> dict:
     """Accuracy per head and tasks solved against ε for ``group`` ∈ {"W_R", "W_FF", "tau"}.
 
@@ -63,7 +66,8 @@ def perturbation_curves(model, group: str, eps, draws: int, batch, h0: torch.Ten
     base = {k: v.detach() for k, v in model.params.items()}
     active = model.active_heads()
     keep_zero = (torch.eye(base[name].shape[-1], dtype=torch.bool) if name == "W_R" else None)
-    gen = torch.Generator().manual_seed(int(seed))
+    gen = ([torch.Generator().manual_seed(int(x)) for x in seed] if isinstance(seed, (list, tuple))
+           else torch.Generator().manual_seed(int(seed)))   # one seed per network, or one for all
     # (ε, draw) pairs, ε = 0 once
     pairs = [(i, 0) for i in range(len(eps)) if eps[i] == 0] + \
             [(i, d) for i in range(len(eps)) if eps[i] != 0 for d in range(draws)]

@@ -79,13 +79,18 @@ def fit_timescale(ac: np.ndarray, max_lag: int = MAX_LAG, tau_max: float = TAU_M
 
 
 @torch.no_grad()
-def simulate_activity(model, steps: int = 10_000, trials: int = 4, seed: int = 0, burn_in: int = 100) -> np.ndarray:
+def simulate_activity(model, steps: int = 10_000, trials: int = 4, seed=0, burn_in: int = 100) -> np.ndarray:
     """Activity (E, units, trials, steps) of every neuron of the E networks driven by balanced random bits
     (units = D·M for a chain, D its largest depth so far; H for the RNN)."""
-    g = torch.Generator().manual_seed(int(seed))
     E = model.E
-    x = (torch.rand(E, steps + burn_in, trials, generator=g) < 0.5).float()
-    h0 = model.h0(trials, generator=g)
+    if isinstance(seed, (list, tuple)):   # one seed per network: its activity does not depend on its company
+        gens = [torch.Generator().manual_seed(int(x)) for x in seed]
+        x = torch.stack([(torch.rand(steps + burn_in, trials, generator=g) < 0.5).float() for g in gens])
+        h0 = model.h0(trials, generator=gens)
+    else:
+        g = torch.Generator().manual_seed(int(seed))
+        x = (torch.rand(E, steps + burn_in, trials, generator=g) < 0.5).float()
+        h0 = model.h0(trials, generator=g)
     states = []
 
     def keep(t, h):

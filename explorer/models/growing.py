@@ -66,6 +66,13 @@ def _uniform(gens, shape, bound, offset=0.0):
     return torch.stack([offset + (2 * torch.rand(shape, generator=g) - 1) * bound for g in gens])
 
 
+def _rand(shape, E: int, generator, copies: int = 1) -> torch.Tensor:
+    """U(0, 1) of (copies·E, *shape): from one generator, or network e's block from its own (list)."""
+    if isinstance(generator, (list, tuple)):
+        return torch.stack([torch.rand(shape, generator=g) for g in generator]).repeat(copies, *[1] * len(shape))
+    return torch.rand(copies * E, *shape, generator=generator)
+
+
 def _leak_step(h, pre, tau_hat_inv):
     """One step of eq. 1: (1 − 1/τ̂) h + φ(pre)/τ̂, written h + (φ(pre) − h)/τ̂."""
     return torch.addcmul(h, F.leaky_relu(pre, SLOPE) - h, tau_hat_inv)
@@ -144,8 +151,8 @@ class MultiHeadRNN(_Ensemble):
         return [None] * len(self.names)
 
     def h0(self, batch_size: int, generator=None, copies: int = 1) -> torch.Tensor:
-        """h₀ = 0.1·U(0, 1), (E·copies, H, B)."""
-        return 0.1 * torch.rand(copies * self.E, self.H, batch_size, generator=generator)
+        """h₀ = 0.1·U(0, 1), (E·copies, H, B); ``generator`` may be one per network."""
+        return 0.1 * _rand((self.H, batch_size), self.E, generator, copies)
 
     def forward(self, x, start, h0=None, params=None, keep=None):
         """Logits (E', B, K, 2) at the last step for bits x (E', T, B) (E' = E × copies when ``params`` are
@@ -213,8 +220,8 @@ class GrowingChain(_Ensemble):
         return [shapes[k] for k in self.names]
 
     def h0(self, batch_size: int, generator=None, copies: int = 1) -> torch.Tensor:
-        """h₀ = 0.1·U(0, 1), (E·copies, n_max − 1, M, B)."""
-        return 0.1 * torch.rand(copies * self.E, self.K, self.M, batch_size, generator=generator)
+        """h₀ = 0.1·U(0, 1), (E·copies, n_max − 1, M, B); ``generator`` may be one per network."""
+        return 0.1 * _rand((self.K, self.M, batch_size), self.E, generator, copies)
 
     def forward(self, x, start, h0=None, params=None, keep=None, depth: int | None = None):
         """Logits (E', B, D, 2) of the first D = max depth heads at the last step, for bits x (E', T, B).
@@ -262,7 +269,12 @@ class GrowingChain(_Ensemble):
             for k in ("W_R", "W_FF", "W_I", "b", "tau"):
                 P = self.params[k]
                 prev = P[e, src]
-                noise = torch.randn(prev.shape, generator=generator) if sigma else torch.zeros_like(prev)
+                if not sigma:
+                    noise = torch.zeros_like(prev)
+                elif isinstance(generator, (list, tuple)):   # each network's noise from its own generator
+                    noise = torch.stack([torch.randn(prev.shape[1:], generator=generator[int(i)]) for i in e])
+                else:
+                    noise = torch.randn(prev.shape, generator=generator)
                 val = prev * (1 + sigma * noise)
                 if k == "W_FF":   # the second module's predecessor has no W_FF: keep its random init
                     val = torch.where((src >= 1).view(-1, *[1] * (val.dim() - 1)), val, P[e, dst])

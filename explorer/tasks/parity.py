@@ -15,7 +15,7 @@ network e's sequence starts at step ``start[e] = T − L_e`` (the model holds it
 this is exactly a sequence of length L_e). The zero bits before the start never reach a network and do not
 change the parities, since L_e ≥ N_e + 2 exceeds every active head's N.
 
-Deterministic given the ``torch.Generator`` (see :class:`ParityStream`).
+Deterministic given the generators, one per network (see :class:`ParityStream`).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["heads", "parity_targets", "draw_batch", "ParityBatch", "ParityStream"]
+__all__ = ["heads", "parity_targets", "draw_batch", "generators", "ParityBatch", "ParityStream"]
 
 
 def heads(n_max: int) -> list[int]:
@@ -59,31 +59,46 @@ class ParityBatch:
                            self.targets.repeat(copies, 1, 1), self.length.repeat(copies))
 
 
-def draw_batch(newest: torch.Tensor, n_max: int, batch_size: int, generator: torch.Generator,
-               balanced: bool = False) -> ParityBatch:
+def generators(seeds) -> list:
+    """One ``torch.Generator`` per network, seeded with its own seed: a network's data never depends on which
+    other networks share its ensemble (so each seed's stored result is the same whatever it trained with)."""
+    return [torch.Generator().manual_seed(int(s)) for s in seeds]
+
+
+def draw_batch(newest: torch.Tensor, n_max: int, batch_size: int, generator, balanced: bool = False) -> ParityBatch:
     """One batch per network: L_e ~ U{N_e+2, …, 4N_e} with N_e = ``newest[e]`` (its newest head's N);
-    bits ~ Bernoulli(q_e), q_e ~ U(0, 1) per batch (training, unbalanced) or q = 0.5 (``balanced``)."""
+    bits ~ Bernoulli(q_e), q_e ~ U(0, 1) per batch (training, unbalanced) or q = 0.5 (``balanced``).
+
+    ``generator``: one per network (see :func:`generators`) — network e draws L_e, q_e and its own L_e × B bits
+    from its own generator — or a single generator shared by all (tests)."""
     newest = torch.as_tensor(newest, dtype=torch.long).clamp(2, n_max)
     E = newest.shape[0]
-    lo, hi = newest + 2, 4 * newest
-    u = torch.rand(E, generator=generator)
-    length = lo + torch.minimum((u * (hi - lo + 1).float()).long(), hi - lo)
+    gens = list(generator) if isinstance(generator, (list, tuple)) else [generator] * E
+    drawn = []
+    for n, g in zip(newest.tolist(), gens):     # a few random draws per network; the training is batched
+        lo, hi = n + 2, 4 * n
+        u = float(torch.rand((), generator=g))
+        length = lo + min(int(u * (hi - lo + 1)), hi - lo)
+        q = 0.5 if balanced else float(torch.rand((), generator=g))
+        drawn.append((length, (torch.rand(batch_size, length, generator=g) < q).float()))
+    length = torch.tensor([L for L, _ in drawn])
     T = max(int(length.max()), n_max)   # padding before every start is never simulated
-    q = torch.full((E,), 0.5) if balanced else torch.rand(E, generator=generator)
-    bits = (torch.rand(E, batch_size, T, generator=generator) < q[:, None, None]).float()
+    bits = torch.zeros(E, batch_size, T)
+    for e, (L, b) in enumerate(drawn):
+        bits[e, :, T - L:] = b
     start = T - length
-    bits = bits * (torch.arange(T)[None, None, :] >= start[:, None, None])   # zeros before each start
     targets = parity_targets(bits, heads(n_max)).permute(0, 2, 1).contiguous()   # (E, K, B)
     return ParityBatch(bits.permute(0, 2, 1).contiguous(), start, targets, length)
 
 
 class ParityStream:
-    """Deterministic batches: ``next(newest)`` draws the next training (or balanced) batch from one generator
-    seeded with ``seed``; two streams with the same seed and the same ``newest`` sequence give equal batches."""
+    """Deterministic batches: ``next(newest)`` draws the next training (or balanced) batch; ``seed`` is one
+    integer (one generator for all networks) or one seed per network (:func:`generators`). Two streams with
+    the same seeds and the same ``newest`` sequence give equal batches."""
 
-    def __init__(self, seed: int, n_max: int, batch_size: int):
+    def __init__(self, seed, n_max: int, batch_size: int):
         self.n_max, self.batch_size = n_max, batch_size
-        self.generator = torch.Generator().manual_seed(int(seed))
+        self.generator = generators(seed) if isinstance(seed, (list, tuple)) else torch.Generator().manual_seed(int(seed))
 
     def next(self, newest, balanced: bool = False) -> ParityBatch:
         return draw_batch(newest, self.n_max, self.batch_size, self.generator, balanced=balanced)

@@ -64,8 +64,11 @@ def _settings(settings: dict) -> dict:
     return s
 
 
-def _data_seed(seeds, salt: int) -> int:
-    return int(np.random.SeedSequence([int(x) for x in seeds] + [salt]).generate_state(1)[0])
+def _data_seed(seeds, salt: int) -> list[int]:
+    """One data seed per network, from its own seed and the purpose (``salt``): every random draw of a network
+    (batches, h₀, duplication noise, perturbations) comes from its own generators, so its numbers do not depend
+    on which other seeds share its ensemble."""
+    return [int(np.random.SeedSequence([int(x), salt]).generate_state(1)[0]) for x in seeds]
 
 
 @torch.no_grad()
@@ -81,7 +84,7 @@ def _evaluate(model, stream: ParityStream, batches: int) -> torch.Tensor:
 def _train(model, arch: str, s: dict, seeds: list, lr: float, on_progress, cancel, part: tuple) -> dict:
     train = ParityStream(_data_seed(seeds, 1 + (arch == "rnn")), s["n_max"], s["batch_size"])
     evals = ParityStream(_data_seed(seeds, 11 + (arch == "rnn")), s["n_max"], s["eval_batch_size"])
-    dup_gen = torch.Generator().manual_seed(_data_seed(seeds, 21))
+    dup_gen = [torch.Generator().manual_seed(x) for x in _data_seed(seeds, 21)]
     opt = MaskedNesterov(model.parameters(), lr, s["momentum"], s["clip"])
     n_solved = torch.ones(model.E, dtype=torch.long)        # largest N solved so far (1: none yet)
     curve, acc_curve = [], []
