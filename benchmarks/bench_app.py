@@ -9,7 +9,10 @@ Prints:
      plot's title names the new p, median of several moves between two stored settings (target < 0.3 s);
      the same while another session trains (the server must not block);
   4. server memory (RSS of the ``panel serve`` process) with 5 open sessions (target < 1.5 GB), and on the
-     way how long a new page takes to show the stored default on the warm server.
+     way how long a new page takes to show the stored default on the warm server (target <= 2 s);
+  5. a classroom: N pages (default 10) opened at once on the one server, time until each shows the stored
+     default (target: all within 10 s on a 2-core machine); server memory with them open (target < 1.5 GB)
+     and after they close (released: the sessions are discarded once unused, ~15-35 s).
 
     python benchmarks/bench_app.py [--defaults '{"epochs": 10}'] [--moves 8]
 
@@ -126,11 +129,46 @@ def rss(proc) -> int:
     return p.memory_info().rss + sum(c.memory_info().rss for c in p.children(recursive=True))
 
 
+def classroom(browser, url, proc, n: int):
+    """N pages opened at once (each its own browser context, as N pupils): time until each shows the stored
+    default; memory with them open and after they close."""
+    before = rss(proc)
+    contexts = [browser.new_context(viewport={"width": 1500, "height": 1200}) for _ in range(n)]
+    pages = [c.new_page() for c in contexts]
+    t0 = time.perf_counter()
+    for pg in pages:   # requests sent back to back; the driver does not wait for one page before the next
+        pg.goto(url + "?classroom=1", wait_until="commit")
+    done: dict = {}
+    deadline = t0 + 300
+    while len(done) < n and time.perf_counter() < deadline:
+        for i, pg in enumerate(pages):
+            if i not in done:
+                try:
+                    if "loaded from the store" in status(pg):
+                        done[i] = time.perf_counter() - t0
+                except Exception:  # noqa: BLE001 — the page is still loading
+                    pass
+        time.sleep(0.05)
+    times = sorted(done.values())
+    print(f"classroom: {n} pages opened at once → stored default on each: first {times[0]:.2f} s, median "
+          f"{statistics.median(times):.2f} s, last {times[-1]:.2f} s ({len(times)} of {n} shown)   "
+          f"[target: all within 10 s]")
+    time.sleep(2)
+    with_n = rss(proc)
+    print(f"classroom: server memory with {n} sessions open: {with_n / 2**20:.0f} MiB RSS (before "
+          f"{before / 2**20:.0f} MiB)   [target < 1.5 GB]")
+    for c in contexts:
+        c.close()
+    time.sleep(40)   # Bokeh discards a session 15 s after its last connection, checking every 17 s
+    print(f"classroom: server memory 40 s after they closed: {rss(proc) / 2**20:.0f} MiB RSS")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--defaults", type=json.loads, default=None, help="JSON overriding the app's opening setting")
     ap.add_argument("--moves", type=int, default=8)
     ap.add_argument("--sessions", type=int, default=5)
+    ap.add_argument("--classroom", type=int, default=10, help="pages opened at once in the classroom case")
     ap.add_argument("-v", action="store_true", help="print every slider move")
     args = ap.parse_args()
     store = tempfile.mkdtemp(prefix="explorer-bench-")
@@ -187,6 +225,9 @@ def main():
                 wait(pg, lambda pg=pg: "p = " in status(pg) and "store" in status(pg))
             time.sleep(2)
             print(f"server memory with {len(pages)} sessions: {rss(proc) / 2**20:.0f} MiB RSS   [target < 1.5 GB]")
+            for pg in pages[1:]:
+                pg.close()
+            classroom(browser, url, proc, args.classroom)
             browser.close()
     finally:
         proc.terminate()

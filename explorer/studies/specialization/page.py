@@ -57,6 +57,7 @@ class Page(StudyShell):
     def __init__(self, experiment=None, store=None, defaults=None, url: bool = True, **params):
         self.display = DisplayOptions()
         self.overview_options = OverviewOptions()
+        self._lazy: list = []
         super().__init__(experiment=experiment, store=store, defaults=defaults, url=url, **params)
 
     # ------------------------------------------------------------------ the shell's hooks
@@ -89,18 +90,20 @@ class Page(StudyShell):
             pn.widgets.Toggle.from_param(d.param.per_module, color="primary", variant="outline", width=160),
             sizing_mode="stretch_width")
         seed = pn.widgets.IntSlider.from_param(d.param.seed_index, width=260)
+        # the cards below the first are filled once the first result is on screen (a new page shows the stored
+        # setting sooner; their plots are drawn a moment later)
         return [
             self._card("Specialization over time",
                        pn.Column(view_controls, self.figures.specialization, self.figures.mask_note,
                                  self.figures.modules, sizing_mode="stretch_width"),
                        texts.SPECIALIZATION + "\n" + texts.MODULES, "specialization"),
-            self._card("Training", pn.Row(self.figures.loss, self.figures.accuracy, sizing_mode="stretch_width"),
-                       texts.TRAINING, "training"),
-            self._card("Connectivity", pn.Column(seed, self.figures.connectivity, sizing_mode="stretch_width"),
+            self._card("Training", lambda: pn.Row(self.figures.loss, self.figures.accuracy,
+                                                  sizing_mode="stretch_width"), texts.TRAINING, "training"),
+            self._card("Connectivity", lambda: pn.Column(seed, self.figures.connectivity, sizing_mode="stretch_width"),
                        texts.CONNECTIVITY, "connectivity"),
             self._card("Structure → function",
-                       pn.Row(pn.Column(self.overview.line, self.overview.grid, sizing_mode="stretch_width"),
-                              pn.Column(self.overview.widgets, width=240), sizing_mode="stretch_width"),
+                       lambda: pn.Row(pn.Column(self.overview.line, self.overview.grid, sizing_mode="stretch_width"),
+                                      pn.Column(self.overview.widgets, width=240), sizing_mode="stretch_width"),
                        texts.OVERVIEW, "overview"),
         ]
 
@@ -115,14 +118,24 @@ class Page(StudyShell):
         self.figures.progress(events)
 
     def after_result(self):
+        if self._lazy:
+            cards, self._lazy = self._lazy, []
+            self.job.later(lambda: [fill() for fill in cards], 30)
         self._refresh_overview()
 
     # ------------------------------------------------------------------ the page's own
-    @staticmethod
-    def _card(title, body, text, name, **kw):
+    def _card(self, title, body, text, name, **kw):
+        """A card of figures with its explanation; ``body`` may be a function, called when the first result is
+        shown."""
         info = pn.pane.Markdown(text, width=270, styles={"font-size": "0.92em", "color": "#333"})
-        return pn.Card(pn.Row(body, info, sizing_mode="stretch_width"), title=title, sizing_mode="stretch_width",
-                       margin=(8, 4), css_classes=[f"card-{name}"], **kw)
+        row = pn.Row(info, sizing_mode="stretch_width")
+        if callable(body):
+            row.insert(0, pn.Spacer(sizing_mode="stretch_width", height=120))
+            self._lazy.append(lambda: row.__setitem__(0, body()))
+        else:
+            row.insert(0, body)
+        return pn.Card(row, title=title, sizing_mode="stretch_width", margin=(8, 4), css_classes=[f"card-{name}"],
+                       **kw)
 
     def _state(self) -> dict:
         return {"result": self.result, "metrics": list(self.display.metrics) or None,
