@@ -97,8 +97,8 @@ def _range(s: Setting, word: str = "from") -> str:
     if s.bounds is None:
         return ""
     lo, hi = s.bounds
-    if word == "in" and lo is not None and hi is not None:
-        return f"in [{lo:g}, {hi:g}]"
+    if lo is not None and hi is not None:
+        return f"in [{lo:g}, {hi:g}]" if word == "in" else f"from {bounds_text(s)}"
     return bounds_text(s)
 
 

@@ -63,6 +63,9 @@ STUDIES: dict[str, Study] = {s.name: s for s in [
     Study("bimt", "BIMT growing brains",
           "Do neurons that serve the same tasks gather in one place on the sheet when wiring is costly?",
           "Liu et al. 2023"),
+    Study("growth", "Modular growth",
+          "Does a network that grows one module per curriculum step learn more, and survive perturbation better, "
+          "than an RNN of the same size?", "Hamidi et al. 2024"),
 ]}
 
 

@@ -25,8 +25,9 @@ from ...core.fit import fit, hook
 from ...metrics import robustness as rob
 from ...models.growing import GrowingChain, MultiHeadRNN, MaskedNesterov, matched_rnn_size
 from ...tasks.parity import ParityStream
+from .config import GrowthConfig
 
-__all__ = ["DEFAULTS", "train_and_measure", "CRITERION"]
+__all__ = ["train_and_measure", "CRITERION"]
 
 CRITERION = 0.98
 
@@ -37,26 +38,13 @@ CRITERION = 0.98
 # 0.23–0.33 (the modular net is more sensitive, as in Hamidi et al. 2024, Fig. 3b). The RNN's lr was the
 # best of {0.1, 0.2, 0.4, 0.8} at n_max 16 (16 × 100 steps: N = 7/6/7, 10/9/9, 10/10/10, 8/8/8); the chain's
 # the better of {0.2, 0.4} (8/8/7, 12/10/12). At n_max ≤ 16 the chain's advantage is ≤ 1.2×.
-DEFAULTS = {
-    "module_size": 10, "n_max": 24, "epochs": 20, "steps_per_epoch": 120, "batch_size": 128,
-    "lr": 0.4, "rnn_lr": 0.4, "momentum": 0.1, "clip": 2.0,
-    "duplicate": 0.0,          # σ of the multiplicative duplication noise; None = off (new modules random)
-    "freeze": 0.0,             # γ: older modules' lr × γ at each growth (0 = frozen)
-    "rnn_size": None,          # None = matched_rnn_size(module_size, n_max)
-    "eval_batches": 2, "eval_batch_size": 256,
-    "eps_min": 0.01, "eps_max": 10.0, "eps_points": 10, "draws": 5,
-    "perturb": ("W_R", "W_FF", "tau"), "perturb_chunk": 16,
-    "timescales": False, "timescale_steps": 10_000,
-}
-
-
-def _settings(settings: dict) -> dict:
-    s = {**DEFAULTS, **(settings or {})}
-    unknown = set(s) - set(DEFAULTS) - {"seeds"}
-    if unknown:
-        raise ValueError(f"unknown growth settings: {sorted(unknown)}")
-    if s["duplicate"] in ("off", False):
-        s["duplicate"] = None
+def _settings(settings) -> dict:
+    """Settings (a :class:`~explorer.studies.growth.config.GrowthConfig` or a dict of its fields) completed with
+    the config's defaults and validated there — the one place the growth settings are declared."""
+    if not isinstance(settings, GrowthConfig):
+        settings = GrowthConfig.from_dict({k: v for k, v in dict(settings or {}).items() if k != "seeds"})
+    s = settings.to_dict()
+    s["perturb"] = tuple(s["perturb"].split(","))
     if s["rnn_lr"] is None:
         s["rnn_lr"] = s["lr"]
     if s["rnn_size"] is None:
@@ -187,5 +175,8 @@ def train_and_measure(settings: dict, seeds: list[int], on_progress=None, cancel
             check(cancel)
             act = simulate_activity(model, steps=s["timescale_steps"], trials=2, seed=_data_seed(seeds, 51))
             out[f"{arch}_tau_eff"] = effective_timescales(act)["tau"]
+    for arch, model in (("modular", chain), ("rnn", rnn)):   # the trained networks, for the store
+        out.update({f"{arch}_param_{k}": v.detach().numpy().copy() for k, v in model.params.items()})
+        out[f"{arch}_depth"] = model.n_active.numpy().copy()
     out["wall_s"] = np.array(time.perf_counter() - t0)
     return out

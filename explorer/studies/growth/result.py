@@ -1,0 +1,136 @@
+"""The growth study's Result schema (Hamidi et al. 2024): a labelled xarray.Dataset plus both architectures'
+trained parameters.
+
+==================  =================================  ======================================================
+variable            dims                               meaning
+==================  =================================  ======================================================
+n_solved            (seed, arch)                       largest N solved at the end (1: none)
+n_solved_curve      (seed, arch, epoch)                largest N solved after each epoch (Fig. 2a)
+accuracy_curve      (seed, arch, epoch)                balanced accuracy, mean over the active heads
+loss_curve          (seed, arch, epoch)                training loss (summed cross-entropies of the heads)
+params              (seed, arch)                       trainable parameters of the network (Fig. 2b)
+tasks_solved        (seed, arch, group, eps)           active heads above 90 % after an eq. 5 perturbation,
+                                                       mean over draws (Fig. 3); NaN where not defined
+head_accuracy       (seed, arch, group, eps, N)        accuracy of each head (= each module of the chain)
+eps_keep            (seed, arch, group)                ε at which the tasks solved fall to half
+tau_module          (seed, N)                          the chain's trained τ̂ per module (mean)
+tau_rnn             (seed,)                            the RNN's trained τ̂ (mean)
+depth               (seed, arch)                       modules (chain) or heads (RNN) grown
+==================  =================================  ======================================================
+
+Coordinates: ``seed``, ``arch`` (modular, rnn), ``epoch`` (1…), ``group`` (W_R, W_FF, tau), ``eps``,
+``N`` (each head's N-parity task: 2 … N_max). Weights (safetensors, seed first): ``modular.<name>`` and ``rnn.<name>``.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import torch
+import xarray as xr
+
+from ...core.result import Result
+from .config import GROUPS, GrowthConfig
+
+ARCHS = ("modular", "rnn")
+VARIABLES = {
+    "n_solved": ("largest N solved", "1"), "n_solved_curve": ("largest N solved after each epoch", "1"),
+    "accuracy_curve": ("balanced accuracy, mean over the active heads", "1"),
+    "loss_curve": ("training loss, summed over the heads", "nats"), "params": ("trainable parameters", "1"),
+    "tasks_solved": ("tasks (heads) still above 90 % accuracy after the perturbation, mean over draws", "1"),
+    "head_accuracy": ("accuracy of each head after the perturbation, mean over draws", "1"),
+    "eps_keep": ("ε at which the tasks solved fall to half", "1"),
+    "tau_module": ("the chain's trained time constant per module, mean", "steps"),
+    "tau_rnn": ("the RNN's trained time constant, mean", "steps"), "depth": ("modules or heads grown", "1"),
+}
+
+
+def build_dataset(config: GrowthConfig, out: dict, rows: list[int]) -> xr.Dataset:
+    """The Dataset of the networks ``rows`` of one run's output (:func:`.core.train_and_measure`)."""
+    heads = [int(h) for h in out["heads"]]
+    eps = np.asarray(out["eps"], float)
+    S, E, K, G = len(rows), len(eps), len(heads), len(GROUPS)
+    pick = lambda key: np.asarray(out[key])[rows]   # noqa: E731
+    per_arch = lambda key: np.stack([pick(f"{a}_{key}") for a in ARCHS], 1)   # noqa: E731
+    tasks = np.full((S, 2, G, E), np.nan)
+    acc = np.full((S, 2, G, E, K), np.nan)
+    keep = np.full((S, 2, G), np.nan)
+    for a, arch in enumerate(ARCHS):
+        for g, group in enumerate(GROUPS):
+            if f"{arch}_{group}_tasks_solved" in out:
+                tasks[:, a, g] = pick(f"{arch}_{group}_tasks_solved")
+                acc[:, a, g] = pick(f"{arch}_{group}_accuracy")
+                keep[:, a, g] = pick(f"{arch}_{group}_eps_keep")
+    params = np.array([[float(out["params_modular"]), float(out["params_rnn"])]] * S)
+    ds = xr.Dataset({
+        "n_solved": (("seed", "arch"), per_arch("n_solved").astype(np.int64)),
+        "n_solved_curve": (("seed", "arch", "epoch"), per_arch("n_solved_curve").astype(np.int64)),
+        "accuracy_curve": (("seed", "arch", "epoch"), per_arch("accuracy_curve").astype(np.float64)),
+        "loss_curve": (("seed", "arch", "epoch"), per_arch("loss_curve").astype(np.float64)),
+        "params": (("seed", "arch"), params),
+        "tasks_solved": (("seed", "arch", "group", "eps"), tasks),
+        "head_accuracy": (("seed", "arch", "group", "eps", "N"), acc),
+        "eps_keep": (("seed", "arch", "group"), keep),
+        "tau_module": (("seed", "N"), pick("modular_tau").astype(np.float64)),
+        "tau_rnn": (("seed",), pick("rnn_tau").astype(np.float64)),
+        "depth": (("seed", "arch"), per_arch("depth").astype(np.int64)),
+    }, coords={"seed": [int(s) for s in np.asarray(out["seeds"])[rows]], "arch": list(ARCHS),
+               "epoch": np.arange(1, per_arch("n_solved_curve").shape[-1] + 1), "group": list(GROUPS),
+               "eps": eps, "N": heads})
+    for name, (long_name, units) in VARIABLES.items():
+        ds[name].attrs.update(long_name=long_name, units=units)
+    ds["eps"].attrs.update(long_name="relative perturbation ε = ‖ΔW‖_F / ‖W‖_F (Hamidi et al. 2024, eq. 5)",
+                           units="1")
+    ds["N"].attrs.update(long_name="N of the head's N-parity task", units="1")
+    ds.attrs.update(config=json.dumps(config.canonical(with_seeds=False), sort_keys=True),
+                    rnn_size=int(out["rnn_size"]))
+    return ds
+
+
+def weights_of(out: dict, rows: list[int]) -> dict:
+    """Both architectures' parameters of the networks ``rows`` (flat names, seed on dimension 0)."""
+    return {f"{arch}.{key[len(arch) + 7:]}": torch.from_numpy(np.ascontiguousarray(out[key][rows]))
+            for arch in ARCHS for key in out if key.startswith(f"{arch}_param_")}
+
+
+def summary(result: Result) -> dict:
+    """What ``explorer run growth --json`` prints: parameter counts, N solved and its curve per seed (lists in
+    seed order) and the robustness curves per perturbed group (ε and tasks solved per architecture and seed)."""
+    ds = result.data
+    out = {"params": {a: int(ds["params"].sel(arch=a).values[0]) for a in ARCHS},
+           "rnn_size": int(ds.attrs["rnn_size"]),
+           "n_solved": {a: [int(v) for v in ds["n_solved"].sel(arch=a).values] for a in ARCHS},
+           "n_solved_curve": {a: [[int(v) for v in row] for row in ds["n_solved_curve"].sel(arch=a).values]
+                              for a in ARCHS},
+           "robustness": {}}
+    groups = json.loads(ds.attrs["config"])["perturb"].split(",")
+    for g in groups:
+        entry = {"eps": [float(e) for e in ds.eps.values]}
+        for a in ARCHS:
+            ts = ds["tasks_solved"].sel(arch=a, group=g).values
+            if not np.isnan(ts).all():
+                entry[a] = {"tasks_solved": [[float(v) for v in row] for row in ts],
+                            "eps_keep": [float(v) for v in ds["eps_keep"].sel(arch=a, group=g).values]}
+        out["robustness"][g] = entry
+    out["accuracy"] = [float(v) for v in ds["accuracy_curve"].sel(arch="modular").values[:, -1]]
+    return out
+
+
+def text(config: GrowthConfig, result: Result) -> str:
+    """The CLI's summary."""
+    s = summary(result)
+    lines = [f"modules of {config.module_size} (chain, {s['params']['modular']} parameters) against an RNN of "
+             f"{s['rnn_size']} ({s['params']['rnn']} parameters), N up to {config.n_max}, {config.epochs} epochs × "
+             f"{config.steps_per_epoch} steps" + ("  [from the store]" if result.cached else ""),
+             "N solved per seed:  modular " + ", ".join(map(str, s["n_solved"]["modular"])) + "   RNN "
+             + ", ".join(map(str, s["n_solved"]["rnn"]))]
+    for g, entry in s["robustness"].items():
+        parts = [f"{a} " + ", ".join(f"{v:.3g}" for v in entry[a]["eps_keep"]) for a in ARCHS if a in entry]
+        lines.append(f"perturbing {g}: ε at which half the tasks are lost:  " + "   ".join(parts))
+    return "\n".join(lines)
+
+
+def entry_summary(ds) -> dict:
+    """What ``explorer store info`` shows of one stored seed."""
+    return {f"n_solved_{a}": int(ds["n_solved"].sel(arch=a).values[0]) for a in ARCHS} | {
+        f"eps_keep_W_R_{a}": float(ds["eps_keep"].sel(arch=a, group="W_R").values[0]) for a in ARCHS}

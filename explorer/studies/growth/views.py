@@ -1,0 +1,182 @@
+"""The growth study's views (Hamidi et al. 2024): robustness curves first, then the per-module accuracy under
+perturbation, N solved while growing, the grown chain and the trained time constants.
+
+Pure functions from a Result (or a tidy frame of live progress) to HoloViews objects; no store, no training.
+"""
+from __future__ import annotations
+
+import json
+
+import holoviews as hv
+import numpy as np
+import pandas as pd
+
+from ...views.style import figure, placeholder, style_element
+
+ARCH_COLOURS = {"modular": "#1b9e77", "rnn": "#d95f02"}
+ARCH_LABELS = {"modular": "growing modules", "rnn": "non-modular RNN"}
+GROUP_DASH = {"W_R": "solid", "W_FF": "dotted", "tau": "dashed"}
+GROUP_LABELS = {"W_R": "recurrent W_R", "W_FF": "feed-forward W_FF", "tau": "time constants τ"}
+EPS = hv.Dimension("eps", label="perturbation ε = ‖ΔW‖ / ‖W‖")
+EPOCH = hv.Dimension("epoch", label="epoch")
+N_SOLVED = hv.Dimension("n_solved", label="largest N solved")
+
+
+def _config(ds) -> dict:
+    try:
+        return json.loads(ds.attrs.get("config", "{}"))
+    except (TypeError, ValueError):
+        return {}
+
+
+def robustness_curves(ds, groups=None):
+    """Tasks still solved against ε (log axis), one line per architecture and perturbed group, ± sd over seeds
+    of the draw-averaged counts (Hamidi et al. 2024, Fig. 3). ε = 0 is drawn at the left edge."""
+    groups = groups or _config(ds).get("perturb", "W_R,W_FF,tau").split(",")
+    eps = ds.eps.values
+    x = np.where(eps > 0, eps, eps[eps > 0].min() / 3 if (eps > 0).any() else 1e-3)
+    layers = []
+    for arch in ("modular", "rnn"):
+        for g in groups:
+            ts = ds["tasks_solved"].sel(arch=arch, group=g).values
+            if np.isnan(ts).all():
+                continue
+            mean, sd = np.nanmean(ts, 0), np.nanstd(ts, 0)
+            c, dash = ARCH_COLOURS[arch], GROUP_DASH[g]
+            label = f"{ARCH_LABELS[arch]}, {GROUP_LABELS[g]}"
+            tasks = hv.Dimension("tasks", label="tasks still solved (accuracy > 0.9)")
+            band = hv.Area((x, mean - sd, mean + sd), kdims=[EPS], vdims=[tasks, "hi"])
+            layers.append(style_element(band, bokeh=dict(color=c, alpha=0.15, line_alpha=0),
+                                        mpl=dict(color=c, alpha=0.15, linewidth=0)))
+            line = hv.Curve((x, mean), kdims=[EPS], vdims=[tasks], label=label)
+            layers.append(style_element(line, bokeh=dict(color=c, line_dash=dash, line_width=2.5),
+                                        mpl=dict(color=c, linestyle=dash, linewidth=2)))
+    if not layers:
+        return placeholder("No perturbation was measured.", "Robustness")
+    n = ds.sizes["seed"]
+    return figure(hv.Overlay(layers), f"Tasks kept under perturbation (mean ± sd over {n} seed{'s' * (n != 1)}; "
+                                      "left edge: ε = 0)",
+                  bokeh=dict(logx=True, height=380, legend_position="bottom_left"), mpl=dict(logx=True))
+
+
+def module_heatmap(ds, group: str = "W_R", arch: str = "modular"):
+    """Accuracy of each head (= each module of the chain) against ε, mean over seeds (Hamidi et al. 2024,
+    Fig. 5): deeper modules lose their tasks first."""
+    acc = ds["head_accuracy"].sel(arch=arch, group=group)
+    if np.isnan(acc.values).all():
+        return placeholder(f"{GROUP_LABELS.get(group, group)} was not perturbed.", "Accuracy per module")
+    mean = np.nanmean(acc.values, 0)                          # (eps, head)
+    depth = int(ds["depth"].sel(arch=arch).max())
+    heads = [int(h) for h in ds["N"].values][:depth]
+    rows = [(f"{e:.3g}", f"N = {h}", float(mean[i, k])) for i, e in enumerate(ds.eps.values)
+            for k, h in enumerate(heads)]
+    frame = pd.DataFrame(rows, columns=["eps", "head", "accuracy"])
+    heat = hv.HeatMap(frame, kdims=[hv.Dimension("eps", label="ε"), hv.Dimension("head", label="head (module)")],
+                      vdims=[hv.Dimension("accuracy", label="accuracy", range=(0.4, 1))])
+    heat = style_element(heat, bokeh=dict(cmap="viridis", colorbar=True, tools=["hover"], xrotation=45),
+                         mpl=dict(cmap="viridis", colorbar=True, xrotation=45))
+    return figure(heat, f"{ARCH_LABELS[arch]}: accuracy per head when perturbing {GROUP_LABELS[group]}",
+                  bokeh=dict(height=380))
+
+
+def n_solved_frame(ds) -> pd.DataFrame:
+    """Tidy rows (arch, seed, epoch, n_solved) of a Result's curves."""
+    da = ds["n_solved_curve"]
+    return da.to_dataframe(name="n_solved").reset_index()[["arch", "seed", "epoch", "n_solved"]]
+
+
+def progress_frame(event: dict) -> pd.DataFrame:
+    """Tidy rows of one epoch's progress event (live curves while the networks grow)."""
+    if event.get("stage") != "train" or "n_solved" not in event:
+        return pd.DataFrame(columns=["arch", "seed", "epoch", "n_solved"])
+    return pd.DataFrame({"arch": event["architecture"], "seed": [int(s) for s in event["seeds"]],
+                         "epoch": int(event["epoch"]), "n_solved": [int(v) for v in event["n_solved"]]})
+
+
+def n_solved_curves(frame: pd.DataFrame, epochs: int | None = None, steps_per_epoch: int | None = None):
+    """Largest N solved against epoch for both architectures: thin lines per seed, thick the mean
+    (Hamidi et al. 2024, Fig. 2a). With ``steps_per_epoch`` the x axis counts training steps (the fairer axis:
+    each network adds at most one N per epoch)."""
+    xdim = EPOCH if not steps_per_epoch else hv.Dimension("step", label="training steps")
+    scale = steps_per_epoch or 1
+    layers = []
+    for arch in ("modular", "rnn"):
+        d = frame[frame["arch"] == arch]
+        c = ARCH_COLOURS[arch]
+        for seed, ds in d.groupby("seed"):
+            ds = ds.sort_values("epoch")
+            line = hv.Curve((ds["epoch"] * scale, ds["n_solved"]), kdims=[xdim], vdims=[N_SOLVED])
+            layers.append(style_element(line, bokeh=dict(color=c, alpha=0.35, line_width=1),
+                                        mpl=dict(color=c, alpha=0.35, linewidth=1)))
+        if not d.empty:
+            m = d.groupby("epoch")["n_solved"].mean()
+            line = hv.Curve((m.index.to_numpy() * scale, m.to_numpy()), kdims=[xdim], vdims=[N_SOLVED],
+                            label=ARCH_LABELS[arch])
+            layers.append(style_element(line, bokeh=dict(color=c, line_width=3), mpl=dict(color=c, linewidth=2.5)))
+    if not layers:
+        layers = [hv.Curve(([], []), kdims=[xdim], vdims=[N_SOLVED])]
+    xlim = (0, (epochs or 1) * scale) if epochs else None
+    return figure(hv.Overlay(layers), "Largest N solved as the networks grow (thin: seeds, thick: mean)",
+                  bokeh=dict(height=340, legend_position="top_left"), **({"xlim": xlim} if xlim else {}),
+                  ylim=(0, None))
+
+
+def chain_drawing(ds, seed_index: int = 0):
+    """The grown chain of one seed: modules as boxes (height ∝ module size; shaded when frozen), the
+    feed-forward W_FF arrows between them and each module's head N."""
+    cfg = _config(ds)
+    depth = int(ds["depth"].sel(arch="modular").values[seed_index])
+    size = cfg.get("module_size", 1)
+    frozen = cfg.get("freeze", 0.0) == 0.0
+    h = 0.3 + 0.7 * min(size, 30) / 30
+    rects, arrows, labels = [], [], []
+    for d in range(depth):
+        newest = d == depth - 1
+        colour = "#1b9e77" if newest or not frozen else "#8fcfb8"
+        rects.append((d, -h / 2, d + 0.7, h / 2, colour))
+        labels.append((d + 0.35, h / 2 + 0.15, f"N = {d + 2}"))
+        if d:
+            arrows.append((d - 0.3, 0, d, 0))
+    boxes = hv.Rectangles(pd.DataFrame(rects, columns=["x0", "y0", "x1", "y1", "colour"]), vdims=["colour"])
+    boxes = style_element(boxes, bokeh=dict(color="colour", line_color="#0b5345"), mpl=dict(color="colour"))
+    seg = hv.Segments(pd.DataFrame(arrows or [(0, 0, 0, 0)], columns=["x0", "y0", "x1", "y1"]))
+    seg = style_element(seg, bokeh=dict(color="#333333", line_width=2), mpl=dict(color="#333333"))
+    text = hv.Labels(pd.DataFrame(labels, columns=["x", "y", "text"]), vdims=["text"]).opts(
+        text_font_size="8pt", backend="bokeh") if "bokeh" in hv.Store.renderers else hv.Labels(
+        pd.DataFrame(labels, columns=["x", "y", "text"]), vdims=["text"])
+    seed = int(ds.seed.values[seed_index])
+    state = "older modules frozen" if frozen else f"older modules' learning rate × {cfg.get('freeze')}"
+    return figure(boxes * seg * text, f"Seed {seed}'s chain: {depth} modules of {size} ({state}; arrows: W_FF)",
+                  xaxis=None, yaxis=None, xlim=(-0.5, max(depth, 4) + 0.5), ylim=(-1, 1),
+                  bokeh=dict(height=200, toolbar=None))
+
+
+def tau_per_module(ds):
+    """The chain's trained time constants τ̂ per module (mean ± sd over seeds) beside the RNN's mean τ̂."""
+    depth = int(ds["depth"].sel(arch="modular").max())
+    tau = ds["tau_module"].values[:, :depth]
+    frame = pd.DataFrame({"module": [f"{h}" for h in ds["N"].values[:depth]], "tau": np.nanmean(tau, 0),
+                          "sd": np.nanstd(tau, 0)})
+    mdim = hv.Dimension("module", label="module (its head's N)")
+    tdim = hv.Dimension("tau", label="trained τ̂ (steps)")
+    bars = style_element(hv.Bars(frame, kdims=[mdim], vdims=[tdim]), bokeh=dict(color=ARCH_COLOURS["modular"]),
+                         mpl=dict(color=ARCH_COLOURS["modular"]))
+    rnn = float(np.nanmean(ds["tau_rnn"].values))
+    line = hv.HLine(rnn, label=f"RNN mean τ̂ {rnn:.2f}").opts(color=ARCH_COLOURS["rnn"], line_dash="dashed",
+                                                            backend="bokeh")
+    return figure(bars * hv.ErrorBars(frame, kdims=[mdim], vdims=[tdim, "sd"]) * line,
+                  f"Trained time constants per module (dashed: the RNN's mean, {rnn:.2f})", bokeh=dict(height=300))
+
+
+
+
+
+
+#: Every view of one Result, by name, the headline view first (the page, exports and contract test use them).
+VIEWS = {
+    "robustness": lambda result: robustness_curves(result.data),
+    "accuracy per module": lambda result: module_heatmap(result.data),
+    "N solved": lambda result: n_solved_curves(n_solved_frame(result.data), result.data.sizes["epoch"]),
+    "chain": lambda result: chain_drawing(result.data),
+    "time constants": lambda result: tau_per_module(result.data),
+}
