@@ -16,6 +16,7 @@ eps_keep            (seed, arch, group)                ε at which the tasks sol
 tau_module          (seed, N)                          the chain's trained τ̂ per module (mean)
 tau_rnn             (seed,)                            the RNN's trained τ̂ (mean)
 depth               (seed, arch)                       modules (chain) or heads (RNN) grown
+accuracy            (seed,)                            the chain's balanced accuracy on its active heads, last epoch
 ==================  =================================  ======================================================
 
 Coordinates: ``seed``, ``arch`` (modular, rnn), ``epoch`` (1…), ``group`` (W_R, W_FF, tau), ``eps``,
@@ -42,6 +43,7 @@ VARIABLES = {
     "eps_keep": ("ε at which the tasks solved fall to half", "1"),
     "tau_module": ("the chain's trained time constant per module, mean", "steps"),
     "tau_rnn": ("the RNN's trained time constant, mean", "steps"), "depth": ("modules or heads grown", "1"),
+    "accuracy": ("the growing chain's balanced accuracy over its active heads after the last epoch", "1"),
 }
 
 
@@ -74,6 +76,7 @@ def build_dataset(config: GrowthConfig, out: dict, rows: list[int]) -> xr.Datase
         "tau_module": (("seed", "N"), pick("modular_tau").astype(np.float64)),
         "tau_rnn": (("seed",), pick("rnn_tau").astype(np.float64)),
         "depth": (("seed", "arch"), per_arch("depth").astype(np.int64)),
+        "accuracy": (("seed",), pick("modular_accuracy_curve")[:, -1].astype(np.float64)),
     }, coords={"seed": [int(s) for s in np.asarray(out["seeds"])[rows]], "arch": list(ARCHS),
                "epoch": np.arange(1, per_arch("n_solved_curve").shape[-1] + 1), "group": list(GROUPS),
                "eps": eps, "N": heads})
