@@ -2,7 +2,7 @@
 
 Trains every (p, seed) network of the grid as one batched ensemble (they share shapes), measures all four
 metrics and prints last-step global F (mean ± sd over seeds) per p, plus accuracy and the weight masks' own
-test accuracy on their digit (paper 001 §3.2's check). The README quotes this.
+test accuracy on their digit (Béna & Goodman 2023b, §3.2's check). The README quotes this.
 
     .venv/bin/python benchmarks/headline.py [--seeds 5] [--epochs 30]
 """

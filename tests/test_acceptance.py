@@ -46,7 +46,7 @@ def test_one_link_specializes_more_than_dense_links(results, metric):
 
 
 def test_specialization_starts_at_one_and_decays_with_communication(results):
-    """SCIENCE-NOTES §3: at t = 0 nothing has crossed between modules, so every separate-input network has F ≈ 1."""
+    """docs/science.md §3: at t = 0 nothing has crossed between modules, so every separate-input network has F ≈ 1."""
     F0 = results["dense"].data["F"].sel(metric=["bottleneck", "correlation", "ablation"]).isel(time=0)
     assert (F0.values > 0.8).all()
     F = results["dense"].data["F"].sel(metric="correlation").mean("seed").values

@@ -2,7 +2,7 @@
 
 Every retraining problem of the metric suite (seed × module × digit × time step) is one slice of G.
 Each readout is re-initialised at zero and trained by full-batch Adam on the mean cross-entropy, with the
-gradient in closed form (no autograd graph): a retrained softmax readout as in paper 001 §3.1.
+gradient in closed form (no autograd graph): a retrained softmax readout as in Béna & Goodman 2023b, §3.1.
 
 Problems that read the same features with different labels (digit 0 and digit 1 from the same states) are
 fitted as H heads of one problem: each head is its own readout with its own softmax, but the features are
@@ -96,5 +96,5 @@ def accuracy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def chance_corrected(acc: torch.Tensor, classes: int = 10) -> torch.Tensor:
-    """Map accuracy to [0, 1]: 0 at chance (1/classes), 1 at perfect (paper 000 §2.4: 0 = no link)."""
+    """Map accuracy to [0, 1]: 0 at chance (1/classes), 1 at perfect (Béna & Goodman 2023a, §2.4: 0 = no link)."""
     return ((acc - 1.0 / classes) / (1 - 1.0 / classes)).clamp(0, 1)

@@ -1,17 +1,17 @@
 """Specialization metrics M(m, k, t) and the measures F^m and F (Béna & Goodman, papers 000 and 001).
 
-For module m, digit k and time step t, each metric gives M(m, k, t) ∈ [0, 1] (paper 000 §2.4):
+For module m, digit k and time step t, each metric gives M(m, k, t) ∈ [0, 1] (Béna & Goodman 2023a, §2.4):
 
-* bottleneck retraining (paper 001 §3.1): freeze the network, retrain only module m's readout from its
+* bottleneck retraining (Béna & Goodman 2023b, §3.1): freeze the network, retrain only module m's readout from its
   bottleneck b^(m) (or from h^(m) when there is no bottleneck) to classify digit k; chance-corrected accuracy.
-* module ablation (paper 000 §2.4): a readout common to both modules is fitted on the frozen states to
+* module ablation (Béna & Goodman 2023a, §2.4): a readout common to both modules is fitted on the frozen states to
   classify digit k; M is the fraction of its above-chance accuracy lost when module m's state is zeroed.
-* hidden-state correlation (paper 001 §3.3 eq. 7): mean Pearson correlation between module m's states for
+* hidden-state correlation (Béna & Goodman 2023b, §3.3 eq. 7): mean Pearson correlation between module m's states for
   pairs x, x' that share digit k's image (the other digit redrawn), normalised against the unfixed baseline
   ρ₀ of random pairs: M = (ρ_k − ρ₀) / (1 − ρ₀).
-* weight mask (paper 001 §3.2): see :mod:`explorer.metrics.weight_mask`.
+* weight mask (Béna & Goodman 2023b, §3.2): see :mod:`explorer.metrics.weight_mask`.
 
-Then F^m = M(m, 0) − M(m, 1) and F = |F^0 − F^1| / 2 (paper 000 §2.4), per time step. All probes of all
+Then F^m = M(m, 0) − M(m, 1) and F = |F^0 − F^1| / 2 (Béna & Goodman 2023a, §2.4), per time step. All probes of all
 networks, modules, digits and steps are fitted together (:mod:`explorer.metrics.probes`).
 """
 from __future__ import annotations
@@ -105,7 +105,7 @@ def correlation_metric(model, stream, steps: int, size: int = PROBE_TEST) -> tor
     base = torch.stack(base).mean(0)                                                   # (E,T,m)
     M = torch.stack([torch.stack(rho[k]).mean(0) for k in (0, 1)], -1)                 # (E,T,m,k)
     b = base[..., None]
-    # M ∈ [0, 1] as paper 000 §2.4 defines it: sampling noise around the baseline is clipped at 0
+    # M ∈ [0, 1] as Béna & Goodman 2023a, §2.4 defines it: sampling noise around the baseline is clipped at 0
     return ((M - b) / (1 - b).clamp(min=1e-6)).clamp(0, 1)
 
 

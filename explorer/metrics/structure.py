@@ -1,4 +1,4 @@
-"""Structural modularity Q (Béna & Goodman: paper 000 eqs. 3–5, paper 001 eqs. 4–5)."""
+"""Structural modularity Q (Béna & Goodman 2023a, eqs. 3–5; 2023b, eqs. 4–5)."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,7 +13,7 @@ def q_analytic(p):
 def q_measured(A: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Directed Newman modularity of adjacency A (..., N, N), A[i, j] = 1 for an edge i → j.
 
-    Q = (1/M) Σ_ij (A_ij − k_i^out k_j^in / M) δ(g_i, g_j)   (paper 000 eq. 5), batched over leading dims.
+    Q = (1/M) Σ_ij (A_ij − k_i^out k_j^in / M) δ(g_i, g_j)   (Béna & Goodman 2023a, eq. 5), batched over leading dims.
     """
     A = np.asarray(A, dtype=float)
     M = A.sum((-1, -2))

@@ -1,4 +1,4 @@
-"""Weight-mask metric (paper 001 §3.2 eq. 6), batched over network × digit × time step.
+"""Weight-mask metric (Béna & Goodman 2023b, §3.2 eq. 6), batched over network × digit × time step.
 
 Each (network e, digit k, step t) gets its own differentiable score per weight; only the top q = 5 % of
 the network's non-input weights (W_hh, the active inter-module links, bottleneck and readout weights;
@@ -6,7 +6,7 @@ input weights W_ih and biases excluded, as in the paper) are used in the forward
 straight-through gradient). The scores are trained so that the masked, frozen network's decision read at
 step t classifies digit k. Then
 
-    M(m, k, t) = |S_k^q ∩ θ^m| / |S_k^q|          (paper 001 eq. 6)
+    M(m, k, t) = |S_k^q ∩ θ^m| / |S_k^q|          (Béna & Goodman 2023b, eq. 6)
 
 where a link m' → m belongs to the receiving module m. All E·2·T masks train together as one virtual
 ensemble that shares the frozen weights.

@@ -1,11 +1,11 @@
-"""Inter-module links: a fixed random mask, or Deep-R rewiring (Bellec et al. 2018, as in paper 001 §2.4).
+"""Inter-module links: a fixed random mask, or Deep-R rewiring (Bellec et al. 2018, as in Béna & Goodman 2023b, §2.4).
 
-Deep-R (paper 001 §2.4): each potential link has a constant sign s_ij and a parameter θ_ij; it is active
+Deep-R (Béna & Goodman 2023b, §2.4): each potential link has a constant sign s_ij and a parameter θ_ij; it is active
 iff θ_ij > 0, with weight w_ij = s_ij θ_ij (0 when dormant). Only active θ take a step of their own Adam
 optimiser followed by a random walk θ += sqrt(2 η T) ν; any θ that turned non-positive is replaced by a
 dormant one picked at random, so **exactly** the target number of links is active after every step.
 The walk temperature T is annealed with p (T = T₀(1 − p)) and the Adam rate is geometric between
-0.1 (p → 0) and 0.01 (p = 1) unless given (paper 001 Table 1, "[0.1 − 0.01]").
+0.1 (p → 0) and 0.01 (p = 1) unless given (Béna & Goodman 2023b, Table 1, "[0.1 − 0.01]").
 
 Everything is batched over the ensemble (E) and the two directions; only random draws use one generator
 per network so that a seed's numbers do not depend on which other networks share its ensemble.
@@ -65,7 +65,7 @@ class DeepR(nn.Module):
 
     # ------------------------------------------------------------------ Deep-R step
     def rates(self, lr: float | None, temperature: float):
-        """Per-network Adam rate η and walk temperature T (paper 001 Table 1 and §2.4)."""
+        """Per-network Adam rate η and walk temperature T (Béna & Goodman 2023b, Table 1 and §2.4)."""
         p = self.p
         eta = torch.full_like(p, lr) if lr is not None else 0.1 ** (1 - p) * 0.01 ** p
         return eta, temperature * (1 - p)

@@ -1,21 +1,21 @@
-"""Two-module RNN ensembles (Béna & Goodman 2023: paper 001 §2.2 eq. 3, paper 000 §2.1 and fig. 1B).
+"""Two-module RNN ensembles (Béna & Goodman 2023b, §2.2 eq. 3; 2023a, §2.1 and fig. 1B).
 
 One :class:`ModularEnsemble` holds E independent networks on the leading dimension of every tensor.
 Each network has two dense recurrent modules of n tanh neurons coupled by sparse inter-module links:
 
     h_t^(m) = tanh( W_ih^(m) x_t^(m) + β^(m) + W_hh^(m) h_{t−1}^(m) + g_t W_sparse^(m'→m) h_{t−1}^(m') )   (001 eq. 3)
 
-with g_t = 1 from the communication start on (paper 000 fig. 4B), 0 before. The whole state is one
+with g_t = 1 from the communication start on (Béna & Goodman 2023a, fig. 4B), 0 before. The whole state is one
 vector of 2n neurons (module 0 first) and one (2n × 2n) recurrent matrix per network: dense diagonal
-blocks, masked off-diagonal blocks. Pathways (paper 000 fig. 1B):
+blocks, masked off-diagonal blocks. Pathways (Béna & Goodman 2023a, fig. 1B):
 
 * input ``separate``: module m sees only digit m; ``fused``: each module sees both digits through its own
   weights; ``common``: one shared input layer feeds the same current to both modules.
 * readout ``separate``: each module has its own readout r^(m) (through its own bottleneck b^(m) if b>0)
-  and the max decision picks μ = argmax_m max r^(m), r_out = r^(μ) (paper 001 §2.2); ``common``: one
+  and the max decision picks μ = argmax_m max r^(m), r_out = r^(μ) (Béna & Goodman 2023b, §2.2); ``common``: one
   readout of both modules' (bottleneck) states.
 
-Weights are initialised U(−0.1, 0.1) as in paper 001 §2.2.
+Weights are initialised U(−0.1, 0.1) as in Béna & Goodman 2023b, §2.2.
 """
 from __future__ import annotations
 
@@ -161,7 +161,7 @@ class ModularEnsemble(nn.Module):
         """The recurrent matrices (in h @ M orientation) of steps 1 … T−1 and, per step, which one it uses.
 
         From each network's communication start on, the full matrix; before it, the links are silent
-        (paper 000 fig. 4B); a step where networks of the ensemble differ mixes the two per network.
+        (Béna & Goodman 2023a, fig. 4B); a step where networks of the ensemble differ mixes the two per network.
         """
         comms = self.comms_start if comms_start is None else comms_start
         full = self.recurrent_matrix(W_hh, W_inter).transpose(1, 2)
@@ -202,7 +202,7 @@ class ModularEnsemble(nn.Module):
 
     @staticmethod
     def decide(r: torch.Tensor) -> torch.Tensor:
-        """Max decision (paper 001 §2.2): r_out = r^(μ), μ = argmax_m max r^(m); per target head.
+        """Max decision (Béna & Goodman 2023b, §2.2): r_out = r^(μ), μ = argmax_m max r^(m); per target head.
 
         With two modules μ = 1 iff max r^(1) > max r^(0) (ties go to module 0, as argmax does).
         """

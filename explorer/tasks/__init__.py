@@ -1,1 +1,1 @@
-"""Tasks: the stimuli each module sees, the digit-pair targets and their timing (Béna & Goodman 2023, paper 000 §2.2)."""
+"""Tasks: the stimuli each module sees, the digit-pair targets and their timing (Béna & Goodman 2023a, §2.2)."""

@@ -1,10 +1,10 @@
-"""Stimulus sources: the images each module sees (paper 000 §2.2.1).
+"""Stimulus sources: the images each module sees (Béna & Goodman 2023a, §2.2.1).
 
-Béna & Goodman (2023), paper 000 "Dynamics of specialization in neural modules under resource
+Béna & Goodman (2023a), "Dynamics of specialization in neural modules under resource
 constraints", §2.2.1: each module receives a stimulus from which it must recover a decision variable
 (the class of the image). The stimuli are "pairs of written MNIST digits (with each digit drawn from the
 same set), or pairs of EMNIST letters (with each letter drawn from separated subsets)"; drawing the two
-from *different* sets makes modules specialize more strongly (paper 000 §3.2, Supplementary Fig. 5).
+from *different* sets makes modules specialize more strongly (Béna & Goodman 2023a, §3.2, Supplementary Fig. 5).
 
 Three choices, all giving ten classes 0..9 per module:
 
@@ -14,7 +14,7 @@ Three choices, all giving ten classes 0..9 per module:
 ``mnist``
     torchvision's MNIST (28×28, pixels /255) for both modules.
 ``emnist-letters``
-    module 0 sees MNIST digits, module 1 sees EMNIST letters a–j ("different stimuli", paper 000 §2.2.1);
+    module 0 sees MNIST digits, module 1 sees EMNIST letters a–j ("different stimuli", Béna & Goodman 2023a, §2.2.1);
     EMNIST letter labels 1..10 become classes 0..9, the other letters are dropped, and images are turned
     upright (EMNIST stores them transposed).
 
@@ -52,7 +52,7 @@ class DatasetUnavailable(ConfigError):
 
 @dataclass(frozen=True, eq=False)
 class Source:
-    """One module's stimulus set (paper 000 §2.2.1): flattened images in [0, 1] and their class 0..9.
+    """One module's stimulus set (Béna & Goodman 2023a, §2.2.1): flattened images in [0, 1] and their class 0..9.
 
     Arrays are read-only (sources are cached and shared between runs). ``image_shape`` is (h, w) of one
     image, so ``train_x[i].reshape(image_shape)`` shows it upright.
@@ -101,7 +101,7 @@ def data_root(data_dir: str | os.PathLike | None = None) -> Path:
 
 def load_sources(dataset: str, data_dir: str | os.PathLike | None = None,
                  download: bool = True) -> tuple[Source, Source]:
-    """The stimulus sources of module 0 and module 1 for ``dataset`` (paper 000 §2.2.1).
+    """The stimulus sources of module 0 and module 1 for ``dataset`` (Béna & Goodman 2023a, §2.2.1).
 
     ``digits`` needs no files; ``mnist`` and ``emnist-letters`` read torchvision's files under
     :func:`data_root`, downloading them first when missing and ``download`` is true. Results are cached

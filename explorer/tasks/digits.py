@@ -1,16 +1,16 @@
-"""The digit-pair task (Béna & Goodman 2023, paper 000 §2.2.1 eqs. 1–2; paper 001 §2.1).
+"""The digit-pair task (Béna & Goodman 2023a, §2.2.1 eqs. 1–2; 2023b, §2.1).
 
 Module m sees an image of digit D_m. The global target is the parity-gated choice
 
     σ  = (D_0 + D_1) mod 2
-    T' = D_0·σ + D_1·(1 − σ)            (paper 000 eq. 1)
-    T''= D_0·(1 − σ) + D_1·σ            (paper 000 eq. 2, the balancing second target)
+    T' = D_0·σ + D_1·(1 − σ)            (Béna & Goodman 2023a, eq. 1)
+    T''= D_0·(1 − σ) + D_1·σ            (Béna & Goodman 2023a, eq. 2, the balancing second target)
 
 so each module only needs to tell the other one parity bit.
 
-Covariance c (paper 000 §3.2) is defined here exactly as: D_0 is uniform on 0..9; with probability c,
+Covariance c (Béna & Goodman 2023a, §3.2) is defined here exactly as: D_0 is uniform on 0..9; with probability c,
 D_1 is a copy of D_0, otherwise D_1 is drawn uniformly and independently. The Pearson correlation of
-(D_0, D_1) is then exactly c, and P(D_1 = D_0) = c + (1 − c)/10. With the exclusion rule of paper 001
+(D_0, D_1) is then exactly c, and P(D_1 = D_0) = c + (1 − c)/10. With the exclusion rule of Béna & Goodman 2023b
 ((D_1 − D_0) mod 10 ∉ {0, 1}) a plain copy is not allowed, so the "copy" becomes D_1 = (D_0 + 2) mod 10:
 D_1 is still fully determined by D_0, which is what high covariance means for specialization.
 """
@@ -22,7 +22,7 @@ from ..core.config import ConfigError
 
 
 def targets(d0: np.ndarray, d1: np.ndarray, two_targets: bool = True) -> np.ndarray:
-    """Targets (N, 1) = T' or (N, 2) = (T', T'') for digit arrays d0, d1 (paper 000 eqs. 1–2)."""
+    """Targets (N, 1) = T' or (N, 2) = (T', T'') for digit arrays d0, d1 (Béna & Goodman 2023a, eqs. 1–2)."""
     sigma = (d0 + d1) % 2
     t1 = d0 * sigma + d1 * (1 - sigma)
     if not two_targets:

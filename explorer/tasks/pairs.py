@@ -72,7 +72,7 @@ class PairStream:
         """Draw ``size`` pairs per network: image indices (E, size, 2), digits (E, size, 2), starts (E, size, 2).
 
         With ``swap = k``, also return a second set of indices in which the image of digit k is kept and
-        the other digit's image (and class) is redrawn — the pairs of the correlation metric (paper 001 eq. 7).
+        the other digit's image (and class) is redrawn — the pairs of the correlation metric (Béna & Goodman 2023b, eq. 7).
         """
         _, samplers = self._images(split)
         idx, dig, start, idx2 = [], [], [], []
@@ -83,7 +83,7 @@ class PairStream:
             idx.append(np.stack([i0, i1], 1))
             dig.append(np.stack([d0, d1], 1))
             st = m["start_times"]
-            if st == "random":   # paper 000 §5.3.2: randint(1, T − 1), per sample and digit
+            if st == "random":   # Béna & Goodman 2023a, §5.3.2: randint(1, T − 1), per sample and digit
                 start.append(rng.integers(1, self.steps - 1, (size, 2)))
             else:
                 start.append(np.broadcast_to(np.asarray(st), (size, 2)))
@@ -112,7 +112,7 @@ class PairStream:
         return torch.from_numpy(np.stack(offs, 1)), torch.from_numpy(np.stack(keeps, 1))
 
     def targets(self, dig: torch.Tensor) -> torch.Tensor:
-        """Targets (E, N, n_targets) of digit pairs (E, N, 2) (paper 000 eqs. 1–2)."""
+        """Targets (E, N, n_targets) of digit pairs (E, N, 2) (Béna & Goodman 2023a, eqs. 1–2)."""
         d = dig.reshape(-1, 2).numpy()
         return torch.from_numpy(targets(d[:, 0], d[:, 1], self.two_targets)).reshape(*dig.shape[:2], -1)
 

@@ -25,7 +25,7 @@ def other_indices(offsets: torch.Tensor, batch: int) -> torch.Tensor:
 
 
 def structured_noise(x: torch.Tensor, offsets: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-    """Noise images (E, T, B, K, F) for inputs x (E, B, K, F) — K digit channels (paper 000 §5.3.1).
+    """Noise images (E, T, B, K, F) for inputs x (E, B, K, F) — K digit channels (Béna & Goodman 2023a, §5.3.1).
 
     offsets: (E, T, S) distinct batch offsets; keep: (E, T, S, K, F) boolean pixel masks.
     """
@@ -95,7 +95,7 @@ def _work(name: str, numel: int, dtype, device) -> torch.Tensor:
 
 @dataclass(eq=False)
 class TimedInputs:
-    """The timed inputs (E, T, B, K, F) of one batch, kept as their parts (paper 000 §5.3): images x
+    """The timed inputs (E, T, B, K, F) of one batch, kept as their parts (Béna & Goodman 2023a, §5.3): images x
     (E, B, K, F), structured-noise offsets (E, T, S) and pixel masks (E, T, S, K, F), ratios r (E,) and the
     digit-on pattern (E, T, B, K). :meth:`materialise` builds the tensor (the reference); :meth:`project`
     gives W·x̃ without it."""

@@ -27,7 +27,7 @@ def test_q_measured_matches_networkx_on_a_small_directed_graph():
 
 @pytest.mark.parametrize("p", [1 / 36, 0.25, 0.5, 1.0])
 def test_q_of_the_realised_network_matches_the_analytic_formula(p):
-    """Exact whenever p·n² is an integer (paper 000 eq. 5: self-loops kept, as in the derivation)."""
+    """Exact whenever p·n² is an integer (Béna & Goodman 2023a, eq. 5: self-loops kept, as in the derivation)."""
     m = ModularEnsemble([{"seed": 0, "p": p}], n=6, features=3)
     A = realised_adjacency(m.export_weights(), 6)
     assert q_measured(A, module_groups(6))[0] == pytest.approx(q_analytic(p), abs=1e-9)

@@ -1,4 +1,4 @@
-"""Stimulus sources (paper 000 §2.2.1): embedded digits, and MNIST / EMNIST letters through the real
+"""Stimulus sources (Béna & Goodman 2023a, §2.2.1): embedded digits, and MNIST / EMNIST letters through the real
 torchvision readers on tiny IDX files written here. No test can reach the network."""
 import gzip
 import socket
