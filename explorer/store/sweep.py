@@ -21,6 +21,7 @@ import os
 import numpy as np
 
 from ..core.config import ConfigError
+from ..core.ensembles import by_shape
 
 def sweepable_fields(config_class) -> list[str]:
     """Settings a sweep may range over (seeds are every cell's own dimension; data locations are not identity)."""
@@ -108,10 +109,8 @@ def expand(base, grid: dict) -> tuple[dict, list]:
 
 def groups_of(configs) -> list[list]:
     """Configs split into ensembles: one group per shape key, in first-seen order."""
-    groups: dict = {}
-    for c in configs:
-        groups.setdefault(c.shape_key(), []).append(c)
-    return list(groups.values())
+    configs = list(configs)
+    return [[configs[i] for i in idx] for idx in by_shape(configs)]
 
 
 def _run_group(root: str, max_bytes: int, study: str, config_dicts: list, run_many=None) -> list[str]:

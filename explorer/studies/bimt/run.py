@@ -10,6 +10,7 @@ import time
 
 import torch
 
+from ...core.ensembles import run_by_shape
 from ...core.result import Result
 from .config import BIMTConfig
 from .core import train_and_measure
@@ -18,14 +19,7 @@ from .result import WEIGHTS, build_dataset
 
 def run_many(configs: list[BIMTConfig], on_progress=None, cancel=None) -> list[Result]:
     """Train and measure every seed of every config, one ensemble per shape key."""
-    groups: dict = {}
-    for i, c in enumerate(configs):
-        groups.setdefault(c.shape_key(), []).append(i)
-    out: list = [None] * len(configs)
-    for idx in groups.values():
-        for i, r in zip(idx, _run_group([configs[i] for i in idx], on_progress, cancel)):
-            out[i] = r
-    return out
+    return run_by_shape(configs, _run_group, on_progress, cancel)
 
 
 def run(config: BIMTConfig, on_progress=None, cancel=None) -> Result:
@@ -35,13 +29,8 @@ def run(config: BIMTConfig, on_progress=None, cancel=None) -> Result:
 def _run_group(configs, on_progress, cancel) -> list[Result]:
     t0 = time.perf_counter()
     nets = [(c.regime, s, c.lam, c.A) for c in configs for s in c.seeds]
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)   # many small kernels: a second thread costs more than it brings on 2 cores
-    try:
-        out = train_and_measure(configs[0], nets=nets, snapshot_networks=list(range(len(nets))),
-                                on_progress=on_progress, cancel=cancel)
-    finally:
-        torch.set_num_threads(before)
+    out = train_and_measure(configs[0], nets=nets, snapshot_networks=list(range(len(nets))),
+                            on_progress=on_progress, cancel=cancel)
     wall = time.perf_counter() - t0
     results, start = [], 0
     for c in configs:

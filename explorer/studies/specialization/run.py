@@ -5,8 +5,6 @@ together: every seed of every such config is one network of a single ensemble.
 """
 from __future__ import annotations
 
-import contextlib
-import os
 import time
 
 import numpy as np
@@ -14,6 +12,7 @@ import torch
 
 from ...core.cancel import Cancelled, check as _check
 from ...core.config import ConfigError
+from ...core.ensembles import run_by_shape
 from ...core.result import Result
 from ...metrics.specialization import (PROBE_TEST, PROBE_TRAIN, ablation_metric, bottleneck_metric,
                                        correlation_metric, states)
@@ -29,22 +28,6 @@ from .train import evaluate, train
 __all__ = ["run", "run_many", "Cancelled", "build_ensemble"]
 
 TEST_PAIRS = 2048
-
-
-@contextlib.contextmanager
-def compute_threads():
-    """Intra-op threads for the engine: ``$EXPLORER_THREADS`` or 1.
-
-    An ensemble step is many small kernels; on a 2-core machine a second intra-op thread costs more in
-    synchronisation than it brings (benchmarks/bench_engine.py prints both), and one free core keeps a
-    served dashboard responsive while a run trains.
-    """
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, int(os.environ.get("EXPLORER_THREADS", "1"))))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _members(configs):
@@ -106,15 +89,7 @@ def measure(model, stream, steps: int, on_progress=None, cancel=None) -> dict:
 
 def run_many(configs: list[SpecializationConfig], on_progress=None, cancel=None) -> list[Result]:
     """Train and measure every seed of every config as one batched ensemble per shape key."""
-    groups: dict = {}
-    for i, c in enumerate(configs):
-        groups.setdefault(c.shape_key(), []).append(i)
-    out: list = [None] * len(configs)
-    with compute_threads():
-        for idx in groups.values():
-            for i, r in zip(idx, _run_group([configs[i] for i in idx], on_progress, cancel)):
-                out[i] = r
-    return out
+    return run_by_shape(configs, _run_group, on_progress, cancel)
 
 
 def run(config: SpecializationConfig, on_progress=None, cancel=None) -> Result:
