@@ -14,6 +14,7 @@ import panel as pn
 import param
 
 from ...store import memory
+from ...ui.cards import card
 from ...ui.shell import StudyShell
 from . import views
 from .config import REGIMES
@@ -90,12 +91,12 @@ class Page(StudyShell):
                                          variant="outline")
         self.compute.on_click(lambda e: self._compute_front())
         return [
-            self._card("Neuron map", pn.Column(pn.Row(seed, self.scrub), self.map), TEXTS["map"], "map"),
-            self._card("Anatomy against shuffled sheets", self.histograms, TEXTS["anatomy"], "anatomy"),
-            self._card("Accuracy per task", self.tasks, TEXTS["tasks"], "tasks"),
-            self._card("Task variance by cluster", self.variance, TEXTS["variance"], "variance"),
-            self._card("Training", self.loss, "Training loss per seed.", "training"),
-            self._card("Accuracy against sparsity", pn.Column(self.front_axis, self.front, self.compute),
+            card("Neuron map", pn.Column(pn.Row(seed, self.scrub), self.map), TEXTS["map"], "map"),
+            card("Anatomy against shuffled sheets", self.histograms, TEXTS["anatomy"], "anatomy"),
+            card("Accuracy per task", self.tasks, TEXTS["tasks"], "tasks"),
+            card("Task variance by cluster", self.variance, TEXTS["variance"], "variance"),
+            card("Training", self.loss, "Training loss per seed.", "training"),
+            card("Accuracy against sparsity", pn.Column(self.front_axis, self.front, self.compute),
                        TEXTS["front"], "front"),
         ]
 
@@ -189,9 +190,3 @@ class Page(StudyShell):
 
         self.train(work, f"Training {len(configs)} runs over λ and regime as one ensemble …",
                    label="computing the front")
-
-    @staticmethod
-    def _card(title, body, text, name):
-        info = pn.pane.Markdown(text, width=270, styles={"font-size": "0.92em", "color": "#333"})
-        return pn.Card(pn.Row(body, info, sizing_mode="stretch_width"), title=title, sizing_mode="stretch_width",
-                       margin=(8, 4), css_classes=[f"card-{name}"])

@@ -14,6 +14,7 @@ import pandas as pd
 import panel as pn
 import param
 
+from ...ui.cards import card
 from ...ui.shell import StudyShell
 from ...ui.widgets import escape
 from . import views
@@ -87,12 +88,12 @@ class Page(StudyShell):
         group = pn.widgets.RadioButtonGroup.from_param(self.options.param.group, color="primary", variant="outline")
         seed = pn.widgets.IntSlider.from_param(self.options.param.seed_index, width=220)
         return [
-            self._card("Robustness to perturbation", self.robustness, TEXTS["robustness"], "robustness"),
-            self._card("Accuracy per module under perturbation", pn.Column(group, self.modules), TEXTS["modules"],
+            card("Robustness to perturbation", self.robustness, TEXTS["robustness"], "robustness"),
+            card("Accuracy per module under perturbation", pn.Column(group, self.modules), TEXTS["modules"],
                        "modules"),
-            self._card("Growing", self.growth, TEXTS["growth"], "growth"),
-            self._card("The grown chain", pn.Column(seed, self.chain), TEXTS["chain"], "chain"),
-            self._card("Time constants", self.tau, TEXTS["tau"], "tau"),
+            card("Growing", self.growth, TEXTS["growth"], "growth"),
+            card("The grown chain", pn.Column(seed, self.chain), TEXTS["chain"], "chain"),
+            card("Time constants", self.tau, TEXTS["tau"], "tau"),
         ]
 
     def show_result(self, result):
@@ -140,9 +141,3 @@ class Page(StudyShell):
         how = "set by hand" if exp.rnn_size else "matched to the chain's parameter count"
         self.matched.object = (f"The non-modular RNN has <b>{int(size)}</b> neurons ({escape(how)} at N = "
                                f"{int(exp.n_max)}).")
-
-    @staticmethod
-    def _card(title, body, text, name):
-        info = pn.pane.Markdown(text, width=270, styles={"font-size": "0.92em", "color": "#333"})
-        return pn.Card(pn.Row(body, info, sizing_mode="stretch_width"), title=title, sizing_mode="stretch_width",
-                       margin=(8, 4), css_classes=[f"card-{name}"])
