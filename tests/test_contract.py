@@ -65,9 +65,18 @@ def test_settings_round_trip_through_the_experiment(ran):
 
 
 def test_its_page_builds_and_shows_the_result(ran):
+    """The page opens on the stored setting (outside a server its first request runs at once, in a thread), and
+    shows a Result handed to it."""
+    import time
+
     study, config, store, result = ran
     page = study.page_class(store=store, url=False, defaults=study.experiment_class.from_config(config).values())
     assert page.experiment.config() == config
+    deadline = time.monotonic() + 60
+    while (page.result is None or page.job.running) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert page.result is not None and page.result.cached
+    xr.testing.assert_identical(page.result.data, result.data)
     page._show(result, 0.1)
-    assert page.result is result
+    assert page.result is result and not page.job.error
     assert page.__panel__() is not None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import holoviews as hv
 import holoviews.plotting.bokeh  # noqa: F401  (register the renderer before any view is styled)
-import numpy as np
 import panel as pn
 import param
 
