@@ -39,7 +39,7 @@ class BIMTConfig(StudyConfig):
                          doc="λ of loss = prediction + λ·cost (Liu et al. 2023, eq. 3; they use 1e-5 at 20 × 20).")
     A: float = setting(1.0, label="locality A", kind="float", group=S, bounds=(0.0, 100.0), soft=(0.0, 5.0),
                        step=0.1, per_network=True,
-                       doc="Weight of the distance term: each connection costs |w|·(A·d + 1) (Liu et al. 2023, "
+                       doc="Weight of the distance term: each connection costs abs(w)·(A·d + 1) (Liu et al. 2023, "
                            "eq. 2); the l1 regime sets it to 0.")
     swap_every: int = setting(200, label="swap every (steps)", kind="int", group=S, bounds=(1, 100_000),
                               soft=(50, 1000), step=50,
@@ -80,9 +80,9 @@ class BIMTConfig(StudyConfig):
                                 bounds=(0.0, 100.0), soft=(0.0, 0.1), step=1e-3,
                                 doc="A neuron is important when its summed task variance exceeds this "
                                     "(Liu et al. 2023: 1e-3).")
-    active: float = setting(1e-2, label="active connection: |w| >", kind="float", group=M, bounds=(0.0, 100.0),
+    active: float = setting(1e-2, label="active connection: abs(w) >", kind="float", group=M, bounds=(0.0, 100.0),
                             soft=(0.0, 0.1), step=1e-3,
-                            doc="A connection counts (wiring length, drawing) when |w| exceeds this "
+                            doc="A connection counts (wiring length, drawing) when its absolute weight exceeds this "
                                 "(Liu et al. 2023: 1e-2).")
     clusters: int = setting(0, label="functional clusters (0 = silhouette)", kind="int", group=M, bounds=(0, 50),
                             soft=(0, 12),
