@@ -1,0 +1,69 @@
+"""The BIMT and growth pages in a real browser: the live view updates while the ensemble trains, a new setting
+redraws it, and a bad value gets its sentence (Liu et al. 2023; Hamidi et al. 2024)."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from browser_helpers import RUN_TIMEOUT_MS, plot_titles, text_of, wait_for_status
+
+pytestmark = pytest.mark.browser
+
+#: Tiny settings through the URL: seconds of real training on two cores.
+BIMT = ("study=bimt&grid=4&steps=240&swap_every=20&top_k=3&trials_per_task=2&bank_trials=8&eval_trials=8"
+        "&shuffles=200&seeds=2")
+GROWTH = ("study=growth&module_size=3&n_max=5&epochs=6&steps_per_epoch=40&batch_size=32&eval_batch_size=64"
+          "&eval_batches=1&eps_points=3&draws=2&seeds=2")
+
+
+def _titles_until(page, predicate, timeout_s):
+    """Poll the page's Bokeh titles until ``predicate(titles)``; return every title seen on the way."""
+    seen, deadline = set(), time.time() + timeout_s
+    while time.time() < deadline:
+        titles = plot_titles(page)
+        seen.update(titles)
+        if predicate(titles):
+            return seen
+        page.wait_for_timeout(150)
+    raise AssertionError(f"titles never matched; saw {sorted(seen)[:12]}")
+
+
+def test_bimt_page_shows_the_sheet_live_then_its_clusters(page, app_url, shots):
+    page.goto(f"{app_url}?{BIMT}")
+    seen = _titles_until(page, lambda t: any("clusters, acc" in x for x in t), RUN_TIMEOUT_MS / 1000)
+    assert any(x.startswith("Training: the sheet of network") for x in seen), "no live map while training"
+    status = wait_for_status(page, "bimt, 4 × 4 sheet", "2 seeds")
+    assert "trained and measured" in status or "loaded from the store" in status
+    titles = plot_titles(page)
+    assert any("isolated neurons: percentile" in x for x in titles)
+    assert any("Accuracy per task" in x for x in titles)
+    page.screenshot(path=str(shots / "bimt.png"), full_page=True)
+    # a new setting (one seed) redraws the map from a new run
+    page.goto(f"{app_url}?{BIMT.replace('seeds=2', 'seeds=1')}")
+    wait_for_status(page, "bimt, 4 × 4 sheet", "1 seed ")
+
+
+def test_bimt_page_refuses_a_bad_value_with_one_sentence(page, app_url):
+    page.goto(f"{app_url}?{BIMT}&grid=0&swap_every=-3")
+    alert = page.locator(".run-alert")
+    alert.wait_for(state="visible", timeout=60_000)
+    text = text_of(alert)
+    assert text.startswith("Not applied:") and "sheet side" in text.lower() and "Traceback" not in text
+
+
+def test_growth_page_grows_live_then_shows_robustness(page, app_url, shots):
+    page.goto(f"{app_url}?{GROWTH}")
+    wait_for_status(page, "Training", timeout=RUN_TIMEOUT_MS)
+    assert any("Largest N solved" in x for x in plot_titles(page))
+    _titles_until(page, lambda t: any("Tasks kept under perturbation" in x for x in t), RUN_TIMEOUT_MS / 1000)
+    status = wait_for_status(page, "modules of 3, N up to 5", "2 seeds")
+    assert "trained and measured" in status or "loaded from the store" in status
+    _titles_until(page, lambda t: any("'s chain:" in x for x in t) and any("accuracy per head" in x for x in t), 30)
+    page.screenshot(path=str(shots / "growth.png"), full_page=True)
+
+
+def test_growth_page_refuses_a_reversed_eps_range(page, app_url):
+    page.goto(f"{app_url}?{GROWTH}&eps_min=5&eps_max=1")
+    alert = page.locator(".run-alert")
+    alert.wait_for(state="visible", timeout=60_000)
+    assert "reversed" in text_of(alert)
