@@ -119,8 +119,8 @@ def shuffle_histogram(ds, measure: str = "isolated_fraction", seed_index: int = 
                          mpl=dict(facecolor="#bdbdbd", edgecolor="white"))
     line = hv.VLine(real, label="this network").opts(color="#c0392b", line_width=3, backend="bokeh")
     baseline = _config(ds).get("baseline", "important")
-    return figure(hist * line, f"{short}: percentile {pct:.1f} of {len(shuffled)}",
-                  bokeh=dict(height=300, legend_position="top_right"), xlabel=f"{label} ({baseline} shuffles)")
+    return figure(hist * line, f"{short}: percentile {pct:.1f}", bokeh=dict(height=300, legend_position="top_right"),
+                  xlabel=f"{label} ({len(shuffled)} {baseline} shuffles)")
 
 
 def task_accuracy_bars(ds):
