@@ -71,7 +71,7 @@ def serve(store: str, defaults: dict | None):
     port = free_port()
     env = {**os.environ, "EXPLORER_STORE": store}
     if defaults:
-        env["EXPLORER_APP_DEFAULTS"] = json.dumps(defaults)
+        env["EXPLORER_APP_DEFAULTS"] = json.dumps({"specialization": defaults})   # keyed by study
     proc = subprocess.Popen([sys.executable, "-m", "panel", "serve", str(ROOT / "apps" / "dynamics.py"),
                              "--setup", str(ROOT / "apps" / "setup.py"),   # as `make app` serves it
                              "--port", str(port), "--address", "127.0.0.1",
@@ -165,7 +165,7 @@ def classroom(browser, url, proc, n: int):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--defaults", type=json.loads, default=None, help="JSON overriding the app's opening setting")
+    ap.add_argument("--defaults", type=json.loads, default=None, help="JSON overriding the specialization page's opening setting")
     ap.add_argument("--moves", type=int, default=8)
     ap.add_argument("--sessions", type=int, default=5)
     ap.add_argument("--classroom", type=int, default=10, help="pages opened at once in the classroom case")

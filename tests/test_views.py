@@ -203,3 +203,69 @@ def test_mask_accuracy_note_reports_the_last_step_per_digit_and_warns_when_weak(
     one_weak[0, -1, 1] = 0.1                                    # seed 0's digit-1 mask at the last step
     assert "1 of 6 masks (seed × digit) are below 0.2" in mask_accuracy_note(r.data.assign(mask_accuracy=one_weak))
     assert mask_accuracy_note(r.data.drop_vars("mask_accuracy")) == ""
+
+
+def _mpl_plot(obj):
+    export.ensure_matplotlib()
+    plot = hv.renderer("matplotlib").get_plot(obj)
+    plot.state.canvas.draw()
+    return plot
+
+
+@pytest.mark.skipif(not export.matplotlib_available(), reason="figure export needs matplotlib")
+@pytest.mark.parametrize("which", ["specialization", "modules", "overview"])
+def test_exported_sd_bands_have_their_lines_colours(which):
+    """The ± sd band of each metric is drawn in its line's house colour (not HoloViews' colour cycle)."""
+    import matplotlib.colors as mc
+    from matplotlib.collections import PolyCollection
+
+    from explorer.studies.specialization.style import METRIC_COLORS
+
+    r = synthetic()
+    obj = {"specialization": lambda: specialization_over_time(r.data),
+           "modules": lambda: module_specialization_over_time(r.data),
+           "overview": lambda: f_vs_structure(cells_frame([synthetic(i, p=p) for i, p in enumerate(p_grid(6))]))}
+    plot = _mpl_plot(obj[which]())
+    ax = plot.handles["axis"]
+    bands = {mc.to_hex(c.get_facecolor()[0]) for c in ax.collections if isinstance(c, PolyCollection)}
+    lines = {mc.to_hex(line.get_color()) for line in ax.lines} & set(METRIC_COLORS.values())
+    assert lines == set(METRIC_COLORS.values())
+    assert bands == lines
+
+
+@pytest.mark.skipif(not export.matplotlib_available(), reason="figure export needs matplotlib")
+def test_exported_heatmap_colour_bar_does_not_cover_the_cells():
+    frame = cells_frame([synthetic(i, n=n, p=p) for i, (n, p) in enumerate((n, p) for n in (6, 10) for p in p_grid(n))])
+    plot = _mpl_plot(heatmap(frame, "p", "n", "bottleneck"))
+    fig = plot.state
+    main = plot.handles["axis"]
+    others = [ax for ax in fig.axes if ax is not main]
+    assert len(others) == 1   # one colour bar (the one HoloViews placed is gone)
+    bar = others[0]
+    m, b = main.get_position(), bar.get_position()
+    assert b.x0 >= m.x1   # beside the axes, not on the last column
+    assert "mean F" in bar.get_ylabel()
+
+
+def test_heatmap_cells_that_cannot_exist_differ_from_cells_not_computed():
+    """p < 1/n² cannot exist (fewer than one link): grey with a ✕, named in the legend and on hover; a cell
+    merely not computed stays blank. (n = 6: 0.02 < 1/36; n = 10: every column exists.)"""
+    from explorer.studies.specialization.views_overview import IMPOSSIBLE
+
+    frame = cells_frame([synthetic(i, n=n, p=p) for i, (n, p) in enumerate((n, p) for n in (6, 10) for p in p_grid(n))])
+    def crossed(obj):
+        return [e for e in obj if isinstance(e, hv.Rectangles)]
+
+    hm = heatmap(frame, "p", "n", "bottleneck")
+    [rects] = crossed(hm)
+    assert len(rects) == 1 and rects.dimension_values("cell")[0] == IMPOSSIBLE
+    x0, y0 = rects.dimension_values(0)[0], rects.dimension_values(1)[0]
+    assert (x0, y0) == (0.5, -0.5)        # column 1 (p = 0.02), row 0 (n = 6)
+    model = bokeh(hm)
+    assert IMPOSSIBLE in [getattr(item.label, "value", item.label) for legend in model.legend for item in legend.items]
+    assert "not computed yet" in model.title.text and "cannot exist" in model.title.text
+    fewer = frame[~((frame.n == 10) & (frame.p == 0.5))]   # a cell not computed: blank, no ✕
+    assert len(crossed(heatmap(fewer, "p", "n"))[0]) == 1
+    flipped = heatmap(frame, "n", "p", "bottleneck")       # the other orientation knows it too: unmerged,
+    assert len(crossed(flipped)[0]) == 2                   # p = 1/100 and 0.02 are both below 1/36 at n = 6
+    assert not crossed(heatmap(frame, "p", "covariance"))

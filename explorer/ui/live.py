@@ -92,6 +92,26 @@ def training_slot(cancel: threading.Event, on_wait=None):
         TRAINING_SLOTS.release()
 
 
+_RELEASE_LOCK = threading.Lock()
+
+
+def release_memory() -> None:
+    """Collect garbage and return freed heap to the system (``malloc_trim``; a no-op off glibc)."""
+    import ctypes
+    import gc
+
+    if not _RELEASE_LOCK.acquire(blocking=False):
+        return
+    try:
+        gc.collect()
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
+    finally:
+        _RELEASE_LOCK.release()
+
+
 class LiveJob(param.Parameterized):
     """State of the session's background job, for widgets to show."""
 
@@ -110,9 +130,13 @@ class LiveJob(param.Parameterized):
             pn.state.on_session_destroyed(lambda ctx: self.close())
 
     def close(self):
-        """The page was closed: cancel the job and drop every callback still queued for the page."""
+        """The page was closed: cancel the job and drop every callback still queued for the page, then give
+        the freed memory back (a destroyed session's models are garbage only after a collection, and glibc
+        keeps freed arenas unless asked)."""
         self.closed = True
         self.cancel()
+        self._doc = None
+        release_memory()
 
     # ------------------------------------------------------------------ called on the event loop
     def submit(self, work, on_event=None, on_done=None, label: str = "working"):
@@ -188,11 +212,11 @@ class LiveJob(param.Parameterized):
 
     def _schedule(self, callback, delay_ms: int = 0):
         """Run ``callback`` on the session's event loop: next tick, or ``delay_ms`` later (now, outside a server)."""
+        if self.closed:   # a closed tab: sending to it would end in WebSocketClosedError
+            return
         doc = self._doc
         if doc is None or doc.session_context is None:
             callback()
-            return
-        if self.closed:   # a closed tab: sending to it would end in WebSocketClosedError
             return
 
         def run():

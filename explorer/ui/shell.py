@@ -59,8 +59,10 @@ class StudyShell(pn.viewable.Viewer):
         self._last_draw = 0.0
         self._trained_rows = False
         self.settings = self.experiment.setting_names()
-        #: settings a link may set: not free text (a server path from a link is not to be trusted)
-        self.url_settings = [n for n in self.settings if not isinstance(self.experiment.param[n], param.String)]
+        #: settings a link may set: those that are part of a run's identity. Settings declared with
+        #: ``identity=False`` (where data lives, the device) never come from a link: a server path from a link
+        #: is not to be trusted. Validated text settings do; ``apply`` refuses a bad one with a sentence.
+        self.url_settings = self.link_settings(self.experiment)
         errors = {**(errors or {}), **self.experiment.apply(**(self.app_defaults() if defaults is None else defaults))}
         self.alert = Alert()
         # a StaticText, not a pane: updating a pane re-sends its stylesheets, which makes Bokeh re-walk the
@@ -125,10 +127,34 @@ class StudyShell(pn.viewable.Viewer):
     def after_result(self):
         """A result is on screen (e.g. refresh views of neighbouring settings)."""
 
+    def mark_stale(self, stale: bool):
+        """The plots show a result that is not the sidebar's setting (after a cancel; ``False`` once a new
+        result is shown): mark their titles so."""
+
+    @staticmethod
+    def link_settings(experiment) -> list[str]:
+        """The settings a URL may set: every one whose field is part of the run's identity (custom settings,
+        which have no field of their own, count as identity)."""
+        meta = experiment.config_class.settings() if experiment.config_class is not None else {}
+        return [n for n in experiment.setting_names() if n not in meta or meta[n].identity]
+
+    @classmethod
+    def study_name(cls) -> str:
+        """The study this page belongs to: the folder under ``explorer/studies/`` its class lives in."""
+        parts = cls.__module__.split(".")
+        return parts[parts.index("studies") + 1] if "studies" in parts[:-1] else parts[-1]
+
     @classmethod
     def app_defaults(cls) -> dict:
+        """The page's opening setting: :attr:`defaults`, updated by this study's entry of
+        ``$EXPLORER_APP_DEFAULTS``, a JSON object keyed by study name (``{"specialization": {"epochs": 2}}``):
+        each page takes only its own study's values, so one variable serves every page of the hub."""
         extra = os.environ.get("EXPLORER_APP_DEFAULTS")
-        return {**cls.defaults, **(json.loads(extra) if extra else {})}
+        keyed = json.loads(extra) if extra else {}
+        if not isinstance(keyed, dict) or not all(isinstance(v, dict) for v in keyed.values()):
+            raise ValueError('EXPLORER_APP_DEFAULTS must be a JSON object keyed by study, e.g. '
+                             '{"specialization": {"epochs": 2}}')
+        return {**cls.defaults, **keyed.get(cls.study_name(), {})}
 
     # ------------------------------------------------------------------ URL and classroom
     def _from_url(self, errors: dict) -> tuple:
@@ -269,6 +295,8 @@ class StudyShell(pn.viewable.Viewer):
                             f"{epoch} of {epochs} · loss {loss:.3f}{acc}", 75 * event.get("fraction", 0))
 
     def _show(self, result, seconds, cached=None):
+        if self.stale:
+            self.mark_stale(False)
         self.result, self.stale = result, False
         self.show_result(result)
         cached = result.cached if cached is None else cached
@@ -299,6 +327,8 @@ class StudyShell(pn.viewable.Viewer):
         """Stop the run; the plots keep the last result, marked as not matching the sidebar."""
         self.job.cancel()
         self.stale = self.result is not None
+        if self.stale:
+            self.mark_stale(True)
         shows = (f" The plots are <b>stale</b>: they show {self.setting_words(self.result.config)}, not the "
                  "sidebar's setting." if self.stale else "")
         self._running(False, f"Cancelled. Nothing was stored for this setting; press <b>Run</b> to train it.{shows}")

@@ -1,7 +1,7 @@
 """Serve apps/dynamics.py once per session and drive it with pytest-playwright in Debian's chromium.
 
 The app runs as a real ``panel serve`` subprocess on a free port, with a fresh temporary run store and tiny
-training settings (``EXPLORER_APP_DEFAULTS``), so every test exercises the real engine end to end.
+training settings (``EXPLORER_APP_DEFAULTS``, keyed by study), so every test exercises the real engine end to end.
 Screenshots land in docs/screenshots/. ``playwright install`` is not needed: the system chromium is used.
 """
 from __future__ import annotations
@@ -52,7 +52,7 @@ def app_url(tmp_path_factory):
     """Start ``panel serve apps/dynamics.py`` with a temporary store; yield its URL; stop it."""
     port = _free_port()
     store = tmp_path_factory.mktemp("store")
-    env = {**os.environ, "EXPLORER_STORE": str(store), "EXPLORER_APP_DEFAULTS": json.dumps(TINY),
+    env = {**os.environ, "EXPLORER_STORE": str(store), "EXPLORER_APP_DEFAULTS": json.dumps({"specialization": TINY}),
            "PYTHONUNBUFFERED": "1"}
     log = open(tmp_path_factory.mktemp("log") / "panel.log", "w+")
     proc = subprocess.Popen([sys.executable, "-m", "panel", "serve", str(ROOT / "apps" / "dynamics.py"),

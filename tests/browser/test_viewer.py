@@ -177,6 +177,35 @@ def test_cancel_button_stops_and_run_restarts(dashboard):
     assert "p = 0.2" in d.status.value
 
 
+def _titles(model):
+    return [m.text for m in model.references() if type(m).__name__ == "Title" and m.text]
+
+
+def test_after_a_cancel_the_plot_titles_say_stale_until_a_new_result(dashboard):
+    from explorer.studies.specialization.page_figures import STALE
+
+    d = dashboard
+    settle(d)
+    for fill in d._lazy:   # the late cards, as a served page fills them
+        fill()
+    d._lazy = []
+    panes = [pn.panel(p).get_root() for p in (d.figures.specialization, d.figures.loss, d.figures.connectivity)]
+    assert not any(t.startswith(STALE) for pane in panes for t in _titles(pane))
+    GATE.clear()
+    d.experiment.p = 0.2
+    time.sleep(0.2)
+    d.cancel()
+    for pane in panes:   # the plots on screen, updated in place
+        assert any(t.startswith(STALE) for t in _titles(pane)), _titles(pane)
+    assert "p = 0.1" in next(t for t in _titles(panes[0]) if t.startswith(STALE))
+    GATE.set()
+    d.run_button.clicks += 1
+    settle(d)
+    assert not d.stale
+    for pane in panes:
+        assert not any(t.startswith(STALE) for t in _titles(pane)), _titles(pane)
+
+
 def test_exports(dashboard):
     d = dashboard
     settle(d)
@@ -197,8 +226,10 @@ def test_classroom_parsing_and_app_defaults(monkeypatch):
     errors = {}
     assert url.hidden('<img src=x onerror="alert(1)">', names, advanced, errors) == ()
     assert "names no control" in errors["classroom"]
-    monkeypatch.setenv("EXPLORER_APP_DEFAULTS", '{"epochs": 3}')
+    monkeypatch.setenv("EXPLORER_APP_DEFAULTS", '{"specialization": {"epochs": 3}, "bimt": {"no_such": 1}}')
+    assert Page.study_name() == "specialization"
     assert Page.app_defaults()["epochs"] == 3 and Page.app_defaults()["n"] == 25
+    assert "no_such" not in Page.app_defaults()   # another study's values stay on that study's page
 
 
 def test_freeze_patch_skips_only_recomputes_that_change_nothing(monkeypatch):

@@ -117,6 +117,9 @@ class Page(StudyShell):
     def stream(self, events):
         self.figures.progress(events)
 
+    def mark_stale(self, stale: bool):
+        self.figures.mark_stale(stale)
+
     def after_result(self):
         if self._lazy:
             cards, self._lazy = self._lazy, []

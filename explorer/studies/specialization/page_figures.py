@@ -31,6 +31,24 @@ class DisplayOptions(param.Parameterized):
                                doc="Which network of the ensemble the connectivity view shows.")
 
 
+#: Put before every plot title while the plots show a result that is not the sidebar's setting (after a cancel).
+STALE = "STALE (cancelled: not the sidebar's setting) — "
+
+
+class PlotState(param.Parameterized):
+    """Whether the plots are stale (page state, not kept in the URL)."""
+
+    stale = param.Boolean(False)
+
+
+def _titled(obj, stale: bool):
+    """``obj`` with :data:`STALE` before its title when ``stale`` (a shallow clone; the original is kept)."""
+    if not stale:
+        return obj
+    title = obj.opts.get("plot", backend="bokeh").kwargs.get("title", "")
+    return obj.opts(title=STALE + title, backend="bokeh", clone=True)
+
+
 def _waiting(text):
     return pn.pane.Markdown(f"*{text}*", sizing_mode="stretch_width", min_height=120,
                             styles={"color": "#666", "padding": "2em"})
@@ -45,6 +63,8 @@ class Figures:
         self.result = hv.streams.Pipe(data=None)
         self.details = hv.streams.Pipe(data=None)  #: the same Result, a little later, for the secondary plots
         self.curves = hv.streams.Buffer(empty_frame(), length=200_000, index=False)
+        self.state = PlotState()
+        stale = hv.streams.Params(self.state, ["stale"])
         self.specialization = pn.Column(_waiting("The specialization curves appear when the first run is "
                                                  "measured."), sizing_mode="stretch_width")
         self.modules = pn.Column(sizing_mode="stretch_width", visible=options.per_module)
@@ -53,9 +73,11 @@ class Figures:
                                           css_classes=["mask-accuracy"])
         self.connectivity = pn.Column(_waiting("The weight matrix appears with the first result."),
                                       sizing_mode="stretch_width")
-        self.loss = pn.pane.HoloViews(hv.DynamicMap(lambda data: loss_curves(data), streams=[self.curves]),
+        self.loss = pn.pane.HoloViews(hv.DynamicMap(lambda data, stale: _titled(loss_curves(data), stale),
+                                                    streams=[self.curves, stale]),
                                       sizing_mode="stretch_width", linked_axes=False)
-        self.accuracy = pn.pane.HoloViews(hv.DynamicMap(lambda data: accuracy_curves(data), streams=[self.curves]),
+        self.accuracy = pn.pane.HoloViews(hv.DynamicMap(lambda data, stale: _titled(accuracy_curves(data), stale),
+                                                        streams=[self.curves, stale]),
                                           sizing_mode="stretch_width", linked_axes=False)
         self._built = False
         self._drawn: dict = {}
@@ -67,20 +89,20 @@ class Figures:
         metrics = list(self.options.metrics) or list(METRICS)
         view = specialization_over_time if which == "global" else module_specialization_over_time
 
-        def draw(data):  # a revisited Result is drawn from memory (building the overlay costs ~0.1 s)
+        def draw(data, stale):  # a revisited Result is drawn from memory (building the overlay costs ~0.1 s)
             key = (id(data.data), which, tuple(metrics))
             if key not in self._drawn:
                 self._drawn[key] = (data, view(data.data, metrics))  # holds data so the id stays unique
                 while len(self._drawn) > 16:
                     self._drawn.pop(next(iter(self._drawn)))
-            return self._drawn[key][1]
+            return _titled(self._drawn[key][1], stale)
 
-        return hv.DynamicMap(draw, streams=[self.result])
+        return hv.DynamicMap(draw, streams=[self.result, hv.streams.Params(self.state, ["stale"])])
 
     def _conn_dmap(self):
         seed = hv.streams.Params(self.options, ["seed_index"])
-        return hv.DynamicMap(lambda data, seed_index: result_connectivity(data, seed_index),
-                             streams=[self.details, seed])
+        return hv.DynamicMap(lambda data, seed_index, stale: _titled(result_connectivity(data, seed_index), stale),
+                             streams=[self.details, seed, hv.streams.Params(self.state, ["stale"])])
 
     def _build(self):
         self.specialization.objects = [pn.pane.HoloViews(self._spec_dmap("global"), sizing_mode="stretch_width",
@@ -104,6 +126,15 @@ class Figures:
             self._modules_shown()
 
     # ------------------------------------------------------------------ data in (event loop only)
+    def mark_stale(self, stale: bool):
+        """Mark every plot's title as stale (after a cancel), or clear the mark without a redraw of its own
+        (a new result is about to be sent, and its redraw reads the cleared flag)."""
+        if stale:
+            self.state.stale = True
+        else:
+            with param.discard_events(self.state):
+                self.state.stale = False
+
     def show(self, result):
         """Send a finished Result to every plot."""
         seeds = result.data.sizes.get("seed", 1)

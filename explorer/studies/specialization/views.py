@@ -51,7 +51,7 @@ def _band(t, mean, sd, color, label, dash="solid", ydim=F):
     below, above = np.minimum(sd, mean - lo), np.minimum(sd, hi - mean)
     spread = hv.Spread((t, mean, below, above), kdims=[T], vdims=[ydim, "sd_below", "sd_above"], label=label)
     spread = style_element(spread, bokeh=dict(fill_color=color, fill_alpha=0.18, line_alpha=0),
-                           mpl=dict(facecolor=color, alpha=0.18, linewidth=0))
+                           mpl=dict(color=color, facecolor=color, alpha=0.18, linewidth=0))   # color: else the cycle wins
     curve = hv.Curve((t, mean), kdims=[T], vdims=[ydim], label=label)
     curve = style_element(curve, bokeh=dict(color=color, line_width=2.5, line_dash=dash, tools=["hover"]),
                           mpl=dict(color=color, linewidth=2, linestyle=dash))

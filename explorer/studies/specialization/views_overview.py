@@ -69,7 +69,7 @@ def f_vs_structure(frame: pd.DataFrame, x: str = "p", metrics=None, current: flo
         color, label = METRIC_COLORS[m], METRIC_LABELS[m]
         spread = style_element(hv.Spread((xs, mean, sd), kdims=[xdim], vdims=[F, "sd"], label=label),
                                bokeh=dict(fill_color=color, fill_alpha=0.18, line_alpha=0),
-                               mpl=dict(facecolor=color, alpha=0.18))
+                               mpl=dict(color=color, facecolor=color, alpha=0.18, linewidth=0))   # color: else the cycle wins
         curve = style_element(hv.Curve((xs, mean), kdims=[xdim], vdims=[F], label=label),
                               bokeh=dict(color=color, line_width=2.5), mpl=dict(color=color, linewidth=2))
         dots = style_element(hv.Scatter(sub[[x, "F"]].to_numpy(), kdims=[xdim], vdims=[F], label=label),
@@ -100,8 +100,42 @@ def _axis_labels(values, name, n_values):
     return [f"{v:g}" for v in values]
 
 
+#: What a heatmap cell that cannot exist looks like, and what its legend entry and hover say.
+IMPOSSIBLE = "cannot exist (p < 1/n²: fewer than one link)"
+IMPOSSIBLE_STYLE = dict(bokeh=dict(fill_color="#c8c8c8", line_color="white", tools=["hover"]),
+                        mpl=dict(facecolor="#c8c8c8", edgecolor="white"))
+
+
+def impossible_cells(xs, ys, x, y, xkey) -> list[tuple[int, int]]:
+    """(column, row) of the cells of a p × n grid that cannot exist: p below one link, 1/n² (paper 001 §2.1)."""
+    if {x, y} != {"p", "n"}:
+        return []
+    out = []
+    for i, xv in enumerate(xs):
+        for j, yv in enumerate(ys):
+            p, n = (xv, yv) if x == "p" else (yv, xv)
+            if xkey == "p_key" and p == 0.0:   # the one-link column exists for every n
+                continue
+            if p < 1.0 / float(n) ** 2 * (1 - 1e-9):
+                out.append((i, j))
+    return out
+
+
+def _mpl_colorbar(plot, element):
+    """Matplotlib hook: HoloViews places the heatmap's colour bar at a fixed spot that lands on the last column
+    once the axes are sized for the figure; make it again with ``figure.colorbar``, which takes its room from
+    the axes."""
+    cbar, artist = plot.handles.get("cbar"), plot.handles.get("artist")
+    if cbar is None or artist is None:
+        return
+    ax, label = plot.handles["axis"], cbar.ax.get_ylabel()
+    cbar.ax.remove()
+    plot.handles["cbar"] = ax.figure.colorbar(artist, ax=ax, fraction=0.05, pad=0.02, label=label)
+
+
 def heatmap(frame: pd.DataFrame, x: str = "p", y: str = "n", metric: str = "bottleneck"):
-    """Mean F at the last step over a grid of two parameters (paper 000 Fig. 3); empty cells stay blank."""
+    """Mean F at the last step over a grid of two parameters (paper 000 Fig. 3). Cells not computed yet stay
+    blank; cells that cannot exist (p < 1/n²) are grey with a ✕ and say so in the legend and on hover."""
     title = f"{METRIC_LABELS.get(metric, metric)}: mean F over {y} × {x}"
     if frame is None or frame.empty or x == y:
         why = "choose two different parameters" if x == y else "no stored cells for this grid yet"
@@ -129,11 +163,25 @@ def heatmap(frame: pd.DataFrame, x: str = "p", y: str = "n", metric: str = "bott
     hm = style_element(hv.QuadMesh((edges_x, edges_y, Z), kdims=[xdim, ydim], vdims=[fdim]),
                        bokeh=dict(cmap="viridis", clim=(0, 1), colorbar=True, tools=["hover"], line_color="white",
                                   nodata=None),
-                       mpl=dict(cmap="viridis", clim=(0, 1), colorbar=True, edgecolors="white"))
+                       mpl=dict(cmap="viridis", clim=(0, 1), colorbar=True, edgecolors="white",
+                                hooks=[_mpl_colorbar]))
     jj, ii = np.nonzero(np.isfinite(Z))
     text = [f"{Z[j, i]:.2f}" for j, i in zip(jj, ii)]
     labels = style_element(hv.Labels((ii.astype(float), jj.astype(float), text), kdims=[xdim, ydim], vdims="text"),
                            bokeh=dict(text_color="white", text_font_size="9pt"), mpl=dict(color="white", size=8))
+    layers = hm * labels
+    gone = impossible_cells(xs, ys, x, y, xkey)
+    if gone:
+        rects = [(i - 0.5, j - 0.5, i + 0.5, j + 0.5, IMPOSSIBLE) for i, j in gone]
+        layers = layers * style_element(hv.Rectangles(rects, kdims=[xdim, ydim, "x1", "y1"],
+                                                      vdims=[hv.Dimension("cell", label="this cell")],
+                                                      label=IMPOSSIBLE), **IMPOSSIBLE_STYLE)
+        crosses = hv.Labels(([float(i) for i, _ in gone], [float(j) for _, j in gone], ["✕"] * len(gone)),
+                            kdims=[xdim, ydim], vdims="text")
+        layers = layers * style_element(crosses, bokeh=dict(text_color="#666666", text_font_size="12pt"),
+                                        mpl=dict(color="#666666", size=11))
     ticks = dict(xticks=list(zip(range(len(xs)), xl)), yticks=list(zip(range(len(ys)), yl)))
-    return figure(hm * labels, title, xlim=(-0.5, len(xs) - 0.5), ylim=(-0.5, len(ys) - 0.5), **ticks,
-                  bokeh=dict(height=320), mpl=dict(fig_inches=(8, 4), aspect=1.6))
+    note = " · blank: not computed yet" + (" · grey ✕: cannot exist" if gone else "")
+    return figure(layers, title + note, xlim=(-0.5, len(xs) - 0.5), ylim=(-0.5, len(ys) - 0.5), **ticks,
+                  bokeh=dict(height=320, show_legend=bool(gone), legend_position="top_left"),
+                  mpl=dict(fig_inches=(8, 4), aspect=1.6, show_legend=False))   # the title says it there
