@@ -138,3 +138,12 @@ def test_packed_steps_give_the_same_real_outputs_as_the_full_padded_pass():
     packed, H = m(x, hidden=True, lengths=lengths)
     assert torch.allclose(full[valid], packed[valid], atol=1e-6)
     assert torch.allclose(H_full[valid], H[valid], atol=1e-6)
+
+
+def test_swap_with_top_k_above_the_neuron_count_tries_every_neuron():
+    torch.manual_seed(0)
+    a, b = (SpatialRNN([3, 4], grid=3, n_in=5, n_out=2, lam=1e-3, A=1.0, swaps=True) for _ in range(2))
+    made_all = a.swap(None, top_k=9)
+    made_more = b.swap(None, top_k=50)                 # clamped to the 9 neurons
+    assert torch.equal(made_all, made_more) and torch.equal(a.identity, b.identity)
+    assert (made_all > 0).all()

@@ -69,3 +69,33 @@ def test_cancel_stops_the_run():
     flag.set()
     with pytest.raises(Cancelled):
         train_and_measure(TINY, [0], ["bimt"], cancel=flag)
+
+
+def test_presets_are_valid_configs_with_docs():
+    from explorer.studies.bimt.config import PRESET_DOCS, PRESETS, BIMTConfig
+
+    assert set(PRESETS) == set(PRESET_DOCS) and "paper-10x10" in PRESETS
+    for name, settings in PRESETS.items():
+        cfg = BIMTConfig(**settings)
+        assert cfg.to_dict()["grid"] == settings["grid"], name
+        assert "\n" not in PRESET_DOCS[name] and PRESET_DOCS[name], name
+    assert PRESETS["paper-10x10"]["cooldown"] == 0.0 and PRESETS["paper-10x10"]["grid"] == 10
+
+
+def test_swaps_try_every_neuron_by_default_and_top_k_is_clamped():
+    from explorer.studies.bimt.config import BIMTConfig
+
+    # docs/bimt.md: with 10 of 100 neurons tried per round the anatomy did not form; the default tries all
+    assert BIMTConfig(grid=4).top_k == 16 and BIMTConfig(grid=10).top_k == 100
+    assert BIMTConfig(grid=4, top_k=3).top_k == 3
+    assert BIMTConfig().cooldown == 0.0
+
+
+def test_given_networks_keep_their_regime_meaning():
+    # run_many passes each config's own λ and A: an "l1" or "none" config keeps the default A = 1 (and none its
+    # λ); they must still train as L1 (A = 0) and unregularised (λ = 0), not as swap-less BIMT.
+    tiny = {**TINY, "steps": 12}
+    given = train_and_measure(tiny, nets=[("l1", 0, 1e-2, 1.0), ("none", 0, 1e-2, 1.0)])
+    built = train_and_measure(tiny, [0], ["l1", "none"])
+    assert np.array_equal(given["pred_loss"], built["pred_loss"]) and np.array_equal(given["w"], built["w"])
+    assert (given["loss"][:, 1] == given["pred_loss"][:, 1]).all()       # none: no cost at all

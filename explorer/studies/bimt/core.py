@@ -90,6 +90,9 @@ def train_and_measure(settings, seeds=None, regimes=None, on_progress=None, canc
     if nets is None:
         nets = members([s["regime"]] if regimes is None else regimes, seeds if seeds is not None else s["seeds"],
                        s["lam"], s["A"])
+    # A regime fixes what it ignores, whoever built the list: L1 has A = 0, none has λ = 0 (run_many passes each
+    # config's own λ and A, and a config's A defaults to 1 whatever its regime).
+    nets = [members([r], [sd], la, a)[0] for r, sd, la, a in nets]
     regimes = list(dict.fromkeys(r for r, *_ in nets))
     E, steps = len(nets), int(s["steps"])
     t0 = time.perf_counter()
