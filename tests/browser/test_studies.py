@@ -67,3 +67,25 @@ def test_growth_page_refuses_a_reversed_eps_range(page, app_url):
     alert = page.locator(".run-alert")
     alert.wait_for(state="visible", timeout=60_000)
     assert "reversed" in text_of(alert)
+
+
+@pytest.mark.parametrize("study", ["bimt", "growth"])
+def test_hostile_values_in_every_setting_of_the_study_page_run_nothing(page, app_url, study):
+    """Every setting the page reads, given markup and a javascript: link, is refused as plain text."""
+    from urllib.parse import quote
+
+    from explorer.studies import get
+
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    hostile = ['<img src=x onerror="window.__xss=1">', "<a href=javascript:alert(1)>x</a>"]
+    names = get(study).experiment_class.setting_names()
+    query = "&".join(f"{n}={quote(hostile[i % 2])}" for i, n in enumerate(names))
+    page.goto(f"{app_url}?study={study}&{query}")
+    alert = page.locator(".run-alert")
+    alert.wait_for(state="visible", timeout=60_000)
+    page.wait_for_timeout(500)
+    assert not dialogs and page.evaluate("() => window.__xss") is None
+    assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"], a[href^=\"javascript\"]').length") == 0
+    text = text_of(alert)
+    assert text.startswith("Not applied:") and "Traceback" not in text and "<img src=x" in text   # shown as text
