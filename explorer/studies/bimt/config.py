@@ -24,7 +24,8 @@ class BIMTConfig(StudyConfig):
     """One run of the BIMT study: every seed of one regime."""
 
     STUDY = "bimt"
-    SCHEMA = 1
+    #: 2: runs of several regimes in one ensemble gave L1 the distance cost and "none" a cost (fixed in core.py)
+    SCHEMA = 2
     COLUMNS = ("regime", "grid", "lam", "steps")
 
     regime: str = setting("bimt", label="regime", kind="choice", choices=REGIMES, group=S, per_network=True,
