@@ -78,7 +78,8 @@ class StudyShell(pn.viewable.Viewer):
         self.sidebar_controls = Sidebar(self.experiment, self.show_errors, self.overrides(), self.settings_changed)
         self._synced: list = []
         hidden = self._from_url(errors) if url else ()
-        self.experiment.param.watch(lambda e: self.request(), self.settings)
+        self._opening_errors = dict(errors)   # what the link or the defaults refused: said until a setting changes
+        self.experiment.param.watch(self._setting_changed, self.settings)
         self.job.param.watch(self._job_failed, ["error"])
         self.sidebar = pn.Column(
             *([pn.pane.Markdown(self.intro, sizing_mode="stretch_width")] if self.intro else []),
@@ -214,13 +215,17 @@ class StudyShell(pn.viewable.Viewer):
         return escape(words)
 
     # ------------------------------------------------------------------ running
+    def _setting_changed(self, *events):
+        self._opening_errors = {}
+        self.request()
+
     def request(self):
         """Show the current setting: from memory or the store when seen before, else train it (cancelling any
         stale job)."""
         problem = self.experiment.problem()
         if problem:
             self.job.cancel()
-            self.show_errors({})
+            self.show_errors(self._opening_errors)
             return
         config = self.experiment.config()
         self._trained_rows, self._pending = False, []

@@ -89,3 +89,4 @@ def test_hostile_values_in_every_setting_of_the_study_page_run_nothing(page, app
     assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"], a[href^=\"javascript\"]').length") == 0
     text = text_of(alert)
     assert text.startswith("Not applied:") and "Traceback" not in text and "<img src=x" in text   # shown as text
+    assert "values were not applied" in text   # the link's refused values stay said beside the setting's problem
