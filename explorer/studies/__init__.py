@@ -10,6 +10,7 @@ result.py     ``summary(result) -> dict`` (JSON-able), ``text(config, result) ->
 experiment.py ``Experiment``: the param class a notebook or a page drives
 views.py      ``VIEWS``: {name: builder(result) -> HoloViews object}
 page.py       ``Page``: the study's page of the app (a ``pn.viewable.Viewer``)
+lessons.py    ``LESSONS``: named opening settings for a class (:class:`explorer.core.lessons.Lesson`)
 ============  =====================================================================================
 
 Modules are imported only when asked for, so the CLI lists studies without importing torch or Panel.
@@ -17,9 +18,10 @@ Modules are imported only when asked for, so the CLI lists studies without impor
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from dataclasses import dataclass
 
-__all__ = ["Study", "STUDIES", "names", "get", "study_of"]
+__all__ = ["Study", "STUDIES", "names", "get", "lesson", "study_of"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,13 @@ class Study:
     def page_class(self):
         return self.module("page").Page
 
+    @property
+    def lessons(self) -> dict:
+        """``{name: Lesson}`` from the study's ``lessons.py`` (none when it has no such module)."""
+        if importlib.util.find_spec(f"{__name__}.{self.name}.lessons") is None:
+            return {}
+        return {lesson.name: lesson for lesson in self.module("lessons").LESSONS}
+
 
 STUDIES: dict[str, Study] = {s.name: s for s in [
     Study("specialization", "Specialization",
@@ -80,6 +89,19 @@ def get(name: str) -> Study:
         from ..core.config import ConfigError
 
         raise ConfigError(f"there is no study called {name!r}; the studies are {', '.join(STUDIES)}.") from None
+
+
+def lesson(name: str):
+    """``(study, lesson)`` for a lesson name (names are unique across the house); ``KeyError`` with a sentence
+    naming every lesson when there is none of that name."""
+    every = {}
+    for study in names():
+        for key, value in get(study).lessons.items():
+            every[key] = (get(study), value)
+    if name not in every:
+        listed = ", ".join(every) or "none"
+        raise KeyError(f"there is no lesson called {str(name)[:40]!r}; the lessons: {listed}.")
+    return every[name]
 
 
 def study_of(config) -> Study:

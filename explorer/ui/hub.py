@@ -1,6 +1,7 @@
 """The hub: every registered study whose page exists, as one app with a page switcher in the header.
 
-``?study=<name>`` picks the page (default: the first study, specialization); only the chosen page is built
+``?study=<name>`` picks the page (default: the first study, specialization; ``?lesson=<name>`` alone picks the
+lesson's study); only the chosen page is built
 for a session (the switcher's links load the other pages fresh). A study whose ``page.py`` does not exist yet is
 simply not listed. Study names come from the registry, never from the URL, so the header is the house's text.
 """
@@ -46,6 +47,11 @@ def page(study: str | None = None, **kwargs):
     if study is None:
         query = session_query() or {}
         study = query.get("study")
+        if study is None and query.get("lesson"):   # a lesson link names its study through the lesson
+            try:
+                study = studies.lesson(query["lesson"])[0].name
+            except KeyError:
+                study = None   # the page says that there is no such lesson
     if study is not None and study not in pages:
         errors["study"] = (f"there is no study page called {shown(study)}; showing "
                            f"{studies.get(pages[0]).title}.")

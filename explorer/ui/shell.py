@@ -20,9 +20,10 @@ import panel as pn
 import param
 from panel.theme.fast import Fast
 
+from .. import studies
 from ..core.experiment import Experiment
 from ..store import memory
-from . import texts, url
+from . import share, texts, url
 from .live import LiveJob, training_slot, warm_up
 from .messages import Alert, plural, sentences_text
 from .sidebar import Sidebar
@@ -77,14 +78,15 @@ class StudyShell(pn.viewable.Viewer):
         self.run_button.on_click(lambda e: self.request())
         self.sidebar_controls = Sidebar(self.experiment, self.show_errors, self.overrides(), self.settings_changed)
         self._synced: list = []
+        self.lesson = None   #: the Lesson a ``?lesson=`` link opened (its title heads the sidebar)
         hidden = self._from_url(errors) if url else ()
         self._opening_errors = dict(errors)   # what the link or the defaults refused: said until a setting changes
         self.experiment.param.watch(self._setting_changed, self.settings)
         self.job.param.watch(self._job_failed, ["error"])
         self.sidebar = pn.Column(
             *([pn.pane.Markdown(self.intro, sizing_mode="stretch_width")] if self.intro else []),
-            *([pn.pane.HTML(f"<i>{escape(texts.CLASSROOM)}</i>")] if hidden else []),
-            self.sidebar_controls.panel(hidden), *self.sidebar_extras(), sizing_mode="stretch_width")
+            *self._lesson_heading(hidden),
+            self.sidebar_controls.panel(hidden), *self.sidebar_extras(), share.card(self), sizing_mode="stretch_width")
         status = pn.Row(self.status, self.progress, self.cancel_button, self.run_button, sizing_mode="stretch_width")
         self.main = pn.Column(self.alert.pane, status, *self.build_main(), sizing_mode="stretch_width")
         self._layout = pn.Row(pn.Column(self.sidebar, width=340), self.main, sizing_mode="stretch_width")
@@ -158,17 +160,39 @@ class StudyShell(pn.viewable.Viewer):
         return {**cls.defaults, **keyed.get(cls.study_name(), {})}
 
     # ------------------------------------------------------------------ URL and classroom
+    def lessons(self) -> dict:
+        """``{name: Lesson}`` of this page's study (``explorer/studies/<name>/lessons.py``)."""
+        return studies.get(self.study_name()).lessons if self.study_name() in studies.names() else {}
+
+    def _lesson_heading(self, hidden) -> list:
+        if self.lesson is not None:
+            return [pn.pane.HTML(f"<div class='lesson'><b>{escape(self.lesson.title)}</b><br>"
+                                 f"<i>{escape(self.lesson.question)}</i></div>", sizing_mode="stretch_width")]
+        return [pn.pane.HTML(f"<i>{escape(texts.CLASSROOM)}</i>")] if hidden else []
+
     def _from_url(self, errors: dict) -> tuple:
         query = url.session_query()
         if query is None:
             return ()
+        hidden: tuple = ()
+        name = query.get("lesson")
+        if name:
+            lessons = self.lessons()
+            if name in lessons:   # the lesson's setting first: the link's own values override it
+                self.lesson = lessons[name]
+                errors.update(self.experiment.apply(**self.lesson.settings))
+                hidden = self.lesson.hidden(self.experiment.advanced())
+            else:
+                errors["lesson"] = (f"this page has no lesson called {url.shown(name)} (its lessons: "
+                                    f"{', '.join(lessons) or 'none'}); it opens on its own setting.")
         errors.update(self.experiment.apply(**{k: v for k, v in query.items() if k in self.url_settings}))
         for obj, _ in self.view_options():
             url.apply_view_options(obj, query, errors)
         self._synced = [(self.experiment, self.url_settings), *self.view_options()]
         for obj, names in self._synced:
             pn.state.location.sync(obj, names, on_error=lambda bad: None)
-        return url.hidden(query.get("classroom"), self.settings, self.experiment.advanced(), errors)
+        more = url.hidden(query.get("classroom"), self.settings, self.experiment.advanced(), errors)
+        return tuple(dict.fromkeys(hidden + more))
 
     def _loaded(self):
         """Once the page is up: write the whole state into its URL, then show the setting."""

@@ -12,7 +12,7 @@ import panel as pn
 from .widgets import fmt
 
 #: Query parameters the shell itself reads (besides the settings and the page's view options).
-OWN = ("classroom", "study", "theme")
+OWN = ("classroom", "lesson", "study", "theme")
 THEMES = ("default", "dark")
 
 

@@ -1,0 +1,118 @@
+"""``explorer lessons``: every lesson of every study as a link for a class; ``--warm`` trains them into the store.
+
+    explorer lessons                          # a table: lesson, study, link, question
+    explorer lessons --base https://…/dynamics
+    explorer lessons --warm                   # store every lesson's setting (and its slider's stops)
+    python -m explorer.cli.lessons            # rewrite docs/lessons.md (--check: exit 1 if out of date)
+
+A lesson is declared once, in ``explorer/studies/<name>/lessons.py`` (:class:`explorer.core.lessons.Lesson`).
+"""
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+from .. import studies
+
+PATH = Path(__file__).resolve().parents[2] / "docs" / "lessons.md"
+
+
+def every() -> list[tuple]:
+    """``[(study, lesson)]`` in registry order."""
+    return [(studies.get(n), lesson) for n in studies.names() for lesson in studies.get(n).lessons.values()]
+
+
+def add_lessons_command(subparsers) -> None:
+    p = subparsers.add_parser("lessons", help="list the lessons (links that open a study page for a class); "
+                              "--warm stores their runs", description="Lessons: a study page opened on a named "
+                              "setting with the controls a class does not need hidden (docs/lessons.md).")
+    p.add_argument("--base", default="", metavar="URL",
+                   help="the app's address, e.g. http://localhost:5006/dynamics (default: links start at '?')")
+    p.add_argument("--warm", action="store_true", help="train every lesson's setting, and the values its slider "
+                   "stops at, into the store (one batched run per study), so a class opens on stored results")
+    p.add_argument("--store", metavar="PATH", default=None,
+                   help="store folder for --warm (default: $EXPLORER_STORE or the per-user cache folder)")
+    p.set_defaults(func=cmd_lessons)
+
+
+def cmd_lessons(args) -> int:
+    if args.warm:
+        return warm(args.store)
+    from .store import table
+
+    rows = [{"lesson": lesson.name, "study": study.name, "link": lesson.link(args.base), "title": lesson.title}
+            for study, lesson in every()]
+    print(table(rows, ["lesson", "study", "link", "title"]))
+    return 0
+
+
+def warm(store_path=None, out=None) -> int:
+    """Store every lesson's runs (binder/postBuild): per study, one ``get_or_run_many`` over its lessons'
+    settings, so networks of one shape train as one ensemble. Prints what it did and how long it took."""
+    from ..store import memory
+    from ..store.store import Store
+
+    out = out or sys.stderr
+    store = Store(store_path)
+    store.ensure_writable()
+    t_all = time.perf_counter()
+    for name in studies.names():
+        study = studies.get(name)
+        if not study.lessons:
+            continue
+        defaults = study.page_class.app_defaults()
+        configs = list(dict.fromkeys(e.config() for lesson in study.lessons.values()
+                                     for e in lesson.experiments(study.experiment_class, defaults)))
+        todo = [c for c in configs if not store.has(c)]
+        t0 = time.perf_counter()
+        memory.get_or_run_many(store, todo, cancel=threading.Event()) if todo else None
+        print(f"{study.title}: {_n(len(configs), 'setting')} of {_n(len(study.lessons), 'lesson')}, {len(todo)} trained "
+              f"in {time.perf_counter() - t0:.0f} s", file=out, flush=True)
+    print(f"lessons warmed in {time.perf_counter() - t_all:.0f} s; store {store.root}", file=out, flush=True)
+    return 0
+
+
+def _n(k: int, noun: str) -> str:
+    return f"{k} {noun}{'' if k == 1 else 's'}"
+
+
+def render(base: str = "http://localhost:5006/dynamics") -> str:
+    """The text of docs/lessons.md."""
+    lines = ["# Lessons", "",
+             "A lesson opens a study page on a named setting with the controls a class does not need hidden: hand "
+             "out its link. Generated from `explorer/studies/<study>/lessons.py` by `python -m explorer.cli.lessons`;"
+             " do not edit by hand. The links below assume the app runs locally (`make app`); on Binder put "
+             "`<binder url>/panel/dynamics` in front instead, or list them for any address with "
+             "`explorer lessons --base URL`. A teacher can make a new one on any page: the sidebar's "
+             "**Link for a class** card picks a lesson and the controls to hide, and gives the link of the "
+             "setting on screen. `explorer lessons --warm` (run by binder/postBuild) stores every lesson's runs, "
+             "so each opens on a stored result.", ""]
+    for study, lesson in every():
+        hidden = [h for h in lesson.hide if h != "advanced"]
+        hides = ("the advanced controls" + (" and " if hidden else "") if "advanced" in lesson.hide else "") + \
+            ", ".join(f"`{h}`" for h in hidden)
+        setting = ", ".join(f"`{k}={v}`" for k, v in lesson.settings.items()) or "the page's own"
+        warmed = (f" The store is warmed with `{lesson.warm[0]}` = " + ", ".join(f"{v:g}" if isinstance(v, float)
+                  else str(v) for v in lesson.warm[1]) + ".") if lesson.warm else ""
+        lines += [f"## {lesson.title} (`{lesson.name}`, {study.title})", "",
+                  f"[{lesson.link(base)}]({lesson.link(base)})", "", lesson.question, "",
+                  f"Setting (over the page's defaults): {setting}. Hides {hides or 'nothing'}.{warmed}", ""]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    text = render()
+    if "--check" in argv:
+        if not PATH.exists() or PATH.read_text() != text:
+            print(f"{PATH} is out of date: run python -m explorer.cli.lessons", file=sys.stderr)
+            return 1
+        return 0
+    PATH.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Lessons: a named opening setting of a study page with the controls a class does not need hidden.
+
+A study declares its lessons in ``explorer/studies/<name>/lessons.py`` (``LESSONS``, a tuple of
+:class:`Lesson`); ``apps/dynamics.py?lesson=<name>`` opens that study's page on the lesson (lesson names are
+unique in the house), and ``explorer lessons`` lists them as links (docs/lessons.md) and, with ``--warm``,
+trains every lesson's setting into the store so a class opens on stored results (binder/postBuild).
+
+No param, torch or Panel here: an experiment is passed in by the caller.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+
+@dataclass(frozen=True)
+class Lesson:
+    name: str                 #: the URL value, ``?lesson=<name>`` (lowercase words and hyphens)
+    title: str                #: a few words, shown above the controls
+    question: str             #: the question the class answers with the page, one sentence
+    settings: dict = field(default_factory=dict)   #: values applied over the page's defaults (as a URL gives them)
+    hide: tuple = ("advanced",)   #: controls hidden ("advanced" = every advanced one)
+    #: one setting and the values the class will try: the store is warmed with each (one batched run when the
+    #: setting is per-network), so the slider's stops open at once
+    warm: tuple = ()
+
+    def link(self, base: str = "") -> str:
+        """The lesson's link (``base`` is the app's address, e.g. ``http://localhost:5006/dynamics``)."""
+        return f"{base}?{urlencode({'lesson': self.name})}"
+
+    def experiments(self, experiment_class, defaults: dict) -> list:
+        """The experiments the lesson opens on and warms: its setting over the page's ``defaults``, then one
+        per value of :attr:`warm`. Raises ``ValueError`` with the refused values' sentences."""
+        def make(extra):
+            experiment = experiment_class()
+            errors = experiment.apply(**{**defaults, **self.settings, **extra})
+            if errors or experiment.problem():
+                raise ValueError(f"lesson {self.name!r}: " + " ".join([*errors.values(), experiment.problem() or ""]))
+            return experiment
+
+        out = [make({})]
+        if self.warm:
+            name, values = self.warm
+            out += [make({name: v}) for v in values]
+        return out
+
+    def hidden(self, advanced) -> tuple:
+        """The names of the controls this lesson hides."""
+        names = [n for n in self.hide if n != "advanced"]
+        return tuple(dict.fromkeys((list(advanced) if "advanced" in self.hide else []) + names))

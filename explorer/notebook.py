@@ -1,0 +1,173 @@
+"""The explorer in a plain Jupyter notebook, in ipywidgets' idiom (no Panel needed).
+
+- :func:`progress` — an ``on_progress`` callback that shows a run's progress as a bar in the cell
+  (``experiment.result(on_progress=progress())``), or as printed lines outside a notebook.
+- :func:`interact` — a study's experiment driven by ipywidgets controls built from its settings (the same
+  declarations as the CLI flags and the app's sidebar): change a control, and the view below it shows that
+  setting, loaded from the run store when seen before, trained (with a progress bar) otherwise.
+
+Values typed into a control go through the experiment's ``apply``, so a refused value gets the same sentence
+as on the command line and in the app, shown as plain text.
+"""
+from __future__ import annotations
+
+import time
+
+import ipywidgets as widgets
+import param
+from IPython.display import display
+
+from .core.experiment import Experiment
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:   # pragma: no cover — IPython comes with ipywidgets
+        return False
+    shell = get_ipython()
+    return shell is not None and "Terminal" not in type(shell).__name__
+
+
+class progress:
+    """A progress bar for one run: pass an instance as ``on_progress``; it fills with training (0–75 %) and
+    measuring (75–100 %) and says the epoch, loss and test accuracy, as the app's status line does."""
+
+    def __init__(self, label: str = "run", bar: bool | None = None):
+        self.label, self.t0, self._last = label, time.perf_counter(), ""
+        self.bar = _in_notebook() if bar is None else bar
+        if self.bar:
+            self.widget = widgets.FloatProgress(value=0, min=0, max=100, description=label,
+                                                layout=widgets.Layout(width="50%"))
+            self.text = widgets.Label("looking in the store …")
+            display(widgets.HBox([self.widget, self.text]))
+
+    def __call__(self, event: dict):
+        stage, percent, words = event.get("stage"), None, None
+        if stage == "train":
+            percent = 75 * float(event.get("fraction") or 0)
+            epochs = event.get("epochs") or 1
+            epoch = min(int(float(event.get("fraction") or 0) * epochs) + 1, epochs)
+            loss = event.get("loss")
+            loss = f" · loss {sum(loss) / len(loss):.3f}" if loss else ""
+            acc = event.get("accuracy")
+            acc = f" · test accuracy {sum(acc) / len(acc):.2f}" if acc else ""
+            words = f"training · epoch {epoch} of {epochs}{loss}{acc}"
+        elif stage == "metrics":
+            percent = 75 + 25 * float(event.get("fraction") or 0)
+            words = f"measuring {event.get('metric') or 'the measures'}"
+        elif stage == "message":
+            percent, words = event.get("percent"), event.get("text", "")
+        if words is None:
+            return
+        words = f"{(event['part'] + ' · ') if event.get('part') else ''}{words} · {time.perf_counter() - self.t0:.0f} s"
+        if self.bar:
+            if percent is not None:
+                self.widget.value = max(self.widget.value, min(float(percent), 100))
+            self.text.value = words
+        elif words.split(" · ")[0] != self._last:   # outside a notebook: one line per stage, not per step
+            self._last = words.split(" · ")[0]
+            print(f"{self.label}: {words}", flush=True)
+
+    def done(self, result):
+        """Fill the bar and say where the result came from."""
+        words = (f"{'loaded from the store' if result.cached else 'trained and stored'} in "
+                 f"{time.perf_counter() - self.t0:.1f} s")
+        if self.bar:
+            self.widget.value, self.widget.bar_style, self.text.value = 100, "success", words
+        else:
+            print(f"{self.label}: {words}", flush=True)
+
+
+def result(experiment: Experiment, label: str = "run"):
+    """``experiment.result()`` with a progress bar in the cell."""
+    bar = progress(label)
+    out = experiment.result(on_progress=bar)
+    bar.done(out)
+    return out
+
+
+def control(experiment: Experiment, name: str) -> widgets.Widget:
+    """The ipywidgets control of one setting, from its parameter (bounds, soft bounds, step, choices)."""
+    p = experiment.param[name]
+    value, style = getattr(experiment, name), {"description_width": "initial"}
+    common = dict(description=p.label, value=value, style=style, layout=widgets.Layout(width="95%"),
+                  continuous_update=False)
+    if isinstance(p, param.Boolean):
+        return widgets.Checkbox(description=p.label, value=value, style=style)
+    if isinstance(p, param.Selector):
+        return widgets.Dropdown(options=list(p.objects), value=value, description=p.label, style=style)
+    if isinstance(p, param.Number) and value is not None:
+        lo, hi = p.softbounds or (None, None)
+        lo = lo if lo is not None else (p.bounds or (None, None))[0]
+        hi = hi if hi is not None else (p.bounds or (None, None))[1]
+        if lo is not None and hi is not None and lo <= value <= hi:
+            if isinstance(p, param.Integer):
+                return widgets.IntSlider(min=int(lo), max=int(hi), step=int(p.step or 1), **common)
+            return widgets.FloatSlider(min=float(lo), max=float(hi), step=float(p.step or (hi - lo) / 100),
+                                       readout_format=".3g", **common)
+    return widgets.Text(value="" if value is None else str(value), description=p.label, style=style,
+                        continuous_update=False)
+
+
+def follow(experiment: Experiment, name: str, c: widgets.Widget):
+    """Bring control ``c`` in line with the experiment: its bounds (which may follow another setting, as p's
+    follow n) and its value (the one in force after a refused value)."""
+    value, p = getattr(experiment, name), experiment.param[name]
+    if isinstance(c, (widgets.IntSlider, widgets.FloatSlider)) and p.softbounds:
+        lo, hi = (s if s is not None else b for s, b in zip(p.softbounds, p.bounds or (None, None)))
+        if lo is not None and hi is not None:
+            lo, hi = min(lo, value), max(hi, value)
+            if hi < c.min:   # in an order that never has min above max on the way
+                c.min, c.max = lo, hi
+            else:
+                c.max, c.min = hi, lo
+    c.value = str(value) if isinstance(c, widgets.Text) else value
+
+
+def interact(experiment: Experiment, view=None, names=None) -> widgets.VBox:
+    """Controls for ``names`` (default: every setting that is not advanced) over the output of ``view``.
+
+    ``view`` is a name from the study's ``VIEWS`` (default: its headline view) or any callable
+    ``view(result)`` returning something a notebook displays (a HoloViews object, a figure, text). Returns the
+    widget (display it, or leave it as the cell's last expression); ``.controls`` holds the controls by name.
+    """
+    from . import studies   # the registry, imported when called (shared code names no study)
+
+    views = studies.get(experiment.config_class.STUDY).views
+    view = view if callable(view) else views[view or next(iter(views))]
+    names = list(names) if names is not None else [n for n in experiment.setting_names()
+                                                    if n not in experiment.advanced()]
+    unknown = [n for n in names if n not in experiment.setting_names()]
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)}: not a setting of this study (its settings: "
+                         f"{', '.join(experiment.setting_names())}).")
+    controls = {n: control(experiment, n) for n in names}
+    refused, out = widgets.Label(""), widgets.Output()
+
+    busy = []
+
+    def show(*_):
+        if busy:   # the controls being brought in line with the experiment below
+            return
+        errors = experiment.apply(**{n: c.value for n, c in controls.items()})
+        busy.append(True)
+        try:
+            for n, c in controls.items():   # bounds that follow other settings (p's with n); refused values
+                follow(experiment, n, c)
+        finally:
+            busy.clear()
+        problem = experiment.problem()
+        refused.value = " ".join(list(errors.values()) + ([problem] if problem else []))
+        out.clear_output(wait=True)
+        if problem:
+            return
+        with out:
+            display(view(result(experiment, studies.get(experiment.config_class.STUDY).title)))
+
+    for c in controls.values():
+        c.observe(show, names="value")
+    box = widgets.VBox([*controls.values(), refused, out])
+    box.controls, box.show = controls, show
+    show()
+    return box

@@ -1,0 +1,83 @@
+"""The sidebar's "Link for a class" card: a teacher picks a lesson (a named preset of the study), ticks the
+controls to hide, and copies a link that opens this page on the current setting with those controls hidden.
+
+The link is plain text in an input (never markup): its values are URL-encoded by :func:`urllib.parse.urlencode`
+and the page that opens it checks every one as it checks any link (:mod:`.url`).
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import panel as pn
+
+from . import url
+
+NONE = "(none: the page's own setting)"
+
+
+def base_address() -> str:
+    """The page's address without its query (empty outside a served page: the link is then relative)."""
+    loc = pn.state.location
+    if loc is None or not loc.pathname:
+        return ""
+    if not loc.hostname:
+        return loc.pathname
+    return f"{loc.protocol}//{loc.hostname}{':' + str(loc.port) if loc.port else ''}{loc.pathname}"
+
+
+class ShareLink:
+    """The card's widgets and the link they make for ``shell`` (a :class:`~explorer.ui.shell.StudyShell`)."""
+
+    def __init__(self, shell):
+        self.shell = shell
+        experiment = shell.experiment
+        lessons = shell.lessons()
+        self.lesson = pn.widgets.Select(name="lesson", options={NONE: "", **{f"{v.title} ({k})": k
+                                                                           for k, v in lessons.items()}},
+                                        value=shell.lesson.name if shell.lesson else "", sizing_mode="stretch_width")
+        labels = {f"{experiment.param[n].label} ({n})": n for n in shell.settings}
+        self.hide = pn.widgets.MultiChoice(name="hide these controls", options=labels, value=[],
+                                           sizing_mode="stretch_width")
+        self.link = pn.widgets.TextAreaInput(name="link (copy it)", value="", rows=3, sizing_mode="stretch_width",
+                                             css_classes=["share-link"])
+        self.lesson.param.watch(self._lesson_picked, "value")
+        self.hide.param.watch(lambda e: self.update(), "value")
+        experiment.param.watch(lambda *e: self.update(), shell.settings)
+        if shell.lesson is not None:
+            self.hide.value = list(shell.lesson.hidden(experiment.advanced()))
+        self.update()
+
+    def _lesson_picked(self, event):
+        lesson = self.shell.lessons().get(event.new)
+        if lesson is not None:
+            self.hide.value = list(lesson.hidden(self.shell.experiment.advanced()))
+            errors = self.shell.experiment.apply(**lesson.settings)   # the page moves to the lesson's setting
+            if errors:
+                self.shell.show_errors(errors)
+        self.update()
+
+    def query(self) -> dict:
+        """The link's query: study, lesson, the hidden controls and every setting a link may carry."""
+        q = {"study": self.shell.study_name()}
+        if self.lesson.value:
+            q["lesson"] = self.lesson.value
+        if self.hide.value:
+            q["classroom"] = ",".join(self.hide.value)
+        q.update(url.serialize(self.shell.experiment, self.shell.url_settings))
+        return q
+
+    def update(self):
+        self.link.value = f"{base_address()}?{urlencode(self.query())}"
+
+    def panel(self) -> pn.Card:
+        note = pn.pane.Str("A lesson always hides its own controls; the link opens on the setting shown now.",
+                           styles={"font-size": "0.85em", "color": "#555", "white-space": "normal"},
+                           sizing_mode="stretch_width")
+        return pn.Card(self.lesson, self.hide, self.link, note, title="Link for a class", collapsed=True,
+                       sizing_mode="stretch_width", css_classes=["card-share"])
+
+
+def card(shell) -> pn.Card:
+    """The "Link for a class" card of ``shell``'s sidebar."""
+    shell.share = ShareLink(shell)
+    return shell.share.panel()

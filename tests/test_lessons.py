@@ -1,0 +1,84 @@
+"""Lessons (explorer/core/lessons.py, explorer/studies/*/lessons.py): every lesson is a valid setting of its study,
+hides only real controls, has a unique URL name, is listed in docs/lessons.md, and ``explorer lessons --warm``
+stores exactly the runs a lesson opens on (so its page opens on a stored result)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from explorer import studies
+from explorer.cli import lessons as lessons_cli
+from explorer.cli.main import main
+from explorer.core.lessons import Lesson
+from explorer.store.store import Store
+
+EVERY = [(s, lesson) for s, lesson in lessons_cli.every()]
+
+
+def test_every_study_has_a_lesson_and_names_are_unique_url_words():
+    assert {s.name for s, _ in EVERY} == set(studies.names())
+    names = [lesson.name for _, lesson in EVERY]
+    assert len(names) == len(set(names))
+    assert all(re.fullmatch(r"[a-z][a-z0-9-]*", n) for n in names)
+
+
+@pytest.mark.parametrize("study, lesson", EVERY, ids=[lesson.name for _, lesson in EVERY])
+def test_a_lesson_is_a_valid_setting_and_hides_real_controls(study, lesson):
+    experiments = lesson.experiments(study.experiment_class, study.page_class.app_defaults())
+    configs = [e.config() for e in experiments]
+    assert len({c.run_key() for c in configs}) >= 1
+    for name, value in lesson.settings.items():   # the lesson's values are in force
+        assert getattr(experiments[0], name) == value
+    settings = study.experiment_class.setting_names()
+    assert all(h in settings for h in lesson.hide if h != "advanced")
+    if lesson.warm:
+        name, values = lesson.warm
+        assert name in settings and name not in lesson.hidden(study.experiment_class.advanced())
+        assert [getattr(e, name) for e in experiments[1:]] == list(values)
+
+
+def test_an_unknown_lesson_is_one_sentence_naming_the_lessons():
+    with pytest.raises(KeyError, match="no lesson called 'nope'; the lessons: sparsity"):
+        studies.lesson("nope")
+
+
+def test_a_refused_lesson_value_is_a_sentence():
+    study = studies.get("specialization")
+    bad = Lesson("bad", "Bad", "?", settings={"n": 0})
+    with pytest.raises(ValueError, match="lesson 'bad': module size n"):
+        bad.experiments(study.experiment_class, {})
+
+
+def test_docs_lessons_md_is_generated_from_the_declarations():
+    assert lessons_cli.main(["--check"]) == 0, "run python -m explorer.cli.lessons"
+    text = lessons_cli.PATH.read_text()
+    for _, lesson in EVERY:
+        assert f"?lesson={lesson.name}" in text and lesson.question in text
+
+
+def test_the_cli_lists_every_lesson_as_a_link(capsys):
+    assert main(["lessons", "--base", "http://host:5006/dynamics"]) == 0
+    out = capsys.readouterr().out
+    for _, lesson in EVERY:
+        assert f"http://host:5006/dynamics?lesson={lesson.name}" in out
+
+
+def test_warm_stores_what_a_lesson_opens_on(tmp_path, monkeypatch, capsys):
+    """With one tiny lesson per study (their real ones train for minutes), --warm trains each lesson's
+    setting and its slider's stops once, in one batched call per study; a second --warm trains nothing."""
+    tiny = {name: studies.get(name).module("config").TINY for name in studies.names()}
+    spec = studies.get("specialization")
+    monkeypatch.setattr(spec.module("lessons"), "LESSONS",
+                        (Lesson("tiny", "Tiny", "?", settings=tiny["specialization"], warm=("p", (0.5, 1.0))),))
+    for name in ("bimt", "growth"):
+        monkeypatch.setattr(studies.get(name).module("lessons"), "LESSONS",
+                            (Lesson(f"tiny-{name}", "Tiny", "?", settings=tiny[name]),))
+    store = tmp_path / "store"
+    assert main(["lessons", "--warm", "--store", str(store)]) == 0
+    err = capsys.readouterr().err
+    assert "Specialization: 3 settings of 1 lesson, 3 trained" in err
+    opened = spec.module("lessons").LESSONS[0].experiments(spec.experiment_class, spec.page_class.app_defaults())
+    assert all(Store(store).has(e.config()) for e in opened)
+    assert main(["lessons", "--warm", "--store", str(store)]) == 0
+    assert "3 settings of 1 lesson, 0 trained" in capsys.readouterr().err
