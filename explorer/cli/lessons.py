@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from .. import studies
+from .store import add_store_flag
 
 PATH = Path(__file__).resolve().parents[2] / "docs" / "lessons.md"
 
@@ -32,14 +33,13 @@ def add_lessons_command(subparsers) -> None:
                    help="the app's address, e.g. http://localhost:5006/dynamics (default: links start at '?')")
     p.add_argument("--warm", action="store_true", help="train every lesson's setting, and the values its slider "
                    "stops at, into the store (one batched run per study), so a class opens on stored results")
-    p.add_argument("--store", metavar="PATH", default=None,
-                   help="store folder for --warm (default: $EXPLORER_STORE or the per-user cache folder)")
+    add_store_flag(p)
     p.set_defaults(func=cmd_lessons)
 
 
 def cmd_lessons(args) -> int:
     if args.warm:
-        return warm(args.store)
+        return warm(getattr(args, "store", None))
     from .store import table
 
     rows = [{"lesson": lesson.name, "study": study.name, "link": lesson.link(args.base), "title": lesson.title}
