@@ -90,6 +90,10 @@ def add_setting_flags(parser, config_class) -> None:
     for flag, (name, value, help_) in getattr(config_class, "CLI_ALIASES", {}).items():
         parser.add_argument(flag, dest=name, action=_Alias, value=value, default=None,
                             help=help_.replace("%", "%%"))
+    if config_class.PRESETS:
+        docs = "; ".join(f"{k}: {config_class.PRESET_DOCS.get(k, '')}" for k in config_class.PRESETS)
+        parser.add_argument("--preset", choices=list(config_class.PRESETS), default=None,
+                            help=f"start from a named setting; flags given override it ({docs})".replace("%", "%%"))
 
 
 def parse_value(config_class, name: str, s: Setting, text, values: dict):
@@ -126,8 +130,10 @@ def _bounds(s: Setting) -> str:
 
 
 def values_from_args(config_class, args, skip=()) -> dict:
-    """``{setting: value}`` for every setting given on the command line, parsed in declaration order."""
-    values = {}
+    """``{setting: value}`` for every setting given on the command line, parsed in declaration order, over
+    the ``--preset`` chosen (if the study has presets)."""
+    preset = getattr(args, "preset", None)
+    values = {k: v for k, v in config_class.PRESETS[preset].items() if k not in skip} if preset else {}
     for name, s in config_class.settings().items():
         text = getattr(args, name, None)
         if text is None or name in skip:

@@ -49,6 +49,11 @@ def render() -> str:
                 lines.append(f"| {flag} | {_cell(s.label)} | {kind} | {_cell(bounds)} | "
                              f"{_cell(shown_default(defaults[field]))} | {_cell(s.doc)} |")
             lines.append("")
+        if cls.PRESETS:
+            lines += ["Presets (`--preset NAME`; the page's preset menu), flags given override them:", ""]
+            lines += [f"- `{k}`: {_cell(cls.PRESET_DOCS.get(k, ''))} "
+                      f"({', '.join(f'{f}={shown_default(v)}' for f, v in cls.PRESETS[k].items())})"
+                      for k in cls.PRESETS] + [""]
         aliases = getattr(cls, "CLI_ALIASES", {})
         if aliases:
             lines += ["Old spellings kept working: " + "; ".join(

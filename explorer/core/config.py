@@ -113,6 +113,9 @@ class StudyConfig:
     STUDY: ClassVar[str] = ""        #: the study's registry name
     SCHEMA: ClassVar[int] = 1        #: bump when the meaning of this study's stored results changes
     COLUMNS: ClassVar[tuple] = ()    #: settings shown by ``explorer store ls`` / ``info``
+    #: named settings a user can pick (``--preset NAME``, the page's preset menu): {name: {setting: value}}
+    PRESETS: ClassVar[dict] = {}
+    PRESET_DOCS: ClassVar[dict] = {}  #: one line per preset: what it is for
 
     # ------------------------------------------------------------------ validation
     def __post_init__(self):

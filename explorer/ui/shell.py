@@ -23,7 +23,7 @@ from panel.theme.fast import Fast
 from .. import studies
 from ..core.experiment import Experiment
 from ..store import memory
-from . import share, texts, url
+from . import presets, share, texts, url
 from .live import LiveJob, training_slot, warm_up
 from .messages import Alert, plural, sentences_text
 from .sidebar import Sidebar
@@ -85,7 +85,7 @@ class StudyShell(pn.viewable.Viewer):
         self.job.param.watch(self._job_failed, ["error"])
         self.sidebar = pn.Column(
             *([pn.pane.Markdown(self.intro, sizing_mode="stretch_width")] if self.intro else []),
-            *self._lesson_heading(hidden),
+            *self._lesson_heading(hidden), *([] if hidden else presets.menu(self)),
             self.sidebar_controls.panel(hidden), *self.sidebar_extras(), share.card(self), sizing_mode="stretch_width")
         status = pn.Row(self.status, self.progress, self.cancel_button, self.run_button, sizing_mode="stretch_width")
         self.main = pn.Column(self.alert.pane, status, *self.build_main(), sizing_mode="stretch_width")

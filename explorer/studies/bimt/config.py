@@ -142,4 +142,5 @@ PRESET_DOCS: dict[str, str] = {
     "paper-8x8": "The same on the default 8 × 8 sheet (the config's defaults): a quick look, not a reproduction.",
     "quick-8x8": "A look in well under a minute: 1000 steps, swaps every 100; not converged, not a result.",
 }
+BIMTConfig.PRESETS, BIMTConfig.PRESET_DOCS = PRESETS, PRESET_DOCS   # --preset NAME, the page's preset menu
 

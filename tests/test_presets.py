@@ -1,0 +1,58 @@
+"""Presets (``Config.PRESETS``): ``--preset NAME`` on the CLI (flags given override it) and the page's preset menu,
+which applies a preset and then names the one in force."""
+import argparse
+
+import pytest
+
+from explorer import studies
+from explorer.cli.flags import add_setting_flags, config_from_args
+from explorer.cli.main import main
+
+BIMT = studies.get("bimt").config_class
+
+
+def parse(*argv):
+    parser = argparse.ArgumentParser()
+    add_setting_flags(parser, BIMT)
+    return parser.parse_args(list(argv))
+
+
+def test_a_preset_is_the_config_and_flags_override_it():
+    cfg = config_from_args(BIMT, parse("--preset", "paper-10x10"))
+    assert cfg == BIMT(**BIMT.PRESETS["paper-10x10"])
+    cfg = config_from_args(BIMT, parse("--preset", "paper-10x10", "--steps", "50", "--seeds", "1"))
+    assert (cfg.grid, cfg.steps, cfg.seeds) == (10, 50, (0,))
+
+
+def test_an_unknown_preset_is_one_line_naming_the_presets(capsys):
+    assert main(["run", "bimt", "--preset", "nope"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "invalid choice: 'nope'" in err and "paper-10x10" in err
+
+
+def test_a_study_without_presets_has_no_preset_flag(capsys):
+    assert main(["run", "growth", "--preset", "x"]) == 2
+    assert "unrecognized arguments: --preset" in capsys.readouterr().err
+
+
+def test_the_page_menu_applies_a_preset_and_follows_the_sidebar(tmp_path):
+    from explorer.store.store import Store
+
+    page = studies.get("bimt").page_class(store=Store(tmp_path), url=False)
+    try:
+        menu = page.presets
+        assert menu.select.value == "paper-8x8"   # the config's defaults are that preset
+        menu.select.value = "paper-10x10"
+        assert (page.experiment.grid, page.experiment.top_k, page.experiment.seeds) == (10, 100, 3)
+        page.experiment.steps = 100
+        assert menu.select.value == "(your own setting)"
+    finally:
+        page.job.cancel()
+
+
+@pytest.mark.parametrize("name", studies.names())
+def test_every_preset_is_a_valid_config(name):
+    cls = studies.get(name).config_class
+    assert set(cls.PRESETS) == set(cls.PRESET_DOCS)
+    for values in cls.PRESETS.values():
+        cls(**values)
