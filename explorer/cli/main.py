@@ -1,4 +1,4 @@
-"""``explorer``: ``run <study>``, ``sweep <study>``, ``store …`` and ``lessons``, generated for every registered study.
+"""``explorer``: ``run <study>``, ``sweep <study>``, ``store …``, ``lessons`` and ``reproduce``, generated for every registered study.
 
 Bad input exits with status 2 and one readable line on stderr, never a traceback (:mod:`explorer.cli.errors`).
 Nothing heavy is imported to parse: a study's config and the registry only (no torch, dask or Panel).
@@ -27,6 +27,7 @@ class Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from .lessons import add_lessons_command
+    from .reproduce import add_reproduce_command
     from .run import add_run_command
     from .store import add_store_commands
     from .sweep import add_sweep_command
@@ -35,12 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "networks, cache every run, sweep settings. Studies: " + ", ".join(studies.names()) + ".")
     parser.add_argument("--store", default=None, metavar="PATH",
                         help="run store folder (default: $EXPLORER_STORE or the per-user cache folder)")
-    sub = parser.add_subparsers(dest="command", metavar="{run,sweep,store,lessons}", required=True, parser_class=Parser)
+    sub = parser.add_subparsers(dest="command", metavar="{run,sweep,store,lessons,reproduce}", required=True, parser_class=Parser)
     registered = [studies.get(name) for name in studies.names()]
     add_run_command(sub, registered)
     add_sweep_command(sub, registered)
     add_store_commands(sub)
     add_lessons_command(sub)
+    add_reproduce_command(sub)
     return parser
 
 

@@ -10,6 +10,7 @@ result.py     ``summary(result) -> dict`` (JSON-able), ``text(config, result) ->
 experiment.py ``Experiment``: the param class a notebook or a page drives
 views.py      ``VIEWS``: {name: builder(result) -> HoloViews object}
 page.py       ``Page``: the study's page of the app (a ``pn.viewable.Viewer``)
+reproduce/    ``FIGURES``: the papers' figures as sweeps (:class:`explorer.core.figure.Figure`)
 lessons.py    ``LESSONS``: named opening settings for a class (:class:`explorer.core.lessons.Lesson`)
 ============  =====================================================================================
 
@@ -56,6 +57,13 @@ class Study:
     @property
     def page_class(self):
         return self.module("page").Page
+
+    @property
+    def figures(self) -> dict:
+        """``{name: Figure}`` from the study's ``reproduce/`` package (none when it has none)."""
+        if importlib.util.find_spec(f"{__name__}.{self.name}.reproduce") is None:
+            return {}
+        return dict(self.module("reproduce").FIGURES)
 
     @property
     def lessons(self) -> dict:

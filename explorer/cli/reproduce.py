@@ -1,0 +1,54 @@
+"""``explorer reproduce <figure>``: a paper's figure at laptop scale (docs/gallery.md), saved as PNG, SVG, netCDF
+and JSON; ``--list`` names every figure; ``--scale paper`` grows it toward the paper's size (for a cluster:
+``--scheduler``)."""
+from __future__ import annotations
+
+import sys
+
+from .store import add_store_flag
+
+
+def add_reproduce_command(subparsers) -> None:
+    p = subparsers.add_parser("reproduce", help="reproduce a paper's figure (sweep, PNG/SVG, netCDF, headline)",
+                              description="Run a paper's figure as a sweep through the store and save it; the "
+                              "figures and what reproduced are in docs/gallery.md.")
+    p.add_argument("figure", nargs="*", metavar="FIGURE", help="figure names (see --list), or 'all'")
+    p.add_argument("--list", action="store_true", help="list the figures with the paper and its claim")
+    p.add_argument("--scale", default="laptop", choices=["tiny", "laptop", "paper"],
+                   help="tiny: seconds, not a result (tests); laptop: minutes on 2 cores (default); paper: toward "
+                        "the paper's size (more seeds, n = 100, MNIST)")
+    p.add_argument("--out", default="figures", metavar="DIR", help="folder for the files (default: ./figures)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a dask.distributed scheduler to train on")
+    add_store_flag(p)
+    p.set_defaults(func=cmd_reproduce)
+
+
+def cmd_reproduce(args) -> int:
+    from ..reproduce import figure, figures
+
+    every = figures()
+    if args.list or not args.figure:
+        for name, (study, fig) in every.items():
+            print(f"{name:<10} {fig.paper}: {fig.claim}")
+        return 0
+    names = list(every) if args.figure == ["all"] else args.figure
+    for name in names:
+        figure(name)   # an unknown name is refused before anything trains
+    from ..reproduce import reproduce
+    from ..store.store import Store
+
+    store = Store(getattr(args, "store", None))
+    store.ensure_writable()
+    for name in names:
+        r = reproduce(name, args.scale, store=store, scheduler=args.scheduler, progress=sys.stderr.isatty())
+        paths = r.save(args.out)
+        h = r.headline
+        missed = h.get("below_criterion") or []
+        verdict = {True: "reproduced", False: "NOT reproduced", None: "see the figure"}[h.get("reproduced")]
+        print(f"{name} ({r.figure.paper}, {args.scale}, {r.seconds:.0f} s, {r.trained} cells trained): {verdict}.")
+        print(f"  {h['sentence']}")
+        print(f"  seeds {h['seeds']}, test accuracy {h['accuracy'][0]:.2f}–{h['accuracy'][1]:.2f}"
+              + (f"; {len(missed)} of {h['networks']} networks below the criterion: {'; '.join(missed[:4])}"
+                 + (" …" if len(missed) > 4 else "") if missed else ""))
+        print(f"  wrote {', '.join(str(p) for p in paths)}")
+    return 0

@@ -1,0 +1,83 @@
+"""Reproduce a paper's figure: ``reproduce("000-fig4b")`` runs its sweep through the store (on a Dask cluster
+when ``scheduler`` is given), and returns the swept Dataset, the drawing and the headline; ``save`` writes them
+as PNG, SVG, netCDF and JSON. The same as ``explorer reproduce <figure>``; the figures are listed in
+docs/gallery.md and declared in ``explorer/studies/<study>/reproduce/``.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import studies
+from .core.config import ConfigError
+from .core.figure import Figure
+
+
+def figures() -> dict[str, tuple]:
+    """``{figure name: (study, Figure)}`` over every study that declares figures."""
+    out = {}
+    for name in studies.names():
+        for fig in studies.get(name).figures.values():
+            out[fig.name] = (studies.get(name), fig)
+    return out
+
+
+def figure(name: str) -> tuple:
+    every = figures()
+    if name not in every:
+        raise ConfigError(f"there is no figure called {str(name)[:40]!r}; the figures: {', '.join(every)}.")
+    return every[name]
+
+
+@dataclass
+class Reproduction:
+    figure: Figure
+    scale: str
+    data: object          #: the swept xarray.Dataset
+    headline: dict        #: the figure's numbers, its sentence, ``reproduced``, seeds and accuracy
+    seconds: float        #: wall time of the sweep (training or loading)
+    trained: int          #: cells that were not in the store
+
+    def drawing(self):
+        return self.figure.draw(self.data)
+
+    def save(self, out: str | Path) -> list[Path]:
+        """``<out>/<figure>.png``, ``.svg``, ``.nc`` and ``.json``; returns the paths."""
+        from .views.export import figure_bytes, netcdf_bytes
+
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for fmt in ("png", "svg"):
+            path = out / f"{self.figure.name}.{fmt}"
+            path.write_bytes(figure_bytes(self.drawing, fmt))
+            paths.append(path)
+        path = out / f"{self.figure.name}.nc"
+        path.write_bytes(netcdf_bytes(self.data))
+        paths.append(path)
+        path = out / f"{self.figure.name}.json"
+        path.write_text(json.dumps(self.summary(), indent=1, default=str))
+        return paths + [path]
+
+    def summary(self) -> dict:
+        return {"figure": self.figure.name, "paper": self.figure.paper, "claim": self.figure.claim,
+                "scale": self.scale, "seconds": round(self.seconds, 1), "cells_trained": self.trained,
+                **self.headline}
+
+
+def reproduce(name: str, scale: str = "laptop", store=None, scheduler=None, progress: bool = True) -> Reproduction:
+    """Run (or load) figure ``name`` at ``scale`` and measure its headline."""
+    from .store.store import Store
+    from .store.sweep import expand, sweep
+
+    study, fig = figure(name)
+    base, grid = fig.settings(scale)
+    config = study.config_class(**base)
+    store = store if store is not None else Store()
+    _, cells = expand(config, grid)
+    trained = sum(1 for _, c in cells if store.missing_seeds(c))
+    t0 = time.perf_counter()
+    ds = sweep(config, grid, store=store, scheduler=scheduler, progress=progress)
+    return Reproduction(fig, scale, ds, fig.headline(ds), time.perf_counter() - t0, trained)

@@ -1,0 +1,67 @@
+"""What every reproduced specialization figure shares: networks compared at equal skill, and the sentences that
+state seeds, accuracy and the networks that missed the criterion next to every number (Béna & Goodman 2023b
+check that models perform before measuring them)."""
+from __future__ import annotations
+
+import holoviews as hv
+import numpy as np
+
+from ..style import style_element
+
+#: Every network trains until its ensemble's test accuracy reaches CRITERION, within BUDGET epochs (the budget
+#: one-link networks at n = 10–50 need on the embedded digits: docs/gallery.md, "Equal skill").
+CRITERION, BUDGET = 0.9, 150
+EQUAL_SKILL = {"until_accuracy": CRITERION, "epochs": BUDGET}
+#: Tiny: real training in seconds (the tests), not a result.
+TINY = {"n": 6, "bottleneck": 3, "epochs": 2, "pairs_per_epoch": 512, "batch_size": 64, "seeds": (0, 1),
+        "until_accuracy": 0.0}
+PAPER = {"n": 100, "seeds": tuple(range(10)), "dataset": "mnist"}
+
+
+def accuracy_range(ds) -> tuple[float, float]:
+    acc = ds["accuracy"].values
+    return float(np.nanmin(acc)), float(np.nanmax(acc))
+
+
+def below_criterion(ds, criterion: float = CRITERION) -> list[str]:
+    """The networks (cell and seed) whose test accuracy is under ``criterion``, as short labels."""
+    acc = ds["accuracy"]
+    out = []
+    for idx in zip(*np.nonzero(acc.values < criterion)):
+        where = {d: acc[d].values[i] for d, i in zip(acc.dims, idx)}
+        out.append(", ".join(f"{d}={_short(v)}" for d, v in where.items()) + f" ({acc.values[idx]:.2f})")
+    return out
+
+
+def _short(v) -> str:
+    return f"{v:.3g}" if isinstance(v, (float, np.floating)) else str(v)
+
+
+def skill(ds) -> dict:
+    """Seeds, accuracy range and the networks below the criterion: stated next to every headline."""
+    lo, hi = accuracy_range(ds)
+    missed = below_criterion(ds)
+    return {"seeds": [int(s) for s in ds.seed.values], "accuracy": [round(lo, 3), round(hi, 3)],
+            "networks": int(ds["accuracy"].size), "below_criterion": missed}
+
+
+def last_F(ds, metric: str):
+    """Global F at the last step for ``metric``: (mean over seeds, sd over seeds) as DataArrays."""
+    da = ds["F"].sel(metric=metric).isel(time=-1)
+    return da.mean("seed"), da.std("seed", ddof=0)
+
+
+def p_value(ds, p) -> float:
+    """The sparsity a p label of a sweep stands for ("1/n2" is resolved per n; the first n)."""
+    return float(np.ravel(ds["p_value"].sel(p=p).values)[0])
+
+
+def p_text(ds, p) -> str:
+    n = float(np.ravel(ds["n"].values)[0])
+    value = p_value(ds, p)
+    return "1/n²" if np.isclose(value, 1 / n**2) else f"{value:.3g}"
+
+
+def vline(x: float, colour: str):
+    return style_element(hv.VLine(x), bokeh=dict(color=colour, line_dash="dashed", line_width=1.5),
+                         mpl=dict(color=colour, linestyle="dashed", linewidth=1.2))

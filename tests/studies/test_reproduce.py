@@ -1,0 +1,78 @@
+"""``explorer reproduce``: every figure of papers 000/001 runs at the tiny scale (real training, seconds), its data
+has the figure's axes, its headline states seeds and accuracy, its files are written; directions are asserted
+where the tiny scale shows them (the laptop-scale numbers are in docs/gallery.md)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from explorer.cli.main import main
+from explorer.reproduce import figure, figures, reproduce
+from explorer.store.store import Store
+
+NAMES = list(figures())
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return Store(tmp_path_factory.mktemp("store"))
+
+
+@pytest.fixture(scope="module")
+def runs(store):
+    return {name: reproduce(name, "tiny", store=store, progress=False) for name in NAMES}
+
+
+def test_every_figure_of_papers_000_and_001_has_a_target():
+    assert {"001-fig2", "001-fig3", "000-fig2", "000-fig4b", "000-fig4d"} <= set(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_figure_runs_at_tiny_scale_with_its_axes_and_a_stated_skill(runs, name):
+    r = runs[name]
+    _, grid = r.figure.settings("tiny")
+    for axis, values in grid.items():
+        assert r.data.sizes[axis] == len(values)
+    h = r.headline
+    assert h["sentence"] and isinstance(h["reproduced"], bool)
+    assert h["seeds"] == [0, 1] and 0 <= h["accuracy"][0] <= h["accuracy"][1] <= 1
+    assert h["networks"] == r.data["accuracy"].size
+    assert r.drawing() is not None
+
+
+def test_the_communication_step_is_where_dense_specialization_changes(runs):
+    """000-fig4b at tiny scale already shows it: F changes most at the step the modules start to talk."""
+    for row in runs["000-fig4b"].headline["rows"]:
+        assert row["drop_at_comms"] > row["largest_change_before"], row
+
+
+def test_each_module_follows_its_own_digit_onset(runs):
+    """000-fig4d at tiny scale: module 0's F⁰ rises after digit 0 is on, module 1's F¹ falls after digit 1."""
+    h = runs["000-fig4d"].headline
+    t0, t1 = h["onsets"]
+    f0, f1 = h["F_module_0"], h["F_module_1"]
+    assert max(f0[t0:t1]) > max(f0[:t0]) and min(f1[t1:]) < min(f1[:t1])
+
+
+def test_a_second_run_loads_every_cell_from_the_store(store, runs):
+    again = reproduce("000-fig4d", "tiny", store=store, progress=False)
+    assert again.trained == 0 and again.headline == runs["000-fig4d"].headline
+
+
+def test_the_cli_writes_png_svg_netcdf_and_json(tmp_path, store, runs, capsys):
+    assert main(["--store", str(store.root), "reproduce", "000-fig4d", "--scale", "tiny", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "000-fig4d (Béna & Goodman 2023a, Fig. 4D, tiny" in out and "test accuracy" in out
+    for ext in ("png", "svg", "nc", "json"):
+        assert (tmp_path / f"000-fig4d.{ext}").stat().st_size > 0
+    assert (tmp_path / "000-fig4d.png").read_bytes()[:4] == b"\x89PNG"
+    summary = json.loads((tmp_path / "000-fig4d.json").read_text())
+    assert summary["figure"] == "000-fig4d" and summary["cells_trained"] == 0
+
+
+def test_an_unknown_figure_or_scale_is_one_sentence(capsys):
+    assert main(["reproduce", "fig99"]) == 2
+    assert "no figure called 'fig99'; the figures: 001-fig2" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="no scale 'huge'"):
+        figure("000-fig4d")[1].settings("huge")
