@@ -1,6 +1,7 @@
 """The figures of Béna & Goodman 2023a (paper 000) and 2023b (paper 001) as ``explorer reproduce`` targets
-(:class:`explorer.core.figure.Figure`), one module per figure; docs/gallery.md shows them at laptop scale."""
-from . import fig4b, fig4d, sparsity
+(:class:`explorer.core.figure.Figure`), one module per figure (or per shared sweep); docs/gallery.md shows them at
+laptop scale."""
+from . import fig4b, fig4c, fig4d, heatmaps, sparsity
 
-FIGURES = {f.name: f for f in (sparsity.FIG2_001, sparsity.FIG3_001, sparsity.FIG2_000, fig4b.FIGURE,
-                                fig4d.FIGURE)}
+FIGURES = {f.name: f for f in (sparsity.FIG2_001, sparsity.FIG3_001, sparsity.FIG2_000, heatmaps.FIG3, fig4b.FIGURE,
+                                fig4c.FIGURE, fig4d.FIGURE, heatmaps.FIG5)}

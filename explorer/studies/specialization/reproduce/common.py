@@ -65,3 +65,27 @@ def p_text(ds, p) -> str:
 def vline(x: float, colour: str):
     return style_element(hv.VLine(x), bokeh=dict(color=colour, line_dash="dashed", line_width=1.5),
                          mpl=dict(color=colour, linestyle="dashed", linewidth=1.2))
+
+
+def sweep_frame(ds, time: int = -1):
+    """The swept Dataset as the overview's frame (one row per cell, seed and metric; p is each cell's actual
+    sparsity), so the page's heatmap draws the figure's cells."""
+    import pandas as pd
+
+    F_t = ds["F"].isel(time=time)
+    axes = [d for d in F_t.dims if d not in ("seed", "metric")]
+    rows = []
+    for idx in np.ndindex(*[F_t.sizes[d] for d in axes]):
+        cell = {d: F_t[d].values[i] for d, i in zip(axes, idx)}
+        sel = {d: F_t[d].values[i] for d, i in zip(axes, idx)}
+        base = {k: (v.item() if hasattr(v, "item") else v) for k, v in cell.items()}
+        n = int(np.ravel(ds["n"].sel({k: v for k, v in sel.items() if k in ds["n"].dims}).values)[0])
+        base["n"] = n
+        base["p"] = float(np.ravel(ds["p_value"].sel({k: v for k, v in sel.items()
+                                                        if k in ds["p_value"].dims}).values)[0])
+        for s in F_t.seed.values:
+            for m in F_t.metric.values:
+                rows.append({**base, "seed": int(s), "metric": str(m),
+                             "F": float(F_t.sel(sel).sel(seed=s, metric=m).values),
+                             "accuracy": float(ds["accuracy"].sel(sel).sel(seed=s).values)})
+    return pd.DataFrame(rows)
