@@ -4,6 +4,8 @@ import time
 
 #: Generous: the first run pays for imports and data loading in a busy two-core machine.
 RUN_TIMEOUT_MS = int(os.environ.get("EXPLORER_BROWSER_TIMEOUT_S", "300")) * 1000
+#: Small enough to train and measure quickly, large enough to be a real ensemble (EXPLORER_APP_DEFAULTS).
+TINY = {"n": 8, "p": 0.1, "epochs": 2, "pairs_per_epoch": 512, "seeds": 2, "steps": 4}
 
 
 TEXT = (

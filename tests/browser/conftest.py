@@ -18,14 +18,13 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # browser_helpers
+from browser_helpers import TINY  # noqa: E402  (shared with test_jupyter.py)
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("EXPLORER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
-#: Small enough to train and measure quickly, large enough to be a real ensemble.
-TINY = {"n": 8, "p": 0.1, "epochs": 2, "pairs_per_epoch": 512, "seeds": 2, "steps": 4}
 
 
 @pytest.fixture(scope="session")
