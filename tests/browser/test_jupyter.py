@@ -17,10 +17,10 @@ the server's working directory).
    setting in the status line and a plot canvas.
 
 Both fail on any browser console error or uncaught page error (one exact favicon 404 behind the proxy is let
-through, see FAVICON_404), and on any traceback in the server's log while they ran. The test machine has no internet: the requests
-that Panel's notebook rendering makes to cdn.bokeh.org and cdn.holoviz.org (on Binder the CDN answers them) are
-answered from the identical files of the installed bokeh and panel packages; any other outside request is
-aborted, so it shows up as a console error.
+through, see FAVICON_404), and on any traceback in the server's log while they ran. The test machine has no
+internet: the requests that Panel's notebook rendering makes to cdn.bokeh.org and cdn.holoviz.org (on Binder
+the CDN answers them) are answered from the identical files of the installed bokeh and panel packages; any
+other outside request is aborted, so it shows up as a console error.
 """
 from __future__ import annotations
 
