@@ -46,7 +46,15 @@ def summary(result: Result) -> dict:
         "specialization": {m: [float(v) for v in F.sel(metric=m).mean("seed").values] for m in METRICS},
         "specialization_sd": {m: [float(v) for v in F.sel(metric=m).std("seed", ddof=0).values] for m in METRICS},
         "weight_mask_accuracy": [[float(v) for v in row] for row in ds["mask_accuracy"].mean("seed").values],
+        "below_criterion": _below(result),
     }
+
+
+def _below(result: Result) -> list[int]:
+    """Seeds whose test accuracy is under the run's ``until_accuracy`` criterion (none without one)."""
+    cfg = json.loads(result.data.attrs.get("config", "{}"))
+    crit = float(cfg.get("until_accuracy") or 0)
+    return [int(s) for s, a in zip(result.data.seed.values, result.data["accuracy"].values) if crit and a < crit]
 
 
 def text(config: SpecializationConfig, result: Result) -> str:
@@ -56,8 +64,14 @@ def text(config: SpecializationConfig, result: Result) -> str:
     lines = [f"two modules of n = {config.n}, p = {config.p:.4g} ({config.links} link(s) each way), "
              f"Q = {s['Q']:.3f} (measured {sum(s['Q_measured']) / len(acc):.3f}), {len(acc)} seed(s)"
              + ("  [from the store]" if result.cached else ""),
-             "global-task test accuracy: " + ", ".join(f"{a:.3f}" for a in acc),
-             "global specialization F per time step (ensemble mean ± sd):"]
+             "global-task test accuracy: " + ", ".join(f"{a:.3f}" for a in acc)]
+    missed = [(seed, a) for seed, a in zip(config.seeds, acc) if config.until_accuracy and a < config.until_accuracy]
+    if missed:   # compared at equal skill only when every network reached the criterion: say which did not
+        lines.append(f"BELOW THE CRITERION: {len(missed)} of {len(acc)} network(s) did not reach test accuracy "
+                     f"{config.until_accuracy:g} within {config.epochs} epochs (seed "
+                     + ", ".join(f"{seed}: {a:.3f}" for seed, a in missed)
+                     + "); their specialization is not at the skill of the others (docs/gallery.md, 'Equal skill').")
+    lines.append("global specialization F per time step (ensemble mean ± sd):")
     lines.append(f"  {'metric':<12}" + "".join(f"   t={t:<9}" for t in range(config.steps)))
     for m in METRICS:
         mu, sd = s["specialization"][m], s["specialization_sd"][m]
