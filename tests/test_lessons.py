@@ -35,7 +35,7 @@ def test_a_lesson_is_a_valid_setting_and_hides_real_controls(study, lesson):
     if lesson.warm:
         name, values = lesson.warm
         assert name in settings and name not in lesson.hidden(study.experiment_class.advanced())
-        assert [getattr(e, name) for e in experiments[1:]] == list(values)
+        assert [getattr(e, name) for e in experiments[1:]] == lesson.warm_values(experiments[0])
 
 
 def test_an_unknown_lesson_is_one_sentence_naming_the_lessons():

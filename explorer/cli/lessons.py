@@ -94,8 +94,10 @@ def render(base: str = "http://localhost:5006/dynamics") -> str:
         hides = ("the advanced controls" + (" and " if hidden else "") if "advanced" in lesson.hide else "") + \
             ", ".join(f"`{h}`" for h in hidden)
         setting = ", ".join(f"`{k}={v}`" for k, v in lesson.settings.items()) or "the page's own"
+        values = lesson.warm_values(lesson.experiments(study.experiment_class, study.page_class.defaults)[0]) \
+            if lesson.warm else []
         warmed = (f" The store is warmed with `{lesson.warm[0]}` = " + ", ".join(f"{v:g}" if isinstance(v, float)
-                  else str(v) for v in lesson.warm[1]) + ".") if lesson.warm else ""
+                  else str(v) for v in values) + " (at the page's defaults).") if lesson.warm else ""
         lines += [f"## {lesson.title} (`{lesson.name}`, {study.title})", "",
                   f"[{lesson.link(base)}]({lesson.link(base)})", "", lesson.question, "",
                   f"Setting (over the page's defaults): {setting}. Hides {hides or 'nothing'}.{warmed}", ""]

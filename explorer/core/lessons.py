@@ -21,7 +21,8 @@ class Lesson:
     settings: dict = field(default_factory=dict)   #: values applied over the page's defaults (as a URL gives them)
     hide: tuple = ("advanced",)   #: controls hidden ("advanced" = every advanced one)
     #: one setting and the values the class will try: the store is warmed with each (one batched run when the
-    #: setting is per-network), so the slider's stops open at once
+    #: setting is per-network), so the slider's stops open at once. The values may be a function of the opening
+    #: experiment (specialization's p stops follow n: a page opened with another n warms its own stops)
     warm: tuple = ()
 
     def link(self, base: str = "") -> str:
@@ -41,8 +42,13 @@ class Lesson:
         out = [make({})]
         if self.warm:
             name, values = self.warm
-            out += [make({name: v}) for v in values]
+            out += [make({name: v}) for v in self.warm_values(out[0])]
         return out
+
+    def warm_values(self, experiment) -> list:
+        """The values of :attr:`warm`'s setting for the lesson's opening ``experiment``."""
+        values = self.warm[1] if self.warm else ()
+        return list(values(experiment) if callable(values) else values)
 
     def hidden(self, advanced) -> tuple:
         """The names of the controls this lesson hides."""

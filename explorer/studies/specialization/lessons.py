@@ -10,7 +10,7 @@ LESSONS = (
     Lesson("sparsity", "Sparsity and specialization",
            "Do two modules specialize more on their own digit when fewer links join them (Béna & Goodman 2023b, "
            "Fig. 2)? Predict, then move the sparsity p from dense (1) to a single link (1/n²).",
-           settings={"p": 1.0}, hide=("advanced", *_FIXED), warm=("p", tuple(p_grid(25)))),
+           settings={"p": 1.0}, hide=("advanced", *_FIXED), warm=("p", lambda experiment: p_grid(experiment.n))),
     Lesson("timing", "When the modules start to talk",
            "Two dense modules see their digits for 6 steps but may talk only from step 3 on: what happens to "
            "their specialization at that step (Béna & Goodman 2023a, Fig. 4B)?",
