@@ -50,8 +50,9 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 #: The course's first notebook: the first notebooks/*.ipynb in sorted order (``00-…`` once the course lands).
 NOTEBOOK = next(iter(sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))), None)
-#: jupyter-panel-proxy's configuration, as binder/postBuild writes it.
-PROXY_YML = "apps:\n  - apps/dynamics.py\n"
+#: the proxy's config exactly as binder/postBuild writes it (its printf line, run in the server's folder)
+PROXY_LINE = next(line for line in (ROOT / "binder" / "postBuild").read_text().splitlines()
+                  if line.startswith("printf") and "jupyter-panel-proxy.yml" in line)
 TOKEN = secrets.token_hex(16)
 #: The tiny app defaults are for the proxied dashboard: the kernel runs the notebook with the real defaults, as
 #: on Binder and under nbmake (an IPython startup file of the fixture's own IPYTHONDIR drops the variable).
@@ -88,7 +89,7 @@ def jupyter(browser_type_launch_args, tmp_path_factory):
     root, cwd = base / "root", base / "cwd"
     shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     cwd.mkdir()
-    (cwd / "jupyter-panel-proxy.yml").write_text(PROXY_YML)
+    subprocess.run(["bash", "-c", PROXY_LINE], cwd=cwd, check=True)
     (cwd / "apps").symlink_to(ROOT / "apps", target_is_directory=True)
     startup = base / "ipython" / "profile_default" / "startup"
     startup.mkdir(parents=True)
