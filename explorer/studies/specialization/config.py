@@ -60,6 +60,10 @@ class SpecializationConfig(StudyConfig):
     COLUMNS = ("n", "p", "covariance", "epochs")
     #: old CLI spellings kept working: flag → (setting, value it sets, help)
     CLI_ALIASES = {"--one-target": ("two_targets", False, "train on T′ only (the same as --no-two-targets)")}
+    #: compare networks at equal skill (docs/gallery.md, "Equal skill"; the figures of ``explorer reproduce``)
+    PRESETS = {"equal-skill": {"until_accuracy": 0.85, "epochs": 150, "lr": 0.005}}
+    PRESET_DOCS = {"equal-skill": "train every network to test accuracy 0.85 within 150 epochs at Adam rate 0.005, "
+                                  "at which one-link networks get there for n ≥ 25 (not for n ≤ 15; docs/gallery.md)"}
 
     # --- structure (Béna & Goodman 2023a §2.1, §2.3; 2023b eq. 3) ---
     n: int = setting(25, label="module size n", kind="int", group=S, bounds=(2, N_MAX), soft=(4, 64),

@@ -6,12 +6,15 @@ from __future__ import annotations
 import holoviews as hv
 import numpy as np
 
+from ..config import SpecializationConfig
 from ..style import style_element
 
-#: Every network trains until its ensemble's test accuracy reaches CRITERION, within BUDGET epochs (the budget
-#: one-link networks at n = 10–50 need on the embedded digits: docs/gallery.md, "Equal skill").
-CRITERION, BUDGET = 0.9, 150
-EQUAL_SKILL = {"until_accuracy": CRITERION, "epochs": BUDGET}
+#: Networks compared at equal skill: trained until every network of the ensemble reaches CRITERION test accuracy,
+#: within BUDGET epochs, at the learning rate that lets one-link networks get there (Adam 0.005: at n = 25 and 50
+#: one-link networks reach 0.89–0.94, at the paper's 0.02 they plateau at 0.71–0.84; not at n ≤ 15, where they
+#: stay below 0.8 — docs/gallery.md, "Equal skill"). The same as ``--preset equal-skill``.
+EQUAL_SKILL = dict(SpecializationConfig.PRESETS["equal-skill"])
+CRITERION, BUDGET = EQUAL_SKILL["until_accuracy"], EQUAL_SKILL["epochs"]
 #: Tiny: real training in seconds (the tests), not a result.
 TINY = {"n": 6, "bottleneck": 3, "epochs": 2, "pairs_per_epoch": 512, "batch_size": 64, "seeds": (0, 1),
         "until_accuracy": 0.0}
