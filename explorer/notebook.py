@@ -11,6 +11,7 @@ as on the command line and in the app, shown as plain text.
 """
 from __future__ import annotations
 
+import math
 import time
 
 import ipywidgets as widgets
@@ -104,6 +105,12 @@ def control(experiment: Experiment, name: str) -> widgets.Widget:
         if lo is not None and hi is not None and lo <= value <= hi:
             if isinstance(p, param.Integer):
                 return widgets.IntSlider(min=int(lo), max=int(hi), step=int(p.step or 1), **common)
+            declared = experiment.config_class.settings().get(name)   # p's own bounds follow n; its declared ones
+            hard = (declared.bounds if declared is not None and declared.bounds else None) or p.bounds or (None, None)
+            if lo > 0 and hard[0] and hard[1] and hard[1] / hard[0] >= 1000:   # decades (p: 1/n² to 1): log
+                a, b = math.log10(lo), math.log10(hi)
+                return widgets.FloatLogSlider(base=10, min=a, max=b, step=(b - a) / 200, readout_format=".3g",
+                                              **common)
             return widgets.FloatSlider(min=float(lo), max=float(hi), step=float(p.step or (hi - lo) / 100),
                                        readout_format=".3g", **common)
     return widgets.Text(value="" if value is None else str(value), description=p.label, style=style,
@@ -114,10 +121,12 @@ def follow(experiment: Experiment, name: str, c: widgets.Widget):
     """Bring control ``c`` in line with the experiment: its bounds (which may follow another setting, as p's
     follow n) and its value (the one in force after a refused value)."""
     value, p = getattr(experiment, name), experiment.param[name]
-    if isinstance(c, (widgets.IntSlider, widgets.FloatSlider)) and p.softbounds:
+    if isinstance(c, (widgets.IntSlider, widgets.FloatSlider, widgets.FloatLogSlider)) and p.softbounds:
         lo, hi = (s if s is not None else b for s, b in zip(p.softbounds, p.bounds or (None, None)))
         if lo is not None and hi is not None:
             lo, hi = min(lo, value), max(hi, value)
+            if isinstance(c, widgets.FloatLogSlider):   # its min and max are exponents
+                lo, hi = math.log10(lo), math.log10(hi)
             if hi < c.min:   # in an order that never has min above max on the way
                 c.min, c.max = lo, hi
             else:

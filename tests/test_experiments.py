@@ -125,6 +125,7 @@ def test_p_grid_is_log_spaced_from_one_link_to_dense():
     g = p_grid(25)
     assert g[0] == 1 / 625 and g[-1] == 1.0 and g == sorted(g)
     assert 0.1 in g and 0.01 in g
+    assert 0.002 not in g   # 0.002 · 625 rounds to the one link of 1/n²: the same network, not a stop
     assert p_label(1 / 625, 25) == "1/n²" and p_label(0.05, 25) == "0.05"
 
 

@@ -13,18 +13,20 @@ import math
 import param
 
 from ...core.experiment import Experiment as _Base, with_settings
+from ...metrics.structure import n_links
 from .config import T_MAX, ConfigError, SpecializationConfig, parse_p
 
 _D = SpecializationConfig()
 
 def p_grid(n: int) -> list[float]:
-    """The p values the slider offers at module size n: 1/n² (one link), then 1-2-5 steps per decade to 1."""
+    """The p values the slider offers at module size n: 1/n² (one link), then 1-2-5 steps per decade to 1, each
+    a different number of links (a stop that rounds to the same links as the one before is the same network)."""
     lo = 1.0 / (n * n)
     grid = [lo]
     for exponent in range(-6, 1):
         for mantissa in (1, 2, 5):
             v = float(f"{mantissa * 10.0**exponent:.3g}")
-            if lo * 1.2 < v <= 1.0:
+            if lo * 1.2 < v <= 1.0 and n_links(v, n) != n_links(grid[-1], n):
                 grid.append(v)
     return grid
 

@@ -38,12 +38,14 @@ def headline(ds, metric: str = "bottleneck") -> dict:
     # module 0 carries digit 0 (Fᵐ → +1) once it is on; module 1 carries digit 1 (Fᵐ → −1) once it is on
     m0_before, m0_after = float(np.mean(f[0][:t0])), float(np.mean(f[0][t0:t1]))
     m1_before, m1_after = float(np.mean(f[1][:t1])), float(np.mean(f[1][t1:]))
-    ok = m0_after - m0_before > 0.1 and m1_before - m1_after > 0.1
+    # reproduced: each module moves toward its own digit after that digit's onset and ends specialized on it
+    ok = m0_after - m0_before > 0.1 and m1_before - m1_after > 0.1 and m0_after > 0.1 and m1_after < -0.1
     return {"metric": metric, "onsets": list(ONSETS), "reproduced": ok, **skill(ds),
             "F_module_0": [round(float(x), 3) for x in f[0]], "F_module_1": [round(float(x), 3) for x in f[1]],
             "sentence": (f"Module 0's F⁰ goes from {m0_before:.2f} before digit 0 is on (steps < {t0}) to "
                          f"{m0_after:.2f} after it; module 1's F¹ from {m1_before:.2f} before digit 1 is on "
-                         f"(steps < {t1}) to {m1_after:.2f} after it ({metric}).")}
+                         f"(steps < {t1}) to {m1_after:.2f} after it ({metric}; module 1 specialized on digit 1 "
+                         f"would read below −0.1).")}
 
 
 FIGURE = Figure(
