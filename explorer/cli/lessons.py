@@ -105,15 +105,9 @@ def render(base: str = "http://localhost:5006/dynamics") -> str:
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    text = render()
-    if "--check" in argv:
-        if not PATH.exists() or PATH.read_text() != text:
-            print(f"{PATH} is out of date: run python -m explorer.cli.lessons", file=sys.stderr)
-            return 1
-        return 0
-    PATH.write_text(text)
-    return 0
+    from .settings_doc import write_or_check
+
+    return write_or_check(PATH, render(), sys.argv[1:] if argv is None else argv, "python -m explorer.cli.lessons")
 
 
 if __name__ == "__main__":

@@ -61,18 +61,22 @@ def render() -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    text = render()
+def write_or_check(path: Path, text: str, argv, command: str) -> int:
+    """A generated doc: with ``--check`` in ``argv`` exit 1 when ``path`` differs from ``text``, else write it."""
     if "--check" in argv:
-        if not PATH.is_file() or PATH.read_text() != text:
-            print(f"{PATH} is out of date; run python -m explorer.cli.settings_doc", file=sys.stderr)
+        if not path.is_file() or path.read_text() != text:
+            print(f"{path} is out of date; run {command}", file=sys.stderr)
             return 1
         return 0
-    PATH.parent.mkdir(parents=True, exist_ok=True)
-    PATH.write_text(text)
-    print(f"wrote {PATH}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    print(f"wrote {path}")
     return 0
+
+
+def main(argv=None) -> int:
+    return write_or_check(PATH, render(), sys.argv[1:] if argv is None else argv,
+                          "python -m explorer.cli.settings_doc")
 
 
 if __name__ == "__main__":
