@@ -14,7 +14,7 @@ class PresetMenu:
         self.shell = shell
         config_class = self.experiment.config_class
         docs = config_class.PRESET_DOCS
-        self.select = pn.widgets.Select(name="preset", options=[CUSTOM, *config_class.PRESETS],
+        self.select = pn.widgets.Select(label="preset", options=[CUSTOM, *config_class.PRESETS],
                                         value=self.in_force(), sizing_mode="stretch_width", css_classes=["ctl-preset"],
                                         description=" ".join(f"{k}: {docs.get(k, '')}" for k in config_class.PRESETS))
         self.select.param.watch(self._picked, "value")

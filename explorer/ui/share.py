@@ -32,13 +32,13 @@ class ShareLink:
         self.shell = shell
         experiment = shell.experiment
         lessons = shell.lessons()
-        self.lesson = pn.widgets.Select(name="lesson", options={NONE: "", **{f"{v.title} ({k})": k
+        self.lesson = pn.widgets.Select(label="lesson", options={NONE: "", **{f"{v.title} ({k})": k
                                                                            for k, v in lessons.items()}},
                                         value=shell.lesson.name if shell.lesson else "", sizing_mode="stretch_width")
         labels = {f"{experiment.param[n].label} ({n})": n for n in shell.settings}
-        self.hide = pn.widgets.MultiChoice(name="hide these controls", options=labels, value=[],
+        self.hide = pn.widgets.MultiChoice(label="hide these controls", options=labels, value=[],
                                            sizing_mode="stretch_width")
-        self.link = pn.widgets.TextAreaInput(name="link (copy it)", value="", rows=3, sizing_mode="stretch_width",
+        self.link = pn.widgets.TextAreaInput(label="link (copy it)", value="", rows=3, sizing_mode="stretch_width",
                                              css_classes=["share-link"])
         self.lesson.param.watch(self._lesson_picked, "value")
         self.hide.param.watch(lambda e: self.update(), "value")
