@@ -80,3 +80,13 @@ def test_its_page_builds_and_shows_the_result(ran):
     page._show(result, 0.1)
     assert page.result is result and not page.job.error
     assert page.__panel__() is not None
+
+
+def test_in_a_notebook_a_stored_setting_is_drawn_at_once(ran):
+    """Outside a server (a notebook, nbconvert, Binder's warm-up) a page's output is drawn once, when built: a
+    stored setting is loaded then, not in a thread that would finish after the output was sent."""
+    study, config, store, result = ran
+    memory.forget()
+    page = study.page_class(store=store, url=False, defaults=study.experiment_class.from_config(config).values())
+    assert page.result is not None and not page.job.running
+    xr.testing.assert_identical(page.result.data, result.data)

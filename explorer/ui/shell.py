@@ -135,6 +135,11 @@ class StudyShell(pn.viewable.Viewer):
         result is shown): mark their titles so."""
 
     @staticmethod
+    def served() -> bool:
+        """Whether this page lives in a served session (``panel serve``), not in a notebook or a script."""
+        return pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
+
+    @staticmethod
     def link_settings(experiment) -> list[str]:
         """The settings a URL may set: every one whose field is part of the run's identity (custom settings,
         which have no field of their own, count as identity)."""
@@ -255,7 +260,10 @@ class StudyShell(pn.viewable.Viewer):
         self._trained_rows, self._pending = False, []
         t0 = time.perf_counter()
         remembered = memory.recall(self.experiment.store, config)
-        if remembered is not None:  # used recently in this server: no thread, no disk
+        if remembered is None and not self.served():
+            # a notebook (no server: a static output is drawn once, now): a stored result is loaded at once
+            remembered = memory.load(self.experiment.store, config)
+        if remembered is not None:  # used recently in this server (or stored, in a notebook): no thread
             self.job.cancel()
             self._running(False)
             self._show(remembered, time.perf_counter() - t0, cached=True)
@@ -378,6 +386,6 @@ class StudyShell(pn.viewable.Viewer):
 
     def servable(self, title: str | None = None, **kwargs):
         """Serve inside the template (``panel serve``); in a notebook, show the plain layout instead."""
-        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+        if self.served():
             return self.template().servable(title=title or self.title, **kwargs)
         return self._layout.servable(title=title or self.title, **kwargs)
