@@ -61,13 +61,13 @@ def test_specialization_over_time_has_band_and_line_per_metric_and_a_titled_sett
 
 def test_sd_bands_stay_inside_the_measures_range():
     from explorer.studies.specialization.style import FM
-    from explorer.studies.specialization.views import _band
+    from explorer.studies.specialization.views import band
 
     t, mean, sd = np.arange(3.0), np.array([0.05, 0.5, 0.95]), np.full(3, 0.2)
-    spread, _ = _band(t, mean, sd, "#000000", "x")
+    spread, _ = band(t, mean, sd, "#000000", "x")
     np.testing.assert_allclose(spread.dimension_values(2), [0.05, 0.2, 0.2])   # F ≥ 0
     np.testing.assert_allclose(spread.dimension_values(3), [0.2, 0.2, 0.05])   # F ≤ 1
-    spread, _ = _band(t, -mean, sd, "#000000", "x", ydim=FM)
+    spread, _ = band(t, -mean, sd, "#000000", "x", ydim=FM)
     np.testing.assert_allclose(spread.dimension_values(2), [0.2, 0.2, 0.05])   # Fᵐ ≥ −1
     bokeh(spread)
 

@@ -58,19 +58,22 @@ class Study:
     def page_class(self):
         return self.module("page").Page
 
+    def optional(self, part: str):
+        """The study's module ``part`` if it has one (``reproduce``, ``lessons``), else None."""
+        found = importlib.util.find_spec(f"{__name__}.{self.name}.{part}") is not None
+        return self.module(part) if found else None
+
     @property
     def figures(self) -> dict:
         """``{name: Figure}`` from the study's ``reproduce/`` package (none when it has none)."""
-        if importlib.util.find_spec(f"{__name__}.{self.name}.reproduce") is None:
-            return {}
-        return dict(self.module("reproduce").FIGURES)
+        module = self.optional("reproduce")
+        return dict(module.FIGURES) if module else {}
 
     @property
     def lessons(self) -> dict:
         """``{name: Lesson}`` from the study's ``lessons.py`` (none when it has no such module)."""
-        if importlib.util.find_spec(f"{__name__}.{self.name}.lessons") is None:
-            return {}
-        return {lesson.name: lesson for lesson in self.module("lessons").LESSONS}
+        module = self.optional("lessons")
+        return {lesson.name: lesson for lesson in module.LESSONS} if module else {}
 
 
 STUDIES: dict[str, Study] = {s.name: s for s in [

@@ -45,14 +45,15 @@ def _summary(da):
     return da.mean("seed").values, da.std("seed", ddof=0).values
 
 
-def _band(t, mean, sd, color, label, dash="solid", ydim=F):
-    """Mean line and a ± sd band, the band clipped to the measure's range (F ∈ [0, 1], Fᵐ ∈ [−1, 1])."""
+def band(t, mean, sd, color, label, dash="solid", ydim=F, xdim=T):
+    """Mean line and a ± sd band, the band clipped to the measure's range (F ∈ [0, 1], Fᵐ ∈ [−1, 1]); x is the
+    time step unless ``xdim`` says otherwise (sparsity, modularity)."""
     lo, hi = ydim.range
     below, above = np.minimum(sd, mean - lo), np.minimum(sd, hi - mean)
-    spread = hv.Spread((t, mean, below, above), kdims=[T], vdims=[ydim, "sd_below", "sd_above"], label=label)
+    spread = hv.Spread((t, mean, below, above), kdims=[xdim], vdims=[ydim, "sd_below", "sd_above"], label=label)
     spread = style_element(spread, bokeh=dict(fill_color=color, fill_alpha=0.18, line_alpha=0),
                            mpl=dict(color=color, facecolor=color, alpha=0.18, linewidth=0))   # color: else the cycle wins
-    curve = hv.Curve((t, mean), kdims=[T], vdims=[ydim], label=label)
+    curve = hv.Curve((t, mean), kdims=[xdim], vdims=[ydim], label=label)
     curve = style_element(curve, bokeh=dict(color=color, line_width=2.5, line_dash=dash, tools=["hover"]),
                           mpl=dict(color=color, linewidth=2, linestyle=dash))
     return [spread, curve]
@@ -110,7 +111,7 @@ def specialization_over_time(ds, metrics=None):
     layers, points = [], []
     for m in metrics_of(ds, metrics):
         mean, sd = _summary(ds["F"].sel(metric=m))
-        layers += _band(t, mean, sd, METRIC_COLORS[m], METRIC_LABELS[m])
+        layers += band(t, mean, sd, METRIC_COLORS[m], METRIC_LABELS[m])
         points.append((t, mean, np.full(len(t), METRIC_COLORS[m], dtype=object)))
     overlay = hv.Overlay(layers + [_dots(points)]) * markers(config_of(ds), y=1.04)
     return figure(overlay, f"Specialization over time — {describe(ds)}", ylim=(0, 1.08), xlabel=T.label,
@@ -130,7 +131,7 @@ def module_specialization_over_time(ds, metrics=None):
     for m in metrics_of(ds, metrics):
         for module in (0, 1):
             mean, sd = _summary(ds["F_module"].sel(metric=m, module=module))
-            layers += _band(t, mean, sd, METRIC_COLORS[m], f"{METRIC_LABELS[m]}, module {module}",
+            layers += band(t, mean, sd, METRIC_COLORS[m], f"{METRIC_LABELS[m]}, module {module}",
                             dash=MODULE_DASH[module], ydim=FM)
             points.append((t, mean, np.full(len(t), METRIC_COLORS[m], dtype=object)))
     zero = style_element(hv.HLine(0), bokeh=dict(color="#999999", line_width=1), mpl=dict(color="#999999"))

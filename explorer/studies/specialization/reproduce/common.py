@@ -7,6 +7,7 @@ import holoviews as hv
 import numpy as np
 
 from ..config import SpecializationConfig
+from ..experiment import p_label
 from ..style import style_element
 
 #: Networks compared at equal skill: trained until every network of the ensemble reaches CRITERION test accuracy,
@@ -60,9 +61,8 @@ def p_value(ds, p) -> float:
 
 
 def p_text(ds, p) -> str:
-    n = float(np.ravel(ds["n"].values)[0])
-    value = p_value(ds, p)
-    return "1/n²" if np.isclose(value, 1 / n**2) else f"{value:.3g}"
+    """The p label of a sweep as the page writes it ("1/n²" for one link; the first n)."""
+    return p_label(p_value(ds, p), int(np.ravel(ds["n"].values)[0]))
 
 
 def vline(x: float, colour: str):
@@ -75,20 +75,16 @@ def sweep_frame(ds, time: int = -1):
     sparsity), so the page's heatmap draws the figure's cells."""
     import pandas as pd
 
-    F_t = ds["F"].isel(time=time)
+    F_t = ds["F"].isel(time=time).transpose(..., "seed", "metric")
     axes = [d for d in F_t.dims if d not in ("seed", "metric")]
     rows = []
     for idx in np.ndindex(*[F_t.sizes[d] for d in axes]):
         cell = {d: F_t[d].values[i] for d, i in zip(axes, idx)}
-        sel = {d: F_t[d].values[i] for d, i in zip(axes, idx)}
-        base = {k: (v.item() if hasattr(v, "item") else v) for k, v in cell.items()}
-        n = int(np.ravel(ds["n"].sel({k: v for k, v in sel.items() if k in ds["n"].dims}).values)[0])
-        base["n"] = n
-        base["p"] = float(np.ravel(ds["p_value"].sel({k: v for k, v in sel.items()
-                                                        if k in ds["p_value"].dims}).values)[0])
-        for s in F_t.seed.values:
-            for m in F_t.metric.values:
-                rows.append({**base, "seed": int(s), "metric": str(m),
-                             "F": float(F_t.sel(sel).sel(seed=s, metric=m).values),
-                             "accuracy": float(ds["accuracy"].sel(sel).sel(seed=s).values)})
+        at = lambda name: np.ravel(ds[name].sel({k: v for k, v in cell.items() if k in ds[name].dims}).values)[0]
+        base = {**{k: v.item() if hasattr(v, "item") else v for k, v in cell.items()},
+                "n": int(at("n")), "p": float(at("p_value"))}
+        F_cell, acc = F_t.sel(cell).values, ds["accuracy"].sel(cell).values   # (seed, metric), (seed,)
+        for i, seed in enumerate(F_t.seed.values):
+            rows += [{**base, "seed": int(seed), "metric": str(m), "F": float(F_cell[i, j]), "accuracy": float(acc[i])}
+                     for j, m in enumerate(F_t.metric.values)]
     return pd.DataFrame(rows)

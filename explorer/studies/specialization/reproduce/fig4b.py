@@ -7,7 +7,7 @@ import numpy as np
 
 from ....core.figure import Figure
 from ..style import METRIC_LABELS, F, T, figure
-from ..views import _band
+from ..views import band
 from .common import EQUAL_SKILL, PAPER, TINY, p_text, p_value, skill, vline
 
 STARTS = (0, 2, 4)
@@ -22,7 +22,7 @@ def draw(ds, metric: str = "bottleneck"):
         for c in ds.comms_start.values:
             da = ds["F"].sel(metric=metric, p=p, comms_start=c)
             colour = COLOURS.get(int(c), "#555555")
-            layers += _band(da.time.values.astype(float), da.mean("seed").values, da.std("seed", ddof=0).values,
+            layers += band(da.time.values.astype(float), da.mean("seed").values, da.std("seed", ddof=0).values,
                             colour, f"talks from step {int(c)}" if c else "talks from the start")
             if c:
                 layers.append(vline(float(c) - 0.5, colour))

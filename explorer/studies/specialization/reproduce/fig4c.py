@@ -7,7 +7,7 @@ import numpy as np
 
 from ....core.figure import Figure
 from ..style import METRIC_LABELS, F, T, figure
-from ..views import _band
+from ..views import band
 from .common import EQUAL_SKILL, PAPER, TINY, p_text, p_value, skill
 
 NOISE = (0.3, 0.7)
@@ -20,7 +20,7 @@ def draw(ds, metric: str = "bottleneck"):
         layers = []
         for i, p in enumerate(ds.p.values):
             da = ds["F"].sel(metric=metric, p=p, noise=noise)
-            layers += _band(da.time.values.astype(float), da.mean("seed").values, da.std("seed", ddof=0).values,
+            layers += band(da.time.values.astype(float), da.mean("seed").values, da.std("seed", ddof=0).values,
                             COLOURS[i % 2], f"p = {p_text(ds, p)}")
         panels.append(figure(hv.Overlay(layers), f"noise ratio {float(noise):g}: {METRIC_LABELS[metric]}",
                              ylim=(0, 1.05), xlabel=T.label, ylabel=F.label, legend_position="bottom_left"))

@@ -7,7 +7,7 @@ import numpy as np
 
 from ....core.figure import Figure
 from ..style import FM, METRIC_LABELS, MODULE_DASH, T, figure, style_element
-from ..views import _band
+from ..views import band
 from .common import EQUAL_SKILL, PAPER, TINY, skill, vline
 
 #: digit 0 switches on at step 1, digit 1 at step 4 (pure noise before), T = 7; communication always on
@@ -21,7 +21,7 @@ def draw(ds, metric: str = "bottleneck"):
     for module in (0, 1):
         da = ds["F_module"].sel(metric=metric, module=module)
         da = da.squeeze(drop=True) if "p" in da.dims else da
-        layers += _band(da.time.values.astype(float), da.mean("seed").values, da.std("seed", ddof=0).values,
+        layers += band(da.time.values.astype(float), da.mean("seed").values, da.std("seed", ddof=0).values,
                         COLOURS[module], f"module {module}", dash=MODULE_DASH[module], ydim=FM)
     for digit, onset in enumerate(ONSETS):
         layers.append(vline(onset - 0.5, COLOURS[digit]))

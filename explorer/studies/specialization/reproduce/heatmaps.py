@@ -2,8 +2,9 @@
 three pathway schemes at several input covariances c) and Fig. 5 (with and without a bottleneck)."""
 from __future__ import annotations
 
+import itertools
+
 import holoviews as hv
-import numpy as np
 
 from ....core.figure import Figure
 from ..style import style
@@ -20,8 +21,7 @@ SHORT = {"input": "{} pathways", "covariance": "c = {}", "bottleneck": "bottlene
 def _grid_of_heatmaps(ds, by: list[str], metric: str = "bottleneck"):
     frame = sweep_frame(ds)
     panels = []
-    keys = [list(ds[b].values) for b in by]
-    for combo in np.array(np.meshgrid(*keys, indexing="ij"), dtype=object).reshape(len(by), -1).T:
+    for combo in itertools.product(*[ds[b].values for b in by]):
         sub = frame
         for b, v in zip(by, combo):
             sub = sub[sub[b] == v]
@@ -41,21 +41,22 @@ def _one_link_minus_dense(ds, by: list[str], metric: str = "bottleneck") -> dict
     return out
 
 
-def headline_fig3(ds, metric: str = "bottleneck") -> dict:
-    diffs = _one_link_minus_dense(ds, ["input", "covariance"], metric)
-    sep = {k: v for k, v in diffs.items() if "input=separate" in k and "covariance=0.0" in k}
-    ok = bool(sep) and all(v > 0.1 for v in sep.values())
-    return {"metric": metric, "one_link_minus_dense": diffs, "reproduced": ok, **skill(ds),
-            "sentence": ("One link minus dense, last-step F (" + metric + "): "
-                         + "; ".join(f"{k}: {v:+.2f}" for k, v in diffs.items()) + ".")}
+def _headline(ds, by: list[str], judged=lambda key: True, metric: str = "bottleneck") -> dict:
+    """One link minus dense per cell of ``by`` × n; reproduced when every cell ``judged`` is above 0.1."""
+    diffs = _one_link_minus_dense(ds, by, metric)
+    tested = [v for k, v in diffs.items() if judged(k)]
+    return {"metric": metric, "one_link_minus_dense": diffs, "reproduced": bool(tested) and min(tested) > 0.1,
+            **skill(ds), "sentence": (f"One link minus dense, last-step F ({metric}): "
+                                      + "; ".join(f"{k}: {v:+.2f}" for k, v in diffs.items()) + ".")}
 
 
-def headline_fig5(ds, metric: str = "bottleneck") -> dict:
-    diffs = _one_link_minus_dense(ds, ["bottleneck"], metric)
-    ok = all(v > 0.1 for v in diffs.values())
-    return {"metric": metric, "one_link_minus_dense": diffs, "reproduced": ok, **skill(ds),
-            "sentence": ("One link minus dense, last-step F (" + metric + "): "
-                         + "; ".join(f"{k}: {v:+.2f}" for k, v in diffs.items()) + ".")}
+def headline_fig3(ds) -> dict:
+    """Judged where the paper's claim is sharpest: separate pathways, independent digits (c = 0)."""
+    return _headline(ds, ["input", "covariance"], lambda k: "input=separate" in k and "covariance=0.0" in k)
+
+
+def headline_fig5(ds) -> dict:
+    return _headline(ds, ["bottleneck"])
 
 
 FIG3 = Figure(

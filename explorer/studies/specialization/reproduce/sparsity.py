@@ -8,7 +8,8 @@ import numpy as np
 
 from ....core.figure import Figure
 from ..config import METRICS
-from ..style import METRIC_COLORS, METRIC_LABELS, F, figure, style_element
+from ..style import METRIC_COLORS, METRIC_LABELS, F, figure
+from ..views import band
 from .common import EQUAL_SKILL, PAPER, TINY, last_F, p_value, skill
 
 #: 1/n² (one link) to dense, at n = 25
@@ -19,18 +20,6 @@ P_DIM = hv.Dimension("p_value", label="inter-module sparsity p")
 Q_DIM = hv.Dimension("Q", label="structural modularity Q = (1−p)/(2(1+p))")
 
 
-def _line(x, mean, sd, colour, label, xdim, ydim=F, dash="solid"):
-    lo, hi = ydim.range
-    spread = hv.Spread((x, mean, np.minimum(sd, mean - lo), np.minimum(sd, hi - mean)), kdims=[xdim],
-                       vdims=[ydim, "below", "above"], label=label)
-    spread = style_element(spread, bokeh=dict(fill_color=colour, fill_alpha=0.15, line_alpha=0),
-                           mpl=dict(color=colour, facecolor=colour, alpha=0.15, linewidth=0))
-    curve = hv.Curve((x, mean), kdims=[xdim], vdims=[ydim], label=label)
-    curve = style_element(curve, bokeh=dict(color=colour, line_width=2, line_dash=dash),
-                          mpl=dict(color=colour, linewidth=2, linestyle=dash, marker="o"))
-    return [spread, curve]
-
-
 def _against(ds, metrics, xname):
     x = np.array([p_value(ds, p) for p in ds.p.values]) if xname == "p_value" else \
         np.ravel(ds["Q"].values).astype(float)
@@ -38,8 +27,8 @@ def _against(ds, metrics, xname):
     layers = []
     for m in metrics:
         mean, sd = last_F(ds, m)
-        layers += _line(x[order], mean.values[order], sd.values[order], METRIC_COLORS[m], METRIC_LABELS[m],
-                        P_DIM if xname == "p_value" else Q_DIM)
+        layers += band(x[order], mean.values[order], sd.values[order], METRIC_COLORS[m], METRIC_LABELS[m],
+                       xdim=P_DIM if xname == "p_value" else Q_DIM)
     return layers
 
 
@@ -80,9 +69,9 @@ def draw_fig3(ds, metric_list=METRICS):
         for module in (0, 1):
             for digit, colour in ((0, "#1f77b4"), (1, "#d62728")):
                 da = ds["M"].sel(metric=metric, module=module, digit=digit).isel(time=-1)
-                layers += _line(x[order], da.mean("seed").values[order], da.std("seed", ddof=0).values[order],
-                                colour, f"module {module}, digit {digit}", P_DIM, ydim=M,
-                                dash="solid" if module == 0 else "dashed")
+                layers += band(x[order], da.mean("seed").values[order], da.std("seed", ddof=0).values[order],
+                               colour, f"module {module}, digit {digit}", dash="solid" if module == 0 else "dashed",
+                               ydim=M, xdim=P_DIM)
         panels.append(figure(hv.Overlay(layers), METRIC_LABELS[metric], logx=True, ylim=(0, 1.05),
                              xlabel=P_DIM.label, ylabel=M.label, legend_position="top_right",
                              show_legend=metric == metric_list[0]))
