@@ -4,6 +4,7 @@ and JSON; ``--list`` names every figure; ``--scale paper`` grows it toward the p
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from .store import add_store_flag
 
@@ -39,6 +40,7 @@ def cmd_reproduce(args) -> int:
 
     store = Store(getattr(args, "store", None))
     store.ensure_writable()
+    Path(args.out).mkdir(parents=True, exist_ok=True)   # a folder that cannot be made fails before any training
     for name in names:
         r = reproduce(name, args.scale, store=store, scheduler=args.scheduler, progress=sys.stderr.isatty())
         paths = r.save(args.out)
