@@ -19,6 +19,7 @@ import param
 from IPython.display import display
 
 from .core.experiment import Experiment
+from .core.progress import progress_words
 
 
 def _in_notebook() -> bool:
@@ -44,30 +45,17 @@ class progress:
             display(widgets.HBox([self.widget, self.text]))
 
     def __call__(self, event: dict):
-        stage, percent, words = event.get("stage"), None, None
-        if stage == "train":
-            percent = 75 * float(event.get("fraction") or 0)
-            epochs = event.get("epochs") or 1
-            epoch = min(int(float(event.get("fraction") or 0) * epochs) + 1, epochs)
-            loss = event.get("loss")
-            loss = f" · loss {sum(loss) / len(loss):.3f}" if loss else ""
-            acc = event.get("accuracy")
-            acc = f" · test accuracy {sum(acc) / len(acc):.2f}" if acc else ""
-            words = f"training · epoch {epoch} of {epochs}{loss}{acc}"
-        elif stage == "metrics":
-            percent = 75 + 25 * float(event.get("fraction") or 0)
-            words = f"measuring {event.get('metric') or 'the measures'}"
-        elif stage == "message":
-            percent, words = event.get("percent"), event.get("text", "")
+        percent, words = progress_words(event)
         if words is None:
             return
-        words = f"{(event['part'] + ' · ') if event.get('part') else ''}{words} · {time.perf_counter() - self.t0:.0f} s"
+        stage = words.split(" · epoch")[0]   # outside a notebook one line is printed per stage, not per step
+        words = f"{words} · {time.perf_counter() - self.t0:.0f} s"
         if self.bar:
             if percent is not None:
                 self.widget.value = max(self.widget.value, min(float(percent), 100))
             self.text.value = words
-        elif words.split(" · ")[0] != self._last:   # outside a notebook: one line per stage, not per step
-            self._last = words.split(" · ")[0]
+        elif stage != self._last:
+            self._last = stage
             print(f"{self.label}: {words}", flush=True)
 
     def done(self, result):

@@ -25,10 +25,8 @@ def figures() -> dict[str, tuple]:
 
 
 def figure(name: str) -> tuple:
-    every = figures()
-    if name not in every:
-        raise ConfigError(f"there is no figure called {str(name)[:40]!r}; the figures: {', '.join(every)}.")
-    return every[name]
+    """``(study, Figure)`` of a figure name; ConfigError with a sentence naming every figure when none."""
+    return studies.one_of(figures(), name, "figure", ConfigError)
 
 
 @dataclass

@@ -90,3 +90,34 @@ def test_in_a_notebook_a_stored_setting_is_drawn_at_once(ran):
     page = study.page_class(store=store, url=False, defaults=study.experiment_class.from_config(config).values())
     assert page.result is not None and not page.job.running
     xr.testing.assert_identical(page.result.data, result.data)
+
+
+def test_on_a_server_a_remembered_setting_leaves_with_the_page_and_the_other_cards_follow(ran, monkeypatch):
+    """A setting this server used recently is drawn while the page is built (its figures leave with the page,
+    with no round trip); cards built lazily wait until the page is up in the browser."""
+    import panel as pn
+
+    from explorer.ui.shell import StudyShell
+
+    study, config, store, result = ran
+    memory.remember(store, config, result)
+    loaded = []
+    monkeypatch.setattr(StudyShell, "served", staticmethod(lambda: True))
+    monkeypatch.setattr(pn.state, "onload", loaded.append)
+    page = study.page_class(store=store, url=False, defaults=study.experiment_class.from_config(config).values())
+    assert page.result is not None and not page.job.running and len(loaded) == 1
+    queued = list(page._on_page)   # what waits for the page to be up (a page's lazily built cards)
+    placeholders = _placeholders(page)
+    assert bool(queued) == bool(placeholders)
+    loaded[0]()                    # the browser has the page
+    assert page._on_page is None and page.result is not None
+    assert not _placeholders(page), "the lazily built cards were not filled once the page was up"
+
+
+def _placeholders(page) -> list:
+    """The lazily built cards' placeholders still on the page (``explorer.ui.cards.card``)."""
+    import panel as pn
+
+    from explorer.ui.cards import PLACEHOLDER
+
+    return [o for o in page.main.select(pn.Spacer) if PLACEHOLDER in o.css_classes]

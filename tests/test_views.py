@@ -269,3 +269,13 @@ def test_heatmap_cells_that_cannot_exist_differ_from_cells_not_computed():
     flipped = heatmap(frame, "n", "p", "bottleneck")       # the other orientation knows it too: unmerged,
     assert len(crossed(flipped)[0]) == 2                   # p = 1/100 and 0.02 are both below 1/36 at n = 6
     assert not crossed(heatmap(frame, "p", "covariance"))
+
+
+def test_band_summary_matches_xarrays_mean_and_sd_and_skips_a_seed_without_a_value():
+    from explorer.studies.specialization.views import _summary
+    values = np.array([[0.2, 0.5, np.nan], [0.4, np.nan, np.nan], [0.9, 0.7, np.nan]])   # (seed, time)
+    da = xr.DataArray(values.T, dims=("time", "seed"))   # the seed axis need not come first
+    mean, sd = _summary(da)
+    np.testing.assert_allclose(mean, da.mean("seed").values)
+    np.testing.assert_allclose(sd, da.std("seed", ddof=0).values)
+    assert np.isnan(mean[2]) and np.isnan(sd[2])   # no seed has that step: NaN, without a warning

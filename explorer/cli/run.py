@@ -9,6 +9,7 @@ import json
 import sys
 import threading
 
+from ..core.progress import progress_words
 from .flags import add_setting_flags, config_from_args
 
 
@@ -41,14 +42,11 @@ class _Bar:
 
             self.bar = tqdm(total=100, unit="%", file=sys.stderr,
                             bar_format="{l_bar}{bar}| {n:.0f}% [{elapsed}] {postfix}")
-        frac = ev.get("fraction") or 0.0   # training fills the first 70 %, measuring the rest
-        self.bar.n = min(100.0, {"train": 70 * frac, "metrics": 70 + 30 * frac}.get(ev.get("stage"), 100.0))
-        if ev.get("stage") == "train" and ev.get("accuracy"):
-            acc = ev["accuracy"]
-            self.bar.set_postfix_str(f"epoch {ev.get('epoch')}/{ev.get('epochs')}  test acc "
-                                     f"{min(acc):.2f}–{max(acc):.2f}")
-        elif ev.get("stage") == "metrics":
-            self.bar.set_postfix_str(f"metrics: {ev.get('metric', '')}")
+        percent, words = progress_words(ev)
+        if words is None:
+            return
+        self.bar.n = min(100.0, max(self.bar.n, percent if percent is not None else self.bar.n))
+        self.bar.set_postfix_str(words.rstrip(" …"), refresh=False)
         self.bar.refresh()
 
     def close(self) -> None:

@@ -109,9 +109,15 @@ def lesson(name: str):
     for study in names():
         for key, value in get(study).lessons.items():
             every[key] = (get(study), value)
+    return one_of(every, name, "lesson")
+
+
+def one_of(every: dict, name, what: str, error: type[Exception] = KeyError):
+    """``every[name]``, or ``error`` with one sentence naming all of them (a name from a link or a command line
+    is shown cut to 40 characters, as its repr: never as markup)."""
     if name not in every:
         listed = ", ".join(every) or "none"
-        raise KeyError(f"there is no lesson called {str(name)[:40]!r}; the lessons: {listed}.")
+        raise error(f"there is no {what} called {str(name)[:40]!r}; the {what}s: {listed}.")
     return every[name]
 
 

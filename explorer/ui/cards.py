@@ -3,9 +3,24 @@ from __future__ import annotations
 
 import panel as pn
 
+#: CSS class of the placeholder a lazily built card holds until its page fills it.
+PLACEHOLDER = "card-placeholder"
 
-def card(title: str, body, text: str, name: str, **kwargs) -> pn.Card:
-    """A titled card holding ``body`` beside ``text`` (the page's own Markdown); CSS class ``card-<name>``."""
+
+def card(title: str, body, text: str, name: str, *, lazy: list | None = None, **kwargs) -> pn.Card:
+    """A titled card holding ``body`` beside ``text`` (the page's own Markdown); CSS class ``card-<name>``.
+
+    ``body`` may be a function: the card then holds a placeholder and a function that builds it is appended to
+    ``lazy``, for the page to call once its first result is on screen (a new page shows the stored setting
+    sooner; the other cards' plots are drawn a moment later)."""
     info = pn.pane.Markdown(text, width=270, styles={"font-size": "0.92em", "color": "#333"})
-    return pn.Card(pn.Row(body, info, sizing_mode="stretch_width"), title=title, sizing_mode="stretch_width",
-                   margin=(8, 4), css_classes=[f"card-{name}"], **kwargs)
+    row = pn.Row(info, sizing_mode="stretch_width")
+    if callable(body):
+        if lazy is None:
+            raise TypeError("card(): a body given as a function needs a `lazy` list to be filled from")
+        row.insert(0, pn.Spacer(sizing_mode="stretch_width", height=120, css_classes=[PLACEHOLDER]))
+        lazy.append(lambda: row.__setitem__(0, body()))
+    else:
+        row.insert(0, body)
+    return pn.Card(row, title=title, sizing_mode="stretch_width", margin=(8, 4), css_classes=[f"card-{name}"],
+                   **kwargs)

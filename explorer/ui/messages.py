@@ -13,11 +13,6 @@ _ALERT_CSS = """
 """
 
 
-def plural(k: int, noun: str) -> str:
-    """``1 seed``, ``3 seeds``."""
-    return f"{k} {noun}{'' if k == 1 else 's'}"
-
-
 def sentences_text(sentences, as_is=()) -> str:
     """Sentences joined, each starting with a capital (words in ``as_is``, e.g. dataset names, keep theirs)."""
     def cap(s):

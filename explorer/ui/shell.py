@@ -25,7 +25,8 @@ from ..core.experiment import Experiment
 from ..store import memory
 from . import presets, share, texts, url
 from .live import LiveJob, training_slot, warm_up
-from .messages import Alert, plural, sentences_text
+from ..core.progress import plural, progress_words
+from .messages import Alert, sentences_text
 from .sidebar import Sidebar
 from .widgets import escape
 
@@ -59,6 +60,7 @@ class StudyShell(pn.viewable.Viewer):
         self._pending: list = []
         self._last_draw = 0.0
         self._trained_rows = False
+        self._on_page: list | None = []   #: callbacks waiting for the page to be up (None once it is)
         self.settings = self.experiment.setting_names()
         #: settings a link may set: those that are part of a run's identity. Settings declared with
         #: ``identity=False`` (where data lives, the device) never come from a link: a server path from a link
@@ -92,6 +94,9 @@ class StudyShell(pn.viewable.Viewer):
         self._layout = pn.Row(pn.Column(self.sidebar, width=340), self.main, sizing_mode="stretch_width")
         self.settings_changed(self.settings)
         self.show_errors(errors)
+        if self.served() and not self.experiment.problem() and \
+                memory.recall(self.experiment.store, self.experiment.config()) is not None:
+            self.request()   # seen recently on this server: the figures leave with the page itself (no round trip)
         pn.state.onload(self._loaded)
 
     # ------------------------------------------------------------------ page hooks
@@ -206,7 +211,19 @@ class StudyShell(pn.viewable.Viewer):
             for obj, names in self._synced:
                 query.update(url.serialize(obj, names))
             pn.state.location.update_query(**query)
-        self.request()
+        waiting, self._on_page = self._on_page or [], None
+        if self.result is None:
+            self.request()
+        for callback in waiting:
+            self.job.later(callback)
+
+    def once_shown(self, callback):
+        """Run ``callback`` on the session's loop once the page is up in the browser and what it shows has left
+        the server (e.g. a page's secondary cards: building them sooner would only delay the first figure)."""
+        if self._on_page is None or not self.served():
+            self.job.later(callback)
+        else:
+            self._on_page.append(callback)
 
     # ------------------------------------------------------------------ messages
     def show_errors(self, errors: dict, heading: str = "Not applied"):
@@ -295,25 +312,19 @@ class StudyShell(pn.viewable.Viewer):
 
     def _on_event(self, event):
         stage = event.get("stage")
-        if stage == "queued":
-            self._running(True, "Waiting for another session's training to finish …", 0)
-        elif stage == "train":
+        if stage == "train":
             if not self._trained_rows:
                 self.start_training()
                 self._trained_rows, self._last_draw = True, 0.0
             self._pending.append(event)
             if time.perf_counter() - self._last_draw >= self.update_interval:  # each redraw costs CPU
                 self._draw_progress()
-        elif stage == "metrics":
+            return
+        if stage == "metrics":
             self._draw_progress()
-            what = escape(event.get("metric") or "the measures")
-            self._running(True, f"{self._prefix(event)}Measuring {what} …", 75 + 25 * (event.get("fraction") or 0))
-        elif stage == "message":
-            self._running(True, escape(event.get("text", "")), event.get("percent", 0))
-
-    @staticmethod
-    def _prefix(event) -> str:
-        return escape(event["part"]) + " · " if event.get("part") else ""
+        percent, words = progress_words(event)
+        if words is not None:
+            self._running(True, escape(words), percent or 0)
 
     def _draw_progress(self):
         if not self._pending:
@@ -321,15 +332,9 @@ class StudyShell(pn.viewable.Viewer):
         events, self._pending = self._pending, []
         self._last_draw = time.perf_counter()
         self.stream(events)
-        event = events[-1]
-        loss = np.nanmean(event["loss"]) if event.get("loss") else float("nan")
-        acc = next((e["accuracy"] for e in reversed(events) if e.get("accuracy")), None)
-        acc = f" · test accuracy {np.mean(acc):.2f}" if acc else ""
-        epochs = event.get("epochs") or 1
-        epoch = min(int(event.get("fraction", 0) * epochs) + 1, epochs)
-        networks = len(event.get("seeds") or ())
-        self._running(True, f"{self._prefix(event)}Training {plural(networks, 'network')} as one ensemble · epoch "
-                            f"{epoch} of {epochs} · loss {loss:.3f}{acc}", 75 * event.get("fraction", 0))
+        accuracy = next((e["accuracy"] for e in reversed(events) if e.get("accuracy")), None)
+        percent, words = progress_words(events[-1], accuracy=accuracy)
+        self._running(True, escape(words), percent)
 
     def _show(self, result, seconds, cached=None):
         if self.stale:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import itertools
 import time
+from functools import partial
 
 import panel as pn
 import param
 
 from ...store import memory
+from ...ui.cards import card
 from ...ui.live import add_warmer
 from ...ui.shell import StudyShell
 from . import page_texts as texts
@@ -27,6 +29,11 @@ from .style import METRIC_LABELS
 #: The app's opening setting: the papers' structure (n = 25, separate pathways, a 5-neuron bottleneck), trained
 #: until every network reaches 90 % test accuracy (so settings are compared at equal skill, SCIENCE-NOTES §6),
 #: with 3 seeds so that a new setting trains and is measured in about 15 s on two cores.
+#: After a slider move the specialization plot's update leaves first; connectivity and the training curves follow
+#: this much later, so that the browser paints the main plot before it receives the others (measured by
+#: benchmarks/bench_app.py: at 30 ms they arrived while the main plot was still being drawn).
+SECONDARY_DELAY_MS = 250
+
 APP_DEFAULTS = {"n": 25, "p": 0.1, "seeds": 3, "epochs": 40, "until_accuracy": 0.9, "pairs_per_epoch": 4096}
 
 
@@ -81,7 +88,7 @@ class Page(StudyShell):
         return [pn.Card(self.exports.panel(), title="Export", collapsed=True, sizing_mode="stretch_width")]
 
     def build_main(self):
-        self.figures = Figures(self.display, defer=self.job.later)
+        self.figures = Figures(self.display, defer=partial(self.job.later, delay_ms=SECONDARY_DELAY_MS))
         self.overview = Overview(self.overview_options, self.display, self._compute_missing, self._refresh_overview)
         d = self.display
         view_controls = pn.Row(
@@ -93,18 +100,18 @@ class Page(StudyShell):
         # the cards below the first are filled once the first result is on screen (a new page shows the stored
         # setting sooner; their plots are drawn a moment later)
         return [
-            self._card("Specialization over time",
-                       pn.Column(view_controls, self.figures.specialization, self.figures.mask_note,
-                                 self.figures.modules, sizing_mode="stretch_width"),
-                       texts.SPECIALIZATION + "\n" + texts.MODULES, "specialization"),
-            self._card("Training", lambda: pn.Row(self.figures.loss, self.figures.accuracy,
-                                                  sizing_mode="stretch_width"), texts.TRAINING, "training"),
-            self._card("Connectivity", lambda: pn.Column(seed, self.figures.connectivity, sizing_mode="stretch_width"),
-                       texts.CONNECTIVITY, "connectivity"),
-            self._card("Structure → function",
-                       lambda: pn.Row(pn.Column(self.overview.line, self.overview.grid, sizing_mode="stretch_width"),
-                                      pn.Column(self.overview.widgets, width=240), sizing_mode="stretch_width"),
-                       texts.OVERVIEW, "overview"),
+            card("Specialization over time",
+                 pn.Column(view_controls, self.figures.specialization, self.figures.mask_note, self.figures.modules,
+                           sizing_mode="stretch_width"),
+                 texts.SPECIALIZATION + "\n" + texts.MODULES, "specialization"),
+            card("Training", lambda: pn.Row(self.figures.loss, self.figures.accuracy, sizing_mode="stretch_width"),
+                 texts.TRAINING, "training", lazy=self._lazy),
+            card("Connectivity", lambda: pn.Column(seed, self.figures.connectivity, sizing_mode="stretch_width"),
+                 texts.CONNECTIVITY, "connectivity", lazy=self._lazy),
+            card("Structure → function",
+                 lambda: pn.Row(pn.Column(self.overview.line, self.overview.grid, sizing_mode="stretch_width"),
+                                pn.Column(self.overview.widgets, width=240), sizing_mode="stretch_width"),
+                 texts.OVERVIEW, "overview", lazy=self._lazy),
         ]
 
     def show_result(self, result):
@@ -123,23 +130,10 @@ class Page(StudyShell):
     def after_result(self):
         if self._lazy:
             cards, self._lazy = self._lazy, []
-            self.job.later(lambda: [fill() for fill in cards], 30)
+            self.once_shown(lambda: [fill() for fill in cards])
         self._refresh_overview()
 
     # ------------------------------------------------------------------ the page's own
-    def _card(self, title, body, text, name, **kw):
-        """A card of figures with its explanation; ``body`` may be a function, called when the first result is
-        shown."""
-        info = pn.pane.Markdown(text, width=270, styles={"font-size": "0.92em", "color": "#333"})
-        row = pn.Row(info, sizing_mode="stretch_width")
-        if callable(body):
-            row.insert(0, pn.Spacer(sizing_mode="stretch_width", height=120))
-            self._lazy.append(lambda: row.__setitem__(0, body()))
-        else:
-            row.insert(0, body)
-        return pn.Card(row, title=title, sizing_mode="stretch_width", margin=(8, 4), css_classes=[f"card-{name}"],
-                       **kw)
-
     def _state(self) -> dict:
         return {"result": self.result, "metrics": list(self.display.metrics) or None,
                 "seed_index": self.display.seed_index, "overview": self.overview.data,

@@ -1,0 +1,53 @@
+"""Progress events in words: the one sentence (and share of the bar) the app, a notebook and the CLI show.
+
+An event is a plain dict from :func:`explorer.core.fit.fit` or a study's runner (see there). Training fills the
+first :data:`TRAINING_SHARE` per cent of a bar and measuring the rest, everywhere.
+"""
+from __future__ import annotations
+
+import math
+
+#: Per cent of a run's progress bar that training fills; measuring the trained networks fills the rest.
+TRAINING_SHARE = 75.0
+
+
+def plural(k: int, noun: str) -> str:
+    """``1 seed``, ``3 seeds``."""
+    return f"{k} {noun}{'' if k == 1 else 's'}"
+
+
+def _mean(values) -> float | None:
+    finite = [float(v) for v in values or () if v is not None and math.isfinite(float(v))]
+    return sum(finite) / len(finite) if finite else None
+
+
+def progress_words(event: dict, accuracy=None) -> tuple[float | None, str | None]:
+    """``(percent, words)`` for one progress event: how full the bar is and one plain-text status line (not
+    escaped: the caller escapes it where it becomes markup). ``(None, None)`` for events that say nothing.
+
+    ``accuracy`` overrides the event's own per-network test accuracy (a page that draws several events at once
+    passes the newest one seen, since only epoch-end events carry it)."""
+    stage = event.get("stage")
+    part = f"{event['part']} · " if event.get("part") else ""
+    fraction = min(max(float(event.get("fraction") or 0), 0.0), 1.0)
+    if stage == "queued":
+        return 0.0, "Waiting for another session's training to finish …"
+    if stage == "message":
+        return event.get("percent"), part + str(event.get("text", ""))
+    if stage == "metrics":
+        return (TRAINING_SHARE + (100 - TRAINING_SHARE) * fraction,
+                f"{part}Measuring {event.get('metric') or 'the measures'} …")
+    if stage != "train":
+        return None, None
+    epochs = int(event.get("epochs") or 1)
+    epoch = min(int(fraction * epochs) + 1, epochs)
+    networks = len(event.get("seeds") or ())
+    words = f"{part}Training {plural(networks, 'network')} as one ensemble" if networks else f"{part}Training"
+    words += f" · epoch {epoch} of {epochs}"
+    loss = _mean(event.get("loss"))
+    if loss is not None:
+        words += f" · loss {loss:.3f}"
+    acc = _mean(accuracy if accuracy is not None else event.get("accuracy"))
+    if acc is not None:
+        words += f" · test accuracy {acc:.2f}"
+    return TRAINING_SHARE * fraction, words

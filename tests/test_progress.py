@@ -1,0 +1,35 @@
+"""Progress events in words: the one sentence and bar share the app, a notebook and the CLI show."""
+from __future__ import annotations
+
+import math
+
+from explorer.core.progress import TRAINING_SHARE, progress_words
+
+
+def test_training_words_say_networks_epoch_loss_and_accuracy():
+    event = {"stage": "train", "epoch": 1, "epochs": 4, "fraction": 0.5, "seeds": [0, 1, 2],
+             "loss": [0.5, 0.7, math.nan], "accuracy": [0.8, 0.9, 1.0]}
+    percent, words = progress_words(event)
+    assert percent == TRAINING_SHARE * 0.5
+    assert words == "Training 3 networks as one ensemble · epoch 3 of 4 · loss 0.600 · test accuracy 0.90"
+
+
+def test_a_newer_accuracy_replaces_the_events_own_and_the_last_epoch_is_not_passed():
+    event = {"stage": "train", "epochs": 2, "fraction": 1.0, "seeds": [0], "loss": [0.1], "accuracy": None}
+    percent, words = progress_words(event, accuracy=[0.5])
+    assert percent == TRAINING_SHARE
+    assert words == "Training 1 network as one ensemble · epoch 2 of 2 · loss 0.100 · test accuracy 0.50"
+
+
+def test_measuring_fills_the_rest_of_the_bar_and_a_part_prefixes_every_stage():
+    percent, words = progress_words({"stage": "metrics", "fraction": 0.5, "metric": "correlation", "part": "cell 2 of 3"})
+    assert percent == TRAINING_SHARE + (100 - TRAINING_SHARE) / 2
+    assert words == "cell 2 of 3 · Measuring correlation …"
+    assert progress_words({"stage": "metrics"})[1] == "Measuring the measures …"
+    assert progress_words({"stage": "message", "text": "Computing", "percent": 40}) == (40, "Computing")
+    assert progress_words({"stage": "queued"})[1].startswith("Waiting for another session")
+
+
+def test_events_that_say_nothing_give_no_words_and_markup_is_left_to_the_caller():
+    assert progress_words({"stage": "done"}) == (None, None)
+    assert progress_words({"stage": "message", "text": "<b>x</b>"})[1] == "<b>x</b>"   # escaped where it is shown
