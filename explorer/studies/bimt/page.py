@@ -14,6 +14,7 @@ import param
 
 from ...store import memory
 from ...ui.cards import card
+from ...ui.redraw import Redrawn
 from ...ui.shell import StudyShell
 from . import views
 from .config import REGIMES
@@ -77,10 +78,9 @@ class Page(StudyShell):
         self.map = pn.pane.HoloViews(hv.DynamicMap(self._draw_live, streams=[self.live]), linked_axes=False)
         self.scrub = pn.widgets.IntSlider.from_param(self.options.param.snapshot, width=320)
         seed = pn.widgets.IntSlider.from_param(self.options.param.seed_index, width=220)
-        self.histograms = pn.Row(sizing_mode="stretch_width")
-        self.tasks = pn.Column(sizing_mode="stretch_width")
-        self.variance = pn.Column(sizing_mode="stretch_width")
-        self.loss = pn.Column(sizing_mode="stretch_width")
+        self.isolated, self.spread = Redrawn(sizing_mode=None), Redrawn(sizing_mode=None)
+        self.histograms = pn.Row(self.isolated, self.spread, sizing_mode="stretch_width")
+        self.tasks, self.variance, self.loss = Redrawn(), Redrawn(), Redrawn()
         self.front = pn.pane.HoloViews(views.pareto(views.pareto_frame([])), sizing_mode="stretch_width")
         self.front_axis = pn.widgets.RadioButtonGroup(options={"important neurons": "active_neurons",
                                                                "wiring length": "wiring_length"},
@@ -108,19 +108,24 @@ class Page(StudyShell):
         if self.options.snapshot >= result.data.sizes["snapshot"]:
             self.options.snapshot = -1
         ds = result.data
-        self.tasks.objects = [pn.pane.HoloViews(views.task_accuracy_bars(ds), sizing_mode="stretch_width")]
-        self.loss.objects = [pn.pane.HoloViews(views.loss_curves(ds), sizing_mode="stretch_width")]
-        self._show_seed()
+        self._redraw_map()   # the headline view first, the others follow
+        self.after_headline(lambda: self._show_rest(ds))
 
-    def _show_seed(self):
+    def _show_rest(self, ds):
+        self.tasks.show(views.task_accuracy_bars(ds))
+        self.loss.show(views.loss_curves(ds))
+        self._show_seed(map_too=False)
+
+    def _show_seed(self, map_too: bool = True):
         """The views of one network: its map, its anatomy against shuffles, its task variance."""
         if self.result is None:
             return
-        self._redraw_map()
+        if map_too:
+            self._redraw_map()
         ds, i = self.result.data, min(self.options.seed_index, self.result.data.sizes["seed"] - 1)
-        self.histograms.objects = [pn.pane.HoloViews(views.shuffle_histogram(ds, "isolated_fraction", i)),
-                                   pn.pane.HoloViews(views.shuffle_histogram(ds, "spread", i))]
-        self.variance.objects = [pn.pane.HoloViews(views.task_variance_heatmap(ds, i), sizing_mode="stretch_width")]
+        self.isolated.show(views.shuffle_histogram(ds, "isolated_fraction", i))
+        self.spread.show(views.shuffle_histogram(ds, "spread", i))
+        self.variance.show(views.task_variance_heatmap(ds, i))
 
     def start_training(self):
         self.options.snapshot = -1

@@ -15,6 +15,7 @@ import panel as pn
 import param
 
 from ...ui.cards import card
+from ...ui.redraw import Redrawn
 from ...ui.shell import StudyShell
 from ...ui.widgets import escape
 from . import views
@@ -78,13 +79,10 @@ class Page(StudyShell):
         return [self.matched]
 
     def build_main(self):
-        self.robustness = pn.Column(sizing_mode="stretch_width")
-        self.modules = pn.Column(sizing_mode="stretch_width")
-        self.chain = pn.Column(sizing_mode="stretch_width")
-        self.tau = pn.Column(sizing_mode="stretch_width")
-        epochs = self.experiment.epochs
-        self.growth = pn.pane.HoloViews(hv.DynamicMap(lambda data: views.n_solved_curves(data, epochs),
-                                                      streams=[self.live]), sizing_mode="stretch_width")
+        self.robustness, self.modules, self.chain, self.tau = Redrawn(), Redrawn(), Redrawn(), Redrawn()
+        self.growth = pn.pane.HoloViews(sizing_mode="stretch_width")
+        self._growth_epochs = None
+        self._live_epochs(self.experiment.epochs)
         group = pn.widgets.RadioButtonGroup.from_param(self.options.param.group, color="primary", variant="outline")
         seed = pn.widgets.IntSlider.from_param(self.options.param.seed_index, width=220)
         return [
@@ -102,18 +100,18 @@ class Page(StudyShell):
         if self.options.seed_index >= n:
             self.options.seed_index = 0
         ds = result.data
-        self.robustness.objects = [pn.pane.HoloViews(views.robustness_curves(ds), sizing_mode="stretch_width")]
-        self.tau.objects = [pn.pane.HoloViews(views.tau_per_module(ds), sizing_mode="stretch_width")]
-        frame = views.n_solved_frame(ds)
-        self.growth.object = hv.DynamicMap(lambda data: views.n_solved_curves(data, ds.sizes["epoch"]),
-                                           streams=[self.live])
+        self.robustness.show(views.robustness_curves(ds))   # the headline view first, the others follow
+        self.after_headline(lambda: self._show_rest(ds))
+
+    def _show_rest(self, ds):
+        self.tau.show(views.tau_per_module(ds))
+        self._live_epochs(ds.sizes["epoch"])
         self.live.clear()
-        self.live.send(frame)
+        self.live.send(views.n_solved_frame(ds))
         self._show_options()
 
     def start_training(self):
-        epochs = self.experiment.epochs
-        self.growth.object = hv.DynamicMap(lambda data: views.n_solved_curves(data, epochs), streams=[self.live])
+        self._live_epochs(self.experiment.epochs)
         self.live.clear()
 
     def stream(self, events):
@@ -123,14 +121,19 @@ class Page(StudyShell):
             self.live.send(pd.concat(rows, ignore_index=True))
 
     # ------------------------------------------------------------------ the page's own
+    def _live_epochs(self, epochs: int):
+        """The live N-solved curves over ``epochs`` (a new plot only when the number of epochs changed)."""
+        if epochs != self._growth_epochs:
+            self._growth_epochs = epochs
+            self.growth.object = hv.DynamicMap(lambda data: views.n_solved_curves(data, epochs), streams=[self.live])
+
     def _show_options(self):
         if self.result is None:
             return
         ds = self.result.data
         i = min(self.options.seed_index, ds.sizes["seed"] - 1)
-        self.modules.objects = [pn.pane.HoloViews(views.module_heatmap(ds, self.options.group),
-                                                  sizing_mode="stretch_width")]
-        self.chain.objects = [pn.pane.HoloViews(views.chain_drawing(ds, i), sizing_mode="stretch_width")]
+        self.modules.show(views.module_heatmap(ds, self.options.group))
+        self.chain.show(views.chain_drawing(ds, i))
 
     def _matched(self):
         exp = self.experiment

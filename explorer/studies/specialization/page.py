@@ -29,11 +29,6 @@ from .style import METRIC_LABELS
 #: The app's opening setting: the papers' structure (n = 25, separate pathways, a 5-neuron bottleneck), trained
 #: until every network reaches 90 % test accuracy (so settings are compared at equal skill, SCIENCE-NOTES §6),
 #: with 3 seeds so that a new setting trains and is measured in about 15 s on two cores.
-#: After a slider move the specialization plot's update leaves first; connectivity and the training curves follow
-#: this much later, so that the browser paints the main plot before it receives the others (measured by
-#: benchmarks/bench_app.py: at 30 ms they arrived while the main plot was still being drawn).
-SECONDARY_DELAY_MS = 250
-
 APP_DEFAULTS = {"n": 25, "p": 0.1, "seeds": 3, "epochs": 40, "until_accuracy": 0.9, "pairs_per_epoch": 4096}
 
 
@@ -88,7 +83,7 @@ class Page(StudyShell):
         return [pn.Card(self.exports.panel(), title="Export", collapsed=True, sizing_mode="stretch_width")]
 
     def build_main(self):
-        self.figures = Figures(self.display, defer=partial(self.job.later, delay_ms=SECONDARY_DELAY_MS))
+        self.figures = Figures(self.display, defer=partial(self.job.later, delay_ms=self.secondary_delay_ms))
         self.overview = Overview(self.overview_options, self.display, self._compute_missing, self._refresh_overview)
         d = self.display
         view_controls = pn.Row(

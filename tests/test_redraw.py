@@ -1,0 +1,39 @@
+"""A figure pane that redraws in place when the new figure has the same layers (explorer.ui.redraw)."""
+from __future__ import annotations
+
+import holoviews as hv
+from bokeh.document import Document
+
+from explorer.ui.redraw import Redrawn, layers
+
+hv.extension("bokeh")
+
+
+def _figures(doc):
+    return [m for m in doc.models if type(m).__name__ == "figure"]
+
+
+def _overlay(top, labels=("a", "b"), title="t"):
+    return hv.Overlay([hv.Curve([0, top], label=lab) for lab in labels]).opts(title=title)
+
+
+def test_the_same_layers_update_the_plot_on_screen_with_its_data_ranges_and_title():
+    r = Redrawn()
+    r.show(_overlay(1, title="one"))
+    doc = Document()
+    doc.add_root(r.layout.get_root(doc))
+    (plot,) = _figures(doc)
+    assert (plot.y_range.start, plot.y_range.end) == (-0.1, 1.1)
+    r.show(_overlay(10, title="two"))
+    assert _figures(doc) == [plot]                      # the same Bokeh plot …
+    assert (plot.y_range.start, plot.y_range.end) == (-1.0, 11.0) and plot.title.text == "two"   # … new ranges
+
+
+def test_other_layers_build_a_new_plot():
+    r = Redrawn()
+    r.show(_overlay(1))
+    first = r.layout.objects[0]
+    r.show(_overlay(1, labels=("a",)))
+    assert r.layout.objects[0] is not first
+    assert layers(_overlay(1)) != layers(_overlay(1, labels=("a",)))
+    assert layers(hv.Curve([0, 1])) == (("Curve", "Curve", ""),)
