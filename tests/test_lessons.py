@@ -25,7 +25,7 @@ def test_every_study_has_a_lesson_and_names_are_unique_url_words():
 
 @pytest.mark.parametrize("study, lesson", EVERY, ids=[lesson.name for _, lesson in EVERY])
 def test_a_lesson_is_a_valid_setting_and_hides_real_controls(study, lesson):
-    experiments = lesson.experiments(study.experiment_class, study.page_class.app_defaults())
+    experiments = lesson.experiments(study.experiment_class, study.page_defaults())
     configs = [e.config() for e in experiments]
     assert len({c.run_key() for c in configs}) >= 1
     for name, value in lesson.settings.items():   # the lesson's values are in force
@@ -78,7 +78,30 @@ def test_warm_stores_what_a_lesson_opens_on(tmp_path, monkeypatch, capsys):
     assert main(["lessons", "--warm", "--store", str(store)]) == 0
     err = capsys.readouterr().err
     assert "Specialization: 3 settings of 1 lesson, 3 trained" in err
-    opened = spec.module("lessons").LESSONS[0].experiments(spec.experiment_class, spec.page_class.app_defaults())
+    opened = spec.module("lessons").LESSONS[0].experiments(spec.experiment_class, spec.page_defaults())
     assert all(Store(store).has(e.config()) for e in opened)
     assert main(["lessons", "--warm", "--store", str(store)]) == 0
     assert "3 settings of 1 lesson, 0 trained" in capsys.readouterr().err
+
+
+def test_the_pages_opening_settings_and_the_lessons_need_no_panel():
+    """``explorer lessons`` (and Binder's warm-up) read each page's opening setting without importing Panel."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from explorer import studies; from explorer.cli import lessons; "
+            "[studies.get(n).page_defaults() for n in studies.names()]; lessons.render(); "
+            "assert 'panel' not in sys.modules and 'holoviews' not in sys.modules, sorted(sys.modules)[:5]")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_page_opens_on_its_studys_opening_setting_with_the_environments_values_over_it(monkeypatch):
+    from explorer import studies
+
+    study = studies.get("specialization")
+    monkeypatch.setenv("EXPLORER_APP_DEFAULTS", '{"specialization": {"epochs": 3}, "growth": {"n_max": 5}}')
+    assert study.page_defaults()["epochs"] == 3 and study.page_defaults()["n"] == 25
+    assert studies.get("growth").page_defaults() == {"n_max": 5}
+    monkeypatch.setenv("EXPLORER_APP_DEFAULTS", '[1]')
+    with pytest.raises(ValueError, match="keyed by study"):
+        study.page_defaults()

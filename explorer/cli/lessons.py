@@ -62,7 +62,7 @@ def warm(store_path=None, out=None) -> int:
         study = studies.get(name)
         if not study.lessons:
             continue
-        defaults = study.page_class.app_defaults()
+        defaults = study.page_defaults()
         configs = list(dict.fromkeys(e.config() for lesson in study.lessons.values()
                                      for e in lesson.experiments(study.experiment_class, defaults)))
         todo = [c for c in configs if not store.has(c)]
@@ -94,7 +94,7 @@ def render(base: str = "http://localhost:5006/dynamics") -> str:
         hides = ("the advanced controls" + (" and " if hidden else "") if "advanced" in lesson.hide else "") + \
             ", ".join(f"`{h}`" for h in hidden)
         setting = ", ".join(f"`{k}={v}`" for k, v in lesson.settings.items()) or "the page's own"
-        values = lesson.warm_values(lesson.experiments(study.experiment_class, study.page_class.defaults)[0]) \
+        values = lesson.warm_values(lesson.experiments(study.experiment_class, study.page_defaults())[0]) \
             if lesson.warm else []
         warmed = (f" The store is warmed with `{lesson.warm[0]}` = " + ", ".join(f"{v:g}" if isinstance(v, float)
                   else str(v) for v in values) + " (at the page's defaults).") if lesson.warm else ""

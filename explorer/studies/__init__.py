@@ -19,6 +19,8 @@ Modules are imported only when asked for, so the CLI lists studies without impor
 from __future__ import annotations
 
 import importlib
+import json
+import os
 import importlib.util
 from dataclasses import dataclass
 
@@ -57,6 +59,11 @@ class Study:
     @property
     def page_class(self):
         return self.module("page").Page
+
+    def page_defaults(self) -> dict:
+        """The study page's opening setting (``PAGE_DEFAULTS`` of its experiment module, no Panel needed) with
+        this study's entry of ``$EXPLORER_APP_DEFAULTS`` over it (:func:`opening_setting`)."""
+        return opening_setting(self.name, getattr(self.module("experiment"), "PAGE_DEFAULTS", {}))
 
     def optional(self, part: str):
         """The study's module ``part`` if it has one (``reproduce``, ``lessons``), else None."""
@@ -119,6 +126,18 @@ def one_of(every: dict, name, what: str, error: type[Exception] = KeyError):
         listed = ", ".join(every) or "none"
         raise error(f"there is no {what} called {str(name)[:40]!r}; the {what}s: {listed}.")
     return every[name]
+
+
+def opening_setting(study: str, defaults: dict) -> dict:
+    """``defaults`` updated by ``study``'s entry of ``$EXPLORER_APP_DEFAULTS``, a JSON object keyed by study name
+    (``{"specialization": {"epochs": 2}}``): each page takes only its own study's values, so one variable serves
+    every page of the hub."""
+    extra = os.environ.get("EXPLORER_APP_DEFAULTS")
+    keyed = json.loads(extra) if extra else {}
+    if not isinstance(keyed, dict) or not all(isinstance(v, dict) for v in keyed.values()):
+        raise ValueError('EXPLORER_APP_DEFAULTS must be a JSON object keyed by study, e.g. '
+                         '{"specialization": {"epochs": 2}}')
+    return {**defaults, **keyed.get(study, {})}
 
 
 def study_of(config) -> Study:

@@ -9,8 +9,6 @@ subclasses :class:`StudyShell` and adds its figures; see the "page hooks" below.
 """
 from __future__ import annotations
 
-import json
-import os
 import re
 import time
 from functools import partial
@@ -164,14 +162,8 @@ class StudyShell(pn.viewable.Viewer):
     @classmethod
     def app_defaults(cls) -> dict:
         """The page's opening setting: :attr:`defaults`, updated by this study's entry of
-        ``$EXPLORER_APP_DEFAULTS``, a JSON object keyed by study name (``{"specialization": {"epochs": 2}}``):
-        each page takes only its own study's values, so one variable serves every page of the hub."""
-        extra = os.environ.get("EXPLORER_APP_DEFAULTS")
-        keyed = json.loads(extra) if extra else {}
-        if not isinstance(keyed, dict) or not all(isinstance(v, dict) for v in keyed.values()):
-            raise ValueError('EXPLORER_APP_DEFAULTS must be a JSON object keyed by study, e.g. '
-                             '{"specialization": {"epochs": 2}}')
-        return {**cls.defaults, **keyed.get(cls.study_name(), {})}
+        ``$EXPLORER_APP_DEFAULTS`` (:func:`explorer.studies.opening_setting`)."""
+        return studies.opening_setting(cls.study_name(), cls.defaults)
 
     # ------------------------------------------------------------------ URL and classroom
     def lessons(self) -> dict:

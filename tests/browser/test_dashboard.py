@@ -99,10 +99,10 @@ def test_classroom_link_hides_chosen_controls(page, app_url):
 
 def test_screenshot_of_the_default_setting(page, app_url, shots):
     """The README's picture: the app's own opening setting (n = 25, 3 seeds, trained to 90 % accuracy)."""
-    from explorer.studies.specialization.page import APP_DEFAULTS
+    from explorer.studies.specialization.experiment import PAGE_DEFAULTS
 
     page.set_viewport_size({"width": 1500, "height": 2300})
-    query = "&".join(f"{k}={v}" for k, v in {**APP_DEFAULTS, "steps": 5}.items())
+    query = "&".join(f"{k}={v}" for k, v in {**PAGE_DEFAULTS, "steps": 5}.items())
     page.goto(f"{app_url}?{query}")
     status = wait_for_status(page, "p = 0.1", "n = 25", "3 seeds")
     assert "accuracy 0.9" in status  # trained to the criterion before it is measured

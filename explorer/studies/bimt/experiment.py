@@ -5,6 +5,10 @@ from __future__ import annotations
 from ...core.experiment import Experiment as _Base, with_settings
 from .config import BIMTConfig
 
+#: The page's opening setting over the config's defaults (the app, a lesson's base): none, so the page opens on
+#: the config's own (8 × 8 sheet, BIMT, 3 seeds as one ensemble).
+PAGE_DEFAULTS: dict = {}
+
 
 @with_settings
 class BIMTExperiment(_Base):

@@ -18,10 +18,8 @@ from ...ui.redraw import Redrawn
 from ...ui.shell import StudyShell
 from . import views
 from .config import REGIMES
-from .experiment import BIMTExperiment
+from .experiment import PAGE_DEFAULTS, BIMTExperiment
 
-#: The page's opening setting: the config's defaults (8 × 8 sheet, BIMT, 3 seeds as one ensemble).
-APP_DEFAULTS: dict = {}
 #: λ values of the sparsity/accuracy front (Liu et al. 2023, Fig. 1g, h)
 LAMBDAS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
 
@@ -57,7 +55,7 @@ class Page(StudyShell):
 
     title = param.String("BIMT growing brains")
     experiment_class = BIMTExperiment
-    defaults = APP_DEFAULTS
+    defaults = PAGE_DEFAULTS
     intro = INTRO
 
     def __init__(self, experiment=None, store=None, defaults=None, url: bool = True, **params):

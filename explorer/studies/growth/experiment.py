@@ -5,6 +5,9 @@ from __future__ import annotations
 from ...core.experiment import Experiment as _Base, with_settings
 from .config import GrowthConfig
 
+#: The page's opening setting over the config's defaults (the app, a lesson's base): none.
+PAGE_DEFAULTS: dict = {}
+
 
 @with_settings
 class GrowthExperiment(_Base):

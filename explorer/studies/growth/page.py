@@ -19,11 +19,9 @@ from ...ui.redraw import Redrawn
 from ...ui.shell import StudyShell
 from ...ui.widgets import escape
 from . import views
-from .experiment import GrowthExperiment
+from .experiment import PAGE_DEFAULTS, GrowthExperiment
 
 #: The page's opening setting: the config's defaults (modules of 10 against a matched RNN, N up to 24, 3 seeds).
-APP_DEFAULTS: dict = {}
-
 INTRO = ("**Modular growth** (Hamidi et al. 2024). A chain of small modules grows one module per step of the "
          "N-parity curriculum; an RNN with the same number of parameters gets one more readout instead. Which "
          "learns more in the same number of steps — and which keeps its tasks when its weights are perturbed?")
@@ -54,7 +52,7 @@ class Page(StudyShell):
 
     title = param.String("Modular growth")
     experiment_class = GrowthExperiment
-    defaults = APP_DEFAULTS
+    defaults = PAGE_DEFAULTS
     intro = INTRO
 
     def __init__(self, experiment=None, store=None, defaults=None, url: bool = True, **params):

@@ -19,18 +19,12 @@ from ...ui.live import add_warmer
 from ...ui.shell import StudyShell
 from . import page_texts as texts
 from .config import METRICS
-from .experiment import SpecializationExperiment
+from .experiment import PAGE_DEFAULTS, SpecializationExperiment
 from .page_controls import p_control
 from .page_exports import Exports
 from .page_figures import DisplayOptions, Figures
 from .page_overview import Overview, OverviewOptions, gather
 from .style import METRIC_LABELS
-
-#: The app's opening setting: the papers' structure (n = 25, separate pathways, a 5-neuron bottleneck), trained
-#: until every network reaches 90 % test accuracy (so settings are compared at equal skill, SCIENCE-NOTES §6),
-#: with 3 seeds so that a new setting trains and is measured in about 15 s on two cores.
-APP_DEFAULTS = {"n": 25, "p": 0.1, "seeds": 3, "epochs": 40, "until_accuracy": 0.9, "pairs_per_epoch": 4096}
-
 
 def warm_engine() -> None:
     """Import the engine, load the embedded digits and build a first optimizer (which imports torch._dynamo,
@@ -52,7 +46,7 @@ class Page(StudyShell):
 
     title = param.String("Modular specialization explorer")
     experiment_class = SpecializationExperiment
-    defaults = APP_DEFAULTS
+    defaults = PAGE_DEFAULTS
     intro = texts.INTRO
     as_is = ("mnist", "emnist-letters", "digits")
 
