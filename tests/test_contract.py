@@ -121,3 +121,21 @@ def _placeholders(page) -> list:
     from explorer.ui.cards import PLACEHOLDER
 
     return [o for o in page.main.select(pn.Spacer) if PLACEHOLDER in o.css_classes]
+
+
+def test_the_link_for_a_class_is_written_when_its_card_opens_and_then_follows_the_settings(ran):
+    study, config, store, result = ran
+    memory.remember(store, config, result)
+    page = study.page_class(store=store, url=False, defaults=study.experiment_class.from_config(config).values())
+    share = page.share
+    assert share.card.collapsed
+    written = share.link.value
+    seeds = page.experiment.seeds
+    assert not page.experiment.apply(seeds=seeds + 1)   # a new setting (its training cancelled at once)
+    page.job.cancel()
+    assert share.link.value == written   # a closed card is not rewritten on every move
+    share.card.collapsed = False
+    assert f"seeds={seeds + 1}&" in share.link.value + "&"
+    assert not page.experiment.apply(seeds=seeds)
+    page.job.cancel()
+    assert f"seeds={seeds}&" in share.link.value + "&"

@@ -40,6 +40,7 @@ class ShareLink:
                                            sizing_mode="stretch_width")
         self.link = pn.widgets.TextAreaInput(label="link (copy it)", value="", rows=3, sizing_mode="stretch_width",
                                              css_classes=["share-link"])
+        self.card = None   #: the sidebar card; while it is closed the link is not rewritten on every move
         self.lesson.param.watch(self._lesson_picked, "value")
         self.hide.param.watch(lambda e: self.update(), "value")
         experiment.param.watch(lambda *e: self.update(), shell.settings)
@@ -67,14 +68,18 @@ class ShareLink:
         return q
 
     def update(self):
-        self.link.value = f"{base_address()}?{urlencode(self.query())}"
+        """Write the link (when the card is open: a closed card is brought up to date when it opens)."""
+        if self.card is None or not self.card.collapsed:
+            self.link.value = f"{base_address()}?{urlencode(self.query())}"
 
     def panel(self) -> pn.Card:
         note = pn.pane.Str("A lesson always hides its own controls; the link opens on the setting shown now.",
                            styles={"font-size": "0.85em", "color": "#555", "white-space": "normal"},
                            sizing_mode="stretch_width")
-        return pn.Card(self.lesson, self.hide, self.link, note, title="Link for a class", collapsed=True,
-                       sizing_mode="stretch_width", css_classes=["card-share"])
+        self.card = pn.Card(self.lesson, self.hide, self.link, note, title="Link for a class", collapsed=True,
+                            sizing_mode="stretch_width", css_classes=["card-share"])
+        self.card.param.watch(lambda e: self.update(), "collapsed")
+        return self.card
 
 
 def card(shell) -> pn.Card:

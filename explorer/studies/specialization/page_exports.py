@@ -50,6 +50,9 @@ class Exports:
         self._names()
 
     def _names(self):
+        card = getattr(self, "card", None)
+        if card is not None and card.collapsed:   # named when the card opens, not on every slider move
+            return
         key = getattr(self, "_key", "result")
         self.png.filename = f"{self.figure.value}-{key}.png"
         self.svg.filename = f"{self.figure.value}-{key}.svg"
