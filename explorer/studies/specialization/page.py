@@ -121,15 +121,8 @@ class Page(StudyShell):
     def after_result(self):
         if self._lazy:
             cards, self._lazy = self._lazy, []
-            self.once_shown(lambda: self._fill(cards))
+            self.once_shown(lambda: [fill() for fill in cards])
         self._refresh_overview()
-
-    def _fill(self, cards):
-        """Build the waiting cards one per turn of the server's loop, so that other sessions' pages (a class
-        opening the link at once) are served between them."""
-        cards[0]()
-        if cards[1:]:
-            self.job.later(lambda: self._fill(cards[1:]), 20)
 
     # ------------------------------------------------------------------ the page's own
     def _state(self) -> dict:
