@@ -20,10 +20,10 @@ from panel.theme.fast import Fast
 
 from .. import studies
 from ..core.experiment import Experiment
+from ..core.progress import plural, progress_words
 from ..store import memory
 from . import presets, share, texts, url
 from .live import LiveJob, training_slot, warm_up
-from ..core.progress import plural, progress_words
 from .messages import Alert, sentences_text
 from .sidebar import Sidebar
 from .widgets import escape
