@@ -34,9 +34,9 @@ def test_bimt_page_shows_the_sheet_live_then_its_clusters(page, app_url, shots):
     assert any(x.startswith("Training: the sheet of network") for x in seen), "no live map while training"
     status = wait_for_status(page, "bimt, 4 × 4 sheet", "2 seeds")
     assert "trained and measured" in status or "loaded from the store" in status
-    titles = plot_titles(page)
-    assert any("isolated neurons: percentile" in x for x in titles)
-    assert any("Accuracy per task" in x for x in titles)
+    # the map goes first; the anatomy, task and training views follow it (StudyShell.after_headline)
+    _titles_until(page, lambda t: any("isolated neurons: percentile" in x for x in t)
+                  and any("Accuracy per task" in x for x in t), 30)
     page.screenshot(path=str(shots / "bimt.png"), full_page=True)
     # a new setting (one seed) redraws the map from a new run
     page.goto(f"{app_url}?{BIMT.replace('seeds=2', 'seeds=1')}")
