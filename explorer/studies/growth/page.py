@@ -21,7 +21,6 @@ from ...ui.widgets import escape
 from . import views
 from .experiment import PAGE_DEFAULTS, GrowthExperiment
 
-#: The page's opening setting: the config's defaults (modules of 10 against a matched RNN, N up to 24, 3 seeds).
 INTRO = ("**Modular growth** (Hamidi et al. 2024). A chain of small modules grows one module per step of the "
          "N-parity curriculum; an RNN with the same number of parameters gets one more readout instead. Which "
          "learns more in the same number of steps — and which keeps its tasks when its weights are perturbed?")
