@@ -48,7 +48,8 @@ class progress:
         percent, words = progress_words(event)
         if words is None:
             return
-        stage = words.split(" · epoch")[0]   # outside a notebook one line is printed per stage, not per step
+        stage = (event.get("part"), event.get("stage"), event.get("metric"), event.get("text"))   # outside a
+        # notebook one line is printed per stage (and per metric measured), not per step
         words = f"{words} · {time.perf_counter() - self.t0:.0f} s"
         if self.bar:
             if percent is not None:

@@ -33,3 +33,16 @@ def test_measuring_fills_the_rest_of_the_bar_and_a_part_prefixes_every_stage():
 def test_events_that_say_nothing_give_no_words_and_markup_is_left_to_the_caller():
     assert progress_words({"stage": "done"}) == (None, None)
     assert progress_words({"stage": "message", "text": "<b>x</b>"})[1] == "<b>x</b>"   # escaped where it is shown
+
+
+def test_outside_a_notebook_the_bar_prints_one_line_per_stage_and_metric_not_per_step(capsys):
+    from explorer.notebook import progress
+
+    bar = progress("run", bar=False)
+    for f in (0.25, 0.5, 1.0):
+        bar({"stage": "train", "epochs": 2, "fraction": f, "seeds": [0], "loss": [0.5]})
+    for metric in ("correlation", "correlation", "ablation"):
+        bar({"stage": "metrics", "fraction": 0.5, "metric": metric})
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and lines[0].startswith("run: Training 1 network")
+    assert "Measuring correlation" in lines[1] and "Measuring ablation" in lines[2]

@@ -19,9 +19,9 @@ Modules are imported only when asked for, so the CLI lists studies without impor
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
-import importlib.util
 from dataclasses import dataclass
 
 __all__ = ["Study", "STUDIES", "names", "get", "lesson", "study_of"]

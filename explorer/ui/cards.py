@@ -24,3 +24,14 @@ def card(title: str, body, text: str, name: str, *, lazy: list | None = None, **
         row.insert(0, body)
     return pn.Card(row, title=title, sizing_mode="stretch_width", margin=(8, 4), css_classes=[f"card-{name}"],
                    **kwargs)
+
+
+def while_open(card: pn.Card, update):
+    """``refresh()`` for content of a card that is collapsed most of the time (a sidebar's Export or Link-for-a-
+    class card): it runs ``update`` only while the card is open, and ``update`` runs again when the card opens,
+    so a slider move sends nothing for a card nobody looks at."""
+    def refresh(*_):
+        if not card.collapsed:
+            update()
+    card.param.watch(refresh, "collapsed")
+    return refresh

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import panel as pn
 
 from . import url
+from .cards import while_open
 
 NONE = "(none: the page's own setting)"
 
@@ -40,7 +41,7 @@ class ShareLink:
                                            sizing_mode="stretch_width")
         self.link = pn.widgets.TextAreaInput(label="link (copy it)", value="", rows=3, sizing_mode="stretch_width",
                                              css_classes=["share-link"])
-        self.card = None   #: the sidebar card; while it is closed the link is not rewritten on every move
+        self.card = None   #: the sidebar card (:meth:`panel`); while it is closed the link is not rewritten
         self.lesson.param.watch(self._lesson_picked, "value")
         self.hide.param.watch(lambda e: self.update(), "value")
         experiment.param.watch(lambda *e: self.update(), shell.settings)
@@ -68,9 +69,14 @@ class ShareLink:
         return q
 
     def update(self):
-        """Write the link (when the card is open: a closed card is brought up to date when it opens)."""
-        if self.card is None or not self.card.collapsed:
-            self.link.value = f"{base_address()}?{urlencode(self.query())}"
+        """Write the link (once the card exists, only while it is open: :func:`~explorer.ui.cards.while_open`)."""
+        if self.card is None:
+            self._write()
+        else:
+            self._refresh()
+
+    def _write(self):
+        self.link.value = f"{base_address()}?{urlencode(self.query())}"
 
     def panel(self) -> pn.Card:
         note = pn.pane.Str("A lesson always hides its own controls; the link opens on the setting shown now.",
@@ -78,7 +84,7 @@ class ShareLink:
                            sizing_mode="stretch_width")
         self.card = pn.Card(self.lesson, self.hide, self.link, note, title="Link for a class", collapsed=True,
                             sizing_mode="stretch_width", css_classes=["card-share"])
-        self.card.param.watch(lambda e: self.update(), "collapsed")
+        self._refresh = while_open(self.card, self._write)
         return self.card
 
 

@@ -74,8 +74,6 @@ class Page(StudyShell):
 
     def sidebar_extras(self):
         self.exports = Exports(self._state, lambda msg: self.show_errors({"export": msg}))
-        self.exports.card = pn.Card(self.exports.panel(), title="Export", collapsed=True, sizing_mode="stretch_width")
-        self.exports.card.param.watch(lambda e: self.exports._names(), "collapsed")
         return [self.exports.card]
 
     def build_main(self):

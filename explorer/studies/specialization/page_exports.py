@@ -6,6 +6,7 @@ import io
 import panel as pn
 
 from ...store.entry import NETCDF_LOCK
+from ...ui.cards import while_open
 from ...views import accuracy_curves, export, loss_curves, training_frame
 from .views import module_specialization_over_time, specialization_over_time
 from .views_connectivity import result_connectivity
@@ -38,6 +39,8 @@ class Exports:
                                               sizing_mode="stretch_width")
         self.csv = pn.widgets.FileDownload(callback=self._csv, filename="result.csv", label="Result as CSV",
                                            color="light", sizing_mode="stretch_width")
+        self.card = pn.Card(self.panel(), title="Export", collapsed=True, sizing_mode="stretch_width")
+        self._refresh = while_open(self.card, self._names)
         self.figure.param.watch(lambda e: self._names(), "value")
         if not export.matplotlib_available():
             for w in (self.png, self.svg):
@@ -45,14 +48,12 @@ class Exports:
                 w.label += " (needs matplotlib)"
 
     def set_key(self, key: str):
-        """Name the files after the run's key so downloads of different settings do not collide."""
+        """Name the files after the run's key so downloads of different settings do not collide (while the
+        card is open; a closed card is named when it opens)."""
         self._key = key
-        self._names()
+        self._refresh()
 
     def _names(self):
-        card = getattr(self, "card", None)
-        if card is not None and card.collapsed:   # named when the card opens, not on every slider move
-            return
         key = getattr(self, "_key", "result")
         self.png.filename = f"{self.figure.value}-{key}.png"
         self.svg.filename = f"{self.figure.value}-{key}.svg"
