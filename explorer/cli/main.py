@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import re
 import sys
 
@@ -70,6 +71,10 @@ def main(argv=None) -> int:
     # Only a whole CLI process (the console script) hides dask: xarray reads "is dask installed" once at import,
     # and a caller that goes on to use dask (a notebook, the test suite, a sweep on a cluster) must not inherit it.
     trim = argv is None and args.command in ("run", "store")
+    if argv is None:   # the console script is its process's only job: independent parts of a run use two cores
+        from ..core.lanes import set_default_lanes
+
+        set_default_lanes(min(2, os.cpu_count() or 1))
     try:
         with dask_unseen() if trim else contextlib.nullcontext():
             return args.func(args) or 0

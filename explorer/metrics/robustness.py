@@ -9,14 +9,15 @@ modular chain, the one W_R of the RNN; τ per module (chain) or as one vector (R
 structurally zero and stays so (ξ is zero there). Accuracy is measured per head (= per module in the chain)
 on one balanced evaluation batch that is reused for every ε and draw (fresh batches make the curves wobble);
 a task counts as still solved at accuracy > 0.9 (the paper's threshold). Perturbed copies of all E networks
-run as one larger ensemble (copies × E on the leading axis), ``chunk`` copies at a time.
+run as one larger ensemble (copies × E on the leading axis), as many at a time as keep the state in cache
+(:func:`auto_chunk`); every copy's ξ is its own draw, so the chunking never changes a number.
 """
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-__all__ = ["perturb", "perturbation_curves", "eps_grid", "eps_keep", "SOLVED", "GROUPS"]
+__all__ = ["perturb", "perturbation_curves", "auto_chunk", "eps_grid", "eps_keep", "SOLVED", "GROUPS"]
 
 SOLVED = 0.9
 GROUPS = {"W_R": ("W_R", 2, False), "W_FF": ("W_FF", 2, False), "tau": ("tau", 1, True)}   # param, matrix dims, upward
@@ -33,10 +34,13 @@ def perturb(W: torch.Tensor, eps: torch.Tensor, generator: torch.Generator, dims
     trailing ``dims``-dimensional block moved by exactly ε‖block‖_F in a random direction (eq. 5); ``upward``
     takes |ξ| (the τ rule); entries where ``keep_zero`` is True are never perturbed."""
     P = eps.shape[0]
-    if isinstance(generator, (list, tuple)):   # one per network: a network's draws never depend on its company
-        xi = torch.stack([torch.randn((P, *W.shape[1:]), generator=g, dtype=W.dtype) for g in generator], 1)
+    # one draw per copy (and per network when given one generator each): the numbers never depend on how the
+    # copies are chunked (a draw of P·n normals is not the same stream as P draws of n) nor on the company
+    if isinstance(generator, (list, tuple)):
+        xi = torch.stack([torch.stack([torch.randn(W.shape[1:], generator=g, dtype=W.dtype) for g in generator])
+                          for _ in range(P)])
     else:
-        xi = torch.randn((P, *W.shape), generator=generator, dtype=W.dtype)
+        xi = torch.stack([torch.randn(W.shape, generator=generator, dtype=W.dtype) for _ in range(P)])
     if keep_zero is not None:
         xi = xi * ~keep_zero
     if upward:
@@ -47,14 +51,26 @@ def perturb(W: torch.Tensor, eps: torch.Tensor, generator: torch.Generator, dims
     return (W + scale * direction).reshape(P * W.shape[0], *W.shape[1:])
 
 
+#: Bytes of network state one pass may hold: the recurrence runs ~7 kernels a step over its state, and while
+#: that stays in a core's L2 cache (1 MiB on the machine measured) a pass is about twice as fast per copy as
+#: with 16 copies at once (benchmarks/bench_growth.py prints both).
+STATE_BUDGET = 512 * 1024
+
+
+def auto_chunk(model, batch_size: int, budget: int = STATE_BUDGET) -> int:
+    """Perturbed copies per pass so that their states, (copies·E, units, B) float32, fit ``budget`` bytes."""
+    return max(1, budget // (4 * model.E * model.units() * batch_size))
+
+
 @torch.no_grad()
 def perturbation_curves(model, group: str, eps, draws: int, batch, h0: torch.Tensor, seed=0,
-                        chunk: int = 32) -> dict:
+                        chunk: int | None = None) -> dict:
     """Accuracy per head and tasks solved against ε for ``group`` ∈ {"W_R", "W_FF", "tau"}.
 
     ``model``: a :class:`~explorer.models.growing.GrowingChain` or ``MultiHeadRNN`` (forward accepts
     ``params`` for E' = copies·E networks); ``batch``: a balanced :class:`~explorer.tasks.parity.ParityBatch`
     for the E networks; ``h0``: their initial states (reused for all copies). ε = 0 is evaluated once.
+    ``chunk`` copies run per pass (None: :func:`auto_chunk`); it changes the speed, never the numbers.
     Returns numpy arrays: ``eps`` (n,), ``accuracy`` (n, E, K) mean over draws, ``tasks_solved`` (n, E) mean
     over draws of the number of active heads with accuracy > 0.9, ``tasks_solved_sd`` (n, E).
     """
@@ -73,6 +89,7 @@ def perturbation_curves(model, group: str, eps, draws: int, batch, h0: torch.Ten
             [(i, d) for i in range(len(eps)) if eps[i] != 0 for d in range(draws)]
     acc_sum = torch.zeros(len(eps), E, K)
     solved = [[] for _ in eps]
+    chunk = chunk or auto_chunk(model, batch.x.shape[2])
     for lo in range(0, len(pairs), chunk):
         part = pairs[lo:lo + chunk]
         P = len(part)

@@ -10,12 +10,16 @@ network's newest head, and bits Bernoulli(q) with q ~ U(0, 1) drawn once per bat
 unbalanced q many parities are predictable from q alone, so balanced accuracy is the stricter test.
 
 Ensembles: E networks that may sit at different stages of the curriculum train side by side. Each network e
-gets its own L_e, q_e and bits; all sequences are right-aligned in one (E, T, B) tensor with T = max L_e, and
-network e's sequence starts at step ``start[e] = T − L_e`` (the model holds its state at h₀ before that, so
-this is exactly a sequence of length L_e). The zero bits before the start never reach a network and do not
-change the parities, since L_e ≥ N_e + 2 exceeds every active head's N.
+gets its own q_e and bits, and its length L_e = N_e + 2 + ⌊u·(3N_e − 1)⌋ from one fraction u ~ U(0, 1) that
+the whole batch shares (:class:`ParityStream` draws it from a generator of its own, so it never depends on
+which networks share the ensemble): networks at the same stage get the same L, as in the paper's one L per
+batch, and the ensemble simulates max L_e steps — with a u per network that maximum ran ~30 % longer than
+one network's sequence at E = 3. All sequences are right-aligned in one (E, T, B) tensor with T = max L_e,
+and network e's sequence starts at step ``start[e] = T − L_e`` (the model holds its state at h₀ before
+that, so this is exactly a sequence of length L_e). The zero bits before the start never reach a network and
+do not change the parities, since L_e ≥ N_e + 2 exceeds every active head's N.
 
-Deterministic given the generators, one per network (see :class:`ParityStream`).
+Deterministic given the generators, one per network and one for the lengths (see :class:`ParityStream`).
 """
 from __future__ import annotations
 
@@ -65,20 +69,22 @@ def generators(seeds) -> list:
     return [torch.Generator().manual_seed(int(s)) for s in seeds]
 
 
-def draw_batch(newest: torch.Tensor, n_max: int, batch_size: int, generator, balanced: bool = False) -> ParityBatch:
+def draw_batch(newest: torch.Tensor, n_max: int, batch_size: int, generator, balanced: bool = False,
+               u: float | None = None) -> ParityBatch:
     """One batch per network: L_e ~ U{N_e+2, …, 4N_e} with N_e = ``newest[e]`` (its newest head's N);
     bits ~ Bernoulli(q_e), q_e ~ U(0, 1) per batch (training, unbalanced) or q = 0.5 (``balanced``).
 
-    ``generator``: one per network (see :func:`generators`) — network e draws L_e, q_e and its own L_e × B bits
-    from its own generator — or a single generator shared by all (tests)."""
+    ``generator``: one per network (see :func:`generators`) — network e draws q_e and its own L_e × B bits from
+    its own generator — or a single generator shared by all (tests). ``u``: the batch's length fraction, shared
+    by every network (L_e = N_e + 2 + ⌊u·(3N_e − 1)⌋); None: each network draws its own from its generator."""
     newest = torch.as_tensor(newest, dtype=torch.long).clamp(2, n_max)
     E = newest.shape[0]
     gens = list(generator) if isinstance(generator, (list, tuple)) else [generator] * E
     drawn = []
     for n, g in zip(newest.tolist(), gens):     # a few random draws per network; the training is batched
         lo, hi = n + 2, 4 * n
-        u = float(torch.rand((), generator=g))
-        length = lo + min(int(u * (hi - lo + 1)), hi - lo)
+        fraction = float(torch.rand((), generator=g)) if u is None else u
+        length = lo + min(int(fraction * (hi - lo + 1)), hi - lo)
         q = 0.5 if balanced else float(torch.rand((), generator=g))
         drawn.append((length, (torch.rand(batch_size, length, generator=g) < q).float()))
     length = torch.tensor([L for L, _ in drawn])
@@ -93,12 +99,16 @@ def draw_batch(newest: torch.Tensor, n_max: int, batch_size: int, generator, bal
 
 class ParityStream:
     """Deterministic batches: ``next(newest)`` draws the next training (or balanced) batch; ``seed`` is one
-    integer (one generator for all networks) or one seed per network (:func:`generators`). Two streams with
-    the same seeds and the same ``newest`` sequence give equal batches."""
+    integer (one generator for all networks) or one seed per network (:func:`generators`); ``lengths`` seeds
+    the generator of the batches' shared length fraction u (the stream's purpose, never a network's seed, so a
+    network's batches do not depend on its company). Two streams with the same seeds and the same ``newest``
+    sequence give equal batches."""
 
-    def __init__(self, seed, n_max: int, batch_size: int):
+    def __init__(self, seed, n_max: int, batch_size: int, lengths: int = 0):
         self.n_max, self.batch_size = n_max, batch_size
         self.generator = generators(seed) if isinstance(seed, (list, tuple)) else torch.Generator().manual_seed(int(seed))
+        self.lengths = torch.Generator().manual_seed(int(lengths))
 
     def next(self, newest, balanced: bool = False) -> ParityBatch:
-        return draw_batch(newest, self.n_max, self.batch_size, self.generator, balanced=balanced)
+        u = float(torch.rand((), generator=self.lengths))
+        return draw_batch(newest, self.n_max, self.batch_size, self.generator, balanced=balanced, u=u)

@@ -2,7 +2,7 @@
 import numpy as np
 import torch
 
-from explorer.metrics.robustness import eps_grid, eps_keep, perturb, perturbation_curves
+from explorer.metrics.robustness import STATE_BUDGET, auto_chunk, eps_grid, eps_keep, perturb, perturbation_curves
 from explorer.models.growing import GrowingChain, MultiHeadRNN
 from explorer.tasks.parity import ParityStream
 
@@ -47,14 +47,27 @@ def test_curves_at_zero_match_plain_accuracy_and_huge_eps_breaks_the_network():
     assert r["accuracy"].shape == (2, 1, 3)
 
 
-def test_batched_chunks_equal_one_at_a_time():
-    m = GrowingChain(3, 4, [0, 1])
-    m.n_active[:] = 3
-    b = ParityStream(0, 4, 32).next(m.newest_n(), balanced=True)
-    h0 = m.h0(32)
-    a = perturbation_curves(m, "tau", [0.0, 0.5, 5.0], 3, b, h0, seed=4, chunk=1)
-    c = perturbation_curves(m, "tau", [0.0, 0.5, 5.0], 3, b, h0, seed=4, chunk=7)
-    assert np.allclose(a["accuracy"], c["accuracy"], atol=1e-6)
+def test_chunking_never_changes_a_number():
+    """Every perturbed copy's ξ is its own draw: one copy at a time, seven, or the automatic chunk give the same
+    numbers bit for bit, for every group and both architectures, at sizes where one large draw of P·n normals
+    would not be the same stream as P draws of n."""
+    for m, groups in ((GrowingChain(6, 8, [0, 1]), ("W_R", "W_FF", "tau")), (MultiHeadRNN(20, 8, [0, 1]), ("W_R", "tau"))):
+        m.n_active[:] = 4
+        b = ParityStream(0, 8, 32).next(m.newest_n(), balanced=True)
+        h0 = m.h0(32)
+        for g in groups:
+            runs = [perturbation_curves(m, g, [0.0, 0.3, 3.0], 3, b, h0, seed=[4, 5], chunk=c) for c in (1, 7, None)]
+            for r in runs[1:]:
+                assert np.array_equal(runs[0]["accuracy"], r["accuracy"]), g
+                assert np.array_equal(runs[0]["tasks_solved"], r["tasks_solved"]), g
+
+
+def test_automatic_chunk_keeps_the_state_within_the_budget():
+    m = GrowingChain(10, 24, [0, 1, 2])
+    m.n_active[:] = 20
+    assert auto_chunk(m, 256) == 1                       # 600 KB a copy: one at a time
+    r = MultiHeadRNN(53, 24, [0, 1, 2])
+    assert auto_chunk(r, 256) == 3 and 3 * 4 * 3 * 53 * 256 <= STATE_BUDGET
 
 
 def test_eps_keep_interpolates_where_tasks_fall_to_half():

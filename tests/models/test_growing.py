@@ -113,3 +113,64 @@ def test_same_seed_same_numbers_and_network_independent_of_ensemble():
     torch.manual_seed(0); _train(y, 3)
     for k in x.params:
         assert torch.equal(x.params[k], y.params[k])
+
+
+def _grads(model, fn, batch, h0):
+    from explorer.models.growing import head_loss
+    for v in model.params.values():
+        v.grad = None
+    loss = head_loss(fn(batch.x, batch.start, h0), batch.targets, model.active_heads())
+    loss.sum().backward()
+    return loss.detach(), [v.grad * (s > 0) if s is not None else v.grad
+                           for v, s in zip(model.parameters(), model.lr_scales())]
+
+
+def test_frozen_chain_trains_only_the_newest_module_with_the_full_pass_numbers():
+    """γ = 0: the loss runs the frozen modules without autograd and re-runs only each network's newest module
+    with it — the same loss and the same gradients on every trainable entry as the full pass, for networks at
+    different depths and sequence starts (gradients to float rounding: a reduction over the batch runs on
+    a different shape)."""
+    torch.manual_seed(0)
+    m = GrowingChain(4, 8, [0, 1, 2])
+    _train(m, 3)
+    m.grow(torch.tensor([True, True, False]), gamma=0.0, sigma=0.1, generator=torch.Generator().manual_seed(0))
+    m.grow(torch.tensor([True, False, False]), gamma=0.0, sigma=None)
+    assert m.n_active.tolist() == [3, 2, 1] and m.only_newest_trains()
+    b = ParityStream([3, 4, 5], 8, 16).next(m.newest_n())
+    assert len(set(b.start.tolist())) > 1                                 # sequences of different lengths
+    h0 = m.h0(16, generator=torch.Generator().manual_seed(1))
+    full_loss, full = _grads(m, m.forward, b, h0)
+    fast_loss, fast = _grads(m, m._forward_newest, b, h0)
+    assert torch.equal(full_loss, fast_loss)
+    for name, g, f in zip(m.names, full, fast):
+        assert torch.allclose(g, f, rtol=1e-6, atol=1e-9), name
+        assert bool((g != 0).any()) == bool((f != 0).any()), name
+
+
+def test_partly_frozen_chains_take_the_full_pass():
+    m = GrowingChain(3, 5, [0])
+    assert m.only_newest_trains()               # one module: nothing below it
+    m.grow(torch.tensor([True]), gamma=0.5)
+    assert not m.only_newest_trains()           # module 0 still learns at half the rate
+    m.grow(torch.tensor([True]), gamma=0.0)
+    assert m.only_newest_trains()               # modules 0 and 1 now at 0
+    m.scale[0, 0] = 0.5
+    assert not m.only_newest_trains()
+
+
+def test_chain_forward_without_autograd_is_the_same_computation():
+    """Evaluation and perturbation run the chain in place (no autograd): bit for bit the training pass."""
+    torch.manual_seed(0)
+    m = GrowingChain(4, 7, [0, 1, 2])
+    m.n_active = torch.tensor([4, 2, 3])
+    b = ParityStream([3, 4, 5], 7, 8).next(m.newest_n())
+    assert len(set(b.start.tolist())) > 1
+    h0 = m.h0(8, generator=torch.Generator().manual_seed(1))
+    seen = {True: [], False: []}
+    for grad in (True, False):
+        with torch.set_grad_enabled(grad):
+            out = m.forward(b.x, b.start, h0, keep=lambda t, h: seen[grad].append(h.detach().clone()))
+        seen[grad].append(out.detach())
+    assert len(seen[True]) == len(seen[False]) > 10
+    for a, c in zip(seen[True], seen[False]):
+        assert torch.equal(a, c)

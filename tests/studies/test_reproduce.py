@@ -1,4 +1,4 @@
-"""``explorer reproduce``: every figure of papers 000/001 runs at the tiny scale (real training, seconds), its data
+"""``explorer reproduce``: every figure of papers 000/001/004 runs at the tiny scale (real training, seconds), its data
 has the figure's axes, its headline states seeds and accuracy, its files are written; directions are asserted
 where the tiny scale shows them (the laptop-scale numbers are in docs/gallery.md)."""
 from __future__ import annotations
@@ -24,9 +24,10 @@ def runs(store):
     return {name: reproduce(name, "tiny", store=store, progress=False) for name in NAMES}
 
 
-def test_every_figure_of_papers_000_and_001_has_a_target():
+def test_every_figure_of_papers_000_001_and_004_has_a_target():
     assert set(NAMES) == {"001-fig2", "001-fig3", "000-fig2", "000-fig3", "000-fig4b", "000-fig4c", "000-fig4d",
-                          "000-fig5"}
+                          "000-fig5", "004-fig2a", "004-fig2b", "004-fig2c", "004-fig3", "004-fig4", "004-fig5",
+                          "004-fig6"}
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -43,3 +43,19 @@ def test_stream_is_deterministic():
         x, y = a.next(torch.tensor(n)), b.next(torch.tensor(n))
         assert torch.equal(x.x, y.x) and torch.equal(x.targets, y.targets)
     assert not torch.equal(ParityStream(8, 8, 4).next(torch.tensor([2, 3])).x, ParityStream(7, 8, 4).next(torch.tensor([2, 3])).x)
+
+
+def test_a_stream_shares_one_length_fraction_and_a_network_ignores_its_company():
+    """Networks at the same stage get the same length (the paper's one L per batch; the ensemble simulates no
+    padding for them), lengths stay uniform on {N+2, …, 4N}, and network 1's batches are the same beside
+    network 0 as alone (its bits from its own generator, the shared fraction from the stream's own)."""
+    pair, alone = ParityStream([3, 4], 12, 8, lengths=5), ParityStream([4], 12, 8, lengths=5)
+    seen = []
+    for _ in range(200):
+        b, c = pair.next(torch.tensor([6, 6])), alone.next(torch.tensor([6]))
+        assert b.length[0] == b.length[1] and b.start[0] == b.start[1]
+        assert torch.equal(b.x[1], c.x[0]) and torch.equal(b.targets[1], c.targets[0])
+        seen.append(int(b.length[0]))
+    assert set(seen) == set(range(8, 25))
+    mixed = pair.next(torch.tensor([3, 9]))
+    assert 5 <= mixed.length[0] <= 12 and 11 <= mixed.length[1] <= 36

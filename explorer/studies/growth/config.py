@@ -22,7 +22,7 @@ class GrowthConfig(StudyConfig):
     """One run of the growth study: both architectures, every seed."""
 
     STUDY = "growth"
-    SCHEMA = 1
+    SCHEMA = 2   # 2: frozen chains train their newest module alone, one length per batch, per-copy ξ draws
     COLUMNS = ("module_size", "n_max", "epochs", "steps_per_epoch")
 
     module_size: int = setting(10, label="module size", kind="int", group=A, bounds=(1, 64), soft=(2, 20),
@@ -66,6 +66,13 @@ class GrowthConfig(StudyConfig):
                                 doc="Balanced batches (q = 0.5) behind each curriculum check.")
     eval_batch_size: int = setting(256, label="evaluation batch size", kind="int", group=C, bounds=(1, 4096),
                                    advanced=True, doc="Sequences per evaluation batch.")
+    generalise: int = setting(0, label="generalise to N + 1 … N + K (K; 0: off)", kind="int", group=C, bounds=(0, 20),
+                              soft=(0, 8), doc="After the curriculum, each network's last solved task's readout is "
+                                               "drawn afresh and retrained on N + K-parity (Hamidi et al. 2024, "
+                                               "Fig. 2c), K = 1 … this; 0: not measured.")
+    generalise_steps: int = setting(240, label="retraining steps per N + K", kind="int", group=C,
+                                    bounds=(1, 100_000), soft=(10, 2000), step=10,
+                                    doc="The short budget for each N + K (Hamidi et al. 2024 allow 10 epochs).")
     perturb: str = setting("W_R,W_FF,tau", label="perturbed parameters", kind="text", group=R,
                            doc="Comma list of W_R (recurrent), W_FF (between modules, chain only) and tau (time "
                                "constants, moved upward only) (Hamidi et al. 2024, eq. 5).")
@@ -77,10 +84,12 @@ class GrowthConfig(StudyConfig):
                               doc="Log-spaced ε values besides 0.")
     draws: int = setting(5, label="draws per ε", kind="int", group=R, bounds=(1, 1000), soft=(1, 20),
                          doc="Random perturbations averaged at each ε (Hamidi et al. 2024: 10).")
-    perturb_chunk: int = setting(16, label="perturbed copies per pass", kind="int", group=R, bounds=(1, 1024),
-                                 advanced=True, identity=False, sweepable=False,
-                                 doc="How many perturbed copies are evaluated at once (speed only, not part of "
-                                     "a run's identity).")
+    perturb_chunk: int | None = setting(None, label="perturbed copies per pass (empty: automatic)", kind="int",
+                                        group=R, bounds=(1, 1024), allow_none=True, advanced=True, identity=False,
+                                        sweepable=False,
+                                        doc="How many perturbed copies are evaluated at once; empty: as many as "
+                                            "keep their states in a core's cache. Speed only: the numbers are the "
+                                            "same for every value, so it is not part of a run's identity.")
     timescales: bool = setting(False, label="effective timescales", kind="bool", group=R, advanced=True,
                                doc="Also fit each neuron's effective timescale (AIC-chosen single or double "
                                    "exponential of its autocorrelation, Hamidi et al. 2024, Fig. 4); slow.")
@@ -114,6 +123,26 @@ class GrowthConfig(StudyConfig):
 
 
 Config = GrowthConfig
+
+#: Named settings (``--preset NAME``, the page's preset menu); measured in docs/growth.md.
+PRESETS: dict[str, dict] = {
+    "paper": dict(module_size=10, n_max=24, epochs=20, steps_per_epoch=120, batch_size=128, lr=0.4, rnn_lr=None,
+                  freeze=0.0, duplicate=None, seeds=(0, 1, 2, 3, 4)),
+    "generalise": dict(module_size=10, rnn_size=53, n_max=10, epochs=16, steps_per_epoch=120, lr=0.4, generalise=5,
+                       generalise_steps=240, seeds=(0, 1, 2)),
+    "timescales": dict(module_size=10, n_max=24, epochs=20, steps_per_epoch=120, lr=0.4, timescales=True,
+                       seeds=(0, 1, 2)),
+    "quick": dict(module_size=10, n_max=12, epochs=10, steps_per_epoch=80, seeds=(0, 1)),
+}
+PRESET_DOCS: dict[str, str] = {
+    "paper": "Hamidi et al. 2024, Figs. 2a and 3 at laptop scale (docs/growth.md): modules of 10 against the RNN of "
+             "53 matched at N = 24, 20 epochs × 120 steps, 5 seeds.",
+    "generalise": "Fig. 2c: both trained up to N = 10 (the RNN of 53 matched at N = 24), then N + 1 … N + 5 with "
+                  "240 steps of retraining each.",
+    "timescales": "Fig. 4: the paper preset's networks on 3 seeds with each neuron's effective timescale (slow).",
+    "quick": "A look in seconds: N up to 12, 10 epochs × 80 steps, 2 seeds; too short for the chain to pull ahead.",
+}
+GrowthConfig.PRESETS, GrowthConfig.PRESET_DOCS = PRESETS, PRESET_DOCS   # --preset NAME, the page's preset menu
 
 #: A setting that trains and measures in seconds (the contract test).
 TINY = dict(module_size=3, n_max=4, epochs=2, steps_per_epoch=20, batch_size=16, eval_batch_size=32,

@@ -15,17 +15,21 @@ No param, Panel, HoloViews or store imports: settings in, dict of numpy arrays o
 """
 from __future__ import annotations
 
+import threading
 import time
+from functools import partial
 
 import numpy as np
 import torch
 
 from ...core.cancel import check
+from ...core.lanes import run_lanes
 from ...core.fit import fit, hook
 from ...metrics import robustness as rob
 from ...models.growing import GrowingChain, MultiHeadRNN, MaskedNesterov, matched_rnn_size
 from ...tasks.parity import ParityStream
 from .config import GrowthConfig
+from .generalise import generalisation
 
 __all__ = ["train_and_measure", "CRITERION"]
 
@@ -70,8 +74,8 @@ def _evaluate(model, stream: ParityStream, batches: int) -> torch.Tensor:
 
 
 def _train(model, arch: str, s: dict, seeds: list, lr: float, on_progress, cancel, part: tuple) -> dict:
-    train = ParityStream(_data_seed(seeds, 1 + (arch == "rnn")), s["n_max"], s["batch_size"])
-    evals = ParityStream(_data_seed(seeds, 11 + (arch == "rnn")), s["n_max"], s["eval_batch_size"])
+    train = ParityStream(_data_seed(seeds, 1 + (arch == "rnn")), s["n_max"], s["batch_size"], lengths=1)
+    evals = ParityStream(_data_seed(seeds, 11 + (arch == "rnn")), s["n_max"], s["eval_batch_size"], lengths=11)
     dup_gen = [torch.Generator().manual_seed(x) for x in _data_seed(seeds, 21)]
     opt = MaskedNesterov(model.parameters(), lr, s["momentum"], s["clip"])
     n_solved = torch.ones(model.E, dtype=torch.long)        # largest N solved so far (1: none yet)
@@ -112,7 +116,7 @@ def _train(model, arch: str, s: dict, seeds: list, lr: float, on_progress, cance
 
 def _robustness(model, arch, s, seeds, cancel, on_progress, part) -> dict:
     eps = rob.eps_grid(s["eps_min"], s["eps_max"], s["eps_points"])
-    stream = ParityStream(_data_seed(seeds, 31), s["n_max"], s["eval_batch_size"])
+    stream = ParityStream(_data_seed(seeds, 31), s["n_max"], s["eval_batch_size"], lengths=31)
     batch = stream.next(model.newest_n(), balanced=True)
     h0 = model.h0(s["eval_batch_size"], generator=stream.generator)
     out = {}
@@ -132,6 +136,34 @@ def _robustness(model, arch, s, seeds, cancel, on_progress, part) -> dict:
     return out
 
 
+def _one_architecture(arch: str, model, s: dict, seeds: list, report, cancel) -> dict:
+    """Train one architecture's ensemble and measure it: the run's work for one lane."""
+    lr = s["lr"] if arch == "modular" else s["rnn_lr"]
+    t = time.perf_counter()
+    out = _train(model, arch, s, seeds, lr, report, cancel, (0.0, 0.9))
+    out["train_s"] = np.array(time.perf_counter() - t)
+    out["tau"] = model.trained_tau().mean(-1).numpy()
+    if s["generalise"]:
+        check(cancel)
+        t = time.perf_counter()
+        out["generalisation"] = generalisation(model, out["n_solved"], s, seeds, lr,
+                                               lambda salt: _data_seed(seeds, salt + 100 * (arch == "rnn")), cancel)
+        out["generalise_s"] = np.array(time.perf_counter() - t)
+    check(cancel)
+    t = time.perf_counter()
+    out.update(_robustness(model, arch, s, seeds, cancel, report, (0.9, 1.0)))
+    out["robustness_s"] = np.array(time.perf_counter() - t)
+    if s["timescales"]:
+        from ...metrics.timescales import effective_timescales, simulate_activity
+
+        check(cancel)
+        act = simulate_activity(model, steps=s["timescale_steps"], trials=2, seed=_data_seed(seeds, 51))
+        out["tau_eff"] = effective_timescales(act)["tau"]
+    out.update({f"param_{k}": v.detach().numpy().copy() for k, v in model.params.items()})
+    out["depth"] = model.n_active.numpy().copy()
+    return out
+
+
 def train_and_measure(settings: dict, seeds: list[int], on_progress=None, cancel=None) -> dict:
     """Train both architectures for all ``seeds`` and measure robustness; returns a flat dict of numpy
     arrays, leading axis = seed where per network:
@@ -143,40 +175,33 @@ def train_and_measure(settings: dict, seeds: list[int], on_progress=None, cancel
     (modular only), tau: ``{arch}_{g}_tasks_solved`` (E, n_eps) mean over draws, ``{arch}_{g}_accuracy``
     (E, n_eps, K) per head (= per module for the chain), ``{arch}_{g}_eps_keep`` (E,) the ε where the tasks
     solved fall to half; ``wall_s`` per stage. With ``timescales``: ``{arch}_tau_eff`` (E, units).
+
+    The two architectures are independent until compared, so each is one lane of
+    :func:`~explorer.core.lanes.run_lanes` (two cores on the command line; the numbers are the same either way).
     """
     s = _settings(settings)
     seeds = [int(x) for x in seeds]
     t0 = time.perf_counter()
     out = {"seeds": np.array(seeds), "heads": np.arange(2, s["n_max"] + 1)}
-    chain = GrowingChain(s["module_size"], s["n_max"], seeds)
-    rnn = MultiHeadRNN(s["rnn_size"], s["n_max"], seeds)
-    out["params_modular"] = np.array(chain.param_count())
-    out["params_rnn"] = np.array(rnn.param_count())
+    models = {"modular": GrowingChain(s["module_size"], s["n_max"], seeds),
+              "rnn": MultiHeadRNN(s["rnn_size"], s["n_max"], seeds)}
+    out["params_modular"] = np.array(models["modular"].param_count())
+    out["params_rnn"] = np.array(models["rnn"].param_count())
     out["rnn_size"] = np.array(s["rnn_size"])
-    parts = {"modular": (0.0, 0.45), "rnn": (0.45, 0.9)}
-    for arch, model, lr in (("modular", chain, s["lr"]), ("rnn", rnn, s["rnn_lr"])):
-        check(cancel)
-        t = time.perf_counter()
-        for k, v in _train(model, arch, s, seeds, lr, on_progress, cancel, parts[arch]).items():
-            out[f"{arch}_{k}"] = v
-        out[f"{arch}_train_s"] = np.array(time.perf_counter() - t)
-    out["modular_tau"] = chain.trained_tau().mean(-1).numpy()
-    out["rnn_tau"] = rnn.trained_tau().mean(-1).numpy()
-    for arch, model, part in (("modular", chain, (0.9, 0.95)), ("rnn", rnn, (0.95, 1.0))):
-        check(cancel)
-        t = time.perf_counter()
-        r = _robustness(model, arch, s, seeds, cancel, on_progress, part)
-        out["eps"] = r.pop("eps")
-        out.update({f"{arch}_{k}": v for k, v in r.items()})
-        out[f"{arch}_robustness_s"] = np.array(time.perf_counter() - t)
-    if s["timescales"]:
-        from ...metrics.timescales import effective_timescales, simulate_activity
-        for arch, model in (("modular", chain), ("rnn", rnn)):
-            check(cancel)
-            act = simulate_activity(model, steps=s["timescale_steps"], trials=2, seed=_data_seed(seeds, 51))
-            out[f"{arch}_tau_eff"] = effective_timescales(act)["tau"]
-    for arch, model in (("modular", chain), ("rnn", rnn)):   # the trained networks, for the store
-        out.update({f"{arch}_param_{k}": v.detach().numpy().copy() for k, v in model.params.items()})
-        out[f"{arch}_depth"] = model.n_active.numpy().copy()
+    done, lock = dict.fromkeys(models, 0.0), threading.Lock()   # each lane's fraction; the run's is their mean
+
+    def reporter(arch):
+        def report(event):
+            with lock:            # one event at a time, and the fractions never go back
+                done[arch] = event["fraction"]
+                if on_progress is not None:
+                    on_progress({**event, "fraction": sum(done.values()) / len(done)})
+        return report
+
+    parts = run_lanes({arch: partial(_one_architecture, arch, model, s, seeds, reporter(arch))
+                       for arch, model in models.items()}, cancel)
+    for arch, part in parts.items():
+        out["eps"] = part.pop("eps")
+        out.update({f"{arch}_{k}": v for k, v in part.items()})
     out["wall_s"] = np.array(time.perf_counter() - t0)
     return out

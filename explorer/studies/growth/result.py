@@ -17,10 +17,16 @@ tau_module          (seed, N)                          the chain's trained τ̂ 
 tau_rnn             (seed,)                            the RNN's trained τ̂ (mean)
 depth               (seed, arch)                       modules (chain) or heads (RNN) grown
 accuracy            (seed,)                            the chain's balanced accuracy on its active heads, last epoch
+generalisation      (seed, arch, K)                    accuracy on N_solved + K after a short retraining
+                                                       (Fig. 2c); NaN when not measured
+tau_eff_module      (seed, N)                          the chain's effective timescale per module, mean over
+                                                       its neurons (Fig. 4b); NaN when not measured
+tau_eff_rnn         (seed,)                            the RNN's mean effective timescale; NaN when not measured
 ==================  =================================  ======================================================
 
 Coordinates: ``seed``, ``arch`` (modular, rnn), ``epoch`` (1…), ``group`` (W_R, W_FF, tau), ``eps``,
-``N`` (each head's N-parity task: 2 … N_max). Weights (safetensors, seed first): ``modular.<name>`` and ``rnn.<name>``.
+``N`` (each head's N-parity task: 2 … N_max), ``K`` (1 … the ``generalise`` setting, or 1 when off).
+Weights (safetensors, seed first): ``modular.<name>`` and ``rnn.<name>``.
 """
 from __future__ import annotations
 
@@ -44,7 +50,31 @@ VARIABLES = {
     "tau_module": ("the chain's trained time constant per module, mean", "steps"),
     "tau_rnn": ("the RNN's trained time constant, mean", "steps"), "depth": ("modules or heads grown", "1"),
     "accuracy": ("the growing chain's balanced accuracy over its active heads after the last epoch", "1"),
+    "generalisation": ("balanced accuracy on N_solved + K after retraining the last solved task's readout", "1"),
+    "tau_eff_module": ("the chain's effective timescale per module (AIC-chosen fit of the autocorrelation)", "steps"),
+    "tau_eff_rnn": ("the RNN's mean effective timescale (AIC-chosen fit of the autocorrelation)", "steps"),
 }
+
+
+def _generalisation(out: dict, rows: list[int], S: int) -> np.ndarray:
+    K = max([np.asarray(out[f"{a}_generalisation"]).shape[1] for a in ARCHS if f"{a}_generalisation" in out] + [1])
+    g = np.full((S, 2, K), np.nan)
+    for a, arch in enumerate(ARCHS):
+        if f"{arch}_generalisation" in out:
+            g[:, a] = np.asarray(out[f"{arch}_generalisation"])[rows]
+    return g
+
+
+def _timescales(out: dict, rows: list[int], S: int, modules: int, module_size: int) -> tuple:
+    from ...metrics.timescales import module_mean
+
+    chain, rnn = np.full((S, modules), np.nan), np.full(S, np.nan)
+    if "modular_tau_eff" in out:
+        per_module = module_mean(np.asarray(out["modular_tau_eff"])[rows], module_size)
+        chain[:, :per_module.shape[1]] = per_module
+        with np.errstate(all="ignore"):
+            rnn[:] = np.nanmean(np.asarray(out["rnn_tau_eff"])[rows], 1)
+    return chain, rnn
 
 
 def build_dataset(config: GrowthConfig, out: dict, rows: list[int]) -> xr.Dataset:
@@ -64,6 +94,8 @@ def build_dataset(config: GrowthConfig, out: dict, rows: list[int]) -> xr.Datase
                 acc[:, a, g] = pick(f"{arch}_{group}_accuracy")
                 keep[:, a, g] = pick(f"{arch}_{group}_eps_keep")
     params = np.array([[float(out["params_modular"]), float(out["params_rnn"])]] * S)
+    generalised = _generalisation(out, rows, S)
+    tau_eff_chain, tau_eff_rnn = _timescales(out, rows, S, K, config.module_size)
     ds = xr.Dataset({
         "n_solved": (("seed", "arch"), per_arch("n_solved").astype(np.int64)),
         "n_solved_curve": (("seed", "arch", "epoch"), per_arch("n_solved_curve").astype(np.int64)),
@@ -77,14 +109,18 @@ def build_dataset(config: GrowthConfig, out: dict, rows: list[int]) -> xr.Datase
         "tau_rnn": (("seed",), pick("rnn_tau").astype(np.float64)),
         "depth": (("seed", "arch"), per_arch("depth").astype(np.int64)),
         "accuracy": (("seed",), pick("modular_accuracy_curve")[:, -1].astype(np.float64)),
+        "generalisation": (("seed", "arch", "K"), generalised),
+        "tau_eff_module": (("seed", "N"), tau_eff_chain),
+        "tau_eff_rnn": (("seed",), tau_eff_rnn),
     }, coords={"seed": [int(s) for s in np.asarray(out["seeds"])[rows]], "arch": list(ARCHS),
                "epoch": np.arange(1, per_arch("n_solved_curve").shape[-1] + 1), "group": list(GROUPS),
-               "eps": eps, "N": heads})
+               "eps": eps, "N": heads, "K": np.arange(1, generalised.shape[2] + 1)})
     for name, (long_name, units) in VARIABLES.items():
         ds[name].attrs.update(long_name=long_name, units=units)
     ds["eps"].attrs.update(long_name="relative perturbation ε = ‖ΔW‖_F / ‖W‖_F (Hamidi et al. 2024, eq. 5)",
                            units="1")
     ds["N"].attrs.update(long_name="N of the head's N-parity task", units="1")
+    ds["K"].attrs.update(long_name="K of the N_solved + K task (generalisation)", units="1")
     ds.attrs.update(config=json.dumps(config.canonical(with_seeds=False), sort_keys=True),
                     rnn_size=int(out["rnn_size"]))
     return ds
@@ -116,7 +152,20 @@ def summary(result: Result) -> dict:
                             "eps_keep": [float(v) for v in ds["eps_keep"].sel(arch=a, group=g).values]}
         out["robustness"][g] = entry
     out["accuracy"] = [float(v) for v in ds["accuracy_curve"].sel(arch="modular").values[:, -1]]
+    if "generalisation" in ds and not np.isnan(ds["generalisation"].values).all():
+        out["generalisation"] = {"K": [int(k) for k in ds.K.values]} | {
+            a: [[_number(v) for v in row] for row in ds["generalisation"].sel(arch=a).values] for a in ARCHS}
+    if "tau_eff_module" in ds and not np.isnan(ds["tau_eff_module"].values).all():
+        depth = int(ds["depth"].sel(arch="modular").max())
+        out["effective_timescales"] = {
+            "modular": [[_number(v) for v in row[:depth]] for row in ds["tau_eff_module"].values],
+            "rnn": [_number(v) for v in ds["tau_eff_rnn"].values]}
     return out
+
+
+def _number(v) -> float | None:
+    """A JSON number, or null for NaN."""
+    return None if np.isnan(v) else float(v)
 
 
 def text(config: GrowthConfig, result: Result) -> str:
@@ -130,6 +179,15 @@ def text(config: GrowthConfig, result: Result) -> str:
     for g, entry in s["robustness"].items():
         parts = [f"{a} " + ", ".join(f"{v:.3g}" for v in entry[a]["eps_keep"]) for a in ARCHS if a in entry]
         lines.append(f"perturbing {g}: ε at which half the tasks are lost:  " + "   ".join(parts))
+    if "generalisation" in s:
+        for a in ARCHS:
+            rows = "; ".join(", ".join("–" if v is None else f"{v:.2f}" for v in row) for row in s["generalisation"][a])
+            lines.append(f"accuracy on N_solved + K (K = 1 … {len(s['generalisation']['K'])}) after "
+                         f"{config.generalise_steps} steps, {a}: {rows}")
+    if "effective_timescales" in s:
+        lines.append("effective timescales: chain per module (seed 0) " + ", ".join(
+            "–" if v is None else f"{v:.2f}" for v in s["effective_timescales"]["modular"][0]) + "; RNN "
+            + ", ".join("–" if v is None else f"{v:.2f}" for v in s["effective_timescales"]["rnn"]))
     return "\n".join(lines)
 
 

@@ -6,6 +6,7 @@ Pure functions from a Result (or a tidy frame of live progress) to HoloViews obj
 from __future__ import annotations
 
 import json
+import warnings
 
 import holoviews as hv
 import numpy as np
@@ -23,8 +24,9 @@ N_SOLVED = hv.Dimension("n_solved", label="largest N solved")
 
 
 def _config(ds) -> dict:
+    """The settings of a Result's Dataset (``config``) or of a swept one (``base_config``)."""
     try:
-        return json.loads(ds.attrs.get("config", "{}"))
+        return json.loads(ds.attrs.get("config", ds.attrs.get("base_config", "{}")))
     except (TypeError, ValueError):
         return {}
 
@@ -152,24 +154,65 @@ def chain_drawing(ds, seed_index: int = 0):
 
 
 def tau_per_module(ds):
-    """The chain's trained time constants τ̂ per module (mean ± sd over seeds) beside the RNN's mean τ̂."""
+    """The chain's time constants per module, mean ± sd over seeds, beside the RNN's mean (dashed)
+    (Hamidi et al. 2024, Fig. 4): the trained τ̂ = max(τ, 1), and — when measured — each neuron's effective
+    timescale from its activity (AIC-chosen exponential fit of the autocorrelation), the slower of the two."""
     depth = int(ds["depth"].sel(arch="modular").max())
-    tau = ds["tau_module"].values[:, :depth]
-    frame = pd.DataFrame({"module": [f"{h}" for h in ds["N"].values[:depth]], "tau": np.nanmean(tau, 0),
-                          "sd": np.nanstd(tau, 0)})
-    mdim = hv.Dimension("module", label="module (its head's N)")
-    tdim = hv.Dimension("tau", label="trained τ̂ (steps)")
-    bars = style_element(hv.Bars(frame, kdims=[mdim], vdims=[tdim]), bokeh=dict(color=ARCH_COLOURS["modular"]),
-                         mpl=dict(color=ARCH_COLOURS["modular"]))
-    rnn = float(np.nanmean(ds["tau_rnn"].values))
-    line = hv.HLine(rnn, label=f"RNN mean τ̂ {rnn:.2f}").opts(color=ARCH_COLOURS["rnn"], line_dash="dashed",
-                                                            backend="bokeh")
-    return figure(bars * hv.ErrorBars(frame, kdims=[mdim], vdims=[tdim, "sd"]) * line,
-                  f"Trained time constants per module (dashed: the RNN's mean, {rnn:.2f})", bokeh=dict(height=300))
+    modules = [int(h) for h in ds["N"].values[:depth]]
+    mdim = hv.Dimension("N", label="module (its head's N)")
+    tdim = hv.Dimension("tau", label="time constant (steps)")
+    kinds = [("tau_module", "tau_rnn", "trained τ̂", "solid")]
+    if "tau_eff_module" in ds and not np.isnan(ds["tau_eff_module"].values).all():
+        kinds.append(("tau_eff_module", "tau_eff_rnn", "effective", "dashed"))
+    layers, words = [], []
+    for chain_var, rnn_var, label, dash in kinds:
+        tau = ds[chain_var].values[:, :depth]
+        mean, sd = np.nanmean(tau, 0), np.nanstd(tau, 0)
+        c = ARCH_COLOURS["modular"]
+        layers.append(style_element(hv.Spread((modules, mean, sd), kdims=[mdim], vdims=[tdim, "sd"]),
+                                    bokeh=dict(color=c, alpha=0.15, line_alpha=0), mpl=dict(color=c, alpha=0.15)))
+        layers.append(style_element(hv.Curve((modules, mean), kdims=[mdim], vdims=[tdim],
+                                             label=f"{ARCH_LABELS['modular']}, {label}"),
+                                    bokeh=dict(color=c, line_dash=dash, line_width=2.5),
+                                    mpl=dict(color=c, linestyle=dash, linewidth=2)))
+        rnn = float(np.nanmean(ds[rnn_var].values))
+        layers.append(style_element(hv.Curve(([modules[0], modules[-1]], [rnn, rnn]), kdims=[mdim], vdims=[tdim],
+                                             label=f"{ARCH_LABELS['rnn']}, {label} (mean)"),
+                                    bokeh=dict(color=ARCH_COLOURS["rnn"], line_dash=dash, line_width=2),
+                                    mpl=dict(color=ARCH_COLOURS["rnn"], linestyle=dash)))
+        words.append(f"{label}: RNN {rnn:.2f}")
+    return figure(hv.Overlay(layers), "Time constants per module of the chain (" + "; ".join(words) + ")",
+                  bokeh=dict(height=320, legend_position="top_left"), ylim=(0, None))
 
 
-
-
+def generalisation_curves(ds):
+    """Accuracy on N_solved + K after a short retraining of the last solved task's readout, against K, mean ±
+    sd over seeds per architecture (Hamidi et al. 2024, Fig. 2c); chance is 0.5."""
+    if "generalisation" not in ds or np.isnan(ds["generalisation"].values).all():
+        return placeholder("Generalisation was not measured (set 'generalise to N + 1 … N + K' above 0).",
+                           "Generalisation to harder tasks")
+    kdim = hv.Dimension("K", label="K (task N_solved + K)")
+    adim = hv.Dimension("accuracy", label="balanced accuracy after retraining", range=(0.4, 1.02))
+    layers = []
+    for arch in ("modular", "rnn"):
+        acc = ds["generalisation"].sel(arch=arch).values
+        K = ds.K.values.astype(float)
+        with warnings.catch_warnings():   # a K no seed could try (it solved nothing) stays NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean, sd = np.nanmean(acc, 0), np.nanstd(acc, 0)
+        c = ARCH_COLOURS[arch]
+        layers.append(style_element(hv.Spread((K, mean, sd), kdims=[kdim], vdims=[adim, "sd"]),
+                                    bokeh=dict(color=c, alpha=0.15, line_alpha=0), mpl=dict(color=c, alpha=0.15)))
+        layers.append(style_element(hv.Curve((K, mean), kdims=[kdim], vdims=[adim], label=ARCH_LABELS[arch]),
+                                    bokeh=dict(color=c, line_width=2.5), mpl=dict(color=c, linewidth=2)))
+        layers.append(style_element(hv.Scatter((K, mean), kdims=[kdim], vdims=[adim]),
+                                    bokeh=dict(color=c, size=7), mpl=dict(color=c, s=30)))
+    cfg, n = _config(ds), ds.sizes["seed"]
+    layers.append(hv.HLine(0.5).opts(color="#999999", line_dash="dotted", backend="bokeh")
+                  if "bokeh" in hv.Store.renderers else hv.HLine(0.5))
+    return figure(hv.Overlay(layers), f"Generalisation: N_solved + K after {cfg.get('generalise_steps', '?')} steps of "
+                                      f"retraining (mean ± sd over {n} seed{'s' * (n != 1)}; dotted: chance)",
+                  bokeh=dict(height=320, legend_position="bottom_left"))
 
 
 #: Every view of one Result, by name, the headline view first (the page, exports and contract test use them).
@@ -179,4 +222,5 @@ VIEWS = {
     "N solved": lambda result: n_solved_curves(n_solved_frame(result.data), result.data.sizes["epoch"]),
     "chain": lambda result: chain_drawing(result.data),
     "time constants": lambda result: tau_per_module(result.data),
+    "generalisation": lambda result: generalisation_curves(result.data),
 }
