@@ -1,13 +1,19 @@
-"""Growth study throughput (Hamidi et al. 2024 set-up): training steps/s of an ensemble of E networks against
-one network at a time, and the robustness analysis' cost as a fraction of a training run's.
+"""Growth study throughput (Hamidi et al. 2024 set-up), every ratio measured back to back in one run:
 
-    .venv/bin/python benchmarks/bench_growth.py [--E 3] [--module-size 10] [--n-max 16] [--depth 8]
+1. the frozen chain's training step (only the newest module under autograd) against the full pass;
+2. an ensemble of E networks against one network at a time (per-network speed-up);
+3. the two architectures trained one after the other against two lanes (two threads);
+4. the robustness analysis with the automatic chunk against 16 copies a pass;
+5. (``--run``) one whole run of a preset: wall time per stage and robustness as a fraction of training.
 
-One thread (torch.set_num_threads(1)). Ratios are measured in one run, back to back.
+    .venv/bin/python benchmarks/bench_growth.py [--E 3] [--depth 20] [--run paper]
+
+One intra-op thread (torch.set_num_threads(1)), as the runner uses.
 """
 from __future__ import annotations
 
 import argparse
+import threading
 import time
 
 import torch
@@ -17,11 +23,22 @@ from explorer.models.growing import GrowingChain, MaskedNesterov, MultiHeadRNN, 
 from explorer.tasks.parity import ParityStream
 
 
-def _steps_per_s(model, steps, batch):
+def _model(arch, a, seeds, full=False):
+    m = (GrowingChain(a.module_size, a.n_max, seeds) if arch == "modular"
+         else MultiHeadRNN(matched_rnn_size(a.module_size, a.n_max), a.n_max, seeds))
+    m.n_active[:] = a.depth
+    if arch == "modular":
+        m.scale[:, :a.depth - 1] = 0.0                      # older modules frozen (γ = 0, the default)
+        if full:
+            m.only_newest_trains = lambda: False            # the full pass through every module
+    return m
+
+
+def _steps_per_s(model, steps, batch, seed=0):
     opt = MaskedNesterov(model.parameters(), 0.2)
-    stream = ParityStream(0, model.n_max, batch)
-    b = stream.next(model.newest_n())
-    model.loss(b).sum().backward(); opt.step(model.lr_scales())          # warm-up
+    stream = ParityStream(seed, model.n_max, batch, lengths=seed)
+    model.loss(stream.next(model.newest_n())).sum().backward()
+    opt.step(model.lr_scales())                              # warm-up
     t = time.perf_counter()
     for _ in range(steps):
         model.loss(stream.next(model.newest_n())).sum().backward()
@@ -33,37 +50,70 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--E", type=int, default=3)
     ap.add_argument("--module-size", type=int, default=10)
-    ap.add_argument("--n-max", type=int, default=16)
-    ap.add_argument("--depth", type=int, default=8, help="active modules / heads during the timing")
+    ap.add_argument("--n-max", type=int, default=24)
+    ap.add_argument("--depth", type=int, default=20, help="active modules / heads during the timing")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--draws", type=int, default=5)
-    ap.add_argument("--train-steps", type=int, default=1600, help="steps of the training run the robustness is compared with")
+    ap.add_argument("--run", default=None, metavar="PRESET",
+                    help="also time one whole run of this growth preset ('default': the config's defaults)")
     a = ap.parse_args()
     torch.set_num_threads(1)
-    H = matched_rnn_size(a.module_size, a.n_max)
     seeds = list(range(a.E))
-    print(f"E = {a.E}, modules of {a.module_size} ↔ RNN of {H}, n_max = {a.n_max}, depth {a.depth}, batch {a.batch}")
-    for name, make in (("modular", lambda s: GrowingChain(a.module_size, a.n_max, s)),
-                       ("rnn", lambda s: MultiHeadRNN(H, a.n_max, s))):
-        ens = make(seeds); ens.n_active[:] = a.depth
-        one = make(seeds[:1]); one.n_active[:] = a.depth
-        r_ens = _steps_per_s(ens, a.steps, a.batch)
-        r_one = _steps_per_s(one, a.steps, a.batch)
-        speedup = r_ens * a.E / r_one
-        print(f"{name:8s} ensemble {r_ens:6.2f} steps/s ({r_ens * a.E:6.2f} network-steps/s); one at a time "
-              f"{r_one:6.2f} network-steps/s; per-network speed-up {speedup:.2f}×")
-        eps = eps_grid()
-        b = ParityStream(1, a.n_max, 256).next(ens.newest_n(), balanced=True)
-        h0 = ens.h0(256)
-        groups = ("W_R", "W_FF", "tau") if name == "modular" else ("W_R", "tau")
+    print(f"E = {a.E}, modules of {a.module_size} ↔ RNN of {matched_rnn_size(a.module_size, a.n_max)}, "
+          f"n_max = {a.n_max}, depth {a.depth}, batch {a.batch}, {a.steps} steps per timing")
+
+    fast = _steps_per_s(_model("modular", a, seeds), a.steps, a.batch)
+    full = _steps_per_s(_model("modular", a, seeds, full=True), a.steps, a.batch)
+    print(f"1. frozen chain: newest module alone {fast:.2f} steps/s, full pass {full:.2f} steps/s: {fast / full:.2f}×")
+
+    for arch in ("modular", "rnn"):
+        ens = _steps_per_s(_model(arch, a, seeds), a.steps, a.batch)
+        one = sum(_steps_per_s(_model(arch, a, [s]), a.steps, a.batch, seed=s) ** -1 for s in seeds)
+        print(f"2. {arch:8s} ensemble {ens * a.E:6.1f} network-steps/s, one at a time {a.E / one:6.1f}: "
+              f"per-network speed-up {ens * one:.2f}×")
+
+    models = {arch: _model(arch, a, seeds) for arch in ("modular", "rnn")}
+    t = time.perf_counter()
+    for m in models.values():
+        _steps_per_s(m, a.steps, a.batch)
+    alone = time.perf_counter() - t
+    threads = [threading.Thread(target=_steps_per_s, args=(m, a.steps, a.batch)) for m in models.values()]
+    t = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    both = time.perf_counter() - t
+    print(f"3. both architectures one after the other {alone:.2f} s, in two lanes {both:.2f} s: {alone / both:.2f}×")
+
+    chain = models["modular"]
+    b = ParityStream(1, a.n_max, 256, lengths=1).next(chain.newest_n(), balanced=True)
+    h0 = chain.h0(256)
+    timings = {}
+    for chunk in (None, 16):
         t = time.perf_counter()
-        for g in groups:
-            perturbation_curves(ens, g, eps, a.draws, b, h0, chunk=16)
-        rob = time.perf_counter() - t
-        train = a.train_steps / r_ens
-        print(f"{name:8s} robustness ({len(eps)} ε × {len(groups)} groups × {a.draws} draws, batch 256): {rob:.1f} s"
-              f" = {100 * rob / train:.1f} % of a {a.train_steps}-step training run at this depth ({train:.0f} s)")
+        perturbation_curves(chain, "W_R", eps_grid(), a.draws, b, h0, chunk=chunk)
+        timings[chunk] = time.perf_counter() - t
+    print(f"4. chain robustness, W_R (11 ε × {a.draws} draws, batch 256): automatic chunk {timings[None]:.2f} s, "
+          f"16 copies a pass {timings[16]:.2f} s: {timings[16] / timings[None]:.2f}×")
+
+    if a.run:
+        from explorer.studies.growth.config import PRESETS, GrowthConfig
+        from explorer.core.lanes import lanes
+        from explorer.studies.growth.core import train_and_measure
+
+        config = GrowthConfig(**(PRESETS[a.run] if a.run != "default" else {}))
+        t = time.perf_counter()
+        out = train_and_measure(config, list(config.seeds))
+        wall = time.perf_counter() - t
+        parts = {k: float(v) for k, v in out.items() if k.endswith("_s") and k != "wall_s"}
+        print(f"5. run {a.run!r} ({len(config.seeds)} seeds, {lanes()} lane(s), $EXPLORER_LANES): {wall:.1f} s; " +
+              ", ".join(f"{k} {v:.1f} s" for k, v in parts.items()))
+        for arch in ("modular", "rnn"):
+            frac = parts[f"{arch}_robustness_s"] / parts[f"{arch}_train_s"]
+            print(f"   {arch}: robustness = {100 * frac:.1f} % of training; N solved "
+                  f"{out[f'{arch}_n_solved'].tolist()}")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,12 @@ TEXTS = {
     "growth": "The largest N each network has solved (> 98 % on balanced sequences), epoch by epoch, live while "
               "training. Each network can add at most one N per epoch.",
     "chain": "The grown chain: one box per module, arrows for the feed-forward weights W_FF into the next one.",
-    "tau": "Trained time constants τ̂ = max(τ, 1) per module of the chain, and the RNN's mean.",
+    "tau": "Trained time constants τ̂ = max(τ, 1) per module of the chain and the RNN's mean (Hamidi et al. 2024, "
+           "Fig. 4a); with 'effective timescales' on, also each neuron's effective timescale read from its activity "
+           "(Fig. 4b).",
+    "general": "Each network's last solved task N gets a fresh readout, retrained briefly on N + K-parity; accuracy "
+               "on balanced sequences against K (Hamidi et al. 2024, Fig. 2c; chance 0.5). Set 'generalise to "
+               "N + 1 … N + K' above 0, or pick the 'generalise' preset.",
 }
 
 
@@ -77,6 +82,7 @@ class Page(StudyShell):
 
     def build_main(self):
         self.robustness, self.modules, self.chain, self.tau = Redrawn(), Redrawn(), Redrawn(), Redrawn()
+        self.general = Redrawn()
         self.growth = pn.pane.HoloViews(sizing_mode="stretch_width")
         self._growth_epochs = None
         self._live_epochs(self.experiment.epochs)
@@ -89,6 +95,7 @@ class Page(StudyShell):
             card("Growing", self.growth, TEXTS["growth"], "growth"),
             card("The grown chain", pn.Column(seed, self.chain), TEXTS["chain"], "chain"),
             card("Time constants", self.tau, TEXTS["tau"], "tau"),
+            card("Generalisation to N + K", self.general, TEXTS["general"], "general"),
         ]
 
     def show_result(self, result):
@@ -102,6 +109,7 @@ class Page(StudyShell):
 
     def _show_rest(self, ds):
         self.tau.show(views.tau_per_module(ds))
+        self.general.show(views.generalisation_curves(ds))
         self._live_epochs(ds.sizes["epoch"])
         self.live.clear()
         self.live.send(views.n_solved_frame(ds))
