@@ -95,16 +95,23 @@ class TrialBank:
         self.valid = torch.from_numpy(valid)
         self.decision = torch.from_numpy(valid & (steps >= dec_start[..., None]))
         self.decision_weight = float(decision_weight)
+        self.weight = self.valid.float() + (self.decision_weight - 1.0) * self.decision.float()
         self.max_length = T
 
     def _batch(self, k: torch.Tensor, i: torch.Tensor) -> Batch:
-        order = torch.sort(self.length[k, i], dim=-1, descending=True, stable=True).indices
-        k, i = k.gather(-1, order), i.gather(-1, order)                 # longest trials first (for packing)
-        T = int(self.length[k, i].max())
-        valid, decision = self.valid[k, i, :T], self.decision[k, i, :T]
-        weight = valid.float() + (self.decision_weight - 1.0) * decision.float()
-        return Batch(x=self.x[k, i, :T], y=self.y[k, i, :T], valid=valid, decision=decision, weight=weight,
-                     task=k, length=self.length[k, i])
+        trial = k * self.per_task + i                                   # (..., B) index among all K·n trials
+        order = torch.sort(self.length.view(-1)[trial], dim=-1, descending=True, stable=True).indices
+        k, trial = k.gather(-1, order), trial.gather(-1, order)         # longest trials first (for packing)
+        length = self.length.view(-1)[trial]
+        T = int(length.max())
+        flat = trial.reshape(-1)
+
+        def take(a):                                                    # index_select: advanced indexing of
+            a = a.view(-1, *a.shape[2:])[:, :T]                         # the bank was most of sample()'s time
+            return a.index_select(0, flat).view(*trial.shape, *a.shape[1:])
+
+        return Batch(x=take(self.x), y=take(self.y), valid=take(self.valid), decision=take(self.decision),
+                     weight=take(self.weight), task=k, length=length)
 
     def sample(self, rng: np.random.Generator | list, per_task: int) -> Batch:
         """A mixed batch of ``per_task`` trials of every task, longest trials first. With a list of generators (one per

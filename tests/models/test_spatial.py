@@ -147,3 +147,71 @@ def test_swap_with_top_k_above_the_neuron_count_tries_every_neuron():
     made_more = b.swap(None, top_k=50)                 # clamped to the 9 neurons
     assert torch.equal(made_all, made_more) and torch.equal(a.identity, b.identity)
     assert (made_all > 0).all()
+
+
+def _unrolled(m, x, lengths):
+    """Reference: the plain autograd recurrence over every padded step (the pre-packing forward)."""
+    phi = torch.relu if m.activation == "relu" else torch.tanh
+    E, B, T, _ = x.shape
+    h, hs = torch.zeros(E, B, m.N, dtype=x.dtype), []
+    for t in range(T):
+        h = phi(x[:, :, t] @ m.w_in.transpose(1, 2) + m.b[:, None] + h @ m.w.transpose(1, 2))
+        hs.append(h)
+    H = torch.stack(hs, 2)
+    return torch.einsum("ebtn,eon->ebto", H, m.w_out) + m.b_out[:, None, None], H
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_packed_backpropagation_through_time_equals_autograd(activation):
+    # the hand-written BPTT of the packed recurrence against autograd through the unrolled padded loop, in
+    # float64: every parameter's gradient of a loss on the real steps only
+    torch.manual_seed(5)
+    m = SpatialRNN([0, 1, 2], grid=3, n_in=4, n_out=3, activation=activation, recurrent_gain=1.5).double()
+    with torch.no_grad():
+        m.b.normal_(0, 0.3)
+    lengths = torch.tensor([[6, 6, 4, 1], [5, 5, 5, 2], [6, 3, 3, 0]])
+    valid = torch.arange(6) < lengths[..., None]                        # (E, B, T)
+    x = torch.randn(3, 4, 6, 4, dtype=torch.float64) * valid[..., None]
+    target = torch.randn(3, 4, 6, 3, dtype=torch.float64)
+    grads = []
+    for run in ("unrolled", "packed"):
+        m.zero_grad()
+        logits, H = _unrolled(m, x, lengths) if run == "unrolled" else m(x, hidden=True, lengths=lengths)
+        (((logits - target) ** 2).sum(-1) * valid).sum().backward()
+        grads.append([p.grad.clone() for p in m.parameters()])
+        if run == "packed":
+            assert torch.allclose(H[valid], ref_H[valid], atol=1e-12)
+            # trial 3 runs two steps (network 1's length) in every network, padding included; then zeros
+            assert (H[:, 3, 2:] == 0).all() and (H[2, 3, :2] != 0).any()
+        ref_H = H.detach()
+    for g_ref, g in zip(*grads):
+        assert torch.allclose(g, g_ref, atol=1e-10), (g - g_ref).abs().max()
+
+
+def test_packing_lists_the_real_steps_time_major():
+    from explorer.models.spatial import packing
+
+    pk = packing(torch.tensor([[3, 1, 1], [2, 2, 0]]), 3, 4)            # longest per trial: 3, 2, 1
+    assert pk.counts == (3, 2, 1) and pk.offsets == (0, 3, 5)
+    assert pk.index.tolist() == [0, 4, 8, 1, 5, 2]                      # b·T + t
+    assert pk.prev.tolist() == [0, 1, 3]                                # (0,1)←(0,0), (1,1)←(1,0), (0,2)←(0,1)
+    assert packing(None, 2, 3).counts == (2, 2, 2)
+    with pytest.raises(ValueError, match="decrease"):
+        packing(torch.tensor([1, 3]), 2, 4)
+
+
+def test_ensemble_step_in_float32_matches_the_unrolled_loop():
+    # the training precision: the packed loss and gradients agree with the unrolled padded loop to rounding
+    torch.manual_seed(2)
+    m = SpatialRNN([0, 1], grid=3, n_in=5, n_out=3)
+    lengths = torch.tensor([[7, 5, 5, 2], [6, 6, 3, 3]])
+    valid = torch.arange(7) < lengths[..., None]
+    x = torch.randn(2, 4, 7, 5) * valid[..., None]
+    grads = []
+    for run in ("unrolled", "packed"):
+        m.zero_grad()
+        logits = _unrolled(m, x, lengths)[0] if run == "unrolled" else m(x, lengths=lengths)
+        (logits.logsumexp(-1) * valid).sum().backward()
+        grads.append([p.grad.clone() for p in m.parameters()])
+    for g_ref, g in zip(*grads):
+        assert torch.allclose(g, g_ref, rtol=1e-4, atol=1e-5)

@@ -99,3 +99,31 @@ def test_given_networks_keep_their_regime_meaning():
     built = train_and_measure(tiny, [0], ["l1", "none"])
     assert np.array_equal(given["pred_loss"], built["pred_loss"]) and np.array_equal(given["w"], built["w"])
     assert (given["loss"][:, 1] == given["pred_loss"][:, 1]).all()       # none: no cost at all
+
+
+def test_packed_loss_equals_the_padded_loss_and_batches_equal_advanced_indexing():
+    import torch
+
+    from explorer.models.spatial import SpatialRNN
+    from explorer.studies.bimt.core import _network_loss
+    from explorer.tasks.cognitive import TrialBank
+
+    bank = TrialBank(("go", "dm1", "dlydm1", "dms"), 12, seed=4)
+    rngs = [np.random.default_rng([s, 7]) for s in range(3)]
+    batch = bank.sample(rngs, 3)
+    # the batch drawn through index_select is the one advanced indexing gives (the code before)
+    idx = np.stack([np.random.default_rng([s, 7]).integers(0, 12, size=(4, 3)) for s in range(3)]).reshape(3, -1)
+    k = torch.arange(4).repeat_interleave(3).expand(3, -1)
+    i = torch.from_numpy(idx)
+    order = torch.sort(bank.length[k, i], dim=-1, descending=True, stable=True).indices
+    k, i = k.gather(-1, order), i.gather(-1, order)
+    T = int(bank.length[k, i].max())
+    assert torch.equal(batch.x, bank.x[k, i, :T]) and torch.equal(batch.y, bank.y[k, i, :T])
+    assert torch.equal(batch.valid, bank.valid[k, i, :T]) and torch.equal(batch.task, k)
+    assert torch.equal(batch.weight, batch.valid.float() + 4.0 * bank.decision[k, i, :T].float())
+    # the loss on the packed real steps is the weighted cross-entropy over the padded batch
+    m = SpatialRNN([0, 1, 2], grid=3)
+    logits = m(batch.x, lengths=batch.length)
+    ce = torch.nn.functional.cross_entropy(logits.flatten(0, -2), batch.y.flatten(), reduction="none")
+    padded = (ce.view(batch.y.shape) * batch.weight).sum((-1, -2)) / batch.weight.sum((-1, -2))
+    assert torch.allclose(_network_loss(m, batch), padded, rtol=1e-6)

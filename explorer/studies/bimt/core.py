@@ -20,9 +20,10 @@ import numpy as np
 import torch
 
 from ...core.cancel import check
+from ...core.ensembles import keep_freed_memory
 from ...core.fit import fit, hook
 from ...metrics.anatomy import anatomy, task_variance
-from ...models.spatial import SpatialRNN
+from ...models.spatial import SpatialRNN, packing
 from ...tasks.cognitive import N_INPUTS, N_OUTPUTS, TrialBank, check_tasks, trial_accuracy
 from .config import REGIMES, BIMTConfig
 
@@ -56,11 +57,23 @@ def lam_factor(step: int, steps: int, warmup: float, cooldown: float) -> float:
     return 0.1 if step < warmup * steps or step >= (1 - cooldown) * steps else 1.0
 
 
-def _network_loss(logits, batch):
-    """(E,) weighted cross-entropy over the real steps of each network's batch."""
-    ce = torch.nn.functional.cross_entropy(logits.flatten(0, -2), batch.y.flatten(), reduction="none")
-    ce = ce.view(batch.y.shape)
-    return (ce * batch.weight).sum((-1, -2)) / batch.weight.sum((-1, -2))
+def _network_loss(model: SpatialRNN, batch) -> torch.Tensor:
+    """(E,) weighted cross-entropy over the real steps of each network's batch, computed on those steps only
+    (:meth:`SpatialRNN.packed`; padding has weight 0, so it adds nothing to the loss or its gradient)."""
+    pk = packing(batch.length, batch.x.shape[-3], batch.x.shape[-2])
+    logits, _ = model.packed(batch.x, pk)                               # (E, P, n_out)
+    y, weight = (v.flatten(-2).index_select(-1, pk.index) for v in (batch.y, batch.weight))
+    ce = torch.nn.functional.cross_entropy(logits.flatten(0, 1), y.expand(model.E, -1).flatten(), reduction="none")
+    return (ce.view(model.E, -1) * weight).sum(-1) / weight.sum(-1)
+
+
+def _adamw(params, lr: float) -> torch.optim.AdamW:
+    """AdamW, weight decay 0, as one fused kernel per parameter where this PyTorch has it on CPU (2.4+; the same
+    update as the default multi-tensor one up to float rounding, in a third of the time)."""
+    try:
+        return torch.optim.AdamW(params, lr=lr, weight_decay=0.0, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
 
 
 @torch.no_grad()
@@ -87,6 +100,7 @@ def train_and_measure(settings, seeds=None, regimes=None, on_progress=None, canc
     identities and hidden weights recorded after every swap round, for scrubbing.
     """
     s = check_settings(settings)
+    keep_freed_memory()
     if nets is None:
         nets = members([s["regime"]] if regimes is None else regimes, seeds if seeds is not None else s["seeds"],
                        s["lam"], s["A"])
@@ -105,7 +119,7 @@ def train_and_measure(settings, seeds=None, regimes=None, on_progress=None, canc
     model = SpatialRNN([sd for _, sd, *_ in nets], grid=int(s["grid"]), sheet=s["sheet"], n_in=N_INPUTS,
                        n_out=N_OUTPUTS, lam=lam, A=A, swaps=[r == "bimt" for r, *_ in nets],
                        recurrent_gain=float(s["recurrent_gain"]))
-    opt = torch.optim.AdamW(model.parameters(), lr=float(s["lr"]), weight_decay=0.0)
+    opt = _adamw(list(model.parameters()), float(s["lr"]))
     rngs = [np.random.default_rng([sd, 7]) for _, sd, *_ in nets]
     if snapshot_networks is None:
         snapshot_networks = sorted({[r for r, *_ in nets].index(r) for r in regimes})
@@ -115,7 +129,7 @@ def train_and_measure(settings, seeds=None, regimes=None, on_progress=None, canc
 
     def step(batch):
         opt.zero_grad(set_to_none=True)
-        pred = _network_loss(model(batch.x, lengths=batch.length), batch)
+        pred = _network_loss(model, batch)
         total = pred + model.regularisation()
         total.sum().backward()                     # summed over networks: each gets its own gradient
         opt.step()
