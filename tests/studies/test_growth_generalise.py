@@ -64,3 +64,25 @@ def test_retraining_leaves_the_trained_networks_untouched_and_is_reproducible():
         assert np.isfinite(runs[0][0]).all() and np.isnan(runs[0][1]).all()   # seed 1 solved nothing
         for k, v in model.params.items():
             assert torch.equal(v, before[k]), k
+
+
+def test_exported_growth_bands_have_their_lines_colours():
+    """In the PNG/SVG exports (matplotlib) every ± sd band is drawn in its architecture's colour."""
+    import holoviews as hv
+    import matplotlib.colors as mc
+    import pytest
+    from matplotlib.collections import PolyCollection
+
+    from explorer.studies.growth.views import ARCH_COLOURS, robustness_curves
+    from explorer.views import export
+
+    if not export.matplotlib_available():
+        pytest.skip("figure export needs matplotlib")
+    export.ensure_matplotlib()
+    cfg = {**SMALL, "timescales": False, "epochs": 3}
+    ds = build_dataset(GrowthConfig(**cfg), train_and_measure(cfg, [0, 1]), [0, 1])
+    for view in (robustness_curves, generalisation_curves, tau_per_module):
+        ax = hv.renderer("matplotlib").get_plot(view(ds)).handles["axis"]
+        bands = {mc.to_hex(c.get_facecolor()[0]) for c in ax.collections if isinstance(c, PolyCollection)}
+        lines = {mc.to_hex(line.get_color()) for line in ax.lines} & set(ARCH_COLOURS.values())
+        assert bands and bands <= set(ARCH_COLOURS.values()) and bands <= lines, view.__name__

@@ -49,7 +49,7 @@ def robustness_curves(ds, groups=None):
             tasks = hv.Dimension("tasks", label="tasks still solved (accuracy > 0.9)")
             band = hv.Area((x, mean - sd, mean + sd), kdims=[EPS], vdims=[tasks, "hi"])
             layers.append(style_element(band, bokeh=dict(color=c, alpha=0.15, line_alpha=0),
-                                        mpl=dict(color=c, alpha=0.15, linewidth=0)))
+                                        mpl=dict(color=c, facecolor=c, alpha=0.15, linewidth=0)))
             line = hv.Curve((x, mean), kdims=[EPS], vdims=[tasks], label=label)
             layers.append(style_element(line, bokeh=dict(color=c, line_dash=dash, line_width=2.5),
                                         mpl=dict(color=c, linestyle=dash, linewidth=2)))
@@ -58,7 +58,8 @@ def robustness_curves(ds, groups=None):
     n = ds.sizes["seed"]
     return figure(hv.Overlay(layers), f"Tasks kept under perturbation (mean ± sd over {n} seed{'s' * (n != 1)}; "
                                       "left edge: ε = 0)",
-                  bokeh=dict(logx=True, height=380, legend_position="bottom_left"), mpl=dict(logx=True))
+                  bokeh=dict(logx=True, height=380, legend_position="bottom_left"),
+                  mpl=dict(logx=True, aspect="auto", legend_position="bottom_left"))
 
 
 def module_heatmap(ds, group: str = "W_R", arch: str = "modular"):
@@ -170,7 +171,7 @@ def tau_per_module(ds):
         mean, sd = np.nanmean(tau, 0), np.nanstd(tau, 0)
         c = ARCH_COLOURS["modular"]
         layers.append(style_element(hv.Spread((modules, mean, sd), kdims=[mdim], vdims=[tdim, "sd"]),
-                                    bokeh=dict(color=c, alpha=0.15, line_alpha=0), mpl=dict(color=c, alpha=0.15)))
+                                    bokeh=dict(color=c, alpha=0.15, line_alpha=0), mpl=dict(color=c, facecolor=c, alpha=0.15, linewidth=0)))
         layers.append(style_element(hv.Curve((modules, mean), kdims=[mdim], vdims=[tdim],
                                              label=f"{ARCH_LABELS['modular']}, {label}"),
                                     bokeh=dict(color=c, line_dash=dash, line_width=2.5),
@@ -202,7 +203,7 @@ def generalisation_curves(ds):
             mean, sd = np.nanmean(acc, 0), np.nanstd(acc, 0)
         c = ARCH_COLOURS[arch]
         layers.append(style_element(hv.Spread((K, mean, sd), kdims=[kdim], vdims=[adim, "sd"]),
-                                    bokeh=dict(color=c, alpha=0.15, line_alpha=0), mpl=dict(color=c, alpha=0.15)))
+                                    bokeh=dict(color=c, alpha=0.15, line_alpha=0), mpl=dict(color=c, facecolor=c, alpha=0.15, linewidth=0)))
         layers.append(style_element(hv.Curve((K, mean), kdims=[kdim], vdims=[adim], label=ARCH_LABELS[arch]),
                                     bokeh=dict(color=c, line_width=2.5), mpl=dict(color=c, linewidth=2)))
         layers.append(style_element(hv.Scatter((K, mean), kdims=[kdim], vdims=[adim]),
