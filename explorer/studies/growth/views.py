@@ -71,13 +71,13 @@ def module_heatmap(ds, group: str = "W_R", arch: str = "modular"):
     mean = np.nanmean(acc.values, 0)                          # (eps, head)
     depth = int(ds["depth"].sel(arch=arch).max())
     heads = [int(h) for h in ds["N"].values][:depth]
-    rows = [(f"{e:.3g}", f"N = {h}", float(mean[i, k])) for i, e in enumerate(ds.eps.values)
-            for k, h in enumerate(heads)]
+    rows = [(f"{e:.3g}", h, float(mean[i, k])) for i, e in enumerate(ds.eps.values) for k, h in enumerate(heads)]
     frame = pd.DataFrame(rows, columns=["eps", "head", "accuracy"])
-    heat = hv.HeatMap(frame, kdims=[hv.Dimension("eps", label="ε"), hv.Dimension("head", label="head (module)")],
+    heat = hv.HeatMap(frame, kdims=[hv.Dimension("eps", label="ε"), hv.Dimension("head", label="head N (its module)")],
                       vdims=[hv.Dimension("accuracy", label="accuracy", range=(0.4, 1))])
     heat = style_element(heat, bokeh=dict(cmap="viridis", colorbar=True, tools=["hover"], xrotation=45),
-                         mpl=dict(cmap="viridis", colorbar=True, xrotation=45))
+                         mpl=dict(cmap="viridis", colorbar=True, xrotation=45, show_values=False, aspect="auto",
+                                  show_grid=False, yticks=[h for h in heads if h == 2 or h % 5 == 0]))
     return figure(heat, f"{ARCH_LABELS[arch]}: accuracy per head when perturbing {GROUP_LABELS[group]}",
                   bokeh=dict(height=380))
 

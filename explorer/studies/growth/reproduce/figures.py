@@ -9,7 +9,7 @@ import holoviews as hv
 import numpy as np
 
 from ....core.figure import Figure
-from ....views.style import figure
+from ....views.style import figure, style_element
 from ..views import (ARCH_COLOURS, ARCH_LABELS, generalisation_curves, module_heatmap, n_solved_curves,
                      n_solved_frame, robustness_curves, tau_per_module)
 from .common import LAPTOP, PAPER, TINY, config_of, per_seed, skill
@@ -56,12 +56,13 @@ def draw_2b(ds):
         mean, sd = n.mean("seed").values, n.std("seed").values
         order = np.argsort(params)
         c = ARCH_COLOURS[arch]
-        layers.append(hv.ErrorBars((params[order], mean[order], sd[order]), kdims=[pdim], vdims=[ndim, "sd"])
-                      .opts(color=c, backend="bokeh"))
-        layers.append(hv.Curve((params[order], mean[order]), kdims=[pdim], vdims=[ndim], label=ARCH_LABELS[arch])
-                      .opts(color=c, line_width=2.5, backend="bokeh"))
-        layers.append(hv.Scatter((params[order], mean[order]), kdims=[pdim], vdims=[ndim])
-                      .opts(color=c, size=8, backend="bokeh"))
+        layers.append(style_element(hv.ErrorBars((params[order], mean[order], sd[order]), kdims=[pdim],
+                                                 vdims=[ndim, "sd"]), bokeh=dict(color=c), mpl=dict(color=c)))
+        layers.append(style_element(hv.Curve((params[order], mean[order]), kdims=[pdim], vdims=[ndim],
+                                             label=ARCH_LABELS[arch]),
+                                    bokeh=dict(color=c, line_width=2.5), mpl=dict(color=c, linewidth=2.5)))
+        layers.append(style_element(hv.Scatter((params[order], mean[order]), kdims=[pdim], vdims=[ndim]),
+                                    bokeh=dict(color=c, size=8), mpl=dict(color=c, s=40)))
     sizes = ", ".join(str(int(m)) for m in ds.module_size.values)
     return figure(hv.Overlay(layers), f"N solved against parameters (module sizes {sizes}; mean ± sd over seeds)",
                   bokeh=dict(height=340, legend_position="top_left"), ylim=(0, None))
@@ -160,7 +161,8 @@ FIG4 = Figure("004-fig4", "Trained and effective timescales", "Hamidi et al. 202
 
 # ---------------------------------------------------------------------------------------------- Fig. 5
 def draw_5(ds):
-    return hv.Layout([module_heatmap(ds, "W_FF"), module_heatmap(ds, "W_R")]).cols(2)
+    return style_element(hv.Layout([module_heatmap(ds, "W_FF"), module_heatmap(ds, "W_R")]).cols(1),
+                         mpl=dict(sublabel_format="", vspace=0.45, fig_inches=(9, 8)))
 
 
 def headline_5(ds) -> dict:
@@ -199,9 +201,11 @@ def draw_6(ds):
             curve = ds["n_solved_curve"].sel(arch="modular", freeze=g, duplicate=d).mean("seed")
             label = f"{'frozen' if float(g) == 0 else 'trained'} older modules, " + (
                 "random new module" if str(d) == "off" else f"duplicated (σ = {d})")
-            layers.append(hv.Curve((curve.epoch.values, curve.values), kdims=[edim], vdims=[ndim], label=label)
-                          .opts(color=colours.get(str(d), "#333"), line_dash=dash.get(f"{float(g):g}", "dotted"),
-                                line_width=2.5, backend="bokeh"))
+            colour, style = colours.get(str(d), "#333333"), dash.get(f"{float(g):g}", "dotted")
+            layers.append(style_element(hv.Curve((curve.epoch.values, curve.values), kdims=[edim], vdims=[ndim],
+                                                 label=label),
+                                        bokeh=dict(color=colour, line_dash=style, line_width=2.5),
+                                        mpl=dict(color=colour, linestyle=style, linewidth=2.5)))
     return figure(hv.Overlay(layers), "Freezing and duplication (chain; mean over seeds)",
                   bokeh=dict(height=340, legend_position="top_left"), ylim=(0, None))
 
