@@ -12,7 +12,6 @@ import importlib.util
 import panel as pn
 
 from .. import studies
-from . import sheets
 from .url import session_query, shown
 from .widgets import escape
 
@@ -65,4 +64,4 @@ def page(study: str | None = None, **kwargs):
 def servable():
     """Build the page of this session and serve it in its template (the hub's ``apps/dynamics.py``)."""
     view, header, _ = page()
-    return sheets.serve(view.template(header=[header]), view.title)
+    return view.template(header=[header]).servable(title=view.title)

@@ -22,7 +22,7 @@ from .. import studies
 from ..core.experiment import Experiment
 from ..core.progress import plural, progress_words
 from ..store import memory
-from . import presets, share, sheets, texts, url
+from . import presets, share, texts, url
 from .live import LiveJob, training_slot, warm_up
 from .messages import Alert, sentences_text
 from .sidebar import Sidebar
@@ -394,5 +394,5 @@ class StudyShell(pn.viewable.Viewer):
     def servable(self, title: str | None = None, **kwargs):
         """Serve inside the template (``panel serve``); in a notebook, show the plain layout instead."""
         if self.served():
-            return sheets.serve(self.template(), title or self.title, **kwargs)
+            return self.template().servable(title=title or self.title, **kwargs)
         return self._layout.servable(title=title or self.title, **kwargs)
