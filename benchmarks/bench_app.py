@@ -231,7 +231,22 @@ def main():
                 pages.append(pg)
                 if i == 0:   # a new visitor on a warm server: page open → the stored default on screen
                     t1 = wait(pg, lambda: "loaded from the store" in status(pg), poll=0.05)
-                    print(f"page open → stored default shown (warm server): {t1 - t0:.2f} s")
+                    print(f"page open → stored default shown (warm server, a browser new to the app): "
+                          f"{t1 - t0:.2f} s   [target ≤ 2 s]")
+            # the same in a new tab of a browser that has opened the app before (its JavaScript cached)
+            context = browser.new_context(viewport={"width": 1500, "height": 1200})
+            first = context.new_page()
+            first.goto(url)
+            wait(first, lambda: "loaded from the store" in status(first), poll=0.05)
+            for k in range(3):
+                tab = context.new_page()
+                t0 = time.perf_counter()
+                tab.goto(url)
+                t1 = wait(tab, lambda: "loaded from the store" in status(tab), poll=0.05)
+                print(f"page open → stored default shown (warm server, a new tab of a browser that has been here): "
+                      f"{t1 - t0:.2f} s")
+                tab.close()
+            context.close()
             for pg in pages:
                 wait(pg, lambda pg=pg: "p = " in status(pg) and "store" in status(pg))
             time.sleep(2)
