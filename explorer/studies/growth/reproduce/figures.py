@@ -219,7 +219,7 @@ def headline_6(ds) -> dict:
     best = max(rows, key=lambda r: np.mean(r["n_solved"]))
     base = next(r for r in rows if r["freeze"] == 0 and r["duplicate"] == "off")
     dup = [r for r in rows if r["freeze"] == 0 and r["duplicate"] != "off"]
-    ok = bool(dup) and max(np.mean(r["n_solved"]) for r in dup) >= np.mean(base["n_solved"])
+    ok = bool(dup) and bool(max(np.mean(r["n_solved"]) for r in dup) >= np.mean(base["n_solved"]))
     words = "; ".join(f"γ = {r['freeze']:g}, duplicate {r['duplicate']}: {np.mean(r['n_solved']):.1f}" for r in rows)
     return {"rows": rows, "best": best, "reproduced": ok, **skill(ds),
             "sentence": f"Mean N solved by the chain per variant: {words}."}
