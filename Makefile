@@ -45,7 +45,7 @@ browser:
 	  fi; }
 
 test: install-test browser
-	$(BIN)/python -m pytest -q tests --nbmake notebooks
+	$(BIN)/python -m pytest -q tests
 
 bench: install-test
 	$(BIN)/python benchmarks/bench_engine.py

@@ -1,9 +1,8 @@
 """Every notebook of the course (notebooks/*.ipynb) runs top to bottom with real outputs (docs/teaching.md).
 
-Each notebook is executed with nbclient in the venv's ``python3`` kernel, in notebooks/ (as nbmake and
-JupyterLab run it), with ``EXPLORER_STORE`` from the environment when it is set (CI sets one, so that nbmake's
-execution after this one loads every run from the store) and else a temporary folder shared by the notebooks of
-one session; ``EXPLORER_APP_DEFAULTS`` is dropped, as on Binder. A notebook fails when
+Each notebook is executed with nbclient in the venv's ``python3`` kernel, in notebooks/ (as JupyterLab runs
+it), with ``EXPLORER_STORE`` from the environment when it is set (CI sets one) and else a temporary folder
+shared by the notebooks of one session; ``EXPLORER_APP_DEFAULTS`` is dropped, as on Binder. A notebook fails when
 
 * a cell raises, or a traceback reaches stderr (a page's background thread, say);
 * a code cell that should show something shows nothing: its last statement is an expression (without a

@@ -43,3 +43,14 @@ def wait_for_status(page, *words, timeout=RUN_TIMEOUT_MS):
 def specialization_title(page) -> str:
     titles = [t for t in plot_titles(page) if t.startswith("Specialization over time")]
     return titles[-1] if titles else ""
+
+
+def closed_page_race(block: str) -> bool:
+    """A page closed mid-message: tornado's WebSocketClosedError / StreamClosedError, or Bokeh's own form of it,
+    a PATCH-DOC that was waiting for the document lock when the socket closed and Bokeh detached the session
+    (bokeh/server/connection.py asserts ``self._session is not None``). Harmless: that page is gone. Any other
+    traceback in the server's log is ours."""
+    if "WebSocketClosedError" in block or "StreamClosedError" in block:
+        return True
+    return ("bokeh/server/connection.py" in block and "assert self._session is not None" in block
+            and "session.py" in block and "in patch" in block)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # browser_helpers
-from browser_helpers import TINY  # noqa: E402  (shared with test_jupyter.py)
+from browser_helpers import TINY, closed_page_race  # noqa: E402  (shared with test_jupyter.py)
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "screenshots"
@@ -79,9 +79,7 @@ def app_url(tmp_path_factory):
     log.seek(0)
     server_log = log.read()
     log.close()
-    # a page closed mid-message makes tornado log WebSocketClosedError: harmless; anything else is ours
-    errors = [block for block in server_log.split("Traceback")[1:]
-              if "WebSocketClosedError" not in block and "StreamClosedError" not in block]
+    errors = [block for block in server_log.split("Traceback")[1:] if not closed_page_race(block)]
     assert not errors, f"the server logged an exception:\nTraceback{errors[0][:4000]}"
 
 

@@ -41,7 +41,7 @@ from types import SimpleNamespace
 from urllib.parse import unquote
 
 import pytest
-from browser_helpers import RUN_TIMEOUT_MS, TINY, plot_titles, wait_for_status
+from browser_helpers import RUN_TIMEOUT_MS, TINY, closed_page_race, plot_titles, wait_for_status
 
 expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
 
@@ -55,7 +55,7 @@ PROXY_LINE = next(line for line in (ROOT / "binder" / "postBuild").read_text().s
                   if line.startswith("printf") and "jupyter-panel-proxy.yml" in line)
 TOKEN = secrets.token_hex(16)
 #: The tiny app defaults are for the proxied dashboard: the kernel runs the notebook with the real defaults, as
-#: on Binder and under nbmake (an IPython startup file of the fixture's own IPYTHONDIR drops the variable).
+#: on Binder and in tests/test_notebooks.py (an IPython startup file of the fixture's own IPYTHONDIR drops the variable).
 KERNEL_STARTUP = '__import__("os").environ.pop("EXPLORER_APP_DEFAULTS", None)\n'
 #: A whole notebook, or the proxy starting ``panel serve`` and the app's first run, on a busy two-core machine.
 SLOW_MS = 2 * RUN_TIMEOUT_MS
@@ -142,8 +142,7 @@ def _server_exceptions(lab, since: int) -> list[str]:
     """Tracebacks the server's log (JupyterLab, the kernel's process, the proxied ``panel serve``) got after
     byte ``since``; a page closed mid-message makes tornado log a closed websocket: harmless, as in conftest.py."""
     text = lab.log.read_bytes()[since:].decode(errors="replace")
-    return [block for block in text.split("Traceback")[1:]
-            if "WebSocketClosedError" not in block and "StreamClosedError" not in block]
+    return [block for block in text.split("Traceback")[1:] if not closed_page_race(block)]
 
 
 def _from_packages(route):
