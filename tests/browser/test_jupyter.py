@@ -55,7 +55,8 @@ PROXY_LINE = next(line for line in (ROOT / "binder" / "postBuild").read_text().s
                   if line.startswith("printf") and "jupyter-panel-proxy.yml" in line)
 TOKEN = secrets.token_hex(16)
 #: The tiny app defaults are for the proxied dashboard: the kernel runs the notebook with the real defaults, as
-#: on Binder and in tests/test_notebooks.py (an IPython startup file of the fixture's own IPYTHONDIR drops the variable).
+#: on Binder and in tests/test_notebooks.py (an IPython startup file of the fixture's own IPYTHONDIR drops the
+#: variable).
 KERNEL_STARTUP = '__import__("os").environ.pop("EXPLORER_APP_DEFAULTS", None)\n'
 #: A whole notebook, or the proxy starting ``panel serve`` and the app's first run, on a busy two-core machine.
 SLOW_MS = 2 * RUN_TIMEOUT_MS
