@@ -10,7 +10,7 @@ PORT    ?= 5006
 # pip picks by default on Linux, several GB); it needs download.pytorch.org.
 TORCH   ?=
 
-.PHONY: app test install install-test browser bench demo clean
+.PHONY: app test install install-test browser screenshots bench demo clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -46,6 +46,10 @@ browser:
 
 test: install-test browser
 	$(BIN)/python -m pytest -q tests
+
+# The browser tests again, writing the screenshots the README and docs quote into docs/screenshots/.
+screenshots: install-test browser
+	EXPLORER_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/browser
 
 bench: install-test
 	$(BIN)/python benchmarks/bench_engine.py

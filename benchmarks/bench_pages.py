@@ -8,9 +8,10 @@ with a fresh store:
   3. slider → redraw for a stored setting: key presses alternating between the two stored settings, until the
      status names the other setting as loaded from the store, median of several moves (target < 0.3 s).
 
-    python benchmarks/bench_pages.py [--moves 6] [--study bimt growth]
+With ``--default``, first (4.) each page's own opening setting (the config's defaults), from opening the page
+on the empty store to the status saying it was trained, measured and stored (target: about a minute).
 
-The pages' own default presets are not timed here: they take minutes (docs/bimt.md, docs/growth.md).
+    python benchmarks/bench_pages.py [--moves 6] [--study bimt growth] [--default]
 """
 from __future__ import annotations
 
@@ -76,10 +77,21 @@ def bench(browser, url, study, moves):
     page.close()
 
 
+def bench_default(browser, url, study):
+    page = browser.new_page(viewport={"width": 1500, "height": 1500})
+    t0 = time.perf_counter()
+    page.goto(f"{url}?study={study}")
+    t_done = wait(page, lambda: "trained and measured" in status(page), timeout=900, poll=0.25)
+    print(f"{study}: the page's opening setting trained, measured and stored: {t_done - t0:.1f} s from opening the "
+          f"page   [target: about a minute]\n  {status(page)}")
+    page.close()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--moves", type=int, default=6)
     ap.add_argument("--study", nargs="+", default=list(PAGES), choices=list(PAGES))
+    ap.add_argument("--default", action="store_true", help="also time each page's opening setting (minutes)")
     args = ap.parse_args()
     store = tempfile.mkdtemp(prefix="explorer-bench-pages-")
     proc, url = serve(store, None)
@@ -88,6 +100,8 @@ def main():
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
             for study in args.study:
+                if args.default:
+                    bench_default(browser, url, study)
                 bench(browser, url, study, args.moves)
             browser.close()
     finally:

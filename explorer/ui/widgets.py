@@ -41,21 +41,32 @@ def with_help(widget, doc):
                   sizing_mode="stretch_width", margin=0)
 
 
-class PromptDiscreteSlider(pn.widgets.DiscreteSlider):
-    """A DiscreteSlider whose released value reaches the server's callbacks at once.
+#: Slider properties whose changes skip Panel's 50 ms debounce (:func:`prompt`).
+PRIORITY = ["value", "value_throttled"]
+
+
+def prompt(slider):
+    """``slider``, whose released value reaches the server's callbacks at once (this instance only).
 
     Panel holds every widget change for 50 ms (``Syncable._debounce``) to merge bursts, unless the property is
     one of the widget's ``_priority_changes``. A released slider (``value_throttled``, sent after ``value``) is
-    already the end of a burst, so the inner slider marks both as priority: a key press on p reached the
-    page's callback ~58 ms after it was pressed, 50 of them waiting.
+    already the end of a burst, so both are marked priority (``value`` too: while it waits, the
+    ``value_throttled`` behind it waits with it). A key press on a slider reached the page's callback ~57 ms
+    after it arrived at the server, 50 of them waiting.
     """
+    slider._priority_changes = PRIORITY
+    return slider
 
-    PRIORITY = ["value", "value_throttled"]
+
+class PromptDiscreteSlider(pn.widgets.DiscreteSlider):
+    """A DiscreteSlider whose released value reaches the server's callbacks at once (:func:`prompt`)."""
+
+    PRIORITY = PRIORITY
 
     def _update_options(self, *events):
         super()._update_options(*events)
         if self._slider is not None:   # the inner IntSlider is rebuilt whenever the options change
-            self._slider._priority_changes = self.PRIORITY
+            prompt(self._slider)
 
 
 class TypedBox:
@@ -93,13 +104,11 @@ class NumberControl(pn.viewable.Viewer):
     def __init__(self, par: param.Number, value, submit, name: str):
         self.par, self.integer = par, isinstance(par, param.Integer)
         lo, hi = self._range()
-        self.slider = (pn.widgets.IntSlider(start=int(lo), end=int(max(hi, lo + 1)), step=par.step or 1,
-                                            value=self._clip(value), show_value=False, sizing_mode="stretch_width",
-                                            margin=(0, 10))
-                       if self.integer else
-                       pn.widgets.FloatSlider(start=lo, end=hi, step=par.step or (hi - lo) / 100,
-                                              value=self._clip(value), show_value=False, margin=(0, 10),
-                                              sizing_mode="stretch_width"))
+        common = dict(value=self._clip(value), show_value=False, sizing_mode="stretch_width", margin=(0, 10))
+        self.slider = prompt(pn.widgets.IntSlider(start=int(lo), end=int(max(hi, lo + 1)), step=par.step or 1,
+                                                  **common)
+                             if self.integer else
+                             pn.widgets.FloatSlider(start=lo, end=hi, step=par.step or (hi - lo) / 100, **common))
         self.box = TypedBox(lambda text: submit(name, number(text)), value=fmt(value), width=110, margin=(0, 10))
         self._quiet = False
         self.slider.param.watch(lambda e: None if self._quiet else submit(name, e.new), "value_throttled")

@@ -2,7 +2,9 @@
 
 The app runs as a real ``panel serve`` subprocess on a free port, with a fresh temporary run store and tiny
 training settings (``EXPLORER_APP_DEFAULTS``, keyed by study), so every test exercises the real engine end to end.
-Screenshots land in docs/screenshots/. ``playwright install`` is not needed: the system chromium is used.
+Screenshots land in a temporary folder, so a test run leaves the repository as it was; ``make screenshots``
+(``EXPLORER_SCREENSHOTS=docs/screenshots``) writes the ones the docs quote. ``playwright install`` is not
+needed: the system chromium is used.
 """
 from __future__ import annotations
 
@@ -21,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).parent))  # browser_helpers
 from browser_helpers import TINY, closed_page_race  # noqa: E402  (shared with test_jupyter.py)
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("EXPLORER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -84,6 +85,10 @@ def app_url(tmp_path_factory):
 
 
 @pytest.fixture
-def shots():
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    return SHOTS
+def shots(tmp_path_factory):
+    """Where a test's screenshots go: ``$EXPLORER_SCREENSHOTS`` (relative to the repository), else a temporary
+    folder."""
+    target = os.environ.get("EXPLORER_SCREENSHOTS")
+    path = ROOT / target if target else tmp_path_factory.getbasetemp() / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

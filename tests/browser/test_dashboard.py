@@ -1,6 +1,6 @@
 """The served dashboard in a real browser: it loads, p moves the curves, revisits come from the store, the URL
 reproduces a state, bad values meet a message, classroom links hide controls. Screenshots go to
-docs/screenshots/ (quoted in the README)."""
+docs/screenshots/ (quoted in the README) with ``make screenshots``."""
 from urllib.parse import parse_qs, urlparse
 
 import pytest

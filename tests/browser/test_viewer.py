@@ -118,6 +118,16 @@ def test_p_slider_skips_panels_debounce_also_after_its_options_change(dashboard)
     assert "value" not in pn.widgets.IntSlider._priority_changes   # only this slider, not every IntSlider
 
 
+def test_number_sliders_skip_panels_debounce_too(dashboard):
+    """Every sidebar slider's released value reaches the page at once (a key press on the BIMT sheet side
+    reached its callback ~57 ms after arriving, 50 of them in Panel's debounce), the class keeps its own."""
+    for name in ("n", "epochs"):
+        slider = dashboard.sidebar_controls.controls[name].panel.slider
+        assert {"value", "value_throttled"} <= set(slider._priority_changes), name
+    assert "value_throttled" not in pn.widgets.IntSlider._priority_changes
+    assert "value_throttled" not in pn.widgets.FloatSlider._priority_changes
+
+
 def test_bad_values_meet_one_sentence_and_the_rest_keeps_working(dashboard):
     d = dashboard
     settle(d)

@@ -79,7 +79,8 @@ class Page(StudyShell):
         self.isolated, self.spread = Redrawn(sizing_mode=None), Redrawn(sizing_mode=None)
         self.histograms = pn.Row(self.isolated, self.spread, sizing_mode="stretch_width")
         self.tasks, self.variance, self.loss = Redrawn(), Redrawn(), Redrawn()
-        self.front = pn.pane.HoloViews(views.pareto(views.pareto_frame([])), sizing_mode="stretch_width")
+        self.front = Redrawn()
+        self.front.show(views.pareto(views.pareto_frame([])))
         self.front_axis = pn.widgets.RadioButtonGroup(options={"important neurons": "active_neurons",
                                                                "wiring length": "wiring_length"},
                                                       value="wiring_length", color="primary", variant="outline")
@@ -134,7 +135,7 @@ class Page(StudyShell):
             self.live.event(data=("live", snap, events[-1].get("step", 0)))
 
     def after_result(self):
-        self._refresh_front()
+        self.after_headline(self._refresh_front)   # reads the store: after the headline has left the server
 
     # ------------------------------------------------------------------ the map
     def _draw_live(self, data):
@@ -169,7 +170,7 @@ class Page(StudyShell):
 
         def show(value):
             frame, missing = value
-            self.front.object = views.pareto(frame, axis)
+            self.front.show(views.pareto(frame, axis))
             self.compute.label = (f"Train the {missing} missing λ × regime runs as one ensemble" if missing
                                   else "Every λ × regime run is stored")
             self.compute.disabled = missing == 0
