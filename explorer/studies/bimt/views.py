@@ -113,14 +113,15 @@ def shuffle_histogram(ds, measure: str = "isolated_fraction", seed_index: int = 
     label, short = (("isolated-neuron fraction", "isolated neurons") if measure == "isolated_fraction"
                     else ("spatial spread of clusters", "cluster spread"))
     counts, edges = np.histogram(shuffled, bins=30)
+    baseline = _config(ds).get("baseline", "important")
     hist = hv.Histogram((edges, counts), kdims=[hv.Dimension(measure, label=label)],
-                        vdims=[hv.Dimension("count", label="shuffled sheets")], label="shuffled")
+                        vdims=[hv.Dimension("count", label="shuffled sheets")],
+                        label=f"{len(shuffled)} shuffles ({baseline})")
     hist = style_element(hist, bokeh=dict(fill_color="#bdbdbd", line_color="white"),
                          mpl=dict(facecolor="#bdbdbd", edgecolor="white"))
     line = hv.VLine(real, label="this network").opts(color="#c0392b", line_width=3, backend="bokeh")
-    baseline = _config(ds).get("baseline", "important")
-    return figure(hist * line, f"{short}: percentile {pct:.1f}", bokeh=dict(height=300, legend_position="top_right"),
-                  xlabel=f"{label} ({len(shuffled)} {baseline} shuffles)")
+    return figure(hist * line, f"{short}: percentile {pct:.1f}", bokeh=dict(height=320, legend_position="bottom"),
+                  xlabel=label)
 
 
 def task_accuracy_bars(ds):
@@ -129,7 +130,7 @@ def task_accuracy_bars(ds):
     frame = pd.DataFrame({"task": [str(t) for t in ds.task.values], "accuracy": acc.mean("seed").values,
                           "sd": acc.std("seed", ddof=0).values})
     task = hv.Dimension("task", label="task (Yang et al. 2019)")
-    accuracy = hv.Dimension("accuracy", label="task accuracy (fixation held, right choice)", range=(0, 1))
+    accuracy = hv.Dimension("accuracy", label="task accuracy", range=(0, 1))
     bars = hv.Bars(frame, kdims=[task], vdims=[accuracy])
     bars = style_element(bars, bokeh=dict(color="#1b9e77", xrotation=60), mpl=dict(color="#1b9e77", xrotation=60))
     errors = hv.ErrorBars(frame, kdims=[task], vdims=[accuracy, "sd"])
