@@ -31,11 +31,10 @@ import re
 import time
 from pathlib import Path
 
+import nbclient
+import nbformat
 import numpy as np
 import pytest
-
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -403,7 +403,6 @@ def test_store_cli_errors_are_one_line(store, capsys, argv, message):
 
 # -------------------------------------------------------------------------------------- real engine
 def test_real_engine_run_is_stored_and_served(store):
-    pytest.importorskip("explorer.studies.specialization.run")
     cfg = SpecializationConfig(n=4, epochs=1, pairs_per_epoch=256, seeds=2)
     first = store.get_or_run(cfg)
     second = store.get_or_run(cfg)

@@ -154,8 +154,8 @@ def test_sweep_cli_errors_are_one_line(tmp_path, capsys, monkeypatch, flags, mes
 # -------------------------------------------------------------------------------------- dask cluster
 def test_sweep_on_a_local_dask_cluster_matches_a_local_run(tmp_path):
     """Two worker processes train the groups into a shared store; a local sweep gives the same numbers."""
-    pytest.importorskip("explorer.studies.specialization.run")
-    distributed = pytest.importorskip("distributed")
+    import distributed
+
     base = SpecializationConfig(n=4, epochs=1, pairs_per_epoch=256, seeds=1)
     grid = {"p": [0.1, 1], "n": [4, 5]}
     remote_store = Store(tmp_path / "remote")

@@ -42,8 +42,7 @@ from urllib.parse import unquote
 
 import pytest
 from browser_helpers import RUN_TIMEOUT_MS, TINY, closed_page_race, plot_titles, wait_for_status
-
-expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
