@@ -1,5 +1,6 @@
 """apps/setup.py (``panel serve … --setup apps/setup.py``) warms the engine once, before the server opens, and is
-the only place the Bokeh freeze patch is applied (importing explorer.ui changes no dependency)."""
+the only place the dependency patches are applied (importing explorer.ui changes no dependency): the Bokeh freeze
+patch and the served pages' BokehJS bundles."""
 import subprocess
 import sys
 from pathlib import Path
@@ -10,12 +11,15 @@ CHECK = """
 import runpy, sys
 assert "torch._dynamo" not in sys.modules
 import explorer.ui, explorer.studies.specialization.page
-from explorer.ui import freeze
-assert not freeze._APPLIED, "importing the UI must not patch Bokeh"
+from explorer.ui import bundles, freeze
+import panel.io.server
+original = panel.io.server.bundle_resources
+assert not freeze._APPLIED and not bundles._APPLIED, "importing the UI must not patch Bokeh or Panel"
 runpy.run_path(sys.argv[1])
 from explorer.ui import live
 print(live._WARM.is_set(), "torch._dynamo" in sys.modules, "explorer.studies.specialization.run" in sys.modules,
-      freeze._APPLIED == freeze.supported())
+      freeze._APPLIED == freeze.supported(), bundles._APPLIED == bundles.supported(),
+      (panel.io.server.bundle_resources is not original) == bundles.supported())
 """
 
 
@@ -24,7 +28,7 @@ def test_setup_script_warms_the_engine_in_a_fresh_interpreter():
                          text=True, cwd=ROOT, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     # warm flag set (sessions start no second warm-up), the first optimizer's import paid, the engine loaded
-    assert out.stdout.split()[-4:] == ["True", "True", "True", "True"]
+    assert out.stdout.split()[-6:] == ["True"] * 6
 
 
 def test_freeze_patch_is_skipped_on_a_bokeh_it_was_not_written_for(monkeypatch, caplog):
@@ -38,3 +42,49 @@ def test_freeze_patch_is_skipped_on_a_bokeh_it_was_not_written_for(monkeypatch, 
         assert freeze.apply() is False
     assert "not one the freeze patch was written for" in caplog.text and "holoviz/holoviews#6315" in caplog.text
     assert freeze.supported("3.9.2") and not freeze.supported("3.10.0")
+
+
+def _page_scripts(apply_wrapper: bool, monkeypatch) -> list[str]:
+    """The script URLs of a served page's HTML for a document whose roots are an HTML pane and a plot."""
+    import holoviews as hv
+    import panel as pn
+    import panel.io.server as server
+    from bokeh.document import Document
+    from bokeh.resources import Resources
+
+    from explorer.ui import bundles
+
+    monkeypatch.setattr(server, "bundle_resources", server.bundle_resources)   # restored after the test
+    monkeypatch.setattr(hv.renderer("bokeh"), "webgl", hv.renderer("bokeh").webgl)
+    monkeypatch.setattr(bundles, "_APPLIED", False)
+    if apply_wrapper:
+        assert bundles.apply()
+    doc = Document()
+    for root in (pn.pane.HTML("<b>ε</b>"), pn.pane.HoloViews(hv.Curve([1, 2]))):   # roots, as in a template
+        root.server_doc(doc)
+    return [str(f) for f in server.bundle_resources(doc.roots, Resources(mode="server", root_url="/")).js_files]
+
+
+def test_served_pages_load_no_mathjax_or_webgl_bundle_and_plots_draw_on_canvas(monkeypatch):
+    """Panel serves both for a page whose roots hold an HTML pane; the explorer's pages draw no TeX
+    (tests/test_contract.py walks every view and page for it), and with the wrapper their plots use canvas."""
+    import holoviews as hv
+
+    before, after = _page_scripts(False, monkeypatch), _page_scripts(True, monkeypatch)
+    assert hv.render(hv.Curve([1, 2]), backend="bokeh").output_backend == "canvas"
+    assert any("bokeh-mathjax" in f for f in before) and any("bokeh-gl" in f for f in before)
+    assert not any("bokeh-mathjax" in f or "bokeh-gl" in f for f in after)
+    assert [f for f in before if "bokeh-mathjax" not in f and "bokeh-gl" not in f] == after
+
+
+def test_bundle_wrapper_is_skipped_on_a_panel_it_was_not_written_for(monkeypatch, caplog):
+    import panel
+
+    from explorer.ui import bundles
+
+    monkeypatch.setattr(bundles, "_APPLIED", False)
+    monkeypatch.setattr(panel, "__version__", "99.0.0")
+    with caplog.at_level("WARNING", logger="explorer.ui"):
+        assert bundles.apply() is False
+    assert "every BokehJS bundle is served" in caplog.text
+    assert bundles.supported("1.9.4") and not bundles.supported("1.10.0")

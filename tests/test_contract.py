@@ -54,6 +54,20 @@ def test_every_view_renders(ran):
     for name, build in study.views.items():
         plot = hv.render(build(result), backend="bokeh")
         assert plot is not None, name
+        assert not needs_mathjax(plot.references()), name
+
+
+def needs_mathjax(models) -> list[str]:
+    """The texts in ``models`` with TeX delimiters: they would need BokehJS's MathJax bundle, which the served
+    app does not load (explorer/ui/bundles.py)."""
+    from bokeh.embed.util import contains_tex_string
+
+    found = []
+    for m in models:
+        for prop, value in m.properties_with_values(include_defaults=False).items():
+            if isinstance(value, str) and contains_tex_string(value):
+                found.append(f"{type(m).__name__}.{prop} holds TeX: {value[:80]}")
+    return found
 
 
 def test_settings_round_trip_through_the_experiment(ran):
@@ -80,6 +94,11 @@ def test_its_page_builds_and_shows_the_result(ran):
     page._show(result, 0.1)
     assert page.result is result and not page.job.error
     assert page.__panel__() is not None
+    from bokeh.document import Document
+
+    doc = Document()
+    page.template().server_doc(doc)   # the served page, every card built (outside a server they are at once)
+    assert not needs_mathjax(doc.models), needs_mathjax(doc.models)
 
 
 def test_in_a_notebook_a_stored_setting_is_drawn_at_once(ran):

@@ -54,3 +54,18 @@ def closed_page_race(block: str) -> bool:
         return True
     return ("bokeh/server/connection.py" in block and "assert self._session is not None" in block
             and "session.py" in block and "in patch" in block)
+
+
+def watch_console_and_scripts(page) -> tuple[list[str], list[str]]:
+    """``(errors, scripts)``, filled as ``page`` runs: console errors and uncaught exceptions, and the URL of
+    every script it loads."""
+    errors, scripts = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
+    return errors, scripts
+
+
+def bundles_not_served(scripts: list[str]) -> list[str]:
+    """The scripts of BokehJS bundles the served app leaves out (explorer/ui/bundles.py) that were loaded."""
+    return [s for s in scripts if "bokeh-mathjax" in s or "bokeh-gl" in s]

@@ -1,4 +1,5 @@
-"""Serve apps/dynamics.py once per session and drive it with pytest-playwright in Debian's chromium.
+"""Serve apps/dynamics.py once per session as ``make app`` does and drive it with pytest-playwright in Debian's
+chromium.
 
 The app runs as a real ``panel serve`` subprocess on a free port, with a fresh temporary run store and tiny
 training settings (``EXPLORER_APP_DEFAULTS``, keyed by study), so every test exercises the real engine end to end.
@@ -56,6 +57,7 @@ def app_url(tmp_path_factory):
            "PYTHONUNBUFFERED": "1"}
     log = open(tmp_path_factory.mktemp("log") / "panel.log", "w+")
     proc = subprocess.Popen([sys.executable, "-m", "panel", "serve", str(ROOT / "apps" / "dynamics.py"),
+                             "--setup", str(ROOT / "apps" / "setup.py"),   # as `make app` serves it
                              "--port", str(port), "--address", "127.0.0.1",
                              "--allow-websocket-origin", f"127.0.0.1:{port}"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -4,7 +4,7 @@ localhost."""
 from urllib.parse import quote, urlparse
 
 import pytest
-from browser_helpers import text_of, wait_for_status
+from browser_helpers import bundles_not_served, text_of, wait_for_status, watch_console_and_scripts
 
 pytestmark = pytest.mark.browser
 
@@ -74,15 +74,14 @@ def test_hostile_values_in_every_url_parameter_run_nothing_and_leave_the_default
 
 
 def test_the_hub_loads_nothing_from_the_internet_and_logs_no_console_error(page, app_url, shots):
-    errors = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    errors, scripts = watch_console_and_scripts(page)
     left = local_only(page)
     page.goto(app_url)
     wait_for_status(page, "p = 0.1", "n = 8")
     page.wait_for_timeout(2000)   # the overview and late plots
     assert left == [], f"requests left localhost: {left}"
     assert errors == [], f"console errors: {errors}"
+    assert any("bokeh.min.js" in x for x in scripts) and bundles_not_served(scripts) == []
     nav = page.locator(".hub-nav-pane")
     assert "Specialization" in text_of(nav)
     page.screenshot(path=str(shots / "hub.png"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from browser_helpers import RUN_TIMEOUT_MS, plot_titles, text_of, wait_for_status
+from browser_helpers import (RUN_TIMEOUT_MS, bundles_not_served, plot_titles, text_of, wait_for_status,
+                             watch_console_and_scripts)
 
 pytestmark = pytest.mark.browser
 
@@ -29,6 +30,7 @@ def _titles_until(page, predicate, timeout_s):
 
 
 def test_bimt_page_shows_the_sheet_live_then_its_clusters(page, app_url, shots):
+    errors, scripts = watch_console_and_scripts(page)
     page.goto(f"{app_url}?{BIMT}")
     seen = _titles_until(page, lambda t: any("clusters, acc" in x for x in t), RUN_TIMEOUT_MS / 1000)
     assert any(x.startswith("Training: the sheet of network") for x in seen), "no live map while training"
@@ -38,6 +40,7 @@ def test_bimt_page_shows_the_sheet_live_then_its_clusters(page, app_url, shots):
     _titles_until(page, lambda t: any("isolated neurons: percentile" in x for x in t)
                   and any("Accuracy per task" in x for x in t), 30)
     page.screenshot(path=str(shots / "bimt.png"), full_page=True)
+    assert errors == [] and bundles_not_served(scripts) == [], (errors, bundles_not_served(scripts))
     # a new setting (one seed) redraws the map from a new run
     page.goto(f"{app_url}?{BIMT.replace('seeds=2', 'seeds=1')}")
     wait_for_status(page, "bimt, 4 × 4 sheet", "1 seed ")
@@ -52,6 +55,7 @@ def test_bimt_page_refuses_a_bad_value_with_one_sentence(page, app_url):
 
 
 def test_growth_page_grows_live_then_shows_robustness(page, app_url, shots):
+    errors, scripts = watch_console_and_scripts(page)
     page.goto(f"{app_url}?{GROWTH}")
     wait_for_status(page, "Training", timeout=RUN_TIMEOUT_MS)
     assert any("Largest N solved" in x for x in plot_titles(page))
@@ -60,6 +64,7 @@ def test_growth_page_grows_live_then_shows_robustness(page, app_url, shots):
     assert "trained and measured" in status or "loaded from the store" in status
     _titles_until(page, lambda t: any("'s chain:" in x for x in t) and any("accuracy per head" in x for x in t), 30)
     page.screenshot(path=str(shots / "growth.png"), full_page=True)
+    assert errors == [] and bundles_not_served(scripts) == [], (errors, bundles_not_served(scripts))
 
 
 def test_growth_page_refuses_a_reversed_eps_range(page, app_url):

@@ -84,8 +84,8 @@ class Page(StudyShell):
         self.robustness, self.modules, self.chain, self.tau = Redrawn(), Redrawn(), Redrawn(), Redrawn()
         self.general = Redrawn()
         self.growth = pn.pane.HoloViews(sizing_mode="stretch_width")
-        self._growth_epochs = None
-        self._live_epochs(self.experiment.epochs)
+        self._growth_shape = None
+        self._live_epochs(self.experiment.epochs, self._seeds())
         group = pn.widgets.RadioButtonGroup.from_param(self.options.param.group, color="primary", variant="outline")
         seed = pn.widgets.IntSlider.from_param(self.options.param.seed_index, width=220)
         return [
@@ -110,13 +110,13 @@ class Page(StudyShell):
     def _show_rest(self, ds):
         self.tau.show(views.tau_per_module(ds))
         self.general.show(views.generalisation_curves(ds))
-        self._live_epochs(ds.sizes["epoch"])
+        self._live_epochs(ds.sizes["epoch"], [int(sd) for sd in ds.seed.values])
         self.live.clear()
         self.live.send(views.n_solved_frame(ds))
         self._show_options()
 
     def start_training(self):
-        self._live_epochs(self.experiment.epochs)
+        self._live_epochs(self.experiment.epochs, self._seeds())
         self.live.clear()
 
     def stream(self, events):
@@ -126,11 +126,20 @@ class Page(StudyShell):
             self.live.send(pd.concat(rows, ignore_index=True))
 
     # ------------------------------------------------------------------ the page's own
-    def _live_epochs(self, epochs: int):
-        """The live N-solved curves over ``epochs`` (a new plot only when the number of epochs changed)."""
-        if epochs != self._growth_epochs:
-            self._growth_epochs = epochs
-            self.growth.object = hv.DynamicMap(lambda data: views.n_solved_curves(data, epochs), streams=[self.live])
+    def _seeds(self) -> list[int] | None:
+        """The sidebar setting's seeds (``None`` while the setting is refused)."""
+        try:
+            return [int(sd) for sd in self.experiment.config().seeds]
+        except Exception:  # noqa: BLE001 — an impossible setting is said by the alert, not here
+            return None
+
+    def _live_epochs(self, epochs: int, seeds):
+        """The live N-solved curves of ``seeds`` over ``epochs`` (a new plot only when either changed: the plot
+        keeps one line per seed while it fills)."""
+        if (epochs, seeds) != self._growth_shape:
+            self._growth_shape = (epochs, seeds)
+            self.growth.object = hv.DynamicMap(lambda data: views.n_solved_curves(data, epochs, seeds=seeds),
+                                               streams=[self.live])
 
     def _show_options(self):
         if self.result is None:

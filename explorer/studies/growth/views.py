@@ -96,22 +96,26 @@ def progress_frame(event: dict) -> pd.DataFrame:
                          "epoch": int(event["epoch"]), "n_solved": [int(v) for v in event["n_solved"]]})
 
 
-def n_solved_curves(frame: pd.DataFrame, epochs: int | None = None, steps_per_epoch: int | None = None):
+def n_solved_curves(frame: pd.DataFrame, epochs: int | None = None, steps_per_epoch: int | None = None,
+                    seeds=None):
     """Largest N solved against epoch for both architectures: thin lines per seed, thick the mean
     (Hamidi et al. 2024, Fig. 2a). With ``steps_per_epoch`` the x axis counts training steps (the fairer axis:
-    each network adds at most one N per epoch)."""
+    each network adds at most one N per epoch). With ``seeds`` every seed's line and both means are drawn,
+    empty until their data arrive: the live plot keeps one set of layers while it fills (a layer that appears
+    later left BokehJS a legend entry without a view)."""
     xdim = EPOCH if not steps_per_epoch else hv.Dimension("step", label="training steps")
     scale = steps_per_epoch or 1
     layers = []
     for arch in ("modular", "rnn"):
         d = frame[frame["arch"] == arch]
         c = ARCH_COLOURS[arch]
-        for seed, ds in d.groupby("seed"):
-            ds = ds.sort_values("epoch")
+        by_seed = dict(tuple(d.groupby("seed")))
+        for seed in (seeds if seeds is not None else by_seed):
+            ds = by_seed.get(seed, d.iloc[:0]).sort_values("epoch")
             line = hv.Curve((ds["epoch"] * scale, ds["n_solved"]), kdims=[xdim], vdims=[N_SOLVED])
             layers.append(style_element(line, bokeh=dict(color=c, alpha=0.35, line_width=1),
                                         mpl=dict(color=c, alpha=0.35, linewidth=1)))
-        if not d.empty:
+        if not d.empty or seeds is not None:
             m = d.groupby("epoch")["n_solved"].mean()
             line = hv.Curve((m.index.to_numpy() * scale, m.to_numpy()), kdims=[xdim], vdims=[N_SOLVED],
                             label=ARCH_LABELS[arch])
