@@ -74,6 +74,26 @@ def test_growth_page_refuses_a_reversed_eps_range(page, app_url):
     assert "reversed" in text_of(alert)
 
 
+@pytest.mark.parametrize("study, query, slider, before, after, value", [
+    ("bimt", BIMT, "grid", "4 × 4 sheet", "5 × 5 sheet", "5"),
+    ("growth", GROWTH, "n_max", "N up to 5,", "N up to 6,", "6"),
+])
+def test_a_slider_key_press_trains_the_new_setting_and_back_comes_from_the_store(page, app_url, study, query,
+                                                                                 slider, before, after, value):
+    """One step of a sidebar slider (the keyboard, as a user would) trains the new setting live and shows it;
+    the step back shows the first setting again, from the store."""
+    page.goto(f"{app_url}?{query}")
+    wait_for_status(page, before, "2 seeds")
+    handle = page.locator(f".ctl-{slider} .noUi-handle").first
+    handle.focus()
+    handle.press("ArrowRight")
+    status = wait_for_status(page, after, "2 seeds")
+    assert "trained and measured" in status or "loaded from the store" in status
+    assert page.locator(f".ctl-{slider} input").first.input_value() == value
+    handle.press("ArrowLeft")
+    wait_for_status(page, before, "loaded from the store")
+
+
 @pytest.mark.parametrize("study", ["bimt", "growth"])
 def test_hostile_values_in_every_setting_of_the_study_page_run_nothing(page, app_url, study):
     """Every setting the page reads, given markup and a javascript: link, is refused as plain text."""
