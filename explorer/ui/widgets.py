@@ -61,8 +61,6 @@ def prompt(slider):
 class PromptDiscreteSlider(pn.widgets.DiscreteSlider):
     """A DiscreteSlider whose released value reaches the server's callbacks at once (:func:`prompt`)."""
 
-    PRIORITY = PRIORITY
-
     def _update_options(self, *events):
         super()._update_options(*events)
         if self._slider is not None:   # the inner IntSlider is rebuilt whenever the options change

@@ -14,6 +14,7 @@ import pandas as pd
 import panel as pn
 import param
 
+from ...core.config import ConfigError
 from ...ui.cards import card
 from ...ui.redraw import Redrawn
 from ...ui.shell import StudyShell
@@ -85,7 +86,7 @@ class Page(StudyShell):
         self.general = Redrawn()
         self.growth = pn.pane.HoloViews(sizing_mode="stretch_width")
         self._growth_shape = None
-        self._live_epochs(self.experiment.epochs, self._seeds())
+        self._live_curves(self.experiment.epochs, self._seeds())
         group = pn.widgets.RadioButtonGroup.from_param(self.options.param.group, color="primary", variant="outline")
         seed = pn.widgets.IntSlider.from_param(self.options.param.seed_index, width=220)
         return [
@@ -110,13 +111,13 @@ class Page(StudyShell):
     def _show_rest(self, ds):
         self.tau.show(views.tau_per_module(ds))
         self.general.show(views.generalisation_curves(ds))
-        self._live_epochs(ds.sizes["epoch"], [int(sd) for sd in ds.seed.values])
+        self._live_curves(ds.sizes["epoch"], [int(sd) for sd in ds.seed.values])
         self.live.clear()
         self.live.send(views.n_solved_frame(ds))
         self._show_options()
 
     def start_training(self):
-        self._live_epochs(self.experiment.epochs, self._seeds())
+        self._live_curves(self.experiment.epochs, self._seeds())
         self.live.clear()
 
     def stream(self, events):
@@ -127,13 +128,13 @@ class Page(StudyShell):
 
     # ------------------------------------------------------------------ the page's own
     def _seeds(self) -> list[int] | None:
-        """The sidebar setting's seeds (``None`` while the setting is refused)."""
+        """The sidebar setting's seeds (``None`` while the setting is refused: the alert says why)."""
         try:
             return [int(sd) for sd in self.experiment.config().seeds]
-        except Exception:  # noqa: BLE001 — an impossible setting is said by the alert, not here
+        except ConfigError:
             return None
 
-    def _live_epochs(self, epochs: int, seeds):
+    def _live_curves(self, epochs: int, seeds):
         """The live N-solved curves of ``seeds`` over ``epochs`` (a new plot only when either changed: the plot
         keeps one line per seed while it fills)."""
         if (epochs, seeds) != self._growth_shape:
