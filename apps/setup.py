@@ -1,7 +1,8 @@
 """Run once by ``panel serve apps/dynamics.py --setup apps/setup.py`` before the server opens its port.
 
-It applies the served app's two dependency patches (explorer/ui/freeze.py, holoviz/holoviews#6315, and
-explorer/ui/bundles.py, holoviz/panel#2796; each skipped with a log line on a version it was not written for),
+It applies the served app's dependency patches (explorer/ui/freeze.py, holoviz/holoviews#6315;
+explorer/ui/bundles.py, holoviz/panel#2796; explorer/ui/socket_writes.py, a tab closed during an update; each
+skipped with a log line on a version it was not written for),
 imports every study page and runs their warm-ups (the engine, the embedded digits, a first optimizer) and
 renders one figure, so that the first visitor's page builds as fast as every later one and the first run starts
 training at once. Without it the app works the same; pages only load more JavaScript, the first page is
@@ -13,7 +14,7 @@ import holoviews as hv
 import panel as pn  # noqa: F401  (imported once here, not by the first session)
 
 from explorer import studies
-from explorer.ui import bundles, freeze, hub
+from explorer.ui import bundles, freeze, hub, socket_writes
 from explorer.ui.live import mark_warm, warm_engine
 from explorer.views.training import empty_frame, loss_curves
 
@@ -21,6 +22,7 @@ logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(messag
 freeze.apply()
 hv.extension("bokeh")
 bundles.apply()
+socket_writes.apply()
 for name in hub.available():
     studies.get(name).page_class   # imports the page, which registers its warm-up
 warm_engine()

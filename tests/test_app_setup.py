@@ -1,6 +1,6 @@
 """apps/setup.py (``panel serve … --setup apps/setup.py``) warms the engine once, before the server opens, and is
 the only place the dependency patches are applied (importing explorer.ui changes no dependency): the Bokeh freeze
-patch and the served pages' BokehJS bundles."""
+patch, the served pages' BokehJS bundles and the websocket writes to a closed tab."""
 import subprocess
 import sys
 from pathlib import Path
@@ -11,15 +11,17 @@ CHECK = """
 import runpy, sys
 assert "torch._dynamo" not in sys.modules
 import explorer.ui, explorer.studies.specialization.page
-from explorer.ui import bundles, freeze
-import panel.io.server
-original = panel.io.server.bundle_resources
-assert not freeze._APPLIED and not bundles._APPLIED, "importing the UI must not patch Bokeh or Panel"
+from explorer.ui import bundles, freeze, socket_writes
+import panel.io.server, tornado.websocket
+original, write = panel.io.server.bundle_resources, tornado.websocket.WebSocketHandler.write_message
+assert not (freeze._APPLIED or bundles._APPLIED or socket_writes._APPLIED), "importing the UI must not patch Bokeh or Panel"
 runpy.run_path(sys.argv[1])
 from explorer.ui import live
 print(live._WARM.is_set(), "torch._dynamo" in sys.modules, "explorer.studies.specialization.run" in sys.modules,
       freeze._APPLIED == freeze.supported(), bundles._APPLIED == bundles.supported(),
-      (panel.io.server.bundle_resources is not original) == bundles.supported())
+      (panel.io.server.bundle_resources is not original) == bundles.supported(),
+      (tornado.websocket.WebSocketHandler.write_message is not write) == socket_writes.supported()
+      == socket_writes._APPLIED)
 """
 
 
@@ -28,7 +30,7 @@ def test_setup_script_warms_the_engine_in_a_fresh_interpreter():
                          text=True, cwd=ROOT, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     # warm flag set (sessions start no second warm-up), the first optimizer's import paid, the engine loaded
-    assert out.stdout.split()[-6:] == ["True"] * 6
+    assert out.stdout.split()[-7:] == ["True"] * 7
 
 
 def test_freeze_patch_is_skipped_on_a_bokeh_it_was_not_written_for(monkeypatch, caplog):
@@ -88,3 +90,52 @@ def test_bundle_wrapper_is_skipped_on_a_panel_it_was_not_written_for(monkeypatch
         assert bundles.apply() is False
     assert "every BokehJS bundle is served" in caplog.text
     assert bundles.supported("1.9.4") and not bundles.supported("1.10.0")
+
+
+def test_a_write_to_a_closed_tab_is_retrieved_quietly_and_any_other_failure_is_one_warning(caplog):
+    """asyncio reports a failed task nobody awaited as "Task exception was never retrieved" when it is collected;
+    the done-callback takes the exception first (explorer/ui/socket_writes.py)."""
+    import asyncio
+    import gc
+    import threading
+
+    from tornado.websocket import WebSocketClosedError
+
+    from explorer.ui import socket_writes
+
+    reported = []
+
+    async def main():
+        asyncio.get_running_loop().set_exception_handler(lambda loop, ctx: reported.append(ctx["message"]))
+
+        async def fail(exc):
+            raise exc
+
+        for exc, wrapped in ((WebSocketClosedError(), True), (OSError("disk"), True), (WebSocketClosedError(), False)):
+            task = asyncio.ensure_future(fail(exc))
+            if wrapped:
+                task.add_done_callback(socket_writes.retrieve)
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            del task
+            gc.collect()
+
+    with caplog.at_level("WARNING", logger="explorer.ui"):   # its own thread: another test may hold a loop here
+        worker = threading.Thread(target=asyncio.run, args=(main(),))
+        worker.start()
+        worker.join()
+    assert reported == ["Task exception was never retrieved"]   # only the unwrapped one: the test can fail
+    assert [r.getMessage() for r in caplog.records] == ["a websocket write failed: OSError: disk"]
+
+
+def test_socket_write_wrapper_is_skipped_on_a_tornado_it_was_not_written_for(monkeypatch, caplog):
+    import tornado
+
+    from explorer.ui import socket_writes
+
+    monkeypatch.setattr(socket_writes, "_APPLIED", False)
+    monkeypatch.setattr(tornado, "version", "99.0")
+    with caplog.at_level("WARNING", logger="explorer.ui"):
+        assert socket_writes.apply() is False
+    assert "not one the websocket-write wrapper was written for" in caplog.text
+    assert socket_writes.supported("6.6.1") and not socket_writes.supported("7.0")

@@ -45,12 +45,13 @@ def specialization_title(page) -> str:
     return titles[-1] if titles else ""
 
 
-def closed_page_race(block: str) -> bool:
+def closed_page_race(block: str, writes_retrieved: bool = False) -> bool:
     """A page closed mid-message: tornado's WebSocketClosedError / StreamClosedError, or Bokeh's own form of it,
     a PATCH-DOC that was waiting for the document lock when the socket closed and Bokeh detached the session
     (bokeh/server/connection.py asserts ``self._session is not None``). Harmless: that page is gone. Any other
-    traceback in the server's log is ours."""
-    if "WebSocketClosedError" in block or "StreamClosedError" in block:
+    traceback in the server's log is ours. ``writes_retrieved``: the server applied explorer/ui/socket_writes.py
+    (``panel serve --setup apps/setup.py``), so a lost websocket write is no longer a traceback there."""
+    if not writes_retrieved and ("WebSocketClosedError" in block or "StreamClosedError" in block):
         return True
     return ("bokeh/server/connection.py" in block and "assert self._session is not None" in block
             and "session.py" in block and "in patch" in block)

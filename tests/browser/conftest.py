@@ -82,7 +82,8 @@ def app_url(tmp_path_factory):
     log.seek(0)
     server_log = log.read()
     log.close()
-    errors = [block for block in server_log.split("Traceback")[1:] if not closed_page_race(block)]
+    errors = [block for block in server_log.split("Traceback")[1:]
+              if not closed_page_race(block, writes_retrieved=True)]
     assert not errors, f"the server logged an exception:\nTraceback{errors[0][:4000]}"
 
 

@@ -1,0 +1,70 @@
+"""Opt-in: a page closed while the server writes to it leaves no "Task exception was never retrieved" traceback.
+
+Panel sends each document change as several websocket writes (``panel.io.document.dispatch_tornado`` calls
+tornado's ``WebSocketHandler.write_message`` once per part, each returning a task) and awaits them later. When
+the tab closes between two parts, the next call raises ``WebSocketClosedError`` at once, the tasks already made
+for the earlier parts are dropped unawaited, and asyncio logs each as a traceback when it is collected ("Task
+exception was never retrieved ... WebSocketClosedError": one per tab closed during an update, nine when a class
+closed its tabs). Seen with ``PYTHONASYNCIODEBUG=1``, which names where each lost task was made. A closed page is
+not an error: this wrapper retrieves every write's outcome when it completes — quietly for a closed socket, as
+one warning line for anything else — so the server's log shows only what needs attention.
+
+Nothing applies this on import: the served app calls :func:`apply` from ``apps/setup.py``. It wraps
+``tornado.websocket.WebSocketHandler.write_message`` of the tornado versions in :data:`TORNADO_VERSIONS` (whose
+``write_message`` returns the write's future); on any other tornado it logs one line and does nothing.
+"""
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger("explorer.ui")
+
+#: tornado major versions whose ``WebSocketHandler.write_message`` returns a future (the wrapper relies on it).
+TORNADO_VERSIONS = ("6",)
+#: What a write to a page that has gone raises (tornado's names; matched by name, not imported).
+CLOSED = ("WebSocketClosedError", "StreamClosedError")
+
+_APPLIED = False
+
+
+def supported(version: str | None = None) -> bool:
+    """Whether this tornado (``tornado.version`` unless given) is one the wrapper was written for."""
+    if version is None:
+        import tornado
+
+        version = tornado.version
+    return version.split(".")[0] in TORNADO_VERSIONS
+
+
+def retrieve(future) -> None:
+    """A completed write's done-callback: take its exception, so asyncio never reports it as lost."""
+    if future.cancelled():
+        return
+    exc = future.exception()
+    if exc is not None and type(exc).__name__ not in CLOSED:
+        log.warning("a websocket write failed: %s: %s", type(exc).__name__, exc)
+
+
+def apply() -> bool:
+    """Install the wrapper once per process; returns whether it is active."""
+    global _APPLIED
+    if _APPLIED:
+        return True
+    import tornado
+    from tornado.websocket import WebSocketHandler
+
+    if not supported():
+        log.warning("tornado %s is not one the websocket-write wrapper was written for (%s.x); a tab closed "
+                    "during an update may leave a 'never retrieved' traceback in the log.", tornado.version,
+                    ", ".join(TORNADO_VERSIONS))
+        return False
+    original = WebSocketHandler.write_message
+
+    def write_message(self, message, binary=False):
+        future = original(self, message, binary=binary)
+        future.add_done_callback(retrieve)
+        return future
+
+    WebSocketHandler.write_message = write_message
+    _APPLIED = True
+    return True
