@@ -58,8 +58,8 @@ def robustness_curves(ds, groups=None):
     n = ds.sizes["seed"]
     return figure(hv.Overlay(layers), f"Tasks kept under perturbation (mean ± sd over {n} seed{'s' * (n != 1)}; "
                                       "left edge: ε = 0)",
-                  bokeh=dict(logx=True, height=380, legend_position="bottom_left"),
-                  mpl=dict(logx=True, aspect="auto", legend_position="bottom_left"))
+                  bokeh=dict(logx=True, height=380, legend_position="right"),   # beside the plot: never on a band
+                  mpl=dict(logx=True, aspect="auto", legend_position="right"))
 
 
 def module_heatmap(ds, group: str = "W_R", arch: str = "modular"):
@@ -75,9 +75,11 @@ def module_heatmap(ds, group: str = "W_R", arch: str = "modular"):
     frame = pd.DataFrame(rows, columns=["eps", "head", "accuracy"])
     heat = hv.HeatMap(frame, kdims=[hv.Dimension("eps", label="ε"), hv.Dimension("head", label="head N (its module)")],
                       vdims=[hv.Dimension("accuracy", label="accuracy", range=(0.4, 1))])
-    heat = style_element(heat, bokeh=dict(cmap="viridis", colorbar=True, tools=["hover"], xrotation=45),
+    # a tick on every head (integers: the heads are N = 2, 3, …), thinned to N = 2 and every fifth when many
+    ticks = heads if len(heads) <= 12 else [h for h in heads if h == 2 or h % 5 == 0]
+    heat = style_element(heat, bokeh=dict(cmap="viridis", colorbar=True, tools=["hover"], xrotation=45, yticks=ticks),
                          mpl=dict(cmap="viridis", colorbar=True, xrotation=45, show_values=False, aspect="auto",
-                                  show_grid=False, yticks=[h for h in heads if h == 2 or h % 5 == 0]))
+                                  show_grid=False, yticks=ticks))
     return figure(heat, f"{ARCH_LABELS[arch]}: accuracy per head when perturbing {GROUP_LABELS[group]}",
                   bokeh=dict(height=380))
 
@@ -153,7 +155,8 @@ def chain_drawing(ds, seed_index: int = 0):
         pd.DataFrame(labels, columns=["x", "y", "text"]), vdims=["text"])
     seed = int(ds.seed.values[seed_index])
     state = "older modules frozen" if frozen else f"older modules' learning rate × {cfg.get('freeze')}"
-    return figure(boxes * seg * text, f"Seed {seed}'s chain: {depth} modules of {size} ({state}; arrows: W_FF)",
+    return figure(boxes * seg * text, f"Seed {seed}'s chain: {depth} module{'s' * (depth != 1)} of {size} "
+                                             f"({state}; arrows: W_FF)",
                   xaxis=None, yaxis=None, xlim=(-0.5, max(depth, 4) + 0.5), ylim=(-1, 1),
                   bokeh=dict(height=200, toolbar=None))
 

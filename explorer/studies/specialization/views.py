@@ -120,7 +120,7 @@ def specialization_over_time(ds, metrics=None):
         layers += band(t, mean, sd, METRIC_COLORS[m], METRIC_LABELS[m])
         points.append((t, mean, np.full(len(t), METRIC_COLORS[m], dtype=object)))
     overlay = hv.Overlay(layers + [_dots(points)]) * markers(config_of(ds), y=1.04)
-    return figure(overlay, f"Specialization over time — {describe(ds)}", ylim=(0, 1.08), xlabel=T.label,
+    return figure(overlay, f"Specialization over time\n{describe(ds)}", ylim=(0, 1.08), xlabel=T.label,
                   ylabel=F.label,
                   xlim=(t.min() - 0.3, t.max() + 0.3), xticks=list(t.astype(int)), legend_position="bottom_left",
                   bokeh=dict(BOKEH_EXTRA, height=380, fontsize={"title": "10pt"}))

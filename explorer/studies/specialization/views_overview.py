@@ -89,7 +89,7 @@ def f_vs_structure(frame: pd.DataFrame, x: str = "p", metrics=None, current: flo
         extra = dict(xlim=(0.7 * lo, 1.4), xticks=([(lo, "1/n²")] if len(n) == 1 else []) + ticks)
     else:
         extra = dict(xlim=(-0.02, 0.52))
-    return figure(overlay, f"{title} ({where}, {cells} cell{'s' if cells != 1 else ''})", ylim=(0, 1.05),
+    return figure(overlay, f"{title}\n({where}, {cells} cell{'s' if cells != 1 else ''})", ylim=(0, 1.05),
                   logx=(x == "p"), legend_position="right", **extra)
 
 
@@ -181,7 +181,7 @@ def heatmap(frame: pd.DataFrame, x: str = "p", y: str = "n", metric: str = "bott
         layers = layers * style_element(crosses, bokeh=dict(text_color="#666666", text_font_size="12pt"),
                                         mpl=dict(color="#666666", size=11))
     ticks = dict(xticks=list(zip(range(len(xs)), xl)), yticks=list(zip(range(len(ys)), yl)))
-    note = " · blank: not computed yet" + (" · grey ✕: cannot exist" if gone else "")
+    note = "\nblank: not computed yet" + (" · grey ✕: cannot exist" if gone else "")   # a line of its own
     return figure(layers, title + note, xlim=(-0.5, len(xs) - 0.5), ylim=(-0.5, len(ys) - 0.5), **ticks,
                   bokeh=dict(height=320, show_legend=bool(gone), legend_position="top_left"),
                   mpl=dict(fig_inches=(8, 4), aspect=1.6, show_legend=False))   # the title says it there
