@@ -138,11 +138,16 @@ def server_cpu(proc) -> float:
 
 
 def browser_cpu() -> float:
-    """CPU seconds (user + system) of every chromium process alive now (the browser and its renderers)."""
+    """CPU seconds (user + system) of this benchmark's chromium processes alive now (the browser Playwright
+    started and its renderers; not another program's chromium)."""
     total = 0.0
-    for p in psutil.process_iter(["name", "cpu_times"]):
-        if "chrom" in (p.info["name"] or "") and p.info["cpu_times"] is not None:
-            total += p.info["cpu_times"].user + p.info["cpu_times"].system
+    for p in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" in p.name():
+                t = p.cpu_times()
+                total += t.user + t.system
+        except psutil.NoSuchProcess:   # a renderer that ended meanwhile
+            pass
     return total
 
 

@@ -1,9 +1,12 @@
 """apps/setup.py (``panel serve … --setup apps/setup.py``) warms the engine once, before the server opens, and is
 the only place the dependency patches are applied (importing explorer.ui changes no dependency): the Bokeh freeze
 patch, the served pages' BokehJS bundles and the websocket writes to a closed tab."""
+import importlib
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,19 +34,6 @@ def test_setup_script_warms_the_engine_in_a_fresh_interpreter():
     assert out.returncode == 0, out.stderr[-2000:]
     # warm flag set (sessions start no second warm-up), the first optimizer's import paid, the engine loaded
     assert out.stdout.split()[-7:] == ["True"] * 7
-
-
-def test_freeze_patch_is_skipped_on_a_bokeh_it_was_not_written_for(monkeypatch, caplog):
-    import bokeh
-
-    from explorer.ui import freeze
-
-    monkeypatch.setattr(freeze, "_APPLIED", False)
-    monkeypatch.setattr(bokeh, "__version__", "99.0.0")
-    with caplog.at_level("WARNING", logger="explorer.ui"):
-        assert freeze.apply() is False
-    assert "not one the freeze patch was written for" in caplog.text and "holoviz/holoviews#6315" in caplog.text
-    assert freeze.supported("3.9.2") and not freeze.supported("3.10.0")
 
 
 def _page_scripts(apply_wrapper: bool, monkeypatch) -> list[str]:
@@ -77,19 +67,6 @@ def test_served_pages_load_no_mathjax_or_webgl_bundle_and_plots_draw_on_canvas(m
     assert any("bokeh-mathjax" in f for f in before) and any("bokeh-gl" in f for f in before)
     assert not any("bokeh-mathjax" in f or "bokeh-gl" in f for f in after)
     assert [f for f in before if "bokeh-mathjax" not in f and "bokeh-gl" not in f] == after
-
-
-def test_bundle_wrapper_is_skipped_on_a_panel_it_was_not_written_for(monkeypatch, caplog):
-    import panel
-
-    from explorer.ui import bundles
-
-    monkeypatch.setattr(bundles, "_APPLIED", False)
-    monkeypatch.setattr(panel, "__version__", "99.0.0")
-    with caplog.at_level("WARNING", logger="explorer.ui"):
-        assert bundles.apply() is False
-    assert "every BokehJS bundle is served" in caplog.text
-    assert bundles.supported("1.9.4") and not bundles.supported("1.10.0")
 
 
 def test_a_write_to_a_closed_tab_is_retrieved_quietly_and_any_other_failure_is_one_warning(caplog):
@@ -128,14 +105,18 @@ def test_a_write_to_a_closed_tab_is_retrieved_quietly_and_any_other_failure_is_o
     assert [r.getMessage() for r in caplog.records] == ["a websocket write failed: OSError: disk"]
 
 
-def test_socket_write_wrapper_is_skipped_on_a_tornado_it_was_not_written_for(monkeypatch, caplog):
-    import tornado
-
-    from explorer.ui import socket_writes
-
-    monkeypatch.setattr(socket_writes, "_APPLIED", False)
-    monkeypatch.setattr(tornado, "version", "99.0")
+@pytest.mark.parametrize("patch, package, attr, says, yes, no", [
+    ("freeze", "bokeh", "__version__", ("not one the freeze patch was written for", "holoviz/holoviews#6315"),
+     "3.9.2", "3.10.0"),
+    ("bundles", "panel", "__version__", ("every BokehJS bundle is served",), "1.9.4", "1.10.0"),
+    ("socket_writes", "tornado", "version", ("not one the websocket-write wrapper was written for",), "6.6.1", "7.0"),
+])
+def test_each_patch_is_skipped_with_a_log_line_on_a_version_it_was_not_written_for(monkeypatch, caplog, patch,
+                                                                                    package, attr, says, yes, no):
+    module = importlib.import_module(f"explorer.ui.{patch}")
+    monkeypatch.setattr(module, "_APPLIED", False)
+    monkeypatch.setattr(importlib.import_module(package), attr, "99.0.0")
     with caplog.at_level("WARNING", logger="explorer.ui"):
-        assert socket_writes.apply() is False
-    assert "not one the websocket-write wrapper was written for" in caplog.text
-    assert socket_writes.supported("6.6.1") and not socket_writes.supported("7.0")
+        assert module.apply() is False
+    assert all(words in caplog.text for words in says)
+    assert module.supported(yes) and not module.supported(no)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import logging
 import os
 
+from .patches import version_of, written_for
+
 log = logging.getLogger("explorer.ui")
 
 #: Panel major.minor versions whose server-side ``bundle_resources`` this was written and tested against.
@@ -30,11 +32,7 @@ _APPLIED = False
 
 def supported(version: str | None = None) -> bool:
     """Whether this Panel (``panel.__version__`` unless given) is one the wrapper was written for."""
-    if version is None:
-        import panel
-
-        version = panel.__version__
-    return ".".join(version.split(".")[:2]) in PANEL_VERSIONS
+    return written_for(version or version_of("panel"), PANEL_VERSIONS)
 
 
 def without_unused(resources):

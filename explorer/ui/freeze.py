@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 import os
 
+from .patches import version_of, written_for
+
 log = logging.getLogger("explorer.ui")
 
 #: Bokeh major.minor versions whose ``DocumentModelManager`` this patch was written and tested against.
@@ -27,11 +29,7 @@ _APPLIED = False
 
 def supported(version: str | None = None) -> bool:
     """Whether this Bokeh (``bokeh.__version__`` unless given) is one the patch was written for."""
-    if version is None:
-        import bokeh
-
-        version = bokeh.__version__
-    return ".".join(version.split(".")[:2]) in BOKEH_VERSIONS
+    return written_for(version or version_of("bokeh"), BOKEH_VERSIONS)
 
 
 def apply() -> bool:

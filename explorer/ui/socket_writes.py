@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 
+from .patches import version_of, written_for
+
 log = logging.getLogger("explorer.ui")
 
 #: tornado major versions whose ``WebSocketHandler.write_message`` returns a future (the wrapper relies on it).
@@ -29,11 +31,7 @@ _APPLIED = False
 
 def supported(version: str | None = None) -> bool:
     """Whether this tornado (``tornado.version`` unless given) is one the wrapper was written for."""
-    if version is None:
-        import tornado
-
-        version = tornado.version
-    return version.split(".")[0] in TORNADO_VERSIONS
+    return written_for(version or version_of("tornado"), TORNADO_VERSIONS)
 
 
 def retrieve(future) -> None:
