@@ -58,7 +58,8 @@ def robustness_curves(ds, groups=None):
     n = ds.sizes["seed"]
     return figure(hv.Overlay(layers), f"Tasks kept under perturbation (mean ± sd over {n} seed{'s' * (n != 1)}; "
                                       "left edge: ε = 0)",
-                  bokeh=dict(logx=True, height=380, legend_position="right"),   # beside the plot: never on a band
+                  # below the plot, an architecture a column: never on a band, and the plot keeps its width
+                  bokeh=dict(logx=True, height=470, legend_position="bottom", legend_cols=2),
                   mpl=dict(logx=True, aspect="auto", legend_position="right"))
 
 
