@@ -120,8 +120,8 @@ def shuffle_histogram(ds, measure: str = "isolated_fraction", seed_index: int = 
     hist = style_element(hist, bokeh=dict(fill_color="#bdbdbd", line_color="white"),
                          mpl=dict(facecolor="#bdbdbd", edgecolor="white"))
     line = hv.VLine(real, label="this network").opts(color="#c0392b", line_width=3, backend="bokeh")
-    return figure(hist * line, f"{short}: percentile {pct:.1f}", bokeh=dict(height=320, legend_position="bottom"),
-                  xlabel=label)
+    return figure(hist * line, f"{short}: percentile {pct:.1f}", xlabel=label,   # two side by side: a smaller title
+                  bokeh=dict(height=320, legend_position="bottom", fontsize={"title": "10pt"}))
 
 
 def task_accuracy_bars(ds):
