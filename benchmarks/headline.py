@@ -2,9 +2,12 @@
 
 Trains every (p, seed) network of the grid as one batched ensemble (they share shapes), measures all four
 metrics and prints last-step global F (mean ± sd over seeds) per p, plus accuracy and the weight masks' own
-test accuracy on their digit (Béna & Goodman 2023b, §3.2's check). The README quotes this.
+test accuracy on their digit (Béna & Goodman 2023b, §3.2's check). docs/science.md §11 quotes it.
 
-    .venv/bin/python benchmarks/headline.py [--seeds 5] [--epochs 30]
+With the study's defaults every network trains to the accuracy criterion (equal skill, docs/gallery.md);
+``--preset fixed-epochs`` gives the fixed-length training of the 2026-12-01 table.
+
+    .venv/bin/python benchmarks/headline.py [--seeds 5] [--epochs 30] [--preset fixed-epochs]
 """
 from __future__ import annotations
 
@@ -21,18 +24,25 @@ from explorer.studies.specialization.run import run_many
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=5)
-    ap.add_argument("--epochs", type=int, default=SpecializationConfig().epochs)
+    ap.add_argument("--preset", choices=list(SpecializationConfig.PRESETS), default=None,
+                    help="a named training recipe of the study (default: the study's defaults)")
+    ap.add_argument("--epochs", type=int, default=None, help="at most this many epochs (default: the recipe's)")
     ap.add_argument("--n", type=int, default=25)
     ap.add_argument("--json", default=None, help="also write the table to this JSON file")
     args = ap.parse_args()
     n = args.n
     grid = [1 / n**2, 0.01, 0.1, 1.0]
-    configs = [SpecializationConfig(n=n, p=p, seeds=args.seeds, epochs=args.epochs) for p in grid]
+    recipe = dict(SpecializationConfig.PRESETS[args.preset]) if args.preset else {}
+    if args.epochs is not None:
+        recipe["epochs"] = args.epochs
+    configs = [SpecializationConfig(n=n, p=p, seeds=args.seeds, **recipe) for p in grid]
+    cfg = configs[0]
     t0 = time.perf_counter()
     results = run_many(configs)
     wall = time.perf_counter() - t0
     rows = []
-    print(f"separate pathways, n = {n}, bottleneck 5, {args.seeds} seeds, {args.epochs} epochs; "
+    crit = f"until test accuracy {cfg.until_accuracy:g}, at most " if cfg.until_accuracy else ""
+    print(f"separate pathways, n = {n}, bottleneck 5, {args.seeds} seeds, {crit}{cfg.epochs} epochs at Adam {cfg.lr:g}; "
           f"{len(grid) * args.seeds} networks in one ensemble, {wall:.0f} s")
     print(f"{'p':>8} {'Q':>6} {'accuracy':>14} " + " ".join(f"{m:>14}" for m in METRICS)
           + f" {'mask acc. 0 / 1':>16}")

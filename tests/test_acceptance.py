@@ -1,15 +1,18 @@
-"""The engine's acceptance checks on the embedded digits (issue #2): real training, fixed seeds.
+"""The engine's acceptance checks on the embedded digits (issues #2 and #14): real training, fixed seeds.
 
 The default configuration runs as a user runs it (its five seeds as one ensemble); the two extremes
-p = 1/n² and p = 1 (ten seeds each) share a second ensemble. Ten, because five are too few for the weight
-mask: computing tanh as torch.tanh instead of 2σ(2x) − 1 (equal to 2e-7) moved the five-seed one-link vs
-dense margin of its last-step F from +0.60 to +0.04, while with ten seeds it stayed at +0.31 / +0.21 (and
-the other metrics' margins at +0.21 to +0.28) — the direction must not hang on float rounding.
+p = 1/n² and p = 1 (ten seeds each) share a second ensemble. Since the defaults train every network to test
+accuracy 0.85 (equal skill, docs/gallery.md), the extremes compare networks at equal skill where they reach it.
+Ten seeds, because five are too few for the noisier metrics: computing tanh as torch.tanh instead of
+2σ(2x) − 1 (equal to 2e-7) once moved a five-seed weight-mask margin from +0.60 to +0.04. Measured 2026-12-03
+with these defaults (10 seeds, n = 25): one link minus dense, last-step F: correlation +0.15, ablation +0.13,
+bottleneck +0.06, weight mask +0.03 (sd 0.33 over seeds); 8 of the 10 one-link networks reached the criterion.
 """
 import numpy as np
 import pytest
 
-from explorer.studies.specialization.config import METRICS, SpecializationConfig
+from explorer.studies.specialization.config import SpecializationConfig
+from explorer.studies.specialization.result import summary, text
 from explorer.studies.specialization.run import run, run_many
 
 N = 25
@@ -24,10 +27,21 @@ def results():
     return {"default": run(default), "one link": extremes[0], "dense": extremes[1]}
 
 
-def test_default_configuration_trains_every_seed_to_90_percent(results):
-    acc = results["default"].data["accuracy"].values
+def test_default_configuration_trains_every_seed_to_its_accuracy_criterion(results):
+    default = results["default"]
+    assert default.config.until_accuracy == 0.85
+    acc = default.data["accuracy"].values
     assert len(acc) == 5
-    assert (acc >= 0.90).all(), acc
+    assert (acc >= default.config.until_accuracy).all(), acc
+
+
+def test_networks_that_miss_the_criterion_are_named_not_measured_silently(results):
+    """Issue 14: a network below the criterion is reported by the summary (and the CLI's text) by its seed."""
+    one_link = results["one link"]
+    acc = one_link.data["accuracy"].values
+    missed = [int(s) for s, a in zip(one_link.data.seed.values, acc) if a < 0.85]
+    assert summary(one_link)["below_criterion"] == missed
+    assert ("BELOW THE CRITERION" in text(one_link.config, one_link)) == bool(missed)
 
 
 def test_weight_masks_of_trained_networks_classify_their_digit(results):
@@ -38,11 +52,13 @@ def test_weight_masks_of_trained_networks_classify_their_digit(results):
     assert float(acc.mean()) > 0.2, acc.values
 
 
-@pytest.mark.parametrize("metric", METRICS)
-def test_one_link_specializes_more_than_dense_links(results, metric):
-    """Papers 000 fig. 2 / 001 fig. 2: last-step global F is higher at p = 1/n² than at p = 1."""
+@pytest.mark.parametrize("metric", ["correlation", "ablation"])
+def test_one_link_specializes_more_than_dense_links_at_equal_skill(results, metric):
+    """Papers 000 fig. 2 / 001 fig. 2: last-step global F is higher at p = 1/n² than at p = 1, by more than 0.1
+    for the metrics that keep the finding at equal skill (docs/gallery.md, "Equal skill"). The bottleneck metric
+    (+0.06) and the weight mask (+0.03) stay within their seeds' spread there, so they are not asserted."""
     F = {k: r.data["F"].sel(metric=metric).isel(time=-1).values for k, r in results.items()}
-    assert np.mean(F["one link"]) > np.mean(F["dense"]) + 0.05, F
+    assert np.mean(F["one link"]) > np.mean(F["dense"]) + 0.1, F
 
 
 def test_specialization_starts_at_one_and_decays_with_communication(results):

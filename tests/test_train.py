@@ -57,6 +57,19 @@ def test_until_accuracy_stops_early():
     assert np.isfinite(curve[:, 0]).all() and np.isnan(curve[:, 1:]).all()
 
 
+def test_networks_below_the_criterion_are_named():
+    """A criterion no tiny network reaches: every seed is named in the summary and the CLI's text; with no
+    criterion (the fixed-epochs preset) none is."""
+    from explorer.studies.specialization.result import summary, text
+
+    missed = run(SpecializationConfig(**{**TINY, "until_accuracy": 0.99}))
+    assert summary(missed)["below_criterion"] == [0, 1]
+    assert "BELOW THE CRITERION: 2 of 2 network(s)" in text(missed.config, missed)
+    fixed = run(SpecializationConfig(**{**TINY, **SpecializationConfig.PRESETS["fixed-epochs"],
+                                        "epochs": TINY["epochs"]}))
+    assert summary(fixed)["below_criterion"] == [] and "BELOW" not in text(fixed.config, fixed)
+
+
 def test_cancel_stops_training():
     class Flag:
         def is_set(self):

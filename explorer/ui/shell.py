@@ -16,7 +16,6 @@ from functools import partial
 import numpy as np
 import panel as pn
 import param
-from panel.theme.fast import Fast
 
 from .. import studies
 from ..core.experiment import Experiment
@@ -26,14 +25,8 @@ from . import presets, share, texts, url
 from .live import LiveJob, training_slot, warm_up
 from .messages import Alert, sentences_text
 from .sidebar import Sidebar
+from .template import page_template
 from .widgets import escape
-
-
-#: Panel's Fast design without its web font (Open Sans from fonts.googleapis.com): the page uses the system's
-#: sans-serif and loads nothing from the internet (Panel's own JS and CSS come from the server). Named "Fast"
-#: because Panel finds a design's bundled files by its class name.
-OfflineFast = type("Fast", (Fast,), {"__doc__": "Fast without a web font.", "__module__": Fast.__module__,
-                                     "_resources": {k: v for k, v in Fast._resources.items() if k != "font"}})
 
 
 class StudyShell(pn.viewable.Viewer):
@@ -136,6 +129,11 @@ class StudyShell(pn.viewable.Viewer):
 
     def after_result(self):
         """A result is on screen (e.g. refresh views of neighbouring settings)."""
+
+    def skill_words(self, result) -> str:
+        """Plain text after the status line's accuracy, e.g. which networks missed the run's accuracy criterion
+        (escaped by the shell); ``""`` for nothing."""
+        return ""
 
     def mark_stale(self, stale: bool):
         """The plots show a result that is not the sidebar's setting (after a cancel; ``False`` once a new
@@ -346,8 +344,10 @@ class StudyShell(pn.viewable.Viewer):
         cached = result.cached if cached is None else cached
         where = "loaded from the store" if cached else "trained and measured, now stored"
         acc = result.data["accuracy"].values if "accuracy" in result.data else np.array([np.nan])
+        skill = self.skill_words(result)
         self.say(f"<b>{self.setting_words(result.config)}</b> — {where} in {seconds:.2f} s · "
-                 f"test accuracy {np.nanmean(acc):.2f} ± {np.nanstd(acc):.2f}")
+                 f"test accuracy {np.nanmean(acc):.2f} ± {np.nanstd(acc):.2f}"
+                 + (f" · <b>{escape(skill)}</b>" if skill else ""))
         self._running(False)
         self.after_result()
 
@@ -383,13 +383,9 @@ class StudyShell(pn.viewable.Viewer):
         return self._layout
 
     def template(self, header=None, title=None):
-        """The page in a Panel template (controls in the sidebar, views in the main area), with no font or
-        other resource fetched from the internet."""
-        url.safe_theme()
-        return pn.template.FastListTemplate(
-            title=title or self.title, sidebar=[self.sidebar], main=[self.main], header=header or [],
-            sidebar_width=360, accent="#1f77b4", main_layout=None, font_url="", design=OfflineFast,
-            font="system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif")
+        """The page in the app's Panel template (:func:`.template.page_template`: nothing fetched from the
+        internet)."""
+        return page_template(title or self.title, self.sidebar, self.main, header)
 
     def servable(self, title: str | None = None, **kwargs):
         """Serve inside the template (``panel serve``); in a notebook, show the plain layout instead."""

@@ -133,7 +133,7 @@ def test_every_typed_bad_value_gets_a_sentence_and_the_box_shows_the_value_in_fo
     _open(page, "Training")
     cases = [("n", "0", "got 0", "8"), ("n", "2.5", "got 2.5", "8"), ("n", "abc", "got 'abc'", "8"),
              ("steps", "0", "got 0", "4"), ("seeds", "0", "got 0", "2"), ("epochs", "0", "got 0", "2"),
-             ("lr", "abc", "got 'abc'", "0.02")]
+             ("lr", "abc", "got 'abc'", "0.005")]
     for name, typed, words, in_force in cases:
         _type(page, name, typed)
         text = _wait_alert(page, words)

@@ -144,6 +144,20 @@ def test_bad_values_meet_one_sentence_and_the_rest_keeps_working(dashboard):
     assert d.experiment.p == pytest.approx(1 / 36) and "p = 0.0278" in d.status.value
 
 
+def test_the_status_names_networks_below_the_accuracy_criterion(dashboard):
+    """Issue 14: networks that missed the run's criterion are named next to the accuracy, not measured silently
+    (the fake runner's networks end at 0.9)."""
+    d = dashboard
+    settle(d)
+    assert "criterion" not in d.status.value               # 0.9 ≥ the default 0.85
+    d.sidebar_controls.submit("until_accuracy", 0.95)
+    settle(d)
+    assert "2 of 2 below the 0.95 accuracy criterion (seeds 0, 1): not compared at equal skill" in d.status.value
+    d.sidebar_controls.submit("until_accuracy", 0.0)       # no criterion (the fixed-epochs preset): nothing said
+    settle(d)
+    assert "criterion" not in d.status.value
+
+
 def test_a_missing_dataset_is_one_sentence_in_the_page(dashboard):
     d = dashboard
     settle(d)

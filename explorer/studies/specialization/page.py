@@ -24,6 +24,7 @@ from .page_controls import p_control
 from .page_exports import Exports
 from .page_figures import DisplayOptions, Figures
 from .page_overview import Overview, OverviewOptions, gather
+from .result import below_criterion
 from .style import METRIC_LABELS
 
 def warm_engine() -> None:
@@ -66,6 +67,15 @@ class Page(StudyShell):
 
     def describe(self, config) -> str:
         return f"p = {config.p:.3g}, n = {config.n}"
+
+    def skill_words(self, result) -> str:
+        missed = below_criterion(result)
+        if not missed:
+            return ""
+        crit = result.config.until_accuracy
+        seeds = ", ".join(str(s) for s in missed)
+        return (f"{len(missed)} of {result.data.sizes['seed']} below the {crit:g} accuracy criterion "
+                f"({'seeds' if len(missed) > 1 else 'seed'} {seeds}): not compared at equal skill")
 
     def settings_changed(self, names):
         if "start_mode" in names:

@@ -46,11 +46,11 @@ def summary(result: Result) -> dict:
         "specialization": {m: [float(v) for v in F.sel(metric=m).mean("seed").values] for m in METRICS},
         "specialization_sd": {m: [float(v) for v in F.sel(metric=m).std("seed", ddof=0).values] for m in METRICS},
         "weight_mask_accuracy": [[float(v) for v in row] for row in ds["mask_accuracy"].mean("seed").values],
-        "below_criterion": _below(result),
+        "below_criterion": below_criterion(result),
     }
 
 
-def _below(result: Result) -> list[int]:
+def below_criterion(result: Result) -> list[int]:
     """Seeds whose test accuracy is under the run's ``until_accuracy`` criterion (none without one)."""
     cfg = json.loads(result.data.attrs.get("config", "{}"))
     crit = float(cfg.get("until_accuracy") or 0)
