@@ -279,3 +279,15 @@ def test_band_summary_matches_xarrays_mean_and_sd_and_skips_a_seed_without_a_val
     np.testing.assert_allclose(mean, da.mean("seed").values)
     np.testing.assert_allclose(sd, da.std("seed", ddof=0).values)
     assert np.isnan(mean[2]) and np.isnan(sd[2])   # no seed has that step: NaN, without a warning
+
+
+def test_figure_titles_state_the_accuracy_range_and_the_networks_below_the_criterion():
+    """Issue 14: every figure says how well its networks learned — the range over seeds, and how many missed
+    the run's accuracy criterion (none said without one)."""
+    from explorer.studies.specialization.views import skill
+
+    assert skill(np.array([0.86, 0.91, 0.79]), {"until_accuracy": 0.85}) == "accuracy 0.79–0.91 (1 below 0.85)"
+    assert skill(np.array([0.86, 0.91]), {"until_accuracy": 0.85}) == "accuracy 0.86–0.91"
+    assert skill(np.array([0.5, 0.6]), {"until_accuracy": 0.0}) == "accuracy 0.50–0.60"
+    assert skill(np.array([0.9]), {}) == "accuracy 0.90"
+    assert skill(np.array([np.nan]), {}) == "accuracy n/a"

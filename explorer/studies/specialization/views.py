@@ -73,7 +73,7 @@ def _dots(points, ydim=F):
 
 
 def describe(ds) -> str:
-    """One line naming the setting: p, Q, n, the input pathway, accuracy (mean ± sd) and seeds."""
+    """One line naming the setting: p, Q, n, the input pathway, accuracy (range over seeds) and seeds."""
     cfg = config_of(ds)
     n = int(ds.attrs.get("n", cfg.get("n", 0)) or 0)
     p = float(ds.attrs.get("p", cfg.get("p", float("nan"))))
@@ -85,8 +85,19 @@ def describe(ds) -> str:
     pathway = {"separate": "separate inputs", "fused": "fused input", "common": "common input"}.get(
         cfg.get("input"), f"{cfg.get('input')} input") if cfg.get("input") else ""
     pathway = f", {pathway}" if pathway else ""
-    return (f"p = {p_text} (Q = {Q:.2f}), n = {n}{pathway} · accuracy {np.nanmean(acc):.2f} ± {np.nanstd(acc):.2f}"
-            f" · {seeds} seed{'s' if seeds != 1 else ''}")
+    return f"p = {p_text} (Q = {Q:.2f}), n = {n}{pathway} · {skill(acc, cfg)} · {seeds} seed{'s' if seeds != 1 else ''}"
+
+
+def skill(acc, cfg: dict) -> str:
+    """The networks' test accuracy as a range over seeds, and how many missed the run's criterion: every figure
+    says how well its networks learned (under-trained networks look specialized)."""
+    if not np.isfinite(acc).any():
+        return "accuracy n/a"
+    lo, hi = np.nanmin(acc), np.nanmax(acc)
+    words = f"accuracy {lo:.2f}" if f"{lo:.2f}" == f"{hi:.2f}" else f"accuracy {lo:.2f}–{hi:.2f}"
+    crit = float(cfg.get("until_accuracy") or 0)
+    missed = int((acc < crit).sum()) if crit else 0
+    return words + (f" ({missed} below {crit:g})" if missed else "")
 
 
 #: Test accuracy (twice chance) below which a weight mask is flagged as having found little.
