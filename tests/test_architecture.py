@@ -110,3 +110,17 @@ def test_shared_layers_import_no_study_by_name(name):
 @pytest.mark.parametrize("path", sorted(ROOT.rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_module_is_over_400_lines(path):
     assert len(path.read_text().splitlines()) <= 400
+
+
+def test_page_text_takes_its_colour_from_the_theme():
+    """A pane styled with a fixed text colour (``styles={"color": "#333"}``) turns unreadable in the dark theme
+    (``?theme=dark``: dark grey on dark grey, seen on the specialization page's card notes); muted text uses
+    opacity instead. The alert's own light box (messages.py) keeps its colours."""
+    offenders = []
+    for path in sorted(ROOT.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.keyword) and node.arg == "styles" and isinstance(node.value, ast.Dict):
+                keys = [k.value for k in node.value.keys if isinstance(k, ast.Constant)]
+                if "color" in keys:
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.value.lineno}")
+    assert offenders == [], offenders

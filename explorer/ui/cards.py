@@ -13,7 +13,7 @@ def card(title: str, body, text: str, name: str, *, lazy: list | None = None, **
     ``body`` may be a function: the card then holds a placeholder and a function that builds it is appended to
     ``lazy``, for the page to call once its first result is on screen (a new page shows the stored setting
     sooner; the other cards' plots are drawn a moment later)."""
-    info = pn.pane.Markdown(text, width=270, styles={"font-size": "0.92em", "color": "#333"})
+    info = pn.pane.Markdown(text, width=270, styles={"font-size": "0.92em", "opacity": "0.85"})
     row = pn.Row(info, sizing_mode="stretch_width")
     if callable(body):
         if lazy is None:

@@ -80,7 +80,7 @@ class ShareLink:
 
     def panel(self) -> pn.Card:
         note = pn.pane.Str("A lesson always hides its own controls; the link opens on the setting shown now.",
-                           styles={"font-size": "0.85em", "color": "#555", "white-space": "normal"},
+                           styles={"font-size": "0.85em", "opacity": "0.75", "white-space": "normal"},
                            sizing_mode="stretch_width")
         self.card = pn.Card(self.lesson, self.hide, self.link, note, title="Link for a class", collapsed=True,
                             sizing_mode="stretch_width", css_classes=["card-share"])

@@ -78,7 +78,7 @@ class Page(StudyShell):
         return f"modules of {config.module_size}, N up to {config.n_max}"
 
     def sidebar_extras(self):
-        self.matched = pn.pane.HTML("", sizing_mode="stretch_width", styles={"color": "#333", "font-size": "0.92em"})
+        self.matched = pn.pane.HTML("", sizing_mode="stretch_width", styles={"opacity": "0.85", "font-size": "0.92em"})
         return [self.matched]
 
     def build_main(self):

@@ -51,7 +51,7 @@ def _titled(obj, stale: bool):
 
 def _waiting(text):
     return pn.pane.Markdown(f"*{text}*", sizing_mode="stretch_width", min_height=120,
-                            styles={"color": "#666", "padding": "2em"})
+                            styles={"opacity": "0.65", "padding": "2em"})
 
 
 class Figures:
@@ -69,7 +69,7 @@ class Figures:
                                                  "measured."), sizing_mode="stretch_width")
         self.modules = pn.Column(sizing_mode="stretch_width", visible=options.per_module)
         self.mask_note = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10),
-                                          styles={"font-size": "0.92em", "color": "#333"},
+                                          styles={"font-size": "0.92em", "opacity": "0.85"},
                                           css_classes=["mask-accuracy"])
         self.connectivity = pn.Column(_waiting("The weight matrix appears with the first result."),
                                       sizing_mode="stretch_width")
