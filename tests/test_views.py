@@ -291,3 +291,23 @@ def test_figure_titles_state_the_accuracy_range_and_the_networks_below_the_crite
     assert skill(np.array([0.5, 0.6]), {"until_accuracy": 0.0}) == "accuracy 0.50–0.60"
     assert skill(np.array([0.9]), {}) == "accuracy 0.90"
     assert skill(np.array([np.nan]), {}) == "accuracy n/a"
+
+
+def test_frame_sized_figures_pass_bokehs_checks():
+    """The weight matrix and the BIMT sheet are sized by their frames: Bokeh must not flag them (it logged
+    "W-1005 FIXED_SIZING_MODE" on every BIMT page) and the frame keeps its size."""
+    from bokeh.core.validation.check import check_integrity
+    from bokeh.document import Document
+
+    from explorer.studies.bimt.views import neuron_map
+
+    coords = np.stack(np.meshgrid(np.arange(3) / 3, np.arange(3) / 3), -1).reshape(-1, 2)
+    w = np.random.default_rng(0).normal(size=(9, 9))
+    weights = {"W_rec": torch.randn(1, 6, 6), "mask_inter": torch.zeros(1, 6, 6)}
+    for element in (connectivity(weights, Q=0.4), neuron_map(coords, w)):
+        fig = hv.render(element, backend="bokeh")
+        doc = Document()
+        doc.add_root(fig)
+        found = check_integrity(doc.roots)
+        assert not found.warning and not found.error, found
+        assert fig.frame_width and fig.frame_height

@@ -25,6 +25,17 @@ BOKEH_FIG = dict(responsive=True, height=340, show_grid=True, toolbar="above", a
 MPL_FIG = dict(fig_inches=(9, 4), aspect=2, show_grid=True)
 
 
+def _unfixed(plot, element):
+    plot.state.sizing_mode = None
+
+
+def frame_sized(width: int, height: int) -> dict:
+    """Bokeh options for a figure sized by its plotting frame (a square weight matrix, a sheet of neurons). The
+    figure's own sizing mode is left unset: "fixed" makes Bokeh log "W-1005 (FIXED_SIZING_MODE): 'fixed' sizing
+    mode requires width and height to be set" for every page that shows it, although the frame fixes its size."""
+    return dict(responsive=False, frame_width=width, frame_height=height, height=None, hooks=[_unfixed])
+
+
 def config_of(ds) -> dict:
     """The canonical config stored in a Result dataset's attributes ({} if absent or unreadable)."""
     try:

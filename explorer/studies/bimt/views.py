@@ -11,7 +11,7 @@ import holoviews as hv
 import numpy as np
 import pandas as pd
 
-from ...views.style import SEED_COLOURS, figure, placeholder, style, style_element
+from ...views.style import SEED_COLOURS, figure, frame_sized, placeholder, style, style_element
 
 #: colours of functional clusters (Glasbey-like, readable on white); unimportant neurons are grey
 CLUSTER_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
@@ -61,7 +61,7 @@ def neuron_map(coords, w, *, labels=None, identity=None, active: float = 1e-2, t
     return style(segments * points, title=title, xlim=(x.min() - pad, x.max() + pad),
                  ylim=(y.min() - pad, y.max() + pad), xlabel="sheet x (side = 1)", ylabel="sheet y (side = 1)",
                  framewise=True,
-                 bokeh=dict(frame_width=side, frame_height=max(60, int(side * span_y / span_x)), toolbar="above",
+                 bokeh=dict(**frame_sized(side, max(60, int(side * span_y / span_x))), toolbar="above",
                             default_tools=["pan", "wheel_zoom", "reset", "save"]),
                  mpl=dict(aspect="equal", fig_inches=(6, 6)))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import holoviews as hv
 import numpy as np
 
+from ...views.style import frame_sized
 from .style import figure, placeholder, style_element
 
 
@@ -62,7 +63,7 @@ def connectivity(weights: dict, seed_index: int = 0, *, seed=None, Q=None, Q_mea
     title = f"{what} ({label}) · {q_text}" if q_text else f"{what} ({label})"
     return figure(layers, title, xticks=ticks, yticks=ticks, invert_yaxis=True,
                   legend_position="bottom_right",
-                  bokeh=dict(responsive=False, frame_width=430, frame_height=430, height=None),
+                  bokeh=frame_sized(430, 430),
                   mpl=dict(aspect="equal", fig_inches=(6, 5)))
 
 
