@@ -65,7 +65,8 @@ def text(config: SpecializationConfig, result: Result) -> str:
              f"Q = {s['Q']:.3f} (measured {sum(s['Q_measured']) / len(acc):.3f}), {len(acc)} seed(s)"
              + ("  [from the store]" if result.cached else ""),
              "global-task test accuracy: " + ", ".join(f"{a:.3f}" for a in acc)]
-    missed = [(seed, a) for seed, a in zip(config.seeds, acc) if config.until_accuracy and a < config.until_accuracy]
+    by_seed = dict(zip(config.seeds, acc))
+    missed = [(seed, by_seed[seed]) for seed in s["below_criterion"]]
     if missed:   # compared at equal skill only when every network reached the criterion: say which did not
         lines.append(f"BELOW THE CRITERION: {len(missed)} of {len(acc)} network(s) did not reach test accuracy "
                      f"{config.until_accuracy:g} within {config.epochs} epochs (seed "
