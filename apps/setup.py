@@ -5,7 +5,8 @@ explorer/ui/bundles.py, holoviz/panel#2796; explorer/ui/socket_writes.py, a tab 
 skipped with a log line on a version it was not written for),
 imports every study page and runs their warm-ups (the engine, the embedded digits, a first optimizer) and
 renders one figure, so that the first visitor's page builds as fast as every later one and the first run starts
-training at once. Without it the app works the same; pages only load more JavaScript, the first page is
+training at once; last, it freezes what the process holds now out of the garbage collector's reach and leaves
+full collections to moments when no page is being built, so that none stalls a new page (explorer/ui/heap.py). Without it the app works the same; pages only load more JavaScript, the first page is
 slower and streamed updates re-walk the document.
 """
 import logging
@@ -14,7 +15,7 @@ import holoviews as hv
 import panel as pn  # noqa: F401  (imported once here, not by the first session)
 
 from explorer import studies
-from explorer.ui import bundles, freeze, hub, socket_writes
+from explorer.ui import bundles, freeze, heap, hub, socket_writes
 from explorer.ui.live import mark_warm, warm_engine
 from explorer.views.training import empty_frame, loss_curves
 
@@ -28,3 +29,5 @@ for name in hub.available():
 warm_engine()
 mark_warm()
 hv.render(loss_curves(empty_frame()))   # HoloViews' and Bokeh's plotting machinery, imported and exercised
+heap.settle_heap()           # full collections walk only what sessions make from now on
+heap.collect_when_quiet()    # …and run when no page is being built (explorer/ui/heap.py)

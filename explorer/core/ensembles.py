@@ -37,7 +37,7 @@ def keep_freed_memory() -> None:
     freed heap top is trimmed after every step and the next step page-faults it back in (~2000 faults a step, a
     quarter of a BIMT step's time at 8 × 8). Allocations up to 32 MB stay on the heap, and up to 128 MB of free
     heap is kept; a served app still gives memory back when a session closes (an explicit ``malloc_trim``,
-    :func:`explorer.ui.live.release_memory`)."""
+    :func:`explorer.ui.heap.release_memory`)."""
     global _HEAP_KEPT
     if _HEAP_KEPT:
         return

@@ -24,6 +24,7 @@ from panel.io.state import set_curdoc
 
 from ..core.cancel import Cancelled
 from ..core.config import ConfigError
+from . import heap
 
 log = logging.getLogger("explorer.ui")
 
@@ -92,26 +93,6 @@ def training_slot(cancel: threading.Event, on_wait=None):
         TRAINING_SLOTS.release()
 
 
-_RELEASE_LOCK = threading.Lock()
-
-
-def release_memory() -> None:
-    """Collect garbage and return freed heap to the system (``malloc_trim``; a no-op off glibc)."""
-    import ctypes
-    import gc
-
-    if not _RELEASE_LOCK.acquire(blocking=False):
-        return
-    try:
-        gc.collect()
-        try:
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-        except (OSError, AttributeError):
-            pass
-    finally:
-        _RELEASE_LOCK.release()
-
-
 class LiveJob(param.Parameterized):
     """State of the session's background job, for widgets to show."""
 
@@ -136,7 +117,7 @@ class LiveJob(param.Parameterized):
         self.closed = True
         self.cancel()
         self._doc = None
-        release_memory()
+        heap.release_soon()
 
     # ------------------------------------------------------------------ called on the event loop
     def submit(self, work, on_event=None, on_done=None, label: str = "working"):

@@ -21,7 +21,7 @@ from .. import studies
 from ..core.experiment import Experiment
 from ..core.progress import plural, progress_words
 from ..store import memory
-from . import presets, share, texts, url
+from . import heap, presets, share, texts, url
 from .live import LiveJob, training_slot, warm_up
 from .messages import Alert, sentences_text
 from .sidebar import Sidebar
@@ -47,6 +47,7 @@ class StudyShell(pn.viewable.Viewer):
     secondary_delay_ms = 250
 
     def __init__(self, experiment=None, store=None, defaults=None, url: bool = True, errors=None, **params):
+        heap.page_started()   # a closed session's memory is given back after this page is built, not during
         super().__init__(experiment=experiment or self.experiment_class(store=store), **params)
         warm_up()
         self.job = LiveJob()
