@@ -9,9 +9,10 @@ their stored default in 1.9–3.0 s instead of 1.5 s. ``apps/setup.py`` therefor
 * :func:`settle_heap`: what the server holds from its start leaves the collector's generations
   (``gc.freeze``), so a full collection walks only what sessions made (0.04–0.17 s);
 * :func:`collect_when_quiet`: the allocator no longer starts full collections (the young generations still
-  collect as usual, in milliseconds); a daemon thread runs them, together with ``malloc_trim``, once no page has
-  started for :data:`QUIET_S` seconds: after a session closed (its memory goes back to the system) and at least
-  every :data:`FULL_EVERY_S` seconds; if pages keep starting, after :data:`LATEST_S` seconds at the latest.
+  collect as usual, in milliseconds); a daemon thread runs them, together with ``malloc_trim``, once no page is
+  opening and none has started for :data:`QUIET_S` seconds (:mod:`explorer.ui.quiet`): after a session closed
+  (its memory goes back to the system) and at least every :data:`FULL_EVERY_S` seconds; if pages keep
+  starting, after :data:`LATEST_S` seconds at the latest.
 
 Without the setup script (a notebook, a test, ``panel serve`` alone) nothing changes: Python collects as usual
 and a closed session releases its memory at once. Nothing here names a study.
@@ -22,6 +23,8 @@ import gc
 import threading
 import time
 
+from . import quiet
+
 QUIET_S = 2.0         #: seconds without a new page before a full collection may run
 FULL_EVERY_S = 30.0   #: a full collection at least this often (when quiet)
 LATEST_S = 120.0      #: …and after this long in any case, quiet or not
@@ -29,7 +32,6 @@ LATEST_S = 120.0      #: …and after this long in any case, quiet or not
 _RELEASING = threading.Lock()   # one release at a time
 _closed = threading.Event()     # a session closed since the last release
 _collector: threading.Thread | None = None
-_last_page = 0.0                # time.monotonic() of the newest page build
 
 
 def settle_heap() -> int:
@@ -41,12 +43,6 @@ def settle_heap() -> int:
         return 0
     gc.freeze()
     return gc.get_freeze_count()
-
-
-def page_started() -> None:
-    """A page is being built: no full collection for the next :data:`QUIET_S` seconds."""
-    global _last_page
-    _last_page = time.monotonic()
 
 
 def release_memory() -> None:
@@ -73,12 +69,13 @@ def release_soon() -> None:
         release_memory()
 
 
-def due(now: float, last_page: float, last_full: float, closed: bool) -> bool:
-    """Whether the collector runs a full collection now (times in seconds on one clock)."""
+def due(now: float, last_page: float, last_full: float, closed: bool, opening: bool = False) -> bool:
+    """Whether the collector runs a full collection now (times in seconds on one clock; ``last_page``: when
+    the newest page started being built; ``opening``: a page is still opening)."""
     if now - last_full >= LATEST_S:
         return True
-    quiet = now - last_page >= QUIET_S
-    return quiet and (closed or now - last_full >= FULL_EVERY_S)
+    calm = not opening and now - last_page >= QUIET_S
+    return calm and (closed or now - last_full >= FULL_EVERY_S)
 
 
 def collect_when_quiet(check_s: float = 0.5) -> None:
@@ -95,7 +92,7 @@ def collect_when_quiet(check_s: float = 0.5) -> None:
         while True:
             time.sleep(check_s)
             now = time.monotonic()
-            if due(now, _last_page, last_full, _closed.is_set()):
+            if due(now, quiet.last_start(), last_full, _closed.is_set(), quiet.busy(now=now)):
                 _closed.clear()
                 release_memory()
                 last_full = time.monotonic()

@@ -21,7 +21,7 @@ from .. import studies
 from ..core.experiment import Experiment
 from ..core.progress import plural, progress_words
 from ..store import memory
-from . import heap, presets, share, texts, url
+from . import presets, quiet, share, texts, url
 from .live import LiveJob, training_slot, warm_up
 from .messages import Alert, sentences_text
 from .sidebar import Sidebar
@@ -47,7 +47,8 @@ class StudyShell(pn.viewable.Viewer):
     secondary_delay_ms = 250
 
     def __init__(self, experiment=None, store=None, defaults=None, url: bool = True, errors=None, **params):
-        heap.page_started()   # a closed session's memory is given back after this page is built, not during
+        if self.served():
+            quiet.opening(self)   # work that can wait (other pages' cards, garbage collection) waits for this page
         super().__init__(experiment=experiment or self.experiment_class(store=store), **params)
         warm_up()
         self.job = LiveJob()
@@ -206,11 +207,12 @@ class StudyShell(pn.viewable.Viewer):
             for obj, names in self._synced:
                 query.update(url.serialize(obj, names))
             pn.state.location.update_query(**query)
+        quiet.opened(self)
         waiting, self._on_page = self._on_page or [], None
         if self.result is None:
             self.request()
         for callback in waiting:
-            self.job.later(callback)
+            self.once_shown(callback)
 
     def after_headline(self, callback):
         """Run ``callback`` :attr:`secondary_delay_ms` after the result now shown went out, if it is still the
@@ -219,12 +221,15 @@ class StudyShell(pn.viewable.Viewer):
         self.job.later(lambda: callback() if self.result is result else None, self.secondary_delay_ms)
 
     def once_shown(self, callback):
-        """Run ``callback`` on the session's loop once the page is up in the browser and what it shows has left
-        the server (e.g. a page's secondary cards: building them sooner would only delay the first figure)."""
-        if self._on_page is None or not self.served():
-            self.job.later(callback)
-        else:
+        """Run ``callback`` on the session's loop once the page is up in the browser, what it shows has left the
+        server, and no other page of this server is opening (e.g. a page's secondary cards: building them sooner
+        would only delay the first figure, on this page or on one opened meanwhile: :mod:`.quiet`)."""
+        if self._on_page is not None and self.served():
             self._on_page.append(callback)
+        elif self.served() and quiet.busy(exclude=self):
+            self.job.later(lambda: self.once_shown(callback), delay_ms=100)
+        elif not self.job.closed:
+            self.job.later(callback)
 
     # ------------------------------------------------------------------ messages
     def show_errors(self, errors: dict, heading: str = "Not applied"):

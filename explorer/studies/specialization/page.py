@@ -129,10 +129,15 @@ class Page(StudyShell):
     def after_result(self):
         if self._lazy:
             cards, self._lazy = self._lazy, []
-            self.once_shown(lambda: [fill() for fill in cards])
+            self.once_shown(lambda: self._fill(cards))
         self._refresh_overview()
 
     # ------------------------------------------------------------------ the page's own
+    def _fill(self, cards):
+        """Build the waiting cards one at a time, each once no other page of the server is opening."""
+        if cards:
+            cards[0]()
+            self.once_shown(lambda: self._fill(cards[1:]))
     def _state(self) -> dict:
         return {"result": self.result, "metrics": list(self.display.metrics) or None,
                 "seed_index": self.display.seed_index, "overview": self.overview.data,
