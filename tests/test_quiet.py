@@ -19,3 +19,28 @@ def test_a_page_is_opening_from_its_build_until_it_is_up_or_too_old():
     assert not quiet.busy(now=time.monotonic() + quiet.MAX_OPENING_S + 1)
     assert not quiet.busy()                     # ...and is forgotten
     assert quiet.last_start() > 0
+
+
+def test_a_pages_secondary_work_waits_while_another_page_is_opening(monkeypatch, tmp_path):
+    from explorer.store import Store
+    from explorer.studies.specialization.page import Page
+    from explorer.ui.shell import StudyShell
+
+    quiet.forget()
+    monkeypatch.setattr(StudyShell, "served", staticmethod(lambda: True))
+    page = Page(store=Store(tmp_path), url=False)
+    queued, done = [], []
+    monkeypatch.setattr(page.job, "later", lambda callback, delay_ms=30: queued.append(callback))
+    page._on_page = None   # the page is up in its browser
+    quiet.opened(page)
+    other = object()
+    quiet.opening(other)   # another visitor's page is being built
+    page.once_shown(lambda: done.append(1))
+    for _ in range(3):     # polled, not run, while the other page opens
+        queued.pop(0)()
+    assert done == [] and len(queued) == 1
+    quiet.opened(other)
+    queued.pop(0)()
+    queued.pop(0)()        # now scheduled on the session's loop, and run
+    assert done == [1]
+    quiet.forget()
