@@ -6,8 +6,9 @@ skipped with a log line on a version it was not written for),
 imports every study page and runs their warm-ups (the engine, the embedded digits, a first optimizer) and
 renders one figure, so that the first visitor's page builds as fast as every later one and the first run starts
 training at once; last, it freezes what the process holds now out of the garbage collector's reach and leaves
-full collections to moments when no page is being built, so that none stalls a new page (explorer/ui/heap.py). Without it the app works the same; pages only load more JavaScript, the first page is
-slower and streamed updates re-walk the document.
+full collections to moments when no page is being built, so that none stalls a new page (explorer/ui/heap.py).
+Without it the app works the same; pages only load more JavaScript, the first page is slower, streamed updates
+re-walk the document and a full collection may delay a page.
 """
 import logging
 

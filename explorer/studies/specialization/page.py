@@ -138,6 +138,7 @@ class Page(StudyShell):
         if cards:
             cards[0]()
             self.once_shown(lambda: self._fill(cards[1:]))
+
     def _state(self) -> dict:
         return {"result": self.result, "metrics": list(self.display.metrics) or None,
                 "seed_index": self.display.seed_index, "overview": self.overview.data,
