@@ -28,6 +28,8 @@ def test_a_pages_secondary_work_waits_while_another_page_is_opening(monkeypatch,
 
     quiet.forget()
     monkeypatch.setattr(StudyShell, "served", staticmethod(lambda: True))
+    # no run: outside a server the page counts as loaded at once and would train its default in a thread
+    monkeypatch.setattr(StudyShell, "request", lambda self: None)
     page = Page(store=Store(tmp_path), url=False)
     queued, done = [], []
     monkeypatch.setattr(page.job, "later", lambda callback, delay_ms=30: queued.append(callback))
