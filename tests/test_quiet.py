@@ -31,6 +31,7 @@ def test_a_pages_secondary_work_waits_while_another_page_is_opening(monkeypatch,
     # no run: outside a server the page counts as loaded at once and would train its default in a thread
     monkeypatch.setattr(StudyShell, "request", lambda self: None)
     page = Page(store=Store(tmp_path), url=False)
+    monkeypatch.setattr(type(page.job), "on_server", property(lambda self: True))
     queued, done = [], []
     monkeypatch.setattr(page.job, "later", lambda callback, delay_ms=30: queued.append(callback))
     page._on_page = None   # the page is up in its browser
@@ -44,5 +45,22 @@ def test_a_pages_secondary_work_waits_while_another_page_is_opening(monkeypatch,
     quiet.opened(other)
     queued.pop(0)()
     queued.pop(0)()        # now scheduled on the session's loop, and run
+    assert done == [1]
+    quiet.forget()
+
+
+def test_outside_a_server_secondary_work_runs_at_once_even_while_pages_open(monkeypatch, tmp_path):
+    """Without a session's loop there is nothing to poll on (a notebook, a script): the work is not held."""
+    from explorer.store import Store
+    from explorer.studies.specialization.page import Page
+    from explorer.ui.shell import StudyShell
+
+    quiet.forget()
+    monkeypatch.setattr(StudyShell, "request", lambda self: None)   # no run (see above)
+    page = Page(store=Store(tmp_path), url=False)
+    other = object()
+    quiet.opening(other)
+    done = []
+    page.once_shown(lambda: done.append(1))
     assert done == [1]
     quiet.forget()

@@ -191,12 +191,17 @@ class LiveJob(param.Parameterized):
         if not cancel.is_set():
             self._schedule(partial(self._done, generation, on_done, value))
 
+    @property
+    def on_server(self) -> bool:
+        """Whether callbacks go to a served session's event loop (else :meth:`later` runs them at once)."""
+        return self._doc is not None and self._doc.session_context is not None
+
     def _schedule(self, callback, delay_ms: int = 0):
         """Run ``callback`` on the session's event loop: next tick, or ``delay_ms`` later (now, outside a server)."""
         if self.closed:   # a closed tab: sending to it would end in WebSocketClosedError
             return
         doc = self._doc
-        if doc is None or doc.session_context is None:
+        if not self.on_server:
             callback()
             return
 

@@ -226,7 +226,7 @@ class StudyShell(pn.viewable.Viewer):
         would only delay the first figure, on this page or on one opened meanwhile: :mod:`.quiet`)."""
         if self._on_page is not None and self.served():
             self._on_page.append(callback)
-        elif self.served() and quiet.busy(exclude=self):
+        elif self.job.on_server and quiet.busy(exclude=self):   # polled on the session's loop
             self.job.later(lambda: self.once_shown(callback), delay_ms=100)
         elif not self.job.closed:
             self.job.later(callback)
