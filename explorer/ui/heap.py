@@ -20,6 +20,7 @@ and a closed session releases its memory at once. Nothing here names a study.
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import time
 
@@ -28,6 +29,8 @@ from . import quiet
 QUIET_S = 2.0         #: seconds without a new page before a full collection may run
 FULL_EVERY_S = 30.0   #: a full collection at least this often (when quiet)
 LATEST_S = 120.0      #: …and after this long in any case, quiet or not
+
+log = logging.getLogger("explorer.ui")
 
 _RELEASING = threading.Lock()   # one release at a time
 _closed = threading.Event()     # a session closed since the last release
@@ -89,13 +92,16 @@ def collect_when_quiet(check_s: float = 0.5) -> None:
 
     def run():
         last_full = time.monotonic()
-        while True:
+        while True:   # never ends: with the allocator's full collections off, this thread is the only one
             time.sleep(check_s)
             now = time.monotonic()
-            if due(now, quiet.last_start(), last_full, _closed.is_set(), quiet.busy(now=now)):
-                _closed.clear()
-                release_memory()
-                last_full = time.monotonic()
+            try:
+                if due(now, quiet.last_start(), last_full, _closed.is_set(), quiet.busy(now=now)):
+                    _closed.clear()
+                    release_memory()
+                    last_full = time.monotonic()
+            except Exception:  # noqa: BLE001 — logged; the next turn tries again
+                log.exception("garbage collection failed")
 
     _collector = threading.Thread(target=run, name="explorer-collector", daemon=True)
     _collector.start()
