@@ -4,7 +4,7 @@ A served app holds a large heap (torch, HoloViews, Bokeh, the warmed engine); Py
 walks all of it while holding the server's one event loop, and the allocator starts one whenever enough objects
 have piled up, which is most often while a page is being built. Measured on this 2-core machine (2026-12-03,
 a new page opened every 5 s on a warm server): full collections took 0.24–0.42 s, and pages that met one showed
-their stored default in 1.9–3.0 s instead of 1.5 s. ``apps/setup.py`` therefore, after its warm-up:
+their stored default in 1.9–3.1 s instead of 1.5–1.6 s. ``apps/setup.py`` therefore, after its warm-up:
 
 * :func:`settle_heap`: what the server holds from its start leaves the collector's generations
   (``gc.freeze``), so a full collection walks only what sessions made (0.04–0.17 s);
