@@ -64,9 +64,13 @@ def release_memory() -> None:
         _RELEASING.release()
 
 
+def _collecting() -> bool:
+    return _collector is not None and _collector.is_alive()
+
+
 def release_soon() -> None:
     """A session closed: give its memory back, at the collector's next quiet moment when it runs, else now."""
-    if _collector is not None and _collector.is_alive():
+    if _collecting():
         _closed.set()
     else:
         release_memory()
@@ -85,7 +89,7 @@ def collect_when_quiet(check_s: float = 0.5) -> None:
     """Leave full collections to a daemon thread that runs them when no page is being built (once per
     process; see the module's text)."""
     global _collector
-    if _collector is not None and _collector.is_alive():
+    if _collecting():
         return
     young, middle, _ = gc.get_threshold()
     gc.set_threshold(young, middle, 1_000_000_000)   # the allocator no longer starts full collections

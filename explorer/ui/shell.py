@@ -228,7 +228,7 @@ class StudyShell(pn.viewable.Viewer):
             self._on_page.append(callback)
         elif self.job.on_server and quiet.busy(exclude=self):   # polled on the session's loop
             self.job.later(lambda: self.once_shown(callback), delay_ms=100)
-        elif not self.job.closed:
+        else:   # (a closed page's job runs nothing)
             self.job.later(callback)
 
     # ------------------------------------------------------------------ messages
