@@ -311,3 +311,31 @@ def test_frame_sized_figures_pass_bokehs_checks():
         found = check_integrity(doc.roots)
         assert not found.warning and not found.error, found
         assert fig.frame_width and fig.frame_height
+
+
+@pytest.mark.parametrize("theme", ["default", "dark"])
+def test_neutral_marks_follow_the_pages_theme_and_exports_stay_dark(theme):
+    """On Panel's dark theme (``?theme=dark``) the ensemble's mean line and the step markers are light greys
+    (dark ones vanish on the dark background); an export of the same figure, drawn on white, keeps them dark."""
+    import matplotlib.colors as mc
+    import panel as pn
+    from bokeh.models import GlyphRenderer
+
+    from explorer.views.style import INK
+
+    mpl = export.matplotlib_available()
+    if mpl:
+        export.ensure_matplotlib()   # the figures then carry their export styling too
+    r = synthetic(comms_start=2)
+    with pn.config.set(theme=theme):
+        curves = loss_curves(training_frame(r.data))
+        marked = specialization_over_time(r.data)
+    ink, soft = INK[theme]
+    glyphs = [g.glyph for g in bokeh(curves).select(GlyphRenderer)]
+    assert ink in [getattr(g, "line_color", None) for g in glyphs]
+    glyphs = [g.glyph for g in bokeh(marked).select(GlyphRenderer)]
+    assert [g.text_color for g in glyphs if hasattr(g, "text_color")] == [soft]   # "comms on →"
+    assert soft in [getattr(g, "line_color", None) for g in glyphs]
+    if mpl:
+        lines = {mc.to_hex(line.get_color()) for line in _mpl_plot(curves).handles["axis"].lines}
+        assert "#000000" in lines and mc.to_hex(INK["dark"][0]) not in lines

@@ -6,6 +6,7 @@ an exported figure keeps its title, labels and bands.
 from __future__ import annotations
 
 import json
+import sys
 
 import holoviews as hv
 
@@ -19,6 +20,11 @@ EPOCH = hv.Dimension("epoch", label="epochs trained")
 LOSS = hv.Dimension("loss", label="training loss (cross-entropy, nats)")
 ACC = hv.Dimension("accuracy", label="global-task test accuracy", range=(0, 1))
 SEED = hv.Dimension("seed")
+
+#: Neutral marks drawn on the figure's background (an ensemble's mean line, arrows; soft: markers and their
+#: labels) per Panel theme: black and dark grey on the light theme, light greys on the dark one
+#: (``?theme=dark``), where dark lines vanish.
+INK = {"default": ("black", "#555555"), "dark": ("#e6e6e6", "#b3b3b3")}
 
 BOKEH_FIG = dict(responsive=True, height=340, show_grid=True, toolbar="above", autohide_toolbar=True,
                  default_tools=["pan", "wheel_zoom", "box_zoom", "reset", "save"])
@@ -42,6 +48,16 @@ def config_of(ds) -> dict:
         return json.loads(ds.attrs.get("config", "{}"))
     except (TypeError, ValueError):
         return {}
+
+
+def ink(soft: bool = False) -> str:
+    """The colour of neutral marks for the dashboard's (Bokeh) figures under the current Panel theme: black (or
+    dark grey, ``soft``), light greys when a served page uses Panel's dark theme. Exports draw with Matplotlib on
+    white and keep the light theme's; outside Panel (the CLI, whose exports never import it) the theme is the
+    light one."""
+    panel = sys.modules.get("panel")
+    theme = panel.config.theme if panel is not None else "default"
+    return INK.get(theme, INK["default"])[int(soft)]
 
 
 def backends() -> list[str]:

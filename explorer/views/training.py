@@ -11,7 +11,7 @@ import holoviews as hv
 import numpy as np
 import pandas as pd
 
-from .style import ACC, EPOCH, LOSS, SEED_COLOURS, figure, style_element
+from .style import ACC, EPOCH, LOSS, SEED_COLOURS, figure, ink, style_element
 
 COLUMNS = ["epoch", "seed", "loss", "accuracy"]
 CHANCE = 0.1  #: ten classes for the global target T′
@@ -48,7 +48,8 @@ def _seed_colour(seed: int) -> str:
 
 
 def _lines(df, ydim):
-    """One line per seed in its own colour, plus the ensemble mean as a thick black line.
+    """One line per seed in its own colour, plus the ensemble mean as a thick line in the theme's ink
+    (black; light grey on the dark theme).
 
     One Curve per seed (not a Path coloured by a seed column: HoloViews splits such a path into two-point
     segments, hundreds of tiny glyph buffers per live update).
@@ -65,7 +66,7 @@ def _lines(df, ydim):
     mean = df.groupby("epoch")[ydim.name].mean()
     curve = hv.Curve((mean.index.to_numpy(), mean.to_numpy()), kdims=[EPOCH], vdims=[ydim],
                      label="mean over seeds")
-    curve = style_element(curve, bokeh=dict(color="black", line_width=2.5), mpl=dict(color="black", linewidth=2))
+    curve = style_element(curve, bokeh=dict(color=ink(), line_width=2.5), mpl=dict(color="black", linewidth=2))
     return hv.Overlay([*lines, curve])
 
 

@@ -12,7 +12,7 @@ import holoviews as hv
 import numpy as np
 import pandas as pd
 
-from ...views.style import figure, placeholder, style_element
+from ...views.style import figure, ink, placeholder, style_element
 
 ARCH_COLOURS = {"modular": "#1b9e77", "rnn": "#d95f02"}
 ARCH_LABELS = {"modular": "growing modules", "rnn": "non-modular RNN"}
@@ -150,9 +150,9 @@ def chain_drawing(ds, seed_index: int = 0):
     boxes = hv.Rectangles(pd.DataFrame(rects, columns=["x0", "y0", "x1", "y1", "colour"]), vdims=["colour"])
     boxes = style_element(boxes, bokeh=dict(color="colour", line_color="#0b5345"), mpl=dict(color="colour"))
     seg = hv.Segments(pd.DataFrame(arrows or [(0, 0, 0, 0)], columns=["x0", "y0", "x1", "y1"]))
-    seg = style_element(seg, bokeh=dict(color="#333333", line_width=2), mpl=dict(color="#333333"))
+    seg = style_element(seg, bokeh=dict(color=ink(), line_width=2), mpl=dict(color="#333333"))
     text = hv.Labels(pd.DataFrame(labels, columns=["x", "y", "text"]), vdims=["text"]).opts(
-        text_font_size="8pt", backend="bokeh") if "bokeh" in hv.Store.renderers else hv.Labels(
+        text_font_size="8pt", text_color=ink(), backend="bokeh") if "bokeh" in hv.Store.renderers else hv.Labels(
         pd.DataFrame(labels, columns=["x", "y", "text"]), vdims=["text"])
     seed = int(ds.seed.values[seed_index])
     state = "older modules frozen" if frozen else f"older modules' learning rate × {cfg.get('freeze')}"

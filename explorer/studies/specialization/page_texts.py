@@ -22,7 +22,7 @@ A global F near 0.5 can hide one generalist module (near 0) next to a specialist
 """
 
 TRAINING = """
-**Training.** Loss while the ensemble trains (one thin line per seed, black = mean) and the global-task test
+**Training.** Loss while the ensemble trains (one thin line per seed, thick = mean) and the global-task test
 accuracy after each epoch; dotted = chance (0.1). Curves stream in live during training.
 """
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import holoviews as hv
 
 from ...views.style import (ACC, BOKEH_FIG, EPOCH, MPL_FIG, SEED_COLOURS, T, backends, config_of,  # noqa: F401
-                            figure, placeholder, style, style_element)
+                            figure, ink, placeholder, style, style_element)
 from .config import METRICS
 
 #: The papers' names for the four specialization metrics (paper 000 §2.4, paper 001 §3).

@@ -11,7 +11,7 @@ import warnings
 import holoviews as hv
 import numpy as np
 
-from .style import (FM, METRIC_COLORS, METRIC_LABELS, MODULE_DASH, F, T, config_of, figure, metrics_of,
+from .style import (FM, METRIC_COLORS, METRIC_LABELS, MODULE_DASH, F, T, config_of, figure, ink, metrics_of,
                     style_element)
 
 
@@ -29,7 +29,7 @@ def markers(config: dict, y: float = 1.0):
                 xs.append(tk - 0.5)
                 texts.append(f"digit {k} on →")
     lines = hv.VLines(np.asarray(xs, dtype=float), kdims=[T])
-    lines = style_element(lines, bokeh=dict(color="#555555", line_dash="dashed", line_width=1.5),
+    lines = style_element(lines, bokeh=dict(color=ink(soft=True), line_dash="dashed", line_width=1.5),
                           mpl=dict(color="#555555", linestyle="dashed", linewidth=1.2))
     # stack labels that fall on the same step
     offsets = [sum(1 for x in xs[:i] if x == xs[i]) for i in range(len(xs))]
@@ -37,7 +37,7 @@ def markers(config: dict, y: float = 1.0):
     labels = hv.Labels((np.asarray(xs, dtype=float) + 0.04, [y - 0.07 * o for o in offsets], texts),
                        kdims=[T, "y"], vdims="text")
     labels = style_element(labels, bokeh=dict(text_align="left", text_baseline="top", text_font_size="9pt",
-                                              text_color="#444444"),
+                                              text_color=ink(soft=True)),
                            mpl=dict(horizontalalignment="left", verticalalignment="top", size=8, color="#444444"))
     return lines * labels
 
