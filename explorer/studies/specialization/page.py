@@ -90,11 +90,12 @@ class Page(StudyShell):
         self.figures = Figures(self.display, defer=partial(self.job.later, delay_ms=self.secondary_delay_ms))
         self.overview = Overview(self.overview_options, self.display, self._compute_missing, self._refresh_overview)
         d = self.display
-        view_controls = pn.Row(
+        # wraps: on a laptop-wide page the toggle goes below the metric buttons instead of over the last one
+        view_controls = pn.FlexBox(
             pn.widgets.CheckButtonGroup.from_param(d.param.metrics, color="primary", variant="outline",
                                                    options={METRIC_LABELS[m]: m for m in METRICS}),
             pn.widgets.Toggle.from_param(d.param.per_module, color="primary", variant="outline", width=160),
-            sizing_mode="stretch_width")
+            flex_wrap="wrap", sizing_mode="stretch_width")
         seed = pn.widgets.IntSlider.from_param(d.param.seed_index, width=260)
         # the cards below the first are filled once the first result is on screen (a new page shows the stored
         # setting sooner; their plots are drawn a moment later)
