@@ -51,6 +51,27 @@ def test_the_page_menu_applies_a_preset_and_follows_the_sidebar(tmp_path):
         page.job.cancel()
 
 
+def test_the_page_menu_names_the_opening_setting_and_goes_back_to_it(tmp_path):
+    """A page whose defaults are no preset (growth: the paper's setting on 3 seeds, not 5) says so, and picking
+    "(the page's opening setting)" after trying things puts every setting back."""
+    from explorer.store.store import Store
+    from explorer.ui.presets import CUSTOM, OPENING
+
+    page = studies.get("growth").page_class(store=Store(tmp_path), url=False)
+    try:
+        menu, exp = page.presets, page.experiment
+        assert menu.select.value == OPENING and OPENING in menu.select.options
+        opening = {k: getattr(exp, k) for k in page.settings}
+        menu.select.value = "quick"
+        assert (exp.n_max, exp.epochs) == (12, 10)
+        exp.epochs = 11
+        assert menu.select.value == CUSTOM
+        menu.select.value = OPENING
+        assert {k: getattr(exp, k) for k in page.settings} == opening and menu.select.value == OPENING
+    finally:
+        page.job.cancel()
+
+
 @pytest.mark.parametrize("name", studies.names())
 def test_every_preset_is_a_valid_config(name):
     cls = studies.get(name).config_class

@@ -50,7 +50,8 @@ def render() -> str:
                              f"{_cell(shown_default(defaults[field]))} | {_cell(s.doc)} |")
             lines.append("")
         if cls.PRESETS:
-            lines += ["Presets (`--preset NAME`; the page's preset menu), flags given override them:", ""]
+            lines += ["Presets (`--preset NAME`; the page's preset menu, which also leads back to the page's "
+                      "opening setting), flags given override them:", ""]
             lines += [f"- `{k}`: {_cell(cls.PRESET_DOCS.get(k, ''))} "
                       f"({', '.join(f'{f}={shown_default(v)}' for f, v in cls.PRESETS[k].items())})"
                       for k in cls.PRESETS] + [""]

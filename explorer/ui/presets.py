@@ -1,11 +1,13 @@
 """The sidebar's preset menu: a study's named settings (``Config.PRESETS``, one-line docs in ``PRESET_DOCS``;
-the CLI's ``--preset NAME``). Picking one applies it; the menu then follows the sidebar, naming the preset in
-force, or "your own setting" once a value moves away from every preset. Not shown in a classroom or a lesson."""
+the CLI's ``--preset NAME``) and the page's opening setting (its defaults: a way back after trying things).
+Picking one applies it; the menu then follows the sidebar, naming the preset in force, else "the page's opening
+setting" or "your own setting". Not shown in a classroom or a lesson."""
 from __future__ import annotations
 
 import panel as pn
 
 CUSTOM = "(your own setting)"
+OPENING = "(the page's opening setting)"
 
 
 class PresetMenu:
@@ -14,9 +16,13 @@ class PresetMenu:
         self.shell = shell
         config_class = self.experiment.config_class
         docs = config_class.PRESET_DOCS
-        self.select = pn.widgets.Select(label="preset", options=[CUSTOM, *config_class.PRESETS],
+        # the page's defaults as the experiment's values (the sidebar's settings, before a link or a lesson)
+        self.opening = {k: self.experiment.param[k].default for k in shell.settings}
+        self.opening.update({k: v for k, v in shell.app_defaults().items() if k in self.opening})
+        self.select = pn.widgets.Select(label="preset", options=[CUSTOM, OPENING, *config_class.PRESETS],
                                         value=self.in_force(), sizing_mode="stretch_width", css_classes=["ctl-preset"],
-                                        description=" ".join(f"{k}: {docs.get(k, '')}" for k in config_class.PRESETS))
+                                        description=" ".join([f"{k}: {docs.get(k, '')}" for k in config_class.PRESETS]
+                                                             + [f"{OPENING[1:-1]}: back to the page's defaults."]))
         self.select.param.watch(self._picked, "value")
         self.experiment.param.watch(lambda *e: setattr(self.select, "value", self.in_force()), shell.settings)
 
@@ -28,13 +34,17 @@ class PresetMenu:
 
     def in_force(self) -> str:
         for name in self.experiment.config_class.PRESETS:
-            if all(getattr(self.experiment, k) == v for k, v in self.values(name).items()):
+            if self._matches(self.values(name)):
                 return name
-        return CUSTOM
+        return OPENING if self._matches(self.opening) else CUSTOM
+
+    def _matches(self, values: dict) -> bool:
+        return all(getattr(self.experiment, k) == v for k, v in values.items())
 
     def _picked(self, event):
         if event.new != CUSTOM and event.new != self.in_force():
-            errors = self.experiment.apply(**self.values(event.new))
+            values = self.opening if event.new == OPENING else self.values(event.new)
+            errors = self.experiment.apply(**{k: v for k, v in values.items() if getattr(self.experiment, k) != v})
             if errors:
                 self.shell.show_errors(errors)
 
