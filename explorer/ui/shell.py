@@ -21,7 +21,7 @@ from .. import studies
 from ..core.experiment import Experiment
 from ..core.progress import plural, progress_words
 from ..store import memory
-from . import presets, quiet, share, texts, url
+from . import exports, presets, quiet, share, texts, url
 from .live import LiveJob, training_slot, warm_up
 from .messages import Alert, sentences_text
 from .sidebar import Sidebar
@@ -110,8 +110,8 @@ class StudyShell(pn.viewable.Viewer):
         raise NotImplementedError
 
     def sidebar_extras(self) -> list:
-        """What follows the settings in the sidebar (exports, …)."""
-        return []
+        """What follows the settings in the sidebar: the Export card of the study's views (:mod:`.exports`)."""
+        return [exports.card(self)]
 
     def describe(self, config) -> str:
         """The setting in a few words for the status line (plain text; seeds are added by the shell)."""

@@ -79,7 +79,7 @@ class Page(StudyShell):
 
     def sidebar_extras(self):
         self.matched = pn.pane.HTML("", sizing_mode="stretch_width", styles={"opacity": "0.85", "font-size": "0.92em"})
-        return [self.matched]
+        return [self.matched, *super().sidebar_extras()]
 
     def build_main(self):
         self.robustness, self.modules, self.chain, self.tau = Redrawn(), Redrawn(), Redrawn(), Redrawn()

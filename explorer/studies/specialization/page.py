@@ -21,7 +21,7 @@ from . import page_texts as texts
 from .config import METRICS
 from .experiment import PAGE_DEFAULTS, SpecializationExperiment
 from .page_controls import p_control
-from .page_exports import Exports
+from .page_exports import exports
 from .page_figures import DisplayOptions, Figures
 from .page_overview import Overview, OverviewOptions, gather
 from .result import below_criterion
@@ -83,7 +83,7 @@ class Page(StudyShell):
                 self.sidebar_controls.disable(name, self.experiment.start_mode != "fixed")
 
     def sidebar_extras(self):
-        self.exports = Exports(self._state, lambda msg: self.show_errors({"export": msg}))
+        self.exports = exports(self._state, lambda msg: self.show_errors({"export": msg}))
         return [self.exports.card]
 
     def build_main(self):
@@ -115,7 +115,6 @@ class Page(StudyShell):
         ]
 
     def show_result(self, result):
-        self.exports.set_key(result.config.key()[:10])
         self.figures.show(result)
 
     def start_training(self):

@@ -13,7 +13,7 @@ from ..style import style_element
 #: Networks compared at equal skill: trained until every network of the ensemble reaches CRITERION test accuracy,
 #: within BUDGET epochs, at the learning rate that lets one-link networks get there (Adam 0.005: at n = 25 and 50
 #: one-link networks reach 0.89–0.94, at the paper's 0.02 they plateau at 0.71–0.84; not at n ≤ 15, where they
-#: stay below 0.8 — docs/gallery.md, "Equal skill"). The same as ``--preset equal-skill``.
+#: stay below 0.85 (best 0.83) — docs/gallery.md, "Equal skill"). The same as ``--preset equal-skill``.
 EQUAL_SKILL = dict(SpecializationConfig.PRESETS["equal-skill"])
 CRITERION, BUDGET = EQUAL_SKILL["until_accuracy"], EQUAL_SKILL["epochs"]
 #: Tiny: real training in seconds (the tests), not a result.

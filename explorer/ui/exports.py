@@ -1,0 +1,103 @@
+"""The sidebar's Export card, on every study page: a figure of the result on screen as PNG / SVG (drawn by
+Matplotlib, no browser needed) and the result itself as netCDF / CSV.
+
+A study's figures are its ``VIEWS`` (:mod:`explorer.studies`), each drawn from the page's current Result
+(:func:`card`); a page may offer others drawn from its own state (the specialization page's F-against-p overview
+and heatmap) by making :class:`Exports` itself. Each file is named after its figure (or study) and the run's key
+as it is made, so downloads of different settings do not collide.
+"""
+from __future__ import annotations
+
+import io
+
+import panel as pn
+
+from .. import studies
+from ..store.entry import NETCDF_LOCK
+from ..views import export
+
+NOTHING = "there is no result to export yet; wait for the run to finish."
+
+
+class Download(pn.widgets.FileDownload):
+    """A download button whose callback may return None: nothing is sent (the page has said why), where Panel's
+    own button would raise "Cannot transfer unknown object of type NoneType" into the server's log."""
+
+    def _sync_data(self, fileobj):
+        if fileobj is not None:
+            super()._sync_data(fileobj)
+
+
+class Exports:
+    """``figures``: {label: name}; ``build(name)``: a zero-argument function that draws that figure (HoloViews),
+    or None when there is nothing to draw yet; ``result()``: the Result on screen or None; ``on_error(sentence)``
+    shows a failed export on the page."""
+
+    def __init__(self, study: str, figures: dict, build, result, on_error):
+        self.study, self.build, self.result, self.on_error = study, build, result, on_error
+        self.figure = pn.widgets.Select(label="figure", options=figures, value=next(iter(figures.values())),
+                                        sizing_mode="stretch_width")
+        self.png = self._button("Figure as PNG", lambda: self._figure("png"), "png")
+        self.svg = self._button("Figure as SVG", lambda: self._figure("svg"), "svg")
+        self.netcdf = self._button("Result as netCDF", self._netcdf, "nc")
+        self.csv = self._button("Result as CSV", self._csv, "csv")
+        if not export.matplotlib_available():
+            for w in (self.png, self.svg):
+                w.disabled = True
+                w.label += " (needs matplotlib)"
+        self.card = pn.Card(pn.Column(self.figure, pn.Row(self.png, self.svg), pn.Row(self.netcdf, self.csv),
+                                      sizing_mode="stretch_width"),
+                            title="Export", collapsed=True, sizing_mode="stretch_width")
+
+    def _button(self, label, callback, ext):
+        return Download(callback=callback, filename=f"{self.study}.{ext}", label=label,
+                                       color="light", sizing_mode="stretch_width")
+
+    def _name(self, button, stem: str, ext: str):
+        """Name the file before it is sent (Panel reads the name after the callback has run)."""
+        r = self.result()
+        key = r.config.key()[:10] if r is not None else "result"
+        button.filename = f"{stem.replace(' ', '-')}-{key}.{ext}"
+
+    def _figure(self, fmt):
+        make = self.build(self.figure.value)
+        if make is None:
+            self.on_error(NOTHING)
+            return None
+        self._name(self.png if fmt == "png" else self.svg, self.figure.value, fmt)
+        try:
+            return io.BytesIO(export.figure_bytes(make, fmt))
+        except Exception as e:  # noqa: BLE001 — an export problem is a message, not a crash
+            self.on_error(f"the figure could not be exported: {e}")
+            return None
+
+    def _netcdf(self):
+        r = self.result()
+        if r is None:
+            self.on_error(NOTHING)
+            return None
+        self._name(self.netcdf, self.study, "nc")
+        return io.BytesIO(export.netcdf_bytes(r.data, lock=NETCDF_LOCK))
+
+    def _csv(self):
+        r = self.result()
+        if r is None:
+            self.on_error(NOTHING)
+            return None
+        self._name(self.csv, self.study, "csv")
+        return io.StringIO(export.csv_text(r.data))
+
+
+def card(shell) -> pn.Card:
+    """The Export card of ``shell`` (a :class:`~explorer.ui.shell.StudyShell`) over its study's ``VIEWS`` and the
+    Result on screen; kept as ``shell.exports``."""
+    name = shell.study_name()
+    views = studies.get(name).views
+
+    def build(view):
+        r = shell.result
+        return None if r is None else (lambda: views[view](r))
+
+    shell.exports = Exports(name, {v: v for v in views}, build, lambda: shell.result,
+                            lambda sentence: shell.show_errors({"export": sentence}))
+    return shell.exports.card

@@ -1,0 +1,37 @@
+"""Every study page has the Export card (explorer/ui/exports.py): each of the study's views of the result on
+screen as PNG / SVG, the result as netCDF / CSV, files named after the figure and the run's key; before there is
+a result, a click says so in the page's alert and sends nothing."""
+import pytest
+
+from explorer import studies
+from explorer.store.store import Store
+from explorer.views import export
+
+
+@pytest.mark.parametrize("name", ["bimt", "growth"])
+def test_a_study_page_exports_every_view_and_its_result(tmp_path, name):
+    study = studies.get(name)
+    store = Store(tmp_path)
+    page = study.page_class(store=store, url=False)
+    page.job.cancel()
+    try:
+        ex = page.exports
+        assert ex.card in page.sidebar.objects and list(ex.figure.options) == list(study.views)
+        assert ex._netcdf() is None and ex._figure("png") is None
+        assert "no result to export yet" in page.alert.object
+        ex.netcdf._clicks += 1                     # the button itself: nothing sent, nothing raised
+        assert ex.netcdf.data is None
+        result = store.get_or_run(study.config_class(**study.module("config").TINY))
+        page.result = result
+        key = result.config.key()[:10]
+        assert ex._netcdf().getvalue()[:4] in (b"CDF\x01", b"CDF\x02", b"\x89HDF")
+        assert ex.netcdf.filename == f"{name}-{key}.nc"
+        assert ex._csv().getvalue().startswith("# config:") and ex.csv.filename == f"{name}-{key}.csv"
+        if export.matplotlib_available():
+            for view in study.views:
+                ex.figure.value = view
+                assert ex._figure("png").getvalue().startswith(b"\x89PNG"), view
+                assert ex.png.filename == f"{view.replace(' ', '-')}-{key}.png"
+            assert b"<svg" in ex._figure("svg").getvalue()
+    finally:
+        page.job.cancel()
