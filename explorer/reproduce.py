@@ -5,7 +5,6 @@ docs/gallery.md and declared in ``explorer/studies/<study>/reproduce/``.
 """
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 from . import studies
 from .core.config import ConfigError
 from .core.figure import Figure
+from .core.jsontext import json_text
 
 
 def figures() -> dict[str, tuple]:
@@ -56,7 +56,7 @@ class Reproduction:
         path.write_bytes(netcdf_bytes(self.data))
         paths.append(path)
         path = out / f"{self.figure.name}.json"
-        path.write_text(json.dumps(self.summary(), indent=1, default=str))
+        path.write_text(json_text(self.summary(), indent=1, default=str))
         return paths + [path]
 
     def summary(self) -> dict:

@@ -149,3 +149,34 @@ def test_help_and_a_cached_json_answer_import_no_torch_dask_or_panel(tmp_path, c
                              "('torch', 'dask', 'panel', 'param', 'xarray') if m in sys.modules])"],
                             capture_output=True, text=True, env=ENV)
     assert "run" in helped.stdout and helped.stdout.strip().endswith("[]")
+
+
+def _strict(text: str):
+    """Parse as RFC 8259 JSON (Python's json module alone would accept NaN)."""
+    def refuse(name):
+        raise ValueError(f"{name} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_json_output_is_strict_json_a_missing_value_is_null(capsys, tmp_path):
+    from explorer.core.jsontext import json_text
+
+    assert json_text({"a": float("nan"), "b": [1.0, float("inf")], "c": {"d": -float("inf")}}) == \
+        '{"a": null, "b": [1.0, null], "c": {"d": null}}'
+    # a growth run too short for any task to be solved has measures without a value (ε at which half are kept)
+    argv = ["--store", str(tmp_path), "run", "growth", "--module-size", "3", "--n-max", "4", "--epochs", "1",
+            "--steps-per-epoch", "5", "--seeds", "1", "--eps-points", "2", "--draws", "1", "--json"]
+    assert main(argv) == 0
+    out = _strict(capsys.readouterr().out)
+    assert out["robustness"]["W_R"]["modular"]["eps_keep"] == [None]   # nothing learnt: nothing kept at any ε
+    assert main(["--store", str(tmp_path), "store", "ls", "--json"]) == 0
+    _strict(capsys.readouterr().out)
+
+
+def test_store_flag_after_the_study_as_after_any_command(capsys, tmp_path):
+    """`explorer run specialization … --store X` is the same as `explorer --store X run specialization …`."""
+    assert main(["run", "specialization", *TINY, "--store", str(tmp_path / "s"), "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(["--store", str(tmp_path / "s"), "run", "specialization", *TINY, "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert (first["cached"], again["cached"], again["key"]) == (False, True, first["key"])

@@ -16,6 +16,11 @@ from .errors import PROG, report
 
 
 class Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        # no abbreviated flags: `--a 1` must not quietly become `--active 1` when `--A` was meant
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message):  # one line, exit 2, no usage dump
         unknown = re.match(r"argument STUDY: invalid choice: '(.*)' \(choose from", message)
         if unknown:

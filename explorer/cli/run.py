@@ -5,12 +5,13 @@ must train checks the store can take it (``Store.ensure_writable``) before any w
 """
 from __future__ import annotations
 
-import json
 import sys
 import threading
 
 from ..core.progress import progress_words
+from ..core.jsontext import json_text
 from .flags import add_setting_flags, config_from_args
+from .store import add_store_flag
 
 
 def add_run_command(subparsers, studies) -> None:
@@ -22,6 +23,7 @@ def add_run_command(subparsers, studies) -> None:
         sp = sub.add_parser(study.name, help=study.question, description=f"{study.title}: {study.question} "
                             f"({study.papers})")
         add_setting_flags(sp, study.config_class)
+        add_store_flag(sp)
         sp.add_argument("--json", action="store_true", help="print one JSON object (config, key, entries, "
                         "cached, then the study's summary) instead of the summary text")
         sp.add_argument("--no-cache", action="store_true", help="train even if the run is stored, and store nothing")
@@ -78,7 +80,7 @@ def cmd_run(args) -> int:
         out = {"config": config.canonical(), "key": config.run_key(),
                "entries": [config.key(s) for s in config.seeds], "cached": bool(result.cached)}
         out.update(study.result.summary(result))
-        print(json.dumps(out))
+        print(json_text(out))
     else:
         print(study.result.text(config, result))
     return 0

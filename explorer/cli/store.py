@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..core.jsontext import json_text
+
 
 def add_store_flag(parser) -> None:
     # SUPPRESS: a --store given before the sub-command is not overwritten by a default here
@@ -85,7 +87,7 @@ def _ls(args) -> int:
     store = _store(args)
     rows = store.ls()
     if args.json:
-        print(json.dumps(rows, indent=1))
+        print(json_text(rows, indent=1))
         return 0
     shown = [{**r, "key": r["key"][:12], "run": (r.get("run") or "")[:12] or None, "size": mb(r["bytes"])}
              for r in rows]
@@ -122,7 +124,7 @@ def _info(args) -> int:
         out = {"run": _run_of(found[0]), "study": found[0]["config"].get("study"), "config": found[0]["config"],
                "entries": [{"key": i["key"], "seed": i["seed"], "summary": i["summary"]} for i in found]}
         if args.json:
-            print(json.dumps(out, indent=1))
+            print(json_text(out, indent=1))
             return 0
         print(f"{'run':<30}{out['run']}\n{'study':<30}{out['study']}\n{'seeds':<30}{len(found)}")
         print("config:")
@@ -135,7 +137,7 @@ def _info(args) -> int:
         return 0
     info = found
     if args.json:
-        print(json.dumps(info, indent=1))
+        print(json_text(info, indent=1))
         return 0
     print(f"{'key':<30}{info['key']}\n{'run':<30}{_run_of(info)}\n{'path':<30}{info['path']}\n"
           f"{'seed':<30}{info['seed']}")
@@ -164,7 +166,7 @@ def _gc(args) -> int:
     evicted = store.gc(bound)
     out = {"evicted": evicted, "bytes": store.size(), "max_bytes": bound}
     if args.json:
-        print(json.dumps(out, indent=1))
+        print(json_text(out, indent=1))
     else:
         print(f"evicted {len(evicted)} entries; the store holds {mb(out['bytes'])} of {mb(bound)}.")
     return 0
@@ -173,7 +175,7 @@ def _gc(args) -> int:
 def _export(args) -> int:
     paths = _store(args).export(args.key, args.out)
     if args.json:
-        print(json.dumps([str(p) for p in paths]))
+        print(json_text([str(p) for p in paths]))
     else:
         print(f"exported {len(paths)} files to {paths[0].parent}")
     return 0

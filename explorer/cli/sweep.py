@@ -7,14 +7,20 @@ setting's element may be text the study understands (specialization's p: ``1/n2`
 """
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from pathlib import Path
 
 from ..core.config import ConfigError
 from ..core.fields import flag_of
+from ..core.jsontext import json_text
 from .flags import GIVEN, add_setting_flags, parse_value, values_from_args
+
+
+#: an example grid per study for its --help (a study without one gets a general sentence)
+SWEEP_EXAMPLES = {"specialization": "--n 10,25 --covariance 0,0.5; --p 1/n2:1:8 is a log grid of 8 points",
+                  "bimt": "--lam 3e-4,1e-3,3e-3 --regime bimt,l1",
+                  "growth": "--module-size 5,10 --n-max 12,16"}
 
 
 def add_sweep_command(subparsers, studies) -> None:
@@ -25,8 +31,9 @@ def add_sweep_command(subparsers, studies) -> None:
     sub = p.add_subparsers(dest="study", metavar="STUDY", required=True, parser_class=type(p))
     for study in studies:
         sp = sub.add_parser(study.name, help=f"a grid over any of {study.name}'s settings",
-                            description="Comma lists make grid axes, e.g. --n 10,25 --covariance 0,0.5. "
-                                        + (study.config_class.__doc__ or "").split("\n\n")[0])
+                            description="Comma lists make grid axes (e.g. "
+                                        + SWEEP_EXAMPLES.get(study.name, "--seeds 3 and a list for a setting")
+                                        + "). " + (study.config_class.__doc__ or "").split("\n\n")[0])
         add_setting_flags(sp, study.config_class)
         add_store_flag(sp)
         sp.add_argument("--out", metavar="FILE.nc", help="write the sweep Dataset to this netCDF file (its folder "
@@ -35,7 +42,8 @@ def add_sweep_command(subparsers, studies) -> None:
         sp.add_argument("--scheduler", metavar="ADDRESS", default=None, help="dask scheduler, e.g. "
                         "tcp://host:8786 (default: $DASK_SCHEDULER_ADDRESS, else in-process)")
         sp.add_argument("--no-progress", action="store_true", help="no progress bar")
-        sp.add_argument("--json", action="store_true", help="print a JSON summary per cell")
+        sp.add_argument("--json", action="store_true", help="print one JSON object: the cells (a summary each), "
+                        "the --out file and the grid's sizes")
         sp.set_defaults(func=cmd_sweep, study_obj=study)
 
 
@@ -105,13 +113,17 @@ def base_config(config_class, grid: dict, single: dict):
 
 def check_out(path: str | None, force: bool) -> Path | None:
     """Refuse an output path that cannot be written, before any work (one sentence)."""
-    if not path:
+    if path is None:
         return None
+    if not path.strip():
+        raise ConfigError("--out needs a file name such as sweep.nc (it is empty).")
     out = Path(path).expanduser()
     if out.is_dir():
         raise ConfigError(f"--out {out} is a folder; give a file name such as {out / 'sweep.nc'}.")
     if out.exists() and not force:
         raise ConfigError(f"--out {out} already exists; pass --force to overwrite it or choose another name.")
+    if out.suffix.lower() not in (".nc", ".nc4"):
+        raise ConfigError(f"--out {out}: a sweep is written as netCDF; give a file name ending in .nc.")
     folder = out.parent
     if not folder.is_dir():
         raise ConfigError(f"--out {out}: the folder {folder} does not exist; create it first.")
@@ -145,7 +157,7 @@ def cmd_sweep(args) -> int:
             tmp.unlink(missing_ok=True)
     rows = cell_rows(study, ds, list(grid))
     if args.json:
-        print(json.dumps({"cells": rows, "out": str(out) if out else None, "dims": dict(ds.sizes)}, indent=1))
+        print(json_text({"cells": rows, "out": str(out) if out else None, "dims": dict(ds.sizes)}, indent=1))
     else:
         from .store import table
 

@@ -22,6 +22,11 @@ class ConfigError(ValueError):
     """A configuration value a user gave is out of bounds; the message is one readable sentence."""
 
 
+#: The largest seed value (each network's generators are seeded from it: it must stay a 64-bit integer after
+#: their arithmetic).
+MAX_SEED = 2**31 - 1
+
+
 def parse_seeds(value, limit: int = MAX_SEEDS) -> tuple:
     """A seed count (``5`` → 0..4), a comma list (``"0,3,7"``) or an iterable of seeds → a sorted tuple.
 
@@ -48,8 +53,11 @@ def parse_seeds(value, limit: int = MAX_SEEDS) -> tuple:
         seeds = tuple(sorted({int(s) for s in value}))
     except (TypeError, ValueError):
         raise ConfigError(f"seeds must be a count or a list of integers, got {value!r}.") from None
-    if not seeds or min(seeds) < 0:
-        raise ConfigError("seeds must name at least one non-negative integer seed.")
+    if not seeds:
+        raise ConfigError("seeds must name at least one seed.")
+    if min(seeds) < 0 or max(seeds) > MAX_SEED:
+        bad = min(seeds) if min(seeds) < 0 else max(seeds)
+        raise ConfigError(f"a seed must be an integer from 0 to {MAX_SEED}, got {bad}.")
     if len(seeds) > limit:
         raise ConfigError(f"a run holds at most {limit} seeds, got {len(seeds)}.")
     return seeds

@@ -139,6 +139,8 @@ def sweep(base_config, grid: dict, store=None, scheduler=None, progress=True,
     store = store if store is not None else Store()
     store.ensure_writable()
     scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    if isinstance(scheduler, str):
+        check_address(scheduler)   # before any work: a typo costs no training
     axes, cells = expand(base_config, grid)
     unique = list({cfg.key(): cfg for _, cfg in cells}.values())
     weight = {}  # cells per unique config, for the progress bar
@@ -161,6 +163,21 @@ def sweep(base_config, grid: dict, store=None, scheduler=None, progress=True,
     for c, r in zip(rest, store.get_or_run_many(rest, run_many=run_many) if rest else []):
         data[c.key()] = r.data
     return _assemble(base_config, grid, axes, cells, data)
+
+
+def check_address(address: str) -> None:
+    """A ConfigError sentence unless ``address`` reads as a dask scheduler address (``tcp://host:8786``, or
+    ``host:8786``); whether a scheduler answers there is learnt when connecting."""
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls", "ws", "wss", "ucx"):
+            parse_host_port(location)
+    except (ValueError, TypeError) as e:
+        raise ConfigError(f"the dask scheduler address must look like tcp://host:8786, got {address!r} "
+                          f"({str(e).rstrip('.')}).") from None
 
 
 def _on_cluster(scheduler, store, groups, run_many, done) -> None:

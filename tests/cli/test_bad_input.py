@@ -69,11 +69,16 @@ CASES = [
     ("sweep-out-exists", [*SWEEP, "--n", "5,6", "--out", "{file}"], 2, "already exists; pass --force"),
     ("sweep-out-is-a-folder", [*SWEEP, "--n", "5,6", "--out", "{tmp}"], 2, "is a folder"),
     ("sweep-out-read-only", [*SWEEP, "--n", "5,6", "--out", "{tmp}/ro/x.nc"], 2, "cannot write into"),
+    ("sweep-out-not-netcdf", [*SWEEP, "--n", "5,6", "--out", "{tmp}/x.csv"], 2, "give a file name ending in .nc"),
+    ("sweep-out-empty", [*SWEEP, "--n", "5,6", "--out", ""], 2, "--out needs a file name"),
+    ("sweep-bad-scheduler", [*SWEEP, "--n", "5,6", "--scheduler", "notanaddress"], 2,
+     "must look like tcp://host:8786"),
     # --- seeds: one parser, one bound (MAX_SEEDS = 64)
     ("seeds-10000", [*RUN, "--seeds", "10000"], 2, "the number of seeds must be from 1 to 64, got 10000"),
     ("seeds-65-listed", [*RUN, "--seeds", ",".join(map(str, range(65)))], 2, "a run holds at most 64 seeds"),
     ("seeds-0", [*RUN, "--seeds", "0"], 2, "from 1 to 64"),
-    ("seeds-negative", [*RUN, "--seeds=-1,2"], 2, "non-negative"),
+    ("seeds-negative", [*RUN, "--seeds=-1,2"], 2, "a seed must be an integer from 0 to 2147483647, got -1"),
+    ("seeds-huge", [*RUN, "--seeds", "99999999999999999999999,1"], 2, "a seed must be an integer from 0 to"),
     ("seeds-negative-spaced", [*RUN, "--seeds", "-1,2"], 2, "expected one argument"),  # argparse reads a flag
     ("seeds-words", [*RUN, "--seeds", "a,b"], 2, "comma list of integers"),
     ("seeds-empty", [*RUN, "--seeds", ","], 2, "at least one seed"),
@@ -85,6 +90,8 @@ CASES = [
     ("no-command", [], 2, "required"),
     ("unknown-command", ["frobnicate"], 2, "invalid choice"),
     ("unknown-flag", [*RUN, "--bogus", "1"], 2, "unrecognized arguments: --bogus"),
+    ("abbreviated-flag", [*RUN, "--epoch", "1"], 2, "unrecognized arguments: --epoch"),   # not --epochs
+    ("abbreviated-flag-bimt", ["--store", "{store}", "run", "bimt", "--a", "1"], 2, "unrecognized arguments: --a"),
     ("p-below-one-link", [*RUN, "--n", "10", "--p", "0.0001"], 2, "p must lie in [1/n², 1]"),
     ("bottleneck-over-4n", [*RUN, "--n", "4", "--bottleneck", "17"], 2, "bottleneck must be an integer from 0 to 16"),
     ("sweep-empty-element", [*SWEEP, "--p", "0.1,,1"], 2, "empty element"),
