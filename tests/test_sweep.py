@@ -93,6 +93,9 @@ def test_sweep_trains_by_shape_reuses_cells_and_labels_dims(store, tmp_path):
     back = xr.load_dataset(tmp_path / "sweep.nc")
     np.testing.assert_allclose(back["F"].values, bigger["F"].values)
     assert json.loads(back.attrs["grid"])["n"] == [4, 5, 6]
+    for name in ("F", "F_module", "M", "accuracy", "mask_accuracy"):   # each variable says what it is, as a cell does
+        assert back[name].attrs["long_name"] == one.data[name].attrs["long_name"]
+        assert back[name].attrs["units"] == one.data[name].attrs["units"]
 
 
 def test_sweep_with_extra_seeds_trains_only_new_seeds(store):

@@ -201,6 +201,8 @@ def _assemble(base, grid, axes, cells, data):
     import xarray as xr
 
     fields = list(axes)
+    # each variable's own attributes (long_name, units) as the cells carry them: combining drops them
+    var_attrs = {name: dict(v.attrs) for name, v in data[cells[0][1].key()].variables.items()}
     pieces = []
     for labels, cfg in cells:
         ds = data[cfg.key()].copy()
@@ -210,7 +212,8 @@ def _assemble(base, grid, axes, cells, data):
         pieces.append(ds.expand_dims({f: [lab] for f, lab in zip(fields, labels)}) if fields else ds)
     if fields:
         nested = _nest(pieces, [len(axes[f]) for f in fields])
-        out = xr.combine_nested(nested, concat_dim=fields, combine_attrs="drop")
+        # outer join: cells of different sizes (growth's N up to n_max) fill with NaN where a cell has no value
+        out = xr.combine_nested(nested, concat_dim=fields, combine_attrs="drop", join="outer")
         shape = tuple(len(axes[f]) for f in fields)
         for name, (depends, value, attrs) in type(base).sweep_coords().items():
             keep = [f for f in fields if f in depends]  # a derived value varies along the axes it depends on
@@ -222,6 +225,9 @@ def _assemble(base, grid, axes, cells, data):
         for name, (_, value, attrs) in type(base).sweep_coords().items():
             out = out.assign_coords({name: value(base)})
             out[name].attrs.update(attrs)
+    for name, attrs in var_attrs.items():
+        if name in out.variables:
+            out[name].attrs = {**attrs, **out[name].attrs}
     settings = type(base).settings()
     for name in type(base).COLUMNS:   # what was not swept is still said: a scalar coordinate per setting
         if name not in fields and name not in out.coords:
