@@ -162,6 +162,11 @@ def cmd_sweep(args) -> int:
         from .store import table
 
         print(table(rows, list(dict.fromkeys(c for r in rows for c in r))))
+        short = [r for r in rows if r.get("reached_criterion", 1) < 1]
+        if short:   # compared at equal skill only where every network got there: say where they did not
+            print(f"BELOW THE CRITERION: in {len(short)} of {len(rows)} cells not every network reached its test "
+                  "accuracy criterion (REACHED_CRITERION: the fraction that did); their specialization is not at "
+                  "the skill of the others (docs/gallery.md, 'Equal skill').")
         if out is not None:
             print(f"wrote {out} ({', '.join(f'{d}: {s}' for d, s in ds.sizes.items())})")
     return 0

@@ -82,9 +82,20 @@ def text(config: SpecializationConfig, result: Result) -> str:
     return "\n".join(lines)
 
 
+def _criterion(ds) -> float:
+    """The test-accuracy criterion one seed was trained to: a sweep cell's own coordinate when it was swept, else
+    the stored config's (or the sweep's base config's) ``until_accuracy``; 0 = none."""
+    if "until_accuracy" in ds.coords:
+        return float(ds.coords["until_accuracy"].values)
+    cfg = json.loads(ds.attrs.get("config") or ds.attrs.get("base_config") or "{}")
+    return float(cfg.get("until_accuracy") or 0)
+
+
 def entry_summary(ds) -> dict:
-    """What ``explorer store info`` shows of one stored seed."""
-    return {"accuracy": float(ds["accuracy"].values[0]),
+    """What ``explorer store info`` shows of one stored seed (and a sweep's table, per cell): with an accuracy
+    criterion, ``reached_criterion`` is 1 or 0 (a cell's mean: the fraction of its seeds that reached it)."""
+    acc, crit = float(ds["accuracy"].values[0]), _criterion(ds)
+    return {"accuracy": acc, **({"reached_criterion": float(acc >= crit)} if crit else {}),
             "Q_measured": float(ds["Q_measured"].values[0]),
             "F_final": {str(m): float(ds["F"].sel(metric=m).values[0, -1]) for m in ds.metric.values}}
 
