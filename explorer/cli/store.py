@@ -173,7 +173,20 @@ def _gc(args) -> int:
 
 
 def _export(args) -> int:
-    paths = _store(args).export(args.key, args.out)
+    from ..store.catalogue import StoreError
+
+    store = _store(args)
+    try:
+        paths = store.export(args.key, args.out)
+    except StoreError as e:   # a run key (what --json prints as "key") names several entries: say which
+        try:
+            entries = store.run_entries(args.key)
+        except StoreError:
+            entries = []
+        if not entries:
+            raise e from None
+        raise StoreError(f"{args.key} is a run's key; export takes one entry (one seed): its entries are "
+                         f"{', '.join(k[:12] for k in entries)}.") from None
     if args.json:
         print(json_text([str(p) for p in paths]))
     else:

@@ -36,6 +36,10 @@ def _parse(config_class, field: str, text, context: dict):
         raise ConfigError(f"{field} takes numbers in a log grid, got {text!r}.") from None
 
 
+#: The most cells one sweep may hold (a laptop's grid is tens; a cluster's, hundreds).
+MAX_CELLS = 1000
+
+
 def log_grid(spec: str, n: int, config_class, field: str = "p") -> list[float]:
     """``"start:stop:num"`` → ``num`` log-spaced values; an endpoint may be text the setting understands
     (specialization's p: ``1/n2``, resolved for module size n)."""
@@ -47,6 +51,8 @@ def log_grid(spec: str, n: int, config_class, field: str = "p") -> list[float]:
         num = int(parts[2])
     except ValueError:
         raise ConfigError(f"the number of points in log grid {spec!r} must be an integer.") from None
+    if num > MAX_CELLS:
+        raise ConfigError(f"log grid {spec!r} asks for {num} points; a sweep holds at most {MAX_CELLS} cells.")
     if num < 1 or not (start > 0 and stop > 0):
         raise ConfigError(f"log grid {spec!r} needs positive endpoints and at least one point.")
     return [float(v) for v in np.geomspace(start, stop, num)] if num > 1 else [start]
@@ -91,6 +97,10 @@ def expand(base, grid: dict) -> tuple[dict, list]:
             per_n = {n: list({v: (lab, v) for lab, v in pv}.values()) for n, pv in per_n.items()}
         p_labels = [v for _, v in per_n[ns[0]]] if same else [lab for lab, _ in per_n[ns[0]]]
     axes = {f: (p_labels if f == "p" else [_label(v) for v in values[f]]) for f in fields}
+    size = math.prod(len(a) for a in axes.values())
+    if size > MAX_CELLS:   # said before anything is trained (each cell also holds a lock file while it runs)
+        raise ConfigError(f"a sweep holds at most {MAX_CELLS} cells; this grid has {size} "
+                          f"({' × '.join(f'{len(a)} {f}' for f, a in axes.items())}): split it into smaller sweeps.")
     cells = []
     for labels in itertools.product(*(range(len(axes[f])) for f in fields)):
         changes = {f: values[f][i] for f, i in zip(fields, labels) if f != "p"}

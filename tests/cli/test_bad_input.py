@@ -96,6 +96,9 @@ CASES = [
     ("bottleneck-over-4n", [*RUN, "--n", "4", "--bottleneck", "17"], 2, "bottleneck must be an integer from 0 to 16"),
     ("sweep-empty-element", [*SWEEP, "--p", "0.1,,1"], 2, "empty element"),
     ("sweep-bad-log-grid", [*SWEEP, "--p", "1/n2:1:x"], 2, "must be an integer"),
+    ("sweep-huge-log-grid", [*SWEEP, "--p", "1/n2:1:100000"], 2, "asks for 100000 points; a sweep holds at most 1000"),
+    ("sweep-huge-grid", [*SWEEP, "--covariance", ",".join(f"{i / 100:g}" for i in range(100)),
+                         "--noise", ",".join(f"{i / 100:g}" for i in range(11))], 2, "this grid has 1100"),
     ("sweep-unsweepable", [*SWEEP, "--seeds", "1,2", "--n", "4,5"], 0, None),  # seeds are a list, not an axis
     # --- store verbs
     ("info-short-key", [*RUN[:2], "store", "info", "zz"], 2, "at least 4 hexadecimal"),
@@ -105,6 +108,9 @@ CASES = [
     ("gc-negative-size", [*RUN[:2], "store", "gc", "--max-bytes", "-5"], 2, "500M or 2G"),
     ("export-unknown-key", [*RUN[:2], "store", "export", "feedbeef", "--out", "{tmp}/x"], 2, "no stored run"),
     ("export-clash", [*RUN[:2], "store", "export", "{key}", "--out", "{tmp}/full"], 2, "empty or new folder"),
+    ("export-a-run-key", [*RUN[:2], "store", "export", "{run}", "--out", "{tmp}/x"], 2,
+     "is a run's key; export takes one entry (one seed): its entries are"),
+    ("start-times-three", [*RUN, "--start-times", "0,1,2"], 2, "one step per digit (two), got 3"),
     ("export-unwritable", [*RUN[:2], "store", "export", "{key}", "--out", "/proc/nonexistent/x"], 1,
      "nothing stored was changed"),
     # --- a store full of garbage entries still answers
@@ -150,7 +156,7 @@ def places(tmp_path):
     (tmp_path / "ro").mkdir()
     _garbage_store(tmp_path / "garbage")
     return {"store": str(store.root), "file": str(tmp_path / "afile"), "tmp": str(tmp_path),
-            "garbage": str(tmp_path / "garbage"), "key": STORED.key(0)}
+            "garbage": str(tmp_path / "garbage"), "key": STORED.key(0), "run": STORED.run_key()}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])

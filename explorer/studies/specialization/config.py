@@ -118,7 +118,7 @@ class SpecializationConfig(StudyConfig):
                                  advanced=True,
                                  doc="Samples averaged into each step's noise (Béna & Goodman 2023a, §5.3.1).")
     start_times: tuple = setting((0, 0), label="digit start times", kind="custom", group=TIME, per_network=True,
-                                 cli_help="per-digit start steps 't0,t1' or 'random'",
+                                 cli_help="per-digit start steps 't0,t1', one step t for both, or 'random'",
                                  doc="Step at which digit k switches on, pure noise before (Béna & Goodman 2023a, "
                                      "Fig. 4D); 'random' draws them per sample in [1, T−2] (§5.3.2).")
     # --- training (Béna & Goodman 2023b, Table 1) ---
@@ -226,7 +226,8 @@ def parse_start_times(value, steps):
         try:
             value = tuple(int(x) for x in v.split(","))
         except ValueError:
-            raise ConfigError(f"start times must be 'random' or two steps like '0,2', got {value!r}.") from None
+            raise ConfigError(f"start times must be 'random', two steps like '0,2' or one step for both, got "
+                              f"{value!r}.") from None
     try:
         t = tuple(int(x) for x in value)
     except (TypeError, ValueError):
