@@ -24,6 +24,25 @@ def add_reproduce_command(subparsers) -> None:
     p.set_defaults(func=cmd_reproduce)
 
 
+def out_folder(path: str) -> Path:
+    """``--out`` made (with its parents) and checked writable, or one sentence (ConfigError)."""
+    from ..core.config import ConfigError
+
+    out = Path(path).expanduser()
+    if not path.strip():
+        raise ConfigError("--out needs a folder name (it is empty).")
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file; the figures go into a folder: give a folder name.")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise ConfigError(f"--out {out}: cannot make or write into this folder ({e.strerror or e}).") from None
+    return out
+
+
 def cmd_reproduce(args) -> int:
     from ..reproduce import figure, figures
 
@@ -40,7 +59,7 @@ def cmd_reproduce(args) -> int:
 
     store = Store(getattr(args, "store", None))
     store.ensure_writable()
-    Path(args.out).mkdir(parents=True, exist_ok=True)   # a folder that cannot be made fails before any training
+    out_folder(args.out)   # a folder that cannot be made fails before any training
     for name in names:
         r = reproduce(name, args.scale, store=store, scheduler=args.scheduler, progress=sys.stderr.isatty())
         paths = r.save(args.out)

@@ -100,6 +100,8 @@ class Catalogue:
         """Copy one verified entry's files into ``out_dir`` and add ``results.csv`` (tidy: one value a row)."""
         key, path, _ = self._checked(key)
         out = Path(out_dir).expanduser()
+        if out.exists() and not out.is_dir():
+            raise StoreError(f"--out {out} is a file; an entry exports into a folder (empty or new).")
         names = (*FILES, MANIFEST, "results.csv")
         clash = [n for n in names if (out / n).exists()]
         if clash:

@@ -77,6 +77,8 @@ class Store(Catalogue):
     """A folder of cached runs. Safe to share between threads, processes and machines on one filesystem."""
 
     def __init__(self, root=None, max_bytes=None):
+        if root is not None and not str(root).strip():   # Path("") is the working folder: never meant
+            raise StoreError("the store path is empty; give --store (or $EXPLORER_STORE) a folder.")
         self.root = Path(root).expanduser() if root is not None else default_root()
         if max_bytes is None:
             max_bytes = os.environ.get("EXPLORER_STORE_MAX_BYTES", DEFAULT_MAX_BYTES)

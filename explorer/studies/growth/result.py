@@ -172,13 +172,15 @@ def text(config: GrowthConfig, result: Result) -> str:
     """The CLI's summary."""
     s = summary(result)
     lines = [f"modules of {config.module_size} (chain, {s['params']['modular']} parameters) against an RNN of "
-             f"{s['rnn_size']} ({s['params']['rnn']} parameters), N up to {config.n_max}, {config.epochs} epochs × "
-             f"{config.steps_per_epoch} steps" + ("  [from the store]" if result.cached else ""),
-             "N solved per seed:  modular " + ", ".join(map(str, s["n_solved"]["modular"])) + "   RNN "
+             f"{s['rnn_size']} ({s['params']['rnn']} parameters), N up to {config.n_max}, {config.epochs} "
+             f"epoch{'s' if config.epochs != 1 else ''} × {config.steps_per_epoch} steps" + ("  [from the store]" if result.cached else ""),
+             "largest N solved per seed (1: none):  modular " + ", ".join(map(str, s["n_solved"]["modular"])) + "   RNN "
              + ", ".join(map(str, s["n_solved"]["rnn"]))]
     for g, entry in s["robustness"].items():
-        parts = [f"{a} " + ", ".join(f"{v:.3g}" for v in entry[a]["eps_keep"]) for a in ARCHS if a in entry]
-        lines.append(f"perturbing {g}: ε at which half the tasks are lost:  " + "   ".join(parts))
+        parts = [f"{a} " + ", ".join("–" if v is None or v != v else f"{v:.3g}" for v in entry[a]["eps_keep"])
+                 for a in ARCHS if a in entry]
+        lines.append(f"perturbing {g}: ε at which half the tasks are lost (–: no task solved to lose):  "
+                     + "   ".join(parts))
     if "generalisation" in s:
         for a in ARCHS:
             rows = "; ".join(", ".join("–" if v is None else f"{v:.2f}" for v in row) for row in s["generalisation"][a])

@@ -73,7 +73,7 @@ def text(config: SpecializationConfig, result: Result) -> str:
                      + ", ".join(f"{seed}: {a:.3f}" for seed, a in missed)
                      + "); their specialization is not at the skill of the others (docs/gallery.md, 'Equal skill').")
     lines.append("global specialization F per time step (ensemble mean ± sd):")
-    lines.append(f"  {'metric':<12}" + "".join(f"   t={t:<9}" for t in range(config.steps)))
+    lines.append(f"  {'metric':<12}" + "".join(f"  t={t:<8}" for t in range(config.steps)))
     for m in METRICS:
         mu, sd = s["specialization"][m], s["specialization_sd"][m]
         lines.append(f"  {m:<12}" + "".join(f"  {a:5.2f}±{b:4.2f}" for a, b in zip(mu, sd)))
