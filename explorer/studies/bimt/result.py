@@ -129,6 +129,10 @@ def text(config: BIMTConfig, result: Result) -> str:
                      f"  {s['active_neurons'][i]:6d}  {s['wiring_length'][i]:8.1f}")
     lines.append("isolated / spread percentile: among shuffled sheets (below 5 = anatomically modular, "
                  f"baseline '{config.baseline}').")
+    fewer = [int(k) for k in s["clusters"] if config.clusters and k < config.clusters]
+    if fewer:   # functional_clusters takes at most n − 1 clusters of n important neurons
+        lines.append(f"clusters: {config.clusters} were asked for; seeds with fewer important neurons got "
+                     f"{', '.join(map(str, sorted(set(fewer))))} (at most one fewer than their important neurons).")
     return "\n".join(lines)
 
 
