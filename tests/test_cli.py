@@ -189,3 +189,12 @@ def test_bimt_summary_says_when_fewer_clusters_than_asked_could_be_made(capsys, 
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "clusters: 20 were asked for; seeds with fewer important neurons got" in out
+
+
+def test_reproduce_writes_where_it_checked(tmp_path, monkeypatch):
+    """``--out ~/figs`` is made, checked and written as $HOME/figs (not ./~/figs)."""
+    from explorer.cli.reproduce import out_folder
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    out = out_folder("~/figs")
+    assert out == tmp_path / "figs" and out.is_dir() and not list(out.iterdir())   # the probe is gone

@@ -1,6 +1,7 @@
 """Every study page has the Export card (explorer/ui/exports.py): each of the study's views of the result on
 screen as PNG / SVG, the result as netCDF / CSV, files named after the figure and the run's key; before there is
 a result, a click says so in the page's alert and sends nothing."""
+import holoviews as hv
 import pytest
 
 from explorer import studies
@@ -33,5 +34,10 @@ def test_a_study_page_exports_every_view_and_its_result(tmp_path, name):
                 assert ex._figure("png").getvalue().startswith(b"\x89PNG"), view
                 assert ex.png.filename == f"{view.replace(' ', '-')}-{key}.png"
             assert b"<svg" in ex._figure("svg").getvalue()
+        # a figure of one network is the one the page's seed slider picks
+        page.options.seed_index = 1
+        one = {"bimt": "neuron map", "growth": "chain"}[name]
+        title = hv.renderer("bokeh").get_plot(ex.build(one)()).state.title.text
+        assert "seed 1" in title.lower(), title
     finally:
         page.job.cancel()

@@ -78,3 +78,35 @@ def test_every_preset_is_a_valid_config(name):
     assert set(cls.PRESETS) == set(cls.PRESET_DOCS)
     for values in cls.PRESETS.values():
         cls(**values)
+
+
+def test_going_back_to_the_opening_setting_restores_values_an_earlier_one_moved(tmp_path, monkeypatch):
+    """Applying n moves a one-link p along with it; the way back must still end on the opening p (the values are
+    applied in order, each skipped only if already in force when its turn comes)."""
+    from explorer.store.store import Store
+    from explorer.ui.presets import OPENING
+
+    monkeypatch.setenv("EXPLORER_APP_DEFAULTS", '{"specialization": {"p": 0.01}}')
+    page = studies.get("specialization").page_class(store=Store(tmp_path), url=False)
+    try:
+        exp, menu = page.experiment, page.presets
+        exp.n = 10                                   # p = 0.01 is now the one-link value at n = 10
+        assert exp.p == 0.01
+        menu.select.value = OPENING
+        assert (exp.n, exp.p) == (25, 0.01)
+    finally:
+        page.job.cancel()
+
+
+def test_the_opening_setting_is_what_the_page_opened_on_with_defaults_given(tmp_path):
+    from explorer.store.store import Store
+    from explorer.ui.presets import OPENING
+
+    page = studies.get("growth").page_class(store=Store(tmp_path), url=False, defaults={"epochs": 3})
+    try:
+        assert page.experiment.epochs == 3 and page.presets.select.value == OPENING
+        page.experiment.epochs = 4
+        page.presets.select.value = OPENING
+        assert page.experiment.epochs == 3
+    finally:
+        page.job.cancel()

@@ -4,6 +4,7 @@ and JSON; ``--list`` names every figure; ``--scale paper`` grows it toward the p
 from __future__ import annotations
 
 import sys
+import uuid
 from pathlib import Path
 
 from .store import add_store_flag
@@ -35,7 +36,7 @@ def out_folder(path: str) -> Path:
         raise ConfigError(f"--out {out} is a file; the figures go into a folder: give a folder name.")
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".probe"
+        probe = out / f".probe.{uuid.uuid4().hex}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as e:
@@ -59,10 +60,10 @@ def cmd_reproduce(args) -> int:
 
     store = Store(getattr(args, "store", None))
     store.ensure_writable()
-    out_folder(args.out)   # a folder that cannot be made fails before any training
+    out = out_folder(args.out)   # a folder that cannot be made fails before any training
     for name in names:
         r = reproduce(name, args.scale, store=store, scheduler=args.scheduler, progress=sys.stderr.isatty())
-        paths = r.save(args.out)
+        paths = r.save(out)
         h = r.headline
         missed = h.get("below_criterion") or []
         verdict = {True: "reproduced", False: "NOT reproduced", None: "see the figure"}[h.get("reproduced")]

@@ -177,8 +177,8 @@ def _export(args) -> int:
 
     store = _store(args)
     try:
-        paths = store.export(args.key, args.out)
-    except StoreError as e:   # a run key (what --json prints as "key") names several entries: say which
+        store.resolve(args.key)
+    except StoreError as e:   # not an entry: a run key (what --json prints as "key") names several: say which
         try:
             entries = store.run_entries(args.key)
         except StoreError:
@@ -187,6 +187,7 @@ def _export(args) -> int:
             raise e from None
         raise StoreError(f"{args.key} is a run's key; export takes one entry (one seed): its entries are "
                          f"{', '.join(k[:12] for k in entries)}.") from None
+    paths = store.export(args.key, args.out)
     if args.json:
         print(json_text([str(p) for p in paths]))
     else:

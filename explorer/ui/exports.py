@@ -2,7 +2,8 @@
 Matplotlib, no browser needed) and the result itself as netCDF / CSV.
 
 A study's figures are its ``VIEWS`` (:mod:`explorer.studies`), each drawn from the page's current Result
-(:func:`card`); a page may offer others drawn from its own state (the specialization page's F-against-p overview
+(:func:`card`) — as the page shows it when the page has ``export_figure(view, result)`` (the network its seed slider
+picks, …), else as the view draws it alone; a page may offer others drawn from its own state (the specialization page's F-against-p overview
 and heatmap) by making :class:`Exports` itself. Each file is named after its figure (or study) and the run's key
 as it is made, so downloads of different settings do not collide.
 """
@@ -72,20 +73,22 @@ class Exports:
             return None
 
     def _netcdf(self):
-        r = self.result()
-        if r is None:
-            self.on_error(NOTHING)
-            return None
-        self._name(self.netcdf, self.study, "nc")
-        return io.BytesIO(export.netcdf_bytes(r.data, lock=NETCDF_LOCK))
+        return self._data(self.netcdf, "nc", lambda r: io.BytesIO(export.netcdf_bytes(r.data, lock=NETCDF_LOCK)))
 
     def _csv(self):
+        return self._data(self.csv, "csv", lambda r: io.StringIO(export.csv_text(r.data)))
+
+    def _data(self, button, ext, write):
         r = self.result()
         if r is None:
             self.on_error(NOTHING)
             return None
-        self._name(self.csv, self.study, "csv")
-        return io.StringIO(export.csv_text(r.data))
+        self._name(button, self.study, ext)
+        try:
+            return write(r)
+        except Exception as e:  # noqa: BLE001 — an export problem is a message, not a crash
+            self.on_error(f"the result could not be exported: {e}")
+            return None
 
 
 def card(shell) -> pn.Card:
@@ -96,7 +99,10 @@ def card(shell) -> pn.Card:
 
     def build(view):
         r = shell.result
-        return None if r is None else (lambda: views[view](r))
+        if r is None:
+            return None
+        own = getattr(shell, "export_figure", None)
+        return own(view, r) if own is not None else (lambda: views[view](r))
 
     shell.exports = Exports(name, {v: v for v in views}, build, lambda: shell.result,
                             lambda sentence: shell.show_errors({"export": sentence}))

@@ -16,9 +16,7 @@ class PresetMenu:
         self.shell = shell
         config_class = self.experiment.config_class
         docs = config_class.PRESET_DOCS
-        # the page's defaults as the experiment's values (the sidebar's settings, before a link or a lesson)
-        self.opening = {k: self.experiment.param[k].default for k in shell.settings}
-        self.opening.update({k: v for k, v in shell.app_defaults().items() if k in self.opening})
+        self.opening = shell.opening_setting   # the page's defaults as applied, before a link's or a lesson's values
         self.select = pn.widgets.Select(label="preset", options=[CUSTOM, OPENING, *config_class.PRESETS],
                                         value=self.in_force(), sizing_mode="stretch_width", css_classes=["ctl-preset"],
                                         description=" ".join([f"{k}: {docs.get(k, '')}" for k in config_class.PRESETS]
@@ -43,8 +41,9 @@ class PresetMenu:
 
     def _picked(self, event):
         if event.new != CUSTOM and event.new != self.in_force():
-            values = self.opening if event.new == OPENING else self.values(event.new)
-            errors = self.experiment.apply(**{k: v for k, v in values.items() if getattr(self.experiment, k) != v})
+            # every value, in order: apply skips one already in force when its turn comes (an earlier one, like n,
+            # may have moved it)
+            errors = self.experiment.apply(**(self.opening if event.new == OPENING else self.values(event.new)))
             if errors:
                 self.shell.show_errors(errors)
 

@@ -52,8 +52,7 @@ class StudyShell(pn.viewable.Viewer):
         super().__init__(experiment=experiment or self.experiment_class(store=store), **params)
         warm_up()
         self.job = LiveJob()
-        self.result = None
-        self.stale = False
+        self.result, self.stale = None, False
         self._pending: list = []
         self._last_draw = 0.0
         self._trained_rows = False
@@ -64,6 +63,7 @@ class StudyShell(pn.viewable.Viewer):
         #: is not to be trusted. Validated text settings do; ``apply`` refuses a bad one with a sentence.
         self.url_settings = self.link_settings(self.experiment)
         errors = {**(errors or {}), **self.experiment.apply(**(self.app_defaults() if defaults is None else defaults))}
+        self.opening_setting = {k: getattr(self.experiment, k) for k in self.settings}   #: before a link's values
         self.alert = Alert()
         # a StaticText, not a pane: updating a pane re-sends its stylesheets, which makes Bokeh re-walk the
         # whole document (≈ 0.3 s here) on every progress report

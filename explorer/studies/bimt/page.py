@@ -126,6 +126,16 @@ class Page(StudyShell):
         self.spread.show(views.shuffle_histogram(ds, "spread", i))
         self.variance.show(views.task_variance_heatmap(ds, i))
 
+    def export_figure(self, view, result):
+        """The Export card's ``view`` as the page shows it: the network and swap round its sliders pick."""
+        i = min(self.options.seed_index, result.data.sizes["seed"] - 1)
+        snap = None if self.options.snapshot < 0 else self.options.snapshot
+        drawn = {"neuron map": lambda: views.result_map(result, i, snap),
+                 "isolated neurons vs shuffles": lambda: views.shuffle_histogram(result.data, "isolated_fraction", i),
+                 "cluster spread vs shuffles": lambda: views.shuffle_histogram(result.data, "spread", i),
+                 "task variance": lambda: views.task_variance_heatmap(result.data, i)}
+        return drawn.get(view, lambda: views.VIEWS[view](result))
+
     def start_training(self):
         self.options.snapshot = -1
 

@@ -150,6 +150,13 @@ class Page(StudyShell):
         self.modules.show(views.module_heatmap(ds, self.options.group))
         self.chain.show(views.chain_drawing(ds, i))
 
+    def export_figure(self, view, result):
+        """The Export card's ``view`` as the page shows it: the perturbed group and the network it picks."""
+        i = min(self.options.seed_index, result.data.sizes["seed"] - 1)
+        drawn = {"accuracy per module": lambda: views.module_heatmap(result.data, self.options.group),
+                 "chain": lambda: views.chain_drawing(result.data, i)}
+        return drawn.get(view, lambda: views.VIEWS[view](result))
+
     def _matched(self):
         exp = self.experiment
         try:
