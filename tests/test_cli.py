@@ -198,3 +198,12 @@ def test_reproduce_writes_where_it_checked(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     out = out_folder("~/figs")
     assert out == tmp_path / "figs" and out.is_dir() and not list(out.iterdir())   # the probe is gone
+
+
+def test_version(capsys):
+    from explorer import __version__
+
+    with pytest.raises(SystemExit) as e:
+        from explorer.cli.main import build_parser
+        build_parser().parse_args(["--version"])
+    assert e.value.code == 0 and capsys.readouterr().out.strip() == f"explorer {__version__}"

@@ -22,6 +22,10 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message):  # one line, exit 2, no usage dump
+        verbs = re.fullmatch(r"the following arguments are required: \{(.*)\}", message.strip())
+        if verbs:   # no command at all
+            *rest, last = verbs.group(1).split(",")
+            message = f"a command is required: {', '.join(rest)} or {last} (see {self.prog} --help)"
         unknown = re.match(r"argument STUDY: invalid choice: '(.*)' \(choose from", message)
         if unknown:
             try:
@@ -40,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = Parser(prog=PROG, description="A lab bench for modularity research: train ensembles of modular "
                     "networks, cache every run, sweep settings. Studies: " + ", ".join(studies.names()) + ".")
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--store", default=None, metavar="PATH",
                         help="run store folder (default: $EXPLORER_STORE or the per-user cache folder)")
     sub = parser.add_subparsers(dest="command", metavar="{run,sweep,store,lessons,reproduce}", required=True, parser_class=Parser)

@@ -89,7 +89,8 @@ CASES = [
     ("unknown-study-run", ["run", "nosuch"], 2, "there is no study called 'nosuch'"),
     ("unknown-study-sweep", ["sweep", "nosuch"], 2, "there is no study called 'nosuch'"),
     ("no-study", ["run"], 2, "required"),
-    ("no-command", [], 2, "required"),
+    ("no-command", [], 2, "a command is required: run, sweep, store, lessons or reproduce (see explorer --help)"),
+    ("no-store-verb", ["store"], 2, "a command is required: ls, info, gc or export"),
     ("unknown-command", ["frobnicate"], 2, "invalid choice"),
     ("unknown-flag", [*RUN, "--bogus", "1"], 2, "unrecognized arguments: --bogus"),
     ("abbreviated-flag", [*RUN, "--epoch", "1"], 2, "unrecognized arguments: --epoch"),   # not --epochs
