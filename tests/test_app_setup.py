@@ -124,3 +124,38 @@ def test_each_patch_is_skipped_with_a_log_line_on_a_version_it_was_not_written_f
         assert module.apply() is False
     assert all(words in caplog.text for words in says)
     assert module.supported(yes) and not module.supported(no)
+
+
+def test_a_write_raised_at_once_on_a_closed_tab_becomes_a_finished_write():
+    """tornado raises WebSocketClosedError before making the write's future when the socket is already closed; Panel's
+    dispatch task would log that with a traceback. The wrapper returns a finished write instead (inside a loop);
+    any other error, or a call outside a loop, raises as before."""
+    import asyncio
+
+    from tornado.websocket import WebSocketClosedError
+
+    from explorer.ui import socket_writes
+
+    async def main():
+        done = socket_writes._gone(WebSocketClosedError())
+        assert done.done() and done.result() is None
+        with pytest.raises(OSError):
+            socket_writes._gone(OSError("disk"))
+        await done
+
+    failures = []
+
+    def run():   # its own thread: another test may hold a loop in this one
+        try:
+            asyncio.run(main())
+        except BaseException as e:  # noqa: BLE001 — reported below
+            failures.append(e)
+
+    import threading
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    assert not failures, failures
+    with pytest.raises(WebSocketClosedError):
+        socket_writes._gone(WebSocketClosedError())

@@ -7,7 +7,10 @@ for the earlier parts are dropped unawaited, and asyncio logs each as a tracebac
 exception was never retrieved ... WebSocketClosedError": one per tab closed during an update, nine when a class
 closed its tabs). Seen with ``PYTHONASYNCIODEBUG=1``, which names where each lost task was made. A closed page is
 not an error: this wrapper retrieves every write's outcome when it completes — quietly for a closed socket, as
-one warning line for anything else — so the server's log shows only what needs attention.
+one warning line for anything else — and turns a write raised at once on a page already gone (tornado checks the
+socket before it makes the future; a tab closed between two parts of one update: "WebSocketClosedError" with a
+traceback from Panel's dispatch task, seen once in a full test run) into a finished write, so the server's log
+shows only what needs attention.
 
 Nothing applies this on import: the served app calls :func:`apply` from ``apps/setup.py``. It wraps
 ``tornado.websocket.WebSocketHandler.write_message`` of the tornado versions in :data:`TORNADO_VERSIONS` (whose
@@ -43,6 +46,22 @@ def retrieve(future) -> None:
         log.warning("a websocket write failed: %s: %s", type(exc).__name__, exc)
 
 
+def _gone(error):
+    """A write called after its page went (tornado raises at once, not through the future): an already finished
+    write, which Panel awaits with the others, in place of an exception escaping Panel's dispatch task (logged
+    with a traceback). Anything else, or a call outside an event loop, raises as before."""
+    import asyncio
+
+    if type(error).__name__ not in CLOSED:
+        raise error
+    try:
+        future = asyncio.get_running_loop().create_future()
+    except RuntimeError:
+        raise error from None
+    future.set_result(None)
+    return future
+
+
 def apply() -> bool:
     """Install the wrapper once per process; returns whether it is active."""
     global _APPLIED
@@ -59,7 +78,10 @@ def apply() -> bool:
     original = WebSocketHandler.write_message
 
     def write_message(self, message, binary=False):
-        future = original(self, message, binary=binary)
+        try:
+            future = original(self, message, binary=binary)
+        except Exception as e:
+            return _gone(e)
         future.add_done_callback(retrieve)
         return future
 
