@@ -191,7 +191,7 @@ def tau_per_module(ds):
                                     mpl=dict(color=ARCH_COLOURS["rnn"], linestyle=dash)))
         words.append(f"{label}: RNN {rnn:.2f}")
     return figure(hv.Overlay(layers), "Time constants per module of the chain (" + "; ".join(words) + ")",
-                  bokeh=dict(height=320, legend_position="top_left"), ylim=(0, None))
+                  bokeh=dict(height=320, legend_position="bottom_right"), ylim=(0, None))
 
 
 def generalisation_curves(ds):
