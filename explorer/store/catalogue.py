@@ -26,6 +26,7 @@ class Catalogue:
 
     def resolve(self, key: str) -> str:
         """The full key of the entry whose key starts with ``key`` (like a git hash prefix)."""
+        self._readable()   # a store path that is a file says so, not "no stored run"
         if not re.fullmatch(r"[0-9a-f]{4,64}", key or ""):
             raise StoreError(f"a store key is at least 4 hexadecimal characters, got {key!r}.")
         matches = sorted(p.name for p in self.runs.glob(f"{key}*")) if self.runs.is_dir() else []
