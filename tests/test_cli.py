@@ -26,7 +26,7 @@ ENV = {**os.environ, "PYTHONPATH": os.getcwd()}
     (["--start-times", "x"], "start times must be"),
     (["--covariance", "1.5"], "covariance must lie in [0, 1]"),
     (["--input", "both"], "input must be one of separate, fused, common"),
-    (["--comms-start", "9"], "comms_start must be an integer from 0 to 4"),
+    (["--comms-start", "9"], "--comms-start must be an integer from 0 to 4"),   # named by the flag typed
     (["--seeds", "0"], "the number of seeds must be from 1 to 64, got 0"),
     (["--seeds", "10000"], "the number of seeds must be from 1 to 64, got 10000"),
     (["--epochs", "ten"], "--epochs takes an integer (1 to 10000), got 'ten'"),
@@ -44,7 +44,7 @@ def test_bad_value_in_a_real_process_prints_no_traceback():
     out = subprocess.run([sys.executable, "-m", "explorer.cli", "run", "specialization", "--p", "7"],
                          capture_output=True, text=True, env=ENV)
     assert out.returncode == 2
-    assert out.stderr.startswith("explorer: p must lie in") and "Traceback" not in out.stderr
+    assert out.stderr.startswith("explorer: --p must lie in") and "Traceback" not in out.stderr   # the flag typed
     assert out.stderr.count("\n") == 1
 
 

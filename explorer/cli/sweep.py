@@ -14,7 +14,7 @@ from pathlib import Path
 from ..core.config import ConfigError
 from ..core.fields import flag_of
 from ..core.jsontext import json_text
-from .flags import GIVEN, add_setting_flags, parse_value, values_from_args
+from .flags import GIVEN, add_setting_flags, flag_words, parse_value, values_from_args
 
 
 #: an example grid per study for its --help (a study without one gets a general sentence)
@@ -108,7 +108,8 @@ def base_config(config_class, grid: dict, single: dict):
         vs = grid[name]
         if not (isinstance(vs[0], str) and ":" in vs[0]):
             values[name] = parse_value(config_class, name, settings[name], vs[0], values)
-    return config_class(**values)
+    with flag_words(config_class):
+        return config_class(**values)
 
 
 def check_out(path: str | None, force: bool) -> Path | None:

@@ -96,7 +96,10 @@ CASES = [
     ("abbreviated-flag", [*RUN, "--epoch", "1"], 2, "unrecognized arguments: --epoch"),   # not --epochs
     ("abbreviated-flag-bimt", ["--store", "{store}", "run", "bimt", "--a", "1"], 2, "unrecognized arguments: --a"),
     ("p-below-one-link", [*RUN, "--n", "10", "--p", "0.0001"], 2, "p must lie in [1/n², 1]"),
-    ("bottleneck-over-4n", [*RUN, "--n", "4", "--bottleneck", "17"], 2, "bottleneck must be an integer from 0 to 16"),
+    ("bottleneck-over-4n", [*RUN, "--n", "4", "--bottleneck", "17"], 2, "--bottleneck must be an integer from 0 to 16"),
+    ("named-by-its-flag", ["--store", "{store}", "run", "bimt", "--top-k", "0"], 2, "--top-k must be an integer from 1"),
+    ("sweep-named-by-its-flag", ["--store", "{store}", "sweep", "bimt", "--grid", "0,3", "--no-progress"], 2,
+     "--grid must be an integer from 2"),
     ("sweep-empty-element", [*SWEEP, "--p", "0.1,,1"], 2, "empty element"),
     ("sweep-bad-log-grid", [*SWEEP, "--p", "1/n2:1:x"], 2, "must be an integer"),
     ("sweep-huge-log-grid", [*SWEEP, "--p", "1/n2:1:100000"], 2, "asks for 100000 points; a sweep holds at most 1000"),
