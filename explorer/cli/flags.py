@@ -144,26 +144,18 @@ def values_from_args(config_class, args, skip=()) -> dict:
 
 def config_from_args(config_class, args):
     """The study's config from parsed flags (defaults for what was not given)."""
-    with flag_words(config_class):
-        return config_class(**values_from_args(config_class, args))
+    return make_config(config_class, values_from_args(config_class, args))
 
 
-class flag_words:
-    """A context in which a config's refusal that opens with a setting's name (``top_k must be …``) opens with its
+def make_config(config_class, values: dict):
+    """``config_class(**values)``; a refusal that opens with a setting's name (``top_k must be …``) opens with its
     flag instead (``--top-k must be …``): on the command line a person typed the flag."""
-
-    def __init__(self, config_class):
-        self.config_class = config_class
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, error, tb):
-        if not isinstance(error, ConfigError):
-            return False
-        text = str(error)
-        for name, s in self.config_class.settings().items():
+    try:
+        return config_class(**values)
+    except ConfigError as e:
+        text = str(e)
+        for name, s in config_class.settings().items():
             flag = flag_of(name, s)
             if text.startswith(name + " ") and flag != name:
                 raise ConfigError(flag + text[len(name):]) from None
-        return False
+        raise

@@ -11,7 +11,7 @@ import os
 import re
 import sys
 
-from .. import studies
+from .. import __version__, studies
 from .errors import PROG, report
 
 
@@ -44,8 +44,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = Parser(prog=PROG, description="A lab bench for modularity research: train ensembles of modular "
                     "networks, cache every run, sweep settings. Studies: " + ", ".join(studies.names()) + ".")
-    from .. import __version__
-
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--store", default=None, metavar="PATH",
                         help="run store folder (default: $EXPLORER_STORE or the per-user cache folder)")

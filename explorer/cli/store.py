@@ -176,18 +176,11 @@ def _export(args) -> int:
     from ..store.catalogue import StoreError
 
     store = _store(args)
-    try:
-        store.resolve(args.key)
-    except StoreError as e:   # not an entry: a run key (what --json prints as "key") names several: say which
-        try:
-            entries = store.run_entries(args.key)
-        except StoreError:
-            entries = []
-        if not entries:
-            raise e from None
+    kind, found = _lookup(store, args.key)
+    if kind == "run":   # what --json prints as "key": several entries, one per seed
         raise StoreError(f"{args.key} is a run's key; export takes one entry (one seed): its entries are "
-                         f"{', '.join(k[:12] for k in entries)}.") from None
-    paths = store.export(args.key, args.out)
+                         f"{', '.join(i['key'][:12] for i in found)}.")
+    paths = store.export(found["key"], args.out)
     if args.json:
         print(json_text([str(p) for p in paths]))
     else:

@@ -14,13 +14,8 @@ from pathlib import Path
 from ..core.config import ConfigError
 from ..core.fields import flag_of
 from ..core.jsontext import json_text
-from .flags import GIVEN, add_setting_flags, flag_words, parse_value, values_from_args
+from .flags import GIVEN, add_setting_flags, make_config, parse_value, values_from_args
 
-
-#: an example grid per study for its --help (a study without one gets a general sentence)
-SWEEP_EXAMPLES = {"specialization": "--n 10,25 --covariance 0,0.5; --p 1/n2:1:8 is a log grid of 8 points",
-                  "bimt": "--lam 3e-4,1e-3,3e-3 --regime bimt,l1",
-                  "growth": "--module-size 5,10 --n-max 12,16"}
 
 
 def add_sweep_command(subparsers, studies) -> None:
@@ -31,9 +26,8 @@ def add_sweep_command(subparsers, studies) -> None:
     sub = p.add_subparsers(dest="study", metavar="STUDY", required=True, parser_class=type(p))
     for study in studies:
         sp = sub.add_parser(study.name, help=f"a grid over any of {study.name}'s settings",
-                            description="Comma lists make grid axes (e.g. "
-                                        + SWEEP_EXAMPLES.get(study.name, "--seeds 3 and a list for a setting")
-                                        + "). " + (study.config_class.__doc__ or "").split("\n\n")[0])
+                            description=f"Comma lists make grid axes (e.g. {study.config_class.SWEEP_EXAMPLE}). "
+                                        + (study.config_class.__doc__ or "").split("\n\n")[0])
         add_setting_flags(sp, study.config_class)
         add_store_flag(sp)
         sp.add_argument("--out", metavar="FILE.nc", help="write the sweep Dataset to this netCDF file (its folder "
@@ -108,8 +102,7 @@ def base_config(config_class, grid: dict, single: dict):
         vs = grid[name]
         if not (isinstance(vs[0], str) and ":" in vs[0]):
             values[name] = parse_value(config_class, name, settings[name], vs[0], values)
-    with flag_words(config_class):
-        return config_class(**values)
+    return make_config(config_class, values)
 
 
 def check_out(path: str | None, force: bool) -> Path | None:

@@ -124,6 +124,8 @@ class StudyConfig:
     #: named settings a user can pick (``--preset NAME``, the page's preset menu): {name: {setting: value}}
     PRESETS: ClassVar[dict] = {}
     PRESET_DOCS: ClassVar[dict] = {}  #: one line per preset: what it is for
+    #: an example grid for ``explorer sweep <study> --help``
+    SWEEP_EXAMPLE: ClassVar[str] = "--seeds 3 and a comma list for a setting"
 
     # ------------------------------------------------------------------ validation
     def __post_init__(self):

@@ -2,9 +2,9 @@
 Matplotlib, no browser needed) and the result itself as netCDF / CSV.
 
 A study's figures are its ``VIEWS`` (:mod:`explorer.studies`), each drawn from the page's current Result
-(:func:`card`) — as the page shows it when the page has ``export_figure(view, result)`` (the network its seed slider
-picks, …), else as the view draws it alone; a page may offer others drawn from its own state (the specialization page's F-against-p overview
-and heatmap) by making :class:`Exports` itself. Each file is named after its figure (or study) and the run's key
+(:func:`card`): as the page shows it when the page has ``export_figure(view, result)`` (the network its seed
+slider picks, …), else as the view draws it alone. A page may offer others, drawn from its own state (the
+specialization page's F-against-p overview and heatmap), by making :class:`Exports` itself. Each file is named after its figure (or study) and the run's key
 as it is made, so downloads of different settings do not collide.
 """
 from __future__ import annotations
@@ -51,8 +51,8 @@ class Exports:
                             title="Export", collapsed=True, sizing_mode="stretch_width")
 
     def _button(self, label, callback, ext):
-        return Download(callback=callback, filename=f"{self.study}.{ext}", label=label,
-                                       color="light", sizing_mode="stretch_width")
+        return Download(callback=callback, filename=f"{self.study}.{ext}", label=label, color="light",
+                        sizing_mode="stretch_width")
 
     def _name(self, button, stem: str, ext: str):
         """Name the file before it is sent (Panel reads the name after the callback has run)."""

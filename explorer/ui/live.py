@@ -107,7 +107,7 @@ class LiveJob(param.Parameterized):
         self._cancel = threading.Event()
         self._lock = threading.Lock()
         self.closed = False   #: the session's page has gone: nothing more is sent to it
-        if self._doc is not None and self._doc.session_context is not None:
+        if self.on_server:
             pn.state.on_session_destroyed(lambda ctx: self.close())
 
     def close(self):

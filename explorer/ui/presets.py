@@ -16,7 +16,6 @@ class PresetMenu:
         self.shell = shell
         config_class = self.experiment.config_class
         docs = config_class.PRESET_DOCS
-        self.opening = shell.opening_setting   # the page's defaults as applied, before a link's or a lesson's values
         self.select = pn.widgets.Select(label="preset", options=[CUSTOM, OPENING, *config_class.PRESETS],
                                         value=self.in_force(), sizing_mode="stretch_width", css_classes=["ctl-preset"],
                                         description=" ".join([f"{k}: {docs.get(k, '')}" for k in config_class.PRESETS]
@@ -34,7 +33,7 @@ class PresetMenu:
         for name in self.experiment.config_class.PRESETS:
             if self._matches(self.values(name)):
                 return name
-        return OPENING if self._matches(self.opening) else CUSTOM
+        return OPENING if self._matches(self.shell.opening_setting) else CUSTOM
 
     def _matches(self, values: dict) -> bool:
         return all(getattr(self.experiment, k) == v for k, v in values.items())
@@ -43,7 +42,7 @@ class PresetMenu:
         if event.new != CUSTOM and event.new != self.in_force():
             # every value, in order: apply skips one already in force when its turn comes (an earlier one, like n,
             # may have moved it)
-            errors = self.experiment.apply(**(self.opening if event.new == OPENING else self.values(event.new)))
+            errors = self.experiment.apply(**(self.shell.opening_setting if event.new == OPENING else self.values(event.new)))
             if errors:
                 self.shell.show_errors(errors)
 

@@ -24,12 +24,18 @@ _last_start = 0.0
 
 
 def opening(page) -> None:
-    """``page`` started being built."""
+    """``page`` started being built (in a served session: a tab closed before its page was up stops counting
+    when its session goes, not :data:`MAX_OPENING_S` later)."""
     global _last_start
+    import panel as pn
+
     now = time.monotonic()
     with _LOCK:
         _opening[id(page)] = now
         _last_start = now
+    doc = pn.state.curdoc
+    if doc is not None and doc.session_context is not None:
+        pn.state.on_session_destroyed(lambda ctx: opened(page))
 
 
 def opened(page) -> None:

@@ -29,6 +29,7 @@ class BIMTConfig(StudyConfig):
     #: float rounding, which the chaotic training turns into different numbers per seed (docs/bimt.md)
     SCHEMA = 3
     COLUMNS = ("regime", "grid", "lam", "steps")
+    SWEEP_EXAMPLE = "--lam 3e-4,1e-3,3e-3 --regime bimt,l1"
 
     regime: str = setting("bimt", label="regime", kind="choice", choices=REGIMES, group=S, per_network=True,
                           doc="bimt: connection cost with distances and neuron swaps (Liu et al. 2023, §2); l1: "

@@ -121,20 +121,24 @@ class Page(StudyShell):
             return
         if map_too:
             self._redraw_map()
-        ds, i = self.result.data, min(self.options.seed_index, self.result.data.sizes["seed"] - 1)
-        self.isolated.show(views.shuffle_histogram(ds, "isolated_fraction", i))
-        self.spread.show(views.shuffle_histogram(ds, "spread", i))
-        self.variance.show(views.task_variance_heatmap(ds, i))
+        drawn = self._one_network(self.result)
+        self.isolated.show(drawn["isolated neurons vs shuffles"]())
+        self.spread.show(drawn["cluster spread vs shuffles"]())
+        self.variance.show(drawn["task variance"]())
+
+    def _one_network(self, result) -> dict:
+        """The views of one network as the page's sliders pick it (network, swap round), by their ``VIEWS``
+        names: what the cards show and the Export card saves."""
+        ds, i = result.data, min(self.options.seed_index, result.data.sizes["seed"] - 1)
+        snap = None if self.options.snapshot < 0 else self.options.snapshot
+        return {"neuron map": lambda: views.result_map(result, i, snap),
+                "isolated neurons vs shuffles": lambda: views.shuffle_histogram(ds, "isolated_fraction", i),
+                "cluster spread vs shuffles": lambda: views.shuffle_histogram(ds, "spread", i),
+                "task variance": lambda: views.task_variance_heatmap(ds, i)}
 
     def export_figure(self, view, result):
-        """The Export card's ``view`` as the page shows it: the network and swap round its sliders pick."""
-        i = min(self.options.seed_index, result.data.sizes["seed"] - 1)
-        snap = None if self.options.snapshot < 0 else self.options.snapshot
-        drawn = {"neuron map": lambda: views.result_map(result, i, snap),
-                 "isolated neurons vs shuffles": lambda: views.shuffle_histogram(result.data, "isolated_fraction", i),
-                 "cluster spread vs shuffles": lambda: views.shuffle_histogram(result.data, "spread", i),
-                 "task variance": lambda: views.task_variance_heatmap(result.data, i)}
-        return drawn.get(view, lambda: views.VIEWS[view](result))
+        """The Export card's ``view`` as the page shows it."""
+        return self._one_network(result).get(view, lambda: views.VIEWS[view](result))
 
     def start_training(self):
         self.options.snapshot = -1

@@ -24,6 +24,7 @@ class GrowthConfig(StudyConfig):
     STUDY = "growth"
     SCHEMA = 2   # 2: frozen chains train their newest module alone, one length per batch, per-copy ξ draws
     COLUMNS = ("module_size", "n_max", "epochs", "steps_per_epoch")
+    SWEEP_EXAMPLE = "--module-size 5,10 --n-max 12,16"
 
     module_size: int = setting(10, label="module size", kind="int", group=A, bounds=(1, 64), soft=(2, 20),
                                doc="Neurons per module of the growing chain (Hamidi et al. 2024 use 10); the "

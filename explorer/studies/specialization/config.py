@@ -58,6 +58,7 @@ class SpecializationConfig(StudyConfig):
     #: 3: cross-entropy as logsumexp − label logit; 2: bottleneck probes 60 steps at 0.3, tanh via sigmoid
     SCHEMA = 4
     COLUMNS = ("n", "p", "covariance", "epochs")
+    SWEEP_EXAMPLE = "--n 10,25 --covariance 0,0.5; --p 1/n2:1:8 is a log grid of 8 points"
     #: old CLI spellings kept working: flag → (setting, value it sets, help)
     CLI_ALIASES = {"--one-target": ("two_targets", False, "train on T′ only (the same as --no-two-targets)")}
     #: The defaults compare networks at equal skill (docs/gallery.md, "Equal skill"): every network is trained until

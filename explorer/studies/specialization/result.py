@@ -52,8 +52,7 @@ def summary(result: Result) -> dict:
 
 def below_criterion(result: Result) -> list[int]:
     """Seeds whose test accuracy is under the run's ``until_accuracy`` criterion (none without one)."""
-    cfg = json.loads(result.data.attrs.get("config", "{}"))
-    crit = float(cfg.get("until_accuracy") or 0)
+    crit = _criterion(result.data)
     return [int(s) for s, a in zip(result.data.seed.values, result.data["accuracy"].values) if crit and a < crit]
 
 
