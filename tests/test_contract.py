@@ -113,7 +113,8 @@ def test_in_a_notebook_a_stored_setting_is_drawn_at_once(ran):
 
 def test_on_a_server_a_remembered_setting_leaves_with_the_page_and_the_other_cards_follow(ran, monkeypatch):
     """A setting this server used recently is drawn while the page is built (its figures leave with the page,
-    with no round trip); cards built lazily wait until the page is up in the browser."""
+    with no round trip); cards built lazily and the views that follow the headline wait until the page is up
+    in the browser."""
     import panel as pn
 
     from explorer.ui.shell import StudyShell
@@ -125,9 +126,9 @@ def test_on_a_server_a_remembered_setting_leaves_with_the_page_and_the_other_car
     monkeypatch.setattr(pn.state, "onload", loaded.append)
     page = study.page_class(store=store, url=False, defaults=study.experiment_class.from_config(config).values())
     assert page.result is not None and not page.job.running and len(loaded) == 1
-    queued = list(page._on_page)   # what waits for the page to be up (a page's lazily built cards)
+    queued = list(page._on_page)   # what waits for the page to be up (lazily built cards, views after the headline)
     placeholders = _placeholders(page)
-    assert bool(queued) == bool(placeholders)
+    assert queued or not placeholders
     loaded[0]()                    # the browser has the page
     assert page._on_page is None and page.result is not None
     assert not _placeholders(page), "the lazily built cards were not filled once the page was up"

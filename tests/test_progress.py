@@ -46,3 +46,28 @@ def test_outside_a_notebook_the_bar_prints_one_line_per_stage_and_metric_not_per
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3 and lines[0].startswith("run: Training 1 network")
     assert "Measuring correlation" in lines[1] and "Measuring ablation" in lines[2]
+
+
+def test_a_study_trained_for_a_number_of_steps_is_told_in_steps():
+    """BIMT's "epochs" are blocks of swap_every steps: its progress says step k of T, not epoch 4 of 20."""
+    event = {"stage": "train", "epoch": 3, "epochs": 20, "fraction": 0.2, "seeds": [0, 1, 2], "loss": [0.9],
+             "accuracy": None, "step": 800, "total_steps": 4000}
+    assert progress_words(event) == (TRAINING_SHARE * 0.2, "Training 3 networks as one ensemble · step 800 of 4000 "
+                                                           "· loss 0.900")
+
+
+def test_fit_puts_the_total_steps_into_every_event_when_given():
+    import torch
+
+    from explorer.core.fit import fit
+
+    def run(**extra):
+        events = []
+        fit(epochs=2, n_batches=3, seeds=[0], batches=lambda e: range(3), step=lambda b: torch.zeros(1),
+            on_progress=events.append, report_every=1, **extra)
+        return events
+
+    steps = run(total_steps=6)
+    assert steps and all(e["total_steps"] == 6 for e in steps) and steps[-1]["step"] == 6
+    assert progress_words(steps[-1])[1].endswith("step 6 of 6 · loss 0.000")
+    assert all("total_steps" not in e for e in run())

@@ -64,3 +64,34 @@ def test_outside_a_server_secondary_work_runs_at_once_even_while_pages_open(monk
     page.once_shown(lambda: done.append(1))
     assert done == [1]
     quiet.forget()
+
+
+def test_views_after_the_headline_of_a_page_still_opening_wait_until_it_is_up(monkeypatch, tmp_path):
+    """A stored result shown while a page is built leaves with the page; the views that follow it are drawn
+    once the browser has the page, not while it asks for the document (StudyShell.after_headline)."""
+    from explorer.store import Store
+    from explorer.studies.specialization.page import Page
+    from explorer.ui.shell import StudyShell
+
+    quiet.forget()
+    monkeypatch.setattr(StudyShell, "served", staticmethod(lambda: True))
+    monkeypatch.setattr(StudyShell, "request", lambda self: None)   # no run (see above)
+    page = Page(store=Store(tmp_path), url=False)
+    queued, done = [], []
+    monkeypatch.setattr(page.job, "later", lambda callback, delay_ms=30: queued.append((callback, delay_ms)))
+    page._on_page = []   # outside a server Panel runs onload at once; served, the page waits for its browser
+    page.result = first = object()
+    page.after_headline(lambda: done.append("opening"))
+    assert queued == [] and done == []          # held while the page opens
+    page._loaded()                              # the browser reports the page is up
+    while queued:
+        queued.pop(0)[0]()
+    assert done == ["opening"]
+    page.after_headline(lambda: done.append("up"))
+    assert [d for _, d in queued] == [page.secondary_delay_ms]   # once up: after the headline's delay
+    queued.pop(0)[0]()
+    page.after_headline(lambda: done.append("stale"))
+    page.result = object()                      # another result replaced it meanwhile: not drawn
+    queued.pop(0)[0]()
+    assert done == ["opening", "up"] and page.result is not first
+    quiet.forget()

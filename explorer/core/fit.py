@@ -9,7 +9,8 @@ for live views), and cancellation, checked before every step.
 Progress events are plain dicts::
 
     {"stage": "train", "epoch": e, "epochs": E_total, "fraction": f ∈ [0, 1], "seeds": [...],
-     "loss": [per network], "accuracy": [per network] or None, "snapshot": {...} (optional), ...}
+     "loss": [per network], "accuracy": [per network] or None, "step": steps done, "snapshot": {...}
+     (optional), "total_steps": T (when the study counts its training in steps), ...}
 """
 from __future__ import annotations
 
@@ -69,7 +70,8 @@ class Curves:
 
 def fit(*, epochs: int, batches: Callable[[int], Iterable], step: Callable[[object], torch.Tensor],
         n_batches: int, seeds: list, hooks: Iterable[Hook] = (), on_progress=None, cancel=None,
-        report_every: int = 16, snapshot: Callable[[], dict] | None = None, snapshot_every: int = 0) -> Curves:
+        report_every: int = 16, snapshot: Callable[[], dict] | None = None, snapshot_every: int = 0,
+        total_steps: int | None = None) -> Curves:
     """Train an ensemble in place.
 
     ``batches(epoch)`` yields that epoch's batches; ``step(batch)`` does one optimisation step of all E
@@ -77,13 +79,15 @@ def fit(*, epochs: int, batches: Callable[[int], Iterable], step: Callable[[obje
     after every epoch each hook's ``after_epoch``; an ``"accuracy"`` entry (E,) from a hook becomes the
     accuracy curve. Raises :class:`Cancelled` when ``cancel`` is set and ``FloatingPointError`` naming the
     seeds whose loss stopped being finite. ``snapshot()`` (if given) is attached to a progress event every
-    ``snapshot_every`` steps and at each epoch's end, for live views.
+    ``snapshot_every`` steps and at each epoch's end, for live views. ``total_steps`` (a study whose training is
+    a number of steps, its "epochs" only blocks of them) goes into every event, so progress is told in steps.
     """
     hooks = list(hooks)
     E = len(seeds)
     losses, accs, extra = [], [], {}
     t0 = time.perf_counter()
     global_step = 0
+    counted = {} if total_steps is None else {"total_steps": int(total_steps)}
     for epoch in range(epochs):
         run_loss = torch.zeros(E)
         count = 0
@@ -98,7 +102,8 @@ def fit(*, epochs: int, batches: Callable[[int], Iterable], step: Callable[[obje
             if on_progress is not None and (b == 0 or b % report_every == report_every - 1):
                 event = {"stage": "train", "epoch": epoch, "epochs": epochs,
                          "fraction": (epoch + (b + 1) / n_batches) / epochs, "seeds": list(seeds),
-                         "loss": (run_loss / count).tolist(), "accuracy": None, "step": global_step}
+                         "loss": (run_loss / count).tolist(), "accuracy": None, "step": global_step,
+                         **counted}
                 if snapshot is not None and snapshot_every and (b == 0 or global_step % snapshot_every == 0):
                     event["snapshot"] = snapshot()
                 on_progress(event)
@@ -121,7 +126,7 @@ def fit(*, epochs: int, batches: Callable[[int], Iterable], step: Callable[[obje
             event = {"stage": "train", "epoch": epoch + 1, "epochs": epochs, "fraction": (epoch + 1) / epochs,
                      "seeds": list(seeds), "loss": epoch_loss.tolist(),
                      "accuracy": accs[-1].tolist() if acc is not None else None,
-                     "elapsed": time.perf_counter() - t0, "step": global_step, **info}
+                     "elapsed": time.perf_counter() - t0, "step": global_step, **counted, **info}
             if snapshot is not None:
                 event["snapshot"] = snapshot()
             on_progress(event)

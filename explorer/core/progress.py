@@ -43,7 +43,10 @@ def progress_words(event: dict, accuracy=None) -> tuple[float | None, str | None
     epoch = min(int(fraction * epochs) + 1, epochs)
     networks = len(event.get("seeds") or ())
     words = f"{part}Training {plural(networks, 'network')} as one ensemble" if networks else f"{part}Training"
-    words += f" · epoch {epoch} of {epochs}"
+    if event.get("total_steps"):   # a study trained for a number of steps (its epochs are only blocks of them)
+        words += f" · step {int(event.get('step') or 0)} of {int(event['total_steps'])}"
+    else:
+        words += f" · epoch {epoch} of {epochs}"
     loss = _mean(event.get("loss"))
     if loss is not None:
         words += f" · loss {loss:.3f}"

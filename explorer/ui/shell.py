@@ -22,6 +22,7 @@ from ..core.experiment import Experiment
 from ..core.progress import plural, progress_words
 from ..store import memory
 from . import exports, presets, quiet, share, texts, url
+from .url import link_settings
 from .live import LiveJob, training_slot, warm_up
 from .messages import Alert, sentences_text
 from .sidebar import Sidebar
@@ -61,7 +62,7 @@ class StudyShell(pn.viewable.Viewer):
         #: settings a link may set: those that are part of a run's identity. Settings declared with
         #: ``identity=False`` (where data lives, the device) never come from a link: a server path from a link
         #: is not to be trusted. Validated text settings do; ``apply`` refuses a bad one with a sentence.
-        self.url_settings = self.link_settings(self.experiment)
+        self.url_settings = link_settings(self.experiment)
         errors = {**(errors or {}), **self.experiment.apply(**(self.app_defaults() if defaults is None else defaults))}
         self.opening_setting = {k: getattr(self.experiment, k) for k in self.settings}   #: before a link's values
         self.alert = Alert()
@@ -146,13 +147,6 @@ class StudyShell(pn.viewable.Viewer):
         """Whether this page lives in a served session (``panel serve``), not in a notebook or a script."""
         return pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
 
-    @staticmethod
-    def link_settings(experiment) -> list[str]:
-        """The settings a URL may set: every one whose field is part of the run's identity (custom settings,
-        which have no field of their own, count as identity)."""
-        meta = experiment.config_class.settings() if experiment.config_class is not None else {}
-        return [n for n in experiment.setting_names() if n not in meta or meta[n].identity]
-
     @classmethod
     def study_name(cls) -> str:
         """The study this page belongs to: the folder under ``explorer/studies/`` its class lives in."""
@@ -216,9 +210,14 @@ class StudyShell(pn.viewable.Viewer):
 
     def after_headline(self, callback):
         """Run ``callback`` :attr:`secondary_delay_ms` after the result now shown went out, if it is still the
-        one on screen (a page's secondary views; at once outside a server)."""
+        one on screen (a page's secondary views; at once outside a server); on a page still opening, once it is
+        up (:meth:`once_shown`: drawn sooner, they held the loop when the browser asked for the document)."""
         result = self.result
-        self.job.later(lambda: callback() if self.result is result else None, self.secondary_delay_ms)
+        run = lambda: callback() if self.result is result else None   # noqa: E731
+        if self._on_page is not None and self.served():
+            self.once_shown(run)
+        else:
+            self.job.later(run, self.secondary_delay_ms)
 
     def once_shown(self, callback):
         """Run ``callback`` on the session's loop once the page is up in the browser, what it shows has left the

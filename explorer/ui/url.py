@@ -52,6 +52,13 @@ def safe_theme() -> None:
             args.pop("theme", None)
 
 
+def link_settings(experiment) -> list[str]:
+    """The settings a URL may set: every one whose field is part of the run's identity (custom settings,
+    which have no field of their own, count as identity)."""
+    meta = experiment.config_class.settings() if experiment.config_class is not None else {}
+    return [n for n in experiment.setting_names() if n not in meta or meta[n].identity]
+
+
 def apply_view_options(obj, query: dict, errors: dict) -> None:
     """Set ``obj``'s parameters named in ``query`` (JSON or plain text); a bad one gets a sentence."""
     for k in [k for k in query if k in obj.param and k != "name"]:

@@ -159,7 +159,7 @@ def train_and_measure(settings, seeds=None, regimes=None, on_progress=None, canc
 
     fit(epochs=epochs, n_batches=epoch_steps, batches=batches, step=step, seeds=[sd for _, sd, *_ in nets],
         hooks=[hook(after_step=after_step)], on_progress=on_progress, cancel=cancel,
-        snapshot=lambda: model.snapshot(snap_idx), snapshot_every=int(s["swap_every"]))
+        snapshot=lambda: model.snapshot(snap_idx), snapshot_every=int(s["swap_every"]), total_steps=steps)
     train_s = time.perf_counter() - t0
 
     check(cancel)

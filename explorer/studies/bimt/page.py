@@ -79,8 +79,8 @@ class Page(StudyShell):
         self.isolated, self.spread = Redrawn(sizing_mode=None), Redrawn(sizing_mode=None)
         self.histograms = pn.Row(self.isolated, self.spread, sizing_mode="stretch_width")
         self.tasks, self.variance, self.loss = Redrawn(), Redrawn(), Redrawn()
-        self.front = Redrawn()
-        self.front.show(views.pareto(views.pareto_frame([])))
+        self.front = Redrawn()   # drawn once the store has been read (after the headline: _refresh_front)
+        self.once_shown(self._empty_front)
         self.front_axis = pn.widgets.RadioButtonGroup(options={"important neurons": "active_neurons",
                                                                "wiring length": "wiring_length"},
                                                       value="wiring_length", color="primary", variant="outline")
@@ -190,6 +190,11 @@ class Page(StudyShell):
             self.compute.disabled = missing == 0
 
         self.job.background(gather, show)
+
+    def _empty_front(self):
+        """The front's empty axes while no result is on the page yet (a page opened on a setting to train)."""
+        if self.result is None and self.front.layout.objects == []:
+            self.front.show(views.pareto(views.pareto_frame([])))
 
     def _compute_front(self):
         store = self.experiment.store

@@ -85,8 +85,7 @@ class Page(StudyShell):
         self.robustness, self.modules, self.chain, self.tau = Redrawn(), Redrawn(), Redrawn(), Redrawn()
         self.general = Redrawn()
         self.growth = pn.pane.HoloViews(sizing_mode="stretch_width")
-        self._growth_shape = None
-        self._live_curves(self.experiment.epochs, self._seeds())
+        self._growth_shape = None   # the live curves are built when a run starts or a result is shown
         group = pn.widgets.RadioButtonGroup.from_param(self.options.param.group, color="primary", variant="outline")
         seed = pn.widgets.IntSlider.from_param(self.options.param.seed_index, width=220)
         return [
