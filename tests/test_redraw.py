@@ -31,7 +31,9 @@ def test_the_same_layers_update_the_plot_on_screen_with_its_data_ranges_and_titl
 
 def test_other_layers_build_a_new_plot():
     r = Redrawn()
+    assert not r.shown
     r.show(_overlay(1))
+    assert r.shown
     first = r.layout.objects[0]
     r.show(_overlay(1, labels=("a",)))
     assert r.layout.objects[0] is not first

@@ -2,8 +2,8 @@
 Matplotlib, no browser needed) and the result itself as netCDF / CSV.
 
 A study's figures are its ``VIEWS`` (:mod:`explorer.studies`), each drawn from the page's current Result
-(:func:`card`): as the page shows it when the page has ``export_figure(view, result)`` (the network its seed
-slider picks, …), else as the view draws it alone. A page may offer others, drawn from its own state (the
+(:func:`card`): as the page shows it where the page's ``views_as_shown(result)`` draws it (the network its
+seed slider picks, …), else as the view draws it alone. A page may offer others, drawn from its own state (the
 specialization page's F-against-p overview and heatmap), by making :class:`Exports` itself. Each file is named after its figure (or study) and the run's key
 as it is made, so downloads of different settings do not collide.
 """
@@ -101,8 +101,7 @@ def card(shell) -> pn.Card:
         r = shell.result
         if r is None:
             return None
-        own = getattr(shell, "export_figure", None)
-        return own(view, r) if own is not None else (lambda: views[view](r))
+        return shell.views_as_shown(r).get(view, lambda: views[view](r))
 
     shell.exports = Exports(name, {v: v for v in views}, build, lambda: shell.result,
                             lambda sentence: shell.show_errors({"export": sentence}))

@@ -25,6 +25,7 @@ from panel.io.state import set_curdoc
 from ..core.cancel import Cancelled
 from ..core.config import ConfigError
 from . import heap
+from .session import served
 
 log = logging.getLogger("explorer.ui")
 
@@ -194,7 +195,7 @@ class LiveJob(param.Parameterized):
     @property
     def on_server(self) -> bool:
         """Whether callbacks go to a served session's event loop (else :meth:`later` runs them at once)."""
-        return self._doc is not None and self._doc.session_context is not None
+        return self._doc is not None and served(self._doc)
 
     def _schedule(self, callback, delay_ms: int = 0):
         """Run ``callback`` on the session's event loop: next tick, or ``delay_ms`` later (now, outside a server)."""

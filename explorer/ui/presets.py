@@ -42,7 +42,8 @@ class PresetMenu:
         if event.new != CUSTOM and event.new != self.in_force():
             # every value, in order: apply skips one already in force when its turn comes (an earlier one, like n,
             # may have moved it)
-            errors = self.experiment.apply(**(self.shell.opening_setting if event.new == OPENING else self.values(event.new)))
+            values = self.shell.opening_setting if event.new == OPENING else self.values(event.new)
+            errors = self.experiment.apply(**values)
             if errors:
                 self.shell.show_errors(errors)
 

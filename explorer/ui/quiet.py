@@ -29,12 +29,13 @@ def opening(page) -> None:
     global _last_start
     import panel as pn
 
+    from .session import served
+
     now = time.monotonic()
     with _LOCK:
         _opening[id(page)] = now
         _last_start = now
-    doc = pn.state.curdoc
-    if doc is not None and doc.session_context is not None:
+    if served():
         pn.state.on_session_destroyed(lambda ctx: opened(page))
 
 

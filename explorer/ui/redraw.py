@@ -44,5 +44,10 @@ class Redrawn(pn.viewable.Viewer):
         self.layout.objects = [pn.pane.HoloViews(hv.DynamicMap(lambda data: data, streams=[self._pipe]),
                                                  **self.pane_options)]
 
+    @property
+    def shown(self) -> bool:
+        """Whether a figure has been put on screen."""
+        return self._pipe is not None
+
     def __panel__(self):
         return self.layout

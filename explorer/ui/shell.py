@@ -21,7 +21,7 @@ from .. import studies
 from ..core.experiment import Experiment
 from ..core.progress import plural, progress_words
 from ..store import memory
-from . import exports, presets, quiet, share, texts, url
+from . import exports, presets, quiet, session, share, texts, url
 from .url import link_settings
 from .live import LiveJob, training_slot, warm_up
 from .messages import Alert, sentences_text
@@ -133,19 +133,20 @@ class StudyShell(pn.viewable.Viewer):
     def after_result(self):
         """A result is on screen (e.g. refresh views of neighbouring settings)."""
 
+    def views_as_shown(self, result) -> dict:
+        """``{VIEWS name: () -> figure}`` for the views the page's own controls change (a network, a swap
+        round): the Export card saves those as the page shows them, the others as the view draws them."""
+        return {}
+
     def skill_words(self, result) -> str:
-        """Plain text after the status line's accuracy, e.g. which networks missed the run's accuracy criterion
-        (escaped by the shell); ``""`` for nothing."""
+        """Plain text after the status line's accuracy (e.g. the seeds below the criterion; escaped); or ``""``."""
         return ""
 
     def mark_stale(self, stale: bool):
         """The plots show a result that is not the sidebar's setting (after a cancel; ``False`` once a new
         result is shown): mark their titles so."""
 
-    @staticmethod
-    def served() -> bool:
-        """Whether this page lives in a served session (``panel serve``), not in a notebook or a script."""
-        return pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
+    served = staticmethod(session.served)   #: whether this page lives in a served session (``panel serve``)
 
     @classmethod
     def study_name(cls) -> str:

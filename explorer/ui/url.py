@@ -9,6 +9,7 @@ import json
 
 import panel as pn
 
+from .session import served
 from .widgets import fmt
 
 #: Query parameters the shell itself reads (besides the settings and the page's view options).
@@ -26,8 +27,8 @@ def session_query() -> dict | None:
     """The served page's query parameters as the raw text of the link ({name: text}; the last value of a
     repeated name), or None outside a server session. Read from the request itself: Panel's parsed
     ``location.query_params`` silently drops values it cannot parse, which would then get no sentence."""
-    loc, doc = pn.state.location, pn.state.curdoc
-    if loc is None or doc is None or doc.session_context is None:
+    loc = pn.state.location
+    if loc is None or not served():
         return None
     try:
         args = pn.state.session_args or {}

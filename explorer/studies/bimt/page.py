@@ -121,12 +121,12 @@ class Page(StudyShell):
             return
         if map_too:
             self._redraw_map()
-        drawn = self._one_network(self.result)
+        drawn = self.views_as_shown(self.result)
         self.isolated.show(drawn["isolated neurons vs shuffles"]())
         self.spread.show(drawn["cluster spread vs shuffles"]())
         self.variance.show(drawn["task variance"]())
 
-    def _one_network(self, result) -> dict:
+    def views_as_shown(self, result) -> dict:
         """The views of one network as the page's sliders pick it (network, swap round), by their ``VIEWS``
         names: what the cards show and the Export card saves."""
         ds, i = result.data, min(self.options.seed_index, result.data.sizes["seed"] - 1)
@@ -135,10 +135,6 @@ class Page(StudyShell):
                 "isolated neurons vs shuffles": lambda: views.shuffle_histogram(ds, "isolated_fraction", i),
                 "cluster spread vs shuffles": lambda: views.shuffle_histogram(ds, "spread", i),
                 "task variance": lambda: views.task_variance_heatmap(ds, i)}
-
-    def export_figure(self, view, result):
-        """The Export card's ``view`` as the page shows it."""
-        return self._one_network(result).get(view, lambda: views.VIEWS[view](result))
 
     def start_training(self):
         self.options.snapshot = -1
@@ -193,7 +189,7 @@ class Page(StudyShell):
 
     def _empty_front(self):
         """The front's empty axes while no result is on the page yet (a page opened on a setting to train)."""
-        if self.result is None and self.front.layout.objects == []:
+        if self.result is None and not self.front.shown:
             self.front.show(views.pareto(views.pareto_frame([])))
 
     def _compute_front(self):

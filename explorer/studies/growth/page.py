@@ -144,20 +144,16 @@ class Page(StudyShell):
     def _show_options(self):
         if self.result is None:
             return
-        drawn = self._as_picked(self.result)
+        drawn = self.views_as_shown(self.result)
         self.modules.show(drawn["accuracy per module"]())
         self.chain.show(drawn["chain"]())
 
-    def _as_picked(self, result) -> dict:
+    def views_as_shown(self, result) -> dict:
         """The views that follow the page's controls (perturbed group, network), by their ``VIEWS`` names: what
         the cards show and the Export card saves."""
         ds, i = result.data, min(self.options.seed_index, result.data.sizes["seed"] - 1)
         return {"accuracy per module": lambda: views.module_heatmap(ds, self.options.group),
                 "chain": lambda: views.chain_drawing(ds, i)}
-
-    def export_figure(self, view, result):
-        """The Export card's ``view`` as the page shows it."""
-        return self._as_picked(result).get(view, lambda: views.VIEWS[view](result))
 
     def _matched(self):
         exp = self.experiment
