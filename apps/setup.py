@@ -1,14 +1,15 @@
 """Run once by ``panel serve apps/dynamics.py --setup apps/setup.py`` before the server opens its port.
 
 It applies the served app's dependency patches (explorer/ui/freeze.py, holoviz/holoviews#6315;
-explorer/ui/bundles.py, holoviz/panel#2796; explorer/ui/socket_writes.py, a tab closed during an update; each
-skipped with a log line on a version it was not written for),
+explorer/ui/bundles.py, holoviz/panel#2796; explorer/ui/socket_writes.py, a tab closed during an update;
+explorer/ui/serialize.py, Bokeh computing every default before it drops them; each skipped with a log line on a
+version it was not written for),
 imports every study page and runs their warm-ups (the engine, the embedded digits, a first optimizer) and
 renders one figure, so that the first visitor's page builds as fast as every later one and the first run starts
 training at once; last, it freezes what the process holds now out of the garbage collector's reach and leaves
 full collections to moments when no page is being built, so that none stalls a new page (explorer/ui/heap.py).
 Without it the app works the same; pages only load more JavaScript, the first page is slower, streamed updates
-re-walk the document and a full collection may delay a page.
+re-walk the document, documents take longer to send and a full collection may delay a page.
 """
 import logging
 
@@ -16,7 +17,7 @@ import holoviews as hv
 import panel as pn  # noqa: F401  (imported once here, not by the first session)
 
 from explorer import studies
-from explorer.ui import bundles, freeze, heap, hub, socket_writes
+from explorer.ui import bundles, freeze, heap, hub, serialize, socket_writes
 from explorer.ui.live import mark_warm, warm_engine
 from explorer.views.training import empty_frame, loss_curves
 
@@ -25,6 +26,7 @@ freeze.apply()
 hv.extension("bokeh")
 bundles.apply()
 socket_writes.apply()
+serialize.apply()
 for name in hub.available():
     studies.get(name).page_class   # imports the page, which registers its warm-up
 warm_engine()

@@ -1,6 +1,6 @@
 """apps/setup.py (``panel serve … --setup apps/setup.py``) warms the engine once, before the server opens, and is
 the only place the dependency patches are applied (importing explorer.ui changes no dependency): the Bokeh freeze
-patch, the served pages' BokehJS bundles and the websocket writes to a closed tab."""
+patch, the served pages' BokehJS bundles, the websocket writes to a closed tab and Bokeh's serialization."""
 import importlib
 import subprocess
 import sys
@@ -14,17 +14,17 @@ CHECK = """
 import runpy, sys
 assert "torch._dynamo" not in sys.modules
 import explorer.ui, explorer.studies.specialization.page
-from explorer.ui import bundles, freeze, socket_writes
+from explorer.ui import bundles, freeze, serialize, socket_writes
 import panel.io.server, tornado.websocket
 original, write = panel.io.server.bundle_resources, tornado.websocket.WebSocketHandler.write_message
-assert not (freeze._APPLIED or bundles._APPLIED or socket_writes._APPLIED), "importing the UI must not patch Bokeh or Panel"
+assert not (freeze._APPLIED or bundles._APPLIED or socket_writes._APPLIED or serialize._APPLIED), "importing the UI must not patch Bokeh or Panel"
 runpy.run_path(sys.argv[1])
 from explorer.ui import live
 print(live._WARM.is_set(), "torch._dynamo" in sys.modules, "explorer.studies.specialization.run" in sys.modules,
       freeze._APPLIED == freeze.supported(), bundles._APPLIED == bundles.supported(),
       (panel.io.server.bundle_resources is not original) == bundles.supported(),
       (tornado.websocket.WebSocketHandler.write_message is not write) == socket_writes.supported()
-      == socket_writes._APPLIED)
+      == socket_writes._APPLIED, serialize._APPLIED == serialize.supported())
 import gc
 from explorer.ui import heap
 print(gc.get_freeze_count() > 100000, gc.get_threshold()[2] >= 10**9, heap._collector.is_alive())
@@ -37,7 +37,7 @@ def test_setup_script_warms_the_engine_in_a_fresh_interpreter():
     assert out.returncode == 0, out.stderr[-2000:]
     # warm flag set (sessions start no second warm-up), the first optimizer's import paid, the engine loaded,
     # the patches applied where supported; the start-up heap frozen and full collections left to the collector
-    assert out.stdout.split()[-10:] == ["True"] * 10
+    assert out.stdout.split()[-11:] == ["True"] * 11
 
 
 def _page_scripts(apply_wrapper: bool, monkeypatch) -> list[str]:
@@ -114,6 +114,7 @@ def test_a_write_to_a_closed_tab_is_retrieved_quietly_and_any_other_failure_is_o
      "3.9.2", "3.10.0"),
     ("bundles", "panel", "__version__", ("every BokehJS bundle is served",), "1.9.4", "1.10.0"),
     ("socket_writes", "tornado", "version", ("not one the websocket-write wrapper was written for",), "6.6.1", "7.0"),
+    ("serialize", "bokeh", "__version__", ("not one the serialization patch was written for",), "3.9.2", "3.10.0"),
 ])
 def test_each_patch_is_skipped_with_a_log_line_on_a_version_it_was_not_written_for(monkeypatch, caplog, patch,
                                                                                     package, attr, says, yes, no):

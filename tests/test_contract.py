@@ -101,6 +101,65 @@ def test_its_page_builds_and_shows_the_result(ran):
     assert not needs_mathjax(doc.models), needs_mathjax(doc.models)
 
 
+def test_its_served_document_is_the_same_with_the_serialization_patch(ran, monkeypatch):
+    """explorer/ui/serialize.py (applied by apps/setup.py) skips the defaults Bokeh would compute and then drop:
+    the page's document as sent to a browser is the same, and fewer defaults are computed for it."""
+    import time
+
+    from bokeh.core.has_props import HasProps
+    from bokeh.core.property.bases import Property
+    from bokeh.document import Document
+
+    from explorer.ui import serialize
+
+    if not serialize.supported():
+        pytest.skip("the serialization patch is written for another Bokeh")
+    study, config, store, result = ran
+    page = study.page_class(store=store, url=False, defaults=study.experiment_class.from_config(config).values())
+    deadline = time.monotonic() + 60
+    while (page.result is None or page.job.running) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    page._show(result, 0.1)
+    doc = Document()
+    page.template().server_doc(doc)
+    computed = []
+    themed_default = Property.themed_default
+    monkeypatch.setattr(Property, "themed_default", lambda *a, **k: computed.append(1) or themed_default(*a, **k))
+
+    def sent():
+        computed.clear()
+        return canonical(doc.to_json()), len(computed)
+
+    before, defaults_before = sent()
+    for name in ("query_properties_with_values", "_overridden_defaults"):
+        monkeypatch.setattr(HasProps, name, HasProps.__dict__[name])   # restored after the test
+    monkeypatch.setattr(serialize, "_APPLIED", False)
+    assert serialize.apply()
+    after, defaults_after = sent()
+    assert after == before
+    assert defaults_after < defaults_before / 2, (defaults_after, defaults_before)
+
+
+def canonical(serialized):
+    """A serialized Bokeh document in a form that compares equal when the same document is sent (sets sorted,
+    buffers as bytes)."""
+    from bokeh.core.serialization import Buffer
+
+    def walk(o):
+        if isinstance(o, dict):
+            if o.get("type") == "set":
+                return ("set", sorted(repr(walk(e)) for e in o["entries"]))
+            return {k: walk(v) for k, v in o.items()}
+        if isinstance(o, (list, tuple)):
+            return [walk(v) for v in o]
+        if isinstance(o, Buffer):
+            return bytes(o.data)
+        if isinstance(o, memoryview):
+            return bytes(o)
+        return o
+    return walk(getattr(serialized, "content", serialized))
+
+
 def test_in_a_notebook_a_stored_setting_is_drawn_at_once(ran):
     """Outside a server (a notebook, nbconvert, Binder's warm-up) a page's output is drawn once, when built: a
     stored setting is loaded then, not in a thread that would finish after the output was sent."""

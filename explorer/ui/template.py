@@ -3,7 +3,12 @@ no resource fetched from the internet (the page works offline and on lab network
 
 Panel's Vanilla template with its Native design: ten pages opened at once cost the browsers ~20 % less CPU than
 in the Fast list template, and a new page shows its stored setting ~0.2 s sooner (docs/performance.md,
-"How light can a served Panel page be?")."""
+"How light can a served Panel page be?").
+
+Without Panel's busy spinner in the header: it is one server-wide flag (``pn.state.busy``), so every event of every
+session set the spinner of every open page (a websocket message each), and each pupil's page spun for the others'
+work. Ten pages opened at once: the browsers' CPU 11.8–13.1 → 10.0–11.4 s, the last page shown 11.45 → 10.7 s
+(medians of 6; docs/performance.md, 2026-12-04). A page's own work shows in its status line and progress bar."""
 from __future__ import annotations
 
 import panel as pn
@@ -27,4 +32,5 @@ def page_template(title: str, sidebar, main, header=None):
     """The app's template around ``sidebar`` and ``main`` (``header``: the hub's page switcher)."""
     url.safe_theme()
     return OfflineVanilla(title=title, sidebar=[sidebar], main=[main], header=header or [], sidebar_width=360,
-                          header_background="#1f77b4", header_color="white", raw_css=[_CSS])
+                          header_background="#1f77b4", header_color="white", raw_css=[_CSS],
+                          busy_indicator=None)   # Panel's spinner shows every session's work on every page

@@ -130,7 +130,7 @@ class Page(StudyShell):
         if self._lazy:
             cards, self._lazy = self._lazy, []
             self.once_shown(lambda: self._fill(cards))
-        self._refresh_overview()
+        self.after_headline(self._refresh_overview)   # its line plot is below the headline: drawn after it
 
     # ------------------------------------------------------------------ the page's own
     def _fill(self, cards):
