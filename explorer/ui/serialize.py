@@ -10,7 +10,9 @@ document sent is the same (``tests/test_app_setup.py`` compares every study page
 without this patch). Also, the overridden defaults of a class are computed once per class, not on every read.
 
 What is skipped is what Bokeh would have dropped anyway: a property neither set on the model, nor an unstable
-default already made (those are kept, as Bokeh keeps them), nor given by a theme.
+default already made (those are kept, as Bokeh keeps them), nor given by a theme. One difference: a model whose
+required property was never set no longer raises Bokeh's ``UnsetValueError`` when it is sent (it is sent without
+that property); no model the explorer makes has one.
 
 Nothing applies this on import: the served app calls :func:`apply` from ``apps/setup.py``. It is written against
 the Bokeh versions in :data:`BOKEH_VERSIONS`; on any other it logs one line and does nothing.
