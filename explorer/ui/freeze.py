@@ -9,41 +9,27 @@ property change adds or removes model references (``Model.trigger``); roots chan
 is skipped.
 
 Nothing applies this on import: the served app calls :func:`apply` from ``apps/setup.py``. It is written
-against Bokeh's private ``DocumentModelManager`` of the versions in :data:`BOKEH_VERSIONS`; on any other
+against Bokeh's private ``DocumentModelManager`` of the versions in :data:`explorer.ui.patches.BOKEH_VERSIONS`; on any other
 Bokeh it logs one line and does nothing. ``EXPLORER_BOKEH_FREEZE_PATCH=0`` turns it off.
 """
 from __future__ import annotations
 
 import logging
-import os
 
-from .patches import version_of, written_for
+from .patches import BOKEH_VERSIONS, bokeh_supported, may_apply
 
 log = logging.getLogger("explorer.ui")
 
-#: Bokeh major.minor versions whose ``DocumentModelManager`` this patch was written and tested against.
-BOKEH_VERSIONS = ("3.9",)
-
 _APPLIED = False
-
-
-def supported(version: str | None = None) -> bool:
-    """Whether this Bokeh (``bokeh.__version__`` unless given) is one the patch was written for."""
-    return written_for(version or version_of("bokeh"), BOKEH_VERSIONS)
+supported = bokeh_supported   #: whether this Bokeh is one the patch was written for (patches.BOKEH_VERSIONS)
 
 
 def apply() -> bool:
     """Install the patch once per process; returns whether it is active."""
     global _APPLIED
-    if _APPLIED or os.environ.get("EXPLORER_BOKEH_FREEZE_PATCH", "1") == "0":
+    if _APPLIED or not may_apply("EXPLORER_BOKEH_FREEZE_PATCH", "bokeh", BOKEH_VERSIONS, "the freeze patch",
+                                 "holoviz/holoviews#6315: streamed updates re-walk the document"):
         return _APPLIED
-    import bokeh
-
-    if not supported(bokeh.__version__):
-        log.warning("Bokeh %s is not one the freeze patch was written for (%s); not applied "
-                    "(holoviz/holoviews#6315: streamed updates re-walk the document).", bokeh.__version__,
-                    ", ".join(BOKEH_VERSIONS))
-        return False
     from bokeh.document.models import DocumentModelManager
 
     if not all(hasattr(DocumentModelManager, a) for a in ("invalidate", "_push_freeze", "_pop_freeze")):

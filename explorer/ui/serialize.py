@@ -15,41 +15,28 @@ required property was never set no longer raises Bokeh's ``UnsetValueError`` whe
 that property); no model the explorer makes has one.
 
 Nothing applies this on import: the served app calls :func:`apply` from ``apps/setup.py``. It is written against
-the Bokeh versions in :data:`BOKEH_VERSIONS`; on any other it logs one line and does nothing.
+the Bokeh versions in :data:`explorer.ui.patches.BOKEH_VERSIONS`; on any other it logs one line and does nothing.
 ``EXPLORER_BOKEH_SERIALIZE_PATCH=0`` turns it off.
 """
 from __future__ import annotations
 
 import functools
 import logging
-import os
 
-from .patches import version_of, written_for
+from .patches import BOKEH_VERSIONS, bokeh_supported, may_apply
 
 log = logging.getLogger("explorer.ui")
 
-#: Bokeh major.minor versions whose ``HasProps`` this patch was written and tested against.
-BOKEH_VERSIONS = ("3.9",)
-
 _APPLIED = False
-
-
-def supported(version: str | None = None) -> bool:
-    """Whether this Bokeh (``bokeh.__version__`` unless given) is one the patch was written for."""
-    return written_for(version or version_of("bokeh"), BOKEH_VERSIONS)
+supported = bokeh_supported   #: whether this Bokeh is one the patch was written for (patches.BOKEH_VERSIONS)
 
 
 def apply() -> bool:
     """Install the patch once per process; returns whether it is active."""
     global _APPLIED
-    if _APPLIED or os.environ.get("EXPLORER_BOKEH_SERIALIZE_PATCH", "1") == "0":
+    if _APPLIED or not may_apply("EXPLORER_BOKEH_SERIALIZE_PATCH", "bokeh", BOKEH_VERSIONS,
+                                 "the serialization patch", "every default is computed before it is dropped"):
         return _APPLIED
-    import bokeh
-
-    if not supported(bokeh.__version__):
-        log.warning("Bokeh %s is not one the serialization patch was written for (%s); not applied (every "
-                    "default is computed before it is dropped).", bokeh.__version__, ", ".join(BOKEH_VERSIONS))
-        return False
     from bokeh.core.has_props import HasProps
 
     query = HasProps.query_properties_with_values
