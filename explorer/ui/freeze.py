@@ -9,8 +9,8 @@ property change adds or removes model references (``Model.trigger``); roots chan
 is skipped.
 
 Nothing applies this on import: the served app calls :func:`apply` from ``apps/setup.py``. It is written
-against Bokeh's private ``DocumentModelManager`` of the versions in :data:`explorer.ui.patches.BOKEH_VERSIONS`; on any other
-Bokeh it logs one line and does nothing. ``EXPLORER_BOKEH_FREEZE_PATCH=0`` turns it off.
+against Bokeh's private ``DocumentModelManager`` of the versions in :data:`explorer.ui.patches.BOKEH_VERSIONS`;
+on any other Bokeh it logs one line and does nothing. ``EXPLORER_BOKEH_FREEZE_PATCH=0`` turns it off.
 """
 from __future__ import annotations
 
