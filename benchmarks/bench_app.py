@@ -160,8 +160,7 @@ SHOWN_AT = """(() => {
   const find = root => { const hit = root.querySelector('.run-status'); if (hit) return hit;
     for (const e of root.querySelectorAll('*')) if (e.shadowRoot) { const h = find(e.shadowRoot); if (h) return h; }
     return null; };
-  const text = e => { const r = e.shadowRoot || e; return Array.from(r.children)
-    .filter(c => !['STYLE', 'LINK'].includes(c.tagName)).map(c => c.innerText || c.textContent).join(' '); };
+  const text = """ + STATUS + """;
   const timer = setInterval(() => {
     if (!el || !el.isConnected) el = document.body ? find(document) : null;
     if (el && text(el).includes('loaded from the store')) {

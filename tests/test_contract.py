@@ -78,17 +78,24 @@ def test_settings_round_trip_through_the_experiment(ran):
     assert np.array_equal(exp.result().data.seed.values, result.data.seed.values)
 
 
-def test_its_page_builds_and_shows_the_result(ran):
-    """The page opens on the stored setting (outside a server its first request runs at once, in a thread), and
-    shows a Result handed to it."""
+def opened_page(study, config, store):
+    """The study's page on ``config``, once it has loaded the stored setting (outside a server its first request
+    runs at once, in a thread; at most 60 s)."""
     import time
 
-    study, config, store, result = ran
     page = study.page_class(store=store, url=False, defaults=study.experiment_class.from_config(config).values())
-    assert page.experiment.config() == config
     deadline = time.monotonic() + 60
     while (page.result is None or page.job.running) and time.monotonic() < deadline:
         time.sleep(0.05)
+    return page
+
+
+def test_its_page_builds_and_shows_the_result(ran):
+    """The page opens on the stored setting (outside a server its first request runs at once, in a thread), and
+    shows a Result handed to it."""
+    study, config, store, result = ran
+    page = opened_page(study, config, store)
+    assert page.experiment.config() == config
     assert page.result is not None and page.result.cached
     xr.testing.assert_identical(page.result.data, result.data)
     page._show(result, 0.1)
@@ -104,8 +111,6 @@ def test_its_page_builds_and_shows_the_result(ran):
 def test_its_served_document_is_the_same_with_the_serialization_patch(ran, monkeypatch):
     """explorer/ui/serialize.py (applied by apps/setup.py) skips the defaults Bokeh would compute and then drop:
     the page's document as sent to a browser is the same, and fewer defaults are computed for it."""
-    import time
-
     from bokeh.core.has_props import HasProps
     from bokeh.core.property.bases import Property
     from bokeh.document import Document
@@ -115,10 +120,7 @@ def test_its_served_document_is_the_same_with_the_serialization_patch(ran, monke
     if not serialize.supported():
         pytest.skip("the serialization patch is written for another Bokeh")
     study, config, store, result = ran
-    page = study.page_class(store=store, url=False, defaults=study.experiment_class.from_config(config).values())
-    deadline = time.monotonic() + 60
-    while (page.result is None or page.job.running) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    page = opened_page(study, config, store)
     page._show(result, 0.1)
     doc = Document()
     page.template().server_doc(doc)

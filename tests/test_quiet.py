@@ -4,6 +4,19 @@ import time
 from explorer.ui import quiet
 
 
+def served_page(monkeypatch, tmp_path):
+    """A specialization page as a server builds it, that starts no run (outside a server the page counts as
+    loaded at once and would train its default in a thread)."""
+    from explorer.store import Store
+    from explorer.studies.specialization.page import Page
+    from explorer.ui.shell import StudyShell
+
+    quiet.forget()
+    monkeypatch.setattr(StudyShell, "served", staticmethod(lambda: True))
+    monkeypatch.setattr(StudyShell, "request", lambda self: None)
+    return Page(store=Store(tmp_path), url=False)
+
+
 def test_a_page_is_opening_from_its_build_until_it_is_up_or_too_old():
     quiet.forget()
     a, b = object(), object()
@@ -22,15 +35,7 @@ def test_a_page_is_opening_from_its_build_until_it_is_up_or_too_old():
 
 
 def test_a_pages_secondary_work_waits_while_another_page_is_opening(monkeypatch, tmp_path):
-    from explorer.store import Store
-    from explorer.studies.specialization.page import Page
-    from explorer.ui.shell import StudyShell
-
-    quiet.forget()
-    monkeypatch.setattr(StudyShell, "served", staticmethod(lambda: True))
-    # no run: outside a server the page counts as loaded at once and would train its default in a thread
-    monkeypatch.setattr(StudyShell, "request", lambda self: None)
-    page = Page(store=Store(tmp_path), url=False)
+    page = served_page(monkeypatch, tmp_path)
     monkeypatch.setattr(type(page.job), "on_server", property(lambda self: True))
     queued, done = [], []
     monkeypatch.setattr(page.job, "later", lambda callback, delay_ms=30: queued.append(callback))
@@ -69,14 +74,7 @@ def test_outside_a_server_secondary_work_runs_at_once_even_while_pages_open(monk
 def test_views_after_the_headline_of_a_page_still_opening_wait_until_it_is_up(monkeypatch, tmp_path):
     """A stored result shown while a page is built leaves with the page; the views that follow it are drawn
     once the browser has the page, not while it asks for the document (StudyShell.after_headline)."""
-    from explorer.store import Store
-    from explorer.studies.specialization.page import Page
-    from explorer.ui.shell import StudyShell
-
-    quiet.forget()
-    monkeypatch.setattr(StudyShell, "served", staticmethod(lambda: True))
-    monkeypatch.setattr(StudyShell, "request", lambda self: None)   # no run (see above)
-    page = Page(store=Store(tmp_path), url=False)
+    page = served_page(monkeypatch, tmp_path)
     queued, done = [], []
     monkeypatch.setattr(page.job, "later", lambda callback, delay_ms=30: queued.append((callback, delay_ms)))
     page._on_page = []   # outside a server Panel runs onload at once; served, the page waits for its browser
@@ -100,14 +98,7 @@ def test_views_after_the_headline_of_a_page_still_opening_wait_until_it_is_up(mo
 def test_the_specialization_overview_is_read_once_the_headline_is_up(monkeypatch, tmp_path):
     """The structure → function card's store read and line plot are secondary work: on a page still opening they
     wait until the page is up (in a classroom they cost the server ~0.08 s a page while the others opened)."""
-    from explorer.store import Store
-    from explorer.studies.specialization.page import Page
-    from explorer.ui.shell import StudyShell
-
-    quiet.forget()
-    monkeypatch.setattr(StudyShell, "served", staticmethod(lambda: True))
-    monkeypatch.setattr(StudyShell, "request", lambda self: None)
-    page = Page(store=Store(tmp_path), url=False)
+    page = served_page(monkeypatch, tmp_path)
     queued, refreshed = [], []
     monkeypatch.setattr(page.job, "later", lambda callback, delay_ms=30: queued.append(callback))
     monkeypatch.setattr(page, "_refresh_overview", lambda: refreshed.append(1))
