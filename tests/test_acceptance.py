@@ -4,9 +4,12 @@ The default configuration runs as a user runs it (its five seeds as one ensemble
 p = 1/n² and p = 1 (ten seeds each) share a second ensemble. Since the defaults train every network to test
 accuracy 0.85 (equal skill, docs/gallery.md), the extremes compare networks at equal skill where they reach it.
 Ten seeds, because five are too few for the noisier metrics: computing tanh as torch.tanh instead of
-2σ(2x) − 1 (equal to 2e-7) once moved a five-seed weight-mask margin from +0.60 to +0.04. Measured 2026-12-03
-with these defaults (10 seeds, n = 25): one link minus dense, last-step F: correlation +0.15, ablation +0.13,
-bottleneck +0.06, weight mask +0.03 (sd 0.33 over seeds); 8 of the 10 one-link networks reached the criterion.
+2σ(2x) − 1 (equal to 2e-7) once moved a five-seed weight-mask margin from +0.60 to +0.04. Measured 2026-12-04
+with these defaults (10 seeds, n = 25) and the current metrics (masks scored on either readout, the ablation
+readout fitted to convergence): one link minus dense, last-step F: weight mask +0.45 (0.67 ± 0.15 vs
+0.21 ± 0.20), correlation +0.14, ablation +0.09, bottleneck +0.07; 9 of the 10 one-link networks reached the
+criterion. (With the max-decision masks and 150 Adam steps for the ablation readout, 2026-12-03: weight mask
++0.03, ablation +0.13.)
 """
 import numpy as np
 import pytest
@@ -52,11 +55,12 @@ def test_weight_masks_of_trained_networks_classify_their_digit(results):
     assert float(acc.mean()) > 0.2, acc.values
 
 
-@pytest.mark.parametrize("metric", ["correlation", "ablation"])
+@pytest.mark.parametrize("metric", ["correlation", "weight_mask"])
 def test_one_link_specializes_more_than_dense_links_at_equal_skill(results, metric):
     """Papers 000 fig. 2 / 001 fig. 2: last-step global F is higher at p = 1/n² than at p = 1, by more than 0.1
-    for the metrics that keep the finding at equal skill (docs/gallery.md, "Equal skill"). The bottleneck metric
-    (+0.06) and the weight mask (+0.03) stay within their seeds' spread there, so they are not asserted."""
+    for the metrics that keep the finding at equal skill (docs/gallery.md, "Equal skill"). Ablation (+0.09 with
+    its readout converged) and the bottleneck metric (+0.07) keep the direction by less than 0.1, within about
+    one sd of their seeds, so they are not asserted."""
     F = {k: r.data["F"].sel(metric=metric).isel(time=-1).values for k, r in results.items()}
     assert np.mean(F["one link"]) > np.mean(F["dense"]) + 0.1, F
 

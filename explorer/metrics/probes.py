@@ -1,8 +1,11 @@
 """Batched linear probes: G independent softmax readouts fitted together on a leading dimension.
 
 Every retraining problem of the metric suite (seed × module × digit × time step) is one slice of G.
-Each readout is re-initialised at zero and trained by full-batch Adam on the mean cross-entropy, with the
-gradient in closed form (no autograd graph): a retrained softmax readout as in Béna & Goodman 2023b, §3.1.
+Each readout is re-initialised at zero and fitted on the mean cross-entropy plus a ridge penalty, with the
+gradient in closed form (no autograd graph): a retrained softmax readout as in Béna & Goodman 2023b, §3.1. Two
+solvers: full-batch Adam (the default), and accelerated proximal gradient (FISTA) in PCA-whitened coordinates,
+which reaches the optimum of the same objective on correlated, unevenly scaled features (raw hidden states) in
+a few hundred steps where Adam needs thousands (docs/science.md §12).
 
 Problems that read the same features with different labels (digit 0 and digit 1 from the same states) are
 fitted as H heads of one problem: each head is its own readout with its own softmax, but the features are
@@ -57,15 +60,67 @@ def _fit_chunk(Zs, y, classes, iters, lr, weight_decay):
     return W.reshape(G, H, C, d).transpose(2, 3), b.reshape(G, H, C, 1).transpose(2, 3)
 
 
+#: Eigenvalues of the feature covariance below this fraction of the largest count as empty directions (dead
+#: ReLU units, exact collinearity): FISTA gives them no weight, where the ridge would keep it at ~0 anyway.
+WHITEN_FLOOR = 1e-9
+SOLVERS = ("adam", "fista")
+
+
+def _fit_chunk_fista(Zs, y, classes, iters, step, weight_decay):
+    """The same problem as :func:`_fit_chunk` (mean cross-entropy + weight_decay·|W|², bias free), solved by
+    FISTA (Beck & Teboulle 2009) with adaptive restart (O'Donoghue & Candès 2015) in PCA-whitened coordinates.
+
+    With features z = (x − μ) P whitened (P = V Λ^−½ from the covariance V Λ Vᵀ), the cross-entropy's
+    gradient is Lipschitz with L ≤ ½ in every direction (a softmax's curvature is at most ½), so one step size
+    suits every problem however its features are scaled; the ridge on the original weights becomes
+    weight_decay · Σ_i w_i² / λ_i, applied exactly as a proximal step. Returns W (G, H, d, C), b (G, H, 1, C)
+    for the features Zs as given.
+    """
+    G, N, d = Zs.shape
+    H, C = y.shape[1], classes
+    mu = Zs.mean(1, keepdim=True)
+    Zc = (Zs - mu).double()
+    lam, V = torch.linalg.eigh(Zc.transpose(1, 2) @ Zc / N)                   # ascending, (G, d), (G, d, d)
+    kept = lam > WHITEN_FLOOR * lam[:, -1:].clamp(min=1e-30)
+    P = (V * torch.where(kept, lam.clamp(min=1e-30).rsqrt(), 0.0)[:, None]).float()
+    decay = torch.where(kept, 2 * weight_decay / lam.clamp(min=1e-30), 0.0).float()
+    decay = torch.cat([decay, decay.new_zeros(G, 1)], 1)[:, None]              # (G, 1, d + 1); bias free
+    Zw = (Zs - mu) @ P
+    Za = torch.cat([Zw, Zw.new_ones(G, N, 1)], 2)
+    Zt, Zn = Za.transpose(1, 2).contiguous(), Za / N
+    onehot = nnf.one_hot(y, C).float().transpose(2, 3).reshape(G, H * C, N)
+    data = torch.bmm(onehot, Zn)                                               # fixed part of the gradient
+    W = torch.zeros(G, H * C, d + 1, device=Zs.device)
+    W_prev, t = W.clone(), torch.ones(G, H, 1, 1, device=Zs.device)           # momentum per head
+    heads = (G, H, C, d + 1)
+    for _ in range(iters):
+        t_next = (1 + (1 + 4 * t * t).sqrt()) / 2
+        Y = W + (((t - 1) / t_next) * (W - W_prev).view(heads)).view_as(W)      # momentum point
+        P_y = torch.softmax(torch.bmm(Y, Zt).view(G, H, C, N), 2).view(G, H * C, N)
+        W_new = (Y - step * (torch.bmm(P_y, Zn) - data)) / (1 + step * decay)  # gradient step, then ridge prox
+        restart = ((Y - W_new) * (W_new - W)).view(heads).sum((2, 3), keepdim=True) > 0   # momentum opposes descent
+        t = torch.where(restart, torch.ones_like(t_next), t_next)
+        W_prev, W = W, W_new
+    Ww = W[..., :d].reshape(G, H, C, d).transpose(2, 3)                        # whitened coordinates
+    W_s = P[:, None] @ Ww                                                      # back to the features Zs
+    b = W[..., d:].reshape(G, H, C, 1).transpose(2, 3) - mu[:, None] @ W_s
+    return W_s, b
+
+
 @torch.no_grad()
 def fit_softmax(Z: torch.Tensor, y: torch.Tensor, classes: int = 10, iters: int = 150, lr: float = 0.1,
-                weight_decay: float = 1e-4, standardize: bool = True):
+                weight_decay: float = 1e-4, standardize: bool = True, solver: str = "adam"):
     """Fit G softmax readouts. Z: (G, N, d) features; y: (G, N) labels, or (G, H, N) for H heads that share
     the features. Returns a predictor.
 
-    The predictor maps Z' (G, N', d) to logits (G, N', classes) — (G, H, N', classes) with heads —
-    standardised with training statistics.
+    ``solver`` "adam" takes ``iters`` Adam steps at rate ``lr``; "fista" takes ``iters`` FISTA steps of size
+    ``lr`` in whitened coordinates (see :func:`_fit_chunk_fista`; ``lr`` ≤ 4 = 2/L keeps a plain gradient step
+    stable). Both minimise the same objective. The predictor maps Z' (G, N', d) to logits (G, N', classes) —
+    (G, H, N', classes) with heads — standardised with training statistics.
     """
+    if solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {SOLVERS}, not {solver!r}")
+    fit = _fit_chunk if solver == "adam" else _fit_chunk_fista
     Z = Z.detach().float()
     G, N, d = Z.shape
     heads = y.dim() == 3
@@ -78,7 +133,7 @@ def fit_softmax(Z: torch.Tensor, y: torch.Tensor, classes: int = 10, iters: int 
     chunk = chunk_size(N, d, classes, y.shape[1])
     for g in range(0, G, chunk):   # chunks of problems, each chunk one batched fit
         sl = slice(g, g + chunk)
-        W, b = _fit_chunk((Z[sl] - mu[sl]) / sd[sl], y[sl], classes, iters, lr, weight_decay)
+        W, b = fit((Z[sl] - mu[sl]) / sd[sl], y[sl], classes, iters, lr, weight_decay)
         Ws.append(W)
         bs.append(b)
     W, b = torch.cat(Ws), torch.cat(bs)                                      # (G, H, d, C), (G, H, 1, C)

@@ -3,25 +3,39 @@
 Each (network e, digit k, step t) gets its own differentiable score per weight; only the top q = 5 % of
 the network's non-input weights (W_hh, the active inter-module links, bottleneck and readout weights;
 input weights W_ih and biases excluded, as in the paper) are used in the forward pass (edge-popup,
-straight-through gradient). The scores are trained so that the masked, frozen network's decision read at
-step t classifies digit k. Then
+straight-through gradient). The scores are trained so that the masked, frozen network read at step t
+classifies digit k. Then
 
     M(m, k, t) = |S_k^q ∩ θ^m| / |S_k^q|          (Béna & Goodman 2023b, eq. 6)
 
 where a link m' → m belongs to the receiving module m. All E·2·T masks train together as one virtual
 ensemble that shares the frozen weights.
 
+**Which output the mask is scored on** (``decision``). With separate readouts, the paper scores the mask on
+the network's max decision (Béna & Goodman 2023b, §2.2): the module with the larger peak logit answers. That
+choice is not differentiable, so a mask gets no gradient to hand the answer to the module that knows the
+digit: on hand-built isolated modules with a 5-neuron bottleneck, both digits' masks settle in the module that
+happens to win the max (M(1, 1) = 0, F = 0; tested), and on trained one-link networks F splits into 1 or 0 by
+seed (docs/science.md §10). The default ``"either"`` scores the mask on either module's readout: the masked
+network's answer is the equal mixture ½ Σ_m softmax(r^(m)), so a mask may answer through whichever module
+serves digit k best, and M measures which module knows rather than which decides. With one common readout
+both rules are the same.
+
 Paper 001 §3.2 also checks that the discovered masks perform well; :func:`weight_mask_metric` returns, with
-``return_accuracy``, each mask's accuracy on its digit (the masked network's decision at step t, on
-held-out test pairs; chance 0.1). Where a mask sits near chance, its M says little.
+``return_accuracy``, each mask's accuracy on its digit (the masked network's answer at step t under the same
+rule, on held-out test pairs; chance 0.1). Where a mask sits near chance, its M says little.
 """
 from __future__ import annotations
+
+import math
 
 import torch
 
 from ..models.losses import cross_entropy
 
 Q_FRACTION, MASK_STEPS, MASK_BATCH, MASK_LR, MASK_TEST = 0.05, 80, 128, 0.05, 1024
+DECISIONS = ("max", "either")
+MASK_DECISION = "either"   #: "max": the paper's max decision; "either": see the module docstring
 
 
 def _flat_weights(model):
@@ -66,11 +80,13 @@ def _unflatten(w, shapes):
 
 def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q_FRACTION,
                        iters: int = MASK_STEPS, batch: int = MASK_BATCH, seed_offset: int = 0,
-                       return_accuracy: bool = False, test_size: int = MASK_TEST):
+                       return_accuracy: bool = False, test_size: int = MASK_TEST, decision: str = MASK_DECISION):
     """M_wm (E, T, module, digit); with ``return_accuracy`` also each final mask's test accuracy on its digit
     (E, T, digit), measured on ``test_size`` held-out pairs."""
     E, T = model.E, steps
     dev = model.W_hh.device
+    if decision not in DECISIONS:
+        raise ValueError(f"decision must be one of {DECISIONS}, not {decision!r}")
     w, owner, valid, shapes = _flat_weights(model)
     P = w.shape[1]
     # virtual ensemble g = (e, k, t)
@@ -96,12 +112,16 @@ def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q
         top = s.masked_fill(~vg, float("-inf")).topk(k_max, 1, sorted=True).indices
         return torch.zeros_like(vg).scatter_(1, top, take)
 
-    def decision(p, u):
-        """T' decision logits (G, B, C) of the frozen networks with masked weights p on currents u."""
+    def answer(p, u):
+        """The answer's logits (G, B, C) of the frozen networks with masked weights p on currents u, read at
+        each one's step under the ``decision`` rule (for "either": log-probabilities of the mixture)."""
         h = model.hidden_states(None, steps, p["W_hh"], p["inter"], currents=u, comms_start=comms,
                                 at=t_idx)                                               # (G, B, 2n)
         z = model.bottleneck_states(h, W_hb=p.get("W_hb"), b_hb=b_hb)
-        return model.decide(model.readouts(z, p["W_r"], b_r))[:, :, 0]
+        r = model.readouts(z, p["W_r"], b_r)[:, :, :, 0]                                # (G, B, M, C)
+        if decision == "max" or r.shape[2] == 1:
+            return model.decide(r[:, :, :, None])[:, :, 0]
+        return torch.logsumexp(torch.log_softmax(r, -1), 2) - math.log(r.shape[2])      # either readout
 
     def digit_labels(digits):
         return digits[e_idx].gather(2, k_idx.view(G, 1, 1).expand(G, digits.shape[1], 1))[..., 0]
@@ -117,7 +137,7 @@ def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q
         hard = hard_mask(scores.detach())
         m = hard.float() + scores - scores.detach()                                    # straight-through
         y = digit_labels(digits[it % len(digits)])
-        logits = decision(_unflatten(wg * m, shapes), currents[it % len(currents)][e_idx])
+        logits = answer(_unflatten(wg * m, shapes), currents[it % len(currents)][e_idx])
         loss = cross_entropy(logits, y).sum() / y.shape[1]
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -132,6 +152,6 @@ def weight_mask_metric(model, stream, steps: int, size: int = 4096, q: float = Q
     with torch.no_grad():
         for b in stream.fixed_set("probe-test", test_size, "test", batch=256):
             y = digit_labels(b.digits)
-            correct += (decision(masked, model.input_currents(b.x)[e_idx]).argmax(-1) == y).float().sum(1)
+            correct += (answer(masked, model.input_currents(b.x)[e_idx]).argmax(-1) == y).float().sum(1)
             total += y.shape[1]
     return M, (correct / total).reshape(E, 2, T).transpose(1, 2)                       # (E,T,k)

@@ -78,7 +78,7 @@ def test_weight_mask_puts_each_digit_in_its_own_isolated_module_with_a_common_re
     one common readout — the mask for digit k can only use module k, so M(k, k) = 1 and F = 1 from t = 1 on.
 
     (At t = 0 only readout weights are in play and F is lower, 0.2–0.4 here; with separate readouts the max
-    decision lets a mask use the competing module's weights too — see the README, "The weight mask".)"""
+    decision lets a mask use the competing module's weights too: the next test.)"""
     model, stream = ensemble(True, bottleneck=0, readout="common")
     M = weight_mask_metric(model, stream, T)
     assert torch.allclose(M[:, 1:, 0, 0], torch.ones(2, T - 1), atol=0.02)
@@ -98,3 +98,23 @@ def test_weight_mask_accuracy_beats_chance_where_the_digit_is_reachable():
     assert torch.equal(M, weight_mask_metric(model, stream, T))           # asking for it leaves M as it is
     chance_sd = (0.1 * 0.9 / 1024) ** 0.5
     assert (acc[:, 1:] > 0.1 + 3 * chance_sd).all(), acc
+
+
+@pytest.mark.parametrize("bottleneck", [0, 5])
+def test_weight_mask_with_separate_readouts_finds_each_digit_in_its_own_isolated_module(bottleneck):
+    """The same known answer with separate readouts, the paper's architecture. Scored on either readout (the
+    default), each digit's mask sits in its own module: F = 1 from t = 1 on. Scored on the max decision, with
+    a 5-neuron bottleneck both masks sit in the module that wins the max and F = 0 — the failure the default
+    fixes (docs/science.md §10)."""
+    model, stream = ensemble(True, bottleneck=bottleneck)
+    F = global_F(weight_mask_metric(model, stream, T))
+    assert (F[:, 1:] > 0.95).all(), F
+    if bottleneck:
+        assert (global_F(weight_mask_metric(model, stream, T, decision="max"))[:, 1:] < 0.5).all()
+    mixed_model, mixed_stream = ensemble(False, input="common", bottleneck=bottleneck)
+    assert (global_F(weight_mask_metric(mixed_model, mixed_stream, T)) < 0.25).all()   # both modules see both
+
+
+def test_an_unknown_mask_decision_is_refused(isolated):
+    with pytest.raises(ValueError, match="decision must be one of"):
+        weight_mask_metric(isolated[0], isolated[1], T, iters=1, decision="vote")
