@@ -40,24 +40,40 @@ def _fit_chunk(Zs, y, classes, iters, lr, weight_decay):
     the (G, H·C, N) logits (matmul, softmax, matmul) instead of eleven. Returns W (G, H, d, C), b (G, H, 1, C).
     """
     G, N, d = Zs.shape
-    H, C = y.shape[1], classes
-    Za = torch.cat([Zs, Zs.new_ones(G, N, 1)], 2)                            # (G, N, d + 1): bias as a feature
-    Zt = Za.transpose(1, 2).contiguous()                                      # (G, d + 1, N)
-    Zn = Za / N
-    onehot = nnf.one_hot(y, C).float().transpose(2, 3).reshape(G, H * C, N)  # (G, H·C, N)
-    data = torch.bmm(onehot, Zn)                                              # fixed part of the gradient
+    Zt, Zn, data = _design(Zs, y, classes)
     decay = torch.full((d + 1,), 2 * weight_decay, device=Zs.device)
     decay[d] = 0.0                                                            # no decay on the bias
-    Wa = torch.zeros(G, H * C, d + 1, device=Zs.device)
+    Wa = torch.zeros_like(data)
     Wa.grad = torch.zeros_like(Wa)
     opt = torch.optim.Adam([Wa], lr=lr)
     for _ in range(iters):   # closed-form gradient (no autograd graph)
-        P = torch.softmax(torch.bmm(Wa, Zt).view(G, H, C, N), 2).view(G, H * C, N)
-        torch.bmm(P, Zn, out=Wa.grad)
+        torch.bmm(_probabilities(Wa, Zt, y.shape[1]), Zn, out=Wa.grad)
         Wa.grad.sub_(data).addcmul_(Wa, decay)
         opt.step()
-    W, b = Wa[..., :d], Wa[..., d:]
-    return W.reshape(G, H, C, d).transpose(2, 3), b.reshape(G, H, C, 1).transpose(2, 3)
+    return _readout(Wa, y.shape[1])
+
+
+def _design(Zs, y, classes):
+    """The fixed parts of a chunk's fit: features with the bias as a constant feature, as (G, d + 1, N) and
+    scaled by 1/N as (G, N, d + 1), and the gradient's data term one-hot · Z / N (G, H·C, d + 1)."""
+    G, N, _ = Zs.shape
+    Za = torch.cat([Zs, Zs.new_ones(G, N, 1)], 2)                            # (G, N, d + 1): bias as a feature
+    Zn = Za / N
+    onehot = nnf.one_hot(y, classes).float().transpose(2, 3).reshape(G, -1, N)   # (G, H·C, N)
+    return Za.transpose(1, 2).contiguous(), Zn, torch.bmm(onehot, Zn)
+
+
+def _probabilities(Wa, Zt, heads):
+    """Each head's softmax (G, H·C, N) of the logits Wa · Zt."""
+    G, N = Zt.shape[0], Zt.shape[2]
+    return torch.softmax(torch.bmm(Wa, Zt).view(G, heads, -1, N), 2).view(G, -1, N)
+
+
+def _readout(Wa, heads):
+    """(G, H·C, d + 1) with the bias last → W (G, H, d, C), b (G, H, 1, C)."""
+    G, HC, d1 = Wa.shape
+    W = Wa.reshape(G, heads, HC // heads, d1).transpose(2, 3)
+    return W[:, :, :-1], W[:, :, -1:]
 
 
 #: Eigenvalues of the feature covariance below this fraction of the largest count as empty directions (dead
@@ -77,7 +93,7 @@ def _fit_chunk_fista(Zs, y, classes, iters, step, weight_decay):
     for the features Zs as given.
     """
     G, N, d = Zs.shape
-    H, C = y.shape[1], classes
+    H = y.shape[1]
     mu = Zs.mean(1, keepdim=True)
     Zc = (Zs - mu).double()
     lam, V = torch.linalg.eigh(Zc.transpose(1, 2) @ Zc / N)                   # ascending, (G, d), (G, d, d)
@@ -85,26 +101,20 @@ def _fit_chunk_fista(Zs, y, classes, iters, step, weight_decay):
     P = (V * torch.where(kept, lam.clamp(min=1e-30).rsqrt(), 0.0)[:, None]).float()
     decay = torch.where(kept, 2 * weight_decay / lam.clamp(min=1e-30), 0.0).float()
     decay = torch.cat([decay, decay.new_zeros(G, 1)], 1)[:, None]              # (G, 1, d + 1); bias free
-    Zw = (Zs - mu) @ P
-    Za = torch.cat([Zw, Zw.new_ones(G, N, 1)], 2)
-    Zt, Zn = Za.transpose(1, 2).contiguous(), Za / N
-    onehot = nnf.one_hot(y, C).float().transpose(2, 3).reshape(G, H * C, N)
-    data = torch.bmm(onehot, Zn)                                               # fixed part of the gradient
-    W = torch.zeros(G, H * C, d + 1, device=Zs.device)
+    Zt, Zn, data = _design((Zs - mu) @ P, y, classes)                          # whitened features
+    W = torch.zeros_like(data)
     W_prev, t = W.clone(), torch.ones(G, H, 1, 1, device=Zs.device)           # momentum per head
-    heads = (G, H, C, d + 1)
+    heads = (G, H, -1, d + 1)
     for _ in range(iters):
         t_next = (1 + (1 + 4 * t * t).sqrt()) / 2
         Y = W + (((t - 1) / t_next) * (W - W_prev).view(heads)).view_as(W)      # momentum point
-        P_y = torch.softmax(torch.bmm(Y, Zt).view(G, H, C, N), 2).view(G, H * C, N)
-        W_new = (Y - step * (torch.bmm(P_y, Zn) - data)) / (1 + step * decay)  # gradient step, then ridge prox
+        W_new = (Y - step * (torch.bmm(_probabilities(Y, Zt, H), Zn) - data)) / (1 + step * decay)   # step, prox
         restart = ((Y - W_new) * (W_new - W)).view(heads).sum((2, 3), keepdim=True) > 0   # momentum opposes descent
         t = torch.where(restart, torch.ones_like(t_next), t_next)
         W_prev, W = W, W_new
-    Ww = W[..., :d].reshape(G, H, C, d).transpose(2, 3)                        # whitened coordinates
+    Ww, bw = _readout(W, H)                                                    # whitened coordinates
     W_s = P[:, None] @ Ww                                                      # back to the features Zs
-    b = W[..., d:].reshape(G, H, C, 1).transpose(2, 3) - mu[:, None] @ W_s
-    return W_s, b
+    return W_s, bw - mu[:, None] @ W_s
 
 
 @torch.no_grad()
