@@ -3,6 +3,8 @@
 1. Training: the same model trained one network at a time vs as one ensemble of E networks; prints the
    per-network speed-up and the ensemble's achieved GFLOP/s next to this machine's fp32 matmul GFLOP/s.
 2. Metric suite: all seed × module × digit × step probes fitted as one batched problem vs a probe-at-a-time loop.
+3. Ablation readout on the trained ensemble's hidden states: the former 150 Adam steps against the FISTA solver
+   now used (time ratio, and each one's mean |ΔF| from a 1000-step FISTA fit, the optimum to within ~1e-3).
 
     .venv/bin/python benchmarks/bench_engine.py [--E 32] [--epochs 1]
 """
@@ -15,7 +17,8 @@ import torch
 
 from explorer.studies.specialization.config import SpecializationConfig
 from explorer.metrics.probes import fit_softmax
-from explorer.metrics.specialization import BN_ITERS, BN_LR, PROBE_TRAIN
+from explorer.metrics.specialization import (AB_ITERS, BN_ITERS, BN_LR, PROBE_TEST, PROBE_TRAIN, ablation_metric,
+                                             global_F, states)
 from explorer.studies.specialization.run import build_ensemble
 from explorer.studies.specialization.train import train, training_flops
 
@@ -39,12 +42,12 @@ def recurrence_bmm_gflops(E: int, B: int, N: int, reps: int = 200) -> float:
     return _gflops(lambda: torch.bmm(h, W), 2 * E * B * N * N, reps)
 
 
-def time_training(config: SpecializationConfig) -> tuple[float, object]:
+def time_training(config: SpecializationConfig) -> tuple[float, object, object]:
     model, stream = build_ensemble([config])
     t = time.perf_counter()
     train(model, stream, steps=config.steps, epochs=config.epochs, pairs_per_epoch=config.pairs_per_epoch,
           batch_size=config.batch_size, lr=config.lr)
-    return time.perf_counter() - t, model
+    return time.perf_counter() - t, model, stream
 
 
 def main():
@@ -63,7 +66,7 @@ def main():
 
     singles = [time_training(base.replace(seeds=(s,)))[0] for s in range(args.single)]
     one = sum(singles) / len(singles)
-    ens_t, model = time_training(base.replace(seeds=args.E))
+    ens_t, model, stream = time_training(base.replace(seeds=args.E))
     n_batches = base.pairs_per_epoch // base.batch_size
     flops = training_flops(model, base.steps, base.batch_size) * n_batches * base.epochs
     print(f"training, {base.epochs} epoch(s) of {base.pairs_per_epoch} pairs, n = {base.n}, T = {base.steps}:")
@@ -93,6 +96,22 @@ def main():
     print(f"  one probe at a time     {looped:7.2f} s (extrapolated from {k})")
     print(f"  batched                 {batched:7.2f} s")
     print(f"  speed-up                {looped / batched:7.1f}x   (target ≥ 20x)")
+
+    # ablation readout: raw states of the trained ensemble, former Adam fit vs FISTA, against a long FISTA fit
+    model.eval()
+    train_states = states(model, stream, base.steps, "probe-train", PROBE_TRAIN, "train")
+    test_states = states(model, stream, base.steps, "probe-test", PROBE_TEST, "test")
+    optimum = global_F(ablation_metric(model, train_states, test_states, iters=1000))
+    print(f"ablation readout: {args.E} networks × {base.steps} steps, raw states of the trained ensemble")
+    timed = {}
+    for name, kw in {"Adam, 150 steps at 0.1 (before)": dict(iters=150, lr=0.1, solver="adam"),
+                     f"FISTA, {AB_ITERS} steps (now)": {}}.items():
+        t = time.perf_counter()
+        F = global_F(ablation_metric(model, train_states, test_states, **kw))
+        timed[name] = time.perf_counter() - t
+        print(f"  {name:<32} {timed[name]:7.2f} s   mean |ΔF| from the optimum {(F - optimum).abs().mean():.4f}")
+    first, second = timed.values()
+    print(f"  time ratio              {second / first:7.2f}x")
 
 
 if __name__ == "__main__":
