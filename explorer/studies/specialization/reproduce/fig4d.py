@@ -10,8 +10,12 @@ from ..style import FM, METRIC_LABELS, MODULE_DASH, T, figure, style_element
 from ..views import band
 from .common import EQUAL_SKILL, PAPER, TINY, skill, vline
 
-#: digit 0 switches on at step 1, digit 1 at step 4 (pure noise before), T = 7; communication always on
+#: digit 0 switches on at step 1, digit 1 at step 4 (pure noise before); communication always on
 ONSETS = (1, 4)
+#: T = 10 leaves module 1 six steps after its digit's onset. With T = 7 (three steps) F¹ left digit 0 but reached
+#: only −0.08 / −0.09 at the last two steps (n = 25, p = 0.1, seeds 0–2); with T = 10 it settles at −0.31 to
+#: −0.33 from the third step after the onset on (docs/gallery.md).
+STEPS = 10
 COLOURS = {0: "#1f77b4", 1: "#d62728"}
 
 
@@ -51,8 +55,8 @@ def headline(ds, metric: str = "bottleneck") -> dict:
 FIGURE = Figure(
     "000-fig4d", "Specialization follows each digit's onset", "Béna & Goodman 2023a, Fig. 4D",
     "When digit k switches on from pure noise, module k starts to specialize on it; before, it does not.",
-    base={"laptop": {"n": 25, "p": 0.1, "steps": 7, "start_times": ONSETS, "seeds": (0, 1, 2), **EQUAL_SKILL},
-          "tiny": dict(TINY, steps=7, start_times=ONSETS), "paper": PAPER},
+    base={"laptop": {"n": 25, "p": 0.1, "steps": STEPS, "start_times": ONSETS, "seeds": (0, 1, 2), **EQUAL_SKILL},
+          "tiny": dict(TINY, steps=STEPS, start_times=ONSETS), "paper": PAPER},
     grid={"laptop": {"p": [0.1]}},
     draw=draw, headline=headline,
     note="Fixed onsets (digit 0 at step 1, digit 1 at step 4) stand for the paper's random ones, so that each "
