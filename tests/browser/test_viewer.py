@@ -173,6 +173,44 @@ def test_a_missing_dataset_is_one_sentence_in_the_page(dashboard):
     assert not d.alert.visible
 
 
+def test_a_page_opened_on_a_setting_it_must_train_streams_that_training(tmp_path, monkeypatch):
+    """The cards below the first are built as soon as the page's first run trains, not only after its result:
+    a page opened on a new setting shows its training curves while it trains (its Training card used to stay an
+    empty placeholder until the run had ended)."""
+    from explorer.ui.cards import PLACEHOLDER
+
+    hold = threading.Event()
+
+    def one_epoch_then_wait(config, on_progress=None, cancel=None):
+        S = len(config.seeds)
+        on_progress({"stage": "train", "epoch": 1, "epochs": config.epochs, "fraction": 1 / config.epochs,
+                     "seeds": list(config.seeds), "loss": [1.0] * S, "accuracy": [0.5] * S})
+        while not hold.is_set():
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("cancelled")
+            time.sleep(0.01)
+        return fake_run(config, None, cancel)
+
+    monkeypatch.setattr(runner, "run_many", lambda cs, on_progress=None, cancel=None:
+                        [one_epoch_then_wait(c, on_progress, cancel) for c in cs])
+    GATE.set()
+    memory.forget()
+    d = Page(SpecializationExperiment(store=Store(tmp_path / "store")), defaults=TINY)
+    try:
+        deadline = time.time() + 20
+        while len(d.figures.curves.data) == 0:
+            assert time.time() < deadline, "no training progress reached the page"
+            time.sleep(0.02)
+        assert d.result is None and d.job.running          # still training
+        training = next(c for c in d.main.select(pn.Card) if "card-training" in c.css_classes)
+        assert not [o for o in training.select(pn.Spacer) if PLACEHOLDER in o.css_classes]
+        assert any(pane is d.figures.loss for pane in training.select(pn.pane.HoloViews))
+    finally:
+        hold.set()
+    settle(d)
+    assert "trained and measured" in d.status.value
+
+
 def test_changing_a_setting_cancels_the_stale_run(dashboard):
     d = dashboard
     settle(d)

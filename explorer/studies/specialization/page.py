@@ -119,6 +119,7 @@ class Page(StudyShell):
 
     def start_training(self):
         self.figures.start_training()
+        self._fill_lazy()   # a page that opens on a setting it must train streams that training live
 
     def stream(self, events):
         self.figures.progress(events)
@@ -127,12 +128,18 @@ class Page(StudyShell):
         self.figures.mark_stale(stale)
 
     def after_result(self):
-        if self._lazy:
-            cards, self._lazy = self._lazy, []
-            self.once_shown(lambda: self._fill(cards))
+        self._fill_lazy()
         self.after_headline(self._refresh_overview)   # its line plot is below the headline: drawn after it
 
     # ------------------------------------------------------------------ the page's own
+    def _fill_lazy(self):
+        """Build the cards below the first once the page is up: after its first result, or as soon as its first
+        run starts training (else a page opened on a new setting would leave the Training card empty until the
+        run ends, instead of streaming its curves)."""
+        if self._lazy:
+            cards, self._lazy = self._lazy, []
+            self.once_shown(lambda: self._fill(cards))
+
     def _fill(self, cards):
         """Build the waiting cards one at a time, each once no other page of the server is opening."""
         if cards:
