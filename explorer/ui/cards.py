@@ -11,8 +11,8 @@ def card(title: str, body, text: str, name: str, *, lazy: list | None = None, **
     """A titled card holding ``body`` beside ``text`` (the page's own Markdown); CSS class ``card-<name>``.
 
     ``body`` may be a function: the card then holds a placeholder and a function that builds it is appended to
-    ``lazy``, for the page to call once its first result is on screen (a new page shows the stored setting
-    sooner; the other cards' plots are drawn a moment later)."""
+    ``lazy``, for the page to call once its first result is on screen or its first run starts training (a new
+    page shows the stored setting sooner; the other cards' plots are drawn a moment later)."""
     info = pn.pane.Markdown(text, width=270, styles={"font-size": "0.92em", "opacity": "0.85"})
     row = pn.Row(info, sizing_mode="stretch_width")
     if callable(body):

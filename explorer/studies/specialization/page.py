@@ -97,8 +97,8 @@ class Page(StudyShell):
             pn.widgets.Toggle.from_param(d.param.per_module, color="primary", variant="outline", width=160),
             flex_wrap="wrap", sizing_mode="stretch_width")
         seed = pn.widgets.IntSlider.from_param(d.param.seed_index, width=260)
-        # the cards below the first are filled once the first result is on screen (a new page shows the stored
-        # setting sooner; their plots are drawn a moment later)
+        # the cards below the first are filled once the first result is on screen or the first run trains (a new
+        # page shows the stored setting sooner; their plots are drawn a moment later)
         return [
             card("Specialization over time",
                  pn.Column(view_controls, self.figures.specialization, self.figures.mask_note, self.figures.modules,
