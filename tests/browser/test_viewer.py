@@ -46,14 +46,19 @@ def fake_run(config, on_progress=None, cancel=None):
     return Result(data=ds, weights={"W_rec": torch.randn(S, 2 * n, 2 * n), "mask_inter": torch.zeros(S, 2 * n, 2 * n)})
 
 
-@pytest.fixture
-def dashboard(tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "run", fake_run)
+def open_page(tmp_path, monkeypatch, run=fake_run) -> Page:
+    """A specialization page on a fresh store whose runs go through ``run`` (the fake runner by default)."""
+    monkeypatch.setattr(runner, "run", run)
     monkeypatch.setattr(runner, "run_many", lambda cs, on_progress=None, cancel=None:
-                        [fake_run(c, on_progress, cancel) for c in cs])
+                        [run(c, on_progress, cancel) for c in cs])
     GATE.set()
     memory.forget()
     return Page(SpecializationExperiment(store=Store(tmp_path / "store")), defaults=TINY)
+
+
+@pytest.fixture
+def dashboard(tmp_path, monkeypatch):
+    return open_page(tmp_path, monkeypatch)
 
 
 def settle(d, timeout=20):
@@ -191,11 +196,7 @@ def test_a_page_opened_on_a_setting_it_must_train_streams_that_training(tmp_path
             time.sleep(0.01)
         return fake_run(config, None, cancel)
 
-    monkeypatch.setattr(runner, "run_many", lambda cs, on_progress=None, cancel=None:
-                        [one_epoch_then_wait(c, on_progress, cancel) for c in cs])
-    GATE.set()
-    memory.forget()
-    d = Page(SpecializationExperiment(store=Store(tmp_path / "store")), defaults=TINY)
+    d = open_page(tmp_path, monkeypatch, one_epoch_then_wait)
     try:
         deadline = time.time() + 20
         while len(d.figures.curves.data) == 0:
