@@ -15,7 +15,10 @@ Prints:
      default (target: all within 10 s on a 2-core machine), as each page's own clock saw it; twice: each
      request sent as the previous page's HTML arrived, then all requests at the same moment; the server's
      and the browsers' CPU seconds in that time (the browsers share the cores); server memory with them open
-     (target < 1.5 GB) and after they close (released: the sessions are discarded once unused, ~15-35 s).
+     (target < 1.5 GB) and after they close (released: the sessions are discarded once unused, ~15-35 s);
+  6. a tab closed while it trains: from closing it to a new page's new setting training (the closed tab's run
+     stops within a second, explorer/ui/departures.py; before, it held the training slot until Bokeh discarded
+     the session, 15-32 s).
 
     python benchmarks/bench_app.py [--defaults '{"epochs": 10}'] [--moves 8]
 
@@ -273,6 +276,18 @@ def main():
                   f"{statistics.median(busy):.3f} s, max {max(busy):.3f} s")
             wait(other, lambda: "trained and measured" in status(other))
             other.close()
+            # 6: a tab closed while it trains; a new page asks for another new setting
+            leaving = browser.new_page(viewport={"width": 1500, "height": 1200})
+            leaving.goto(url + "?p=0.3")
+            wait(leaving, lambda: "Training" in status(leaving) and "epoch 1 " not in status(leaving), poll=0.25)
+            leaving.close()
+            t0 = time.perf_counter()
+            after = browser.new_page(viewport={"width": 1500, "height": 1200})
+            after.goto(url + "?p=0.4")
+            t1 = wait(after, lambda: "Training" in status(after), poll=0.05)
+            print(f"a tab closed while it trains → a new page's new setting training: {t1 - t0:.2f} s "
+                  f"(the page's own opening included)")
+            after.close()
             # 4: memory with N sessions open on the stored default
             # each a new visitor on a warm server (a new browser context: nothing cached), one after another
             # once the page before has built its other cards: page open → the stored default on screen

@@ -25,6 +25,7 @@ from panel.io.state import set_curdoc
 from ..core.cancel import Cancelled
 from ..core.config import ConfigError
 from . import heap
+from .departures import connections, watch
 from .session import served
 
 log = logging.getLogger("explorer.ui")
@@ -108,8 +109,10 @@ class LiveJob(param.Parameterized):
         self._cancel = threading.Event()
         self._lock = threading.Lock()
         self.closed = False   #: the session's page has gone: nothing more is sent to it
+        self._connected = False   #: the page's websocket has been seen open
         if self.on_server:
             pn.state.on_session_destroyed(lambda ctx: self.close())
+            watch(self)   # a closed tab stops its run at once, not when Bokeh discards the session (15-32 s)
 
     def close(self):
         """The page was closed: cancel the job and drop every callback still queued for the page, then give
@@ -119,6 +122,29 @@ class LiveJob(param.Parameterized):
         self.cancel()
         self._doc = None
         heap.release_soon()
+
+    def check_page(self):
+        """Called every half second from :mod:`explorer.ui.departures`' thread: if the page has gone while a job
+        runs, stop the job now (the cancel flag is thread-safe; the training slot is free within one batch) and
+        close on the session's own event loop."""
+        doc = self._doc
+        if self.closed or doc is None:
+            return
+        count = connections(doc)
+        if count:
+            self._connected = True
+        elif count == 0 and self._connected and self.running and not self._cancel.is_set():
+            log.info("a page closed while its job ran: the job is cancelled")
+            self._cancel.set()
+
+            def gone():
+                with set_curdoc(doc):
+                    self.close()
+
+            try:
+                doc.add_next_tick_callback(gone)
+            except Exception:  # noqa: BLE001 — the session was destroyed meanwhile, and that closed the job
+                self.closed = True
 
     # ------------------------------------------------------------------ called on the event loop
     def submit(self, work, on_event=None, on_done=None, label: str = "working"):
