@@ -385,6 +385,11 @@ def test_store_cli(store, tmp_path, capsys):
     assert [e["seed"] for e in run["entries"]] == [0, 1] and all("accuracy" in e["summary"] for e in run["entries"])
     code, out, _ = _cli(["store", "export", CFG.key(0), "--out", str(tmp_path / "exp"), *root], capsys)
     assert code == 0 and (tmp_path / "exp" / "results.csv").exists()
+    code, out, _ = _cli(["store", "gc", "--max-bytes", "0", "--dry-run", *root], capsys)   # lists, removes nothing
+    assert code == 0 and "would evict 2 entries" in out and CFG.key(0)[:12] in out and len(entries(store)) == 2
+    code, out, _ = _cli(["store", "gc", "--max-bytes", "0", "--dry-run", "--json", *root], capsys)
+    assert set(json.loads(out)["would_evict"]) == {CFG.key(0), CFG.key(1)} and json.loads(out)["bytes"] == 0
+    assert len(entries(store)) == 2
     code, out, _ = _cli(["store", "gc", "--max-bytes", "0", "--json", *root], capsys)
     assert code == 0 and len(json.loads(out)["evicted"]) == 2 and entries(store) == []
 

@@ -1,4 +1,4 @@
-"""``explorer store ls | info KEY | gc [--max-bytes SIZE] | export KEY --out DIR`` (``--store PATH``, ``--json``).
+"""``explorer store ls | info KEY | gc [--max-bytes SIZE] [--dry-run] | export KEY --out DIR`` (``--store PATH``, ``--json``).
 
 ``info`` takes an entry key (one seed) or a run key (every seed of one setting: what ``explorer run --json``
 prints as ``key``); a unique prefix of at least 4 characters is enough for either.
@@ -33,6 +33,7 @@ def add_store_commands(subparsers) -> None:
     gc = verbs.add_parser("gc", parents=[common], help="evict least-recently-used entries down to a size bound")
     gc.add_argument("--max-bytes", metavar="SIZE", help="bound such as 500M or 2G (default: "
                     "$EXPLORER_STORE_MAX_BYTES or 2G)")
+    gc.add_argument("--dry-run", action="store_true", help="list what would be evicted and remove nothing")
     gc.set_defaults(func=_gc)
     ex = verbs.add_parser("export", parents=[common], help="copy one verified entry and a results.csv to a folder")
     ex.add_argument("key", help="entry key (a unique prefix of at least 4 characters)")
@@ -163,6 +164,19 @@ def _gc(args) -> int:
     store = _store(args)
     bound = parse_bytes(store.max_bytes if args.max_bytes is None else args.max_bytes)
     store._readable()   # a file given as the store is refused, not reported as an empty store
+    if args.dry_run:
+        sizes = {key: size for _, key, size in store._entries()}
+        evicted = store.gc(bound, dry_run=True)
+        left = sum(sizes.values()) - sum(sizes[k] for k in evicted)
+        out = {"would_evict": evicted, "bytes": left, "max_bytes": bound, "dry_run": True}
+        if args.json:
+            print(json_text(out, indent=1))
+        else:
+            for key in evicted:
+                print(f"would evict {key[:12]}  {mb(sizes[key])}")
+            print(f"would evict {len(evicted)} entries (least recently used first); the store would hold "
+                  f"{mb(left)} of {mb(bound)}. Nothing was removed.")
+        return 0
     evicted = store.gc(bound)
     out = {"evicted": evicted, "bytes": store.size(), "max_bytes": bound}
     if args.json:

@@ -278,12 +278,13 @@ class Store(Catalogue):
         """Bytes held by all entries."""
         return sum(size for *_, size in self._entries())
 
-    def gc(self, max_bytes=None, keep=()) -> list[str]:
+    def gc(self, max_bytes=None, keep=(), dry_run: bool = False) -> list[str]:
         """Evict least-recently-used entries until the store holds at most ``max_bytes`` (default: the
-        store's bound); also clears leftovers of killed writers in tmp/. Returns the evicted keys."""
+        store's bound); also clears leftovers of killed writers in tmp/. Returns the evicted keys
+        (``dry_run``: the keys it would evict, and nothing is removed)."""
         bound = self.max_bytes if max_bytes is None else parse_bytes(max_bytes)
         tmp = self.root / "tmp"
-        if tmp.is_dir():
+        if tmp.is_dir() and not dry_run:
             for path in tmp.iterdir():
                 with contextlib.suppress(OSError):
                     if time.time() - path.stat().st_mtime > STALE_TMP_S:
@@ -296,7 +297,8 @@ class Store(Catalogue):
                 break
             if key in keep:
                 continue
-            self._remove(self.entry_dir(key))
+            if not dry_run:
+                self._remove(self.entry_dir(key))
             total -= size
             evicted.append(key)
         return evicted
