@@ -155,6 +155,8 @@ class LiveJob(param.Parameterized):
             self._generation += 1
             generation, cancel = self._generation, threading.Event()
             self._cancel = cancel
+        if self._doc is not None and connections(self._doc):
+            self._connected = True   # seen here too: a page closed before the watcher's next look still counts
         self.param.update(running=True, stage=label, error="")
         thread = threading.Thread(target=self._run, args=(generation, cancel, work, on_event, on_done),
                                   name=f"explorer-job-{generation}", daemon=True)
