@@ -71,3 +71,23 @@ def test_fit_puts_the_total_steps_into_every_event_when_given():
     assert steps and all(e["total_steps"] == 6 for e in steps) and steps[-1]["step"] == 6
     assert progress_words(steps[-1])[1].endswith("step 6 of 6 · loss 0.000")
     assert all("total_steps" not in e for e in run())
+
+
+def test_a_part_of_the_run_tells_its_own_epoch_while_the_bar_follows_the_whole_run():
+    """The growth study trains its two architectures as lanes: the bar is their mean, the epoch the lane's own."""
+    percent, words = progress_words({"stage": "train", "epochs": 20, "fraction": 0.3, "epoch_fraction": 0.6,
+                                     "part": "growing modules", "seeds": [0, 1, 2]})
+    assert percent == TRAINING_SHARE * 0.3
+    assert words == "growing modules · Training 3 networks as one ensemble · epoch 13 of 20"
+
+
+def test_the_growth_lanes_report_their_part_and_epoch():
+    from explorer.studies.growth.core import train_and_measure
+
+    events = []
+    tiny = {"module_size": 4, "n_max": 4, "epochs": 2, "steps_per_epoch": 4, "batch_size": 16, "lr": 0.3}
+    train_and_measure(tiny, [0], on_progress=events.append)
+    train = [e for e in events if e.get("stage") == "train"]
+    assert {e["part"] for e in train} == {"growing modules", "non-modular RNN"}
+    for e in train:   # the words follow the event's own lane, whatever the other lane has done
+        assert f"epoch {min(int(e['epoch_fraction'] * 2) + 1, 2)} of 2" in progress_words(e)[1]

@@ -39,3 +39,21 @@ def test_other_layers_build_a_new_plot():
     assert r.layout.objects[0] is not first
     assert layers(_overlay(1)) != layers(_overlay(1, labels=("a",)))
     assert layers(hv.Curve([0, 1])) == (("Curve", "Curve", ""),)
+
+
+def test_two_panes_with_the_same_dimensions_keep_their_own_ranges():
+    """Panel links the axes of plots that share a dimension in one layout; two cards redrawn in turn then had one
+    y range, set by the last, and the other's data ran off the top (BIMT's two shuffle histograms)."""
+    import panel as pn
+
+    counts = hv.Dimension("count", label="shuffled sheets")
+    a, b = Redrawn(), Redrawn()
+    a.show(hv.Curve([0, 1], vdims=[counts]))
+    b.show(hv.Curve([0, 2], vdims=[counts]))
+    doc = Document()
+    doc.add_root(pn.Row(a, b).get_root(doc))
+    a.show(hv.Curve([0, 100], vdims=[counts]))
+    b.show(hv.Curve([0, 3], vdims=[counts]))
+    first, second = _figures(doc)
+    assert first.y_range is not second.y_range
+    assert {first.y_range.end, second.y_range.end} == {110.0, 3.3}

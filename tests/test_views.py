@@ -339,3 +339,32 @@ def test_neutral_marks_follow_the_pages_theme_and_exports_stay_dark(theme):
     if mpl:
         lines = {mc.to_hex(line.get_color()) for line in _mpl_plot(curves).handles["axis"].lines}
         assert "#000000" in lines and mc.to_hex(INK["dark"][0]) not in lines
+
+
+def test_bimt_task_variance_is_shown_per_neuron_normalised_with_its_clusters_marked():
+    """Yang et al. 2019's features: each important neuron's task variance divided by its largest over the tasks;
+    the columns grouped by cluster, a line between clusters, a tick per cluster; unimportant neurons left out."""
+    import xarray as xr
+
+    from explorer.studies.bimt.views import task_accuracy_bars, task_variance_heatmap
+
+    tv = np.array([[4.0, 1.0, 0.0, 2.0], [2.0, 3.0, 0.0, 8.0]])    # (task, neuron): raw variances
+    ds = xr.Dataset({"labels": (("seed", "neuron"), [[1, 0, -1, 0]]),
+                     "task_variance": (("seed", "task", "neuron"), tv[None])},
+                    coords={"seed": [0], "task": ["go", "anti"]})
+    fig = task_variance_heatmap(ds)
+    heat, *lines = fig.values()
+    frame = heat.dframe()
+    assert frame.column.tolist() == [0, 0, 1, 1, 2, 2] and frame.slot.tolist() == [1, 1, 3, 3, 0, 0]  # by cluster
+    assert frame.groupby("column").variance.max().tolist() == [1.0, 1.0, 1.0]
+    assert frame.variance.tolist() == [1 / 3, 1.0, 0.25, 1.0, 1.0, 0.5]
+    assert [line.data for line in lines] == [1.5]          # between cluster 1 (slots 1, 3) and cluster 2 (slot 0)
+    assert "2 clusters" in fig.opts.get().kwargs["title"]
+
+    acc = xr.Dataset({"task_accuracy": (("seed", "task"), [[1.0, 0.1], [1.0, 0.3], [0.7, 0.2]]),
+                      "accuracy": (("seed",), [0.55] * 3)}, coords={"seed": [0, 1, 2], "task": ["go", "anti"]})
+    _, errors = task_accuracy_bars(acc).values()
+    e = errors.dframe()
+    sd = np.array([np.std([1.0, 1.0, 0.7]), np.std([0.1, 0.3, 0.2])])
+    assert np.allclose(e.accuracy + e.above, [1.0, 0.2 + sd[1]])          # go's 0.9 + 0.14 is clipped at 1
+    assert np.allclose(e.accuracy - e.below, [0.9 - sd[0], 0.2 - sd[1]])

@@ -40,7 +40,9 @@ def progress_words(event: dict, accuracy=None) -> tuple[float | None, str | None
     if stage != "train":
         return None, None
     epochs = int(event.get("epochs") or 1)
-    epoch = min(int(fraction * epochs) + 1, epochs)
+    # a run of several parts (a study's lanes) says how far the part of this event is, not the whole run
+    own = min(max(float(event.get("epoch_fraction", fraction) or 0), 0.0), 1.0)
+    epoch = min(int(own * epochs) + 1, epochs)
     networks = len(event.get("seeds") or ())
     words = f"{part}Training {plural(networks, 'network')} as one ensemble" if networks else f"{part}Training"
     if event.get("total_steps"):   # a study trained for a number of steps (its epochs are only blocks of them)

@@ -1,7 +1,11 @@
 """A figure pane that redraws in place: a new figure with the same layers as the one on screen updates the
 existing Bokeh plot (its data, ranges and title), which costs a fraction of building a plot anew and keeps the
 browser from laying the page out again; a figure with other layers (another choice of lines, another size)
-builds a new plot."""
+builds a new plot.
+
+Each pane's axes are its own (``linked_axes=False``): Panel links the ranges of plots that share a dimension
+within a layout, so two cards with a "count" axis (BIMT's two shuffle histograms) had one y range, set by
+whichever redrew last, and the other's bars ran off the top."""
 from __future__ import annotations
 
 import holoviews as hv
@@ -29,7 +33,7 @@ class Redrawn(pn.viewable.Viewer):
 
     def __init__(self, **pane_options):
         super().__init__()
-        options = {"sizing_mode": "stretch_width", **pane_options}
+        options = {"sizing_mode": "stretch_width", "linked_axes": False, **pane_options}
         self.pane_options = {k: v for k, v in options.items() if v is not None}
         self.layout = pn.Column(sizing_mode="stretch_width", margin=0)
         self._pipe, self._layers = None, None

@@ -35,6 +35,18 @@ def _unfixed(plot, element):
     plot.state.sizing_mode = None
 
 
+def mpl_colorbar_beside(plot, element):
+    """Matplotlib hook for a figure with a colour bar: HoloViews places the bar at a fixed spot that lands on the
+    last column once the axes are sized for the figure; make it again with ``figure.colorbar``, which takes its
+    room from the axes."""
+    cbar, artist = plot.handles.get("cbar"), plot.handles.get("artist")
+    if cbar is None or artist is None:
+        return
+    ax, label = plot.handles["axis"], cbar.ax.get_ylabel()
+    cbar.ax.remove()
+    plot.handles["cbar"] = ax.figure.colorbar(artist, ax=ax, fraction=0.05, pad=0.02, label=label)
+
+
 def frame_sized(width: int, height: int) -> dict:
     """Bokeh options for a figure sized by its plotting frame (a square weight matrix, a sheet of neurons). The
     figure's own sizing mode is left unset: "fixed" makes Bokeh log "W-1005 (FIXED_SIZING_MODE): 'fixed' sizing

@@ -142,6 +142,7 @@ class Page(StudyShell):
     def stream(self, events):
         snap = next((e["snapshot"] for e in reversed(events) if e.get("snapshot")), None)
         if snap is not None:
+            self._live_seeds = events[-1].get("seeds") or []
             self.live.event(data=("live", snap, events[-1].get("step", 0)))
 
     def after_result(self):
@@ -155,8 +156,10 @@ class Page(StudyShell):
         if kind == "result":
             return views.result_map(payload, self.options.seed_index, None if step < 0 else step)
         i = min(self.options.seed_index, len(payload["networks"]) - 1)
+        seeds = getattr(self, "_live_seeds", [])
+        who = f"seed {seeds[i]}" if i < len(seeds) else f"network {i + 1}"   # as the finished map names it
         return views.neuron_map(payload["coords"], payload["w"][i], identity=payload["identity"][i],
-                                title=f"Training: the sheet of network {i + 1} at step {step}")
+                                title=f"Training: the sheet of {who} at step {step}")
 
     def _redraw_map(self):
         if self.result is not None and not self.job.running:

@@ -18,7 +18,7 @@ active_connections      (seed,)                                |w| > threshold
 wiring_length           (seed,)                                Σ L1 lengths of the active connections (sheet side = 1)
 isolated_shuffled       (seed, shuffle)                        the shuffle distributions (histograms)
 labels, important       (seed, neuron)                         cluster of each slot (−1: not important)
-task_variance           (seed, task, neuron)                   normalised task variance (Yang et al. 2019)
+task_variance           (seed, task, neuron)                   task variance (Yang et al. 2019): across trials, mean over time
 identity                (seed, neuron)                         original neuron in each slot
 loss, pred_loss         (seed, step)                           training loss with and without λ·cost
 swaps                   (seed, round)                          swaps made per round
@@ -58,7 +58,7 @@ VARIABLES = {
     "spread_shuffled": ("spread of each shuffled sheet", "grid indices²"),
     "labels": ("functional cluster of each slot (−1: not important)", "1"),
     "important": ("important neuron (1) or not (0)", "1"),
-    "task_variance": ("normalised task variance", "1"),
+    "task_variance": ("task variance: a neuron's variance across trials, averaged over time", "1"),
     "identity": ("original neuron in each slot", "1"),
     "loss": ("training loss, prediction + λ·cost", "nats"),
     "pred_loss": ("training loss, prediction only", "nats"),

@@ -11,7 +11,8 @@ import holoviews as hv
 import numpy as np
 import pandas as pd
 
-from ...views.style import SEED_COLOURS, figure, frame_sized, placeholder, style, style_element
+from ...metrics.anatomy import normalise
+from ...views.style import SEED_COLOURS, figure, mpl_colorbar_beside, frame_sized, placeholder, style, style_element
 
 #: colours of functional clusters (Glasbey-like, readable on white); unimportant neurons are grey
 CLUSTER_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
@@ -127,37 +128,49 @@ def shuffle_histogram(ds, measure: str = "isolated_fraction", seed_index: int = 
 def task_accuracy_bars(ds):
     """Per-task accuracy, mean over seeds with ± sd whiskers (Yang et al. 2019's measure)."""
     acc = ds["task_accuracy"]
-    frame = pd.DataFrame({"task": [str(t) for t in ds.task.values], "accuracy": acc.mean("seed").values,
-                          "sd": acc.std("seed", ddof=0).values})
+    mean, sd = acc.mean("seed").values, acc.std("seed", ddof=0).values
+    frame = pd.DataFrame({"task": [str(t) for t in ds.task.values], "accuracy": mean,
+                          "below": mean - np.maximum(mean - sd, 0), "above": np.minimum(mean + sd, 1) - mean})
     task = hv.Dimension("task", label="task (Yang et al. 2019)")
     accuracy = hv.Dimension("accuracy", label="task accuracy", range=(0, 1))
     bars = hv.Bars(frame, kdims=[task], vdims=[accuracy])
     bars = style_element(bars, bokeh=dict(color="#1b9e77", xrotation=60), mpl=dict(color="#1b9e77", xrotation=60))
-    errors = hv.ErrorBars(frame, kdims=[task], vdims=[accuracy, "sd"])
+    errors = hv.ErrorBars(frame, kdims=[task], vdims=[accuracy, "below", "above"])   # ± sd, within 0 … 1
     n = ds.sizes["seed"]
     return figure(bars * errors, f"Accuracy per task (mean ± sd over {n} seed{'s' if n != 1 else ''}; "
-                                 f"overall {float(ds['accuracy'].mean()):.2f})", bokeh=dict(height=320))
+                                 f"overall {float(ds['accuracy'].mean()):.2f})", ylim=(0, 1.04), bokeh=dict(height=320))
 
 
 def task_variance_heatmap(ds, seed_index: int = 0):
-    """Normalised task variance of the important neurons, ordered by functional cluster (Yang et al. 2019)."""
+    """Task variance of the important neurons, each divided by its largest over the tasks (Yang et al. 2019,
+    Fig. 2: the features the clusters are made of), the neurons of one functional cluster side by side, white
+    lines between clusters."""
     labels = ds["labels"].values[seed_index]
     keep = np.nonzero(labels >= 0)[0]
     if keep.size == 0:
         return placeholder("No neuron passed the importance threshold.", "Task variance by cluster")
     order = keep[np.lexsort((keep, labels[keep]))]
-    tv = ds["task_variance"].values[seed_index][:, order]
-    rows = [(f"{int(labels[s]) + 1}:{int(s)}", str(t), float(tv[k, c])) for c, s in enumerate(order)
+    tv = normalise(ds["task_variance"].values[seed_index])[:, order]
+    cluster = labels[order].astype(int) + 1
+    rows = [(c, str(t), float(tv[k, c]), int(cluster[c]), int(s)) for c, s in enumerate(order)
             for k, t in enumerate(ds.task.values)]
-    frame = pd.DataFrame(rows, columns=["neuron", "task", "variance"])
-    heat = hv.HeatMap(frame, kdims=[hv.Dimension("neuron", label="neuron (cluster:slot), ordered by cluster"),
+    frame = pd.DataFrame(rows, columns=["column", "task", "variance", "cluster", "slot"])
+    heat = hv.HeatMap(frame, kdims=[hv.Dimension("column", label="important neurons, by functional cluster"),
                                     hv.Dimension("task", label="task")],
-                      vdims=[hv.Dimension("variance", label="normalised task variance")])
-    heat = style_element(heat, bokeh=dict(cmap="viridis", colorbar=True, xaxis=None, tools=["hover"]),
-                         mpl=dict(cmap="viridis", colorbar=True))
+                      vdims=[hv.Dimension("variance", label="task variance / the neuron's largest", range=(0, 1)),
+                             "cluster", hv.Dimension("slot", label="slot on the sheet")])
+    starts = np.flatnonzero(np.diff(cluster)) + 1            # first column of every cluster after the first
+    edges = np.concatenate([[0], starts, [len(order)]])
+    ticks = [(float(a + b - 1) / 2, str(int(cluster[a]))) for a, b in zip(edges[:-1], edges[1:])]
+    heat = style_element(heat, bokeh=dict(cmap="viridis", colorbar=True, clim=(0, 1), tools=["hover"], xticks=ticks),
+                         mpl=dict(cmap="viridis", colorbar=True, clim=(0, 1), xticks=ticks, show_values=False,
+                                  hooks=[mpl_colorbar_beside]))
+    lines = [style_element(hv.VLine(x - 0.5), bokeh=dict(color="white", line_width=2),
+                           mpl=dict(color="white", linewidth=2)) for x in starts]
     seed = int(ds.seed.values[seed_index])
-    return figure(heat, f"Task variance of seed {seed}'s {keep.size} important neurons, by cluster",
-                  bokeh=dict(height=380))
+    return figure(hv.Overlay([heat, *lines]) if lines else heat,
+                  f"Task variance of seed {seed}'s {keep.size} important neurons in {len(ticks)} clusters",
+                  xlabel="functional cluster (its important neurons side by side)", bokeh=dict(height=380))
 
 
 def loss_curves(ds):

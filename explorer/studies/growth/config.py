@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from ...core.config import MAX_SEEDS, ConfigError, StudyConfig
 from ...core.fields import setting
 
+#: the two architectures, as the views' legends and the status line name them
+ARCH_LABELS = {"modular": "growing modules", "rnn": "non-modular RNN"}
+
 GROUPS = ("W_R", "W_FF", "tau")
 A, C, R = "Architecture", "Curriculum and training", "Perturbation"
 

@@ -28,7 +28,7 @@ from ...core.fit import fit, hook
 from ...metrics import robustness as rob
 from ...models.growing import GrowingChain, MultiHeadRNN, MaskedNesterov, matched_rnn_size
 from ...tasks.parity import ParityStream
-from .config import GrowthConfig
+from .config import ARCH_LABELS, GrowthConfig
 from .generalise import generalisation
 
 __all__ = ["train_and_measure", "CRITERION"]
@@ -105,7 +105,8 @@ def _train(model, arch: str, s: dict, seeds: list, lr: float, on_progress, cance
     def progress(event):
         if on_progress is not None:
             lo, hi = part
-            on_progress({**event, "architecture": arch, "fraction": lo + (hi - lo) * event["fraction"]})
+            on_progress({**event, "architecture": arch, "fraction": lo + (hi - lo) * event["fraction"],
+                         "epoch_fraction": event["fraction"]})
 
     curves = fit(epochs=s["epochs"], batches=lambda e: (train.next(model.newest_n()) for _ in range(s["steps_per_epoch"])),
                  step=step, n_batches=s["steps_per_epoch"], seeds=seeds, hooks=[hook(after_epoch=after_epoch)],
@@ -194,8 +195,8 @@ def train_and_measure(settings: dict, seeds: list[int], on_progress=None, cancel
         def report(event):
             with lock:            # one event at a time, and the fractions never go back
                 done[arch] = event["fraction"]
-                if on_progress is not None:
-                    on_progress({**event, "fraction": sum(done.values()) / len(done)})
+                if on_progress is not None:   # the status line names the lane its epoch belongs to
+                    on_progress({**event, "fraction": sum(done.values()) / len(done), "part": ARCH_LABELS[arch]})
         return report
 
     parts = run_lanes({arch: partial(_one_architecture, arch, model, s, seeds, reporter(arch))

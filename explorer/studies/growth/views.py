@@ -12,10 +12,10 @@ import holoviews as hv
 import numpy as np
 import pandas as pd
 
-from ...views.style import figure, ink, placeholder, style_element
+from ...views.style import figure, ink, mpl_colorbar_beside, placeholder, style_element
+from .config import ARCH_LABELS
 
 ARCH_COLOURS = {"modular": "#1b9e77", "rnn": "#d95f02"}
-ARCH_LABELS = {"modular": "growing modules", "rnn": "non-modular RNN"}
 GROUP_DASH = {"W_R": "solid", "W_FF": "dotted", "tau": "dashed"}
 GROUP_LABELS = {"W_R": "recurrent W_R", "W_FF": "feed-forward W_FF", "tau": "time constants τ"}
 EPS = hv.Dimension("eps", label="perturbation ε = ‖ΔW‖ / ‖W‖")
@@ -80,8 +80,10 @@ def module_heatmap(ds, group: str = "W_R", arch: str = "modular"):
     ticks = heads if len(heads) <= 12 else [h for h in heads if h == 2 or h % 5 == 0]
     heat = style_element(heat, bokeh=dict(cmap="viridis", colorbar=True, tools=["hover"], xrotation=45, yticks=ticks),
                          mpl=dict(cmap="viridis", colorbar=True, xrotation=45, show_values=False, aspect="auto",
-                                  show_grid=False, yticks=ticks))
-    return figure(heat, f"{ARCH_LABELS[arch]}: accuracy per head when perturbing {GROUP_LABELS[group]}",
+                                  show_grid=False, yticks=ticks, hooks=[mpl_colorbar_beside]))
+    n = acc.sizes.get("seed", 1)
+    return figure(heat, f"{ARCH_LABELS[arch]}: accuracy per head when perturbing {GROUP_LABELS[group]} "
+                        f"(mean over {n} seed{'s' if n != 1 else ''})",
                   bokeh=dict(height=380))
 
 

@@ -12,6 +12,7 @@ import holoviews as hv
 import numpy as np
 import pandas as pd
 
+from ...views.style import mpl_colorbar_beside
 from .style import METRIC_COLORS, METRIC_LABELS, F, config_of, figure, placeholder, style_element
 
 PARAMS = ("p", "n", "covariance", "noise", "bottleneck", "comms_start", "steps")
@@ -121,18 +122,6 @@ def impossible_cells(xs, ys, x, y, xkey) -> list[tuple[int, int]]:
     return out
 
 
-def _mpl_colorbar(plot, element):
-    """Matplotlib hook: HoloViews places the heatmap's colour bar at a fixed spot that lands on the last column
-    once the axes are sized for the figure; make it again with ``figure.colorbar``, which takes its room from
-    the axes."""
-    cbar, artist = plot.handles.get("cbar"), plot.handles.get("artist")
-    if cbar is None or artist is None:
-        return
-    ax, label = plot.handles["axis"], cbar.ax.get_ylabel()
-    cbar.ax.remove()
-    plot.handles["cbar"] = ax.figure.colorbar(artist, ax=ax, fraction=0.05, pad=0.02, label=label)
-
-
 def heatmap(frame: pd.DataFrame, x: str = "p", y: str = "n", metric: str = "bottleneck"):
     """Mean F at the last step over a grid of two parameters (paper 000 Fig. 3). Cells not computed yet stay
     blank; cells that cannot exist (p < 1/n²) are grey with a ✕ and say so in the legend and on hover."""
@@ -164,7 +153,7 @@ def heatmap(frame: pd.DataFrame, x: str = "p", y: str = "n", metric: str = "bott
                        bokeh=dict(cmap="viridis", clim=(0, 1), colorbar=True, tools=["hover"], line_color="white",
                                   nodata=None),
                        mpl=dict(cmap="viridis", clim=(0, 1), colorbar=True, edgecolors="white",
-                                hooks=[_mpl_colorbar]))
+                                hooks=[mpl_colorbar_beside]))
     jj, ii = np.nonzero(np.isfinite(Z))
     text = [f"{Z[j, i]:.2f}" for j, i in zip(jj, ii)]
     labels = style_element(hv.Labels((ii.astype(float), jj.astype(float), text), kdims=[xdim, ydim], vdims="text"),
