@@ -127,3 +127,22 @@ def test_packed_loss_equals_the_padded_loss_and_batches_equal_advanced_indexing(
     ce = torch.nn.functional.cross_entropy(logits.flatten(0, -2), batch.y.flatten(), reduction="none")
     padded = (ce.view(batch.y.shape) * batch.weight).sum((-1, -2)) / batch.weight.sum((-1, -2))
     assert torch.allclose(_network_loss(m, batch), padded, rtol=1e-6)
+
+
+def test_networks_that_have_not_learned_the_tasks_are_named_on_the_page_and_in_the_cli_summary():
+    from explorer.core.result import Result
+    from explorer.studies.bimt.config import BIMTConfig
+    from explorer.studies.bimt.result import LEARNED, not_learned_words, text
+    from explorer.studies.bimt.run import _run_group
+
+    config = BIMTConfig(**TINY, seeds=(0, 1))
+    (result,) = _run_group([config], None, None)
+    ds = result.data.copy()
+    ds["accuracy"] = ("seed", np.array([LEARNED + 0.2, LEARNED - 0.1]))
+    mixed = Result(data=ds, weights=result.weights)
+    assert not_learned_words(mixed).startswith("1 of 2 below 0.5 mean task accuracy (seed 1): not learned")
+    assert "NOT LEARNED: 1 of 2" in text(config, mixed)
+    ds = ds.copy()
+    ds["accuracy"] = ("seed", np.array([LEARNED, 0.9]))
+    learned = Result(data=ds, weights=result.weights)
+    assert not_learned_words(learned) == "" and "NOT LEARNED" not in text(config, learned)

@@ -51,7 +51,9 @@ class BIMTConfig(StudyConfig):
     top_k: int = setting(400, label="neurons tried per swap", kind="int", group=S, bounds=(1, 400), soft=(1, 400),
                          doc="Each round, the k most connected neurons each try every partner and keep the swap "
                              "that lowers the cost most. Clamped to the number of neurons, so the default tries "
-                             "all of them (with 10 of 100 the anatomy did not form; see docs/bimt.md).")
+                             "all of them (with 10 of 100 the anatomy did not form; see docs/bimt.md).",
+                         cli_help="each round the k most connected neurons try every partner and keep the swap that "
+                                  "lowers the cost most; clamped to the sheet's neurons, so the default tries all")
     warmup: float = setting(0.25, label="λ/10 warm-up (fraction)", kind="float", group=S, bounds=(0.0, 1.0),
                             step=0.05, advanced=True,
                             doc="Fraction of the steps trained at λ/10 first (the BIMT reference schedule).")

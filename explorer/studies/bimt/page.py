@@ -19,6 +19,7 @@ from ...ui.shell import StudyShell
 from . import views
 from .config import REGIMES
 from .experiment import PAGE_DEFAULTS, BIMTExperiment
+from .result import not_learned_words
 
 #: λ values of the sparsity/accuracy front (Liu et al. 2023, Fig. 1g, h)
 LAMBDAS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
@@ -71,6 +72,9 @@ class Page(StudyShell):
 
     def describe(self, config) -> str:
         return f"{config.regime}, {config.grid} × {config.grid} sheet, λ = {config.lam:g}"
+
+    def skill_words(self, result) -> str:
+        return not_learned_words(result)
 
     def build_main(self):
         self.map = pn.pane.HoloViews(hv.DynamicMap(self._draw_live, streams=[self.live]), linked_axes=False)

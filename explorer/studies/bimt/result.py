@@ -115,6 +115,27 @@ def summary(result: Result) -> dict:
     }
 
 
+#: mean accuracy over the tasks below which a network has not learned them: its clusters and anatomy are not a
+#: finding (the default 8 × 8 run ends at 0.64-0.72; at the sheet's largest λ, 0.01, networks end near 0.16)
+LEARNED = 0.5
+
+
+def not_learned(result: Result) -> list[int]:
+    """Seeds whose mean task accuracy is below :data:`LEARNED`."""
+    ds = result.data
+    return [int(s) for s, a in zip(ds.seed.values, ds["accuracy"].values) if not a >= LEARNED]
+
+
+def not_learned_words(result: Result) -> str:
+    """One sentence naming the networks that have not learned the tasks; ``""`` when every one has."""
+    seeds = not_learned(result)
+    if not seeds:
+        return ""
+    return (f"{len(seeds)} of {result.data.sizes['seed']} below {LEARNED:g} mean task accuracy "
+            f"({'seeds' if len(seeds) > 1 else 'seed'} {', '.join(map(str, seeds))}): not learned, so their "
+            "clusters and anatomy are not a finding")
+
+
 def text(config: BIMTConfig, result: Result) -> str:
     """The CLI's summary: one line per seed."""
     s = summary(result)
@@ -127,6 +148,8 @@ def text(config: BIMTConfig, result: Result) -> str:
         lines.append(f"  {int(seed):>4}  {s['accuracy'][i]:8.3f}  {s['clusters'][i]:8d}  {s['isolated_fraction'][i]:8.3f}"
                      f"  {s['isolated_percentile'][i]:7.1f}  {s['spread_percentile'][i]:10.1f}"
                      f"  {s['active_neurons'][i]:6d}  {s['wiring_length'][i]:8.1f}")
+    if not_learned(result):   # as the specialization study's "BELOW THE CRITERION"
+        lines.append(f"NOT LEARNED: {not_learned_words(result)}.")
     lines.append("isolated / spread percentile: among shuffled sheets (below 5 = anatomically modular, "
                  f"baseline '{config.baseline}').")
     fewer = [int(k) for k in s["clusters"] if config.clusters and k < config.clusters]
