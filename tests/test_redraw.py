@@ -57,3 +57,25 @@ def test_two_panes_with_the_same_dimensions_keep_their_own_ranges():
     first, second = _figures(doc)
     assert first.y_range is not second.y_range
     assert {first.y_range.end, second.y_range.end} == {110.0, 3.3}
+
+
+def test_a_mark_before_the_title_redraws_the_same_figure_and_the_next_figure_clears_it():
+    from explorer.ui.redraw import CANCELLED, PREVIOUS
+
+    r = Redrawn()
+    r.mark(PREVIOUS)                                   # nothing shown yet: nothing to mark
+    assert r.marked == ""
+    r.show(_overlay(1, title="one"))
+    doc = Document()
+    doc.add_root(r.layout.get_root(doc))
+    (plot,) = _figures(doc)
+    r.mark(PREVIOUS)
+    assert _figures(doc) == [plot] and plot.title.text == PREVIOUS + "one" and r.marked == PREVIOUS
+    assert (plot.y_range.start, plot.y_range.end) == (-0.1, 1.1)        # the same data
+    r.mark(CANCELLED)
+    assert plot.title.text == CANCELLED + "one"
+    r.show(_overlay(10, title="two"))
+    assert plot.title.text == "two" and r.marked == ""
+    r.mark(PREVIOUS)
+    r.mark("")
+    assert plot.title.text == "two"

@@ -26,6 +26,12 @@ def _framewise(figure):
     return figure
 
 
+#: before the title of a figure that still shows the last result while the sidebar's new setting trains
+PREVIOUS = "PREVIOUS SETTING (the new one is training) — "
+#: before the title of a figure that shows the last result after the sidebar's setting was cancelled
+CANCELLED = "STALE (cancelled: not the sidebar's setting) — "
+
+
 class Redrawn(pn.viewable.Viewer):
     """``Redrawn(**pane_options)``; ``show(figure)`` puts a HoloViews figure on screen, in place when it can.
     The pane stretches to the width of its card unless ``sizing_mode`` says otherwise (``None``: Panel's
@@ -37,8 +43,10 @@ class Redrawn(pn.viewable.Viewer):
         self.pane_options = {k: v for k, v in options.items() if v is not None}
         self.layout = pn.Column(sizing_mode="stretch_width", margin=0)
         self._pipe, self._layers = None, None
+        self._figure, self._mark = None, ""
 
     def show(self, figure):
+        self._figure, self._mark = figure, ""
         shape = layers(figure)
         figure = _framewise(figure)
         if self._pipe is not None and shape == self._layers:
@@ -47,6 +55,24 @@ class Redrawn(pn.viewable.Viewer):
         self._layers, self._pipe = shape, hv.streams.Pipe(data=figure)
         self.layout.objects = [pn.pane.HoloViews(hv.DynamicMap(lambda data: data, streams=[self._pipe]),
                                                  **self.pane_options)]
+
+    def mark(self, prefix: str = ""):
+        """Put ``prefix`` (:data:`PREVIOUS`, :data:`CANCELLED`) before the title of the figure on screen, or take
+        it away (``""``): the same figure, redrawn in place, says that it no longer shows the sidebar's setting.
+        The next :meth:`show` clears it."""
+        if self._pipe is None or prefix == self._mark:
+            return
+        self._mark = prefix
+        figure = self._figure
+        if prefix:
+            title = figure.opts.get("plot", backend="bokeh").kwargs.get("title", "")
+            figure = figure.opts(title=prefix + title, backend="bokeh", clone=True)
+        self._pipe.event(data=figure)
+
+    @property
+    def marked(self) -> str:
+        """The prefix now before the figure's title (``""``: none)."""
+        return self._mark
 
     @property
     def shown(self) -> bool:

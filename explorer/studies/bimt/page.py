@@ -14,7 +14,7 @@ import param
 
 from ...store import memory
 from ...ui.cards import card
-from ...ui.redraw import Redrawn
+from ...ui.redraw import CANCELLED, PREVIOUS, Redrawn
 from ...ui.shell import StudyShell
 from . import views
 from .config import REGIMES
@@ -142,6 +142,17 @@ class Page(StudyShell):
 
     def start_training(self):
         self.options.snapshot = -1
+        for pane in self._setting_panes():   # the cards below the live map still show the last result
+            pane.mark(PREVIOUS)
+
+    def mark_stale(self, stale: bool):
+        if stale:   # cleared by the next result's redraw
+            for pane in self._setting_panes():
+                pane.mark(CANCELLED)
+
+    def _setting_panes(self):
+        """The panes that show one setting's result (the map is live while training; the front is every λ)."""
+        return (self.isolated, self.spread, self.tasks, self.variance, self.loss)
 
     def stream(self, events):
         snap = next((e["snapshot"] for e in reversed(events) if e.get("snapshot")), None)

@@ -13,6 +13,7 @@ import pandas as pd
 import panel as pn
 import param
 
+from ...ui.redraw import CANCELLED
 from ...views import accuracy_curves, loss_curves, progress_rows, training_frame
 from ...views.training import empty_frame
 from .config import METRICS
@@ -32,7 +33,7 @@ class DisplayOptions(param.Parameterized):
 
 
 #: Put before every plot title while the plots show a result that is not the sidebar's setting (after a cancel).
-STALE = "STALE (cancelled: not the sidebar's setting) — "
+STALE = CANCELLED
 
 
 class PlotState(param.Parameterized):
