@@ -241,3 +241,18 @@ def test_while_a_new_setting_trains_the_last_results_cards_say_so(ran):
     assert [p.marked for p in marked] == [CANCELLED] * len(marked)
     page._show(result, 0.1)
     assert [p.marked for p in marked] == [""] * len(marked)
+
+
+def test_the_status_line_names_the_setting_and_how_well_it_learned(ran):
+    """After a result, the status line names the setting as the page describes it and says how far its networks
+    learned in the study's own terms (the growth study: the largest N solved, not only its heads' accuracy)."""
+    from explorer.ui.widgets import escape
+
+    study, config, store, result = ran
+    page = opened_page(study, config, store)
+    page._show(result, 0.1)
+    status = page.status.value
+    assert escape(page.describe(config)) in status and "test accuracy" in status
+    assert escape(page.skill_words(result)) in status
+    if study == "growth":
+        assert f"{config.epochs} epoch" in status and "largest N solved, mean over seeds: growing modules" in status

@@ -14,12 +14,14 @@ import pandas as pd
 import panel as pn
 import param
 
+from ...core.progress import plural
 from ...core.config import ConfigError
 from ...ui.cards import card
 from ...ui.redraw import CANCELLED, PREVIOUS, Redrawn
 from ...ui.shell import StudyShell
 from ...ui.widgets import escape
 from . import views
+from .config import ARCH_LABELS
 from .experiment import PAGE_DEFAULTS, GrowthExperiment
 
 INTRO = ("**Modular growth** (Hamidi et al. 2024). A chain of small modules grows one module per step of the "
@@ -75,7 +77,14 @@ class Page(StudyShell):
         return [(self.options, ["group", "seed_index"])]
 
     def describe(self, config) -> str:
-        return f"modules of {config.module_size}, N up to {config.n_max}"
+        return f"modules of {config.module_size}, N up to {config.n_max}, {plural(config.epochs, 'epoch')}"
+
+    def skill_words(self, result) -> str:
+        """How far each architecture grew: the status line's accuracy is the chain's over its active heads only,
+        which is about 1 whenever the newest head is learned; the largest N solved is the study's measure."""
+        solved = result.data["n_solved"]
+        return "largest N solved, mean over seeds: " + ", ".join(
+            f"{ARCH_LABELS[a]} {float(solved.sel(arch=a).mean()):.1f}" for a in ("modular", "rnn"))
 
     def sidebar_extras(self):
         self.matched = pn.pane.HTML("", sizing_mode="stretch_width", styles={"opacity": "0.85", "font-size": "0.92em"})
