@@ -36,8 +36,10 @@ TEXTS = {
                "(lower = clustered) and the clusters' spread, for this sheet (red line) and for sheets with the "
                "cluster labels shuffled. A percentile below 5 means the clustering is spatial.",
     "tasks": "Accuracy on each of the 20 tasks of Yang et al. 2019 (fixation held and the right choice).",
-    "variance": "Normalised task variance of each important neuron (columns, ordered by cluster): neurons of one "
-                "cluster serve the same tasks.",
+    "variance": "Each important neuron's task variance (how much its activity varies across a task's trials), "
+                "divided by its largest over the tasks: the features it was clustered by (Yang et al. 2019). The "
+                "neurons of one cluster stand side by side, white lines between clusters: one cluster's neurons "
+                "serve the same tasks.",
     "front": "Error against sparsity for runs of this setting over λ that are in the store: BIMT (distance cost "
              "and swaps) against L1 (the same λ, no distances) and no cost. Lower left is better.",
 }
