@@ -225,19 +225,20 @@ def test_the_link_for_a_class_is_written_when_its_card_opens_and_then_follows_th
 def test_while_a_new_setting_trains_the_last_results_cards_say_so(ran):
     """The cards that show one setting's result keep the last result while a new setting trains, and their titles
     say it is the previous setting; after a cancel, that it is stale; the next result clears both."""
-    from explorer.ui.redraw import CANCELLED, PREVIOUS, Redrawn
+    from explorer.ui.redraw import CANCELLED, PREVIOUS
 
     study, config, store, result = ran
     page = opened_page(study, config, store)
     page._show(result, 0.1)
-    panes = [p for p in vars(page).values() if isinstance(p, Redrawn) and p.shown]
-    marked = getattr(page, "_setting_panes", lambda: ())()
+    marked = page.setting_panes()
     if not marked:
         pytest.skip(f"the {study} page draws its running setting live in every card")
-    assert set(marked) <= set(panes) and all(p.shown for p in marked)
-    page.start_training()
+    assert all(p.shown and p.marked == "" for p in marked)
+    page._trained_rows = False   # a new run's first training event, as the job hands it to the page
+    page._on_event({"stage": "train", "fraction": 0.01, "epochs": 2, "epoch": 0, "step": 1, "seeds": [0],
+                    "loss": [1.0], "accuracy": None})
     assert [p.marked for p in marked] == [PREVIOUS] * len(marked)
-    page.mark_stale(True)
+    page.cancel()
     assert [p.marked for p in marked] == [CANCELLED] * len(marked)
     page._show(result, 0.1)
     assert [p.marked for p in marked] == [""] * len(marked)

@@ -24,6 +24,7 @@ from ..store import memory
 from . import exports, presets, quiet, session, share, texts, url
 from .url import link_settings
 from .live import LiveJob, training_slot, warm_up
+from .redraw import CANCELLED, PREVIOUS
 from .messages import Alert, sentences_text
 from .sidebar import Sidebar
 from .template import page_template
@@ -144,7 +145,13 @@ class StudyShell(pn.viewable.Viewer):
 
     def mark_stale(self, stale: bool):
         """The plots show a result that is not the sidebar's setting (after a cancel; ``False`` once a new
-        result is shown): mark their titles so."""
+        result is shown): mark their titles so (the :meth:`setting_panes` are marked by the shell)."""
+
+    def setting_panes(self) -> tuple:
+        """The page's :class:`~explorer.ui.redraw.Redrawn` panes that show one setting's result and are not live
+        while a run trains: their titles say PREVIOUS SETTING while a new setting trains, STALE after a cancel,
+        until the next result redraws them."""
+        return ()
 
     served = staticmethod(session.served)   #: whether this page lives in a served session (``panel serve``)
 
@@ -320,6 +327,8 @@ class StudyShell(pn.viewable.Viewer):
         stage = event.get("stage")
         if stage == "train":
             if not self._trained_rows:
+                for pane in self.setting_panes():   # they keep the last result while this one trains
+                    pane.mark(PREVIOUS)
                 self.start_training()
                 self._trained_rows, self._last_draw = True, 0.0
             self._pending.append(event)
@@ -378,6 +387,8 @@ class StudyShell(pn.viewable.Viewer):
         self.job.cancel()
         self.stale = self.result is not None
         if self.stale:
+            for pane in self.setting_panes():
+                pane.mark(CANCELLED)
             self.mark_stale(True)
         shows = (f" The plots are <b>stale</b>: they show {self.setting_words(self.result.config)}, not the "
                  "sidebar's setting." if self.stale else "")

@@ -14,7 +14,7 @@ import param
 
 from ...store import memory
 from ...ui.cards import card
-from ...ui.redraw import CANCELLED, PREVIOUS, Redrawn
+from ...ui.redraw import Redrawn
 from ...ui.shell import StudyShell
 from . import views
 from .config import REGIMES
@@ -144,16 +144,8 @@ class Page(StudyShell):
 
     def start_training(self):
         self.options.snapshot = -1
-        for pane in self._setting_panes():   # the cards below the live map still show the last result
-            pane.mark(PREVIOUS)
 
-    def mark_stale(self, stale: bool):
-        if stale:   # cleared by the next result's redraw
-            for pane in self._setting_panes():
-                pane.mark(CANCELLED)
-
-    def _setting_panes(self):
-        """The panes that show one setting's result (the map is live while training; the front is every λ)."""
+    def setting_panes(self):   # not the map (live while training) nor the front (every λ in the store)
         return (self.isolated, self.spread, self.tasks, self.variance, self.loss)
 
     def stream(self, events):

@@ -17,7 +17,7 @@ import param
 from ...core.progress import plural
 from ...core.config import ConfigError
 from ...ui.cards import card
-from ...ui.redraw import CANCELLED, PREVIOUS, Redrawn
+from ...ui.redraw import Redrawn
 from ...ui.shell import StudyShell
 from ...ui.widgets import escape
 from . import views
@@ -127,16 +127,9 @@ class Page(StudyShell):
     def start_training(self):
         self._live_curves(self.experiment.epochs, self._seeds())
         self.live.clear()
-        for pane in self._setting_panes():   # the cards other than the live growth still show the last result
-            pane.mark(PREVIOUS)
 
-    def mark_stale(self, stale: bool):
-        if stale:   # cleared by the next result's redraw
-            for pane in self._setting_panes():
-                pane.mark(CANCELLED)
-
-    def _setting_panes(self):
-        return (self.robustness, self.modules, self.chain, self.tau, self.general)
+    def setting_panes(self):
+        return (self.robustness, self.modules, self.chain, self.tau, self.general)   # "Growing" is live
 
     def stream(self, events):
         rows = [views.progress_frame(e) for e in events if "n_solved" in e]
