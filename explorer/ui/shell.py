@@ -5,7 +5,8 @@ state and ``?classroom=`` links (:mod:`.url`), one alert for refused values (pla
 line, a progress bar, Cancel / Run, the server's training slot and the session's background job
 (:mod:`.live`) — and the run orchestration: a setting goes to the one in-process cache and the store
 (:mod:`explorer.store.memory`), which load it when seen before and train it otherwise. A study's ``Page``
-subclasses :class:`StudyShell` and adds its figures; see the "page hooks" below. Nothing here names a study.
+subclasses :class:`StudyShell` and adds its figures through the page hooks (:class:`.hooks.PageHooks`).
+Nothing here names a study.
 """
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ from .. import studies
 from ..core.experiment import Experiment
 from ..core.progress import plural, progress_words
 from ..store import memory
-from . import exports, presets, quiet, session, share, texts, url
+from . import presets, quiet, session, share, texts, url
 from .url import link_settings
+from .hooks import PageHooks
 from .live import LiveJob, training_slot, warm_up
 from .redraw import CANCELLED, PREVIOUS
 from .messages import Alert, sentences_text
@@ -31,7 +33,7 @@ from .template import page_template
 from .widgets import escape
 
 
-class StudyShell(pn.viewable.Viewer):
+class StudyShell(PageHooks, pn.viewable.Viewer):
     """Base class of every study page. Subclasses set ``experiment_class`` (and ``defaults``) and implement
     :meth:`build_main`; the other page hooks have working defaults."""
 
@@ -97,61 +99,6 @@ class StudyShell(pn.viewable.Viewer):
                 memory.recall(self.experiment.store, self.experiment.config()) is not None:
             self.request()   # seen recently on this server: the figures leave with the page itself (no round trip)
         pn.state.onload(self._loaded)
-
-    # ------------------------------------------------------------------ page hooks
-    def overrides(self) -> dict:
-        """``{setting: factory(sidebar, name) -> Control}`` for settings the study draws its own way."""
-        return {}
-
-    def view_options(self) -> list:
-        """``[(parameterized, [names])]``: view state the page keeps in the URL besides the settings."""
-        return []
-
-    def build_main(self) -> list:
-        """The page's main area (cards of figures), below the alert and the status line."""
-        raise NotImplementedError
-
-    def sidebar_extras(self) -> list:
-        """What follows the settings in the sidebar: the Export card of the study's views (:mod:`.exports`)."""
-        return [exports.card(self)]
-
-    def describe(self, config) -> str:
-        """The setting in a few words for the status line (plain text; seeds are added by the shell)."""
-        return ""
-
-    def settings_changed(self, names):
-        """The experiment changed (e.g. enable or disable controls that depend on another)."""
-
-    def show_result(self, result):
-        """Draw a finished Result."""
-
-    def start_training(self):
-        """A run starts training: empty the live curves."""
-
-    def stream(self, events):
-        """Progress events (``stage == "train"``) to stream into live curves."""
-
-    def after_result(self):
-        """A result is on screen (e.g. refresh views of neighbouring settings)."""
-
-    def views_as_shown(self, result) -> dict:
-        """``{VIEWS name: () -> figure}`` for the views the page's own controls change (a network, a swap
-        round): the Export card saves those as the page shows them, the others as the view draws them."""
-        return {}
-
-    def skill_words(self, result) -> str:
-        """Plain text after the status line's accuracy (e.g. the seeds below the criterion; escaped); or ``""``."""
-        return ""
-
-    def mark_stale(self, stale: bool):
-        """The plots show a result that is not the sidebar's setting (after a cancel; ``False`` once a new
-        result is shown): mark their titles so (the :meth:`setting_panes` are marked by the shell)."""
-
-    def setting_panes(self) -> tuple:
-        """The page's :class:`~explorer.ui.redraw.Redrawn` panes that show one setting's result and are not live
-        while a run trains: their titles say PREVIOUS SETTING while a new setting trains, STALE after a cancel,
-        until the next result redraws them."""
-        return ()
 
     served = staticmethod(session.served)   #: whether this page lives in a served session (``panel serve``)
 
