@@ -4,7 +4,12 @@ from __future__ import annotations
 import panel as pn
 import pytest
 
-from explorer.ui.cards import card
+from explorer.ui.cards import FIGURE_MIN_WIDTH, card
+
+
+def _figure(c):
+    """The body a card holds (inside the flex item that sizes it)."""
+    return c.objects[0].objects[0].objects[0]
 
 
 def test_a_card_holds_its_body_beside_its_text_with_its_css_class():
@@ -12,16 +17,28 @@ def test_a_card_holds_its_body_beside_its_text_with_its_css_class():
     c = card("Title", body, "explanation", "name")
     assert c.title == "Title" and "card-name" in c.css_classes
     row = c.objects[0]
-    assert row.objects[0] is body and row.objects[1].object == "explanation"
+    assert _figure(c) is body and row.objects[1].object == "explanation"
+
+
+def test_where_the_card_is_narrow_its_text_wraps_under_a_figure_that_keeps_its_least_width():
+    stretching = card("T", pn.pane.Markdown("f", sizing_mode="stretch_width"), "text", "a")
+    assert stretching.objects[0].flex_wrap == "wrap"
+    assert stretching.objects[0].objects[0].styles["flex"] == f"1 1 {FIGURE_MIN_WIDTH}px"
+    wide = card("T", pn.pane.Markdown("f", sizing_mode="stretch_width"), "text", "b", least=700)
+    assert wide.objects[0].objects[0].styles["flex"] == "1 1 700px"
+    fixed = card("T", pn.pane.Markdown("f", width=300), "text", "c")
+    assert fixed.objects[0].objects[0].styles["flex"] == "0 0 auto"
+    told = card("T", pn.pane.Markdown("f", sizing_mode="stretch_width"), "text", "d", grow=False)
+    assert told.objects[0].objects[0].styles["flex"] == "0 0 auto"
 
 
 def test_a_body_given_as_a_function_is_built_only_when_its_page_fills_it():
     built, lazy = [], []
     body = pn.pane.Markdown("figure")
     c = card("Title", lambda: built.append(1) or body, "explanation", "name", lazy=lazy)
-    assert not built and c.objects[0].objects[0] is not body and len(lazy) == 1
+    assert not built and _figure(c) is not body and len(lazy) == 1
     lazy[0]()
-    assert built == [1] and c.objects[0].objects[0] is body
+    assert built == [1] and _figure(c) is body
 
 
 def test_a_function_body_without_a_list_to_fill_it_from_is_refused():

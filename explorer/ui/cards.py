@@ -6,22 +6,39 @@ import panel as pn
 #: CSS class of the placeholder a lazily built card holds until its page fills it.
 PLACEHOLDER = "card-placeholder"
 
+#: Width of a card's text column, and the least width a stretching figure keeps beside it: a card narrower
+#: than both (a laptop screen with the sidebar open) puts the text under the figure instead of off the page.
+TEXT_WIDTH, FIGURE_MIN_WIDTH = 270, 520
 
-def card(title: str, body, text: str, name: str, *, lazy: list | None = None, **kwargs) -> pn.Card:
+
+def _flexing(body, least: int, grow: bool | None):
+    """``body`` as a flex item of the card's wrapping row: a figure that stretches (``grow``; by default, when
+    its sizing mode stretches its width) grows from ``least`` pixels; one of fixed size keeps its size."""
+    layout = pn.panel(body)
+    stretches = str(layout.sizing_mode or "").endswith(("_width", "_both")) if grow is None else grow
+    flex = f"1 1 {least}px" if stretches else "0 0 auto"
+    return pn.Column(layout, sizing_mode="stretch_width" if stretches else "fixed", margin=0, styles={"flex": flex})
+
+
+def card(title: str, body, text: str, name: str, *, lazy: list | None = None, least: int = FIGURE_MIN_WIDTH,
+         grow: bool | None = None, **kwargs) -> pn.Card:
     """A titled card holding ``body`` beside ``text`` (the page's own Markdown); CSS class ``card-<name>``.
+    Where the card is narrower than the figure's ``least`` width (or, for a figure that does not ``grow``, its
+    own width) and the text together, the text wraps under the figure.
 
     ``body`` may be a function: the card then holds a placeholder and a function that builds it is appended to
     ``lazy``, for the page to call once its first result is on screen or its first run starts training (a new
     page shows the stored setting sooner; the other cards' plots are drawn a moment later)."""
-    info = pn.pane.Markdown(text, width=270, styles={"font-size": "0.92em", "opacity": "0.85"})
-    row = pn.Row(info, sizing_mode="stretch_width")
+    info = pn.pane.Markdown(text, width=TEXT_WIDTH, styles={"font-size": "0.92em", "opacity": "0.85"})
+    row = pn.FlexBox(info, flex_direction="row", flex_wrap="wrap", sizing_mode="stretch_width")
     if callable(body):
         if lazy is None:
             raise TypeError("card(): a body given as a function needs a `lazy` list to be filled from")
-        row.insert(0, pn.Spacer(sizing_mode="stretch_width", height=120, css_classes=[PLACEHOLDER]))
-        lazy.append(lambda: row.__setitem__(0, body()))
+        placeholder = pn.Spacer(sizing_mode="stretch_width", height=120, css_classes=[PLACEHOLDER])
+        row.insert(0, _flexing(placeholder, least, grow))
+        lazy.append(lambda: row.__setitem__(0, _flexing(body(), least, grow)))
     else:
-        row.insert(0, body)
+        row.insert(0, _flexing(body, least, grow))
     return pn.Card(row, title=title, sizing_mode="stretch_width", margin=(8, 4), css_classes=[f"card-{name}"],
                    **kwargs)
 

@@ -95,8 +95,8 @@ class Page(StudyShell):
                                          variant="outline")
         self.compute.on_click(lambda e: self._compute_front())
         return [
-            card("Neuron map", pn.Column(pn.Row(seed, self.scrub), self.map), TEXTS["map"], "map"),
-            card("Anatomy against shuffled sheets", self.histograms, TEXTS["anatomy"], "anatomy"),
+            card("Neuron map", pn.Column(pn.Row(seed, self.scrub), self.map), TEXTS["map"], "map", grow=False),
+            card("Anatomy against shuffled sheets", self.histograms, TEXTS["anatomy"], "anatomy", least=600),
             card("Accuracy per task", self.tasks, TEXTS["tasks"], "tasks"),
             card("Task variance by cluster", self.variance, TEXTS["variance"], "variance"),
             card("Training", self.loss, "Training loss per seed.", "training"),

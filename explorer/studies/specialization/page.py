@@ -105,13 +105,13 @@ class Page(StudyShell):
                            sizing_mode="stretch_width"),
                  texts.SPECIALIZATION + "\n" + texts.MODULES, "specialization"),
             card("Training", lambda: pn.Row(self.figures.loss, self.figures.accuracy, sizing_mode="stretch_width"),
-                 texts.TRAINING, "training", lazy=self._lazy),
+                 texts.TRAINING, "training", lazy=self._lazy, least=600),
             card("Connectivity", lambda: pn.Column(seed, self.figures.connectivity, sizing_mode="stretch_width"),
                  texts.CONNECTIVITY, "connectivity", lazy=self._lazy),
             card("Structure → function",
                  lambda: pn.Row(pn.Column(self.overview.line, self.overview.grid, sizing_mode="stretch_width"),
                                 pn.Column(self.overview.widgets, width=240), sizing_mode="stretch_width"),
-                 texts.OVERVIEW, "overview", lazy=self._lazy),
+                 texts.OVERVIEW, "overview", lazy=self._lazy, least=700),
         ]
 
     def show_result(self, result):
