@@ -1,5 +1,6 @@
 """Every figure the dashboard shows is built here from synthetic Results and rendered to Bokeh (no browser),
 and exported through Matplotlib where that is available."""
+import io
 import json
 
 import holoviews as hv
@@ -368,3 +369,35 @@ def test_bimt_task_variance_is_shown_per_neuron_normalised_with_its_clusters_mar
     sd = np.array([np.std([1.0, 1.0, 0.7]), np.std([0.1, 0.3, 0.2])])
     assert np.allclose(e.accuracy + e.above, [1.0, 0.2 + sd[1]])          # go's 0.9 + 0.14 is clipped at 1
     assert np.allclose(e.accuracy - e.below, [0.9 - sd[0], 0.2 - sd[1]])
+
+
+def test_bimt_neuron_map_names_its_clusters_in_a_legend_in_both_backends():
+    """The finished map's colours are functional clusters: a legend names them in order, "not important" last,
+    in the page's figure (Bokeh) and the exported one (Matplotlib); the page's live map (``legend=False``) keeps
+    one set of plot options and shows the same key under it (``cluster_key``)."""
+    from bokeh.models import Legend
+
+    from explorer.studies.bimt.views import CLUSTER_COLOURS, NEUTRAL, cluster_key, neuron_map
+
+    coords = np.stack(np.meshgrid(np.arange(3) / 3, np.arange(3) / 3), -1).reshape(-1, 2)
+    w = np.random.default_rng(0).normal(size=(9, 9))
+    labels = np.array([1, 0, -1, 1, 0, 2, 2, -1, 0])
+    key = [("cluster 1", CLUSTER_COLOURS[0], 3), ("cluster 2", CLUSTER_COLOURS[1], 2),
+           ("cluster 3", CLUSTER_COLOURS[2], 2), ("not important", NEUTRAL, 2)]
+    assert cluster_key(labels) == key
+    fig = hv.render(neuron_map(coords, w, labels=labels), backend="bokeh")
+    points = fig.renderers[-1].data_source.data
+    assert list(dict.fromkeys(points["neuron"])) == [name for name, _, _ in key]     # the legend's order
+    assert fig.select(Legend) and fig.legend[0].items[0].label.field == "color"
+    assert not hv.render(neuron_map(coords, w, labels=labels, legend=False), backend="bokeh").select(Legend)
+    assert not hv.render(neuron_map(coords, w), backend="bokeh").select(Legend)        # identities: no legend
+    export.ensure_matplotlib()   # before the map is built: its Matplotlib options are set as it is made
+    axis = _mpl_plot(neuron_map(coords, w, labels=labels)).handles["axis"]
+    assert [t.get_text() for t in axis.get_legend().get_texts()] == [name for name, _, _ in key]
+    # the exported PNG keeps the legend right of the sheet (Matplotlib's tight box left it out unless named)
+    from PIL import Image
+
+    def png_width(legend):
+        png = export.figure_bytes(lambda: neuron_map(coords, w, labels=labels, legend=legend), "png", dpi=50)
+        return Image.open(io.BytesIO(png)).size[0]
+    assert png_width(True) > png_width(False) + 40

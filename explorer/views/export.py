@@ -48,11 +48,25 @@ def figure_bytes(build, fmt: str = "png", dpi: int = 150) -> bytes:
     renderer = hv.renderer("matplotlib").instance(dpi=dpi)
     plot = renderer.get_plot(obj)
     buf = io.BytesIO()
-    plot.state.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight")
+    # what is drawn outside the axes (a legend right of them, a colour bar's label) is kept in the tight box
+    # only when named, as HoloViews' own renderer does; not what a view's hook has since removed (a colour bar
+    # redrawn beside its heatmap, mpl_colorbar_beside)
+    axes = plot.state.axes
+    extra = [a for found in plot.traverse(lambda p: p.handles.get("bbox_extra_artists") or []) for a in found
+             if _still_drawn(a, axes)]
+    extra += [ax.get_legend() for ax in axes if ax.get_legend() and ax.get_legend() not in extra]
+    plot.state.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight", bbox_extra_artists=extra or None)
     import matplotlib.pyplot as plt
 
     plt.close(plot.state)
     return buf.getvalue()
+
+
+def _still_drawn(artist, axes) -> bool:
+    """Whether ``artist`` (an Axes, or a legend or label of one) is on one of the figure's ``axes``."""
+    from matplotlib.axes import Axes
+
+    return artist in axes if isinstance(artist, Axes) else getattr(artist, "axes", None) in axes
 
 
 def netcdf_bytes(ds, lock=None) -> bytes:

@@ -39,6 +39,8 @@ def test_bimt_page_shows_the_sheet_live_then_its_clusters(page, app_url, shots):
     # the map goes first; the anatomy, task and training views follow it (StudyShell.after_headline)
     _titles_until(page, lambda t: any("isolated neurons: percentile" in x for x in t)
                   and any("Accuracy per task" in x for x in t) and any(x.startswith("Task variance") for x in t), 30)
+    key = text_of(page.locator(".map-key"))   # the clusters' colours, under the map
+    assert "cluster 1 (" in key or "not important (" in key, key
     page.screenshot(path=str(shots / "bimt.png"), full_page=True)
     assert errors == [] and bundles_not_served(scripts) == [], (errors, bundles_not_served(scripts))
     # a new setting (one seed) redraws the map from a new run

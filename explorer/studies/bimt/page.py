@@ -7,6 +7,8 @@ the task-variance matrix and the error-against-sparsity front over λ.
 """
 from __future__ import annotations
 
+import html
+
 import holoviews as hv
 import holoviews.plotting.bokeh  # noqa: F401  (register the renderer before any view is styled)
 import panel as pn
@@ -44,6 +46,19 @@ TEXTS = {
              "and swaps) against L1 (the same λ, no distances) and no cost. Lower left is better.",
 }
 
+#: The map's key while its colours are the neurons' own (training, a replayed swap round).
+IDENTITY_KEY = ("<span style='opacity:0.8'>Colour: each neuron's own (by the slot it started in), so a swap shows "
+                "as two colours trading places; clusters are coloured once training ends.</span>")
+
+
+def _key_html(key) -> str:
+    """The functional clusters' colours under the map: a swatch, the name and the number of neurons of each."""
+    items = "".join(f"<span style='white-space:nowrap;margin-right:14px'><span style='display:inline-block;"
+                    f"width:11px;height:11px;border-radius:50%;background:{colour};margin-right:4px;"
+                    f"vertical-align:-1px'></span>{html.escape(name)} ({count})</span> "
+                    for name, colour, count in key)
+    return f"<div style='line-height:1.7'>{items}</div>"
+
 
 class MapOptions(param.Parameterized):
     """What the neuron map shows (kept in the URL with the settings)."""
@@ -80,6 +95,7 @@ class Page(StudyShell):
 
     def build_main(self):
         self.map = pn.pane.HoloViews(hv.DynamicMap(self._draw_live, streams=[self.live]), linked_axes=False)
+        self.key = pn.pane.HTML("", margin=(0, 10, 5, 10), styles={"font-size": "0.9em"}, css_classes=["map-key"])
         self.scrub = pn.widgets.IntSlider.from_param(self.options.param.snapshot, width=320)
         seed = pn.widgets.IntSlider.from_param(self.options.param.seed_index, width=220)
         self.isolated, self.spread = Redrawn(sizing_mode=None), Redrawn(sizing_mode=None)
@@ -95,7 +111,8 @@ class Page(StudyShell):
                                          variant="outline")
         self.compute.on_click(lambda e: self._compute_front())
         return [
-            card("Neuron map", pn.Column(pn.Row(seed, self.scrub), self.map), TEXTS["map"], "map", grow=False),
+            card("Neuron map", pn.Column(pn.Row(seed, self.scrub), self.map, self.key), TEXTS["map"], "map",
+                 grow=False),
             card("Anatomy against shuffled sheets", self.histograms, TEXTS["anatomy"], "anatomy", least=600),
             card("Accuracy per task", self.tasks, TEXTS["tasks"], "tasks"),
             card("Task variance by cluster", self.variance, TEXTS["variance"], "variance"),
@@ -160,10 +177,16 @@ class Page(StudyShell):
     # ------------------------------------------------------------------ the map
     def _draw_live(self, data):
         if data is None:
+            self.key.object = ""
             return views.placeholder_map(self.experiment.grid)
         kind, payload, step = data
+        if kind == "result" and step < 0:
+            i = min(self.options.seed_index, payload.data.sizes["seed"] - 1)
+            self.key.object = _key_html(views.cluster_key(payload.data["labels"].values[i]))
+        else:
+            self.key.object = IDENTITY_KEY
         if kind == "result":
-            return views.result_map(payload, self.options.seed_index, None if step < 0 else step)
+            return views.result_map(payload, self.options.seed_index, None if step < 0 else step, legend=False)
         i = min(self.options.seed_index, len(payload["networks"]) - 1)
         seeds = getattr(self, "_live_seeds", [])
         who = f"seed {seeds[i]}" if i < len(seeds) else f"network {i + 1}"   # as the finished map names it

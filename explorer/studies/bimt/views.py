@@ -23,10 +23,12 @@ REGIME_LABELS = {"bimt": "BIMT", "l1": "L1", "none": "no cost"}
 
 
 def neuron_map(coords, w, *, labels=None, identity=None, active: float = 1e-2, title: str = "Neuron map",
-               max_segments: int = 800):
+               max_segments: int = 800, legend: bool = True):
     """Neurons on the sheet (points) and their connections (segments; red excitatory, blue inhibitory, width and
-    opacity ∝ |w|). Colour = functional cluster where ``labels`` are known (grey: not important), else the
-    neuron's identity, so a swap shows as colours moving (live maps during training)."""
+    opacity ∝ |w|). Colour = functional cluster where ``labels`` are known (grey: not important; named in a
+    legend right of the sheet unless ``legend`` is False: the page's live map, whose frames must keep one
+    set of plot options, shows :func:`cluster_key` beside it instead), else the neuron's identity, so a swap
+    shows as colours moving (live maps during training)."""
     coords = np.asarray(coords, float)
     w = np.asarray(w, float)
     N = coords.shape[0]
@@ -52,9 +54,14 @@ def neuron_map(coords, w, *, labels=None, identity=None, active: float = 1e-2, t
         colour = np.array([_viridis(h) for h in hue])
         name = np.array([f"neuron {int(k)}" for k in ident])
     pts = pd.DataFrame({"x": x, "y": y, "colour": colour, "neuron": name, "slot": np.arange(N)})
-    points = hv.Points(pts, kdims=["x", "y"], vdims=["colour", "neuron", "slot"])
-    points = style_element(points, bokeh=dict(color="colour", size=11, line_color="white", tools=["hover"]),
-                           mpl=dict(color="colour", s=60, edgecolor="white"))
+    colour_by = dict(color="colour")
+    if labels is not None and legend:   # clusters in order, "not important" last: the legend's order
+        pts = pts.iloc[np.argsort(np.where(labels >= 0, labels, np.iinfo(int).max), kind="stable")]
+        colour_by = dict(color="neuron", cmap=dict(zip(name, colour)), show_legend=True, legend_position="right")
+    who = hv.Dimension("neuron", label="functional cluster" if labels is not None else "neuron")
+    points = hv.Points(pts, kdims=["x", "y"], vdims=["colour", who, "slot"])
+    points = style_element(points, bokeh=dict(**colour_by, size=11, line_color="white", tools=["hover"]),
+                           mpl=dict(**colour_by, s=60, edgecolor="white"))
     xs = np.unique(np.round(x, 9))
     pad = 0.6 * (float(np.diff(xs).min()) if xs.size > 1 else 1.0)   # half a slot and a little
     span_x, span_y = x.max() - x.min() + 2 * pad, y.max() - y.min() + 2 * pad
@@ -65,6 +72,16 @@ def neuron_map(coords, w, *, labels=None, identity=None, active: float = 1e-2, t
                  bokeh=dict(**frame_sized(side, max(60, int(side * span_y / span_x))), toolbar="above",
                             default_tools=["pan", "wheel_zoom", "reset", "save"]),
                  mpl=dict(aspect="equal", fig_inches=(6, 6)))
+
+
+def cluster_key(labels) -> list[tuple[str, str, int]]:
+    """(name, colour, number of neurons) of each functional cluster in ``labels`` (−1: not important, last),
+    as :func:`neuron_map` colours them."""
+    labels = np.asarray(labels)
+    found = sorted(int(l) for l in np.unique(labels) if l >= 0)
+    key = [(f"cluster {l + 1}", CLUSTER_COLOURS[l % len(CLUSTER_COLOURS)], int((labels == l).sum())) for l in found]
+    unimportant = int((labels < 0).sum())
+    return key + ([("not important", NEUTRAL, unimportant)] if unimportant else [])
 
 
 def _viridis(h: float) -> str:
@@ -84,9 +101,9 @@ def _config(ds) -> dict:
         return {}
 
 
-def result_map(result, seed_index: int = 0, snapshot: int | None = None):
-    """The neuron map of one seed at the end of training (clusters known) or after a swap round (``snapshot``
-    index: identities coloured, as they were then)."""
+def result_map(result, seed_index: int = 0, snapshot: int | None = None, legend: bool = True):
+    """The neuron map of one seed at the end of training (clusters known; their ``legend`` beside it) or after
+    a swap round (``snapshot`` index: identities coloured, as they were then)."""
     ds = result.data
     cfg = _config(ds)
     seed = int(ds.seed.values[seed_index])
@@ -101,7 +118,7 @@ def result_map(result, seed_index: int = 0, snapshot: int | None = None):
     pct = float(ds["isolated_percentile"].values[seed_index])
     title = f"{regime} seed {seed}: {int(ds['clusters'].values[seed_index])} clusters, acc {acc:.2f}, isolated pct {pct:.0f}"
     return neuron_map(coords, result.weights["w"][seed_index].numpy(), labels=ds["labels"].values[seed_index],
-                      active=cfg.get("active", 1e-2), title=title)
+                      active=cfg.get("active", 1e-2), title=title, legend=legend)
 
 
 def shuffle_histogram(ds, measure: str = "isolated_fraction", seed_index: int = 0):
@@ -240,4 +257,4 @@ def placeholder_map(grid: int = 8):
     i, j = np.meshgrid(np.arange(grid), np.arange(grid), indexing="ij")
     coords = np.stack([i.ravel(), j.ravel()], 1) / grid
     return neuron_map(coords, np.zeros((grid * grid, grid * grid)), labels=np.full(grid * grid, -1),
-                      title="Neuron map: the sheet comes alive when training starts")
+                      title="Neuron map: the sheet comes alive when training starts", legend=False)
