@@ -48,7 +48,8 @@ class Exports:
                 w.label += " (needs matplotlib)"
         self.card = pn.Card(pn.Column(self.figure, pn.Row(self.png, self.svg), pn.Row(self.netcdf, self.csv),
                                       sizing_mode="stretch_width"),
-                            title="Export", collapsed=True, sizing_mode="stretch_width")
+                            title="Export", collapsed=True, sizing_mode="stretch_width",
+                            css_classes=["card-export"])   # (Panel's default class "card" drew a shadow)
 
     def _button(self, label, callback, ext):
         return Download(callback=callback, filename=f"{self.study}.{ext}", label=label, color="light",

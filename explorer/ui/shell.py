@@ -307,7 +307,8 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         where = "loaded from the store" if cached else "trained and measured, now stored"
         acc = result.data["accuracy"].values if "accuracy" in result.data else np.array([np.nan])
         skill = self.skill_words(result)
-        self.say(f"<b>{self.setting_words(result.config)}</b> — {where} in {seconds:.2f} s · "
+        took = f"in {seconds:.2f} s" if seconds >= 0.005 else "at once"
+        self.say(f"<b>{self.setting_words(result.config)}</b> — {where} {took} · "
                  f"test accuracy {np.nanmean(acc):.2f} ± {np.nanstd(acc):.2f}"
                  + (f" · <b>{escape(skill)}</b>" if skill else ""))
         self._running(False)
