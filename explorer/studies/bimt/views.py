@@ -187,7 +187,8 @@ def task_variance_heatmap(ds, seed_index: int = 0):
     seed = int(ds.seed.values[seed_index])
     return figure(hv.Overlay([heat, *lines]) if lines else heat,
                   f"Task variance of seed {seed}'s {keep.size} important neurons in {len(ticks)} clusters",
-                  xlabel="functional cluster (its important neurons side by side)", bokeh=dict(height=380))
+                  xlabel="functional cluster (its important neurons side by side)", xlim=(-0.5, len(order) - 0.5),
+                  bokeh=dict(height=380))
 
 
 def loss_curves(ds):
