@@ -158,8 +158,8 @@ def chain_drawing(ds, seed_index: int = 0):
         pd.DataFrame(labels, columns=["x", "y", "text"]), vdims=["text"])
     seed = int(ds.seed.values[seed_index])
     state = "older modules frozen" if frozen else f"older modules' learning rate × {cfg.get('freeze')}"
-    return figure(boxes * seg * text, f"Seed {seed}'s chain: {depth} module{'s' * (depth != 1)} of {size} neuron{'s' * (size != 1)} "
-                                             f"({state}; arrows: W_FF)",
+    modules = f"{depth} module{'s' * (depth != 1)} of {size} neuron{'s' * (size != 1)}"
+    return figure(boxes * seg * text, f"Seed {seed}'s chain: {modules} ({state}; arrows: W_FF)",
                   xaxis=None, yaxis=None, xlim=(-0.5, max(depth, 4) + 0.5), ylim=(-1, 1),
                   bokeh=dict(height=200, toolbar=None, show_grid=False), mpl=dict(show_grid=False))   # a drawing
 
