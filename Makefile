@@ -10,7 +10,7 @@ PORT    ?= 5006
 # pip picks by default on Linux, several GB); it needs download.pytorch.org.
 TORCH   ?=
 
-.PHONY: app test install install-test browser screenshots bench demo clean
+.PHONY: app test install install-test browser screenshots pictures bench demo clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -50,6 +50,10 @@ test: install-test browser
 # The browser tests again, writing the screenshots the README and docs quote into docs/screenshots/.
 screenshots: install-test browser
 	EXPLORER_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/browser
+
+# The README's BIMT and growth pictures: each page at its opening setting, trained (minutes on an empty store).
+pictures: install-test browser
+	$(BIN)/python docs/pictures.py
 
 bench: install-test
 	$(BIN)/python benchmarks/bench_engine.py
