@@ -39,6 +39,23 @@ def test_a_body_given_as_a_function_is_built_only_when_its_page_fills_it():
     assert not built and _figure(c) is not body and len(lazy) == 1
     lazy[0]()
     assert built == [1] and _figure(c) is body
+    assert c.objects[0].objects[0].styles["flex"] == "0 0 auto"   # as the body it built is sized
+    wide = card("Title", lambda: pn.pane.Markdown("f", sizing_mode="stretch_width"), "text", "n", lazy=lazy,
+                least=640)
+    assert wide.objects[0].objects[0].styles["flex"] == "1 1 640px"   # the placeholder holds the figure's place
+    lazy[1]()
+    assert wide.objects[0].objects[0].styles["flex"] == "1 1 640px"
+
+
+def test_a_layout_that_follows_its_children_stretches_when_one_of_them_does():
+    """Panel leaves a Column's sizing mode unset and lets it follow its children: a control above a stretching
+    figure (the growth page's module heatmap, the BIMT front) must not make the card treat the figure as fixed."""
+    from explorer.ui.redraw import Redrawn
+
+    body = pn.Column(pn.widgets.RadioButtonGroup(options=["a", "b"]), Redrawn())
+    assert card("T", body, "text", "a").objects[0].objects[0].styles["flex"] == f"1 1 {FIGURE_MIN_WIDTH}px"
+    fixed = pn.Column(pn.Row(pn.widgets.IntSlider(width=100)), pn.pane.HTML("x", width=200))
+    assert card("T", fixed, "text", "b").objects[0].objects[0].styles["flex"] == "0 0 auto"
 
 
 def test_a_function_body_without_a_list_to_fill_it_from_is_refused():

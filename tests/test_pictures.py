@@ -21,14 +21,16 @@ def _pictures():
     return module.PICTURES
 
 
-def test_the_script_starts_and_says_what_it_writes():
+def test_the_script_starts():
     out = subprocess.run([sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, check=True).stdout
     assert "--store" in out
 
 
 @pytest.mark.parametrize("study, card", [(s, c) for s, c, _, _ in _pictures()])
 def test_the_card_it_photographs_is_on_the_page(tmp_path, study, card):
-    page = studies.get(study).page_class(store=Store(tmp_path), url=False)
+    s = studies.get(study)
+    tiny = s.experiment_class.from_config(s.config_class(**s.module("config").TINY)).values()
+    page = s.page_class(store=Store(tmp_path), url=False, defaults=tiny)
     page.job.cancel()
     classes = {c for o in page.main.select(pn.Card) for c in o.css_classes}
     assert f"card-{card}" in classes, sorted(classes)

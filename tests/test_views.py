@@ -401,3 +401,23 @@ def test_bimt_neuron_map_names_its_clusters_in_a_legend_in_both_backends():
         png = export.figure_bytes(lambda: neuron_map(coords, w, labels=labels, legend=legend), "png", dpi=50)
         return Image.open(io.BytesIO(png)).size[0]
     assert png_width(True) > png_width(False) + 40
+
+
+@pytest.mark.skipif(not export.matplotlib_available(), reason="figure export needs matplotlib")
+def test_an_exported_layout_keeps_its_title_and_its_legends_outside_the_axes():
+    """figure_bytes names what lies outside the axes to Matplotlib's tight box: the legends right of them, and
+    then also the figure's own title (a Layout's, as `explorer reproduce` saves them), which naming some
+    artists would otherwise leave out."""
+    from PIL import Image
+
+    export.ensure_matplotlib()
+
+    def size(title, legend="right"):
+        panels = [hv.Overlay([hv.Curve([0, i + k, 1], label=f"line {k}") for k in range(3)])
+                  .opts(legend_position=legend, backend="matplotlib") for i in range(2)]
+        layout = hv.Layout(panels).opts(title=title, backend="matplotlib")
+        return Image.open(io.BytesIO(export.figure_bytes(layout, "png", dpi=80))).size
+
+    # the title's whole line is in the picture (29 px at 80 dpi; with the title cut, 12 px were left)
+    assert size("A title")[1] > size("")[1] + 20
+    assert size("")[0] > size("", legend="top_left")[0] + 20   # so are the legends right of the axes

@@ -1,4 +1,5 @@
-"""The card every study page lays its figures in: the figure on the left, a short explanation on the right."""
+"""The card every study page lays its figures in: the figure on the left, a short explanation on the right (or
+under the figure, where the page is too narrow for both)."""
 from __future__ import annotations
 
 import panel as pn
@@ -11,11 +12,20 @@ PLACEHOLDER = "card-placeholder"
 TEXT_WIDTH, FIGURE_MIN_WIDTH = 270, 520
 
 
+def _stretches(obj) -> bool:
+    """Whether ``obj`` stretches its width: its own sizing mode says so, or (a layout without one, which Panel
+    lets follow its children) one of its children stretches."""
+    mode = getattr(obj, "sizing_mode", None)
+    if mode:
+        return str(mode).endswith(("_width", "_both"))
+    return any(_stretches(o) for o in getattr(obj, "objects", []))
+
+
 def _flexing(body, least: int, grow: bool | None):
     """``body`` as a flex item of the card's wrapping row: a figure that stretches (``grow``; by default, when
-    its sizing mode stretches its width) grows from ``least`` pixels; one of fixed size keeps its size."""
+    it stretches its width, :func:`_stretches`) grows from ``least`` pixels; one of fixed size keeps its size."""
     layout = pn.panel(body)
-    stretches = str(layout.sizing_mode or "").endswith(("_width", "_both")) if grow is None else grow
+    stretches = _stretches(layout) if grow is None else grow
     flex = f"1 1 {least}px" if stretches else "0 0 auto"
     return pn.Column(layout, sizing_mode="stretch_width" if stretches else "fixed", margin=0, styles={"flex": flex})
 

@@ -132,10 +132,11 @@ def test_on_a_laptop_screen_with_the_sidebar_open_every_card_fits_the_page(page,
     query, names = CARDS[study]
     page.set_viewport_size({"width": 1100, "height": 900})
     page.goto(f"{app_url}?{query}" if query else app_url)
-    wait_for_status(page, "store")   # "now stored in …" or "loaded from the store in …"
+    wait_for_status(page, "store")   # "… now stored in …" or "… loaded from the store …"
     deadline = time.time() + 30
     while page.locator(".card-placeholder").count() and time.time() < deadline:   # the lazily built cards
         page.wait_for_timeout(200)
+    assert not page.locator(".card-placeholder").count(), "the lazily built cards were never filled"
     page.wait_for_timeout(1000)
     main = page.locator("#main").bounding_box()
     for name in names:

@@ -94,8 +94,10 @@ class Page(StudyShell):
         return not_learned_words(result)
 
     def build_main(self):
+        # the key under the map: as wide as the map, so many clusters wrap onto lines instead of widening the card
+        self.key = pn.pane.HTML("", width=480, margin=(0, 10, 5, 10), styles={"font-size": "0.9em"},
+                                css_classes=["map-key"])
         self.map = pn.pane.HoloViews(hv.DynamicMap(self._draw_live, streams=[self.live]), linked_axes=False)
-        self.key = pn.pane.HTML("", margin=(0, 10, 5, 10), styles={"font-size": "0.9em"}, css_classes=["map-key"])
         self.scrub = pn.widgets.IntSlider.from_param(self.options.param.snapshot, width=320)
         seed = pn.widgets.IntSlider.from_param(self.options.param.seed_index, width=220)
         self.isolated, self.spread = Redrawn(sizing_mode=None), Redrawn(sizing_mode=None)
@@ -180,13 +182,12 @@ class Page(StudyShell):
             self.key.object = ""
             return views.placeholder_map(self.experiment.grid)
         kind, payload, step = data
-        if kind == "result" and step < 0:
-            i = min(self.options.seed_index, payload.data.sizes["seed"] - 1)
-            self.key.object = _key_html(views.cluster_key(payload.data["labels"].values[i]))
-        else:
-            self.key.object = IDENTITY_KEY
         if kind == "result":
-            return views.result_map(payload, self.options.seed_index, None if step < 0 else step, legend=False)
+            i = min(self.options.seed_index, payload.data.sizes["seed"] - 1)
+            labels = payload.data["labels"].values[i]
+            self.key.object = _key_html(views.cluster_key(labels)) if step < 0 else IDENTITY_KEY
+            return views.result_map(payload, i, None if step < 0 else step, legend=False)
+        self.key.object = IDENTITY_KEY
         i = min(self.options.seed_index, len(payload["networks"]) - 1)
         seeds = getattr(self, "_live_seeds", [])
         who = f"seed {seeds[i]}" if i < len(seeds) else f"network {i + 1}"   # as the finished map names it
