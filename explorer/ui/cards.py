@@ -10,6 +10,7 @@ PLACEHOLDER = "card-placeholder"
 #: Width of a card's text column, and the least width a stretching figure keeps beside it: a card narrower
 #: than both (a laptop screen with the sidebar open) puts the text under the figure instead of off the page.
 TEXT_WIDTH, FIGURE_MIN_WIDTH = 270, 520
+_WRAP = ":host { flex-wrap: wrap; }"
 
 
 def _stretches(obj) -> bool:
@@ -30,6 +31,18 @@ def _flexing(body, least: int, grow: bool | None):
     return pn.Column(layout, sizing_mode="stretch_width" if stretches else "fixed", margin=0, styles={"flex": flex})
 
 
+def _row(info, body, grow):
+    """The card's wrapping row. A stretching figure goes in a Bokeh row that wraps: Panel counts only the text
+    in its least width. A figure of fixed width, or figures side by side (a pn.Row, whose parts Panel sizes
+    as fixed), go in a pn.FlexBox, whose least width Panel does not sum (a row's would be figure and text side
+    by side, wider than a laptop's page). FlexBox is a ReactiveHTML template, more work for the browser, so only
+    these cards use it (docs/performance.md, "Cards that wrap")."""
+    layout = None if body is None else pn.panel(body)
+    if layout is not None and (isinstance(layout, pn.Row) or not (_stretches(layout) if grow is None else grow)):
+        return pn.FlexBox(info, flex_direction="row", flex_wrap="wrap", sizing_mode="stretch_width")
+    return pn.Row(info, sizing_mode="stretch_width", stylesheets=[_WRAP])
+
+
 def card(title: str, body, text: str, name: str, *, lazy: list | None = None, least: int = FIGURE_MIN_WIDTH,
          grow: bool | None = None, **kwargs) -> pn.Card:
     """A titled card holding ``body`` beside ``text`` (the page's own Markdown); CSS class ``card-<name>``.
@@ -40,7 +53,7 @@ def card(title: str, body, text: str, name: str, *, lazy: list | None = None, le
     ``lazy``, for the page to call once its first result is on screen or its first run starts training (a new
     page shows the stored setting sooner; the other cards' plots are drawn a moment later)."""
     info = pn.pane.Markdown(text, width=TEXT_WIDTH, styles={"font-size": "0.92em", "opacity": "0.85"})
-    row = pn.FlexBox(info, flex_direction="row", flex_wrap="wrap", sizing_mode="stretch_width")
+    row = _row(info, body if not callable(body) else None, grow)
     if callable(body):
         if lazy is None:
             raise TypeError("card(): a body given as a function needs a `lazy` list to be filled from")
