@@ -22,46 +22,51 @@ def _stretches(obj) -> bool:
     return any(_stretches(o) for o in getattr(obj, "objects", []))
 
 
-def _flexing(body, least: int, grow: bool | None):
-    """``body`` as a flex item of the card's wrapping row: a figure that stretches (``grow``; by default, when
-    it stretches its width, :func:`_stretches`) grows from ``least`` pixels; one of fixed size keeps its size."""
-    layout = pn.panel(body)
-    stretches = _stretches(layout) if grow is None else grow
+def _item(layout, least: int, stretches: bool):
+    """``layout`` as a flex item of the card's wrapping row: a figure that stretches grows from ``least``
+    pixels; one of fixed size keeps its size."""
     flex = f"1 1 {least}px" if stretches else "0 0 auto"
     return pn.Column(layout, sizing_mode="stretch_width" if stretches else "fixed", margin=0, styles={"flex": flex})
-
-
-def _row(info, body, grow):
-    """The card's wrapping row. A stretching figure goes in a Bokeh row that wraps: Panel counts only the text
-    in its least width. A figure of fixed width, or figures side by side (a pn.Row, whose parts Panel sizes
-    as fixed), go in a pn.FlexBox, whose least width Panel does not sum (a row's would be figure and text side
-    by side, wider than a laptop's page). FlexBox is a ReactiveHTML template, more work for the browser, so only
-    these cards use it (docs/performance.md, "Cards that wrap")."""
-    layout = None if body is None else pn.panel(body)
-    if layout is not None and (isinstance(layout, pn.Row) or not (_stretches(layout) if grow is None else grow)):
-        return pn.FlexBox(info, flex_direction="row", flex_wrap="wrap", sizing_mode="stretch_width")
-    return pn.Row(info, sizing_mode="stretch_width", stylesheets=[_WRAP])
 
 
 def card(title: str, body, text: str, name: str, *, lazy: list | None = None, least: int = FIGURE_MIN_WIDTH,
          grow: bool | None = None, **kwargs) -> pn.Card:
     """A titled card holding ``body`` beside ``text`` (the page's own Markdown); CSS class ``card-<name>``.
-    Where the card is narrower than the figure's ``least`` width (or, for a figure that does not ``grow``, its
-    own width) and the text together, the text wraps under the figure.
+    Where the card is narrower than the figure's ``least`` width (or, for a figure that does not ``grow``; by
+    default, one that does not stretch its width, :func:`_stretches`) and the text together, the text wraps
+    under the figure.
+
+    The row that wraps: a stretching figure goes in a Bokeh row, whose least width Panel makes the text's. A
+    figure of fixed width, or figures side by side (a pn.Row, whose parts Panel sizes as fixed), go in a
+    pn.FlexBox, whose least width Panel does not sum (a row's would be figure and text side by side, wider than
+    a laptop's page); FlexBox is a ReactiveHTML template, more work for the browser, so only these cards use it
+    (docs/performance.md, "Cards that wrap").
 
     ``body`` may be a function: the card then holds a placeholder and a function that builds it is appended to
     ``lazy``, for the page to call once its first result is on screen or its first run starts training (a new
     page shows the stored setting sooner; the other cards' plots are drawn a moment later)."""
+    def grows(layout):
+        return _stretches(layout) if grow is None else grow
+
     info = pn.pane.Markdown(text, width=TEXT_WIDTH, styles={"font-size": "0.92em", "opacity": "0.85"})
-    row = _row(info, body if not callable(body) else None, grow)
     if callable(body):
         if lazy is None:
             raise TypeError("card(): a body given as a function needs a `lazy` list to be filled from")
-        placeholder = pn.Spacer(sizing_mode="stretch_width", height=120, css_classes=[PLACEHOLDER])
-        row.insert(0, _flexing(placeholder, least, grow))
-        lazy.append(lambda: row.__setitem__(0, _flexing(body(), least, grow)))
+        layout = pn.Spacer(sizing_mode="stretch_width", height=120, css_classes=[PLACEHOLDER])
+        stretches = True
     else:
-        row.insert(0, _flexing(body, least, grow))
+        layout = pn.panel(body)
+        stretches = grows(layout)
+    if stretches and not isinstance(layout, pn.Row):
+        row = pn.Row(_item(layout, least, True), info, sizing_mode="stretch_width", stylesheets=[_WRAP])
+    else:
+        row = pn.FlexBox(_item(layout, least, stretches), info, flex_direction="row", flex_wrap="wrap",
+                         sizing_mode="stretch_width")
+    if callable(body):
+        def fill():
+            built = pn.panel(body())
+            row[0] = _item(built, least, grows(built))
+        lazy.append(fill)
     return pn.Card(row, title=title, sizing_mode="stretch_width", margin=(8, 4), css_classes=[f"card-{name}"],
                    **kwargs)
 

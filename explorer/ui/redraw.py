@@ -4,7 +4,7 @@ browser from laying the page out again; a figure with other layers (another choi
 builds a new plot.
 
 Each pane's axes are its own (``linked_axes=False``): Panel links the ranges of plots that share a dimension
-within a layout, so two cards with a "count" axis (BIMT's two shuffle histograms) had one y range, set by
+within a layout, so two cards with a "count" axis (two histograms side by side) had one y range, set by
 whichever redrew last, and the other's bars ran off the top."""
 from __future__ import annotations
 

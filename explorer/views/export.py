@@ -49,25 +49,16 @@ def figure_bytes(build, fmt: str = "png", dpi: int = 150) -> bytes:
     plot = renderer.get_plot(obj)
     buf = io.BytesIO()
     # Matplotlib's tight box leaves out what is drawn outside the axes (a legend right of them) unless it is
-    # named; once some are named it takes only those, so the figure's own (a Layout's title) are named too, and
-    # not what a view's hook has since removed (a colour bar redrawn beside its heatmap, mpl_colorbar_beside)
+    # named; once some are named it takes only those, so the figure's own (a Layout's title) are named too
     fig = plot.state
     extra = list(fig.get_default_bbox_extra_artists())
     found = [a for f in plot.traverse(lambda p: p.handles.get("bbox_extra_artists") or []) for a in f]
-    extra += [a for a in found + [ax.get_legend() for ax in fig.axes] if a is not None and a not in extra
-              and _still_drawn(a, fig)]
+    extra += [a for a in found + [ax.get_legend() for ax in fig.axes] if a is not None and a not in extra]
     fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight", bbox_extra_artists=extra)
     import matplotlib.pyplot as plt
 
     plt.close(fig)
     return buf.getvalue()
-
-
-def _still_drawn(artist, fig) -> bool:
-    """Whether ``artist`` (an Axes, or a legend or label of one) is still on the figure ``fig``."""
-    from matplotlib.axes import Axes
-
-    return artist in fig.axes if isinstance(artist, Axes) else getattr(artist, "axes", None) in fig.axes
 
 
 def netcdf_bytes(ds, lock=None) -> bytes:

@@ -43,6 +43,9 @@ def mpl_colorbar_beside(plot, element):
     if cbar is None or artist is None:
         return
     ax, label = plot.handles["axis"], cbar.ax.get_ylabel()
+    # what HoloViews listed to keep in an export's tight box must not name the bar taken away
+    plot.handles["bbox_extra_artists"] = [a for a in plot.handles.get("bbox_extra_artists", [])
+                                          if a is not cbar.ax and getattr(a, "axes", None) is not cbar.ax]
     cbar.ax.remove()
     plot.handles["cbar"] = ax.figure.colorbar(artist, ax=ax, fraction=0.05, pad=0.02, label=label)
 

@@ -84,7 +84,7 @@ class Page(StudyShell):
         which is about 1 whenever the newest head is learned; the largest N solved is the study's measure."""
         solved = result.data["n_solved"]
         return "largest N solved, mean over seeds: " + ", ".join(
-            f"{ARCH_LABELS[a]} {float(solved.sel(arch=a).mean()):.1f}" for a in ("modular", "rnn"))
+            f"{label} {float(solved.sel(arch=a).mean()):.1f}" for a, label in ARCH_LABELS.items())
 
     def sidebar_extras(self):
         self.matched = pn.pane.HTML("", sizing_mode="stretch_width", styles={"opacity": "0.85", "font-size": "0.92em"})
