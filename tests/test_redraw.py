@@ -70,10 +70,10 @@ def test_a_mark_before_the_title_redraws_the_same_figure_and_the_next_figure_cle
     doc.add_root(r.layout.get_root(doc))
     (plot,) = _figures(doc)
     r.mark(PREVIOUS)
-    assert _figures(doc) == [plot] and plot.title.text == PREVIOUS + "one" and r.marked == PREVIOUS
+    assert _figures(doc) == [plot] and plot.title.text == PREVIOUS + "\none" and r.marked == PREVIOUS
     assert (plot.y_range.start, plot.y_range.end) == (-0.1, 1.1)        # the same data
     r.mark(CANCELLED)
-    assert plot.title.text == CANCELLED + "one"
+    assert plot.title.text == CANCELLED + "\none"
     r.show(_overlay(10, title="two"))
     assert plot.title.text == "two" and r.marked == ""
     r.mark(PREVIOUS)

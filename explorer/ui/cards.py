@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import panel as pn
 
+from ..views.titles import FIGURE_MIN_WIDTH
+
 #: CSS class of the placeholder a lazily built card holds until its page fills it.
 PLACEHOLDER = "card-placeholder"
 
-#: Width of a card's text column, and the least width a stretching figure keeps beside it: a card narrower
-#: than both (a laptop screen with the sidebar open) puts the text under the figure instead of off the page.
-TEXT_WIDTH, FIGURE_MIN_WIDTH = 270, 520
+#: Width of a card's text column. A stretching figure keeps at least FIGURE_MIN_WIDTH beside it (declared with
+#: the figures' titles, which are wrapped to fit it): a card narrower than both (a laptop screen with the sidebar
+#: open) puts the text under the figure instead of off the page.
+TEXT_WIDTH = 270
 _WRAP = ":host { flex-wrap: wrap; }"
 
 
@@ -27,6 +30,12 @@ def _item(layout, least: int, stretches: bool):
     pixels; one of fixed size keeps its size."""
     flex = f"1 1 {least}px" if stretches else "0 0 auto"
     return pn.Column(layout, sizing_mode="stretch_width" if stretches else "fixed", margin=0, styles={"flex": flex})
+
+
+def beside(main, side, least: int = FIGURE_MIN_WIDTH):
+    """``main`` (which stretches its width, from ``least`` pixels) with ``side`` (of fixed width) to its right, or
+    under it where the row is narrower than both: a Bokeh row that wraps."""
+    return pn.Row(_item(main, least, True), side, sizing_mode="stretch_width", stylesheets=[_WRAP])
 
 
 def card(title: str, body, text: str, name: str, *, lazy: list | None = None, least: int = FIGURE_MIN_WIDTH,
@@ -58,7 +67,7 @@ def card(title: str, body, text: str, name: str, *, lazy: list | None = None, le
         layout = pn.panel(body)
         stretches = grows(layout)
     if stretches and not isinstance(layout, pn.Row):
-        row = pn.Row(_item(layout, least, True), info, sizing_mode="stretch_width", stylesheets=[_WRAP])
+        row = beside(layout, info, least)
     else:
         row = pn.FlexBox(_item(layout, least, stretches), info, flex_direction="row", flex_wrap="wrap",
                          sizing_mode="stretch_width")

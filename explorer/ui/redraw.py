@@ -11,6 +11,8 @@ from __future__ import annotations
 import holoviews as hv
 import panel as pn
 
+from ..views.titles import fit_title
+
 
 def layers(figure) -> tuple:
     """What decides a plot's structure: the type, group and label of every layer, in order."""
@@ -26,10 +28,16 @@ def _framewise(figure):
     return figure
 
 
-#: before the title of a figure that still shows the last result while the sidebar's new setting trains
-PREVIOUS = "PREVIOUS SETTING (the new one is training) — "
-#: before the title of a figure that shows the last result after the sidebar's setting was cancelled
-CANCELLED = "STALE (cancelled: not the sidebar's setting) — "
+#: above the title of a figure that still shows the last result while the sidebar's new setting trains
+PREVIOUS = "PREVIOUS SETTING (the new one is training)"
+#: above the title of a figure that shows the last result after the sidebar's setting was cancelled
+CANCELLED = "STALE (cancelled: not the sidebar's setting)"
+
+
+def marked(title: str, mark: str) -> str:
+    """``title`` with ``mark`` (:data:`PREVIOUS`, :data:`CANCELLED`; ``""``: none) as a line of its own above it,
+    the whole fitted to the figure (explorer.views.titles)."""
+    return fit_title(f"{mark}\n{title}" if mark else title)
 
 
 class Redrawn(pn.viewable.Viewer):
@@ -57,7 +65,7 @@ class Redrawn(pn.viewable.Viewer):
                                                  **self.pane_options)]
 
     def mark(self, prefix: str = ""):
-        """Put ``prefix`` (:data:`PREVIOUS`, :data:`CANCELLED`) before the title of the figure on screen, or take
+        """Put ``prefix`` (:data:`PREVIOUS`, :data:`CANCELLED`) above the title of the figure on screen, or take
         it away (``""``): the same figure, redrawn in place, says that it no longer shows the sidebar's setting.
         The next :meth:`show` clears it."""
         if self._pipe is None or prefix == self._mark:
@@ -66,7 +74,7 @@ class Redrawn(pn.viewable.Viewer):
         figure = self._figure
         if prefix:
             title = figure.opts.get("plot", backend="bokeh").kwargs.get("title", "")
-            figure = figure.opts(title=prefix + title, backend="bokeh", clone=True)
+            figure = figure.opts(title=marked(title, prefix), backend="bokeh", clone=True)
         self._pipe.event(data=figure)
 
     @property

@@ -10,6 +10,8 @@ import sys
 
 import holoviews as hv
 
+from .titles import FIGURE_MIN_WIDTH, fit_title
+
 # Bokeh's Category10: one colour per seed in every view
 SEED_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                 "#bcbd22", "#17becf"]
@@ -79,8 +81,11 @@ def backends() -> list[str]:
     return [b for b in ("bokeh", "matplotlib") if b in hv.Store.renderers]
 
 
-def style(obj, *, bokeh=None, mpl=None, **common):
-    """Apply ``common`` options for every loaded backend plus the backend-specific ones."""
+def style(obj, *, bokeh=None, mpl=None, least=FIGURE_MIN_WIDTH, **common):
+    """Apply ``common`` options for every loaded backend plus the backend-specific ones; a ``title`` is wrapped to
+    fit a figure drawn ``least`` pixels wide (:func:`explorer.views.titles.fit_title`)."""
+    if common.get("title"):
+        common["title"] = fit_title(common["title"], least)
     for backend in backends():
         extra = (bokeh if backend == "bokeh" else mpl) or {}
         obj = obj.opts(**common, **extra, backend=backend)
@@ -96,13 +101,15 @@ def style_element(element, *, bokeh=None, mpl=None):
     return element
 
 
-def figure(obj, title: str, *, bokeh=None, mpl=None, **common):
-    """Figure-level options: title plus the house sizes and tools, for every loaded backend."""
-    return style(obj, title=title, bokeh={**BOKEH_FIG, **(bokeh or {})}, mpl={**MPL_FIG, **(mpl or {})}, **common)
+def figure(obj, title: str, *, bokeh=None, mpl=None, least=FIGURE_MIN_WIDTH, **common):
+    """Figure-level options: title (wrapped to fit a figure ``least`` pixels wide) plus the house sizes and tools,
+    for every loaded backend."""
+    return style(obj, title=title, bokeh={**BOKEH_FIG, **(bokeh or {})}, mpl={**MPL_FIG, **(mpl or {})},
+                 least=least, **common)
 
 
-def placeholder(message: str, title: str = ""):
+def placeholder(message: str, title: str = "", least: int = FIGURE_MIN_WIDTH):
     """An empty figure with a sentence in it, for views whose data is missing."""
     text = hv.Text(0.5, 0.5, message).opts(text_font_size="12pt", backend="bokeh") if "bokeh" in backends() \
         else hv.Text(0.5, 0.5, message)
-    return figure(text, title, xaxis=None, yaxis=None)
+    return figure(text, title, xaxis=None, yaxis=None, least=least)

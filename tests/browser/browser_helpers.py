@@ -27,6 +27,20 @@ def plot_titles(page) -> list[str]:
         return out; }""")
 
 
+def title_extents(page) -> list[dict]:
+    """Every Bokeh title now drawn (plot titles and colour-bar titles) with where its text ends against its
+    canvas: ``right``/``bottom`` (px from the canvas's left/top edge) and the canvas's ``width``/``height``.
+    Read from BokehJS's views (the text's own measured size), as the canvas shows no text to a test."""
+    return page.evaluate("""() => { const out = [];
+        for (const v of Bokeh.index.all_views()) {
+            if (v.constructor.__name__ !== 'TitleView' || !v.model.text) continue;
+            const size = v._get_size(), box = v.layout.bbox, canvas = v.parent.canvas_view.bbox;
+            out.push({text: v.model.text, right: box.left + size.width, bottom: box.top + size.height,
+                      top: box.top, width: canvas.width, height: canvas.height});
+        }
+        return out; }""")
+
+
 def wait_for_status(page, *words, timeout=RUN_TIMEOUT_MS):
     """Wait until the status line contains every one of ``words``; return its text."""
     status = page.locator(".run-status")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from browser_helpers import (RUN_TIMEOUT_MS, bundles_not_served, plot_titles, text_of, wait_for_status,
-                             watch_console_and_scripts)
+from browser_helpers import (RUN_TIMEOUT_MS, bundles_not_served, plot_titles, text_of, title_extents,
+                             wait_for_status, watch_console_and_scripts)
 
 pytestmark = pytest.mark.browser
 
@@ -126,9 +126,12 @@ CARDS = {"specialization": ("", ["specialization", "training", "connectivity", "
 
 
 @pytest.mark.parametrize("study", list(CARDS))
-def test_on_a_laptop_screen_with_the_sidebar_open_every_card_fits_the_page(page, app_url, study):
+def test_on_a_laptop_screen_with_the_sidebar_open_every_card_and_every_title_fits(page, app_url, study):
     """1100 px wide: the text of a card that cannot sit beside its figure goes under it (explorer.ui.cards);
-    before, the BIMT map card and the specialization page's cards ran 70–80 px past the window's edge."""
+    before, the BIMT map card and the specialization page's cards ran 70–80 px past the window's edge. Then at
+    1200 px (text beside figures of their least width) and 1024 px (a projector; the overview's widgets under
+    its figures): no title runs past its figure's canvas (explorer.views.titles; before, seven titles of the
+    BIMT and growth pages were cut at 1200 px)."""
     query, names = CARDS[study]
     page.set_viewport_size({"width": 1100, "height": 900})
     page.goto(f"{app_url}?{query}" if query else app_url)
@@ -142,3 +145,10 @@ def test_on_a_laptop_screen_with_the_sidebar_open_every_card_fits_the_page(page,
     for name in names:
         box = page.locator(f".card-{name}").bounding_box()
         assert box["x"] + box["width"] <= main["x"] + main["width"] + 1, (name, box, main)
+    for width in (1200, 1024):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(1000)   # Bokeh lays the figures out again
+        titles = title_extents(page)
+        assert len(titles) >= len(names), titles
+        cut = [t for t in titles if t["right"] > t["width"] + 1 or t["top"] < 0 or t["bottom"] > t["height"] + 1]
+        assert not cut, (width, cut)

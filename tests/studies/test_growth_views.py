@@ -31,3 +31,19 @@ def test_chain_title_counts_modules_in_the_right_number(ds):
     for i, depth in enumerate(ds["depth"].sel(arch="modular").values):
         title = hv.render(chain_drawing(ds, i), backend="bokeh").title.text
         assert f": {int(depth)} module{'s' * (int(depth) != 1)} of " in title
+
+
+def test_a_long_chain_labels_every_kth_module_and_the_newest(ds):
+    """19 modules at 1200 px had their "N = …" labels run into each other; a chain too long for a label above
+    every box in a figure of the least width labels every k-th module and the newest."""
+    def labelled(depth):
+        deep = ds.copy()
+        deep["depth"] = deep["depth"].copy(data=deep["depth"].values * 0 + depth)
+        labels = chain_drawing(deep, 0).Labels.I
+        return [int(t) for t in labels.data["text"]]
+
+    assert labelled(3) == [2, 3, 4]
+    heads = labelled(39)
+    assert heads[0] == 2 and heads[-1] == 40 and 10 < len(heads) < 39
+    steps = {b - a for a, b in zip(heads, heads[1:-1])}
+    assert len(steps) == 1 and steps.pop() > 1   # evenly thinned

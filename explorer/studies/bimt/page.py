@@ -42,6 +42,9 @@ TEXTS = {
                 "divided by its largest over the tasks: the features it was clustered by (Yang et al. 2019). The "
                 "neurons of one cluster stand side by side, white lines between clusters: one cluster's neurons "
                 "serve the same tasks.",
+    "training": "Loss per seed while training: solid, the loss the optimiser minimises (prediction + λ·cost, "
+                "Liu et al. 2023, eq. 3); dashed, the prediction's cross-entropy alone. The solid line jumps where "
+                "the λ/10 warm-up ends and λ takes its full value (and drops where a cool-down begins).",
     "front": "Error against sparsity for runs of this setting over λ that are in the store: BIMT (distance cost "
              "and swaps) against L1 (the same λ, no distances) and no cost. Lower left is better.",
 }
@@ -118,7 +121,7 @@ class Page(StudyShell):
             card("Anatomy against shuffled sheets", self.histograms, TEXTS["anatomy"], "anatomy", least=600),
             card("Accuracy per task", self.tasks, TEXTS["tasks"], "tasks"),
             card("Task variance by cluster", self.variance, TEXTS["variance"], "variance"),
-            card("Training", self.loss, "Training loss per seed.", "training"),
+            card("Training", self.loss, TEXTS["training"], "training"),
             card("Accuracy against sparsity", pn.Column(self.front_axis, self.front, self.compute),
                        TEXTS["front"], "front"),
         ]

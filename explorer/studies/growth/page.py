@@ -36,7 +36,8 @@ TEXTS = {
                "go first (Hamidi et al. 2024, Fig. 5).",
     "growth": "The largest N each network has solved (> 98 % on balanced sequences), epoch by epoch, live while "
               "training. Each network can add at most one N per epoch.",
-    "chain": "The grown chain: one box per module, arrows for the feed-forward weights W_FF into the next one.",
+    "chain": "The grown chain: one box per module, arrows for the feed-forward weights W_FF into the next one; the "
+             "number above a box is the N its head answers.",
     "tau": "Trained time constants τ̂ = max(τ, 1) per module of the chain and the RNN's mean (Hamidi et al. 2024, "
            "Fig. 4a); with 'effective timescales' on, also each neuron's effective timescale read from its activity "
            "(Fig. 4b).",

@@ -6,6 +6,7 @@ Pure functions from a Result (or a tidy frame of live progress) to HoloViews obj
 from __future__ import annotations
 
 import json
+import math
 import warnings
 
 import holoviews as hv
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ...views.style import figure, ink, mpl_colorbar_beside, placeholder, style_element
+from ...views.titles import text_width, title_room
 from .config import ARCH_LABELS
 
 ARCH_COLOURS = {"modular": "#1b9e77", "rnn": "#d95f02"}
@@ -21,6 +23,7 @@ GROUP_LABELS = {"W_R": "recurrent W_R", "W_FF": "feed-forward W_FF", "tau": "tim
 EPS = hv.Dimension("eps", label="perturbation ε = ‖ΔW‖ / ‖W‖")
 EPOCH = hv.Dimension("epoch", label="epoch")
 N_SOLVED = hv.Dimension("n_solved", label="largest N solved")
+LABEL_PX = 11   #: font size of the chain drawing's N above each module
 
 
 def _config(ds) -> dict:
@@ -135,18 +138,22 @@ def n_solved_curves(frame: pd.DataFrame, epochs: int | None = None, steps_per_ep
 
 def chain_drawing(ds, seed_index: int = 0):
     """The grown chain of one seed: modules as boxes (height ∝ module size; shaded when frozen), the
-    feed-forward W_FF arrows between them and each module's head N."""
+    feed-forward W_FF arrows between them and each module's head N above it (every k-th where a figure of the
+    least width has no room for all)."""
     cfg = _config(ds)
     depth = int(ds["depth"].sel(arch="modular").values[seed_index])
     size = cfg.get("module_size", 1)
     frozen = cfg.get("freeze", 0.0) == 0.0
     h = 0.3 + 0.7 * min(size, 30) / 30
     rects, arrows, labels = [], [], []
+    slots = max(depth, 4) + 1   # the x range below
+    every = math.ceil((text_width(str(depth + 1), LABEL_PX) + 6) / (title_room() / slots))
     for d in range(depth):
         newest = d == depth - 1
         colour = "#1b9e77" if newest or not frozen else "#8fcfb8"
         rects.append((d, -h / 2, d + 0.7, h / 2, colour))
-        labels.append((d + 0.35, h / 2 + 0.15, f"N = {d + 2}"))
+        if d % every == 0 or newest:
+            labels.append((d + 0.35, h / 2 + 0.15, str(d + 2)))
         if d:
             arrows.append((d - 0.3, 0, d, 0))
     boxes = hv.Rectangles(pd.DataFrame(rects, columns=["x0", "y0", "x1", "y1", "colour"]), vdims=["colour"])
@@ -154,12 +161,12 @@ def chain_drawing(ds, seed_index: int = 0):
     seg = hv.Segments(pd.DataFrame(arrows or [(0, 0, 0, 0)], columns=["x0", "y0", "x1", "y1"]))
     seg = style_element(seg, bokeh=dict(color=ink(), line_width=2), mpl=dict(color="#333333"))
     text = hv.Labels(pd.DataFrame(labels, columns=["x", "y", "text"]), vdims=["text"]).opts(
-        text_font_size="8pt", text_color=ink(), backend="bokeh") if "bokeh" in hv.Store.renderers else hv.Labels(
+        text_font_size=f"{LABEL_PX}px", text_color=ink(), backend="bokeh") if "bokeh" in hv.Store.renderers else hv.Labels(
         pd.DataFrame(labels, columns=["x", "y", "text"]), vdims=["text"])
     seed = int(ds.seed.values[seed_index])
     state = "older modules frozen" if frozen else f"older modules' learning rate × {cfg.get('freeze')}"
     modules = f"{depth} module{'s' * (depth != 1)} of {size} neuron{'s' * (size != 1)}"
-    return figure(boxes * seg * text, f"Seed {seed}'s chain: {modules} ({state}; arrows: W_FF)",
+    return figure(boxes * seg * text, f"Seed {seed}'s chain: {modules} ({state}; arrows: W_FF; numbers: N)",
                   xaxis=None, yaxis=None, xlim=(-0.5, max(depth, 4) + 0.5), ylim=(-1, 1),
                   bokeh=dict(height=200, toolbar=None, show_grid=False), mpl=dict(show_grid=False))   # a drawing
 

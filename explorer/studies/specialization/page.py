@@ -14,7 +14,7 @@ import panel as pn
 import param
 
 from ...store import memory
-from ...ui.cards import card
+from ...ui.cards import beside, card
 from ...ui.live import add_warmer
 from ...ui.shell import StudyShell
 from . import page_texts as texts
@@ -26,6 +26,10 @@ from .page_figures import DisplayOptions, Figures
 from .page_overview import Overview, OverviewOptions, gather
 from .result import below_criterion
 from .style import METRIC_LABELS
+from .views_overview import LEAST as OVERVIEW_LEAST
+
+#: Width (px) of the overview card's column of widgets (axes, metric, compute), beside or under its figures.
+OVERVIEW_WIDGETS = 240
 
 def warm_engine() -> None:
     """Import the engine, load the embedded digits and build a first optimizer (which imports torch._dynamo,
@@ -109,9 +113,9 @@ class Page(StudyShell):
             card("Connectivity", lambda: pn.Column(seed, self.figures.connectivity, sizing_mode="stretch_width"),
                  texts.CONNECTIVITY, "connectivity", lazy=self._lazy),
             card("Structure → function",
-                 lambda: pn.Row(pn.Column(self.overview.line, self.overview.grid, sizing_mode="stretch_width"),
-                                pn.Column(self.overview.widgets, width=240), sizing_mode="stretch_width"),
-                 texts.OVERVIEW, "overview", lazy=self._lazy, least=700),
+                 lambda: beside(pn.Column(self.overview.line, self.overview.grid, sizing_mode="stretch_width"),
+                                pn.Column(self.overview.widgets, width=OVERVIEW_WIDGETS), OVERVIEW_LEAST),
+                 texts.OVERVIEW, "overview", lazy=self._lazy, least=OVERVIEW_LEAST + OVERVIEW_WIDGETS),
         ]
 
     def show_result(self, result):

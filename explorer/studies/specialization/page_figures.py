@@ -13,7 +13,7 @@ import pandas as pd
 import panel as pn
 import param
 
-from ...ui.redraw import CANCELLED
+from ...ui.redraw import CANCELLED, marked
 from ...views import accuracy_curves, loss_curves, progress_rows, training_frame
 from ...views.training import empty_frame
 from .config import METRICS
@@ -32,7 +32,7 @@ class DisplayOptions(param.Parameterized):
                                doc="Which network of the ensemble the connectivity view shows.")
 
 
-#: Put before every plot title while the plots show a result that is not the sidebar's setting (after a cancel).
+#: Put above every plot title while the plots show a result that is not the sidebar's setting (after a cancel).
 STALE = CANCELLED
 
 
@@ -43,11 +43,11 @@ class PlotState(param.Parameterized):
 
 
 def _titled(obj, stale: bool):
-    """``obj`` with :data:`STALE` before its title when ``stale`` (a shallow clone; the original is kept)."""
+    """``obj`` with :data:`STALE` above its title when ``stale`` (a shallow clone; the original is kept)."""
     if not stale:
         return obj
     title = obj.opts.get("plot", backend="bokeh").kwargs.get("title", "")
-    return obj.opts(title=STALE + title, backend="bokeh", clone=True)
+    return obj.opts(title=marked(title, STALE), backend="bokeh", clone=True)
 
 
 def _waiting(text):

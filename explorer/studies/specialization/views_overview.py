@@ -15,6 +15,10 @@ import pandas as pd
 from ...views.style import mpl_colorbar_beside
 from .style import METRIC_COLORS, METRIC_LABELS, F, config_of, figure, placeholder, style_element
 
+#: The least width (px) of the overview's figures in their card: beside the card's column of widgets, or above it
+#: on a narrower page (the page's layout, explorer.ui.cards.beside); their titles are wrapped to fit it.
+LEAST = 460
+
 PARAMS = ("p", "n", "covariance", "noise", "bottleneck", "comms_start", "steps")
 AXIS_LABELS = {
     "p": "sparsity p (fraction of possible links, log scale)", "Q": "structural modularity Q",
@@ -58,7 +62,7 @@ def f_vs_structure(frame: pd.DataFrame, x: str = "p", metrics=None, current: flo
     """
     title = f"Structure → function: F at the last step against {'p' if x == 'p' else 'Q'}"
     if frame is None or frame.empty:
-        return placeholder("No stored runs around this setting yet: compute the missing cells.", title)
+        return placeholder("No stored runs around this setting yet: compute the missing cells.", title, LEAST)
     xdim = hv.Dimension(x, label=AXIS_LABELS[x])
     layers = []
     for m in (metrics or list(METRIC_LABELS)):
@@ -91,7 +95,7 @@ def f_vs_structure(frame: pd.DataFrame, x: str = "p", metrics=None, current: flo
     else:
         extra = dict(xlim=(-0.02, 0.52))
     return figure(overlay, f"{title}\n({where}, {cells} cell{'s' if cells != 1 else ''})", ylim=(0, 1.05),
-                  logx=(x == "p"), legend_position="right", **extra)
+                  logx=(x == "p"), legend_position="right", least=LEAST, **extra)
 
 
 def _axis_labels(values, name, n_values):
@@ -128,7 +132,7 @@ def heatmap(frame: pd.DataFrame, x: str = "p", y: str = "n", metric: str = "bott
     title = f"{METRIC_LABELS.get(metric, metric)}: mean F over {y} × {x}"
     if frame is None or frame.empty or x == y:
         why = "choose two different parameters" if x == y else "no stored cells for this grid yet"
-        return placeholder(f"Heatmap: {why}.", title)
+        return placeholder(f"Heatmap: {why}.", title, LEAST)
     sub = frame[frame.metric == metric].copy()
     if x == "p" and "n" in sub and sub.n.nunique() > 1:  # 1/n² differs per n: label the one-link column
         sub["p_key"] = np.where(np.isclose(sub.p, 1 / sub.n.astype(float)**2), 0.0, sub.p)
@@ -171,6 +175,6 @@ def heatmap(frame: pd.DataFrame, x: str = "p", y: str = "n", metric: str = "bott
                                         mpl=dict(color="#666666", size=11))
     ticks = dict(xticks=list(zip(range(len(xs)), xl)), yticks=list(zip(range(len(ys)), yl)))
     note = "\nblank: not computed yet" + (" · grey ✕: cannot exist" if gone else "")   # a line of its own
-    return figure(layers, title + note, xlim=(-0.5, len(xs) - 0.5), ylim=(-0.5, len(ys) - 0.5), **ticks,
+    return figure(layers, title + note, xlim=(-0.5, len(xs) - 0.5), ylim=(-0.5, len(ys) - 0.5), **ticks, least=LEAST,
                   bokeh=dict(height=320, show_legend=bool(gone), legend_position="top_left"),
                   mpl=dict(fig_inches=(8, 4), aspect=1.6, show_legend=False))   # the title says it there
