@@ -421,3 +421,22 @@ def test_an_exported_layout_keeps_its_title_and_its_legends_outside_the_axes():
     # the title's whole line is in the picture (29 px at 80 dpi; with the title cut, 12 px were left)
     assert size("A title")[1] > size("")[1] + 20
     assert size("")[0] > size("", legend="top_left")[0] + 20   # so are the legends right of the axes
+
+
+@pytest.mark.parametrize("theme", ["default", "dark"])
+def test_a_placeholder_sentence_is_in_the_themes_ink_and_fits_its_figure(theme):
+    """The growth page's "Generalisation was not measured …" was black on the dark theme's background, and as
+    one line wider than a figure of the least width it ran past both edges."""
+    import panel as pn
+    from bokeh.models import GlyphRenderer
+
+    from explorer.views.style import INK, placeholder
+    from explorer.views.titles import text_width, title_room
+
+    message = "Generalisation was not measured (set 'generalise to N + 1 … N + K' above 0)."
+    with pn.config.set(theme=theme):
+        fig = placeholder(message, "Generalisation to harder tasks")
+    (glyph,) = [g.glyph for g in bokeh(fig).select(GlyphRenderer) if hasattr(g.glyph, "text_color")]
+    assert glyph.text_color == INK[theme][0]
+    lines = fig.text
+    assert "\n" in lines and all(text_width(line) <= title_room() for line in lines.split("\n"))

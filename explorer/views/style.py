@@ -109,7 +109,10 @@ def figure(obj, title: str, *, bokeh=None, mpl=None, least=FIGURE_MIN_WIDTH, **c
 
 
 def placeholder(message: str, title: str = "", least: int = FIGURE_MIN_WIDTH):
-    """An empty figure with a sentence in it, for views whose data is missing."""
-    text = hv.Text(0.5, 0.5, message).opts(text_font_size="12pt", backend="bokeh") if "bokeh" in backends() \
+    """An empty figure with a sentence in it, for views whose data is missing (in the theme's ink, in lines that
+    fit a figure ``least`` pixels wide)."""
+    message = fit_title(message, least)
+    text = hv.Text(0.5, 0.5, message).opts(text_font_size="12pt", text_color=ink(), backend="bokeh") \
+        if "bokeh" in backends() \
         else hv.Text(0.5, 0.5, message)
     return figure(text, title, xaxis=None, yaxis=None, least=least)
