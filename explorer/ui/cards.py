@@ -28,8 +28,11 @@ def _stretches(obj) -> bool:
 def _item(layout, least: int, stretches: bool):
     """``layout`` as a flex item of the card's wrapping row: a figure that stretches grows from ``least``
     pixels; one of fixed size keeps its size."""
-    flex = f"1 1 {least}px" if stretches else "0 0 auto"
-    return pn.Column(layout, sizing_mode="stretch_width" if stretches else "fixed", margin=0, styles={"flex": flex})
+    if stretches:
+        return pn.Column(layout, sizing_mode="stretch_width", margin=0, styles={"flex": f"1 1 {least}px"})
+    # as wide as its content: "fixed" without a width and height made Bokeh log W-1005 (FIXED_SIZING_MODE) for
+    # the BIMT map card; left to Panel, the column would stretch (the app's default sizing mode)
+    return pn.Column(layout, margin=0, styles={"flex": "0 0 auto", "width": "fit-content"})
 
 
 def beside(main, side, least: int = FIGURE_MIN_WIDTH):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -85,6 +86,9 @@ def app_url(tmp_path_factory):
     errors = [block for block in server_log.split("Traceback")[1:]
               if not closed_page_race(block, writes_retrieved=True)]
     assert not errors, f"the server logged an exception:\nTraceback{errors[0][:4000]}"
+    # Bokeh's validation of a page's document ("W-1005 (FIXED_SIZING_MODE): …"): a layout Bokeh cannot size as asked
+    invalid = re.findall(r"[WE]-\d{4} \([A-Z_]+\).*", server_log)
+    assert not invalid, f"the server logged Bokeh validation issues: {invalid[:5]}"
 
 
 @pytest.fixture
