@@ -95,7 +95,9 @@ def f_vs_structure(frame: pd.DataFrame, x: str = "p", metrics=None, current: flo
     else:
         extra = dict(xlim=(-0.02, 0.52))
     return figure(overlay, f"{title}\n({where}, {cells} cell{'s' if cells != 1 else ''})", ylim=(0, 1.05),
-                  logx=(x == "p"), legend_position="right", least=LEAST, **extra)
+                  logx=(x == "p"), least=LEAST, **extra,
+                  # on the page the legend goes under the plot: beside it, it left the frame ~170 px of a 460-px figure
+                  bokeh=dict(legend_position="bottom", legend_cols=2, height=400), mpl=dict(legend_position="right"))
 
 
 def _axis_labels(values, name, n_values):
