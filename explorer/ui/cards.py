@@ -30,8 +30,8 @@ def _item(layout, least: int, stretches: bool):
     pixels; one of fixed size keeps its size."""
     if stretches:
         return pn.Column(layout, sizing_mode="stretch_width", margin=0, styles={"flex": f"1 1 {least}px"})
-    # as wide as its content: "fixed" without a width and height made Bokeh log W-1005 (FIXED_SIZING_MODE) for
-    # the BIMT map card; left to Panel, the column would stretch (the app's default sizing mode)
+    # as wide as its content: "fixed" without a width and height made Bokeh log W-1005 (FIXED_SIZING_MODE) for a
+    # body that stretches by inference; left to Panel, the column would stretch too (the app's default sizing mode)
     return pn.Column(layout, margin=0, styles={"flex": "0 0 auto", "width": "fit-content"})
 
 

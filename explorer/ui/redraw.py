@@ -34,10 +34,14 @@ PREVIOUS = "PREVIOUS SETTING (the new one is training)"
 CANCELLED = "STALE (cancelled: not the sidebar's setting)"
 
 
-def marked(title: str, mark: str) -> str:
-    """``title`` with ``mark`` (:data:`PREVIOUS`, :data:`CANCELLED`; ``""``: none) as a line of its own above it,
-    the whole fitted to the figure (explorer.views.titles)."""
-    return fit_title(f"{mark}\n{title}" if mark else title)
+def with_mark(figure, mark: str):
+    """``figure`` with ``mark`` (:data:`PREVIOUS`, :data:`CANCELLED`) as a line of its own above its title, the
+    whole fitted to the figure (explorer.views.titles); a shallow clone, the original is kept. ``""``: the figure
+    itself."""
+    if not mark:
+        return figure
+    title = figure.opts.get("plot", backend="bokeh").kwargs.get("title", "")
+    return figure.opts(title=fit_title(f"{mark}\n{title}"), backend="bokeh", clone=True)
 
 
 class Redrawn(pn.viewable.Viewer):
@@ -71,11 +75,7 @@ class Redrawn(pn.viewable.Viewer):
         if self._pipe is None or prefix == self._mark:
             return
         self._mark = prefix
-        figure = self._figure
-        if prefix:
-            title = figure.opts.get("plot", backend="bokeh").kwargs.get("title", "")
-            figure = figure.opts(title=marked(title, prefix), backend="bokeh", clone=True)
-        self._pipe.event(data=figure)
+        self._pipe.event(data=with_mark(self._figure, prefix))
 
     @property
     def marked(self) -> str:

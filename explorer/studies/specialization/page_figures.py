@@ -13,7 +13,7 @@ import pandas as pd
 import panel as pn
 import param
 
-from ...ui.redraw import CANCELLED, marked
+from ...ui.redraw import CANCELLED, with_mark
 from ...views import accuracy_curves, loss_curves, progress_rows, training_frame
 from ...views.training import empty_frame
 from .config import METRICS
@@ -44,10 +44,7 @@ class PlotState(param.Parameterized):
 
 def _titled(obj, stale: bool):
     """``obj`` with :data:`STALE` above its title when ``stale`` (a shallow clone; the original is kept)."""
-    if not stale:
-        return obj
-    title = obj.opts.get("plot", backend="bokeh").kwargs.get("title", "")
-    return obj.opts(title=marked(title, STALE), backend="bokeh", clone=True)
+    return with_mark(obj, STALE if stale else "")
 
 
 def _waiting(text):
