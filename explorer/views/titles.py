@@ -64,27 +64,25 @@ def fit_title(text: str, least: int = FIGURE_MIN_WIDTH) -> str:
 
 
 def _splits(line: str):
-    """Every place ``line`` may break: (rank of the kind of place, head, tail)."""
+    """Every place ``line`` may break: (rank of the kind of place, head, tail, their widths)."""
     for rank, (sep, at) in enumerate(_BREAKS):
         start = line.find(sep)
         while start > 0:
             head, tail = line[:start + at].rstrip(), line[start + at:].lstrip()
             if head and tail:
-                yield rank, head, tail
+                yield rank, head, tail, text_width(head), text_width(tail)
             start = line.find(sep, start + 1)
 
 
 def _fit(line: str, room: float) -> list[str]:
     if text_width(line) <= room:
         return [line]
-    splits = list(_splits(line))
-    both = [(rank, max(text_width(h), text_width(t)), h, t) for rank, h, t in splits
-            if text_width(h) <= room and text_width(t) <= room]
+    splits = [s for s in _splits(line) if s[3] <= room]   # the head fits
+    both = [(rank, max(wh, wt), head, tail) for rank, head, tail, wh, wt in splits if wt <= room]
     if both:   # two lines: the best kind of break, then the most even
         _, _, head, tail = min(both)
         return [head, tail]
-    heads = [(text_width(h), h, t) for _, h, t in splits if text_width(h) <= room]
-    if not heads:   # one word wider than the room: nothing to do but keep it
+    if not splits:   # one word wider than the room: nothing to do but keep it
         return [line]
-    _, head, tail = max(heads)   # as much as fits, then the rest
+    _, head, tail, _, _ = max(splits, key=lambda s: s[3])   # as much as fits, then the rest
     return [head, *_fit(tail, room)]

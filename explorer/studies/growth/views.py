@@ -160,9 +160,8 @@ def chain_drawing(ds, seed_index: int = 0):
     boxes = style_element(boxes, bokeh=dict(color="colour", line_color="#0b5345"), mpl=dict(color="colour"))
     seg = hv.Segments(pd.DataFrame(arrows or [(0, 0, 0, 0)], columns=["x0", "y0", "x1", "y1"]))
     seg = style_element(seg, bokeh=dict(color=ink(), line_width=2), mpl=dict(color="#333333"))
-    text = hv.Labels(pd.DataFrame(labels, columns=["x", "y", "text"]), vdims=["text"]).opts(
-        text_font_size=f"{LABEL_PX}px", text_color=ink(), backend="bokeh") if "bokeh" in hv.Store.renderers else hv.Labels(
-        pd.DataFrame(labels, columns=["x", "y", "text"]), vdims=["text"])
+    text = style_element(hv.Labels(pd.DataFrame(labels, columns=["x", "y", "text"]), vdims=["text"]),
+                         bokeh=dict(text_font_size=f"{LABEL_PX}px", text_color=ink()))
     seed = int(ds.seed.values[seed_index])
     state = "older modules frozen" if frozen else f"older modules' learning rate × {cfg.get('freeze')}"
     modules = f"{depth} module{'s' * (depth != 1)} of {size} neuron{'s' * (size != 1)}"
