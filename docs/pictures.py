@@ -12,54 +12,20 @@ store that holds them. ``make screenshots`` (the browser tests' tiny settings) d
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_app import CHROMIUM, FLAGS, serve, status, wait  # noqa: E402  (serving and reading a page, shared)
+from playwright.sync_api import sync_playwright  # noqa: E402
+
 OUT = ROOT / "docs" / "screenshots"
-CHROMIUM = os.environ.get("EXPLORER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-TEXT = ("e => { const r = e.shadowRoot || e; return Array.from(r.children)"
-        ".filter(c => !['STYLE', 'LINK'].includes(c.tagName)).map(c => c.innerText || c.textContent).join(' '); }")
 #: (study, the card photographed, file, a title the finished card's figure shows)
 PICTURES = [("bimt", "map", "bimt-map.png", "clusters, acc"),
             ("growth", "robustness", "growth-robustness.png", "Tasks kept under perturbation")]
-
-
-def _serve(store: str) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "panel", "serve", "apps/dynamics.py", "--setup", "apps/setup.py",
-                             "--port", str(port), "--address", "127.0.0.1",
-                             "--allow-websocket-origin", f"127.0.0.1:{port}"],
-                            cwd=ROOT, env={**os.environ, "EXPLORER_STORE": store},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    for _ in range(240):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc, f"http://127.0.0.1:{port}/dynamics"
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.5)
-    proc.kill()
-    raise SystemExit("panel serve did not start (run `make install` first).")
-
-
-def _wait(page, test, what: str, timeout_s: float = 900):
-    deadline = time.time() + timeout_s
-    while not test():
-        if time.time() > deadline:
-            raise SystemExit(f"gave up waiting for {what}")
-        page.wait_for_timeout(500)
 
 
 def main(argv=None):
@@ -68,27 +34,22 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"no chromium at {CHROMIUM} (apt-get install chromium, or set EXPLORER_CHROMIUM)")
-    proc, url = _serve(args.store or tempfile.mkdtemp(prefix="explorer-pictures-"))
+    proc, url = serve(args.store or tempfile.mkdtemp(prefix="explorer-pictures-"), None)
+    titles = ("() => { const out = []; for (const d of Bokeh.documents) for (const m of d.all_models) "
+              "if (m.constructor.__name__ === 'Title') out.push(m.text); return out; }")
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--headless"])
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             for study, name, file, title in PICTURES:
                 page = browser.new_page(viewport={"width": 1400, "height": 1000}, device_scale_factor=1)
                 page.goto(f"{url}?study={study}")
-                status = page.locator(".run-status")
-
-                def done():
-                    text = status.first.evaluate(TEXT) if status.count() else ""
-                    return "now stored" in text or "loaded from the store" in text
-                _wait(page, done, f"the {study} page's result")
-                titles = ("() => { const out = []; for (const d of Bokeh.documents) for (const m of d.all_models) "
-                          "if (m.constructor.__name__ === 'Title') out.push(m.text); return out; }")
-                _wait(page, lambda: any(title in t for t in page.evaluate(titles)), f"the {study} figure", 60)
+                wait(page, lambda: any(w in status(page) for w in ("now stored", "loaded from the store")), 900, 0.5)
+                wait(page, lambda: any(title in t for t in page.evaluate(titles)), 60, 0.5)
                 page.wait_for_timeout(1500)   # the last patches drawn
                 card = page.locator(f".card-{name}").first
                 card.scroll_into_view_if_needed()
                 card.screenshot(path=str(OUT / file))
-                print(f"{OUT / file}: {' '.join(status.first.evaluate(TEXT).split())}")
+                print(f"{OUT / file}: {' '.join(status(page).split())}")
                 page.close()
             browser.close()
     finally:
