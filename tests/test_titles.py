@@ -16,7 +16,8 @@ LONG = [
 def test_widths_are_the_fonts_own():
     # measured in Chromium (Bokeh's canvas, 12 pt bold): 169, 494 and 686 px
     assert text_width("Training loss per seed") == pytest.approx(169, rel=0.02)
-    assert text_width("Largest N solved as the networks grow (thin: seeds, thick: mean)") == pytest.approx(494, rel=0.02)
+    largest = "Largest N solved as the networks grow (thin: seeds, thick: mean)"
+    assert text_width(largest) == pytest.approx(494, rel=0.02)
     assert text_width(LONG[0]) == pytest.approx(686, rel=0.02)
     assert text_width("τ̂") == text_width("τ")   # a combining hat takes no room
     assert text_width("") == 0
