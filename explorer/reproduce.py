@@ -42,27 +42,29 @@ class Reproduction:
         return self.figure.draw(self.data)
 
     def save(self, out: str | Path) -> list[Path]:
-        """``<out>/<figure>.png``, ``.svg``, ``.nc`` and ``.json``; returns the paths."""
+        """``<out>/<figure>.png``, ``.svg``, ``.nc`` and ``.json`` (:func:`output_paths`), each written whole or
+        not at all (an existing file of the same name is replaced); returns the paths."""
+        from .core.files import write_replacing
         from .views.export import figure_bytes, netcdf_bytes
 
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for fmt in ("png", "svg"):
-            path = out / f"{self.figure.name}.{fmt}"
-            path.write_bytes(figure_bytes(self.drawing, fmt))
-            paths.append(path)
-        path = out / f"{self.figure.name}.nc"
-        path.write_bytes(netcdf_bytes(self.data))
-        paths.append(path)
-        path = out / f"{self.figure.name}.json"
-        path.write_text(json_text(self.summary(), indent=1, default=str))
-        return paths + [path]
+        png, svg, nc, js = output_paths(out, self.figure.name)
+        write_replacing(png, figure_bytes(self.drawing, "png"))
+        write_replacing(svg, figure_bytes(self.drawing, "svg"))
+        write_replacing(nc, netcdf_bytes(self.data))
+        write_replacing(js, json_text(self.summary(), indent=1, default=str))
+        return [png, svg, nc, js]
 
     def summary(self) -> dict:
         return {"figure": self.figure.name, "paper": self.figure.paper, "claim": self.figure.claim,
                 "scale": self.scale, "seconds": round(self.seconds, 1), "cells_trained": self.trained,
                 **self.headline}
+
+
+def output_paths(out: str | Path, name: str) -> list[Path]:
+    """The files :meth:`Reproduction.save` writes for figure ``name`` into the folder ``out``."""
+    return [Path(out) / f"{name}.{ext}" for ext in ("png", "svg", "nc", "json")]
 
 
 def reproduce(name: str, scale: str = "laptop", store=None, scheduler=None, progress: bool = True) -> Reproduction:

@@ -20,14 +20,17 @@ def add_reproduce_command(subparsers) -> None:
                    help="tiny: seconds, not a result (tests); laptop: minutes on 2 cores (default); paper: toward "
                         "the paper's size (more seeds, n = 100, MNIST)")
     p.add_argument("--out", default="figures", metavar="DIR", help="folder for the files (default: ./figures)")
+    p.add_argument("--force", action="store_true", help="replace figure files already in --out")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a dask.distributed scheduler to train on")
     add_store_flag(p)
     p.set_defaults(func=cmd_reproduce)
 
 
-def out_folder(path: str) -> Path:
-    """``--out`` made (with its parents) and checked writable, or one sentence (ConfigError)."""
+def out_folder(path: str, names=(), force: bool = False) -> Path:
+    """``--out`` made (with its parents) and checked writable, and none of the files of figures ``names`` already
+    in it unless ``force``; else one sentence (ConfigError)."""
     from ..core.config import ConfigError
+    from ..reproduce import output_paths
 
     out = Path(path).expanduser()
     if not path.strip():
@@ -41,6 +44,10 @@ def out_folder(path: str) -> Path:
         probe.unlink()
     except OSError as e:
         raise ConfigError(f"--out {out}: cannot make or write into this folder ({e.strerror or e}).") from None
+    there = [p.name for name in names for p in output_paths(out, name) if p.exists()]
+    if there and not force:
+        raise ConfigError(f"--out {out} already holds {', '.join(there[:4])}{' …' if len(there) > 4 else ''}; "
+                          "pass --force to replace them or choose another folder.")
     return out
 
 
@@ -60,7 +67,7 @@ def cmd_reproduce(args) -> int:
 
     store = Store(getattr(args, "store", None))
     store.ensure_writable()
-    out = out_folder(args.out)   # a folder that cannot be made fails before any training
+    out = out_folder(args.out, names, args.force)   # refused before any training
     for name in names:
         r = reproduce(name, args.scale, store=store, scheduler=args.scheduler, progress=sys.stderr.isatty())
         paths = r.save(out)

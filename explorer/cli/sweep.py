@@ -7,12 +7,12 @@ setting's element may be text the study understands (specialization's p: ``1/n2`
 """
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 
 from ..core.config import ConfigError
 from ..core.fields import flag_of
+from ..core.files import replacing
 from ..core.jsontext import json_text
 from .flags import GIVEN, add_setting_flags, make_config, parse_value, values_from_args
 
@@ -143,12 +143,8 @@ def cmd_sweep(args) -> int:
     ds = sweep(base, grid, store=Store(getattr(args, "store", None)), scheduler=args.scheduler,
                progress=not args.no_progress)
     if out is not None:
-        tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")
-        try:
+        with replacing(out) as tmp:   # an interrupted write leaves the old file, never half a new one
             save(ds, tmp)
-            os.replace(tmp, out)
-        finally:
-            tmp.unlink(missing_ok=True)
     rows = cell_rows(study, ds, list(grid))
     if args.json:
         print(json_text({"cells": rows, "out": str(out) if out else None, "dims": dict(ds.sizes)}, indent=1))

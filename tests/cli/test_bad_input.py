@@ -119,6 +119,8 @@ CASES = [
      "is a file; the figures go into a folder"),
     ("reproduce-out-impossible", [*RUN[:2], "reproduce", "001-fig2", "--scale", "tiny", "--out", "/proc/x/figs"], 2,
      "cannot make or write into this folder"),
+    ("reproduce-out-holds-figures", [*RUN[:2], "reproduce", "001-fig2", "--scale", "tiny", "--out", "{tmp}/figs"],
+     2, "already holds 001-fig2.png; pass --force to replace them"),
     ("export-a-run-key", [*RUN[:2], "store", "export", "{run}", "--out", "{tmp}/x"], 2,
      "is a run's key; export takes one entry (one seed): its entries are"),
     ("start-times-three", [*RUN, "--start-times", "0,1,2"], 2, "one step per digit (two), got 3"),
@@ -165,6 +167,8 @@ def places(tmp_path):
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "results.csv").write_text("x\n")
     (tmp_path / "ro").mkdir()
+    (tmp_path / "figs").mkdir()
+    (tmp_path / "figs" / "001-fig2.png").write_bytes(b"a figure made earlier")
     _garbage_store(tmp_path / "garbage")
     return {"store": str(store.root), "file": str(tmp_path / "afile"), "tmp": str(tmp_path),
             "garbage": str(tmp_path / "garbage"), "key": STORED.key(0), "run": STORED.run_key()}

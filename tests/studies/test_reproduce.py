@@ -73,6 +73,30 @@ def test_the_cli_writes_png_svg_netcdf_and_json(tmp_path, store, runs, capsys):
     assert summary["figure"] == "000-fig4d" and summary["cells_trained"] == 0
 
 
+def test_files_already_there_are_replaced_only_when_asked_and_never_half_written(tmp_path, store, runs, capsys,
+                                                                               monkeypatch):
+    argv = ["--store", str(store.root), "reproduce", "000-fig4d", "--scale", "tiny", "--out", str(tmp_path)]
+    (tmp_path / "000-fig4d.svg").write_text("mine")
+    assert main(argv) == 2
+    assert "already holds 000-fig4d.svg; pass --force" in capsys.readouterr().err
+    assert (tmp_path / "000-fig4d.svg").read_text() == "mine" and not (tmp_path / "000-fig4d.png").exists()
+
+    import explorer.views.export as export
+
+    def broken(*a, **kw):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export, "netcdf_bytes", broken)   # the third file fails while it is written
+    with pytest.raises(OSError):
+        runs["000-fig4d"].save(tmp_path)
+    assert (tmp_path / "000-fig4d.svg").read_text() != "mine"   # the files before it were replaced whole
+    assert not (tmp_path / "000-fig4d.nc").exists() and sorted(p.name for p in tmp_path.iterdir()) == [
+        "000-fig4d.png", "000-fig4d.svg"]   # no temporary file left behind
+    monkeypatch.undo()
+    assert main([*argv, "--force"]) == 0
+    assert (tmp_path / "000-fig4d.svg").read_text().lstrip().startswith("<?xml")
+
+
 def test_an_unknown_figure_or_scale_is_one_sentence(capsys):
     assert main(["reproduce", "fig99"]) == 2
     assert "no figure called 'fig99'; the figures: 001-fig2" in capsys.readouterr().err
