@@ -128,6 +128,17 @@ def test_connectivity_shows_weights_links_and_both_Q_in_title():
     assert "seed 1" in title and f"Q = {r.data.attrs['Q']:.3f}" in title and "Q_measured" in title
 
 
+def test_the_connectivity_key_is_dark_on_white_whatever_the_pages_theme():
+    """The key sits on the matrix, which is light in both themes; under the dark theme's legend colours (light
+    text on a translucent grey) "inter-module link" could hardly be read there. Set on the model, the colours win
+    over any theme's."""
+    from bokeh.models import Legend
+
+    (legend,) = bokeh(result_connectivity(synthetic(n=10))).select(Legend)
+    assert (legend.background_fill_color, legend.label_text_color) == ("white", "black")
+    assert legend.background_fill_alpha >= 0.8
+
+
 def test_connectivity_without_weights_is_a_message_not_an_error():
     bokeh(connectivity({}, 0))
     mask_only = {"mask_inter": torch.ones(1, 4, 4)}
@@ -421,6 +432,29 @@ def test_an_exported_layout_keeps_its_title_and_its_legends_outside_the_axes():
     # the title's whole line is in the picture (29 px at 80 dpi; with the title cut, 12 px were left)
     assert size("A title")[1] > size("")[1] + 20
     assert size("")[0] > size("", legend="top_left")[0] + 20   # so are the legends right of the axes
+
+
+def test_the_bimt_pareto_front_shows_the_spread_over_seeds_and_starts_at_zero():
+    """Each point is a mean over seeds: its ± sd is drawn; the sparsity axis starts at 0, so the page's first
+    stored point reads as one point (it was drawn on an axis from 702 to 703.5)."""
+    import pandas as pd
+
+    from explorer.studies.bimt.views import REGIME_COLOURS, pareto
+
+    frame = pd.DataFrame({"regime": ["bimt", "bimt", "l1"], "lam": [1e-3, 3e-3, 1e-3], "error": [0.3, 0.5, 0.35],
+                          "error_sd": [0.02, 0.04, 0.03], "active_neurons": [60.0, 45.0, 62.0],
+                          "wiring_length": [700.0, 200.0, 1300.0]})
+    fig = pareto(frame, "wiring_length")
+    bars = fig.ErrorBars.values()
+    assert [b.dimension_values("error_sd").tolist() for b in bars] == [[0.04, 0.02], [0.03]]   # sorted by x
+    plot = bokeh(fig)
+    assert plot.x_range.start == 0 and plot.x_range.end == pytest.approx(1430.0)
+    from bokeh.models import Whisker
+
+    colours = [(w.line_color, w.upper_head.line_color, w.lower_head.line_color) for w in plot.select(Whisker)]
+    assert colours == [(REGIME_COLOURS["bimt"],) * 3, (REGIME_COLOURS["l1"],) * 3]   # caps too (Bokeh: black)
+    one = bokeh(pareto(frame.iloc[:1], "wiring_length"))
+    assert one.x_range.start == 0 and one.x_range.end == pytest.approx(770.0)
 
 
 @pytest.mark.parametrize("theme", ["default", "dark"])

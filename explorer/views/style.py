@@ -101,6 +101,23 @@ def style_element(element, *, bokeh=None, mpl=None):
     return element
 
 
+def _heads_as_whiskers(plot, element):
+    """Bokeh hook: an error bar's caps in its line's colour (Bokeh draws them black whatever the line's colour,
+    which vanishes on the dark theme)."""
+    from bokeh.models import Whisker
+
+    for whisker in plot.state.select(Whisker):
+        for head in (whisker.upper_head, whisker.lower_head):
+            if head is not None:
+                head.line_color = whisker.line_color
+
+
+def error_bars(bars, color: str | None = None):
+    """``hv.ErrorBars`` in ``color`` (default: the theme's :func:`ink`), caps included, in both backends."""
+    color = color or ink()
+    return style_element(bars, bokeh=dict(line_color=color, hooks=[_heads_as_whiskers]), mpl=dict(color=color))
+
+
 def figure(obj, title: str, *, bokeh=None, mpl=None, least=FIGURE_MIN_WIDTH, **common):
     """Figure-level options: title (wrapped to fit a figure ``least`` pixels wide) plus the house sizes and tools,
     for every loaded backend."""

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from ...metrics.anatomy import normalise
-from ...views.style import SEED_COLOURS, figure, mpl_colorbar_beside, frame_sized, placeholder, style, style_element
+from ...views.style import (SEED_COLOURS, error_bars, figure, frame_sized, mpl_colorbar_beside, placeholder, style,
+                             style_element)
 
 #: colours of functional clusters (Glasbey-like, readable on white); unimportant neurons are grey
 CLUSTER_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
@@ -152,7 +153,7 @@ def task_accuracy_bars(ds):
     accuracy = hv.Dimension("accuracy", label="task accuracy", range=(0, 1))
     bars = hv.Bars(frame, kdims=[task], vdims=[accuracy])
     bars = style_element(bars, bokeh=dict(color="#1b9e77", xrotation=60), mpl=dict(color="#1b9e77", xrotation=60))
-    errors = hv.ErrorBars(frame, kdims=[task], vdims=[accuracy, "below", "above"])   # ± sd, within 0 … 1
+    errors = error_bars(hv.ErrorBars(frame, kdims=[task], vdims=[accuracy, "below", "above"]))  # ± sd, in 0 … 1
     n = ds.sizes["seed"]
     return figure(bars * errors, f"Accuracy per task (mean ± sd over {n} seed{'s' if n != 1 else ''}; "
                                  f"overall {float(ds['accuracy'].mean()):.2f})", ylim=(0, 1.04), bokeh=dict(height=320))
@@ -209,8 +210,9 @@ def loss_curves(ds):
 
 
 def pareto(frame: pd.DataFrame, x: str = "active_neurons"):
-    """Error against sparsity over a λ grid, one line per regime (Liu et al. 2023, Fig. 1g, h). ``frame`` has
-    one row per run: regime, lam, error (1 − accuracy), error_sd, active_neurons, wiring_length."""
+    """Error against sparsity over a λ grid, one line per regime (Liu et al. 2023, Fig. 1g, h), each point the
+    mean over seeds with ± sd error bars. ``frame`` has one row per run: regime, lam, error (1 − accuracy),
+    error_sd, active_neurons, wiring_length. The x axis starts at 0, so a front of one point reads as a point."""
     if frame.empty:
         return placeholder("No stored runs of this setting over λ yet.", "Accuracy against sparsity")
     xlabel = {"active_neurons": "important neurons", "wiring_length": "wiring length (sheet sides)"}[x]
@@ -221,11 +223,13 @@ def pareto(frame: pd.DataFrame, x: str = "active_neurons"):
         c = REGIME_COLOURS.get(regime, "#333333")
         label = REGIME_LABELS.get(regime, regime)
         line = hv.Curve(d, kdims=[xdim], vdims=[err], label=label)
+        bars = hv.ErrorBars(d, kdims=[xdim], vdims=[err, "error_sd"])
         dots = hv.Scatter(d, kdims=[xdim], vdims=[err, "lam"], label=label)
         layers += [style_element(line, bokeh=dict(color=c), mpl=dict(color=c)),
+                   error_bars(bars, c),
                    style_element(dots, bokeh=dict(color=c, size=8, tools=["hover"]), mpl=dict(color=c, s=30))]
-    return figure(hv.Overlay(layers), f"Error against {xlabel} over λ (lower left is better)",
-                  bokeh=dict(height=320, legend_position="top_right"))
+    return figure(hv.Overlay(layers), f"Error against {xlabel} over λ (mean ± sd over seeds; lower left is better)",
+                  xlim=(0, 1.1 * float(frame[x].max()) or 1.0), bokeh=dict(height=320, legend_position="top_right"))
 
 
 def pareto_frame(results) -> pd.DataFrame:

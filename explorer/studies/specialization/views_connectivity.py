@@ -24,6 +24,11 @@ def _array(weights: dict, name: str, index: int):
     return a[index]
 
 
+#: Bokeh legend options for the key drawn on the matrix, which is light in either theme: dark text on white there
+ON_THE_MATRIX = {"background_fill_color": "white", "background_fill_alpha": 0.85, "label_text_color": "black",
+                 "border_line_color": "black", "border_line_alpha": 0.3}
+
+
 def connectivity(weights: dict, seed_index: int = 0, *, seed=None, Q=None, Q_measured=None):
     """Heatmap of ``W_rec`` (diverging, symmetric colour range) with module borders and ringed links."""
     W = _array(weights, "W_rec", seed_index)
@@ -63,7 +68,7 @@ def connectivity(weights: dict, seed_index: int = 0, *, seed=None, Q=None, Q_mea
     title = f"{what} ({label}) · {q_text}" if q_text else f"{what} ({label})"
     return figure(layers, title, xticks=ticks, yticks=ticks, invert_yaxis=True,
                   legend_position="bottom_right",
-                  bokeh=frame_sized(430, 430),
+                  bokeh=dict(frame_sized(430, 430), legend_opts=ON_THE_MATRIX),
                   mpl=dict(aspect="equal", fig_inches=(6, 5)))
 
 
