@@ -105,6 +105,18 @@ def test_sweep_with_extra_seeds_trains_only_new_seeds(store):
     assert MANY == [[(4, 0.1, (2,)), (4, 1.0, (2,))]] and ds.sizes["seed"] == 3
 
 
+def test_the_sweeps_bar_says_how_far_its_ensemble_is(store, capsys):
+    """One ensemble can train for many minutes with the cell count at 0: the bar shows the ensemble's own progress
+    (the words the app and `explorer run` show)."""
+    def talking(configs, on_progress=None, cancel=None):
+        on_progress({"stage": "train", "fraction": 0.5, "step": 800, "total_steps": 1600, "seeds": [0, 1, 0, 1],
+                     "epochs": 4, "loss": [0.5, 0.7]})
+        return fake_many(configs)
+
+    sweep(BASE, {"p": [0.1, 1]}, store=store, progress=True, run_many=talking)
+    assert "Training 4 networks as one ensemble · step 800 of 1600 · loss 0.600" in capsys.readouterr().err
+
+
 # ---------------------------------------------------------------------------------------------- CLI
 def _main(argv, capsys, monkeypatch):
     import explorer.studies.specialization.run as run

@@ -144,6 +144,7 @@ def sweep(base_config, grid: dict, store=None, scheduler=None, progress=True,
     """
     from tqdm.auto import tqdm
 
+    from ..core.progress import progress_words
     from .store import Store
 
     store = store if store is not None else Store()
@@ -166,7 +167,13 @@ def sweep(base_config, grid: dict, store=None, scheduler=None, progress=True,
         else:
             for group in groups:
                 bar.set_postfix_str(f"training {sum(len(c.seeds) for c in group)} networks")
-                for c, r in zip(group, store.get_or_run_many(group, run_many=run_many)):
+
+                def said(event):   # the ensemble's own progress (step, loss, measuring) after the cell count
+                    words = progress_words(event)[1]
+                    if words:
+                        bar.set_postfix_str(words.rstrip(" …"))
+
+                for c, r in zip(group, store.get_or_run_many(group, on_progress=said, run_many=run_many)):
                     data[c.key()] = r.data
                 bar.update(sum(weight[c.key()] for c in group))
     rest = [c for c in unique if c.key() not in data]
