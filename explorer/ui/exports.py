@@ -3,9 +3,9 @@ Matplotlib, no browser needed) and the result itself as netCDF / CSV.
 
 A study's figures are its ``VIEWS`` (:mod:`explorer.studies`), each drawn from the page's current Result
 (:func:`card`): as the page shows it where the page's ``views_as_shown(result)`` draws it (the network its
-seed slider picks, …), else as the view draws it alone. A page may offer others, drawn from its own state (the
-specialization page's F-against-p overview and heatmap), by making :class:`Exports` itself. Each file is named after its figure (or study) and the run's key
-as it is made, so downloads of different settings do not collide.
+seed slider picks, …), else as the view draws it alone. A page may offer others, drawn from its own state (an
+overview of a page's own sweep, say), by making :class:`Exports` itself. Each file is named after its figure (or
+study) and the run's key as it is made, so downloads of different settings do not collide.
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 HoloViews wraps every plot update in ``doc.models.freeze()`` (upstream: holoviz/holoviews#6315), and Bokeh
 recomputes the set of all models of the document when the outermost freeze ends, whether or not anything
-changed. On the specialization page (≈ 800 models) that walk costs about 0.25 s per streamed update on a
+changed. On a study page of ≈ 800 models (measured on the first study's) that walk costs about 0.25 s per streamed update on a
 two-core laptop — more than the update itself. Bokeh calls ``DocumentModelManager.invalidate`` whenever a
 property change adds or removes model references (``Model.trigger``); roots change through ``add_root`` /
 ``remove_root``. So a freeze during which neither happened cannot have changed the graph, and its recompute
