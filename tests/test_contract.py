@@ -244,6 +244,30 @@ def test_while_a_new_setting_trains_the_last_results_cards_say_so(ran):
     assert [p.marked for p in marked] == [""] * len(marked)
 
 
+def test_while_a_first_setting_trains_the_cards_it_will_fill_say_so(ran, monkeypatch):
+    """A page opened on a setting not yet stored had empty cards above its live view while it trained (the growth
+    page's first two); each now says what it waits for, takes no PREVIOUS mark, and the result replaces it."""
+    from explorer.ui.redraw import WAITING
+    from explorer.ui.shell import StudyShell
+
+    study, config, store, result = ran
+    with monkeypatch.context() as m:   # the page as it opens, before its setting's run reports
+        m.setattr(StudyShell, "request", lambda self: None)
+        page = study.page_class(store=store, url=False, defaults=study.experiment_class.from_config(config).values())
+    assert page.result is None
+    panes = page.setting_panes()
+    if not panes:
+        pytest.skip(f"the {study} page draws its running setting live in every card")
+    page._trained_rows = False
+    page._on_event({"stage": "train", "fraction": 0.01, "epochs": 2, "epoch": 0, "step": 1, "seeds": [0],
+                    "loss": [1.0], "accuracy": None})
+    for pane in panes:
+        assert not pane.shown and pane.marked == "" and pane.layout.objects
+        assert pane.figure is None and pane.layout.objects[0].object == WAITING   # plain text (nothing to escape)
+    page._show(result, 0.1)
+    assert all(p.shown and p.marked == "" for p in panes)
+
+
 def test_the_status_line_names_the_setting_and_how_well_it_learned(ran):
     """After a result, the status line names the setting as the page describes it and says how far its networks
     learned in the study's own terms (the growth study: the largest N solved, not only its heads' accuracy)."""

@@ -60,5 +60,5 @@ class PageHooks:
     def setting_panes(self) -> tuple:
         """The page's :class:`~explorer.ui.redraw.Redrawn` panes that show one setting's result and are not live
         while a run trains: their titles say PREVIOUS SETTING while a new setting trains, STALE after a cancel,
-        until the next result redraws them."""
+        until the next result redraws them; a pane with no result yet says what it waits for."""
         return ()

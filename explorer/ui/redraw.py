@@ -12,6 +12,7 @@ import holoviews as hv
 import panel as pn
 
 from ..views.titles import fit_title
+from .widgets import escape
 
 
 def layers(figure) -> tuple:
@@ -32,6 +33,8 @@ def _framewise(figure):
 PREVIOUS = "PREVIOUS SETTING (the new one is training)"
 #: above the title of a figure that shows the last result after the sidebar's setting was cancelled
 CANCELLED = "STALE (cancelled: not the sidebar's setting)"
+#: in a pane that has no result to show yet while the sidebar's setting trains
+WAITING = "Drawn once this setting has been trained and measured."
 
 
 def with_mark(figure, mark: str):
@@ -78,13 +81,24 @@ class Redrawn(pn.viewable.Viewer):
         self._pipe.event(data=with_mark(self._figure, prefix))
 
     @property
+    def figure(self):
+        """The figure on screen, without its mark (``None`` before the first :meth:`show` and while waiting)."""
+        return self._figure
+
+    @property
     def marked(self) -> str:
         """The prefix now before the figure's title (``""``: none)."""
         return self._mark
 
+    def wait(self, message: str = WAITING):
+        """Say in one line, until the next :meth:`show`, why the pane is empty (a first setting is training): a
+        line, not an empty figure, so that a live view further down the page stays in sight."""
+        self._pipe, self._layers, self._figure, self._mark = None, None, None, ""
+        self.layout.objects = [pn.pane.HTML(escape(message), styles={"opacity": "0.75"}, margin=(4, 10))]
+
     @property
     def shown(self) -> bool:
-        """Whether a figure has been put on screen."""
+        """Whether a figure (not a :meth:`wait` line) is on screen."""
         return self._pipe is not None
 
     def __panel__(self):

@@ -274,8 +274,11 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         stage = event.get("stage")
         if stage == "train":
             if not self._trained_rows:
-                for pane in self.setting_panes():   # they keep the last result while this one trains
-                    pane.mark(PREVIOUS)
+                for pane in self.setting_panes():
+                    if pane.shown:
+                        pane.mark(PREVIOUS)   # it keeps the last result while this one trains
+                    else:
+                        pane.wait()           # it says why it is empty
                 self.start_training()
                 self._trained_rows, self._last_draw = True, 0.0
             self._pending.append(event)

@@ -47,3 +47,21 @@ def test_a_long_chain_labels_every_kth_module_and_the_newest(ds):
     assert heads[0] == 2 and heads[-1] == 40 and 10 < len(heads) < 39
     steps = {b - a for a, b in zip(heads, heads[1:-1])}
     assert len(steps) == 1 and steps.pop() > 1   # evenly thinned
+
+
+def test_the_live_curves_legend_draws_both_lines_before_either_has_data():
+    """The non-modular RNN trains after the chain: its legend entry had no line until then (BokehJS draws none
+    for an empty line). Every labelled line has a point to key its legend from, drawn nowhere (NaN)."""
+    import numpy as np
+    import pandas as pd
+
+    from explorer.studies.growth.views import n_solved_curves
+
+    live = pd.DataFrame({"arch": ["modular"] * 2, "seed": [0, 0], "epoch": [1, 2], "n_solved": [2, 3]})
+    for frame in (live, live.iloc[:0]):
+        fig = n_solved_curves(frame, epochs=4, seeds=[0])
+        means = [el for el in fig.values() if el.label]
+        assert [el.label for el in means] == ["growing modules", "non-modular RNN"]
+        assert all(len(el) >= 1 for el in means)
+    rnn = means[1].dimension_values(1)
+    assert len(rnn) == 1 and np.isnan(rnn[0])

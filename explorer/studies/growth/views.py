@@ -125,8 +125,10 @@ def n_solved_curves(frame: pd.DataFrame, epochs: int | None = None, steps_per_ep
                                         mpl=dict(color=c, alpha=0.35, linewidth=1)))
         if not d.empty or seeds is not None:
             m = d.groupby("epoch")["n_solved"].mean()
-            line = hv.Curve((m.index.to_numpy() * scale, m.to_numpy()), kdims=[xdim], vdims=[N_SOLVED],
-                            label=ARCH_LABELS[arch])
+            xs, ys = m.index.to_numpy(dtype=float) * scale, m.to_numpy(dtype=float)
+            if not len(xs):   # BokehJS draws no line in the legend entry of an empty line: one undrawn point
+                xs, ys = np.array([np.nan]), np.array([np.nan])
+            line = hv.Curve((xs, ys), kdims=[xdim], vdims=[N_SOLVED], label=ARCH_LABELS[arch])
             layers.append(style_element(line, bokeh=dict(color=c, line_width=3), mpl=dict(color=c, linewidth=2.5)))
     if not layers:
         layers = [hv.Curve(([], []), kdims=[xdim], vdims=[N_SOLVED])]
