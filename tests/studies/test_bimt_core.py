@@ -91,6 +91,22 @@ def test_swaps_try_every_neuron_by_default_and_top_k_is_clamped():
     assert BIMTConfig().cooldown == 0.0
 
 
+def test_what_a_regime_ignores_is_not_part_of_its_key():
+    """A "none" run at λ = 1e-3 and one at 3e-4 are the same computation (λ = 0), and so are L1 runs at any A:
+    one store entry each, so the page's front and a sweep over λ with "none" train it once."""
+    from explorer.store.sweep import expand
+    from explorer.studies.bimt.config import BIMTConfig
+
+    assert BIMTConfig(regime="none", lam=1e-3).key() == BIMTConfig(regime="none", lam=3e-4, A=2.0).key()
+    assert BIMTConfig(regime="l1", A=1.0).key() == BIMTConfig(regime="l1", A=3.0).key()
+    assert BIMTConfig(regime="l1", lam=1e-3).key() != BIMTConfig(regime="l1", lam=3e-4).key()
+    assert BIMTConfig(regime="bimt", A=1.0).key() != BIMTConfig(regime="bimt", A=3.0).key()
+    none = BIMTConfig(regime="none", lam=1e-3)
+    assert (none.lam, none.A) == (0.0, 0.0)
+    _, cells = expand(BIMTConfig(), {"regime": ["bimt", "none"], "lam": [3e-4, 1e-3]})
+    assert len(cells) == 4 and len({c.key() for _, c in cells}) == 3
+
+
 def test_given_networks_keep_their_regime_meaning():
     # run_many passes each config's own λ and A: an "l1" or "none" config keeps the default A = 1 (and none its
     # λ); they must still train as L1 (A = 0) and unregularised (λ = 0), not as swap-less BIMT.

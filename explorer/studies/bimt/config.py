@@ -113,6 +113,12 @@ class BIMTConfig(StudyConfig):
                               f"({self.warmup:g} + {self.cooldown:g}).")
         if self.top_k > self.neurons:
             self._set("top_k", self.neurons)          # "all neurons" on this sheet (the default)
+        # what a regime ignores is not part of its identity: "none" trains at λ = 0 and L1 at A = 0 whatever the
+        # sliders say, so runs that differ only there are one run (one store entry, trained once in a sweep)
+        if self.regime == "none":
+            self._set("lam", 0.0)
+        if self.regime != "bimt":
+            self._set("A", 0.0)
         from ...tasks.yang19 import check_tasks
 
         try:
