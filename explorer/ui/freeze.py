@@ -1,12 +1,11 @@
 """Opt-in Bokeh patch: skip the whole-document model recompute after a freeze in which the graph did not change.
 
-HoloViews wraps every plot update in ``doc.models.freeze()`` (upstream: holoviz/holoviews#6315), and Bokeh
-recomputes the set of all models of the document when the outermost freeze ends, whether or not anything
-changed. On a study page of ≈ 800 models (measured on the first study's) that walk costs about 0.25 s per streamed update on a
-two-core laptop — more than the update itself. Bokeh calls ``DocumentModelManager.invalidate`` whenever a
-property change adds or removes model references (``Model.trigger``); roots change through ``add_root`` /
-``remove_root``. So a freeze during which neither happened cannot have changed the graph, and its recompute
-is skipped.
+HoloViews wraps every plot update in ``doc.models.freeze()`` (upstream: holoviz/holoviews#6315), and Bokeh recomputes
+the set of all models of the document when the outermost freeze ends, whether or not anything changed. On a study
+page of ≈ 800 models (measured on the first study's) that walk costs about 0.25 s per streamed update on a two-core
+laptop — more than the update itself. Bokeh calls ``DocumentModelManager.invalidate`` whenever a property change adds
+or removes model references (``Model.trigger``); roots change through ``add_root`` / ``remove_root``. So a freeze
+during which neither happened cannot have changed the graph, and its recompute is skipped.
 
 Nothing applies this on import: the served app calls :func:`apply` from ``apps/setup.py``. It is written
 against Bokeh's private ``DocumentModelManager`` of the versions in :data:`explorer.ui.patches.BOKEH_VERSIONS`;

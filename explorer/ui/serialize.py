@@ -1,13 +1,13 @@
 """Opt-in Bokeh patch: serialize a model's set properties without first computing every default it leaves alone.
 
-When Bokeh sends models to a browser (a new page's document, a new plot on a slider move) it asks each model for
-its properties "without defaults" (``HasProps.query_properties_with_values(include_defaults=False)``), but it
-computes the value of *every* property first and only then drops the defaults (a TODO in Bokeh says so): for each
-default, a walk over the model's class hierarchy (``_overridden_defaults``) and a fresh copy of the default,
-then thrown away. On a study page of ≈ 700 models (measured on the first study's) that made the document sent to a new browser cost
-0.133 s of the server's loop; with the defaults skipped before they are computed it costs 0.031 s, and the
-document sent is the same (``tests/test_contract.py`` compares every study page's serialized document with and
-without this patch). Also, the overridden defaults of a class are computed once per class, not on every read.
+When Bokeh sends models to a browser (a new page's document, a new plot on a slider move) it asks each model for its
+properties "without defaults" (``HasProps.query_properties_with_values(include_defaults=False)``), but it computes
+the value of *every* property first and only then drops the defaults (a TODO in Bokeh says so): for each default, a
+walk over the model's class hierarchy (``_overridden_defaults``) and a fresh copy of the default, then thrown away.
+On a study page of ≈ 700 models (measured on the first study's) that made the document sent to a new browser cost
+0.133 s of the server's loop; with the defaults skipped before they are computed it costs 0.031 s, and the document
+sent is the same (``tests/test_contract.py`` compares every study page's serialized document with and without this
+patch). Also, the overridden defaults of a class are computed once per class, not on every read.
 
 What is skipped is what Bokeh would have dropped anyway: a property neither set on the model, nor an unstable
 default already made (those are kept, as Bokeh keeps them), nor given by a theme. One difference: a model whose
