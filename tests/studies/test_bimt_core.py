@@ -107,6 +107,23 @@ def test_what_a_regime_ignores_is_not_part_of_its_key():
     assert len(cells) == 4 and len({c.key() for _, c in cells}) == 3
 
 
+def test_seeds_trained_in_different_company_merge(tmp_path):
+    """An L1 or no-cost network trained without a BIMT network in its ensemble recorded one snapshot and no swap
+    rounds, the same network beside a BIMT one every round; a setting whose seeds came from both kinds of ensemble
+    could not be merged ("Sizes of tensors must match", after a nine-seed sweep had trained for 8 minutes)."""
+    from explorer.store import Store
+    from explorer.studies.bimt.config import BIMTConfig
+
+    store = Store(tmp_path / "store")
+    tiny = {**TINY, "steps": 20, "swap_every": 10}
+    store.get_or_run(BIMTConfig(**tiny, regime="none", seeds=(0,)))                      # no swapping company
+    both = store.get_or_run_many([BIMTConfig(**tiny, regime="bimt", seeds=(0, 1)),
+                                  BIMTConfig(**tiny, regime="none", seeds=(0, 1))])      # seed 1 beside BIMT
+    none = both[1]
+    assert none.weights["snapshot_w"].shape[:2] == (2, 2) and none.data.sizes["snapshot"] == 2
+    assert none.data["swaps"].shape == (2, 1) and not none.data["swaps"].values.any()
+
+
 def test_given_networks_keep_their_regime_meaning():
     # run_many passes each config's own λ and A: an "l1" or "none" config keeps the default A = 1 (and none its
     # λ); they must still train as L1 (A = 0) and unregularised (λ = 0), not as swap-less BIMT.

@@ -143,8 +143,11 @@ def train_and_measure(settings, seeds=None, regimes=None, on_progress=None, canc
     def after_step(i, epoch):
         done = i + 1
         model.lam.copy_(model.lam_base * lam_factor(done, steps, s["warmup"], s["cooldown"]))
-        if done % int(s["swap_every"]) == 0 and done < steps and bool(model.swaps.any()):
-            swaps_made.append(model.swap(opt, int(s["top_k"])))
+        if done % int(s["swap_every"]) == 0 and done < steps:
+            # every round is recorded whether or not a network of this ensemble swaps: a network's stored data
+            # must not depend on its company (seeds of one setting trained in different ensembles are merged)
+            swaps_made.append(model.swap(opt, int(s["top_k"])) if bool(model.swaps.any())
+                              else torch.zeros(E, dtype=torch.long))
             snaps["step"].append(done)
             snaps["identity"].append(model.identity[snap_idx].clone())
             snaps["w"].append(model.w.detach()[snap_idx].clone())
