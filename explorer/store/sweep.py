@@ -159,7 +159,9 @@ def sweep(base_config, grid: dict, store=None, scheduler=None, progress=True,
         weight[cfg.key()] = weight.get(cfg.key(), 0) + 1
     todo = [c for c in unique if store.missing_seeds(c)]
     data = {}
-    with tqdm(total=len(cells), unit="cell", disable=not progress, desc="sweep") as bar:
+    # no time estimate: cells finish a whole ensemble at a time, so a rate per cell says nothing until the end
+    with tqdm(total=len(cells), unit="cell", disable=not progress, desc="sweep",
+              bar_format="{desc}: {n_fmt}/{total_fmt} cells |{bar}| {elapsed}{postfix}") as bar:
         bar.update(len(cells) - sum(weight[c.key()] for c in todo))
         groups = groups_of(todo)
         if groups and scheduler:
