@@ -154,9 +154,10 @@ def cmd_sweep(args) -> int:
         print(table(rows, list(dict.fromkeys(c for r in rows for c in r))))
         short = [r for r in rows if r.get("reached_criterion", 1) < 1]
         if short:   # compared at equal skill only where every network got there: say where they did not
-            print(f"BELOW THE CRITERION: in {len(short)} of {len(rows)} cells not every network reached its test "
-                  "accuracy criterion (REACHED_CRITERION: the fraction that did); their specialization is not at "
-                  "the skill of the others (docs/gallery.md, 'Equal skill').")
+            print(f"BELOW THE CRITERION: in {len(short)} of {len(rows)} cells not every network reached the study's "
+                  "accuracy criterion (REACHED_CRITERION: the fraction that did); what those networks measure is "
+                  "not at the skill of the others, and the cell's means include them (`explorer run` with the "
+                  "cell's setting names the seeds).")
         if out is not None:
             print(f"wrote {out} ({', '.join(f'{d}: {s}' for d, s in ds.sizes.items())})")
     return 0

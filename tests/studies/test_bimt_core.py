@@ -179,3 +179,21 @@ def test_networks_that_have_not_learned_the_tasks_are_named_on_the_page_and_in_t
     ds["accuracy"] = ("seed", np.array([LEARNED, 0.9]))
     learned = Result(data=ds, weights=result.weights)
     assert not_learned_words(learned) == "" and "NOT LEARNED" not in text(config, learned)
+
+
+def test_a_sweeps_table_says_which_cells_hold_networks_that_did_not_learn():
+    """A nine-seed sweep printed cell means with one network at 0.43 mean accuracy (not learned) folded in and no
+    word of it; each cell now has the fraction of its seeds that learned (REACHED_CRITERION), as the
+    specialization study's sweeps have for its accuracy criterion."""
+    import xarray as xr
+
+    from explorer import studies
+    from explorer.cli.sweep import cell_rows
+    from explorer.studies.bimt.result import LEARNED
+
+    one = {name: (("regime", "seed"), [[0.8, 0.4], [0.7, 0.6]]) for name in ("accuracy",)}
+    rest = {name: (("regime", "seed"), np.ones((2, 2))) for name in ("isolated_fraction", "isolated_percentile",
+                                                                     "spread_percentile", "wiring_length")}
+    ds = xr.Dataset({**one, **rest}, coords={"regime": ["bimt", "l1"], "seed": [0, 1]})
+    rows = cell_rows(studies.get("bimt"), ds, ["regime"])
+    assert LEARNED == 0.5 and [r["reached_criterion"] for r in rows] == [0.5, 1.0]

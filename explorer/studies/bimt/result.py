@@ -160,6 +160,10 @@ def text(config: BIMTConfig, result: Result) -> str:
 
 
 def entry_summary(ds) -> dict:
-    """What ``explorer store info`` shows of one stored seed."""
-    return {name: float(ds[name].values[0]) for name in ("accuracy", "isolated_fraction", "isolated_percentile",
-                                                          "spread_percentile", "wiring_length")}
+    """What ``explorer store info`` shows of one stored seed (and a sweep's table, per cell): ``reached_criterion``
+    is 1 when the network learned the tasks (mean accuracy ≥ :data:`LEARNED`; a cell's mean: the fraction of its
+    seeds that did)."""
+    acc = float(ds["accuracy"].values[0])
+    return {"accuracy": acc, "reached_criterion": float(acc >= LEARNED),
+            **{name: float(ds[name].values[0]) for name in ("isolated_fraction", "isolated_percentile",
+                                                            "spread_percentile", "wiring_length")}}
