@@ -64,7 +64,7 @@ def test_networks_below_the_criterion_are_named():
 
     missed = run(SpecializationConfig(**{**TINY, "until_accuracy": 0.99}))
     assert summary(missed)["below_criterion"] == [0, 1]
-    assert "BELOW THE CRITERION: 2 of 2 network(s)" in text(missed.config, missed)
+    assert "BELOW THE CRITERION: 2 of 2 networks" in text(missed.config, missed)
     fixed = run(SpecializationConfig(**{**TINY, **SpecializationConfig.PRESETS["fixed-epochs"],
                                         "epochs": TINY["epochs"]}))
     assert summary(fixed)["below_criterion"] == [] and "BELOW" not in text(fixed.config, fixed)

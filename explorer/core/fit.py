@@ -111,8 +111,8 @@ def fit(*, epochs: int, batches: Callable[[int], Iterable], step: Callable[[obje
         finite = torch.isfinite(epoch_loss)
         if not finite.all():
             bad = [s for s, ok in zip(seeds, finite.tolist()) if not ok]
-            raise FloatingPointError(f"training diverged (the loss is not finite) for seed(s) {bad}; "
-                                     "lower the learning rate.")
+            who = f"{'seed' if len(bad) == 1 else 'seeds'} {', '.join(map(str, bad))}"
+            raise FloatingPointError(f"training diverged (the loss is not finite) for {who}; lower the learning rate.")
         info: dict = {}
         for h in hooks:
             info.update(h.after_epoch(epoch, epoch_loss) or {})

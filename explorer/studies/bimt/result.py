@@ -36,6 +36,7 @@ import json
 import numpy as np
 import xarray as xr
 
+from ...core.progress import plural
 from ...core.result import Result
 from .config import BIMTConfig
 
@@ -140,7 +141,7 @@ def text(config: BIMTConfig, result: Result) -> str:
     """The CLI's summary: one line per seed."""
     s = summary(result)
     lines = [f"{config.regime} on a {config.grid} × {config.grid} sheet ({config.sheet}), λ = {config.lam:g}, "
-             f"A = {config.A:g}, {config.steps} steps, {len(s['accuracy'])} seed(s)"
+             f"A = {config.A:g}, {config.steps} steps, {plural(len(s['accuracy']), 'seed')}"
              + ("  [from the store]" if result.cached else ""),
              f"  {'seed':>4}  {'accuracy':>8}  {'clusters':>8}  {'isolated':>8}  {'iso pct':>7}  {'spread pct':>10}"
              f"  {'active':>6}  {'wiring':>8}"]

@@ -31,6 +31,7 @@ import json
 import numpy as np
 import xarray as xr
 
+from ...core.progress import plural
 from ...core.result import Result
 from .config import METRICS, SpecializationConfig
 
@@ -60,14 +61,14 @@ def text(config: SpecializationConfig, result: Result) -> str:
     """The CLI's human-readable summary of a run."""
     s = summary(result)
     acc = s["accuracy"]
-    lines = [f"two modules of n = {config.n}, p = {config.p:.4g} ({config.links} link(s) each way), "
-             f"Q = {s['Q']:.3f} (measured {sum(s['Q_measured']) / len(acc):.3f}), {len(acc)} seed(s)"
+    lines = [f"two modules of n = {config.n}, p = {config.p:.4g} ({plural(config.links, 'link')} each way), "
+             f"Q = {s['Q']:.3f} (measured {sum(s['Q_measured']) / len(acc):.3f}), {plural(len(acc), 'seed')}"
              + ("  [from the store]" if result.cached else ""),
              "global-task test accuracy: " + ", ".join(f"{a:.3f}" for a in acc)]
     by_seed = dict(zip(config.seeds, acc))
     missed = [(seed, by_seed[seed]) for seed in s["below_criterion"]]
     if missed:   # compared at equal skill only when every network reached the criterion: say which did not
-        lines.append(f"BELOW THE CRITERION: {len(missed)} of {len(acc)} network(s) did not reach test accuracy "
+        lines.append(f"BELOW THE CRITERION: {len(missed)} of {plural(len(acc), 'network')} did not reach test accuracy "
                      f"{config.until_accuracy:g} within {config.epochs} epochs (seed "
                      + ", ".join(f"{seed}: {a:.3f}" for seed, a in missed)
                      + "); their specialization is not at the skill of the others (docs/gallery.md, 'Equal skill').")
