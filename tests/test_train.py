@@ -98,3 +98,18 @@ def test_cross_entropy_equals_torch_with_its_gradient():
     (g_ours,) = torch.autograd.grad(ours.sum(), logits)
     (g_ref,) = torch.autograd.grad(ref.sum(), logits)
     torch.testing.assert_close(g_ours, g_ref, rtol=1e-6, atol=1e-6)
+
+
+def test_a_diverged_network_is_named_by_its_seed():
+    """The NaN guard: an epoch whose loss is not finite for some networks stops training with a sentence naming
+    their seeds (the CLI prints it as one line, exit code 1)."""
+    from explorer.core.fit import fit
+
+    def step(batch):
+        return torch.tensor([0.5, float("nan"), 0.2, float("inf")])
+
+    with pytest.raises(FloatingPointError, match=r"not finite\) for seeds 11, 13; lower the learning rate"):
+        fit(epochs=2, batches=lambda e: [0, 1], step=step, n_batches=2, seeds=[10, 11, 12, 13])
+    with pytest.raises(FloatingPointError, match=r"for seed 11;"):
+        fit(epochs=1, batches=lambda e: [0], step=lambda b: torch.tensor([0.5, float("nan")]), n_batches=1,
+            seeds=[10, 11])
