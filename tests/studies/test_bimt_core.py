@@ -197,3 +197,30 @@ def test_a_sweeps_table_says_which_cells_hold_networks_that_did_not_learn():
     ds = xr.Dataset({**one, **rest}, coords={"regime": ["bimt", "l1"], "seed": [0, 1]})
     rows = cell_rows(studies.get("bimt"), ds, ["regime"])
     assert LEARNED == 0.5 and [r["reached_criterion"] for r in rows] == [0.5, 1.0]
+
+
+def test_the_sidebar_greys_out_what_the_regime_ignores(tmp_path, monkeypatch):
+    """L1 has no distances or swaps and "none" no cost at all (their configs drop those settings): the controls
+    they ignore are greyed out, and come back with the bimt regime."""
+    import panel as pn
+
+    from explorer.store import Store
+    from explorer.studies.bimt.page import Page
+    from explorer.ui.shell import StudyShell
+
+    monkeypatch.setattr(StudyShell, "request", lambda self: None)   # the page alone, nothing trained
+    page = Page(store=Store(tmp_path / "store"), url=False)
+
+    def off(name):
+        widgets = pn.panel(page.sidebar_controls.controls[name].panel).select(pn.widgets.Widget)
+        assert widgets
+        return all(w.disabled for w in widgets)
+
+    names = ("lam", "A", "swap_every", "top_k", "warmup", "cooldown")
+    assert [off(n) for n in names] == [False] * 6
+    page.experiment.regime = "l1"
+    assert [off(n) for n in names] == [False, True, True, True, False, False]
+    page.experiment.regime = "none"
+    assert [off(n) for n in names] == [True] * 6
+    page.experiment.regime = "bimt"
+    assert [off(n) for n in names] == [False] * 6
