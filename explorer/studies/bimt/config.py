@@ -14,6 +14,10 @@ from ...core.config import MAX_SEEDS, ConfigError, StudyConfig
 from ...core.fields import setting
 
 REGIMES = ("bimt", "l1", "none")
+#: the settings a regime ignores, by the regimes that use them: L1 has no distances or swaps, none no cost at all
+#: (the page greys out the others' controls; λ and A, set per network, are also left out of a config's identity)
+USED_BY = {"lam": ("bimt", "l1"), "warmup": ("bimt", "l1"), "cooldown": ("bimt", "l1"), "A": ("bimt",),
+           "swap_every": ("bimt",), "top_k": ("bimt",)}
 SHEETS = ("2d", "1d")
 BASELINES = ("important", "grid")
 S, TR, M = "Sheet and cost", "Training", "Measuring"
@@ -115,10 +119,9 @@ class BIMTConfig(StudyConfig):
             self._set("top_k", self.neurons)          # "all neurons" on this sheet (the default)
         # what a regime ignores is not part of its identity: "none" trains at λ = 0 and L1 at A = 0 whatever the
         # sliders say, so runs that differ only there are one run (one store entry, trained once in a sweep)
-        if self.regime == "none":
-            self._set("lam", 0.0)
-        if self.regime != "bimt":
-            self._set("A", 0.0)
+        for name in ("lam", "A"):
+            if self.regime not in USED_BY[name]:
+                self._set(name, 0.0)
         from ...tasks.yang19 import check_tasks
 
         try:

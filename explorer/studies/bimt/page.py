@@ -19,15 +19,12 @@ from ...ui.cards import card
 from ...ui.redraw import Redrawn
 from ...ui.shell import StudyShell
 from . import views
-from .config import REGIMES
+from .config import REGIMES, USED_BY
 from .experiment import PAGE_DEFAULTS, BIMTExperiment
 from .result import not_learned_words
 
 #: λ values of the sparsity/accuracy front (Liu et al. 2023, Fig. 1g, h)
 LAMBDAS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
-#: the settings a regime ignores, by the regimes that use them (greyed out in the sidebar for the others)
-IGNORED_UNLESS = {"lam": ("bimt", "l1"), "warmup": ("bimt", "l1"), "cooldown": ("bimt", "l1"), "A": ("bimt",),
-                  "swap_every": ("bimt",), "top_k": ("bimt",)}
 
 INTRO = ("**Growing brains** (Liu et al. 2023). An RNN's neurons sit on a sheet; connections cost their length "
          "(λ, A) and neurons swap places to shorten them. Does the network's *functional* clustering become "
@@ -99,7 +96,7 @@ class Page(StudyShell):
     def settings_changed(self, names):
         """Grey out what the chosen regime ignores (config.py: L1 has no distances or swaps, none no cost)."""
         if "regime" in names:
-            for name, used_by in IGNORED_UNLESS.items():
+            for name, used_by in USED_BY.items():
                 self.sidebar_controls.disable(name, self.experiment.regime not in used_by)
 
     def skill_words(self, result) -> str:
