@@ -198,6 +198,25 @@ def test_corrupt_entry_is_detected_and_recomputed(store, caplog, name, damage):
     assert store.get_or_run(CFG, runner=fake_run).cached
 
 
+def test_stored_seeds_that_do_not_fit_new_ones_are_trained_again(store, caplog):
+    """Seeds of one setting stored by another version of a study (an array of another shape) and seeds trained
+    now cannot be merged: the setting's seeds are discarded with one warning each and trained again as one
+    ensemble, instead of failing after the training with a traceback."""
+    def older(config, on_progress=None, cancel=None):   # the same setting as an earlier version stored it
+        r = fake_run(config)
+        return Result(data=r.data, weights={**r.weights, "b_h": r.weights["b_h"][:, :2]})
+
+    store.get_or_run(CFG.replace(seeds=(0,)), runner=older)
+    CALLS.clear()
+    with caplog.at_level(logging.WARNING, logger="explorer.store"):
+        both = store.get_or_run(CFG, runner=fake_run)
+    assert CALLS == [[1], [0, 1]]                    # the missing seed, then the setting again
+    assert both.weights["b_h"].shape == (2, 3) and not both.cached
+    warnings = [r.getMessage() for r in caplog.records if r.name == "explorer.store"]
+    assert len(warnings) == 2 and all("do not fit together" in w for w in warnings)
+    assert store.get_or_run(CFG, runner=fake_run).cached and CALLS == [[1], [0, 1]]
+
+
 def _evil_pickle(sentinel: Path) -> bytes:
     class Evil:
         def __reduce__(self):

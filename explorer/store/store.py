@@ -73,6 +73,14 @@ def _run_many(configs, on_progress=None, cancel=None):
     return study_of(configs[0]).run_many(configs, on_progress=on_progress, cancel=cancel)
 
 
+class _Misfit(Exception):
+    """Stored seeds of these configs cannot be merged into one Result (see :meth:`Store._get_or_train`)."""
+
+    def __init__(self, configs):
+        super().__init__("stored seeds do not fit together")
+        self.configs = configs
+
+
 class Store(Catalogue):
     """A folder of cached runs. Safe to share between threads, processes and machines on one filesystem."""
 
@@ -143,6 +151,22 @@ class Store(Catalogue):
         return self._get_or_train(list(configs), run_many or _run_many, on_progress, cancel)
 
     def _get_or_train(self, configs, train, on_progress, cancel) -> list[Result]:
+        try:
+            return self._get_or_train_once(configs, train, on_progress, cancel)
+        except _Misfit as misfit:
+            # seeds of one setting stored by different versions (other array shapes) cannot be merged: they are
+            # discarded, like an unreadable entry, and the setting's seeds are trained again as one ensemble
+            with self._locked(sorted({c.run_key() for c in misfit.configs}), cancel):
+                for c in misfit.configs:
+                    for seed in c.seeds:
+                        if self.entry_dir(c.key(seed)).exists():
+                            self._discard(self.entry_dir(c.key(seed)), "its seeds do not fit together")
+            try:
+                return self._get_or_train_once(configs, train, on_progress, cancel)
+            except _Misfit:   # trained together now, they still do not merge: the study's bug, not the store's
+                raise RuntimeError("the seeds of one setting, trained together, could not be merged") from None
+
+    def _get_or_train_once(self, configs, train, on_progress, cancel) -> list[Result]:
         unique = list({c.key(): c for c in configs}.values())
         found = {c.key(): self._load_seeds(c, quarantine=False) for c in unique}
         if any(len(found[c.key()]) < len(c.seeds) for c in unique):
@@ -165,7 +189,15 @@ class Store(Catalogue):
                             found[key][seed] = part
             with contextlib.suppress(Exception):  # the bound is housekeeping; it never fails a request
                 self.gc(keep={c.key(s) for c in unique for s in c.seeds})
-        return [merge_seeds([found[c.key()][s] for s in c.seeds]) for c in configs]
+        merged, misfits = {}, []
+        for c in unique:
+            try:
+                merged[c.key()] = merge_seeds([found[c.key()][s] for s in c.seeds])
+            except (RuntimeError, ValueError):   # arrays of other shapes: stored by another version
+                misfits.append(c)
+        if misfits:
+            raise _Misfit(misfits)
+        return [merged[c.key()] for c in configs]
 
     @staticmethod
     def _split(config, result):
