@@ -25,7 +25,7 @@ from ...core.fit import fit, hook
 from ...metrics.anatomy import anatomy, task_variance
 from ...models.spatial import SpatialRNN, packing
 from ...tasks.cognitive import N_INPUTS, N_OUTPUTS, TrialBank, check_tasks, trial_accuracy
-from .config import REGIMES, BIMTConfig
+from .config import REGIMES, USED_BY, BIMTConfig
 
 __all__ = ["REGIMES", "check_settings", "members", "train_and_measure"]
 
@@ -41,14 +41,15 @@ def check_settings(settings) -> dict:
 
 
 def members(regimes, seeds, lam: float, A: float) -> list[tuple[str, int, float, float]]:
-    """The ensemble's (regime, seed, λ, A) networks, regime-major: L1 keeps λ with A = 0, none has λ = 0."""
+    """The ensemble's (regime, seed, λ, A) networks, regime-major: what a regime ignores is 0 (config.USED_BY: L1
+    keeps λ with A = 0, none has λ = 0)."""
     regimes = list(regimes)
     for r in regimes:
         if r not in REGIMES:
             raise ValueError(f"unknown regime {r!r}; choose bimt, l1 or none.")
     if not seeds:
         raise ValueError("choose at least one seed.")
-    return [(r, int(sd), float(lam) if r != "none" else 0.0, float(A) if r == "bimt" else 0.0)
+    return [(r, int(sd), float(lam) if r in USED_BY["lam"] else 0.0, float(A) if r in USED_BY["A"] else 0.0)
             for r in regimes for sd in seeds]
 
 
@@ -104,8 +105,8 @@ def train_and_measure(settings, seeds=None, regimes=None, on_progress=None, canc
     if nets is None:
         nets = members([s["regime"]] if regimes is None else regimes, seeds if seeds is not None else s["seeds"],
                        s["lam"], s["A"])
-    # A regime fixes what it ignores, whoever built the list: L1 has A = 0, none has λ = 0 (run_many passes each
-    # config's own λ and A, and a config's A defaults to 1 whatever its regime).
+    # A regime fixes what it ignores, whoever built the list: L1 has A = 0, none has λ = 0 (a config already has
+    # them so, config.validate; a list given by hand may not).
     nets = [members([r], [sd], la, a)[0] for r, sd, la, a in nets]
     regimes = list(dict.fromkeys(r for r, *_ in nets))
     E, steps = len(nets), int(s["steps"])
