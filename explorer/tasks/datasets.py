@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.config import ConfigError
+from ..core.files import replacing
 
 __all__ = ["Source", "DatasetUnavailable", "load_sources", "data_root", "DATASETS"]
 
@@ -246,14 +247,10 @@ def _gunzip_missing(folder: str, files) -> None:
         path = os.path.join(folder, f)
         if os.path.isfile(path) or not os.path.isfile(path + ".gz"):
             continue
-        tmp = f"{path}.part{os.getpid()}"
         try:
-            with gzip.open(path + ".gz", "rb") as src, open(tmp, "wb") as dst:
+            with replacing(path) as tmp, gzip.open(path + ".gz", "rb") as src, open(tmp, "wb") as dst:
                 shutil.copyfileobj(src, dst)
-            os.replace(tmp, path)
         except (OSError, EOFError) as err:
-            with contextlib.suppress(OSError):
-                os.remove(tmp)
             raise DatasetUnavailable(
                 f"{path}.gz could not be unpacked next to it ({' '.join(str(err).split())}); replace or delete it, "
                 f"or choose --dataset digits.") from None
