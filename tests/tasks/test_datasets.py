@@ -154,6 +154,17 @@ def test_gz_files_are_unpacked(tmp_path):
     assert np.allclose(m0.train_x, tr_x.reshape(20, -1) / 255.0)
 
 
+def test_a_damaged_gz_file_is_one_sentence_and_leaves_nothing_half_unpacked(tmp_path):
+    write_mnist(tmp_path, compress=True)
+    raw = tmp_path / "MNIST" / "raw"
+    gz = raw / (MNIST_FILES[0] + ".gz")
+    gz.write_bytes(gz.read_bytes()[:-40])   # cut short: gzip stops with EOFError while unpacking
+    with pytest.raises(DatasetUnavailable, match=f"{MNIST_FILES[0]}.gz could not be unpacked next to it"):
+        load_sources("mnist", data_dir=tmp_path, download=False)
+    assert not (raw / MNIST_FILES[0]).exists()
+    assert sorted(p.name for p in raw.iterdir() if MNIST_FILES[0] in p.name) == [MNIST_FILES[0] + ".gz"]   # no tmp
+
+
 def test_data_dir_from_environment(tmp_path, monkeypatch):
     write_mnist(tmp_path)
     monkeypatch.setenv("EXPLORER_DATA", str(tmp_path))
