@@ -11,6 +11,7 @@ import holoviews as hv
 import numpy as np
 import pandas as pd
 
+from ...core.progress import plural
 from ...metrics.anatomy import normalise
 from ...views.style import (SEED_COLOURS, error_bars, figure, frame_sized, mpl_colorbar_beside, placeholder, style,
                              style_element)
@@ -155,7 +156,7 @@ def task_accuracy_bars(ds):
     bars = style_element(bars, bokeh=dict(color="#1b9e77", xrotation=60), mpl=dict(color="#1b9e77", xrotation=60))
     errors = error_bars(hv.ErrorBars(frame, kdims=[task], vdims=[accuracy, "below", "above"]))  # ± sd, in 0 … 1
     n = ds.sizes["seed"]
-    return figure(bars * errors, f"Accuracy per task (mean ± sd over {n} seed{'s' if n != 1 else ''}; "
+    return figure(bars * errors, f"Accuracy per task (mean ± sd over {plural(n, 'seed')}; "
                                  f"overall {float(ds['accuracy'].mean()):.2f})", ylim=(0, 1.04), bokeh=dict(height=320))
 
 

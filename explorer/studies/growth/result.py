@@ -36,6 +36,7 @@ import numpy as np
 import torch
 import xarray as xr
 
+from ...core.progress import plural
 from ...core.result import Result
 from .config import GROUPS, GrowthConfig
 
@@ -172,8 +173,8 @@ def text(config: GrowthConfig, result: Result) -> str:
     """The CLI's summary."""
     s = summary(result)
     lines = [f"modules of {config.module_size} (chain, {s['params']['modular']} parameters) against an RNN of "
-             f"{s['rnn_size']} ({s['params']['rnn']} parameters), N up to {config.n_max}, {config.epochs} "
-             f"epoch{'s' if config.epochs != 1 else ''} × {config.steps_per_epoch} steps" + ("  [from the store]" if result.cached else ""),
+             f"{s['rnn_size']} ({s['params']['rnn']} parameters), N up to {config.n_max}, "
+             f"{plural(config.epochs, 'epoch')} × {config.steps_per_epoch} steps" + ("  [from the store]" if result.cached else ""),
              "largest N solved per seed (1: none):  modular " + ", ".join(map(str, s["n_solved"]["modular"])) + "   RNN "
              + ", ".join(map(str, s["n_solved"]["rnn"]))]
     for g, entry in s["robustness"].items():

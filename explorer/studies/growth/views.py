@@ -13,6 +13,7 @@ import holoviews as hv
 import numpy as np
 import pandas as pd
 
+from ...core.progress import plural
 from ...views.style import figure, ink, mpl_colorbar_beside, placeholder, style_element
 from ...views.titles import text_width, title_room
 from .config import ARCH_LABELS
@@ -59,7 +60,7 @@ def robustness_curves(ds, groups=None):
     if not layers:
         return placeholder("No perturbation was measured.", "Robustness")
     n = ds.sizes["seed"]
-    return figure(hv.Overlay(layers), f"Tasks kept under perturbation (mean ± sd over {n} seed{'s' * (n != 1)}; "
+    return figure(hv.Overlay(layers), f"Tasks kept under perturbation (mean ± sd over {plural(n, 'seed')}; "
                                       "left edge: ε = 0)",
                   # below the plot, an architecture a column: never on a band, and the plot keeps its width
                   bokeh=dict(logx=True, height=470, legend_position="bottom", legend_cols=2),
@@ -86,7 +87,7 @@ def module_heatmap(ds, group: str = "W_R", arch: str = "modular"):
                                   show_grid=False, yticks=ticks, hooks=[mpl_colorbar_beside]))
     n = acc.sizes.get("seed", 1)
     return figure(heat, f"{ARCH_LABELS[arch]}: accuracy per head when perturbing {GROUP_LABELS[group]} "
-                        f"(mean over {n} seed{'s' if n != 1 else ''})",
+                        f"(mean over {plural(n, 'seed')})",
                   bokeh=dict(height=380))
 
 
@@ -166,7 +167,7 @@ def chain_drawing(ds, seed_index: int = 0):
                          bokeh=dict(text_font_size=f"{LABEL_PX}px", text_color=ink()))
     seed = int(ds.seed.values[seed_index])
     state = "older modules frozen" if frozen else f"older modules' learning rate × {cfg.get('freeze')}"
-    modules = f"{depth} module{'s' * (depth != 1)} of {size} neuron{'s' * (size != 1)}"
+    modules = f"{plural(depth, 'module')} of {plural(size, 'neuron')}"
     return figure(boxes * seg * text, f"Seed {seed}'s chain: {modules} ({state}; arrows: W_FF; numbers: N)",
                   xaxis=None, yaxis=None, xlim=(-0.5, max(depth, 4) + 0.5), ylim=(-1, 1),
                   bokeh=dict(height=200, toolbar=None, show_grid=False), mpl=dict(show_grid=False))   # a drawing
@@ -230,7 +231,7 @@ def generalisation_curves(ds):
     layers.append(hv.HLine(0.5).opts(color="#999999", line_dash="dotted", backend="bokeh")
                   if "bokeh" in hv.Store.renderers else hv.HLine(0.5))
     return figure(hv.Overlay(layers), f"Generalisation: N_solved + K after {cfg.get('generalise_steps', '?')} steps of "
-                                      f"retraining (mean ± sd over {n} seed{'s' * (n != 1)}; dotted: chance)",
+                                      f"retraining (mean ± sd over {plural(n, 'seed')}; dotted: chance)",
                   bokeh=dict(height=320, legend_position="bottom_left"))
 
 

@@ -13,6 +13,7 @@ from functools import partial
 import panel as pn
 import param
 
+from ...core.progress import plural
 from ...store import memory
 from ...ui.cards import beside, card
 from ...ui.live import add_warmer
@@ -190,5 +191,5 @@ class Page(StudyShell):
                 done = last
             return memory.get_or_run(store, config, cancel=cancel), time.perf_counter() - t0
 
-        self.train(work, f"Computing {total} missing cell{'s' if total != 1 else ''} as one sweep …",
+        self.train(work, f"Computing {plural(total, 'missing cell')} as one sweep …",
                    label="computing missing cells")

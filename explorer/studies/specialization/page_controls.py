@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import panel as pn
 
+from ...core.progress import plural
 from ...ui.sidebar import Control
 from ...ui.widgets import PromptDiscreteSlider, TypedBox, fmt, with_help
 from .experiment import p_grid, p_label
@@ -15,7 +16,7 @@ def q_text(experiment) -> str:
         cfg = experiment.config()
     except Exception:  # noqa: BLE001 — an inconsistent setting is reported by the alert
         return ""
-    return (f"{cfg.links} link{'s' if cfg.links != 1 else ''} each way of {cfg.n ** 2} possible · "
+    return (f"{plural(cfg.links, 'link')} each way of {cfg.n ** 2} possible · "
             f"structural modularity Q = {cfg.Q:.3f}")
 
 

@@ -9,6 +9,7 @@ import holoviews as hv
 import panel as pn
 import param
 
+from ...core.progress import plural
 from . import cells
 from .config import METRICS
 from .style import METRIC_LABELS
@@ -104,9 +105,9 @@ class Overview:
         """Draw the gathered neighbourhood; ``self.data`` is set once everything shows it."""
         k = len(data["missing"])
         seeds = sum(len(c.seeds) for c in data["missing"])
-        self.compute.label = (f"Compute {k} missing cell{'s' if k != 1 else ''}" if k else "All cells computed")
+        self.compute.label = (f"Compute {plural(k, 'missing cell')}" if k else "All cells computed")
         self.compute.disabled = k == 0
-        self.note.value = (f"{k} cell{'s' if k != 1 else ''} ({seeds} networks) of this grid are not in the "
+        self.note.value = (f"{plural(k, 'cell')} ({seeds} networks) of this grid are not in the "
                             "store yet." if k else "Every cell of this grid is in the store.")
         self._redraw(data=data)
         self.data = data

@@ -11,6 +11,7 @@ import warnings
 import holoviews as hv
 import numpy as np
 
+from ...core.progress import plural
 from .style import (FM, METRIC_COLORS, METRIC_LABELS, MODULE_DASH, F, T, config_of, figure, ink, metrics_of,
                     style_element)
 
@@ -85,7 +86,7 @@ def describe(ds) -> str:
     pathway = {"separate": "separate inputs", "fused": "fused input", "common": "common input"}.get(
         cfg.get("input"), f"{cfg.get('input')} input") if cfg.get("input") else ""
     pathway = f", {pathway}" if pathway else ""
-    return f"p = {p_text} (Q = {Q:.2f}), n = {n}{pathway} · {skill(acc, cfg)} · {seeds} seed{'s' if seeds != 1 else ''}"
+    return f"p = {p_text} (Q = {Q:.2f}), n = {n}{pathway} · {skill(acc, cfg)} · {plural(seeds, 'seed')}"
 
 
 def skill(acc, cfg: dict) -> str:

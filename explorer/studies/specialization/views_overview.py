@@ -12,6 +12,7 @@ import holoviews as hv
 import numpy as np
 import pandas as pd
 
+from ...core.progress import plural
 from ...views.style import mpl_colorbar_beside
 from .style import METRIC_COLORS, METRIC_LABELS, F, config_of, figure, placeholder, style_element
 
@@ -94,7 +95,7 @@ def f_vs_structure(frame: pd.DataFrame, x: str = "p", metrics=None, current: flo
         extra = dict(xlim=(0.7 * lo, 1.4), xticks=([(lo, "1/n²")] if len(n) == 1 else []) + ticks)
     else:
         extra = dict(xlim=(-0.02, 0.52))
-    return figure(overlay, f"{title}\n({where}, {cells} cell{'s' if cells != 1 else ''})", ylim=(0, 1.05),
+    return figure(overlay, f"{title}\n({where}, {plural(cells, 'cell')})", ylim=(0, 1.05),
                   logx=(x == "p"), least=LEAST, **extra,
                   # on the page the legend goes under the plot: beside it, it left the frame ~170 px of a 460-px figure
                   bokeh=dict(legend_position="bottom", legend_cols=2, height=400), mpl=dict(legend_position="right"))
