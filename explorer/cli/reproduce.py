@@ -4,7 +4,6 @@ and JSON; ``--list`` names every figure; ``--scale paper`` grows it toward the p
 from __future__ import annotations
 
 import sys
-import uuid
 from pathlib import Path
 
 from .store import add_store_flag
@@ -30,6 +29,7 @@ def out_folder(path: str, names=(), force: bool = False) -> Path:
     """``--out`` made (with its parents) and checked writable, and none of the files of figures ``names`` already
     in it unless ``force``; else one sentence (ConfigError)."""
     from ..core.config import ConfigError
+    from ..core.files import check_writable, why
     from ..reproduce import output_paths
 
     out = Path(path).expanduser()
@@ -39,11 +39,9 @@ def out_folder(path: str, names=(), force: bool = False) -> Path:
         raise ConfigError(f"--out {out} is a file; the figures go into a folder: give a folder name.")
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / f".probe.{uuid.uuid4().hex}"
-        probe.write_bytes(b"")
-        probe.unlink()
+        check_writable(out)
     except OSError as e:
-        raise ConfigError(f"--out {out}: cannot make or write into this folder ({e.strerror or e}).") from None
+        raise ConfigError(f"--out {out}: cannot make or write into this folder ({why(e)}).") from None
     there = [p.name for name in names for p in output_paths(out, name) if p.exists()]
     if there and not force:
         raise ConfigError(f"--out {out} already holds {', '.join(there[:4])}{' …' if len(there) > 4 else ''}; "

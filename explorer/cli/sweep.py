@@ -7,12 +7,11 @@ setting's element may be text the study understands (specialization's p: ``1/n2`
 """
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 from ..core.config import ConfigError
 from ..core.fields import flag_of
-from ..core.files import replacing
+from ..core.files import check_writable, replacing, why
 from ..core.jsontext import json_text
 from .flags import GIVEN, add_setting_flags, make_config, parse_value, values_from_args
 
@@ -121,12 +120,10 @@ def check_out(path: str | None, force: bool) -> Path | None:
     folder = out.parent
     if not folder.is_dir():
         raise ConfigError(f"--out {out}: the folder {folder} does not exist; create it first.")
-    probe = folder / f".{out.name}.probe.{uuid.uuid4().hex}"
     try:
-        probe.write_bytes(b"")
-        probe.unlink()
+        check_writable(folder)
     except OSError as e:
-        raise ConfigError(f"--out {out}: cannot write into {folder} ({e.strerror or e}).") from None
+        raise ConfigError(f"--out {out}: cannot write into {folder} ({why(e)}).") from None
     return out
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import uuid
 from pathlib import Path
@@ -25,3 +26,22 @@ def write_replacing(path: str | Path, data: bytes | str) -> Path:
     with replacing(path) as tmp:
         tmp.write_bytes(data.encode() if isinstance(data, str) else data)
     return Path(path)
+
+
+#: what a failed write means, in words a user can act on (else the system's own words)
+_WHY = {errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+        errno.EROFS: "the file system is read-only", errno.ENOTDIR: "a file is in the way",
+        errno.ENOENT: "a folder on its path does not exist", errno.ENOSPC: "the disk is full"}
+
+
+def why(error: OSError) -> str:
+    """``error`` in a few words for the end of a sentence."""
+    return _WHY.get(error.errno, error.strerror or str(error))
+
+
+def check_writable(folder: str | Path) -> None:
+    """Write and remove an empty file in ``folder``, so that work whose result goes there is refused before it
+    starts rather than at its end; raises the OSError (:func:`why` words it)."""
+    probe = Path(folder) / f".probe.{uuid.uuid4().hex}"
+    probe.write_bytes(b"")
+    probe.unlink()

@@ -28,6 +28,7 @@ import uuid
 from pathlib import Path
 
 from ..core.cancel import Cancelled, is_set as _is_set
+from ..core.files import check_writable, why
 from ..core.result import Result, merge_seeds
 from . import entry
 from .catalogue import Catalogue, StoreError
@@ -352,11 +353,7 @@ class Store(Catalogue):
         try:
             for sub in ("runs", "tmp", "locks"):
                 (self.root / sub).mkdir(parents=True, exist_ok=True)
-            probe = self.root / "tmp" / f".probe.{uuid.uuid4().hex}"
-            probe.write_bytes(b"")
-            probe.unlink()
+            check_writable(self.root / "tmp")
         except OSError as e:
-            why = {13: "permission denied", 30: "the file system is read-only", 20: "a file is in the way",
-                   2: "its parent folder does not exist and cannot be created"}.get(e.errno, e.strerror or str(e))
-            raise StoreError(f"cannot store runs in {self.root}: {why}. Give --store (or $EXPLORER_STORE) a "
+            raise StoreError(f"cannot store runs in {self.root}: {why(e)}. Give --store (or $EXPLORER_STORE) a "
                              "folder you can write to.") from None
