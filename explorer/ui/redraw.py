@@ -37,6 +37,13 @@ CANCELLED = "STALE (cancelled: not the sidebar's setting)"
 WAITING = "Drawn once this setting has been trained and measured."
 
 
+def waiting_line(message: str = WAITING):
+    """One dimmed line of plain text where a figure will be (``message`` is escaped, never markup): a line, not
+    an empty figure, so that a live view further down the page stays in sight. Every study page's empty panes
+    say it this way."""
+    return pn.pane.HTML(escape(message), styles={"opacity": "0.75"}, margin=(4, 10), sizing_mode="stretch_width")
+
+
 def with_mark(figure, mark: str):
     """``figure`` with ``mark`` (:data:`PREVIOUS`, :data:`CANCELLED`) as a line of its own above its title, the
     whole fitted to the figure (explorer.views.titles); a shallow clone, the original is kept. ``""``: the figure
@@ -91,10 +98,10 @@ class Redrawn(pn.viewable.Viewer):
         return self._mark
 
     def wait(self, message: str = WAITING):
-        """Say in one line, until the next :meth:`show`, why the pane is empty (a first setting is training): a
-        line, not an empty figure, so that a live view further down the page stays in sight."""
+        """Say in one line (:func:`waiting_line`), until the next :meth:`show`, why the pane is empty (a first
+        setting is training)."""
         self._pipe, self._layers, self._figure, self._mark = None, None, None, ""
-        self.layout.objects = [pn.pane.HTML(escape(message), styles={"opacity": "0.75"}, margin=(4, 10))]
+        self.layout.objects = [waiting_line(message)]
 
     @property
     def shown(self) -> bool:

@@ -13,7 +13,7 @@ import pandas as pd
 import panel as pn
 import param
 
-from ...ui.redraw import CANCELLED, with_mark
+from ...ui.redraw import CANCELLED, waiting_line, with_mark
 from ...views import accuracy_curves, loss_curves, progress_rows, training_frame
 from ...views.training import empty_frame
 from .config import METRICS
@@ -47,11 +47,6 @@ def _titled(obj, stale: bool):
     return with_mark(obj, STALE if stale else "")
 
 
-def _waiting(text):
-    return pn.pane.Markdown(f"*{text}*", sizing_mode="stretch_width", min_height=120,
-                            styles={"opacity": "0.65", "padding": "2em"})
-
-
 class Figures:
     """Streams and panes of the live plots."""
 
@@ -63,13 +58,13 @@ class Figures:
         self.curves = hv.streams.Buffer(empty_frame(), length=200_000, index=False)
         self.state = PlotState()
         stale = hv.streams.Params(self.state, ["stale"])
-        self.specialization = pn.Column(_waiting("The specialization curves appear when the first run is "
+        self.specialization = pn.Column(waiting_line("The specialization curves appear when the first run is "
                                                  "measured."), sizing_mode="stretch_width")
         self.modules = pn.Column(sizing_mode="stretch_width", visible=options.per_module)
         self.mask_note = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10),
                                           styles={"font-size": "0.92em", "opacity": "0.85"},
                                           css_classes=["mask-accuracy"])
-        self.connectivity = pn.Column(_waiting("The weight matrix appears with the first result."),
+        self.connectivity = pn.Column(waiting_line("The weight matrix appears with the first result."),
                                       sizing_mode="stretch_width")
         self.loss = pn.pane.HoloViews(hv.DynamicMap(lambda data, stale: _titled(loss_curves(data), stale),
                                                     streams=[self.curves, stale]),
