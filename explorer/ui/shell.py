@@ -143,6 +143,8 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         errors.update(self.experiment.apply(**{k: v for k, v in query.items() if k in self.url_settings}))
         for obj, _ in self.view_options():
             url.apply_view_options(obj, query, errors)
+        errors.update(url.unread(query, [*url.OWN, *self.url_settings, *(n for obj, _ in self.view_options()
+                                                                          for n in obj.param)], self.settings))
         self._synced = [(self.experiment, self.url_settings), *self.view_options()]
         for obj, names in self._synced:
             pn.state.location.sync(obj, names, on_error=lambda bad: None)

@@ -5,6 +5,7 @@ deserializer (view options): a bad value is refused with one sentence, quoted sh
 """
 from __future__ import annotations
 
+import difflib
 import json
 
 import panel as pn
@@ -82,6 +83,24 @@ def serialize(obj, names) -> dict:
             value = obj.param[name].serialize(value)
             out[name] = value if isinstance(value, str) else json.dumps(value)
     return out
+
+
+def unread(query: dict, readable, settings=()) -> dict:
+    """A sentence for each name in the link that the page does not read (a typo in a hand-edited link, another
+    study's setting), naming the closest name it does read; ``settings``: the page's other settings, which a
+    link cannot set. Keys are the names as quoted (:func:`shown`), so that a hostile name stays short."""
+    readable = [n for n in dict.fromkeys(readable) if n != "name"]
+    errors = {}
+    for name in query:
+        if name in readable or name.startswith("bokeh-"):   # bokeh-*: Bokeh's own, when a page is embedded
+            continue
+        if name in settings:
+            errors[shown(name)] = f"a link cannot set {shown(name)} (it is not part of a run's setting); it was ignored."
+            continue
+        close = difflib.get_close_matches(name.lower(), readable, n=1, cutoff=0.6)
+        hint = f" (did you mean {shown(close[0])}?)" if close else ""
+        errors[shown(name)] = f"this page has no setting called {shown(name)}{hint}; it was ignored."
+    return errors
 
 
 def hidden(classroom, settings, advanced, errors: dict | None = None) -> tuple:

@@ -1,0 +1,29 @@
+"""explorer.ui.url.unread: a name in a link that the page does not read gets a sentence, never silence."""
+from explorer.ui.url import unread
+
+READ = ["study", "lesson", "n", "p", "n_max", "seed_index"]
+
+
+def test_names_the_page_reads_and_bokehs_own_get_nothing():
+    assert unread({"n": "3", "p": "0.1", "study": "x", "bokeh-autoload-element": "1"}, READ) == {}
+
+
+def test_a_typo_gets_the_closest_name_the_page_reads():
+    errors = unread({"n_mx": "4"}, READ)
+    assert list(errors.values()) == ["this page has no setting called “n_mx” (did you mean “n_max”?); it was ignored."]
+
+
+def test_a_name_with_no_close_match_is_named_alone():
+    (sentence,) = unread({"zzz": "1"}, READ).values()
+    assert sentence == "this page has no setting called “zzz”; it was ignored."
+
+
+def test_a_setting_a_link_cannot_set_says_so():
+    (sentence,) = unread({"workers": "2"}, READ, settings=["workers"]).values()
+    assert sentence == "a link cannot set “workers” (it is not part of a run's setting); it was ignored."
+
+
+def test_a_hostile_name_is_quoted_short_in_its_key_and_sentence():
+    name = "<b>" + "A" * 500
+    ((key, sentence),) = unread({name: "1"}, READ).items()
+    assert len(key) < 50 and "A" * 50 not in sentence and sentence.startswith("this page has no setting called “<b>")
