@@ -230,7 +230,8 @@ def classroom_memory(browser, url, proc, n: int):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--defaults", type=json.loads, default=None, help="JSON overriding the specialization page's opening setting")
+    ap.add_argument("--defaults", type=json.loads, default=None,
+                    help="JSON overriding the specialization page's opening setting")
     ap.add_argument("--moves", type=int, default=8)
     ap.add_argument("--sessions", type=int, default=5)
     ap.add_argument("--classroom", type=int, default=10, help="pages opened at once in the classroom case")

@@ -18,8 +18,8 @@ import tempfile
 import time
 
 RUN_FLAGS = ["--n", "4", "--epochs", "1", "--pairs-per-epoch", "256", "--seeds", "2"]
-HEAVY = ("import explorer.cli, explorer.store, explorer.core.result, torch, xarray, netCDF4, safetensors.torch, filelock, "
-         "dask.array")  # xarray imports dask.array on its first array operation whenever dask is installed
+HEAVY = ("import explorer.cli, explorer.store, explorer.core.result, torch, xarray, netCDF4, safetensors.torch, "
+         "filelock, dask.array")  # xarray imports dask.array on its first array operation whenever dask is installed
 #: in one process: do the imports, then time the cached command itself, several times
 IN_PROCESS = HEAVY + """
 import contextlib, io, json, statistics, sys, time
@@ -73,7 +73,8 @@ def main(argv=None) -> int:
         heavy = median_of([sys.executable, "-c", HEAVY], args.repeats)
         _, out = timed([sys.executable, "-c", IN_PROCESS, json.dumps(run[3:]), str(args.repeats)])
         inproc = json.loads(out.strip().splitlines()[-1])
-    print(f"config: {' '.join(flags)}  (key {first.get('key')}, first run {first_s:.2f} s, cached={first.get('cached')})")
+    print(f"config: {' '.join(flags)}  (key {first.get('key')}, first run {first_s:.2f} s, "
+          f"cached={first.get('cached')})")
     print(f"cached run, whole command (median of {args.repeats}):   {cached:.3f} s")
     print(f"python -c 'import explorer.cli':                   {start:.3f} s")
     print(f"  + torch, xarray, dask.array, netCDF4, safetensors: {heavy:.3f} s")

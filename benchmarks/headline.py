@@ -42,8 +42,8 @@ def main():
     wall = time.perf_counter() - t0
     rows = []
     crit = f"until test accuracy {cfg.until_accuracy:g}, at most " if cfg.until_accuracy else ""
-    print(f"separate pathways, n = {n}, bottleneck 5, {args.seeds} seeds, {crit}{cfg.epochs} epochs at Adam {cfg.lr:g}; "
-          f"{len(grid) * args.seeds} networks in one ensemble, {wall:.0f} s")
+    print(f"separate pathways, n = {n}, bottleneck 5, {args.seeds} seeds, {crit}{cfg.epochs} epochs at Adam "
+          f"{cfg.lr:g}; {len(grid) * args.seeds} networks in one ensemble, {wall:.0f} s")
     print(f"{'p':>8} {'Q':>6} {'accuracy':>14} " + " ".join(f"{m:>14}" for m in METRICS)
           + f" {'mask acc. 0 / 1':>16}")
     for p, r in zip(grid, results):

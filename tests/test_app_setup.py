@@ -17,7 +17,8 @@ import explorer.ui, explorer.studies.specialization.page
 from explorer.ui import bundles, freeze, serialize, socket_writes
 import panel.io.server, tornado.websocket
 original, write = panel.io.server.bundle_resources, tornado.websocket.WebSocketHandler.write_message
-assert not (freeze._APPLIED or bundles._APPLIED or socket_writes._APPLIED or serialize._APPLIED), "importing the UI must not patch Bokeh or Panel"
+assert not (freeze._APPLIED or bundles._APPLIED or socket_writes._APPLIED or serialize._APPLIED), \
+    "importing the UI must not patch Bokeh or Panel"
 runpy.run_path(sys.argv[1])
 from explorer.ui import live
 print(live._WARM.is_set(), "torch._dynamo" in sys.modules, "explorer.studies.specialization.run" in sys.modules,

@@ -1,8 +1,6 @@
 """SpecializationExperiment: every config knob as a parameter, bounds that follow n and T, readable refusals,
 and results through the store (with a fast fake runner standing in for training)."""
 import dataclasses
-import subprocess
-import sys
 
 import numpy as np
 import param

@@ -22,7 +22,8 @@ def test_a_newer_accuracy_replaces_the_events_own_and_the_last_epoch_is_not_pass
 
 
 def test_measuring_fills_the_rest_of_the_bar_and_a_part_prefixes_every_stage():
-    percent, words = progress_words({"stage": "metrics", "fraction": 0.5, "metric": "correlation", "part": "cell 2 of 3"})
+    percent, words = progress_words({"stage": "metrics", "fraction": 0.5, "metric": "correlation",
+                                     "part": "cell 2 of 3"})
     assert percent == TRAINING_SHARE + (100 - TRAINING_SHARE) / 2
     assert words == "cell 2 of 3 · Measuring correlation …"
     assert progress_words({"stage": "metrics"})[1] == "Measuring the measures …"

@@ -1,4 +1,5 @@
-"""``explorer``: ``run <study>``, ``sweep <study>``, ``store …``, ``lessons`` and ``reproduce``, generated for every registered study.
+"""``explorer``: ``run <study>``, ``sweep <study>``, ``store …``, ``lessons`` and ``reproduce``, generated for every
+registered study.
 
 Bad input exits with status 2 and one readable line on stderr, never a traceback (:mod:`explorer.cli.errors`).
 Nothing heavy is imported to parse: a study's config and the registry only (no torch, dask or Panel).
@@ -47,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--store", default=None, metavar="PATH",
                         help="run store folder (default: $EXPLORER_STORE or the per-user cache folder)")
-    sub = parser.add_subparsers(dest="command", metavar="{run,sweep,store,lessons,reproduce}", required=True, parser_class=Parser)
+    sub = parser.add_subparsers(dest="command", metavar="{run,sweep,store,lessons,reproduce}", required=True,
+                                parser_class=Parser)
     registered = [studies.get(name) for name in studies.names()]
     add_run_command(sub, registered)
     add_sweep_command(sub, registered)

@@ -1,4 +1,5 @@
-"""``explorer store ls | info KEY | gc [--max-bytes SIZE] [--dry-run] | export KEY --out DIR`` (``--store PATH``, ``--json``).
+"""``explorer store ls | info KEY | gc [--max-bytes SIZE] [--dry-run] | export KEY --out DIR`` (``--store PATH``,
+``--json``).
 
 ``info`` takes an entry key (one seed) or a run key (every seed of one setting: what ``explorer run --json``
 prints as ``key``); a unique prefix of at least 4 characters is enough for either.

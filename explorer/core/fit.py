@@ -119,7 +119,8 @@ def fit(*, epochs: int, batches: Callable[[int], Iterable], step: Callable[[obje
         stop = bool(info.pop("stop", False))
         acc = info.pop("accuracy", None)
         losses.append(epoch_loss)
-        accs.append(torch.as_tensor(acc, dtype=torch.float32).cpu() if acc is not None else torch.full((E,), float("nan")))
+        accs.append(torch.as_tensor(acc, dtype=torch.float32).cpu() if acc is not None
+                    else torch.full((E,), float("nan")))
         for k, v in info.items():
             extra.setdefault(k, []).append(v)
         if on_progress is not None:

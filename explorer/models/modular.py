@@ -135,9 +135,9 @@ class ModularEnsemble(nn.Module):
         with ``at`` (E,) each network's state at its own step ``at[e]`` (E, B, 2n), stopping after max(at).
 
         x is static (E, B, 2, F) — its input projection is computed once and reused every step — or
-        time-varying (E, T, B, 2, F) with noise / start times, as a tensor or as :class:`TimedInputs`. Weights default to the model's own; the
-        weight-mask metric passes masked copies, and ``currents`` — the input currents of x, computed once —
-        in place of x.
+        time-varying (E, T, B, 2, F) with noise / start times, as a tensor or as :class:`TimedInputs`. Weights
+        default to the model's own; the weight-mask metric passes masked copies, and ``currents`` — the input
+        currents of x, computed once — in place of x.
         """
         u = self.input_currents(x, W_in, b_h) if currents is None else currents   # (E, B, 2n) or (E, T, B, 2n)
         if at is not None:   # no step past the last one asked for

@@ -3,7 +3,8 @@
     h_0 = tanh(u_0),   h_t = tanh(u_t + h_{t−1} M_t)   (t = 1 … T−1)
 
 u_t are the input currents (E, B, 2n), the same every step for static inputs; M_t is the (E, 2n, 2n) recurrent
-matrix in "h @ M" orientation that step uses (links silent before the communication start, Béna & Goodman 2023a, fig. 4B).
+matrix in "h @ M" orientation that step uses (links silent before the communication start, Béna & Goodman 2023a,
+fig. 4B).
 
 h = tanh(pre) is computed as 2σ(2·pre) − 1 (:class:`_TanhHalf`), with the doubling paid once on u and M
 instead of every step. On the AVX-512 machine of 2026-12-01 torch.tanh was the faster kernel (71 vs 136 µs

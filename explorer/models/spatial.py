@@ -292,8 +292,9 @@ class SpatialRNN(nn.Module):
 
 
 def best_swap_bruteforce(model: SpatialRNN, network: int, slot: int) -> tuple[int, float]:
-    """Reference: for one network and slot, recompute the position-dependent cost A Σ|W_ij| D_ij (the rest of eq. 2 is permutation-invariant) after swapping with every
-    other slot (one at a time) and return (best partner, cost change). Slow; for tests and benchmarks."""
+    """Reference: for one network and slot, recompute the position-dependent cost A Σ|W_ij| D_ij (the rest of eq. 2
+    is permutation-invariant) after swapping with every other slot (one at a time) and return (best partner, cost
+    change). Slow; for tests and benchmarks."""
     w = model.w.detach()[network].double()
     dist = model.dist.double()
     A = float(model.A[network])

@@ -53,7 +53,8 @@ class Catalogue:
             if not isinstance(cfg, dict):  # a damaged config.json still lists, without its settings
                 meta, cfg = {}, {}
             described = _describe(cfg)
-            rows.append({"key": key, "run": _run_key(cfg) if cfg else None, "study": cfg.get("study"), "seed": _int_or_none(meta.get("seed")),
+            rows.append({"key": key, "run": _run_key(cfg) if cfg else None, "study": cfg.get("study"),
+                         "seed": _int_or_none(meta.get("seed")),
                          **described, "setting": ", ".join(f"{k}={_short(v)}" for k, v in described.items()),
                          "bytes": size,
                          "last_used": datetime.datetime.fromtimestamp(last_used).isoformat(timespec="seconds"),

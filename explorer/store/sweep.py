@@ -205,8 +205,8 @@ def _on_cluster(scheduler, store, groups, run_many, done) -> None:
 
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
-        futures = {client.submit(_run_group, str(store.root), store.max_bytes, type(g[0]).STUDY, [c.to_dict() for c in g],
-                                 run_many, pure=False): g for g in groups}
+        futures = {client.submit(_run_group, str(store.root), store.max_bytes, type(g[0]).STUDY,
+                                 [c.to_dict() for c in g], run_many, pure=False): g for g in groups}
         for fut in as_completed(futures):
             fut.result()  # re-raises a worker's error here
             done(futures[fut])

@@ -72,7 +72,8 @@ class PairStream:
         """Draw ``size`` pairs per network: image indices (E, size, 2), digits (E, size, 2), starts (E, size, 2).
 
         With ``swap = k``, also return a second set of indices in which the image of digit k is kept and
-        the other digit's image (and class) is redrawn — the pairs of the correlation metric (Béna & Goodman 2023b, eq. 7).
+        the other digit's image (and class) is redrawn — the pairs of the correlation metric (Béna & Goodman 2023b,
+        eq. 7).
         """
         _, samplers = self._images(split)
         idx, dig, start, idx2 = [], [], [], []

@@ -106,7 +106,8 @@ class ParityStream:
 
     def __init__(self, seed, n_max: int, batch_size: int, lengths: int = 0):
         self.n_max, self.batch_size = n_max, batch_size
-        self.generator = generators(seed) if isinstance(seed, (list, tuple)) else torch.Generator().manual_seed(int(seed))
+        self.generator = (generators(seed) if isinstance(seed, (list, tuple))
+                          else torch.Generator().manual_seed(int(seed)))
         self.lengths = torch.Generator().manual_seed(int(lengths))
 
     def next(self, newest, balanced: bool = False) -> ParityBatch:

@@ -146,9 +146,6 @@ class TimedInputs:
 
         Wc (E, K, F, P): the weights each digit channel's pixels feed (P outputs). Exact up to float rounding
         (the sums are grouped differently); differentiable in Wc."""
-        E, B, K, F = self.x.shape
-        T = self.on.shape[1]
-        P = Wc.shape[-1]
         a, c = self.coefficients()
         signal = torch.einsum("ebkf,ekfp->ebkp", self.x, Wc)                          # (E, B, K, P): once
         starts, rows, L = self.plan()

@@ -95,7 +95,8 @@ def unread(query: dict, readable, settings=()) -> dict:
         if name in readable or name.startswith("bokeh-"):   # bokeh-*: Bokeh's own, when a page is embedded
             continue
         if name in settings:
-            errors[shown(name)] = f"a link cannot set {shown(name)} (it is not part of a run's setting); it was ignored."
+            errors[shown(name)] = (f"a link cannot set {shown(name)} (it is not part of a run's setting); "
+                                   "it was ignored.")
             continue
         close = difflib.get_close_matches(name.lower(), readable, n=1, cutoff=0.6)
         hint = f" (did you mean {shown(close[0])}?)" if close else ""

@@ -8,7 +8,6 @@ import os
 import tempfile
 
 import holoviews as hv
-import pandas as pd
 
 from ..core.result import tidy  # noqa: F401  (re-exported: the CSV form of a Result)
 

@@ -1,5 +1,5 @@
-"""The specialization page (a StudyShell) in plain Python (no server, no browser), with a fast fake runner: it shows results,
-refuses bad values with a sentence, cancels stale runs, exports, and builds its template."""
+"""The specialization page (a StudyShell) in plain Python (no server, no browser), with a fast fake runner: it shows
+results, refuses bad values with a sentence, cancels stale runs, exports, and builds its template."""
 import threading
 import time
 

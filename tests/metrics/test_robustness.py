@@ -51,7 +51,8 @@ def test_chunking_never_changes_a_number():
     """Every perturbed copy's ξ is its own draw: one copy at a time, seven, or the automatic chunk give the same
     numbers bit for bit, for every group and both architectures, at sizes where one large draw of P·n normals
     would not be the same stream as P draws of n."""
-    for m, groups in ((GrowingChain(6, 8, [0, 1]), ("W_R", "W_FF", "tau")), (MultiHeadRNN(20, 8, [0, 1]), ("W_R", "tau"))):
+    for m, groups in ((GrowingChain(6, 8, [0, 1]), ("W_R", "W_FF", "tau")),
+                      (MultiHeadRNN(20, 8, [0, 1]), ("W_R", "tau"))):
         m.n_active[:] = 4
         b = ParityStream(0, 8, 32).next(m.newest_n(), balanced=True)
         h0 = m.h0(32)

@@ -1,5 +1,4 @@
 """Each metric on hand-built networks with a known answer (untrained, so the answer comes from wiring)."""
-import numpy as np
 import pytest
 import torch
 
@@ -74,8 +73,8 @@ def test_weight_mask_shares_are_fractions_of_the_selected_weights(isolated):
 
 
 def test_weight_mask_puts_each_digit_in_its_own_isolated_module_with_a_common_readout():
-    """Known answer (Béna & Goodman 2023b, eq. 6): modules that never communicate, each seeing only its own digit, read by
-    one common readout — the mask for digit k can only use module k, so M(k, k) = 1 and F = 1 from t = 1 on.
+    """Known answer (Béna & Goodman 2023b, eq. 6): modules that never communicate, each seeing only its own digit,
+    read by one common readout — the mask for digit k can only use module k, so M(k, k) = 1 and F = 1 from t = 1 on.
 
     (At t = 0 only readout weights are in play and F is lower, 0.2–0.4 here; with separate readouts the max
     decision lets a mask use the competing module's weights too: the next test.)"""
@@ -89,8 +88,8 @@ def test_weight_mask_puts_each_digit_in_its_own_isolated_module_with_a_common_re
 
 
 def test_weight_mask_accuracy_beats_chance_where_the_digit_is_reachable():
-    """The masks' own check (Béna & Goodman 2023b, §3.2), shape (E, T, digit), on held-out pairs. On these untrained isolated
-    modules with a common readout, 80 steps find masks that sit wholly in the right module (test above) but
+    """The masks' own check (Béna & Goodman 2023b, §3.2), shape (E, T, digit), on held-out pairs. On these untrained
+    isolated modules with a common readout, 80 steps find masks that sit wholly in the right module (test above) but
     classify only weakly (0.15–0.30 here): above chance (0.10 + 3 sd of a chance classifier on 1024 pairs)."""
     model, stream = ensemble(True, bottleneck=0, readout="common")
     M, acc = weight_mask_metric(model, stream, T, return_accuracy=True)

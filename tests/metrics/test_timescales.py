@@ -1,7 +1,8 @@
 """Effective timescales (Hamidi et al. 2024): FFT autocorrelation and the AIC choice of one or two exponentials."""
 import numpy as np
 
-from explorer.metrics.timescales import autocorrelation, effective_timescales, fit_timescale, module_mean, simulate_activity
+from explorer.metrics.timescales import (autocorrelation, effective_timescales, fit_timescale, module_mean,
+                                         simulate_activity)
 from explorer.models.growing import GrowingChain
 
 

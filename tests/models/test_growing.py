@@ -39,7 +39,8 @@ def test_chain_forward_matches_a_per_module_loop():
     for t in range(int(b.start[e]), T):
         new = []
         for d in range(3):
-            c = (p["W_R"][e, d] * (1 - torch.eye(3))) @ h[d] + p["W_I"][e, d, :, None] * b.x[e, t] + p["b"][e, d, :, None]
+            c = ((p["W_R"][e, d] * (1 - torch.eye(3))) @ h[d] + p["W_I"][e, d, :, None] * b.x[e, t]
+                 + p["b"][e, d, :, None])
             if d > 0:
                 c = c + p["W_FF"][e, d] @ h[d - 1]
             inv = 1 / p["tau"][e, d].clamp(min=1)[:, None]

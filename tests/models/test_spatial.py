@@ -173,7 +173,7 @@ def test_packed_backpropagation_through_time_equals_autograd(activation):
     valid = torch.arange(6) < lengths[..., None]                        # (E, B, T)
     x = torch.randn(3, 4, 6, 4, dtype=torch.float64) * valid[..., None]
     target = torch.randn(3, 4, 6, 3, dtype=torch.float64)
-    grads = []
+    grads, ref_H = [], None
     for run in ("unrolled", "packed"):
         m.zero_grad()
         logits, H = _unrolled(m, x, lengths) if run == "unrolled" else m(x, hidden=True, lengths=lengths)

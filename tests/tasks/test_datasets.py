@@ -121,7 +121,8 @@ def test_mnist_through_torchvision(tmp_path, offline):
     m0, m1 = load_sources("mnist", data_dir=tmp_path, download=False)
     assert m0 is m1 and m0.name == "mnist" and m0.image_shape == (28, 28)
     assert m0.train_x.shape == (20, 784) and m0.test_x.shape == (10, 784) and m0.train_x.dtype == np.float32
-    assert np.allclose(m0.train_x, tr_x.reshape(20, -1) / 255.0) and np.allclose(m0.test_x, te_x.reshape(10, -1) / 255.0)
+    assert np.allclose(m0.train_x, tr_x.reshape(20, -1) / 255.0)
+    assert np.allclose(m0.test_x, te_x.reshape(10, -1) / 255.0)
     assert m0.train_y.dtype == np.int64 and np.array_equal(m0.train_y, tr_y) and np.array_equal(m0.test_y, te_y)
     assert np.array_equal(m0.train_x[3].reshape(28, 28), tr_x[3] / np.float32(255))  # not transposed
     assert 0.0 <= m0.train_x.min() and m0.train_x.max() <= 1.0

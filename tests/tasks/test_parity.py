@@ -42,7 +42,8 @@ def test_stream_is_deterministic():
     for n in ([2, 3], [4, 8]):
         x, y = a.next(torch.tensor(n)), b.next(torch.tensor(n))
         assert torch.equal(x.x, y.x) and torch.equal(x.targets, y.targets)
-    assert not torch.equal(ParityStream(8, 8, 4).next(torch.tensor([2, 3])).x, ParityStream(7, 8, 4).next(torch.tensor([2, 3])).x)
+    tasks = torch.tensor([2, 3])
+    assert not torch.equal(ParityStream(8, 8, 4).next(tasks).x, ParityStream(7, 8, 4).next(tasks).x)
 
 
 def test_a_stream_shares_one_length_fraction_and_a_network_ignores_its_company():

@@ -18,7 +18,8 @@ active_connections      (seed,)                                |w| > threshold
 wiring_length           (seed,)                                Σ L1 lengths of the active connections (sheet side = 1)
 isolated_shuffled       (seed, shuffle)                        the shuffle distributions (histograms)
 labels, important       (seed, neuron)                         cluster of each slot (−1: not important)
-task_variance           (seed, task, neuron)                   task variance (Yang et al. 2019): across trials, mean over time
+task_variance           (seed, task, neuron)                   task variance (Yang et al. 2019): across trials,
+                                                               mean over time
 identity                (seed, neuron)                         original neuron in each slot
 loss, pred_loss         (seed, step)                           training loss with and without λ·cost
 swaps                   (seed, round)                          swaps made per round
@@ -92,7 +93,8 @@ def build_dataset(config: BIMTConfig, out: dict, sl: slice) -> xr.Dataset:
                                "x": ("neuron", coords[:, 0]), "y": ("neuron", coords[:, -1]),
                                "step": np.arange(1, out["loss"].shape[0] + 1),
                                "round": np.arange(1, out["swaps"].shape[0] + 1),
-                               "snapshot": out["snapshot_step"], "shuffle": np.arange(out["isolated_shuffled"].shape[1])})
+                               "snapshot": out["snapshot_step"],
+                               "shuffle": np.arange(out["isolated_shuffled"].shape[1])})
     for name, (long_name, units) in VARIABLES.items():
         ds[name].attrs.update(long_name=long_name, units=units)
     ds.attrs.update(config=json.dumps(config.canonical(with_seeds=False), sort_keys=True))
@@ -106,7 +108,8 @@ def summary(result: Result) -> dict:
     return {
         "regime": json.loads(ds.attrs["config"])["regime"],
         "accuracy": per_seed("accuracy"),
-        "task_accuracy": [{str(t): float(a) for t, a in zip(ds.task.values, row)} for row in ds["task_accuracy"].values],
+        "task_accuracy": [{str(t): float(a) for t, a in zip(ds.task.values, row)}
+                          for row in ds["task_accuracy"].values],
         "clusters": per_seed("clusters", int),
         "isolated_fraction": per_seed("isolated_fraction"),
         "isolated_percentile": per_seed("isolated_percentile"),
@@ -146,7 +149,8 @@ def text(config: BIMTConfig, result: Result) -> str:
              f"  {'seed':>4}  {'accuracy':>8}  {'clusters':>8}  {'isolated':>8}  {'iso pct':>7}  {'spread pct':>10}"
              f"  {'active':>6}  {'wiring':>8}"]
     for i, seed in enumerate(result.data.seed.values):
-        lines.append(f"  {int(seed):>4}  {s['accuracy'][i]:8.3f}  {s['clusters'][i]:8d}  {s['isolated_fraction'][i]:8.3f}"
+        lines.append(f"  {int(seed):>4}  {s['accuracy'][i]:8.3f}  {s['clusters'][i]:8d}"
+                     f"  {s['isolated_fraction'][i]:8.3f}"
                      f"  {s['isolated_percentile'][i]:7.1f}  {s['spread_percentile'][i]:10.1f}"
                      f"  {s['active_neurons'][i]:6d}  {s['wiring_length'][i]:8.1f}")
     if not_learned(result):   # as the specialization study's "BELOW THE CRITERION"

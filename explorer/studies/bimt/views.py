@@ -118,7 +118,8 @@ def result_map(result, seed_index: int = 0, snapshot: int | None = None, legend:
                           active=cfg.get("active", 1e-2), title=f"{regime} seed {seed}: the sheet at step {step}")
     acc = float(ds["accuracy"].values[seed_index])
     pct = float(ds["isolated_percentile"].values[seed_index])
-    title = f"{regime} seed {seed}: {int(ds['clusters'].values[seed_index])} clusters, acc {acc:.2f}, isolated pct {pct:.0f}"
+    clusters = int(ds["clusters"].values[seed_index])
+    title = f"{regime} seed {seed}: {clusters} clusters, acc {acc:.2f}, isolated pct {pct:.0f}"
     return neuron_map(coords, result.weights["w"][seed_index].numpy(), labels=ds["labels"].values[seed_index],
                       active=cfg.get("active", 1e-2), title=title, legend=legend)
 

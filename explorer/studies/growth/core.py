@@ -108,7 +108,8 @@ def _train(model, arch: str, s: dict, seeds: list, lr: float, on_progress, cance
             on_progress({**event, "architecture": arch, "fraction": lo + (hi - lo) * event["fraction"],
                          "epoch_fraction": event["fraction"]})
 
-    curves = fit(epochs=s["epochs"], batches=lambda e: (train.next(model.newest_n()) for _ in range(s["steps_per_epoch"])),
+    curves = fit(epochs=s["epochs"],
+                 batches=lambda e: (train.next(model.newest_n()) for _ in range(s["steps_per_epoch"])),
                  step=step, n_batches=s["steps_per_epoch"], seeds=seeds, hooks=[hook(after_epoch=after_epoch)],
                  on_progress=progress, cancel=cancel)
     return {"n_solved": n_solved.numpy(), "n_solved_curve": torch.stack(curve, 1).numpy(),

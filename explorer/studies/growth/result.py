@@ -174,9 +174,10 @@ def text(config: GrowthConfig, result: Result) -> str:
     s = summary(result)
     lines = [f"modules of {config.module_size} (chain, {s['params']['modular']} parameters) against an RNN of "
              f"{s['rnn_size']} ({s['params']['rnn']} parameters), N up to {config.n_max}, "
-             f"{plural(config.epochs, 'epoch')} × {config.steps_per_epoch} steps" + ("  [from the store]" if result.cached else ""),
-             "largest N solved per seed (1: none):  modular " + ", ".join(map(str, s["n_solved"]["modular"])) + "   RNN "
-             + ", ".join(map(str, s["n_solved"]["rnn"]))]
+             f"{plural(config.epochs, 'epoch')} × {config.steps_per_epoch} steps"
+             + ("  [from the store]" if result.cached else ""),
+             "largest N solved per seed (1: none):  modular " + ", ".join(map(str, s["n_solved"]["modular"]))
+             + "   RNN " + ", ".join(map(str, s["n_solved"]["rnn"]))]
     for g, entry in s["robustness"].items():
         parts = [f"{a} " + ", ".join("–" if v is None or v != v else f"{v:.3g}" for v in entry[a]["eps_keep"])
                  for a in ARCHS if a in entry]

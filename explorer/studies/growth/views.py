@@ -190,7 +190,8 @@ def tau_per_module(ds):
         mean, sd = np.nanmean(tau, 0), np.nanstd(tau, 0)
         c = ARCH_COLOURS["modular"]
         layers.append(style_element(hv.Spread((modules, mean, sd), kdims=[mdim], vdims=[tdim, "sd"]),
-                                    bokeh=dict(color=c, alpha=0.15, line_alpha=0), mpl=dict(color=c, facecolor=c, alpha=0.15, linewidth=0)))
+                                    bokeh=dict(color=c, alpha=0.15, line_alpha=0),
+                                    mpl=dict(color=c, facecolor=c, alpha=0.15, linewidth=0)))
         layers.append(style_element(hv.Curve((modules, mean), kdims=[mdim], vdims=[tdim],
                                              label=f"{ARCH_LABELS['modular']}, {label}"),
                                     bokeh=dict(color=c, line_dash=dash, line_width=2.5),
@@ -222,7 +223,8 @@ def generalisation_curves(ds):
             mean, sd = np.nanmean(acc, 0), np.nanstd(acc, 0)
         c = ARCH_COLOURS[arch]
         layers.append(style_element(hv.Spread((K, mean, sd), kdims=[kdim], vdims=[adim, "sd"]),
-                                    bokeh=dict(color=c, alpha=0.15, line_alpha=0), mpl=dict(color=c, facecolor=c, alpha=0.15, linewidth=0)))
+                                    bokeh=dict(color=c, alpha=0.15, line_alpha=0),
+                                    mpl=dict(color=c, facecolor=c, alpha=0.15, linewidth=0)))
         layers.append(style_element(hv.Curve((K, mean), kdims=[kdim], vdims=[adim], label=ARCH_LABELS[arch]),
                                     bokeh=dict(color=c, line_width=2.5), mpl=dict(color=c, linewidth=2)))
         layers.append(style_element(hv.Scatter((K, mean), kdims=[kdim], vdims=[adim]),

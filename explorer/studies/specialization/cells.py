@@ -1,8 +1,8 @@
 """Neighbouring runs of a setting: which are in the store, loading them, computing the missing ones.
 
-The structure → function overview (Béna & Goodman 2023b, Fig. 2: F against p and Q; Béna & Goodman 2023a, Fig. 3: heatmaps over
-two parameters) is drawn from cells that already exist; a button computes the rest as one sweep, where
-configs of equal shape train together as one ensemble (``Store.get_or_run_many``).
+The structure → function overview (Béna & Goodman 2023b, Fig. 2: F against p and Q; Béna & Goodman 2023a, Fig. 3:
+heatmaps over two parameters) is drawn from cells that already exist; a button computes the rest as one sweep,
+where configs of equal shape train together as one ensemble (``Store.get_or_run_many``).
 
 Results pass through the one in-process cache, :mod:`explorer.store.memory`.
 """

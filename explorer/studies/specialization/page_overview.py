@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import threading
 
-import holoviews as hv
 import panel as pn
 import param
 

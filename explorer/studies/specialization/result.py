@@ -10,12 +10,15 @@ M                  (seed, metric, time, module, digit)          M(m, k, t) ∈ [
 F_module           (seed, metric, time, module)                 F^m = M(m,0) − M(m,1) ∈ [−1, 1]
 F                  (seed, metric, time)                         global F = |F^0 − F^1| / 2 ∈ [0, 1]
 accuracy           (seed,)                                      global-task test accuracy (T' head)
-digit_decoding   (seed, digit)                                best module's bottleneck-probe M for digit k at the last step
+digit_decoding     (seed, digit)                                best module's bottleneck-probe M for digit k at
+                                                                the last step
 loss_curve         (seed, epoch)                                mean training loss per epoch
 accuracy_curve     (seed, epoch)                                test accuracy after each epoch
-Q_measured         (seed,)                                      Q of the realised directed adjacency (Béna & Goodman 2023b, eq. 4)
+Q_measured         (seed,)                                      Q of the realised directed adjacency (Béna &
+                                                                Goodman 2023b, eq. 4)
 mask_accuracy      (seed, time, digit)                          test accuracy of the weight mask for digit k at step t
-                                                                (Béna & Goodman 2023b, §3.2's check that masks perform; chance 0.1)
+                                                                (Béna & Goodman 2023b, §3.2's check that masks
+                                                                perform; chance 0.1)
 =================  ===========================================  ==========================================
 
 Coordinates: ``seed`` (int), ``metric`` (str: bottleneck, ablation, correlation, weight_mask), ``time``

@@ -93,7 +93,8 @@ def run_many(configs: list[SpecializationConfig], on_progress=None, cancel=None)
 
 
 def run(config: SpecializationConfig, on_progress=None, cancel=None) -> Result:
-    """Train all seeds of ``config`` as one ensemble and measure specialization; see :mod:`explorer.studies.specialization.result`."""
+    """Train all seeds of ``config`` as one ensemble and measure specialization; see
+    :mod:`explorer.studies.specialization.result`."""
     return run_many([config], on_progress, cancel)[0]
 
 

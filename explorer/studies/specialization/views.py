@@ -59,7 +59,8 @@ def band(t, mean, sd, color, label, dash="solid", ydim=F, xdim=T):
     below, above = np.minimum(sd, mean - lo), np.minimum(sd, hi - mean)
     spread = hv.Spread((t, mean, below, above), kdims=[xdim], vdims=[ydim, "sd_below", "sd_above"], label=label)
     spread = style_element(spread, bokeh=dict(fill_color=color, fill_alpha=0.18, line_alpha=0),
-                           mpl=dict(color=color, facecolor=color, alpha=0.18, linewidth=0))   # color: else the cycle wins
+                           # color: else the cycle wins
+                           mpl=dict(color=color, facecolor=color, alpha=0.18, linewidth=0))
     curve = hv.Curve((t, mean), kdims=[xdim], vdims=[ydim], label=label)
     curve = style_element(curve, bokeh=dict(color=color, line_width=2.5, line_dash=dash, tools=["hover"]),
                           mpl=dict(color=color, linewidth=2, linestyle=dash))

@@ -75,7 +75,8 @@ def f_vs_structure(frame: pd.DataFrame, x: str = "p", metrics=None, current: flo
         color, label = METRIC_COLORS[m], METRIC_LABELS[m]
         spread = style_element(hv.Spread((xs, mean, sd), kdims=[xdim], vdims=[F, "sd"], label=label),
                                bokeh=dict(fill_color=color, fill_alpha=0.18, line_alpha=0),
-                               mpl=dict(color=color, facecolor=color, alpha=0.18, linewidth=0))   # color: else the cycle wins
+                               # color: else the cycle wins
+                               mpl=dict(color=color, facecolor=color, alpha=0.18, linewidth=0))
         curve = style_element(hv.Curve((xs, mean), kdims=[xdim], vdims=[F], label=label),
                               bokeh=dict(color=color, line_width=2.5), mpl=dict(color=color, linewidth=2))
         dots = style_element(hv.Scatter(sub[[x, "F"]].to_numpy(), kdims=[xdim], vdims=[F], label=label),

@@ -3,7 +3,6 @@ modules start to talk — falling further in dense modules, rising in sparse one
 from __future__ import annotations
 
 import holoviews as hv
-import numpy as np
 
 from ....core.figure import Figure
 from ..style import METRIC_LABELS, F, T, figure
