@@ -67,16 +67,25 @@ def output_paths(out: str | Path, name: str) -> list[Path]:
     return [Path(out) / f"{name}.{ext}" for ext in ("png", "svg", "nc", "json")]
 
 
-def reproduce(name: str, scale: str = "laptop", store=None, scheduler=None, progress: bool = True) -> Reproduction:
-    """Run (or load) figure ``name`` at ``scale`` and measure its headline."""
-    from .store.store import Store
-    from .store.sweep import expand, sweep
+def plan(name: str, scale: str = "laptop") -> tuple:
+    """``(figure, base config, grid, cells)`` of figure ``name`` at ``scale``, every cell checked (ConfigError with
+    a sentence for one that cannot exist), nothing trained."""
+    from .store.sweep import expand
 
     study, fig = figure(name)
     base, grid = fig.settings(scale)
     config = study.config_class(**base)
-    store = store if store is not None else Store()
     _, cells = expand(config, grid)
+    return fig, config, grid, cells
+
+
+def reproduce(name: str, scale: str = "laptop", store=None, scheduler=None, progress: bool = True) -> Reproduction:
+    """Run (or load) figure ``name`` at ``scale`` and measure its headline."""
+    from .store.store import Store
+    from .store.sweep import sweep
+
+    fig, config, grid, cells = plan(name, scale)
+    store = store if store is not None else Store()
     trained = sum(1 for _, c in cells if store.missing_seeds(c))
     t0 = time.perf_counter()
     ds = sweep(config, grid, store=store, scheduler=scheduler, progress=progress)

@@ -26,8 +26,9 @@ def add_reproduce_command(subparsers) -> None:
 
 
 def out_folder(path: str, names=(), force: bool = False) -> Path:
-    """``--out`` made (with its parents) and checked writable, and none of the files of figures ``names`` already
-    in it unless ``force``; else one sentence (ConfigError)."""
+    """``--out`` checked before any work: writable where it is, or creatable from its nearest existing folder
+    (it is made when the first figure is saved, so a run that fails leaves no empty folder behind), and none of
+    the files of figures ``names`` already in it unless ``force``; else one sentence (ConfigError)."""
     from ..core.config import ConfigError
     from ..core.files import check_writable, why
     from ..reproduce import output_paths
@@ -37,9 +38,11 @@ def out_folder(path: str, names=(), force: bool = False) -> Path:
         raise ConfigError("--out needs a folder name (it is empty).")
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is a file; the figures go into a folder: give a folder name.")
+    existing = next(p for p in [out.absolute(), *out.absolute().parents] if p.exists())
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        check_writable(out)
+        if not existing.is_dir():
+            raise NotADirectoryError(20, "Not a directory", str(existing))
+        check_writable(existing)
     except OSError as e:
         raise ConfigError(f"--out {out}: cannot make or write into this folder ({why(e)}).") from None
     there = [p.name for name in names for p in output_paths(out, name) if p.exists()]
@@ -50,7 +53,7 @@ def out_folder(path: str, names=(), force: bool = False) -> Path:
 
 
 def cmd_reproduce(args) -> int:
-    from ..reproduce import figure, figures
+    from ..reproduce import figures
 
     every = figures()
     if args.list or not args.figure:
@@ -58,9 +61,10 @@ def cmd_reproduce(args) -> int:
             print(f"{name:<10} {fig.paper}: {fig.claim}")
         return 0
     names = list(every) if args.figure == ["all"] else args.figure
+    from ..reproduce import plan, reproduce
+
     for name in names:
-        figure(name)   # an unknown name is refused before anything trains
-    from ..reproduce import reproduce
+        plan(name, args.scale)   # an unknown name, or a cell that cannot exist, is refused before anything trains
     from ..store.store import Store
 
     store = Store(getattr(args, "store", None))

@@ -59,6 +59,10 @@ def headline_fig5(ds) -> dict:
     return _headline(ds, ["bottleneck"])
 
 
+#: p at the paper's scale: every value exists at every n of its grid (n ≥ 10: p ≥ 1/n² = 0.01); at n = 10, 1/n² and
+#: 0.01 are the same networks, trained once
+PAPER_P = ["1/n2", 0.01, 0.03, 0.1, 1.0]
+
 FIG3 = Figure(
     "000-fig3", "Specialization over n × p for three pathway schemes and input covariances",
     "Béna & Goodman 2023a, Fig. 3",
@@ -69,7 +73,7 @@ FIG3 = Figure(
                      "p": ["1/n2", 1.0]},
           "tiny": {"input": ["separate", "fused"], "covariance": [0.0, 1.0], "n": [4, 6], "p": ["1/n2", 1.0]},
           "paper": {"input": ["separate", "fused", "common"], "covariance": [0.0, 0.25, 0.5, 0.75, 1.0],
-                    "n": [10, 25, 50, 100], "p": ["1/n2", 1e-3, 0.01, 0.1, 1.0]}},
+                    "n": [10, 25, 50, 100], "p": PAPER_P}},
     draw=lambda ds: _grid_of_heatmaps(ds, ["input", "covariance"]), headline=headline_fig3,
     note="n = 25 only and 2 seeds at laptop scale (the paper sweeps n too: --scale paper); bottleneck metric.")
 
@@ -79,7 +83,7 @@ FIG5 = Figure(
     base={"laptop": LAPTOP, "tiny": TINY, "paper": {**PAPER, "epochs": 150}},
     grid={"laptop": {"bottleneck": [0, 5], "n": [25], "p": ["1/n2", 0.02, 0.2, 1.0]},
           "tiny": {"bottleneck": [0, 3], "n": [6], "p": ["1/n2", 1.0]},
-          "paper": {"bottleneck": [0, 5], "n": [10, 25, 50, 100], "p": ["1/n2", 1e-3, 0.01, 0.1, 1.0]}},
+          "paper": {"bottleneck": [0, 5], "n": [10, 25, 50, 100], "p": PAPER_P}},
     draw=lambda ds: _grid_of_heatmaps(ds, ["bottleneck"]), headline=headline_fig5,
     note="The embedded digits only: MNIST and EMNIST letters need their files (--scale paper uses MNIST; "
          "EMNIST letters: run the sweep with --dataset emnist-letters).")
