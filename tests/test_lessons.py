@@ -77,11 +77,13 @@ def test_warm_stores_what_a_lesson_opens_on(tmp_path, monkeypatch, capsys):
     store = tmp_path / "store"
     assert main(["lessons", "--warm", "--store", str(store)]) == 0
     err = capsys.readouterr().err
-    assert "Specialization: 3 settings of 1 lesson, 3 trained" in err
+    assert "Specialization: training 3 settings of 3 …" in err   # said before the training, not only after it
+    assert err.index("training 3 settings of 3") < err.index("Specialization: 3 settings of 1 lesson, 3 trained")
     opened = spec.module("lessons").LESSONS[0].experiments(spec.experiment_class, spec.page_defaults())
     assert all(Store(store).has(e.config()) for e in opened)
     assert main(["lessons", "--warm", "--store", str(store)]) == 0
-    assert "3 settings of 1 lesson, 0 trained" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "3 settings of 1 lesson, 0 trained" in err and "training" not in err
 
 
 def test_the_pages_opening_settings_and_the_lessons_need_no_panel():
@@ -105,3 +107,11 @@ def test_a_page_opens_on_its_studys_opening_setting_with_the_environments_values
     monkeypatch.setenv("EXPLORER_APP_DEFAULTS", '[1]')
     with pytest.raises(ValueError, match="keyed by study"):
         study.page_defaults()
+
+
+def test_a_lessons_link_keeps_the_query_of_its_base_and_replaces_a_lesson_in_it():
+    lesson = Lesson("tiny", "Tiny", "?")
+    assert lesson.link() == "?lesson=tiny"
+    assert lesson.link("http://x:5006/dynamics") == "http://x:5006/dynamics?lesson=tiny"
+    assert lesson.link("http://x/dynamics?theme=dark") == "http://x/dynamics?theme=dark&lesson=tiny"
+    assert lesson.link("/dynamics?lesson=old&classroom=1") == "/dynamics?classroom=1&lesson=tiny"

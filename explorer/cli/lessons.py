@@ -32,12 +32,28 @@ def add_lessons_command(subparsers) -> None:
     p.add_argument("--base", default="", metavar="URL",
                    help="the app's address, e.g. http://localhost:5006/dynamics (default: links start at '?')")
     p.add_argument("--warm", action="store_true", help="train every lesson's setting, and the values its slider "
-                   "stops at, into the store (one batched run per study), so a class opens on stored results")
+                   "stops at, into the store (one batched run per study), so a class opens on stored results; "
+                   "minutes on an empty store")
     add_store_flag(p)
     p.set_defaults(func=cmd_lessons)
 
 
+def check_base(base: str) -> str:
+    """``--base``: empty, a path (``/dynamics``) or an http(s) address with a host; else one sentence."""
+    from urllib.parse import urlsplit
+
+    from ..core.config import ConfigError
+
+    parts = urlsplit(base)
+    if base and not ((parts.scheme in ("http", "https") and parts.netloc) or (not parts.scheme and
+                                                                                base.startswith("/"))):
+        raise ConfigError(f"--base {base!r} is not the app's address; give one such as "
+                          "http://localhost:5006/dynamics (or a path such as /dynamics).")
+    return base
+
+
 def cmd_lessons(args) -> int:
+    check_base(args.base)
     if args.warm:
         return warm(getattr(args, "store", None))
     from .store import table
@@ -50,9 +66,11 @@ def cmd_lessons(args) -> int:
 
 def warm(store_path=None, out=None) -> int:
     """Store every lesson's runs (binder/postBuild): per study, one ``get_or_run_many`` over its lessons'
-    settings, so networks of one shape train as one ensemble. Prints what it did and how long it took."""
+    settings, so networks of one shape train as one ensemble. Says what it trains before it starts (with a
+    progress bar on a terminal), then what it did and how long it took."""
     from ..store import memory
     from ..store.store import Store
+    from .run import ProgressBar
 
     out = out or sys.stderr
     store = Store(store_path)
@@ -67,9 +85,15 @@ def warm(store_path=None, out=None) -> int:
                                      for e in lesson.experiments(study.experiment_class, defaults)))
         todo = [c for c in configs if not store.has(c)]
         t0 = time.perf_counter()
-        memory.get_or_run_many(store, todo, cancel=threading.Event()) if todo else None
-        print(f"{study.title}: {_n(len(configs), 'setting')} of {_n(len(study.lessons), 'lesson')}, {len(todo)} trained "
-              f"in {time.perf_counter() - t0:.0f} s", file=out, flush=True)
+        if todo:   # said before the minutes of training, and followed by a bar where someone watches
+            print(f"{study.title}: training {_n(len(todo), 'setting')} of {len(configs)} …", file=out, flush=True)
+            bar = ProgressBar(getattr(out, "isatty", lambda: False)())
+            try:
+                memory.get_or_run_many(store, todo, on_progress=bar, cancel=threading.Event())
+            finally:
+                bar.close()
+        print(f"{study.title}: {_n(len(configs), 'setting')} of {_n(len(study.lessons), 'lesson')}, "
+              f"{len(todo)} trained in {time.perf_counter() - t0:.0f} s", file=out, flush=True)
     print(f"lessons warmed in {time.perf_counter() - t_all:.0f} s; store {store.root}", file=out, flush=True)
     return 0
 

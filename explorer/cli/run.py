@@ -30,7 +30,7 @@ def add_run_command(subparsers, studies) -> None:
         sp.set_defaults(func=cmd_run, study_obj=study)
 
 
-class _Bar:
+class ProgressBar:
     """A progress bar on stderr, created (and tqdm imported) at the first progress event only."""
 
     def __init__(self, enabled: bool):
@@ -59,7 +59,7 @@ class _Bar:
 def cmd_run(args) -> int:
     study = args.study_obj
     config = config_from_args(study.config_class, args)
-    bar, cancel = _Bar(not args.json), threading.Event()
+    bar, cancel = ProgressBar(not args.json), threading.Event()
     try:
         if args.no_cache:
             result = study.run_many([config], on_progress=bar, cancel=cancel)[0]

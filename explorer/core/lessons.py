@@ -10,7 +10,7 @@ No param, torch or Panel here: an experiment is passed in by the caller.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,11 @@ class Lesson:
     warm: tuple = ()
 
     def link(self, base: str = "") -> str:
-        """The lesson's link (``base`` is the app's address, e.g. ``http://localhost:5006/dynamics``)."""
-        return f"{base}?{urlencode({'lesson': self.name})}"
+        """The lesson's link (``base`` is the app's address, e.g. ``http://localhost:5006/dynamics``; a query it
+        already has is kept, ``?theme=dark`` → ``?theme=dark&lesson=…``, and a lesson in it is replaced)."""
+        parts = urlsplit(base)
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lesson"]
+        return urlunsplit(parts._replace(query=urlencode([*query, ("lesson", self.name)])))
 
     def experiments(self, experiment_class, defaults: dict) -> list:
         """The experiments the lesson opens on and warms: its setting over the page's ``defaults``, then one

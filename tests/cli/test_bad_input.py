@@ -97,7 +97,8 @@ CASES = [
     ("abbreviated-flag-bimt", ["--store", "{store}", "run", "bimt", "--a", "1"], 2, "unrecognized arguments: --a"),
     ("p-below-one-link", [*RUN, "--n", "10", "--p", "0.0001"], 2, "p must lie in [1/n², 1]"),
     ("bottleneck-over-4n", [*RUN, "--n", "4", "--bottleneck", "17"], 2, "--bottleneck must be an integer from 0 to 16"),
-    ("named-by-its-flag", ["--store", "{store}", "run", "bimt", "--top-k", "0"], 2, "--top-k must be an integer from 1"),
+    ("named-by-its-flag", ["--store", "{store}", "run", "bimt", "--top-k", "0"], 2,
+     "--top-k must be an integer from 1"),
     ("sweep-named-by-its-flag", ["--store", "{store}", "sweep", "bimt", "--grid", "0,3", "--no-progress"], 2,
      "--grid must be an integer from 2"),
     ("sweep-empty-element", [*SWEEP, "--p", "0.1,,1"], 2, "empty element"),
@@ -123,6 +124,9 @@ CASES = [
      2, "already holds 001-fig2.png; pass --force to replace them"),
     ("export-a-run-key", [*RUN[:2], "store", "export", "{run}", "--out", "{tmp}/x"], 2,
      "is a run's key; export takes one entry (one seed): its entries are"),
+    ("lessons-base-not-a-url", [*RUN[:2], "lessons", "--base", "not a url"], 2, "is not the app's address"),
+    ("lessons-base-javascript", [*RUN[:2], "lessons", "--base", "javascript:alert(1)"], 2,
+     "is not the app's address"),
     ("start-times-three", [*RUN, "--start-times", "0,1,2"], 2, "one step per digit (two), got 3"),
     ("export-unwritable", [*RUN[:2], "store", "export", "{key}", "--out", "/proc/nonexistent/x"], 1,
      "nothing stored was changed"),
@@ -245,7 +249,8 @@ def test_in_a_real_process(argv, env, places):
 
     out = subprocess.run([sys.executable, "-m", "explorer.cli", *[a.format(**places) for a in argv]],
                          capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": os.getcwd(), **{k: v.format(**places) for k, v in env.items()}})
+                         env={**os.environ, "PYTHONPATH": os.getcwd(),
+                              **{k: v.format(**places) for k, v in env.items()}})
     assert out.returncode == 2 and out.stderr.startswith("explorer: ") and out.stderr.count("\n") == 1, out.stderr
     assert "0 entries" not in out.stdout
     BATTERY.append(f"process-{argv[0]}")
