@@ -81,9 +81,11 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         self.run_button.on_click(lambda e: self.request())
         self.sidebar_controls = Sidebar(self.experiment, self.show_errors, self.overrides(), self.settings_changed)
         self._synced: list = []
+        self._undone: dict = {}   #: settings a link set that could not run together, and the values kept
         self.lesson = None   #: the Lesson a ``?lesson=`` link opened (its title heads the sidebar)
         hidden = self._from_url(errors) if url else ()
         self._opening_errors = dict(errors)   # what the link or the defaults refused: said until a setting changes
+        self._link_errors = dict(errors)      # the same, kept for :meth:`_loaded`
         self.experiment.param.watch(self._setting_changed, self.settings)
         self.job.param.watch(self._job_failed, ["error"])
         self.sidebar = pn.Column(
@@ -140,7 +142,10 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
             else:
                 errors["lesson"] = (f"this page has no lesson called {url.shown(name)} (its lessons: "
                                     f"{', '.join(lessons) or 'none'}); it opens on its own setting.")
-        errors.update(self.experiment.apply(**{k: v for k, v in query.items() if k in self.url_settings}))
+        linked = {k: v for k, v in query.items() if k in self.url_settings}
+        before = {k: getattr(self.experiment, k) for k in linked}
+        errors.update(self.experiment.apply(**linked))
+        self._undone = {n: getattr(self.experiment, n) for n in self._runnable(before, errors)}
         for obj, _ in self.view_options():
             url.apply_view_options(obj, query, errors)
         errors.update(url.unread(query, [*url.OWN, *self.url_settings, *(n for obj, _ in self.view_options()
@@ -151,8 +156,43 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         more = url.hidden(query.get("classroom"), self.settings, self.experiment.advanced(), errors)
         return tuple(dict.fromkeys(hidden + more))
 
+    def _runnable(self, before: dict, errors: dict) -> list:
+        """Values a link set that together cannot run (no task chosen, a reversed range: each valid alone) go back,
+        in the link's order, to what they were until the setting can run, with one sentence in ``errors``; a page
+        opened from a link always shows a result, never an empty page waiting for a fix. Returns their names."""
+        first = self.experiment.problem()
+        if first is None:
+            return []
+        exp = self.experiment
+        given = {n: getattr(exp, n) for n, v in before.items() if getattr(exp, n) != v}
+        undone = []
+        for name in given:   # one value back, the link's others kept, where that is enough
+            setattr(exp, name, before[name])
+            if exp.problem() is None:
+                undone = [name]
+                break
+            setattr(exp, name, given[name])
+        if not undone:
+            for name in given:   # else back one by one, in the link's order, until the setting can run
+                setattr(exp, name, before[name])
+                undone.append(name)
+                if exp.problem() is None:
+                    break
+        if undone:
+            labels = ", ".join(self.experiment.param[n].label for n in undone)
+            one = len(undone) == 1
+            errors["link"] = (f"the link's {'value' if one else 'values'} for {labels} {'was' if one else 'were'} "
+                              f"not applied, because the setting could not run with {'it' if one else 'them'} "
+                              f"({first.rstrip('.')}).")
+        return undone
+
     def _loaded(self):
         """Once the page is up: write the whole state into its URL, then show the setting."""
+        if self._undone:   # the browser's first sync of its URL set the link's values again
+            for name, value in self._undone.items():
+                setattr(self.experiment, name, value)
+            self._opening_errors = dict(self._link_errors)
+            self.show_errors(self._opening_errors)
         if pn.state.location is not None and self._synced:
             query = {}
             for obj, names in self._synced:
