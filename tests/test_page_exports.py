@@ -39,5 +39,16 @@ def test_a_study_page_exports_every_view_and_its_result(tmp_path, name):
         one = {"bimt": "neuron map", "growth": "chain"}[name]
         title = hv.renderer("bokeh").get_plot(ex.build(one)()).state.title.text
         assert "seed 1" in title.lower(), title
+        if name == "bimt":   # the front as its card shows it (every λ stored, its x axis), not one run's point
+            import pandas as pd
+
+            from explorer.studies.bimt.views import pareto
+
+            page.front_axis.value = "wiring_length"
+            page.front.show(pareto(pd.DataFrame([{"regime": r, "lam": 1e-3, "error": 0.3, "error_sd": 0.01,
+                                                  "active_neurons": 50.0, "wiring_length": 9.0}
+                                                 for r in ("bimt", "l1")]), "wiring_length"))
+            front = hv.renderer("bokeh").get_plot(ex.build("error against sparsity")()).state
+            assert "wiring length" in front.title.text and len(front.legend[0].items) == 2
     finally:
         page.job.cancel()

@@ -224,3 +224,24 @@ def test_the_sidebar_greys_out_what_the_regime_ignores(tmp_path, monkeypatch):
     assert [off(n) for n in names] == [True] * 6
     page.experiment.regime = "bimt"
     assert [off(n) for n in names] == [False] * 6
+
+
+def test_the_front_compares_the_same_runs_whichever_regime_the_sidebar_shows(tmp_path, monkeypatch):
+    """An L1 config has A = 0 and a none config λ = A = 0 (they ignore them): the front's BIMT runs must still be
+    the sidebar's BIMT runs (A = 1), not BIMT at A = 0, or the stored opening run goes missing from the front."""
+    from explorer.store import Store
+    from explorer.studies.bimt.page import Page
+    from explorer.ui.shell import StudyShell
+
+    monkeypatch.setattr(StudyShell, "request", lambda self: None)
+    page = Page(store=Store(tmp_path / "store"), url=False)
+    keys = {}
+    for regime in ("bimt", "l1", "none"):
+        page.experiment.regime = regime
+        configs = page._front_configs()
+        keys[regime] = [c.key(0) for c in configs]
+        assert {c.regime for c in configs} == {"bimt", "l1", "none"}
+        assert all(c.A == page.experiment.A for c in configs if c.regime == "bimt")
+    assert keys["bimt"] == keys["l1"] == keys["none"]
+    page.experiment.regime = "bimt"
+    assert page.experiment.config().key(0) in keys["bimt"]   # the opening run is on its front

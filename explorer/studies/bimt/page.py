@@ -128,7 +128,7 @@ class Page(StudyShell):
             card("Accuracy per task", self.tasks, TEXTS["tasks"], "tasks"),
             card("Task variance by cluster", self.variance, TEXTS["variance"], "variance"),
             card("Training", self.loss, TEXTS["training"], "training"),
-            card("Accuracy against sparsity", pn.Column(self.front_axis, self.front, self.compute),
+            card("Error against sparsity", pn.Column(self.front_axis, self.front, self.compute),
                        TEXTS["front"], "front"),
         ]
 
@@ -161,14 +161,17 @@ class Page(StudyShell):
         self.variance.show(drawn["task variance"]())
 
     def views_as_shown(self, result) -> dict:
-        """The views of one network as the page's sliders pick it (network, swap round), by their ``VIEWS``
-        names: what the cards show and the Export card saves."""
+        """The views as the page shows them, by their ``VIEWS`` names: one network as the sliders pick it
+        (network, swap round), the front as its card draws it; what the cards show and the Export card saves."""
         ds, i = result.data, min(self.options.seed_index, result.data.sizes["seed"] - 1)
         snap = None if self.options.snapshot < 0 else self.options.snapshot
         return {"neuron map": lambda: views.result_map(result, i, snap),
                 "isolated neurons vs shuffles": lambda: views.shuffle_histogram(ds, "isolated_fraction", i),
                 "cluster spread vs shuffles": lambda: views.shuffle_histogram(ds, "spread", i),
-                "task variance": lambda: views.task_variance_heatmap(ds, i)}
+                "task variance": lambda: views.task_variance_heatmap(ds, i),
+                # the front as its card shows it (every λ and regime in the store, the chosen x axis)
+                "error against sparsity": lambda: self.front.figure or views.pareto(
+                    views.pareto_frame([result]), self.front_axis.value)}
 
     def start_training(self):
         self.options.snapshot = -1
@@ -209,9 +212,16 @@ class Page(StudyShell):
 
     # ------------------------------------------------------------------ the front over λ
     def _front_configs(self):
+        """Every regime at every λ of the front, the rest as on the sidebar. A setting the sidebar's regime ignores
+        (greyed out: L1 has no A, none no λ, warm-up or cool-down) is 0 in its config, so the other regimes take
+        it from the sidebar, not from the config: the same runs whichever regime is chosen."""
         config = self.experiment.config()
-        out = [config.replace(regime=r, lam=lam) for r in REGIMES if r != "none" for lam in LAMBDAS]
-        return out + [config.replace(regime="none")]
+
+        def of(regime, **values):
+            used = {n: getattr(self.experiment, n) for n, regimes in USED_BY.items() if regime in regimes}
+            return config.replace(regime=regime, **{**used, **values})
+
+        return [of(r, lam=lam) for r in REGIMES if r != "none" for lam in LAMBDAS] + [of("none")]
 
     def _refresh_front(self):
         if self.experiment.problem():

@@ -216,7 +216,7 @@ def pareto(frame: pd.DataFrame, x: str = "active_neurons"):
     mean over seeds with ± sd error bars. ``frame`` has one row per run: regime, lam, error (1 − accuracy),
     error_sd, active_neurons, wiring_length. The x axis starts at 0, so a front of one point reads as a point."""
     if frame.empty:
-        return placeholder("No stored runs of this setting over λ yet.", "Accuracy against sparsity")
+        return placeholder("No stored runs of this setting over λ yet.", "Error against sparsity")
     xlabel = {"active_neurons": "important neurons", "wiring_length": "wiring length (sheet sides)"}[x]
     xdim = hv.Dimension(x, label=xlabel)
     err = hv.Dimension("error", label="error (1 − task accuracy)", range=(0, 1))
@@ -254,7 +254,7 @@ VIEWS = {
     "accuracy per task": lambda result: task_accuracy_bars(result.data),
     "task variance": lambda result: task_variance_heatmap(result.data),
     "training loss": lambda result: loss_curves(result.data),
-    "pareto": lambda result: pareto(pareto_frame([result])),
+    "error against sparsity": lambda result: pareto(pareto_frame([result])),   # the page draws every λ stored
 }
 
 
