@@ -4,15 +4,18 @@
 lesson's study); only the chosen page is built
 for a session (the switcher's links load the other pages fresh). A study whose ``page.py`` does not exist yet is
 simply not listed. Study names come from the registry, never from the URL, so the header is the house's text.
+The links keep what a class's link set for the whole app: the dark theme, and classroom mode (``?classroom=1``,
+or a lesson, which hides the advanced controls of the page it opens).
 """
 from __future__ import annotations
 
 import importlib.util
+from urllib.parse import urlencode
 
 import panel as pn
 
 from .. import studies
-from .url import session_query, shown
+from .url import CLASSROOM_ON, THEMES, session_query, shown
 from .widgets import escape
 
 _HEADER_CSS = """
@@ -32,9 +35,21 @@ def available() -> list[str]:
     return out
 
 
-def nav(pages: list[str], current: str):
+def kept(query: dict) -> dict:
+    """What the switcher's links carry from this page's link to the others: a theme that exists, and classroom
+    mode when it is on for the whole page (``classroom=1``, or a lesson); a list of one page's controls is not."""
+    out = {}
+    if query.get("theme") in THEMES[1:]:
+        out["theme"] = query["theme"]
+    if query.get("lesson") or str(query.get("classroom", "")).strip().lower() in CLASSROOM_ON:
+        out["classroom"] = "1"
+    return out
+
+
+def nav(pages: list[str], current: str, keep: dict | None = None):
+    more = "&" + urlencode(keep) if keep else ""
     links = "".join(
-        f'<a href="?study={escape(n)}" class="{"current" if n == current else ""}" '
+        f'<a href="?study={escape(n)}{escape(more)}" class="{"current" if n == current else ""}" '
         f'title="{escape(studies.get(n).question)}">{escape(studies.get(n).title)}</a>' for n in pages)
     return pn.pane.HTML(f'<nav class="hub-nav">{links}</nav>', stylesheets=[_HEADER_CSS], margin=0,
                         css_classes=["hub-nav-pane"])
@@ -44,8 +59,8 @@ def page(study: str | None = None, **kwargs):
     """The page asked for (``?study=`` in a served session), and the header switcher for it."""
     pages = available()
     errors = {}
+    query = session_query() or {}
     if study is None:
-        query = session_query() or {}
         study = query.get("study")
         if study is None and query.get("lesson"):   # a lesson link names its study through the lesson
             try:
@@ -58,7 +73,7 @@ def page(study: str | None = None, **kwargs):
         study = None
     study = study or pages[0]
     view = studies.get(study).page_class(errors=errors, **kwargs)
-    return view, nav(pages, study), study
+    return view, nav(pages, study, kept(query)), study
 
 
 def servable():

@@ -16,6 +16,8 @@ from .widgets import fmt
 #: Query parameters the shell itself reads (besides the settings and the page's view options).
 OWN = ("classroom", "lesson", "study", "theme")
 THEMES = ("default", "dark")
+#: ``?classroom=`` values that hide every advanced control (anything else names controls)
+CLASSROOM_ON = ("1", "true", "yes", "advanced")
 
 
 def shown(value, limit: int = 40) -> str:
@@ -108,7 +110,7 @@ def hidden(classroom, settings, advanced, errors: dict | None = None) -> tuple:
     """``?classroom=1`` hides the advanced controls; ``?classroom=lr,epochs`` hides the ones named."""
     if classroom in (None, "", False, 0, "0", "false"):
         return ()
-    if classroom in (True, 1, "1", "true", "yes", "advanced"):
+    if classroom is True or classroom == 1 or classroom in CLASSROOM_ON:
         return tuple(advanced)
     names = classroom if isinstance(classroom, list) else str(classroom).split(",")
     names = [str(n).strip() for n in names]
