@@ -17,7 +17,8 @@ def sentences_text(sentences, as_is=()) -> str:
     """Sentences joined, each starting with a capital (words in ``as_is``, e.g. dataset names, keep theirs)."""
     def cap(s):
         first = s.split()[0] if s.split() else ""
-        return s[:1].upper() + s[1:] if s[:1].islower() and first.strip("'\"") not in as_is else s
+        # a Latin letter only: "ε points …" keeps its symbol (a capital epsilon reads as an E)
+        return s[:1].upper() + s[1:] if "a" <= s[:1] <= "z" and first.strip("'\"") not in as_is else s
     return " ".join(cap(s) for s in sentences)
 
 

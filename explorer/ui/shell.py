@@ -44,6 +44,7 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
     defaults: dict = {}       #: the page's opening setting; ``$EXPLORER_APP_DEFAULTS`` (JSON) updates it
     intro: str = ""           #: Markdown at the top of the sidebar (the page's own, trusted text)
     as_is: tuple = ()         #: words that keep their case at the start of a sentence (dataset names)
+    accuracy_words = "test accuracy"   #: what the status line calls the result's ``accuracy`` (mean ± sd)
     update_interval = 1.5     #: seconds between redraws of live training curves
     #: after a new result, a page's views other than its headline follow this many ms later, so that the
     #: browser paints the headline (and the status line) before it receives the rest: at 30 ms they arrived
@@ -353,8 +354,9 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         acc = result.data["accuracy"].values if "accuracy" in result.data else np.array([np.nan])
         skill = self.skill_words(result)
         took = f"in {seconds:.2f} s" if seconds >= 0.005 else "at once"
+        spread = f" ± {np.nanstd(acc):.2f}" if np.count_nonzero(~np.isnan(acc)) > 1 else ""   # one seed: none
         self.say(f"<b>{self.setting_words(result.config)}</b> — {where} {took} · "
-                 f"test accuracy {np.nanmean(acc):.2f} ± {np.nanstd(acc):.2f}"
+                 f"{escape(self.accuracy_words)} {np.nanmean(acc):.2f}{spread}"
                  + (f" · <b>{escape(skill)}</b>" if skill else ""))
         self._running(False)
         self.after_result()

@@ -59,6 +59,7 @@ class Page(StudyShell):
     """Modular growth: robustness curves, live growth."""
 
     title = param.String("Modular growth")
+    accuracy_words = "the growing chain's test accuracy"   #: the result's accuracy is the chain's (result.py)
     experiment_class = GrowthExperiment
     defaults = PAGE_DEFAULTS
     intro = INTRO

@@ -176,12 +176,12 @@ def text(config: GrowthConfig, result: Result) -> str:
              f"{s['rnn_size']} ({s['params']['rnn']} parameters), N up to {config.n_max}, "
              f"{plural(config.epochs, 'epoch')} × {config.steps_per_epoch} steps"
              + ("  [from the store]" if result.cached else ""),
-             "largest N solved per seed (1: none):  modular " + ", ".join(map(str, s["n_solved"]["modular"]))
-             + "   RNN " + ", ".join(map(str, s["n_solved"]["rnn"]))]
+             "largest N solved per seed during the curriculum (1: none):  modular "
+             + ", ".join(map(str, s["n_solved"]["modular"])) + "   RNN " + ", ".join(map(str, s["n_solved"]["rnn"]))]
     for g, entry in s["robustness"].items():
         parts = [f"{a} " + ", ".join("–" if v is None or v != v else f"{v:.3g}" for v in entry[a]["eps_keep"])
                  for a in ARCHS if a in entry]
-        lines.append(f"perturbing {g}: ε at which half the tasks are lost (–: no task solved to lose):  "
+        lines.append(f"perturbing {g}: ε at which half the tasks are lost (–: no task still solved at ε = 0):  "
                      + "   ".join(parts))
     if "generalisation" in s:
         for a in ARCHS:
