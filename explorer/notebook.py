@@ -133,6 +133,8 @@ def interact(experiment: Experiment, view=None, names=None) -> widgets.VBox:
     from . import studies   # the registry, imported when called (shared code names no study)
 
     views = studies.get(experiment.config_class.STUDY).views
+    if not callable(view) and view is not None and view not in views:
+        raise ValueError(f"{view!r}: not a view of this study (its views: {', '.join(views)}).")
     view = view if callable(view) else views[view or next(iter(views))]
     names = list(names) if names is not None else [n for n in experiment.setting_names()
                                                     if n not in experiment.advanced()]

@@ -82,7 +82,7 @@ def test_time_bounds_follow_T():
     exp.steps = 3
     assert (exp.comms_start, exp.start_1) == (2, 2)
     assert exp.param.comms_start.bounds == (0, 2)
-    with pytest.raises(ConfigError, match="communication start"):
+    with pytest.raises(ConfigError, match="comms_start must be an integer from 0 to 2"):
         SpecializationExperiment(steps=3, comms_start=4)
 
 
@@ -169,3 +169,23 @@ def test_neighbours_stored_and_compute(store):
     assert cells.axis_values(cfg, "comms_start") == list(range(cfg.steps))
     with pytest.raises(ConfigError):
         cells.axis_values(cfg, "lr")
+
+
+def test_a_notebook_gives_settings_as_a_person_does_and_gets_the_clis_sentences():
+    """The constructor takes what the page and the CLI take (p = "1/n2", text) and refuses what they refuse, with
+    their sentence, instead of a param error or a value quietly changed."""
+    exp = SpecializationExperiment(n=10, p="1/n2", seeds="3")
+    assert (exp.n, exp.p, exp.seeds) == (10, pytest.approx(1 / 100), 3)
+    with pytest.raises(ConfigError, match=r"bottleneck must be an integer from 0 to 40 \(4n\), got 100"):
+        SpecializationExperiment(n=10, bottleneck=100)
+    with pytest.raises(ConfigError, match="module size n must be a whole number from 2 to 512; got 1"):
+        SpecializationExperiment(n=1)
+    with pytest.raises(ConfigError, match="seeds must be a whole number from 1 to 64"):
+        SpecializationExperiment(seeds=[0, 1])
+
+
+def test_interact_names_the_studys_views_for_a_view_it_does_not_have():
+    from explorer import notebook
+
+    with pytest.raises(ValueError, match="'nope': not a view of this study \\(its views: specialization, module"):
+        notebook.interact(SpecializationExperiment(), view="nope")

@@ -56,8 +56,18 @@ class Experiment(param.Parameterized):
     nouns: dict = {}      #: how sentences name settings whose label is not a noun
 
     def __init__(self, store=None, **params):
+        """Settings are taken as a person gives them, through :meth:`apply` (``p="1/n2"``, text, dependency order),
+        and a refused value or an impossible setting raises ValueError with the sentences the CLI and the page
+        give, never a value quietly changed."""
         self._store = store
-        super().__init__(**params)
+        names = set(self.setting_names())
+        super().__init__(**{k: v for k, v in params.items() if k not in names})
+        given = {k: v for k, v in params.items() if k in names}
+        if given:
+            errors = self.apply(**given)
+            problem = self.problem()
+            if errors or problem:
+                raise ConfigError(" ".join(dict.fromkeys([*errors.values(), *([problem] if problem else [])])))
 
     # ------------------------------------------------------------------ what the settings are
     @classmethod
