@@ -79,3 +79,21 @@ def test_a_mark_before_the_title_redraws_the_same_figure_and_the_next_figure_cle
     r.mark(PREVIOUS)
     r.mark("")
     assert plot.title.text == "two"
+
+
+def test_a_mark_replaces_a_mark_and_is_never_stacked():
+    """An overlay's clone can share its layers' options with the original, so a figure may come back already
+    marked: marking it again, or unmarking it, must still give one mark or none."""
+    import holoviews as hv
+
+    from explorer.ui.redraw import CANCELLED, PREVIOUS, with_mark
+
+    def title(fig):
+        return fig.opts.get("plot", backend="bokeh").kwargs.get("title", "")
+
+    fig = hv.Curve([1, 2]).opts(title="one", backend="bokeh")
+    marked = with_mark(fig, CANCELLED)
+    assert title(marked) == CANCELLED + "\none"
+    assert title(with_mark(marked, CANCELLED)) == CANCELLED + "\none"
+    assert title(with_mark(marked, PREVIOUS)) == PREVIOUS + "\none"
+    assert title(with_mark(marked, "")) == "one" and with_mark(fig, "") is fig

@@ -29,10 +29,13 @@ def _framewise(figure):
     return figure
 
 
-#: above the title of a figure that still shows the last result while the sidebar's new setting trains
-PREVIOUS = "PREVIOUS SETTING (the new one is training)"
-#: above the title of a figure that shows the last result after the sidebar's setting was cancelled
-CANCELLED = "STALE (cancelled: not the sidebar's setting)"
+#: above the title of a figure that still shows the last result while the sidebar's new setting trains (short:
+#: it fits the narrowest figure, ~330 px; the status line says the rest)
+PREVIOUS = "PREVIOUS SETTING (training)"
+#: above the title of a figure that shows the last result after the sidebar's setting was cancelled (the alert
+#: says which setting the figures show)
+CANCELLED = "STALE (cancelled)"
+MARKS = (PREVIOUS, CANCELLED)
 #: in a pane that has no result to show yet while the sidebar's setting trains
 WAITING = "Drawn once this setting has been trained and measured."
 
@@ -47,11 +50,15 @@ def waiting_line(message: str = WAITING):
 def with_mark(figure, mark: str):
     """``figure`` with ``mark`` (:data:`PREVIOUS`, :data:`CANCELLED`) as a line of its own above its title, the
     whole fitted to the figure (explorer.views.titles); a shallow clone, the original is kept. ``""``: the figure
-    itself."""
-    if not mark:
-        return figure
+    itself, without a mark. A mark already above the title is replaced, never stacked."""
     title = figure.opts.get("plot", backend="bokeh").kwargs.get("title", "")
-    return figure.opts(title=fit_title(f"{mark}\n{title}"), backend="bokeh", clone=True)
+    lines = title.split("\n")
+    while lines and lines[0] in MARKS:   # a mark already there (an overlay's clone can share its options)
+        lines.pop(0)
+    bare = "\n".join(lines)
+    if not mark and bare == title:
+        return figure
+    return figure.opts(title=fit_title(f"{mark}\n{bare}" if mark else bare), backend="bokeh", clone=True)
 
 
 class Redrawn(pn.viewable.Viewer):
