@@ -85,6 +85,10 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         self._undone: dict = {}   #: settings a link set that could not run together, and the values kept
         self.lesson = None   #: the Lesson a ``?lesson=`` link opened (its title heads the sidebar)
         hidden = self._from_url(errors) if url else ()
+        advanced = set(self.experiment.advanced())
+        #: a class's page (``?classroom=1``, a lesson): every advanced control hidden, and with them the buttons
+        #: that start a large job on the shared server (:meth:`big_job`)
+        self.classroom = bool(advanced) and advanced <= set(hidden)
         self._opening_errors = dict(errors)   # what the link or the defaults refused: said until a setting changes
         self._link_errors = dict(errors)      # the same, kept for :meth:`_loaded`
         self.experiment.param.watch(self._setting_changed, self.settings)
@@ -156,6 +160,12 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
             pn.state.location.sync(obj, names, on_error=lambda bad: None)
         more = url.hidden(query.get("classroom"), self.settings, self.experiment.advanced(), errors)
         return tuple(dict.fromkeys(hidden + more))
+
+    def big_job(self, button):
+        """``button`` (it trains many runs at once: a sweep, a front) hidden on a class's page, where one pupil's
+        click would hold the server's training for the whole room; returns it."""
+        button.visible = not self.classroom
+        return button
 
     def _runnable(self, before: dict, errors: dict) -> list:
         """Values a link set that together cannot run (no task chosen, a reversed range: each valid alone) go back,

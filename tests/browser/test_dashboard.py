@@ -98,6 +98,19 @@ def test_classroom_link_hides_chosen_controls(page, app_url):
     assert text_of(page.locator(".run-status"))
 
 
+def test_a_class_page_hides_the_buttons_that_start_a_large_job(page, app_url):
+    """On ?classroom=1 one pupil's click must not start a sweep on the room's server: "Compute missing cells"
+    is not shown; on the page without it, it is."""
+    compute = re.compile(r"^(Compute \d+ missing cell|All cells computed|Compute missing cells)")
+    page.goto(app_url + "?classroom=1")
+    wait_for_status(page, "n = 8")
+    page.wait_for_timeout(1500)   # the overview card is built after the headline
+    assert page.get_by_role("button", name=compute).count() == 0
+    page.goto(app_url)
+    wait_for_status(page, "n = 8")
+    page.get_by_role("button", name=compute).first.wait_for(state="visible", timeout=30_000)
+
+
 def test_screenshot_of_the_default_setting(page, app_url, shots):
     """The README's picture: the app's own opening setting (n = 25, 3 seeds, trained to the study's default
     criterion, 85 % test accuracy)."""

@@ -128,7 +128,7 @@ class Page(StudyShell):
             card("Accuracy per task", self.tasks, TEXTS["tasks"], "tasks"),
             card("Task variance by cluster", self.variance, TEXTS["variance"], "variance"),
             card("Training", self.loss, TEXTS["training"], "training"),
-            card("Error against sparsity", pn.Column(self.front_axis, self.front, self.compute),
+            card("Error against sparsity", pn.Column(self.front_axis, self.front, self.big_job(self.compute)),
                        TEXTS["front"], "front"),
         ]
 

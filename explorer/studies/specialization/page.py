@@ -94,6 +94,7 @@ class Page(StudyShell):
     def build_main(self):
         self.figures = Figures(self.display, defer=partial(self.job.later, delay_ms=self.secondary_delay_ms))
         self.overview = Overview(self.overview_options, self.display, self._compute_missing, self._refresh_overview)
+        self.big_job(self.overview.compute)
         d = self.display
         # wraps: on a laptop-wide page the toggle goes below the metric buttons instead of over the last one
         view_controls = pn.FlexBox(
