@@ -207,3 +207,16 @@ def test_version(capsys):
         from explorer.cli.main import build_parser
         build_parser().parse_args(["--version"])
     assert e.value.code == 0 and capsys.readouterr().out.strip() == f"explorer {__version__}"
+
+
+def test_store_ls_says_when_there_is_no_store_at_the_path(tmp_path, capsys):
+    """A mistyped store path is not silently an empty store: ls says there is none, and whether a run could make
+    it; and it makes nothing."""
+    from explorer.cli.main import main
+
+    assert main(["--store", str(tmp_path / "typo"), "store", "ls"]) == 0
+    assert "0 entries" in (out := capsys.readouterr().out) and "no store there yet: the first run makes it" in out
+    (tmp_path / "file").write_text("")
+    assert main(["--store", str(tmp_path / "file" / "x"), "store", "ls"]) == 0
+    assert "no store there, and none can be made: a file is in the way" in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]

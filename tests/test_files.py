@@ -42,3 +42,14 @@ def test_why_words_the_common_failures(code, words):
 
 def test_why_falls_back_to_the_systems_words():
     assert why(OSError(errno.EIO, "Input/output error")) == "Input/output error"
+
+
+def test_check_creatable_makes_nothing_and_finds_what_stands_in_the_way(tmp_path):
+    from explorer.core.files import check_creatable
+
+    check_creatable(tmp_path / "a" / "b")
+    assert list(tmp_path.iterdir()) == []                  # nothing made
+    (tmp_path / "file").write_text("")
+    with pytest.raises(OSError) as info:
+        check_creatable(tmp_path / "file" / "b")
+    assert why(info.value) == "a file is in the way"

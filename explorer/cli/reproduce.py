@@ -30,7 +30,7 @@ def out_folder(path: str, names=(), force: bool = False) -> Path:
     (it is made when the first figure is saved, so a run that fails leaves no empty folder behind), and none of
     the files of figures ``names`` already in it unless ``force``; else one sentence (ConfigError)."""
     from ..core.config import ConfigError
-    from ..core.files import check_writable, why
+    from ..core.files import check_creatable, why
     from ..reproduce import output_paths
 
     out = Path(path).expanduser()
@@ -38,11 +38,8 @@ def out_folder(path: str, names=(), force: bool = False) -> Path:
         raise ConfigError("--out needs a folder name (it is empty).")
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is a file; the figures go into a folder: give a folder name.")
-    existing = next(p for p in [out.absolute(), *out.absolute().parents] if p.exists())
     try:
-        if not existing.is_dir():
-            raise NotADirectoryError(20, "Not a directory", str(existing))
-        check_writable(existing)
+        check_creatable(out)
     except OSError as e:
         raise ConfigError(f"--out {out}: cannot make or write into this folder ({why(e)}).") from None
     there = [p.name for name in names for p in output_paths(out, name) if p.exists()]

@@ -85,6 +85,17 @@ def _plain(v) -> str:
     return v if isinstance(v, str) else json.dumps(v)
 
 
+def _no_store_yet(root) -> str:
+    """What a store path with no folder means: a typo, or a store the first run will make."""
+    from ..core.files import check_creatable, why
+
+    try:
+        check_creatable(root)
+    except OSError as e:
+        return f"no store there, and none can be made: {why(e)}"
+    return "no store there yet: the first run makes it"
+
+
 def _ls(args) -> int:
     store = _store(args)
     rows = store.ls()
@@ -95,7 +106,8 @@ def _ls(args) -> int:
              for r in rows]
     if shown:
         print(table(shown, ["key", "run", "study", "seed", "setting", "size", "last_used"]))
-    print(f"{len(rows)} entries, {mb(sum(r['bytes'] for r in rows))} of {mb(store.max_bytes)} in {store.root}")
+    where = "" if store.root.is_dir() else f" ({_no_store_yet(store.root)})"
+    print(f"{len(rows)} entries, {mb(sum(r['bytes'] for r in rows))} of {mb(store.max_bytes)} in {store.root}{where}")
     return 0
 
 

@@ -45,3 +45,13 @@ def check_writable(folder: str | Path) -> None:
     probe = Path(folder) / f".probe.{uuid.uuid4().hex}"
     probe.write_bytes(b"")
     probe.unlink()
+
+
+def check_creatable(folder: str | Path) -> None:
+    """Check that ``folder`` could be made (or written into, where it exists) without making it: its nearest
+    existing folder must take a file; raises the OSError (:func:`why` words it)."""
+    path = Path(folder).absolute()
+    existing = next(p for p in [path, *path.parents] if p.exists())
+    if not existing.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(existing))
+    check_writable(existing)
