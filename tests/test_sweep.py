@@ -137,6 +137,11 @@ def test_sweep_cli_writes_netcdf(tmp_path, capsys, monkeypatch):
     assert len(summary["cells"]) == 8 and summary["dims"]["seed"] == 2
     assert [(c["p"], c["n"], c["covariance"]) for c in summary["cells"]][:2] == [("1/n2", 4, 0.0), ("1/n2", 4, 0.5)]
     assert all(set(c) >= {"accuracy", "F_final.bottleneck", "Q_measured"} for c in summary["cells"])
+    from explorer.studies.specialization.config import SpecializationConfig
+
+    second = SpecializationConfig(p=1 / 16, n=4, covariance=0.5, seeds=(0, 1), epochs=2)   # the keys name the cell
+    assert summary["cells"][1]["key"] == second.run_key() and summary["cells"][1]["entries"] == [
+        second.key(0), second.key(1)]
     ds = xr.load_dataset(out)
     assert [d for d in ds["F"].dims] == ["p", "n", "covariance", "seed", "metric", "time"]
     assert MANY and sorted(len(call) for call in MANY) == [4, 4]   # one ensemble per n: 2 p × 2 c each

@@ -136,15 +136,17 @@ def cmd_sweep(args) -> int:
     grid, single = grid_from_args(config_class, args)
     base = base_config(config_class, grid, single)
     out = check_out(args.out, args.force)
-    expand(base, grid)   # every cell is checked before any training
+    _, cells = expand(base, grid)   # every cell is checked before any training
     ds = sweep(base, grid, store=Store(getattr(args, "store", None)), scheduler=args.scheduler,
                progress=not args.no_progress)
     if out is not None:
         with replacing(out) as tmp:   # an interrupted write leaves the old file, never half a new one
             save(ds, tmp)
     rows = cell_rows(study, ds, list(grid))
-    if args.json:
-        print(json_text({"cells": rows, "out": str(out) if out else None, "dims": dict(ds.sizes)}, indent=1))
+    if args.json:   # each cell's keys, as `explorer run --json` gives them: usable with `explorer store info`
+        keyed = [{**row, "key": cfg.run_key(), "entries": [cfg.key(s) for s in cfg.seeds]}
+                 for row, (_, cfg) in zip(rows, cells)]
+        print(json_text({"cells": keyed, "out": str(out) if out else None, "dims": dict(ds.sizes)}, indent=1))
     else:
         from .store import table
 
