@@ -8,12 +8,19 @@ in the Fast list template, and a new page shows its stored setting ~0.2 s sooner
 Without Panel's busy spinner in the header: it is one server-wide flag (``pn.state.busy``), so every event of every
 session set the spinner of every open page (a websocket message each), and each pupil's page spun for the others'
 work. Ten pages opened at once: the browsers' CPU 11.8–13.1 → 10.0–11.4 s, the last page shown 11.45 → 10.7 s
-(medians of 6; docs/performance.md, 2026-12-04). A page's own work shows in its status line and progress bar."""
+(medians of 6; docs/performance.md, 2026-12-04). A page's own work shows in its status line and progress bar.
+
+The browser's Back and Forward buttons: Panel writes every setting into the URL as a new history entry but does
+not follow the URL back, so after Back the address named one setting and the page showed another. A page now
+opens again on the address Back or Forward went to (:func:`follow_history`; a stored setting opens in about a
+second)."""
 from __future__ import annotations
 
 import panel as pn
+from bokeh.models import CustomJS
 
 from . import url
+from .session import served
 
 #: Panel's Vanilla template without its web font (Lato from fonts.googleapis.com): the page uses the system's
 #: sans-serif and loads nothing from the internet (Panel's own JS and CSS come from the server). Named as
@@ -31,6 +38,19 @@ _CSS = """
 def page_template(title: str, sidebar, main, header=None):
     """The app's template around ``sidebar`` and ``main`` (``header``: the hub's page switcher)."""
     url.safe_theme()
+    follow_history()
     return OfflineVanilla(title=title, sidebar=[sidebar], main=[main], header=header or [], sidebar_width=360,
                           header_background="#1f77b4", header_color="white", raw_css=[_CSS],
                           busy_indicator=None)   # Panel's spinner shows every session's work on every page
+
+
+#: Back / Forward change the address without loading a page: open the page that address names.
+_FOLLOW_HISTORY = "if (!window.__explorer_history) { window.__explorer_history = true; " \
+                  "window.addEventListener('popstate', () => window.location.reload()); }"
+
+
+def follow_history() -> None:
+    """In a served session: once the page is up, Back and Forward in the browser reload it at their address."""
+    doc = pn.state.curdoc
+    if doc is not None and served():
+        doc.js_on_event("document_ready", CustomJS(code=_FOLLOW_HISTORY))

@@ -98,6 +98,10 @@ def test_a_slider_key_press_trains_the_new_setting_and_back_comes_from_the_store
     assert page.locator(f".ctl-{slider} input").first.input_value() == value
     handle.press("ArrowLeft")
     wait_for_status(page, before, "loaded from the store")
+    # the browser's Back button: the page follows its address to the setting before (a reload, from the store)
+    page.go_back()
+    wait_for_status(page, after, "loaded from the store")
+    assert f"{slider}={value}" in page.url and page.locator(f".ctl-{slider} input").first.input_value() == value
 
 
 @pytest.mark.parametrize("study", ["bimt", "growth"])
