@@ -95,7 +95,8 @@ def test_module_specialization_per_module_lines():
     r = synthetic()
     obj = module_specialization_over_time(r.data, ["bottleneck", "ablation"])
     assert len(obj.Curve) == 4  # two metrics × two modules
-    curve = obj.Curve.Bottleneck_retraining_comma_module_1
+    curve = obj.Curve.Bottleneck_retraining.II   # module 1 (one legend entry per metric, both modules' lines)
+    assert curve.opts.get("style", backend="bokeh").kwargs.get("line_dash") not in (None, "solid")
     np.testing.assert_allclose(curve.dimension_values(1),
                                r.data["F_module"].sel(metric="bottleneck", module=1).mean("seed").values)
     bokeh(obj)

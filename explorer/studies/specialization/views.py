@@ -150,14 +150,15 @@ def module_specialization_over_time(ds, metrics=None):
     for m in metrics_of(ds, metrics):
         for module in (0, 1):
             mean, sd = _summary(ds["F_module"].sel(metric=m, module=module))
-            layers += band(t, mean, sd, METRIC_COLORS[m], f"{METRIC_LABELS[m]}, module {module}",
-                            dash=MODULE_DASH[module], ydim=FM)
+            # one legend entry per metric (both modules' lines share it; the title says which dash is which):
+            # eight entries covered the module-1 curves near −1
+            layers += band(t, mean, sd, METRIC_COLORS[m], METRIC_LABELS[m], dash=MODULE_DASH[module], ydim=FM)
             points.append((t, mean, np.full(len(t), METRIC_COLORS[m], dtype=object)))
     zero = style_element(hv.HLine(0), bokeh=dict(color="#999999", line_width=1), mpl=dict(color="#999999"))
     overlay = hv.Overlay(layers + [_dots(points, FM), zero]) * markers(config_of(ds), y=1.0)
-    return figure(overlay, "Per-module specialization Fᵐ (solid: module 0, dashed: module 1)", ylim=(-1.08, 1.08),
-                  xlabel=T.label, ylabel=FM.label + " (+1: digit 0 only, −1: digit 1 only)",
-                  xlim=(t.min() - 0.3, t.max() + 0.3), xticks=list(t.astype(int)), legend_position="bottom_left",
+    return figure(overlay, "Per-module specialization Fᵐ (solid: module 0, dashed: module 1; +1: digit 0 only, "
+                  "−1: digit 1 only)", ylim=(-1.08, 1.08), xlabel=T.label, ylabel=FM.label,
+                  xlim=(t.min() - 0.3, t.max() + 0.3), xticks=list(t.astype(int)), legend_position="right",
                   bokeh=dict(BOKEH_EXTRA, height=380))
 
 
