@@ -192,12 +192,12 @@ def test_bimt_summary_says_when_fewer_clusters_than_asked_could_be_made(capsys, 
 
 
 def test_reproduce_writes_where_it_checked(tmp_path, monkeypatch):
-    """``--out ~/figs`` is made, checked and written as $HOME/figs (not ./~/figs)."""
+    """``--out ~/figs`` is checked as $HOME/figs (not ./~/figs), and made only when a figure is saved there."""
     from explorer.cli.reproduce import out_folder
 
     monkeypatch.setenv("HOME", str(tmp_path))
     out = out_folder("~/figs")
-    assert out == tmp_path / "figs" and out.is_dir() and not list(out.iterdir())   # the probe is gone
+    assert out == tmp_path / "figs" and not out.exists() and not list(tmp_path.iterdir())   # the probe is gone
 
 
 def test_version(capsys):

@@ -27,3 +27,19 @@ def test_a_hostile_name_is_quoted_short_in_its_key_and_sentence():
     name = "<b>" + "A" * 500
     ((key, sentence),) = unread({name: "1"}, READ).items()
     assert len(key) < 50 and "A" * 50 not in sentence and sentence.startswith("this page has no setting called “<b>")
+
+
+def test_values_a_link_set_that_cannot_run_together_go_back_fewest_first():
+    """ε from 20 to 10 (each valid alone, reversed together): one value back is enough, the link's others stay."""
+    from explorer import studies
+    from explorer.ui.url import runnable
+
+    exp = studies.get("growth").experiment_class()
+    before = {k: getattr(exp, k) for k in ("module_size", "eps_min", "eps_max")}
+    exp.apply(module_size="4", eps_min="20", eps_max="10")
+    errors = {}
+    assert runnable(exp, before, errors) == ["eps_min"]
+    assert (exp.module_size, exp.eps_min, exp.eps_max) == (4, before["eps_min"], 10.0) and exp.problem() is None
+    assert errors["link"].startswith("the link's value for smallest ε was not applied, because the setting could "
+                                     "not run with it (the ε range is reversed")
+    assert runnable(exp, before, {}) == []   # a setting that runs: nothing goes back

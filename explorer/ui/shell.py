@@ -150,7 +150,7 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         linked = {k: v for k, v in query.items() if k in self.url_settings}
         before = {k: getattr(self.experiment, k) for k in linked}
         errors.update(self.experiment.apply(**linked))
-        self._undone = {n: getattr(self.experiment, n) for n in self._runnable(before, errors)}
+        self._undone = {n: getattr(self.experiment, n) for n in url.runnable(self.experiment, before, errors)}
         for obj, _ in self.view_options():
             url.apply_view_options(obj, query, errors)
         errors.update(url.unread(query, [*url.OWN, *self.url_settings, *(n for obj, _ in self.view_options()
@@ -166,36 +166,6 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         click would hold the server's training for the whole room; returns it."""
         button.visible = not self.classroom
         return button
-
-    def _runnable(self, before: dict, errors: dict) -> list:
-        """Values a link set that together cannot run (no task chosen, a reversed range: each valid alone) go back,
-        in the link's order, to what they were until the setting can run, with one sentence in ``errors``; a page
-        opened from a link always shows a result, never an empty page waiting for a fix. Returns their names."""
-        first = self.experiment.problem()
-        if first is None:
-            return []
-        exp = self.experiment
-        given = {n: getattr(exp, n) for n, v in before.items() if getattr(exp, n) != v}
-        undone = []
-        for name in given:   # one value back, the link's others kept, where that is enough
-            setattr(exp, name, before[name])
-            if exp.problem() is None:
-                undone = [name]
-                break
-            setattr(exp, name, given[name])
-        if not undone:
-            for name in given:   # else back one by one, in the link's order, until the setting can run
-                setattr(exp, name, before[name])
-                undone.append(name)
-                if exp.problem() is None:
-                    break
-        if undone:
-            labels = ", ".join(self.experiment.param[n].label for n in undone)
-            one = len(undone) == 1
-            errors["link"] = (f"the link's {'value' if one else 'values'} for {labels} {'was' if one else 'were'} "
-                              f"not applied, because the setting could not run with {'it' if one else 'them'} "
-                              f"({first.rstrip('.')}).")
-        return undone
 
     def _loaded(self):
         """Once the page is up: write the whole state into its URL, then show the setting."""

@@ -106,6 +106,37 @@ def unread(query: dict, readable, settings=()) -> dict:
     return errors
 
 
+def runnable(experiment, before: dict, errors: dict) -> list:
+    """Values a link set that together cannot run (no task chosen, a reversed range: each valid alone) go back to
+    ``before`` (what they were) until the setting can run — one value where one is enough, else one by one in the
+    link's order — with one sentence in ``errors``: a page opened from a link always shows a result, never an
+    empty page waiting for a fix. Returns the names put back."""
+    first = experiment.problem()
+    if first is None:
+        return []
+    given = {n: getattr(experiment, n) for n, v in before.items() if getattr(experiment, n) != v}
+    undone = []
+    for name in given:   # one value back, the link's others kept
+        setattr(experiment, name, before[name])
+        if experiment.problem() is None:
+            undone = [name]
+            break
+        setattr(experiment, name, given[name])
+    if not undone:
+        for name in given:
+            setattr(experiment, name, before[name])
+            undone.append(name)
+            if experiment.problem() is None:
+                break
+    if undone:
+        labels = ", ".join(experiment.param[n].label for n in undone)
+        one = len(undone) == 1
+        errors["link"] = (f"the link's {'value' if one else 'values'} for {labels} {'was' if one else 'were'} not "
+                          f"applied, because the setting could not run with {'it' if one else 'them'} "
+                          f"({first.rstrip('.')}).")
+    return undone
+
+
 def hidden(classroom, settings, advanced, errors: dict | None = None) -> tuple:
     """``?classroom=1`` hides the advanced controls; ``?classroom=lr,epochs`` hides the ones named."""
     if classroom in (None, "", False, 0, "0", "false"):
