@@ -178,6 +178,8 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
             query = {}
             for obj, names in self._synced:
                 query.update(url.serialize(obj, names))
+            if "study" in (url.session_query() or {}):   # a study the hub did not have names the one shown
+                query["study"] = self.study_name()
             pn.state.location.update_query(**query)
         quiet.opened(self)
         waiting, self._on_page = self._on_page or [], None

@@ -83,6 +83,9 @@ def test_a_name_the_page_does_not_read_gets_a_sentence_naming_the_closest_one(pa
     assert "no setting called “<img src=x" in alert              # quoted as the text it is, cut short
     assert page.title() == TITLE and page.evaluate(INJECTED) == {"img": 0, "js": 0, "script": 0}
     assert page.locator(".ctl-n input").first.input_value() == "8"
+    page.goto(f"{app_url}?study=nope")   # the page shown is named in the address, so that a copied link opens it
+    wait_for_status(page, "p = 0.1", "n = 8", "2 seeds")
+    page.wait_for_function("() => window.location.search.includes('study=specialization')", timeout=10_000)
 
 
 def test_the_hub_loads_nothing_from_the_internet_and_logs_no_console_error(page, app_url, shots):
