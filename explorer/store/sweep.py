@@ -250,7 +250,11 @@ def _assemble(base, grid, axes, cells, data):
     settings = type(base).settings()
     for name in type(base).COLUMNS:   # what was not swept is still said: a scalar coordinate per setting
         if name not in fields and name not in out.coords:
-            out = out.assign_coords({name: getattr(base, name)})
+            values = [getattr(c, name) for _, c in cells]
+            if fields and any(v != values[0] for v in values):   # a setting a swept one sets (λ = 0 without a cost)
+                out = out.assign_coords({name: (fields, np.array(values).reshape(shape))})
+            else:
+                out = out.assign_coords({name: getattr(base, name)})
     for name in list(fields) + [c for c in type(base).COLUMNS if c not in fields]:
         if name in settings:
             out[name].attrs.setdefault("long_name", settings[name].label)
