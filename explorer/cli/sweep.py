@@ -182,4 +182,7 @@ def cell_rows(study, ds, fields: list) -> list[dict]:
 
 
 def _plain(v):
-    return v.item() if hasattr(v, "item") else v
+    """A label as a reader wants it: 0.0464 of a log grid, not 0.046415888336127774 (the exact values are in
+    the netCDF file)."""
+    v = v.item() if hasattr(v, "item") else v
+    return float(f"{v:.6g}") if isinstance(v, float) else v
