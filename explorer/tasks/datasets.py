@@ -203,14 +203,21 @@ class _TorchvisionSpec:
         return Source.from_arrays(self.label.lower(), tr_x, tr_y, te_x, te_y, tr_x.shape[1:], 255.0)
 
     def download(self, root: str) -> None:
-        """Ask torchvision to fetch the files; any failure is left for the re-read to report."""
+        """Ask torchvision to fetch the files; any failure is left for the re-read to report, and the empty
+        folders torchvision made for them are removed (an offline attempt leaves nothing behind)."""
+        made, folder = [], Path(self.raw(root))
+        while not folder.exists() and folder != folder.parent:   # what torchvision will make, deepest first
+            made.append(folder)
+            folder = folder.parent
         try:
             # torchvision prints progress on stdout; keep stdout clean (e.g. for ``--json``).
             with contextlib.redirect_stdout(sys.stderr):
                 self._dataset(root, True, True)
                 self._dataset(root, False, True)
         except Exception:  # URLError, RuntimeError, OSError, checksum errors, ...: offline or blocked
-            pass
+            for folder in made:   # deepest first; only folders that are still empty
+                with contextlib.suppress(OSError):
+                    os.rmdir(folder)
 
     def sentence(self, root: str, downloaded: bool) -> str:
         why = "it could not be downloaded (offline?)" if downloaded else "downloading is switched off"

@@ -250,3 +250,21 @@ def test_a_stimulus_set_missing_a_class_is_one_sentence(tmp_path, offline):
     with pytest.raises(ConfigError, match="has no image of class"):
         run(SpecializationConfig(dataset="emnist-letters", data_dir=str(tmp_path), n=4, epochs=1,
                                  pairs_per_epoch=64, batch_size=32, steps=2, seeds=1))
+
+
+def test_an_offline_download_leaves_no_empty_folders_behind(tmp_path, monkeypatch):
+    """torchvision makes <root>/MNIST/raw before it tries to fetch: when the fetch fails, the folders it made are
+    removed again (a mistyped --data-dir leaves nothing), and the sentence says what to put where."""
+    import os
+
+    def offline(self, root, train, download):
+        if download:
+            os.makedirs(self.raw(root), exist_ok=True)
+            raise URLError("offline")
+        raise RuntimeError("Dataset not found")
+
+    monkeypatch.setattr(datasets._TorchvisionSpec, "_dataset", offline)
+    datasets._load_cached.cache_clear()
+    with pytest.raises(DatasetUnavailable, match="could not be downloaded"):
+        load_sources("mnist", data_dir=tmp_path / "typo" / "data")
+    assert list(tmp_path.iterdir()) == []
