@@ -23,6 +23,9 @@ N_MAX = 512
 T_MAX = 50
 
 
+_NOT_P = "sparsity p must be a number from 1/n² to 1, or '1/n2' (one link); got {value!r}."
+
+
 def parse_p(value, n: int) -> float:
     """Parse the inter-module sparsity p; accepts a number or the string ``"1/n2"`` (one link)."""
     if isinstance(value, str):
@@ -32,11 +35,11 @@ def parse_p(value, n: int) -> float:
         try:
             value = float(v)
         except ValueError:
-            raise ConfigError(f"p must be a number in [1/n², 1] or '1/n2', got {value!r}.") from None
+            raise ConfigError(_NOT_P.format(value=value)) from None
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"p must be a number in [1/n², 1] or '1/n2', got {value!r}.") from None
+        raise ConfigError(_NOT_P.format(value=value)) from None
 
 
 S, T, TIME, TRAIN = "Structure", "Task", "Time", "Training"
