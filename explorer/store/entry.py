@@ -58,9 +58,6 @@ NETCDF_LOCK = threading.RLock()
 def to_netcdf(ds, path) -> None:
     """Write a Dataset to netCDF with text as fixed-width characters: decoding variable-length strings on
     read goes through ``astype``, whose first call imports dask.array (~1 s) before any result is served."""
-    from ..core.result import described
-
-    ds = described(ds)
     encoding = {name: {"dtype": "S1"} for name, v in ds.variables.items() if v.dtype.kind in "OU"}
     with NETCDF_LOCK:
         ds.to_netcdf(path, engine=_netcdf_engine(), encoding=encoding)
