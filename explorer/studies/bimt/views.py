@@ -140,9 +140,12 @@ def shuffle_histogram(ds, measure: str = "isolated_fraction", seed_index: int = 
                         label=f"{len(shuffled)} shuffles ({baseline})")
     hist = style_element(hist, bokeh=dict(fill_color="#bdbdbd", line_color="white"),
                          mpl=dict(facecolor="#bdbdbd", edgecolor="white"))
-    line = hv.VLine(real, label="this network").opts(color="#c0392b", line_width=3, backend="bokeh")
+    # the real sheet as a curve from 0 to the tallest bar (a VLine has no legend entry), red in every backend
+    line = hv.Curve([(real, 0), (real, max(int(counts.max()), 1))], kdims=[hist.kdims[0]], vdims=[hist.vdims[0]],
+                    label="this network")
+    line = style_element(line, bokeh=dict(color="#c0392b", line_width=3), mpl=dict(color="#c0392b", linewidth=3))
     return figure(hist * line, f"{short}: percentile {pct:.1f}", xlabel=label,   # two side by side: a smaller title
-                  bokeh=dict(height=320, legend_position="bottom", fontsize={"title": "10pt"}))
+                  legend_position="top_right", bokeh=dict(height=320, fontsize={"title": "10pt"}))
 
 
 def task_accuracy_bars(ds):
