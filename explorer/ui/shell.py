@@ -220,6 +220,8 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
             errors = {"many": f"{len(errors)} values were not applied and their defaults stay: "
                               f"{', '.join(labels)}. The first: {next(iter(errors.values()))}"}
         sentences = list(dict.fromkeys(list(errors.values()) + ([problem] if problem else [])))
+        if problem and not errors and heading == "Not applied":   # every value applied; together they cannot run
+            heading = "Cannot run this setting"
         if not sentences and self.job.error:   # a failed run stays said until the next run starts
             sentences, heading = [self.job.error], "The run did not finish"
         sentences = [self.page_words(x) for x in sentences]

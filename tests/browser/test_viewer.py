@@ -138,10 +138,12 @@ def test_bad_values_meet_one_sentence_and_the_rest_keeps_working(dashboard):
     settle(d)
     d.sidebar_controls.submit("n", 1000)
     assert d.alert.visible and "Module size n must be a whole number from 2 to 512" in d.alert.object
+    assert "Not applied" in d.alert.object   # a refused value
     assert d.sidebar_controls.controls["n"].panel.box.widget.value == "6"
     d.experiment.steps = 2
     d.sidebar_controls.submit("start_mode", "random")
     assert "at least 3 time steps" in d.alert.object  # the setting cannot run: said, not run
+    assert "Cannot run this setting" in d.alert.object and "Not applied" not in d.alert.object   # it was applied
     d.sidebar_controls.submit("steps", 4)
     assert not d.alert.visible
     d.sidebar_controls.controls["p"].box.widget.value = "1/n2"
