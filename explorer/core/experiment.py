@@ -57,8 +57,8 @@ class Experiment(param.Parameterized):
 
     def __init__(self, store=None, **params):
         """Settings are taken as a person gives them, through :meth:`apply` (``p="1/n2"``, text, dependency order),
-        and a refused value or an impossible setting raises ValueError with the sentences the CLI and the page
-        give, never a value quietly changed."""
+        and a refused value or an impossible setting raises :class:`ConfigError` (a ValueError) with the sentences
+        the CLI and the page give, never a value quietly changed."""
         self._store = store
         names = set(self.setting_names())
         super().__init__(**{k: v for k, v in params.items() if k not in names})

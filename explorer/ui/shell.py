@@ -82,7 +82,7 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         self.run_button.on_click(lambda e: self.request())
         self.sidebar_controls = Sidebar(self.experiment, self.show_errors, self.overrides(), self.settings_changed)
         self._synced: list = []
-        self._undone: dict = {}   #: settings a link set that could not run together, and the values kept
+        self._undone: list = []   #: settings a link set that could not run together, put back (url.runnable)
         self.lesson = None   #: the Lesson a ``?lesson=`` link opened (its title heads the sidebar)
         hidden = self._from_url(errors) if url else ()
         advanced = set(self.experiment.advanced())
@@ -90,7 +90,6 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         #: that start a large job on the shared server (:meth:`big_job`)
         self.classroom = bool(advanced) and advanced <= set(hidden)
         self._opening_errors = dict(errors)   # what the link or the defaults refused: said until a setting changes
-        self._link_errors = dict(errors)      # the same, kept for :meth:`_loaded`
         self.experiment.param.watch(self._setting_changed, self.settings)
         self.job.param.watch(self._job_failed, ["error"])
         self.sidebar = pn.Column(
@@ -150,12 +149,15 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         linked = {k: v for k, v in query.items() if k in self.url_settings}
         before = {k: getattr(self.experiment, k) for k in linked}
         errors.update(self.experiment.apply(**linked))
-        self._undone = {n: getattr(self.experiment, n) for n in url.runnable(self.experiment, before, errors)}
+        self._undone = url.runnable(self.experiment, before, errors)
         for obj, _ in self.view_options():
             url.apply_view_options(obj, query, errors)
         errors.update(url.unread(query, [*url.OWN, *self.url_settings, *(n for obj, _ in self.view_options()
                                                                           for n in obj.param)], self.settings))
-        self._synced = [(self.experiment, self.url_settings), *self.view_options()]
+        # a value put back is not synced until the page has written the corrected address (_loaded): the
+        # browser sends its address when it connects, which would set the link's value again
+        self._synced = [(self.experiment, [n for n in self.url_settings if n not in self._undone]),
+                        *self.view_options()]
         for obj, names in self._synced:
             pn.state.location.sync(obj, names, on_error=lambda bad: None)
         more = url.hidden(query.get("classroom"), self.settings, self.experiment.advanced(), errors)
@@ -169,18 +171,16 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
 
     def _loaded(self):
         """Once the page is up: write the whole state into its URL, then show the setting."""
-        if self._undone:   # the browser's first sync of its URL set the link's values again
-            for name, value in self._undone.items():
-                setattr(self.experiment, name, value)
-            self._opening_errors = dict(self._link_errors)
-            self.show_errors(self._opening_errors)
         if pn.state.location is not None and self._synced:
-            query = {}
+            query = url.serialize(self.experiment, self._undone)
             for obj, names in self._synced:
                 query.update(url.serialize(obj, names))
             if "study" in (url.session_query() or {}):   # a study the hub did not have names the one shown
                 query["study"] = self.study_name()
             pn.state.location.update_query(**query)
+            if self._undone:   # the address now holds the values in force: follow them from here on
+                pn.state.location.sync(self.experiment, self._undone, on_error=lambda bad: None)
+                self._synced.append((self.experiment, self._undone))
         quiet.opened(self)
         waiting, self._on_page = self._on_page or [], None
         if self.result is None:

@@ -212,9 +212,9 @@ class Page(StudyShell):
 
     # ------------------------------------------------------------------ the front over λ
     def _front_configs(self):
-        """Every regime at every λ of the front, the rest as on the sidebar. A setting the sidebar's regime ignores
-        (greyed out: L1 has no A, none no λ, warm-up or cool-down) is 0 in its config, so the other regimes take
-        it from the sidebar, not from the config: the same runs whichever regime is chosen."""
+        """Every regime at every λ of the front, the rest as on the sidebar. What the sidebar's regime ignores is
+        0 in its config (λ and A: config.py) or greyed out, so each regime takes the settings it uses
+        (config.USED_BY) from the sidebar, not from the config: the same runs whichever regime is chosen."""
         config = self.experiment.config()
 
         def of(regime, **values):
