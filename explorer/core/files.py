@@ -47,11 +47,20 @@ def check_writable(folder: str | Path) -> None:
     probe.unlink()
 
 
+def missing_folders(path: str | Path) -> list[Path]:
+    """The folders of ``path`` (itself included) that do not exist yet, deepest first: what making it makes."""
+    out, folder = [], Path(path).absolute()
+    while not folder.exists() and folder != folder.parent:
+        out.append(folder)
+        folder = folder.parent
+    return out
+
+
 def check_creatable(folder: str | Path) -> None:
     """Check that ``folder`` could be made (or written into, where it exists) without making it: its nearest
     existing folder must take a file; raises the OSError (:func:`why` words it)."""
-    path = Path(folder).absolute()
-    existing = next(p for p in [path, *path.parents] if p.exists())
+    missing = missing_folders(folder)
+    existing = missing[-1].parent if missing else Path(folder).absolute()
     if not existing.is_dir():
         raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(existing))
     check_writable(existing)

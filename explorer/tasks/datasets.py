@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.config import ConfigError
-from ..core.files import replacing
+from ..core.files import missing_folders, replacing
 
 __all__ = ["Source", "DatasetUnavailable", "load_sources", "data_root", "DATASETS"]
 
@@ -205,10 +205,7 @@ class _TorchvisionSpec:
     def download(self, root: str) -> None:
         """Ask torchvision to fetch the files; any failure is left for the re-read to report, and the empty
         folders torchvision made for them are removed (an offline attempt leaves nothing behind)."""
-        made, folder = [], Path(self.raw(root))
-        while not folder.exists() and folder != folder.parent:   # what torchvision will make, deepest first
-            made.append(folder)
-            folder = folder.parent
+        made = missing_folders(self.raw(root))   # what torchvision will make, deepest first
         try:
             # torchvision prints progress on stdout; keep stdout clean (e.g. for ``--json``).
             with contextlib.redirect_stdout(sys.stderr):
