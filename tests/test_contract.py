@@ -37,6 +37,19 @@ def test_run_then_store_round_trip_is_identical(ran):
     assert type(again.config) is study.config_class and again.config == config
 
 
+def test_every_variable_and_axis_says_what_it_is_in_the_files_a_user_gets(ran, tmp_path):
+    """long_name (and units, but for axes of names) on every variable and coordinate, in the Export card's
+    netCDF as in the result (the study's result.py declares them)."""
+    from explorer.views.export import netcdf_bytes
+
+    _, _, _, result = ran
+    (tmp_path / "export.nc").write_bytes(netcdf_bytes(result.data))
+    back = xr.load_dataset(tmp_path / "export.nc")
+    for name in [*back.coords, *back.data_vars]:
+        assert back[name].attrs.get("long_name"), name
+        assert "units" in back[name].attrs or back[name].dtype.kind in "OUS", name
+
+
 def test_summary_is_json_and_names_every_seed(ran):
     study, config, store, result = ran
     summary = json.loads(json.dumps(result.summary()))

@@ -196,8 +196,7 @@ def test_sweep_on_a_local_dask_cluster_matches_a_local_run(tmp_path):
 
 def test_a_setting_that_a_swept_one_sets_is_a_coordinate_along_it_not_a_wrong_scalar():
     """Sweeping BIMT's regime: a "none" cell runs at λ = 0 (no cost), so λ is a coordinate over regime, not the
-    base's λ = 0.001 said of every cell; and the shared axes carry long_name in the file's own words."""
-    from explorer.core.result import described
+    base's λ = 0.001 said of every cell (the axes' long_name and units: tests/test_contract.py)."""
     from explorer.store.sweep import _assemble, expand
     from explorer.studies.bimt.config import BIMTConfig
 
@@ -207,4 +206,3 @@ def test_a_setting_that_a_swept_one_sets_is_a_coordinate_along_it_not_a_wrong_sc
     ds = _assemble(base, {"regime": ["bimt", "none"]}, axes, cells, data)
     assert ds["lam"].dims == ("regime",) and ds["lam"].values.tolist() == [base.lam, 0.0]
     assert ds["grid"].dims == () and int(ds["grid"]) == 4              # the same in every cell: a scalar
-    assert described(ds)["seed"].attrs["long_name"].startswith("seed")

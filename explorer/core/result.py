@@ -72,33 +72,10 @@ def tidy(ds):
     return df
 
 
-#: long_name and units of the dimensions the studies' results share names for, written with every netCDF file
-#: (a study's own variables and coordinates carry theirs from its ``result.py``)
-COORDINATES = {
-    "seed": ("seed of the network (its initial weights and data order)", "1"),
-    "time": ("time step t of the unrolled network", "steps"),
-    "epoch": ("epochs trained", "epochs"),
-    "step": ("training step", "steps"),
-    "round": ("swap round", "1"),
-    "snapshot": ("training step of the snapshot", "steps"),
-    "shuffle": ("shuffled sheet", "1"),
-    "metric": ("specialization metric", ""),
-    "module": ("module", "1"),
-    "digit": ("digit (sub-task)", "1"),
-    "task": ("cognitive task (Yang et al. 2019)", ""),
-    "neuron": ("slot of the sheet", "1"),
-    "x": ("sheet x (side = 1)", "1"),
-    "y": ("sheet y (side = 1)", "1"),
-    "arch": ("architecture", ""),
-    "group": ("perturbed parameters", ""),
-}
 
-
-def described(ds):
-    """``ds`` (a shallow copy) with :data:`COORDINATES`' long_name and units on each of its coordinates that has
-    none: what a netCDF file says about its axes."""
-    ds = ds.copy()
-    for name, (long_name, units) in COORDINATES.items():
-        if name in ds.coords and "long_name" not in ds[name].attrs:
-            ds[name].attrs.update(long_name=long_name, **({"units": units} if units else {}))
+def describe(ds, described: dict):
+    """Set ``long_name`` and ``units`` on the variables and coordinates ``described`` names ({name: (long_name,
+    units)}; units "" for a coordinate of names, which has none): what a netCDF reader shows. Returns ``ds``."""
+    for name, (long_name, units) in described.items():
+        ds[name].attrs.update(long_name=long_name, **({"units": units} if units else {}))
     return ds

@@ -283,7 +283,6 @@ def _jsonable(v):
 
 def save(ds, path) -> None:
     """Write a sweep Dataset to netCDF (the format ``explorer sweep --out`` writes)."""
-    from ..core.result import described
     from .entry import to_netcdf
 
-    to_netcdf(described(ds), path)   # the shared axes' long_name and units (a store entry keeps the run as built)
+    to_netcdf(ds, path)

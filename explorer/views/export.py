@@ -65,9 +65,6 @@ def netcdf_bytes(ds, lock=None) -> bytes:
     ``NETCDF_LOCK`` (views do not import the store)."""
     import contextlib
 
-    from ..core.result import described
-
-    ds = described(ds)
     fd, path = tempfile.mkstemp(suffix=".nc")
     os.close(fd)
     try:

@@ -38,7 +38,7 @@ import numpy as np
 import xarray as xr
 
 from ...core.progress import plural
-from ...core.result import Result
+from ...core.result import Result, describe
 from .config import BIMTConfig
 
 WEIGHTS = ("w", "w_in", "b", "w_out", "b_out", "snapshot_w")
@@ -68,6 +68,19 @@ VARIABLES = {
     "snapshot_identity": ("original neuron in each slot after each swap round", "1"),
 }
 
+#: long_name and units of every coordinate
+COORDINATES = {
+    "seed": ("seed of the network (its initial weights and data order)", "1"),
+    "task": ("cognitive task (Yang et al. 2019)", ""),
+    "neuron": ("slot of the sheet", "1"),
+    "x": ("sheet x (side = 1)", "1"),
+    "y": ("sheet y (side = 1)", "1"),
+    "step": ("training step", "steps"),
+    "round": ("swap round", "1"),
+    "snapshot": ("training step of the snapshot", "steps"),
+    "shuffle": ("shuffled sheet", "1"),
+}
+
 
 def build_dataset(config: BIMTConfig, out: dict, sl: slice) -> xr.Dataset:
     """The Dataset of the networks ``sl`` of one ensemble's output (:func:`.core.train_and_measure`)."""
@@ -95,8 +108,7 @@ def build_dataset(config: BIMTConfig, out: dict, sl: slice) -> xr.Dataset:
                                "round": np.arange(1, out["swaps"].shape[0] + 1),
                                "snapshot": out["snapshot_step"],
                                "shuffle": np.arange(out["isolated_shuffled"].shape[1])})
-    for name, (long_name, units) in VARIABLES.items():
-        ds[name].attrs.update(long_name=long_name, units=units)
+    describe(ds, {**VARIABLES, **COORDINATES})
     ds.attrs.update(config=json.dumps(config.canonical(with_seeds=False), sort_keys=True))
     return ds
 

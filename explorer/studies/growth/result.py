@@ -37,7 +37,7 @@ import torch
 import xarray as xr
 
 from ...core.progress import plural
-from ...core.result import Result
+from ...core.result import Result, describe
 from .config import GROUPS, GrowthConfig
 
 ARCHS = ("modular", "rnn")
@@ -54,6 +54,17 @@ VARIABLES = {
     "generalisation": ("balanced accuracy on N_solved + K after retraining the last solved task's readout", "1"),
     "tau_eff_module": ("the chain's effective timescale per module (AIC-chosen fit of the autocorrelation)", "steps"),
     "tau_eff_rnn": ("the RNN's mean effective timescale (AIC-chosen fit of the autocorrelation)", "steps"),
+}
+
+#: long_name and units of every coordinate
+COORDINATES = {
+    "seed": ("seed of the network (its initial weights and data order)", "1"),
+    "arch": ("architecture", ""),
+    "epoch": ("epochs trained", "epochs"),
+    "group": ("perturbed parameters", ""),
+    "eps": ("relative perturbation ε = ‖ΔW‖_F / ‖W‖_F (Hamidi et al. 2024, eq. 5)", "1"),
+    "N": ("N of the head's N-parity task", "1"),
+    "K": ("K of the N_solved + K task (generalisation)", "1"),
 }
 
 
@@ -116,12 +127,7 @@ def build_dataset(config: GrowthConfig, out: dict, rows: list[int]) -> xr.Datase
     }, coords={"seed": [int(s) for s in np.asarray(out["seeds"])[rows]], "arch": list(ARCHS),
                "epoch": np.arange(1, per_arch("n_solved_curve").shape[-1] + 1), "group": list(GROUPS),
                "eps": eps, "N": heads, "K": np.arange(1, generalised.shape[2] + 1)})
-    for name, (long_name, units) in VARIABLES.items():
-        ds[name].attrs.update(long_name=long_name, units=units)
-    ds["eps"].attrs.update(long_name="relative perturbation ε = ‖ΔW‖_F / ‖W‖_F (Hamidi et al. 2024, eq. 5)",
-                           units="1")
-    ds["N"].attrs.update(long_name="N of the head's N-parity task", units="1")
-    ds["K"].attrs.update(long_name="K of the N_solved + K task (generalisation)", units="1")
+    describe(ds, {**VARIABLES, **COORDINATES})
     ds.attrs.update(config=json.dumps(config.canonical(with_seeds=False), sort_keys=True),
                     rnn_size=int(out["rnn_size"]))
     return ds

@@ -35,7 +35,7 @@ import numpy as np
 import xarray as xr
 
 from ...core.progress import plural
-from ...core.result import Result
+from ...core.result import Result, describe
 from .config import METRICS, SpecializationConfig
 
 
@@ -116,6 +116,16 @@ VARIABLES = {
     "mask_accuracy": ("weight-mask test accuracy on its digit (chance 0.1)", "1"),
 }
 
+#: long_name and units of every coordinate
+COORDINATES = {
+    "seed": ("seed of the network (its initial weights and data order)", "1"),
+    "metric": ("specialization metric", ""),
+    "time": ("time step t of the unrolled network", "steps"),
+    "module": ("module m", "1"),
+    "digit": ("digit k (sub-task)", "1"),
+    "epoch": ("epochs trained", "epochs"),
+}
+
 
 def build_dataset(config: SpecializationConfig, *, M, accuracy, digit_decoding, loss_curve,
                   accuracy_curve, Q_measured, mask_accuracy) -> xr.Dataset:
@@ -142,8 +152,7 @@ def build_dataset(config: SpecializationConfig, *, M, accuracy, digit_decoding, 
         },
         coords=coords,
     )
-    for name, (long_name, units) in VARIABLES.items():
-        ds[name].attrs.update(long_name=long_name, units=units)
+    describe(ds, {**VARIABLES, **COORDINATES})
     ds.attrs.update(config=json.dumps(config.canonical(with_seeds=False), sort_keys=True),
                     Q=config.Q, p=config.p, n=config.n)
     return ds
