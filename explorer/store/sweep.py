@@ -251,7 +251,7 @@ def _assemble(base, grid, axes, cells, data):
     for name in type(base).COLUMNS:   # what was not swept is still said: a scalar coordinate per setting
         if name not in fields and name not in out.coords:
             values = [getattr(c, name) for _, c in cells]
-            if fields and any(v != values[0] for v in values):   # a setting a swept one sets (λ = 0 without a cost)
+            if fields and any(v != values[0] for v in values):   # set by a swept one (a value its choice ignores)
                 out = out.assign_coords({name: (fields, np.array(values).reshape(shape))})
             else:
                 out = out.assign_coords({name: getattr(base, name)})
