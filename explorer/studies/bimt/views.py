@@ -145,7 +145,7 @@ def shuffle_histogram(ds, measure: str = "isolated_fraction", seed_index: int = 
                     label="this network")
     line = style_element(line, bokeh=dict(color="#c0392b", line_width=3), mpl=dict(color="#c0392b", linewidth=3))
     return figure(hist * line, f"{short}: percentile {pct:.1f}", xlabel=label,   # two side by side: a smaller title
-                  legend_position="top_right", bokeh=dict(height=320, fontsize={"title": "10pt"}))
+                  legend_position="bottom", bokeh=dict(height=320, fontsize={"title": "10pt"}))
 
 
 def task_accuracy_bars(ds):
