@@ -75,6 +75,9 @@ CASES = [
     ("sweep-out-empty", [*SWEEP, "--n", "5,6", "--out", ""], 2, "--out needs a file name"),
     ("sweep-bad-scheduler", [*SWEEP, "--n", "5,6", "--scheduler", "notanaddress"], 2,
      "must look like tcp://host:8786"),
+    # port 1 on this machine: nothing listens (refused at once, not after distributed's 30 s connect timeout)
+    ("sweep-scheduler-not-running", [*SWEEP, "--n", "5,6", "--scheduler", "tcp://127.0.0.1:1"], 2,
+     "no dask scheduler answers at tcp://127.0.0.1:1 (nothing listens on that port)"),
     # --- seeds: one parser, one bound (MAX_SEEDS = 64)
     ("seeds-10000", [*RUN, "--seeds", "10000"], 2, "the number of seeds must be from 1 to 64, got 10000"),
     ("seeds-65-listed", [*RUN, "--seeds", ",".join(map(str, range(65)))], 2, "a run holds at most 64 seeds"),
