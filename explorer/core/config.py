@@ -50,9 +50,13 @@ def parse_seeds(value, limit: int = MAX_SEEDS) -> tuple:
             raise ConfigError(f"the number of seeds must be from 1 to {limit}, got {value}.")
         return tuple(range(value))
     try:
-        seeds = tuple(sorted({int(s) for s in value}))
+        listed = [int(s) for s in value]
     except (TypeError, ValueError):
         raise ConfigError(f"seeds must be a count or a list of integers, got {value!r}.") from None
+    twice = [s for i, s in enumerate(listed) if s in listed[:i]]
+    if twice:   # one network per seed: a repeat would silently train one network fewer than listed
+        raise ConfigError(f"seed {twice[0]} is listed more than once; give each seed once.")
+    seeds = tuple(sorted(listed))
     if not seeds:
         raise ConfigError("seeds must name at least one seed.")
     if min(seeds) < 0 or max(seeds) > MAX_SEED:

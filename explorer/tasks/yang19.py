@@ -24,6 +24,7 @@ def check_tasks(tasks) -> tuple[str, ...]:
                          f"{', '.join(TASKS)}.")
     if not tasks:
         raise ValueError("choose at least one task.")
-    if len(set(tasks)) != len(tasks):
-        raise ValueError("each task may be chosen only once.")
+    twice = [t for i, t in enumerate(tasks) if t in tasks[:i]]
+    if twice:
+        raise ValueError(f"the task {twice[0]!r} is chosen more than once; choose each task once.")
     return tasks

@@ -87,6 +87,9 @@ CASES = [
     ("seeds-negative-spaced", [*RUN, "--seeds", "-1,2"], 2, "expected one argument"),  # argparse reads a flag
     ("seeds-words", [*RUN, "--seeds", "a,b"], 2, "comma list of integers"),
     ("seeds-empty", [*RUN, "--seeds", ","], 2, "at least one seed"),
+    ("seeds-repeated", [*RUN, "--seeds", "0,0,1"], 2, "seed 0 is listed more than once"),
+    ("sweep-axis-repeated", [*SWEEP, "--n", "5,6,5"], 2, "--n lists '5' twice; give each value once"),
+    ("sweep-axis-same-value", [*SWEEP, "--p", "0.1,1e-1"], 2, "the same value twice ('0.1' and '1e-1')"),
     ("sweep-seeds-10000", [*SWEEP, "--n", "5,6", "--seeds", "10000"], 2, "from 1 to 64"),
     # --- names, verbs, flags
     ("unknown-study-run", ["run", "nosuch"], 2, "there is no study called 'nosuch'"),
@@ -130,6 +133,10 @@ CASES = [
     ("lessons-base-not-a-url", [*RUN[:2], "lessons", "--base", "not a url"], 2, "is not the app's address"),
     ("lessons-base-javascript", [*RUN[:2], "lessons", "--base", "javascript:alert(1)"], 2,
      "is not the app's address"),
+    ("tasks-repeated", ["--store", "{store}", "run", "bimt", "--tasks", "go,anti,go"], 2,
+     "the task 'go' is chosen more than once"),
+    ("perturb-repeated", ["--store", "{store}", "run", "growth", "--perturb", "W_R,tau,W_R"], 2,
+     "perturbed parameters list W_R more than once"),
     ("start-times-three", [*RUN, "--start-times", "0,1,2"], 2, "one step per digit (two), got 3"),
     ("export-unwritable", [*RUN[:2], "store", "export", "{key}", "--out", "/proc/nonexistent/x"], 1,
      "nothing stored was changed"),

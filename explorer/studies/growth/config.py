@@ -117,7 +117,10 @@ class GrowthConfig(StudyConfig):
         if bad or not groups:
             raise ConfigError(f"perturbed parameters must be a comma list of {', '.join(GROUPS)}; got "
                               f"{self.perturb[:60]!r}.")
-        self._set("perturb", ",".join(dict.fromkeys(groups)))
+        twice = [g for i, g in enumerate(groups) if g in groups[:i]]
+        if twice:
+            raise ConfigError(f"perturbed parameters list {twice[0]} more than once; give each once.")
+        self._set("perturb", ",".join(groups))
 
     @classmethod
     def parse_field(cls, name, text, values):
