@@ -63,11 +63,15 @@ def _key_html(key) -> str:
     return f"<div style='line-height:1.7'>{items}</div>"
 
 
+SCRUB_LABEL = "swap round (−1: end of training)"
+SNAPSHOT_LABEL = "snapshot, at the swap interval (−1: end of training)"
+
+
 class MapOptions(param.Parameterized):
     """What the neuron map shows (kept in the URL with the settings)."""
 
     seed_index = param.Integer(0, bounds=(0, 63), label="network (seed)", doc="Which network of the ensemble.")
-    snapshot = param.Integer(-1, bounds=(-1, 1000), label="swap round (−1: end of training)",
+    snapshot = param.Integer(-1, bounds=(-1, 1000), label=SCRUB_LABEL,
                              doc="Replay the sheet after a swap round; −1 shows the trained network's clusters.")
 
 
@@ -98,6 +102,8 @@ class Page(StudyShell):
         if "regime" in names:
             for name, used_by in USED_BY.items():
                 self.sidebar_controls.disable(name, self.experiment.regime not in used_by)
+            if hasattr(self, "scrub"):   # L1 and none swap nothing: their snapshots are taken at the same steps
+                self.scrub.name = SCRUB_LABEL if self.experiment.regime == "bimt" else SNAPSHOT_LABEL
 
     def skill_words(self, result) -> str:
         return not_learned_words(result)
