@@ -35,12 +35,15 @@ class Setting:
     cli: str | None = None           #: flag name (default ``--field-name``)
     sweepable: bool = True           #: may be a sweep axis
     cli_help: str | None = None      #: CLI help text when the doc's wording does not fit a terminal
+    log: bool = False                #: the slider moves in powers of ten over the soft bounds (both > 0)
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"unknown setting kind {self.kind!r}")
         if self.kind == "choice" and not self.choices:
             raise ValueError("a choice setting needs its choices")
+        if self.log and not (self.soft and self.soft[0] > 0 and self.soft[1] > self.soft[0]):
+            raise ValueError("a log slider needs soft bounds 0 < low < high")
 
 
 def setting(default, **meta) -> dataclasses.Field:

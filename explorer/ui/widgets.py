@@ -5,6 +5,7 @@ and helpers for hover help and text. Nothing here names a study.
 from __future__ import annotations
 
 import html
+import math
 
 import panel as pn
 import param
@@ -91,25 +92,50 @@ class TypedBox:
             self._quiet = False
 
 
+class LogScale:
+    """A slider position in log10 units for a value over soft bounds ``0 < lo < hi``, and back: a dragged value
+    is rounded to two significant digits (integers also to the parameter's step), so 1e-5 … 1e-2 are all one
+    drag away instead of the lowest decade sitting in the slider's first pixel."""
+
+    def __init__(self, lo, hi, integer: bool, step):
+        self.lo, self.hi, self.integer, self.step = math.log10(lo), math.log10(hi), integer, step or 1
+
+    def position(self, value):
+        return self.lo if value is None or value <= 0 else min(max(math.log10(value), self.lo), self.hi)
+
+    def value(self, position):
+        v = float(f"{10 ** position:.2g}")
+        if self.integer:
+            return max(int(round(v / self.step)) * self.step, self.step)
+        return v
+
+
 class NumberControl(pn.viewable.Viewer):
     """A slider over the parameter's soft bounds with a text box beside its label.
 
     Dragging sends numbers; the box sends its text as typed (``"abc"``, ``"2.5"``, ``"0"``), which
     ``Experiment.apply`` parses and, when refused, answers with a sentence; the box then shows the value in
-    force again. The whole control carries the CSS class ``ctl-<name>`` (its first ``input`` is the box).
+    force again. With ``log`` the slider moves in powers of ten (:class:`LogScale`). The whole control carries
+    the CSS class ``ctl-<name>`` (its first ``input`` is the box).
     """
 
-    def __init__(self, par: param.Number, value, submit, name: str):
+    def __init__(self, par: param.Number, value, submit, name: str, log: bool = False):
         self.par, self.integer = par, isinstance(par, param.Integer)
         lo, hi = self._range()
-        common = dict(value=self._clip(value), show_value=False, sizing_mode="stretch_width", margin=(0, 10))
-        self.slider = prompt(pn.widgets.IntSlider(start=int(lo), end=int(max(hi, lo + 1)), step=par.step or 1,
-                                                  **common)
-                             if self.integer else
-                             pn.widgets.FloatSlider(start=lo, end=hi, step=par.step or (hi - lo) / 100, **common))
+        self.scale = LogScale(lo, hi, self.integer, par.step) if log else None
+        common = dict(value=self._position(value), show_value=False, sizing_mode="stretch_width", margin=(0, 10))
+        if self.scale:
+            self.slider = prompt(pn.widgets.FloatSlider(start=self.scale.lo, end=self.scale.hi,
+                                                        step=(self.scale.hi - self.scale.lo) / 200, **common))
+        elif self.integer:
+            self.slider = prompt(pn.widgets.IntSlider(start=int(lo), end=int(max(hi, lo + 1)), step=par.step or 1,
+                                                      **common))
+        else:
+            self.slider = prompt(pn.widgets.FloatSlider(start=lo, end=hi, step=par.step or (hi - lo) / 100, **common))
         self.box = TypedBox(lambda text: submit(name, number(text)), value=fmt(value), width=110, margin=(0, 10))
         self._quiet = False
-        self.slider.param.watch(lambda e: None if self._quiet else submit(name, e.new), "value_throttled")
+        self.slider.param.watch(lambda e: None if self._quiet else submit(name, self._value(e.new)),
+                                "value_throttled")
         label = pn.pane.HTML(f"<label>{escape(par.label)}</label>", margin=(8, 10, 0, 10),
                              sizing_mode="stretch_width", styles={"font-size": "0.95em"})
         self._layout = pn.Column(pn.Row(label, self.box.widget, sizing_mode="stretch_width", margin=0),
@@ -126,6 +152,14 @@ class NumberControl(pn.viewable.Viewer):
             return lo
         return min(max(value, lo), max(hi, lo + (1 if self.integer else 0)))
 
+    def _position(self, value):
+        """Where the slider shows ``value`` (its log10 on a log scale)."""
+        return self.scale.position(value) if self.scale else self._clip(value)
+
+    def _value(self, position):
+        """The value a dragged slider position stands for."""
+        return self.scale.value(position) if self.scale else position
+
     @property
     def disabled(self):
         return self.slider.disabled
@@ -136,6 +170,8 @@ class NumberControl(pn.viewable.Viewer):
 
     def follow(self, value):
         """Move the slider's ends if the parameter's bounds moved (nothing is sent otherwise)."""
+        if self.scale:   # fixed soft bounds: a log slider's ends do not move
+            return
         lo, hi = self._range()
         if self.integer:
             lo, hi = int(lo), int(max(hi, lo + 1))
@@ -147,8 +183,8 @@ class NumberControl(pn.viewable.Viewer):
         lo, hi = self._range()
         if self.integer:
             lo, hi = int(lo), int(max(hi, lo + 1))
-        updates = {k: v for k, v in (("start", lo), ("end", hi)) if getattr(self.slider, k) != v}
-        clipped = self._clip(value)
+        updates = {} if self.scale else {k: v for k, v in (("start", lo), ("end", hi)) if getattr(self.slider, k) != v}
+        clipped = self._position(value)
         self._quiet = True
         try:
             with param.edit_constant(self.slider):

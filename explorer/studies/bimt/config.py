@@ -43,14 +43,14 @@ class BIMTConfig(StudyConfig):
     sheet: str = setting("2d", label="sheet", kind="choice", choices=SHEETS, group=S, advanced=True,
                          doc="2d: a square grid; 1d: the same neurons on a line (Liu et al. 2023, appendix A).")
     lam: float = setting(1e-3, label="cost strength λ", kind="float", group=S, bounds=(0.0, 1.0),
-                         soft=(0.0, 1e-2), step=1e-4, per_network=True,
+                         soft=(1e-5, 1e-2), log=True, per_network=True,
                          doc="λ of loss = prediction + λ·cost (Liu et al. 2023, eq. 3; they use 1e-5 at 20 × 20).")
     A: float = setting(1.0, label="locality A", kind="float", group=S, bounds=(0.0, 100.0), soft=(0.0, 5.0),
                        step=0.1, per_network=True,
                        doc="Weight of the distance term: each connection costs abs(w)·(A·d + 1) (Liu et al. 2023, "
                            "eq. 2); the l1 regime sets it to 0.")
     swap_every: int = setting(200, label="swap every (steps)", kind="int", group=S, bounds=(1, 100_000),
-                              soft=(50, 1000), step=50,
+                              soft=(50, 1000), step=10, log=True,
                               doc="Steps between rounds of neuron swaps (BIMT; the reference uses 200).")
     top_k: int = setting(400, label="neurons tried per swap", kind="int", group=S, bounds=(1, 400), soft=(1, 400),
                          doc="Each round, the k most connected neurons each try every partner and keep the swap "
@@ -66,9 +66,9 @@ class BIMTConfig(StudyConfig):
                               doc="Fraction of the steps trained at λ/10 last (the BIMT reference schedule). Off by "
                                   "default, as in the runs of docs/bimt.md.")
     steps: int = setting(4000, label="training steps", kind="int", group=TR, bounds=(1, 200_000),
-                         soft=(200, 10_000), step=100, doc="Optimisation steps (AdamW, weight decay 0).")
+                         soft=(200, 10_000), step=100, log=True, doc="Optimisation steps (AdamW, weight decay 0).")
     lr: float = setting(1e-3, label="learning rate", kind="float", group=TR, bounds=(1e-6, 1.0), soft=(1e-4, 1e-2),
-                        step=1e-4, advanced=True, doc="AdamW learning rate (the BIMT reference: 1e-3).")
+                        log=True, advanced=True, doc="AdamW learning rate (the BIMT reference: 1e-3).")
     trials_per_task: int = setting(8, label="trials per task per step", kind="int", group=TR, bounds=(1, 256),
                                    soft=(1, 32), advanced=True,
                                    doc="Every batch holds this many trials of each task (mixed-task batches).")
@@ -89,11 +89,11 @@ class BIMTConfig(StudyConfig):
                              advanced=True, doc="Seed of the trial banks (each network draws its batches "
                                                 "with its own seed).")
     importance: float = setting(1e-3, label="important neuron: task variance >", kind="float", group=M,
-                                bounds=(0.0, 100.0), soft=(0.0, 0.1), step=1e-3,
+                                bounds=(0.0, 100.0), soft=(1e-5, 0.1), log=True,
                                 doc="A neuron is important when its summed task variance exceeds this "
                                     "(Liu et al. 2023: 1e-3).")
     active: float = setting(1e-2, label="active connection: abs(w) >", kind="float", group=M, bounds=(0.0, 100.0),
-                            soft=(0.0, 0.1), step=1e-3,
+                            soft=(1e-4, 0.1), log=True,
                             doc="A connection counts (wiring length, drawing) when its absolute weight exceeds this "
                                 "(Liu et al. 2023: 1e-2).")
     clusters: int = setting(0, label="functional clusters (0 = silhouette)", kind="int", group=M, bounds=(0, 50),
@@ -101,7 +101,7 @@ class BIMTConfig(StudyConfig):
                             doc="Number of task-variance clusters; 0 picks k by the silhouette score "
                                 "(Yang et al. 2019).")
     shuffles: int = setting(2000, label="shuffles", kind="int", group=M, bounds=(100, 100_000),
-                            soft=(500, 10_000), step=500, advanced=True,
+                            soft=(500, 10_000), step=100, log=True, advanced=True,
                             doc="Shuffled sheets for the baseline of the anatomical measures (Liu et al. 2023: "
                                 "10,000).")
     baseline: str = setting("important", label="shuffle baseline", kind="choice", choices=BASELINES, group=M,

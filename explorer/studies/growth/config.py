@@ -51,11 +51,11 @@ class GrowthConfig(StudyConfig):
                           doc="Curriculum epochs: after each, a network whose mean and newest-head accuracy exceed "
                               "98 % moves on to N + 1 (Hamidi et al. 2024, 'Task').")
     steps_per_epoch: int = setting(120, label="steps per epoch", kind="int", group=C, bounds=(1, 100_000),
-                                   soft=(10, 500), step=10, doc="Training steps between curriculum checks.")
+                                   soft=(10, 500), step=10, log=True, doc="Training steps between curriculum checks.")
     batch_size: int = setting(128, label="batch size", kind="int", group=C, bounds=(1, 4096), soft=(16, 512),
                               advanced=True, doc="Sequences per training step (Hamidi et al. 2024: 256).")
     lr: float = setting(0.4, label="learning rate (chain)", kind="float", group=C, bounds=(1e-5, 10.0),
-                        soft=(0.01, 1.0), step=0.01,
+                        soft=(0.01, 1.0), log=True,
                         doc="SGD with Nesterov momentum (Hamidi et al. 2024: 0.2–0.4); tuned over 0.2/0.4 here "
                             "(docs/growth.md).")
     rnn_lr: float | None = setting(None, label="learning rate (RNN; empty: same)", kind="float", group=C,
@@ -75,14 +75,16 @@ class GrowthConfig(StudyConfig):
                                                "drawn afresh and retrained on N + K-parity (Hamidi et al. 2024, "
                                                "Fig. 2c), K = 1 … this; 0: not measured.")
     generalise_steps: int = setting(240, label="retraining steps per N + K", kind="int", group=C,
-                                    bounds=(1, 100_000), soft=(10, 2000), step=10,
+                                    bounds=(1, 100_000), soft=(10, 2000), step=10, log=True,
                                     doc="The short budget for each N + K (Hamidi et al. 2024 allow 10 epochs).")
     perturb: str = setting("W_R,W_FF,tau", label="perturbed parameters", kind="text", group=R,
                            doc="Comma list of W_R (recurrent), W_FF (between modules, chain only) and tau (time "
                                "constants, moved upward only) (Hamidi et al. 2024, eq. 5).")
-    eps_min: float = setting(0.01, label="smallest ε", kind="float", group=R, bounds=(1e-6, 1e3),
+    eps_min: float = setting(0.01, label="smallest ε", kind="float", group=R, bounds=(1e-6, 1e3), soft=(1e-3, 1.0),
+                             log=True,
                              doc="The ε grid is 0 and log-spaced from ε_min to ε_max (Hamidi et al. 2024: 0.01–10).")
-    eps_max: float = setting(10.0, label="largest ε", kind="float", group=R, bounds=(1e-6, 1e3),
+    eps_max: float = setting(10.0, label="largest ε", kind="float", group=R, bounds=(1e-6, 1e3), soft=(0.1, 100.0),
+                             log=True,
                              doc="Largest relative perturbation ‖ΔW‖_F / ‖W‖_F.")
     eps_points: int = setting(10, label="ε points", kind="int", group=R, bounds=(1, 100), soft=(2, 20),
                               doc="Log-spaced ε values besides 0.")

@@ -136,11 +136,12 @@ class SpecializationConfig(StudyConfig):
                                         "all epochs); networks that miss it are named. Compare specialization at "
                                         "equal accuracy (docs/gallery.md, 'Equal skill').")
     pairs_per_epoch: int = setting(8192, label="pairs per epoch", kind="int", group=TRAIN, bounds=(1, 10_000_000),
-                                   soft=(256, 32_768), step=256, advanced=True, doc="Digit pairs drawn per epoch.")
+                                   soft=(256, 32_768), step=256, log=True, advanced=True,
+                                   doc="Digit pairs drawn per epoch.")
     batch_size: int = setting(128, label="batch size", kind="int", group=TRAIN, bounds=(1, 65_536),
-                              soft=(16, 1024), advanced=True, doc="Pairs per gradient step.")
+                              soft=(16, 1024), log=True, advanced=True, doc="Pairs per gradient step.")
     lr: float = setting(5e-3, label="learning rate", kind="float", group=TRAIN, bounds=(1e-7, 10.0),
-                        soft=(1e-4, 3e-2), step=1e-4, advanced=True,
+                        soft=(1e-4, 3e-2), log=True, advanced=True,
                         doc="Adam learning rate of the dense weights, cosine-decayed to 5 %. Paper 001's Table 1 "
                             "uses 0.02, at which one-link networks stop short of the criterion; 0.005 lets them "
                             "reach it (docs/gallery.md, 'Equal skill').")
@@ -149,7 +150,7 @@ class SpecializationConfig(StudyConfig):
                                       doc="Adam rate of Deep-R's θ; empty: 0.1→0.01 geometric in p (Béna & "
                                           "Goodman 2023b, Table 1).")
     deep_r_temperature: float = setting(1e-5, label="Deep-R temperature", kind="float", group=TRAIN,
-                                        bounds=(0.0, 1.0), soft=(0.0, 1e-3), step=1e-6, advanced=True,
+                                        bounds=(0.0, 1.0), soft=(1e-7, 1e-3), log=True, advanced=True,
                                         doc="Random-walk temperature of Deep-R at p → 0, annealed to 0 at p = 1.")
     seeds: tuple = setting((0, 1, 2, 3, 4), label="seeds", kind="seeds", group=TRAIN, bounds=(1, MAX_SEEDS),
                            soft=(1, 20), sweepable=False,
