@@ -220,3 +220,25 @@ def test_store_ls_says_when_there_is_no_store_at_the_path(tmp_path, capsys):
     assert main(["--store", str(tmp_path / "file" / "x"), "store", "ls"]) == 0
     assert "no store there, and none can be made: a file is in the way" in capsys.readouterr().out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_a_sweep_splits_list_valued_settings_at_semicolons_and_shows_none_words():
+    """--tasks and --perturb take a comma list as one value: a sweep's values of them are separated by ';'
+    (docs/settings.md says so); an empty optional setting is shown and accepted by its own word."""
+    from types import SimpleNamespace
+
+    from explorer.cli.flags import GIVEN, parse_value, shown_default
+    from explorer.cli.sweep import grid_from_args
+
+    growth = studies.get("growth").config_class
+
+    def flags(text):
+        return SimpleNamespace(perturb=text, **{GIVEN: ["perturb"]})
+
+    grid, single = grid_from_args(growth, flags("W_R,tau"))
+    assert grid == {} and single["perturb"] == "W_R,tau"
+    grid, _ = grid_from_args(growth, flags("W_R;W_R,tau"))
+    assert grid == {"perturb": ["W_R", "W_R,tau"]}
+    duplicate, rnn_lr = growth.settings()["duplicate"], growth.settings()["rnn_lr"]
+    assert shown_default(None, duplicate) == "off" and parse_value(growth, "duplicate", duplicate, "off", {}) is None
+    assert shown_default(None, rnn_lr) == "same" and parse_value(growth, "rnn_lr", rnn_lr, "same", {}) is None

@@ -9,7 +9,7 @@ import argparse
 import dataclasses
 
 from ..core.config import ConfigError, parse_seeds
-from ..core.fields import Setting, bounds_text, flag_of
+from ..core.fields import Setting, bounds_text, flag_of, means_empty
 
 GIVEN = "_given"  #: namespace attribute: setting names in the order the user gave them
 
@@ -50,9 +50,9 @@ def first_sentence(text: str) -> str:
     return text
 
 
-def shown_default(value) -> str:
+def shown_default(value, s: Setting | None = None) -> str:
     if value is None:
-        return "automatic"
+        return s.empty if s is not None else "automatic"
     if isinstance(value, tuple):
         return ",".join(map(str, value))
     return str(value)
@@ -66,7 +66,7 @@ def help_text(s: Setting, default) -> str:
         bounds = "a count or a comma list"
     if bounds:
         parts.append(f"[{bounds}]")
-    parts.append(f"(default: {shown_default(default)})")
+    parts.append(f"(default: {shown_default(default, s)})")
     return " ".join(parts).replace("%", "%%")
 
 
@@ -102,7 +102,7 @@ def parse_value(config_class, name: str, s: Setting, text, values: dict):
         return text  # booleans and aliases arrive parsed
     flag = flag_of(name, s)
     t = text.strip()
-    if s.allow_none and t.lower() in ("", "none", "auto", "automatic"):
+    if means_empty(s, t):
         return None
     if s.kind == "seeds":
         return parse_seeds(t)

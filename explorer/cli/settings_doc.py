@@ -12,6 +12,7 @@ from pathlib import Path
 from .. import studies
 from ..core.fields import bounds_text, flag_of
 from .flags import defaults_of, shown_default
+from .sweep import takes_commas
 
 PATH = Path(__file__).resolve().parents[2] / "docs" / "settings.md"
 
@@ -27,7 +28,13 @@ def render() -> str:
              "by `python -m explorer.cli.settings_doc`; do not edit by hand. The same declarations make the CLI "
              "flags (`explorer run <study> --help`), the experiment's parameters and the sidebar. *advanced* "
              "settings are hidden in a classroom; *per network* ones may differ between the networks of one "
-             "batched ensemble; *not identity* ones do not change a run's key.", ""]
+             "batched ensemble; *not identity* ones do not change a run's key.", "",
+             "In `explorer sweep`, a flag's comma list is a grid axis (`--p 0.01,0.1,1`). Settings whose one "
+             "value is itself a comma list separate the sweep's values with `;` instead: "
+             + ", ".join(f"`{flag_of(f, s)}`" for name in studies.names()
+                         for f, s in studies.get(name).config_class.settings().items()
+                         if takes_commas(s) and s.sweepable)
+             + " (e.g. `--perturb 'W_R;W_R,tau'` sweeps two values).", ""]
     for name in studies.names():
         study = studies.get(name)
         cls = study.config_class
@@ -47,7 +54,7 @@ def render() -> str:
                 kind = s.kind + (f" ({', '.join(notes)})" if notes else "")
                 bounds = "" if s.kind == "bool" else bounds_text(s)
                 lines.append(f"| {flag} | {_cell(s.label)} | {kind} | {_cell(bounds)} | "
-                             f"{_cell(shown_default(defaults[field]))} | {_cell(s.doc)} |")
+                             f"{_cell(shown_default(defaults[field], s))} | {_cell(s.doc)} |")
             lines.append("")
         if cls.PRESETS:
             lines += ["Presets (`--preset NAME`; the page's preset menu, which also leads back to the page's "

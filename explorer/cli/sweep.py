@@ -1,7 +1,8 @@
 """``explorer sweep <study> [settings…] --out FILE.nc``: a grid of runs, cached cell by cell.
 
-Every setting flag of the study takes a comma list (``;`` between values of settings that take commas
-themselves, such as start times): each list is a grid axis, in the order the flags were given. A number
+Every setting flag of the study takes a comma list (``;`` between values of settings whose value is a list
+itself: start times, BIMT's tasks, growth's perturbed parameters): each list is a grid axis, in the order the
+flags were given. A number
 setting's element may be text the study understands (specialization's p: ``1/n2``, or a log grid
 ``start:stop:num``), resolved per cell. The output file's folder is checked before any training.
 """
@@ -40,11 +41,19 @@ def add_sweep_command(subparsers, studies) -> None:
         sp.set_defaults(func=cmd_sweep, study_obj=study)
 
 
+LIST_SEPARATOR = ";"
+
+
+def takes_commas(s) -> bool:
+    """Whether a setting's one value may hold commas (a list in text): a sweep separates its values with ``;``."""
+    return s.kind in ("custom", "text")
+
+
 def split_values(config_class, name: str, text: str, context: dict) -> list:
     """One flag's text as a list of values; elements a number setting cannot read alone stay text."""
     s = config_class.settings()[name]
     flag = flag_of(name, s)
-    sep = ";" if s.kind == "custom" else ","
+    sep = LIST_SEPARATOR if takes_commas(s) else ","
     items = [t.strip() for t in text.split(sep)]
     if any(not t for t in items):
         raise ConfigError(f"{flag} has an empty element in {text!r}.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import param
 
 from .config import MAX_SEEDS, ConfigError
-from .fields import Setting
+from .fields import Setting, means_empty
 
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
@@ -139,7 +139,8 @@ class Experiment(param.Parameterized):
                 if low in _TRUE or low in _FALSE:
                     return low in _TRUE
                 raise ValueError(value)
-            if isinstance(par, param.Number) and par.allow_None and text.lower() in ("", "none", "auto"):
+            s = self.config_class.settings().get(name)
+            if isinstance(par, param.Number) and par.allow_None and s is not None and means_empty(s, text):
                 return None
             if isinstance(par, param.Integer):
                 number = float(text)

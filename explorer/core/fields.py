@@ -36,6 +36,7 @@ class Setting:
     sweepable: bool = True           #: may be a sweep axis
     cli_help: str | None = None      #: CLI help text when the doc's wording does not fit a terminal
     log: bool = False                #: the slider moves in powers of ten over the soft bounds (both > 0)
+    empty: str = "automatic"         #: what None (an empty box) means, in a word: shown as its default, typed too
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -55,6 +56,12 @@ def setting(default, **meta) -> dataclasses.Field:
 def settings_of(config_class) -> dict[str, Setting]:
     """``{field name: Setting}`` of a config class, in declaration order."""
     return {f.name: f.metadata["setting"] for f in dataclasses.fields(config_class) if "setting" in f.metadata}
+
+
+def means_empty(s: Setting, text: str) -> bool:
+    """Whether typed ``text`` asks for None ("", "auto", the setting's own word such as "off"): one rule for the
+    CLI, URLs and the sidebar."""
+    return s.allow_none and text.strip().lower() in ("", "none", "auto", "automatic", s.empty.lower())
 
 
 def flag_of(name: str, s: Setting) -> str:

@@ -71,7 +71,8 @@ class Sidebar:
                            disable=lambda off: setattr(c, "disabled", off))
         else:   # text, and numbers that may be left to "auto"
             box = TypedBox(lambda text: self.submit(name, text), label=par.label, value=fmt(value),
-                           placeholder="auto" if isinstance(par, param.Number) else "",
+                           placeholder=getattr(self._setting(name), "empty", "auto")
+                           if isinstance(par, param.Number) else "",
                            sizing_mode="stretch_width", css_classes=css)
             return Control(with_help(box.widget, par.doc), box.show,
                            disable=lambda off: setattr(box.widget, "disabled", off))

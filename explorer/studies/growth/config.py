@@ -36,11 +36,11 @@ class GrowthConfig(StudyConfig):
                          doc="The curriculum ends at N-parity with N = N_max: the chain has at most N_max − 1 "
                              "modules, both networks N_max − 1 heads (Hamidi et al. 2024, Fig. 2).")
     rnn_size: int | None = setting(None, label="RNN size (empty: matched)", kind="int", group=A,
-                                   bounds=(1, 1024), allow_none=True, advanced=True,
+                                   bounds=(1, 1024), allow_none=True, empty="matched", advanced=True,
                                    doc="Neurons of the non-modular RNN; empty: the size whose parameter count "
                                        "matches the chain's at N_max (Hamidi et al. 2024, §2).")
     duplicate: float | None = setting(None, label="duplicate with noise σ (empty: off)", kind="float", group=A,
-                                      bounds=(0.0, 5.0), soft=(0.0, 0.5), step=0.05, allow_none=True,
+                                      bounds=(0.0, 5.0), soft=(0.0, 0.5), step=0.05, allow_none=True, empty="off",
                                       doc="A new module starts as a copy of the trained previous one times (1 + σξ) "
                                           "(Hamidi et al. 2024, Fig. 6b); empty: it starts random.")
     freeze: float = setting(0.0, label="older modules' learning rate × γ", kind="float", group=A,
@@ -59,7 +59,7 @@ class GrowthConfig(StudyConfig):
                         doc="SGD with Nesterov momentum (Hamidi et al. 2024: 0.2–0.4); tuned over 0.2/0.4 here "
                             "(docs/growth.md).")
     rnn_lr: float | None = setting(None, label="learning rate (RNN; empty: same)", kind="float", group=C,
-                                   bounds=(1e-5, 10.0), soft=(0.01, 1.0), allow_none=True,
+                                   bounds=(1e-5, 10.0), soft=(0.01, 1.0), allow_none=True, empty="same",
                                    doc="The RNN's own rate (it is sensitive to it: tuned over 0.1–0.8 here, "
                                        "docs/growth.md); empty: the chain's.")
     momentum: float = setting(0.1, label="momentum", kind="float", group=C, bounds=(0.0, 0.999), advanced=True,
