@@ -57,6 +57,34 @@ def test_until_accuracy_stops_early():
     assert np.isfinite(curve[:, 0]).all() and np.isnan(curve[:, 1:]).all()
 
 
+def test_each_network_stops_at_its_own_criterion(monkeypatch):
+    """Network 0 reaches the criterion after epoch 2, network 1 never: network 0's weights stay as they were then
+    while network 1 trains all 5 epochs, and network 0's curves end there. (Before, network 0 trained on until
+    the slowest network of its ensemble reached the criterion: its numbers depended on its ensemble mates.)"""
+    import explorer.studies.specialization.train as training
+
+    config = SpecializationConfig(**{**TINY, "epochs": 5})
+    model, stream = build_ensemble([config])
+    calls, at_stop = [], {}
+
+    def scripted(model, stream, steps, size, *a, **k):   # accuracy per network after each epoch
+        calls.append(len(calls))
+        if len(calls) == 2:
+            at_stop.update({n: p.detach()[0].clone() for n, p in model.named_parameters()})
+        return torch.tensor([0.9 if len(calls) >= 2 else 0.5, 0.5]), torch.zeros(2)
+
+    monkeypatch.setattr(training, "evaluate", scripted)
+    start = {n: p.detach().clone() for n, p in model.named_parameters()}
+    curves = train(model, stream, steps=config.steps, epochs=5, pairs_per_epoch=config.pairs_per_epoch,
+                   batch_size=config.batch_size, lr=config.lr, until_accuracy=0.85, test_size=256)
+    assert len(calls) == 5                                                    # network 1 kept the loop going
+    for name, p in model.named_parameters():
+        assert torch.equal(p.detach()[0], at_stop[name]), name                # network 0: as it stopped
+    assert any(not torch.equal(p.detach()[1], start[n][1]) for n, p in model.named_parameters())
+    assert np.isfinite(curves["accuracy"][:2, 0]).all() and np.isnan(curves["accuracy"][2:, 0]).all()
+    assert np.isfinite(curves["loss"][:, 1]).all()
+
+
 def test_networks_below_the_criterion_are_named():
     """A criterion no tiny network reaches: every seed is named in the summary and the CLI's text; with no
     criterion (the fixed-epochs preset) none is."""

@@ -57,10 +57,12 @@ class SpecializationConfig(StudyConfig):
     #: Not bumped for the projected timed inputs (noise / start times projected without materialising them,
     #: 2026-12-01): static configs stay bit-identical and timed ones move by float rounding only (at most 6.2e-8,
     #: in the correlation metric, on the three reference configs) — less than BLAS builds differ — so stored runs
-    #: stay valid. 5: ablation readout solved by FISTA (converged), weight masks scored on either readout;
+    #: stay valid. 6: each network stops at its own accuracy criterion (before, an ensemble trained until its
+    #: slowest network reached it, so a run's numbers depended on what it was trained with);
+    #: 5: ablation readout solved by FISTA (converged), weight masks scored on either readout;
     #: 4: probes with the fixed data term of the gradient split off; exact per-network link gates;
     #: 3: cross-entropy as logsumexp − label logit; 2: bottleneck probes 60 steps at 0.3, tanh via sigmoid
-    SCHEMA = 5
+    SCHEMA = 6
     COLUMNS = ("n", "p", "covariance", "epochs")
     SWEEP_EXAMPLE = "--n 10,25 --covariance 0,0.5; --p 1/n2:1:8 is a log grid of 8 points"
     #: old CLI spellings kept working: flag → (setting, value it sets, help)

@@ -45,8 +45,12 @@ def train(model, stream, *, steps: int, epochs: int, pairs_per_epoch: int, batch
           on_progress=None, cancel=None):
     """Train the ensemble in place; returns per-epoch curves {"loss": (epochs, E), "accuracy": (epochs, E)}.
 
-    With ``until_accuracy`` > 0 training stops after the first epoch at which every network's test accuracy
-    reached it; the curves' remaining epochs are NaN.
+    With ``until_accuracy`` > 0 each network stops after the first epoch at which its own test accuracy reached
+    the criterion: its weights are kept as they were then (restored after every later step of the others) and
+    its curves are NaN from there on. Training ends when every network has stopped or the epochs are spent. So
+    a network trains as long as it would alone, whichever networks share its ensemble (before, the whole
+    ensemble trained until its slowest network reached the criterion, so the same config and seed could train
+    15 epochs in one ensemble and 150 in another).
     """
     # fused Adam: one kernel per parameter (2–3.5× faster than the default per-tensor loop on the CPU)
     opt = torch.optim.Adam(model.dense_parameters(), lr=lr, fused=True)
@@ -67,15 +71,38 @@ def train(model, stream, *, steps: int, epochs: int, pairs_per_epoch: int, batch
         sched.step()
         return per_net
 
+    params = list(model.parameters())
+    stopped = torch.zeros(len(model.seeds), dtype=torch.bool)      # networks at the criterion: weights kept
+    stop_epoch = torch.full((len(model.seeds),), epochs)
+    kept: list[torch.Tensor] = []                                   # each parameter as its network stopped
+
+    @torch.no_grad()
+    def keep_stopped(*_):   # after the optimiser and Deep-R moved every network: stopped ones back
+        if stopped.any():
+            idx = stopped.to(params[0].device)
+            for p, k in zip(params, kept):
+                p[idx] = k[idx]
+
     def after_epoch(epoch, losses):
         acc, _ = evaluate(model, stream, steps, test_size)
-        return {"accuracy": acc, "stop": until_accuracy > 0 and bool((acc >= until_accuracy).all())}
+        if until_accuracy > 0:
+            new = (acc.cpu() >= until_accuracy) & ~stopped
+            if new.any():
+                if not kept:
+                    kept.extend(p.detach().clone() for p in params)
+                idx = new.to(params[0].device)
+                for p, k in zip(params, kept):
+                    k[idx] = p.detach()[idx]
+                stopped[new], stop_epoch[new] = True, epoch + 1
+        return {"accuracy": acc, "stop": bool(stopped.all())}
 
     curves = fit(epochs=epochs, n_batches=n_batches, seeds=model.seeds, on_progress=on_progress, cancel=cancel,
                  batches=lambda epoch: stream.batches("train", epoch, pairs_per_epoch, batch_size), step=step,
-                 hooks=[hook(after_step=lambda *_: model.inter.step(deep_r_lr, deep_r_temperature),
-                             after_epoch=after_epoch)])
-    return {"loss": curves.loss.numpy(), "accuracy": curves.accuracy.numpy()}
+                 hooks=[hook(after_step=lambda *_: model.inter.step(deep_r_lr, deep_r_temperature)),
+                        hook(after_step=keep_stopped, after_epoch=after_epoch)])
+    after = torch.arange(epochs)[:, None] >= stop_epoch[None, :]   # (epochs, E): a stopped network's later epochs
+    loss, accuracy = curves.loss.masked_fill(after, float("nan")), curves.accuracy.masked_fill(after, float("nan"))
+    return {"loss": loss.numpy(), "accuracy": accuracy.numpy()}
 
 
 def training_flops(model, steps: int, batch: int) -> float:
