@@ -71,6 +71,9 @@ class progress:
 
 def result(experiment: Experiment, label: str = "run"):
     """``experiment.result()`` with a progress bar in the cell."""
+    if not isinstance(experiment, Experiment):
+        raise TypeError(f"notebook.result takes an experiment (e.g. study.experiment_class(n=10)), not a "
+                        f"{type(experiment).__name__}.")
     bar = progress(label)
     out = experiment.result(on_progress=bar)
     bar.done(out)
@@ -96,7 +99,8 @@ def control(experiment: Experiment, name: str) -> widgets.Widget:
                 return widgets.IntSlider(min=int(lo), max=int(hi), step=int(p.step or 1), **common)
             declared = experiment.config_class.settings().get(name)   # p's own bounds follow n; its declared ones
             hard = (declared.bounds if declared is not None and declared.bounds else None) or p.bounds or (None, None)
-            if lo > 0 and hard[0] and hard[1] and hard[1] / hard[0] >= 1000:   # decades (p: 1/n² to 1): log
+            wide = bool(hard[0] and hard[1] and hard[1] / hard[0] >= 1000)   # decades (p: 1/n² to 1)
+            if lo > 0 and (wide or getattr(declared, "log", False)):   # as the page's sidebar: a log slider
                 a, b = math.log10(lo), math.log10(hi)
                 return widgets.FloatLogSlider(base=10, min=a, max=b, step=(b - a) / 200, readout_format=".3g",
                                               **common)
@@ -136,6 +140,7 @@ def interact(experiment: Experiment, view=None, names=None) -> widgets.VBox:
     if not callable(view) and view is not None and view not in views:
         raise ValueError(f"{view!r}: not a view of this study (its views: {', '.join(views)}).")
     view = view if callable(view) else views[view or next(iter(views))]
+    names = [names] if isinstance(names, str) else names   # one name: names="p"
     names = list(names) if names is not None else [n for n in experiment.setting_names()
                                                     if n not in experiment.advanced()]
     unknown = [n for n in names if n not in experiment.setting_names()]

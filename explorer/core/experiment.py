@@ -68,6 +68,27 @@ class Experiment(param.Parameterized):
             problem = self.problem()
             if errors or problem:
                 raise ConfigError(" ".join(dict.fromkeys([*errors.values(), *([problem] if problem else [])])))
+        self.__dict__["_guarded"] = True   # from now on: __setattr__
+
+    def __setattr__(self, name, value):
+        """``experiment.p = 0.01`` (a notebook) is :meth:`apply`: text is parsed, a refused value raises one
+        :class:`ConfigError` sentence; a name that is neither a setting nor an attribute is refused, naming the
+        closest setting (``experiment.epohcs = 300`` used to set nothing in silence)."""
+        if name.startswith("_") or not self.__dict__.get("_guarded") or self.__dict__.get("_applying"):
+            return super().__setattr__(name, value)
+        if name in self.setting_names():
+            errors = self.apply(**{name: value})
+            if errors:
+                raise ConfigError(errors[name])
+            return None
+        if not hasattr(self, name):
+            import difflib
+
+            close = difflib.get_close_matches(name, self.setting_names(), n=1, cutoff=0.6)
+            raise AttributeError(f"{type(self).__name__} has no setting {name!r}"
+                                 + (f"; did you mean {close[0]!r}?" if close else
+                                    f"; its settings are {', '.join(self.setting_names())}."))
+        return super().__setattr__(name, value)
 
     # ------------------------------------------------------------------ what the settings are
     @classmethod
@@ -117,7 +138,11 @@ class Experiment(param.Parameterized):
             try:
                 value = self._coerce(name, values[name])
                 if value != getattr(self, name):
-                    setattr(self, name, value)
+                    inside, self.__dict__["_applying"] = self.__dict__.get("_applying"), True
+                    try:
+                        setattr(self, name, value)
+                    finally:
+                        self.__dict__["_applying"] = inside
             except (ValueError, TypeError, ConfigError) as e:
                 errors[name] = self.sentence(name, values[name], e)
         return errors

@@ -18,6 +18,7 @@ Modules are imported only when asked for, so the CLI lists studies without impor
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import json
@@ -54,7 +55,8 @@ class Study:
 
     @property
     def views(self) -> dict:
-        return self.module("views").VIEWS
+        """``{name: view(result)}``; a view handed something else (an experiment, a config) says so."""
+        return {name: _draws_a_result(name, view) for name, view in self.module("views").VIEWS.items()}
 
     @property
     def page_class(self):
@@ -81,6 +83,16 @@ class Study:
         """``{name: Lesson}`` from the study's ``lessons.py`` (none when it has no such module)."""
         module = self.optional("lessons")
         return {lesson.name: lesson for lesson in module.LESSONS} if module else {}
+
+
+def _draws_a_result(name: str, view):
+    @functools.wraps(view)
+    def draw(result, *args, **kwargs):
+        if not (hasattr(result, "data") and hasattr(result, "config")):
+            raise TypeError(f"the view {name!r} draws a result, not a {type(result).__name__}: pass "
+                            "experiment.result() or notebook.result(experiment).")
+        return view(result, *args, **kwargs)
+    return draw
 
 
 STUDIES: dict[str, Study] = {s.name: s for s in [

@@ -119,6 +119,13 @@ class SpecializationExperiment(_Base):
             return parse_p(text, self.n)
         raise NotImplementedError
 
+    def sentence(self, name, value, error) -> str:
+        if name == "p" and not isinstance(error, ConfigError):   # p's lower bound is 1/n² at this n, whatever
+            shown = repr(value if not isinstance(value, str) or len(value) <= 40 else value[:40] + "…")
+            return (f"sparsity p must be a number from 1/n² = {1 / self.n**2:.3g} to 1 for n = {self.n}, or "
+                    f"'1/n2'; got {shown}.")     # the parameter's bounds say while the page is being built
+        return super().sentence(name, value, error)
+
     def bounds_note(self, name):
         if name == "p":
             return f" for n = {self.n}"
