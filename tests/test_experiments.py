@@ -189,3 +189,31 @@ def test_interact_names_the_studys_views_for_a_view_it_does_not_have():
 
     with pytest.raises(ValueError, match="'nope': not a view of this study \\(its views: specialization, module"):
         notebook.interact(SpecializationExperiment(), view="nope")
+
+
+def test_setting_an_attribute_in_a_notebook_is_apply_and_a_typo_is_refused():
+    """``experiment.p = …`` goes through apply (text parsed, one sentence when refused, the value kept);
+    ``experiment.epohcs = 300`` used to set nothing in silence: now it names the closest setting."""
+    e = SpecializationExperiment()
+    e.p = "1/n2"
+    assert e.p == pytest.approx(1 / 25**2)
+    with pytest.raises(ConfigError, match=r"from 1/n² = 0.0016 to 1 for n = 25"):
+        e.p = 5
+    assert e.p == pytest.approx(1 / 25**2)
+    with pytest.raises(AttributeError, match="no setting 'epohcs'; did you mean 'epochs'"):
+        e.epohcs = 300
+    assert not hasattr(e, "epohcs") and e.epochs == SpecializationConfig().epochs
+    e.n = 10                                   # watchers still run: one link stays one link
+    assert e.p == pytest.approx(0.01)
+
+
+def test_views_and_notebook_helpers_say_what_they_take(tmp_path):
+    from explorer import notebook, studies
+
+    e = SpecializationExperiment(store=Store(tmp_path / "store"), n=6, epochs=1, seeds=1)
+    with pytest.raises(TypeError, match="draws a result, not a SpecializationExperiment"):
+        studies.get("specialization").views["specialization"](e)
+    with pytest.raises(TypeError, match="takes an experiment .* not a SpecializationConfig"):
+        notebook.result(e.config())
+    box = notebook.interact(e, names="comms_start")      # one name, not its letters
+    assert box.children[0].description == e.param.comms_start.label
