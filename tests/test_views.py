@@ -126,7 +126,7 @@ def test_connectivity_shows_weights_links_and_both_Q_in_title():
     assert image[3, 12] == pytest.approx(W[12, 3])  # sampled at (from j, to i)
     assert len(obj.Points.Inter_hyphen_minus_module_link) == int(r.weights["mask_inter"][1].sum())
     (title,) = titles(bokeh(obj))
-    assert "seed 1" in title and f"Q = {r.data.attrs['Q']:.3f}" in title and "Q_measured" in title
+    assert "seed 1" in title and f"Q = {r.data.attrs['Q']:.3f}" in title and "realised" in title
 
 
 def test_the_connectivity_key_is_dark_on_white_whatever_the_pages_theme():

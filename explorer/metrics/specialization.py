@@ -1,4 +1,4 @@
-"""Specialization metrics M(m, k, t) and the measures F^m and F (Béna & Goodman, papers 000 and 001).
+"""Specialization metrics M(m, k, t) and the measures F^m and F (Béna & Goodman 2023a, 2023b).
 
 For module m, digit k and time step t, each metric gives M(m, k, t) ∈ [0, 1] (Béna & Goodman 2023a, §2.4):
 

@@ -118,10 +118,20 @@ def error_bars(bars, color: str | None = None):
     return style_element(bars, bokeh=dict(line_color=color, hooks=[_heads_as_whiskers]), mpl=dict(color=color))
 
 
+def _has_colorbar(obj) -> bool:
+    """Whether a Bokeh colour bar is drawn in ``obj``."""
+    if "bokeh" not in backends():
+        return False
+    return any(hv.Store.lookup_options("bokeh", el, "plot").kwargs.get("colorbar")
+               for el in obj.traverse(lambda x: x, [hv.Element]))
+
+
 def figure(obj, title: str, *, bokeh=None, mpl=None, least=FIGURE_MIN_WIDTH, **common):
     """Figure-level options: title (wrapped to fit a figure ``least`` pixels wide) plus the house sizes and tools,
-    for every loaded backend."""
-    return style(obj, title=title, bokeh={**BOKEH_FIG, **(bokeh or {})}, mpl={**MPL_FIG, **(mpl or {})},
+    for every loaded backend. A figure with a colour bar keeps its toolbar on the right: with the toolbar above,
+    Bokeh drew the bar without its numbers, or not at all, in notebooks and saved HTML (not in a served page)."""
+    side = {"toolbar": "right"} if _has_colorbar(obj) else {}
+    return style(obj, title=title, bokeh={**BOKEH_FIG, **side, **(bokeh or {})}, mpl={**MPL_FIG, **(mpl or {})},
                  least=least, **common)
 
 

@@ -75,8 +75,8 @@ class SpecializationConfig(StudyConfig):
     PRESET_DOCS = {"equal-skill": "the defaults: train every network to test accuracy 0.85 within 150 epochs at Adam "
                                   "rate 0.005, at which one-link networks get there for n ≥ 25 on most seeds (not for "
                                   "n ≤ 15; docs/gallery.md)",
-                   "fixed-epochs": "40 epochs at paper 001's Adam rate 0.02 with no accuracy criterion (the earlier "
-                                   "defaults): sparse and dense networks end at different skill"}
+                   "fixed-epochs": "40 epochs at Béna & Goodman 2023b's Adam rate 0.02 with no accuracy criterion "
+                                   "(the earlier defaults): sparse and dense networks end at different skill"}
 
     # --- structure (Béna & Goodman 2023a §2.1, §2.3; 2023b eq. 3) ---
     n: int = setting(25, label="module size n", kind="int", group=S, bounds=(2, N_MAX), soft=(4, 64),

@@ -1,4 +1,5 @@
-"""The specialization study's page: watch functional specialization respond to structure, live (papers 000, 001).
+"""The specialization study's page: watch functional specialization respond to structure, live (Béna & Goodman
+2023a, 2023b).
 
 The page is the shell (:class:`explorer.ui.StudyShell`: sidebar from the experiment, URL, alert, status,
 training slot, store) plus this study's figures: specialization over time, training curves, connectivity, and
@@ -48,7 +49,7 @@ add_warmer(warm_engine)
 
 
 class Page(StudyShell):
-    """Watch functional specialization respond to structure, live (papers 000 and 001)."""
+    """Watch functional specialization respond to structure, live (Béna & Goodman 2023a and 2023b)."""
 
     title = param.String("Modular specialization explorer")
     experiment_class = SpecializationExperiment

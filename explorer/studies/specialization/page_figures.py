@@ -25,7 +25,7 @@ class DisplayOptions(param.Parameterized):
     """What the figures show (kept in the URL with the experiment's settings)."""
 
     metrics = param.ListSelector(default=list(METRICS), objects=list(METRICS), label="metrics",
-                                 doc="Specialization metrics drawn (paper 000 §2.4, paper 001 §3).")
+                                 doc="Specialization metrics drawn (Béna & Goodman 2023a, §2.4; 2023b, §3).")
     per_module = param.Boolean(False, label="per-module Fᵐ",
                                doc="Also show each module's own measure Fᵐ = M(m, 0) − M(m, 1).")
     seed_index = param.Integer(0, bounds=(0, 63), label="network (seed)",

@@ -1,5 +1,5 @@
 """The structure → function card: F against p or Q, a heatmap over two parameters, and a button that
-computes the cells still missing from the store (papers 001 Fig. 2 and 000 Fig. 3)."""
+computes the cells still missing from the store (Béna & Goodman 2023b, Fig. 2, and 2023a, Fig. 3)."""
 from __future__ import annotations
 
 import os

@@ -2,7 +2,7 @@
 
 INTRO = """
 **Two modules, two digits, a few links.** Each module of *n* recurrent neurons sees one handwritten digit;
-together they must report a parity-dependent combination of both (papers 000 and 001). Move the
+together they must report a parity-dependent combination of both (Béna & Goodman 2023a and 2023b). Move the
 **sparsity p** — the fraction of possible links between the modules — and watch how much each module
 *specializes* on its own digit. Settings seen before load instantly from the store; new ones train live.
 """
@@ -12,7 +12,8 @@ SPECIALIZATION = """
 network, one colour per metric: line = mean over the seeds of the ensemble, band = ± 1 sd.
 F = 1: each module carries only its own digit; F = 0: both carry both.
 Dashed lines mark the step communication between modules starts and when each digit switches on
-(paper 000 Fig. 4). Sparse links (small p, high Q) keep F high; dense ones let it collapse once the modules talk.
+(Béna & Goodman 2023a, Fig. 4). Sparse links (small p, high Q) keep F high; dense ones let it collapse once the
+modules talk.
 The accuracy in the title matters: under-trained networks look specialized.
 """
 
@@ -30,13 +31,13 @@ CONNECTIVITY = """
 **Connectivity.** The 2n × 2n recurrent matrix of one network: row *i*, column *j* is the weight from
 neuron *j* to neuron *i*. The two dense diagonal blocks are the modules; the ringed entries in the
 off-diagonal blocks are the sparse inter-module links. The title gives the analytic modularity
-Q = (1 − p) / (2(1 + p)) and the Q measured on the realised graph (paper 001 eq. 4–5).
+Q = (1 − p) / (2(1 + p)) and the Q measured on the realised graph (Béna & Goodman 2023b, eqs. 4–5).
 """
 
 OVERVIEW = """
 **Structure → function.** Each metric's F at the last step against sparsity p (log axis) or modularity Q,
-for the runs of this setting already in the store (paper 001 Fig. 2); the red line marks the current p.
-The heatmap shows mean F over two parameters (paper 000 Fig. 3); blank cells are not computed yet —
+for the runs of this setting already in the store (Béna & Goodman 2023b, Fig. 2); the red line marks the current p.
+The heatmap shows mean F over two parameters (Béna & Goodman 2023a, Fig. 3); blank cells are not computed yet —
 *compute missing cells* trains them as one sweep (equal shapes share one ensemble).
 """
 

@@ -7,7 +7,7 @@ from ...views.style import (ACC, BOKEH_FIG, EPOCH, MPL_FIG, SEED_COLOURS, T, bac
                             figure, ink, placeholder, style, style_element)
 from .config import METRICS
 
-#: The papers' names for the four specialization metrics (paper 000 §2.4, paper 001 §3).
+#: The papers' names for the four specialization metrics (Béna & Goodman 2023a, §2.4; 2023b, §3).
 METRIC_LABELS = {
     "bottleneck": "bottleneck retraining",
     "ablation": "module ablation",

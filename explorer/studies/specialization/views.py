@@ -2,7 +2,7 @@
 
 Paper 000 §3.3 and Fig. 4: specialization is measured at every step of the unrolled network; it starts high
 while no signal has crossed between the modules and falls (or rises) once they communicate. Dashed vertical
-markers show the step communication starts and the step each digit switches on (paper 000 Fig. 4B, 4D).
+markers show the step communication starts and the step each digit switches on (Béna & Goodman 2023a, Fig. 4B, 4D).
 """
 from __future__ import annotations
 
@@ -107,8 +107,9 @@ WEAK_MASK = 0.2
 
 
 def mask_accuracy_note(ds) -> str:
-    """One Markdown sentence: how well the weight masks classify their own digit at the last step (paper 001
-    §3.2 checks that masks perform), so the weight-mask curve can be read with it. Empty without the data."""
+    """One Markdown sentence: how well the weight masks classify their own digit at the last step (Béna &
+    Goodman 2023b, §3.2, checks that masks perform), so the weight-mask curve can be read with it. Empty without
+    the data."""
     if "mask_accuracy" not in ds:
         return ""
     last = ds["mask_accuracy"].isel(time=-1).values                                  # (seed, digit)

@@ -2,8 +2,9 @@
 
 ``W_rec[i, j]`` is the weight from neuron j to neuron i (rows: to, columns: from); neurons 0 … n−1 form
 module 0 and n … 2n−1 module 1. Realised inter-module links (``mask_inter``) are ringed so a single link
-is visible even when its weight is small. The title gives the analytic Q = (1−p)/(2(1+p)) and the Q of
-the realised graph (paper 001 eq. 4–5).
+is visible even when its weight is small (not when they fill more than a quarter of the off-diagonal blocks,
+where rings would hide the weights). The title gives the analytic Q = (1−p)/(2(1+p)) and the Q of the
+realised graph (Béna & Goodman 2023b, eqs. 4–5).
 """
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ def _array(weights: dict, name: str, index: int):
     return a[index]
 
 
+#: links are ringed while they fill at most this fraction of the two off-diagonal blocks
+RINGED_AT_MOST = 0.25
+
 #: Bokeh legend options for the key drawn on the matrix, which is light in either theme: dark text on white there
 ON_THE_MATRIX = {"background_fill_color": "white", "background_fill_alpha": 0.85, "label_text_color": "black",
                  "border_line_color": "black", "border_line_alpha": 0.3}
@@ -34,14 +38,14 @@ def connectivity(weights: dict, seed_index: int = 0, *, seed=None, Q=None, Q_mea
     W = _array(weights, "W_rec", seed_index)
     mask = _array(weights, "mask_inter", seed_index)
     label = f"seed {seed if seed is not None else seed_index}"
-    q_text = " · ".join(t for t in (f"Q = {Q:.3f}" if Q is not None else "",
-                                    f"Q_measured = {Q_measured:.3f}" if Q_measured is not None else "") if t)
+    q_text = " · ".join(t for t in (f"modularity Q = {Q:.3f}" if Q is not None else "",
+                                    f"realised {Q_measured:.3f}" if Q_measured is not None else "") if t)
     if W is None and mask is None:
         return placeholder("This run stored no recurrent weight matrix (W_rec).", "Connectivity")
     if W is None:  # only the link mask: show it
-        W, what, cmap = mask, "link mask", "Greys"
+        W, what, cmap = mask, "Link mask", "Greys"
     else:
-        what, cmap = "W_rec", "RdBu_r"
+        what, cmap = "Recurrent weights W_rec", "RdBu_r"
     size = W.shape[0]
     n = size // 2
     lim = float(np.abs(W).max()) or 1.0
@@ -50,13 +54,16 @@ def connectivity(weights: dict, seed_index: int = 0, *, seed=None, Q=None, Q_mea
                      kdims=[hv.Dimension("from", label="from neuron j (presynaptic)"),
                             hv.Dimension("to", label="to neuron i (postsynaptic)")],
                      vdims=[hv.Dimension("w", label="weight")])
+    # the colour bar below the square matrix: beside it, Bokeh cut its numbers to one character in notebooks
+    # and saved HTML (a served page drew them whole)
     image = style_element(image, bokeh=dict(cmap=cmap, clim=(-lim, lim) if cmap == "RdBu_r" else (0, 1),
-                                            colorbar=True, tools=["hover"]),
+                                            colorbar=True, colorbar_position="bottom", tools=["hover"]),
                           mpl=dict(cmap=cmap, clim=(-lim, lim) if cmap == "RdBu_r" else (0, 1), colorbar=True))
     border = [style_element(line, bokeh=dict(color="black", line_width=1.5), mpl=dict(color="black"))
               for line in (hv.VLine(n - 0.5), hv.HLine(n - 0.5))]
     layers = image * border[0] * border[1]
-    if mask is not None:
+    # rings mark sparse links; when most entries are links (p near 1) they would only hide the weights
+    if mask is not None and mask.sum() <= RINGED_AT_MOST * 2 * n * n:
         to, frm = np.nonzero(mask)
         rings = hv.Points((frm.astype(float), to.astype(float)), kdims=["from", "to"],
                           label="inter-module link")
@@ -66,6 +73,8 @@ def connectivity(weights: dict, seed_index: int = 0, *, seed=None, Q=None, Q_mea
         layers = layers * rings
     ticks = list(range(0, size, max(1, size // 10)))
     title = f"{what} ({label}) · {q_text}" if q_text else f"{what} ({label})"
+    if mask is not None and mask.sum() > RINGED_AT_MOST * 2 * n * n:
+        title += f" · {int(mask.sum())} links, not ringed"
     return figure(layers, title, xticks=ticks, yticks=ticks, invert_yaxis=True,
                   legend_position="bottom_right",
                   bokeh=dict(frame_sized(430, 430), legend_opts=ON_THE_MATRIX),

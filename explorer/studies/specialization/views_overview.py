@@ -1,7 +1,7 @@
 """Structure → function: specialization against sparsity p and modularity Q, and over two parameters.
 
 Paper 001 Fig. 2 plots each metric's F against p (log axis) and against Q = (1−p)/(2(1+p)), mean ± sd over
-seeds; paper 000 Fig. 3 shows heatmaps over module size n, sparsity and covariance. These views draw the
+seeds; Béna & Goodman 2023a, Fig. 3 shows heatmaps over module size n, sparsity and covariance. These views draw the
 cells that exist (found in the store); a tidy frame built by :func:`cells_frame` feeds them.
 """
 from __future__ import annotations
@@ -116,7 +116,8 @@ IMPOSSIBLE_STYLE = dict(bokeh=dict(fill_color="#c8c8c8", line_color="white", too
 
 
 def impossible_cells(xs, ys, x, y, xkey) -> list[tuple[int, int]]:
-    """(column, row) of the cells of a p × n grid that cannot exist: p below one link, 1/n² (paper 001 §2.1)."""
+    """(column, row) of the cells of a p × n grid that cannot exist: p below one link, 1/n² (Béna & Goodman
+    2023b, §2.1)."""
     if {x, y} != {"p", "n"}:
         return []
     out = []
@@ -131,7 +132,7 @@ def impossible_cells(xs, ys, x, y, xkey) -> list[tuple[int, int]]:
 
 
 def heatmap(frame: pd.DataFrame, x: str = "p", y: str = "n", metric: str = "bottleneck"):
-    """Mean F at the last step over a grid of two parameters (paper 000 Fig. 3). Cells not computed yet stay
+    """Mean F at the last step over a grid of two parameters (Béna & Goodman 2023a, Fig. 3). Cells not computed yet stay
     blank; cells that cannot exist (p < 1/n²) are grey with a ✕ and say so in the legend and on hover."""
     title = f"{METRIC_LABELS.get(metric, metric)}: mean F over {y} × {x}"
     if frame is None or frame.empty or x == y:

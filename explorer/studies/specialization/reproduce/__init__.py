@@ -1,4 +1,4 @@
-"""The figures of Béna & Goodman 2023a (paper 000) and 2023b (paper 001) as ``explorer reproduce`` targets
+"""The figures of Béna & Goodman 2023a and 2023b as ``explorer reproduce`` targets
 (:class:`explorer.core.figure.Figure`), one module per figure (or per shared sweep); docs/gallery.md shows them at
 laptop scale."""
 from . import fig4b, fig4c, fig4d, heatmaps, sparsity

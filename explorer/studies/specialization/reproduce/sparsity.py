@@ -96,7 +96,7 @@ def headline_fig3(ds) -> dict:
             "sentence": f"Own digit / other digit at the last step with one link: {words}."}
 
 
-PAPER_000 = ("bottleneck", "ablation", "correlation")   # paper 000's three metrics (its §2.4)
+PAPER_000 = ("bottleneck", "ablation", "correlation")   # Béna & Goodman 2023a's three metrics (its §2.4)
 
 FIG2_001 = Figure("001-fig2", "Specialization against sparsity, every metric", "Béna & Goodman 2023b, Fig. 2",
                   "Functional specialization rises only at extreme sparsity (one link or a few), for every metric.",
@@ -108,6 +108,6 @@ FIG3_001 = Figure("001-fig3", "The raw metrics per module and digit", "Béna & G
                   note="The same sweep as 001-fig2 (loaded from the store).")
 FIG2_000 = Figure("000-fig2", "Specialization against modularity Q", "Béna & Goodman 2023a, Fig. 2",
                   "All three metrics show the same trend: specialization rises sharply only at extreme Q (sparse p).",
-                  base=BASE, grid=GRID, draw=lambda ds: draw_fig2(ds, PAPER_000, "Last-step F (paper 000's metrics)"),
+                  base=BASE, grid=GRID, draw=lambda ds: draw_fig2(ds, PAPER_000, "Last-step F (three metrics)"),
                   headline=lambda ds: headline_fig2(ds, PAPER_000),
                   note="The same sweep as 001-fig2 (loaded from the store).")
