@@ -1,4 +1,5 @@
 """explorer.ui.url.unread: a name in a link that the page does not read gets a sentence, never silence."""
+from explorer.ui import url
 from explorer.ui.url import unread
 
 READ = ["study", "lesson", "n", "p", "n_max", "seed_index"]
@@ -43,3 +44,14 @@ def test_values_a_link_set_that_cannot_run_together_go_back_fewest_first():
     assert errors["link"].startswith("the link's value for smallest ε was not applied, because the setting could "
                                      "not run with it (the ε range is reversed")
     assert runnable(exp, before, {}) == []   # a setting that runs: nothing goes back
+
+
+def test_a_mistyped_lesson_gets_the_closest_name_and_every_lesson_by_study():
+    from explorer import studies
+
+    said = url.no_lesson("sparcity")
+    assert "did you mean “sparsity”?" in said
+    for study in studies.names():          # every lesson of the app, not only this page's
+        for lesson in studies.get(study).lessons:
+            assert lesson in said
+    assert "did you mean" not in url.no_lesson("zzzzzz")

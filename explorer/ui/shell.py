@@ -144,8 +144,7 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
                 errors.update(self.experiment.apply(**self.lesson.settings))
                 hidden = self.lesson.hidden(self.experiment.advanced())
             else:
-                errors["lesson"] = (f"this page has no lesson called {url.shown(name)} (its lessons: "
-                                    f"{', '.join(lessons) or 'none'}); it opens on its own setting.")
+                errors["lesson"] = url.no_lesson(name)
         linked = {k: v for k, v in query.items() if k in self.url_settings}
         before = {k: getattr(self.experiment, k) for k in linked}
         errors.update(self.experiment.apply(**linked))

@@ -87,6 +87,20 @@ def serialize(obj, names) -> dict:
     return out
 
 
+def no_lesson(name: str) -> str:
+    """The sentence for a ``?lesson=`` this page does not have: the closest lesson of the whole app, and every
+    lesson by its study (a lesson of another study opens from ``/dynamics?lesson=<name>`` alone)."""
+    from .. import studies
+
+    every = {lesson: studies.get(study).title for study in studies.names() for lesson in studies.get(study).lessons}
+    close = difflib.get_close_matches(str(name).lower(), list(every), n=1, cutoff=0.6)
+    hint = f" (did you mean {shown(close[0])}?)" if close else ""
+    listed = "; ".join(f"{title}: {', '.join(n for n, t in every.items() if t == title)}"
+                       for title in dict.fromkeys(every.values()))
+    return (f"this page has no lesson called {shown(name)}{hint}; the lessons are {listed or 'none'}. It opens "
+            "on its own setting.")
+
+
 def unread(query: dict, readable, settings=()) -> dict:
     """A sentence for each name in the link that the page does not read (a typo in a hand-edited link, another
     study's setting), naming the closest name it does read; ``settings``: the page's other settings, which a
