@@ -435,3 +435,21 @@ def test_real_engine_run_is_stored_and_served(store):
     assert first.weights.keys() == second.weights.keys()
     for name, w in first.weights.items():
         assert torch.equal(w, second.weights[name]) and w.shape[0] == 2
+
+
+def test_an_entry_written_before_its_axes_were_named_reads_named():
+    """Entries stored before a study named every variable and axis get long_name and units when read, so a
+    sweep or export of old runs reads like a new one; names already there are kept."""
+    import xarray as xr
+
+    from explorer.store.store import _name_axes
+    from explorer.studies.specialization.result import COORDINATES, VARIABLES
+
+    ds = xr.Dataset({"accuracy": (("seed",), [0.9, 0.8])}, coords={"seed": [0, 1]})
+    ds["accuracy"].attrs["long_name"] = "kept as stored"
+    _name_axes(ds, "specialization")
+    assert ds["seed"].attrs["long_name"] == COORDINATES["seed"][0]
+    assert ds["accuracy"].attrs["long_name"] == "kept as stored" and "accuracy" in VARIABLES
+    bare = xr.Dataset(coords={"seed": [0]})
+    _name_axes(bare, "no-such-study")                    # an unknown study reads as stored
+    assert "long_name" not in bare["seed"].attrs

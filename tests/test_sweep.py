@@ -96,6 +96,9 @@ def test_sweep_trains_by_shape_reuses_cells_and_labels_dims(store, tmp_path):
     for name in ("F", "F_module", "M", "accuracy", "mask_accuracy"):   # each variable says what it is, as a cell does
         assert back[name].attrs["long_name"] == one.data[name].attrs["long_name"]
         assert back[name].attrs["units"] == one.data[name].attrs["units"]
+    for name, coord in back.coords.items():   # every axis and setting says what it is; numbers say their units
+        assert coord.attrs.get("long_name"), name
+        assert coord.dtype.kind not in "iuf" or coord.attrs.get("units"), name
 
 
 def test_sweep_with_extra_seeds_trains_only_new_seeds(store):

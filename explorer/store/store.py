@@ -82,6 +82,22 @@ class _Misfit(Exception):
         self.configs = configs
 
 
+def _name_axes(ds, study) -> None:
+    """Give an entry written before its study named every variable and axis (long_name, units) those names now,
+    so what it exports reads like a new one. A fully named entry imports nothing."""
+    if all(v.attrs.get("long_name") for v in ds.variables.values()):
+        return
+    try:
+        from ..core.result import describe
+        from ..studies import get
+
+        module = get(study).result
+        known = {**getattr(module, "VARIABLES", {}), **getattr(module, "COORDINATES", {})}
+    except Exception:  # noqa: BLE001 — an unknown study reads as stored
+        return
+    describe(ds, {k: v for k, v in known.items() if k in ds.variables and not ds[k].attrs.get("long_name")})
+
+
 class Store(Catalogue):
     """A folder of cached runs. Safe to share between threads, processes and machines on one filesystem."""
 
@@ -256,6 +272,7 @@ class Store(Catalogue):
 
     def _read(self, path: Path, canonical: dict, seed: int, weights: bool = True) -> Result:
         result = entry.read(path, canonical, seed, weights=weights)
+        _name_axes(result.data, canonical.get("study"))
         with contextlib.suppress(OSError):  # last use, for LRU eviction (a read-only store is fine)
             os.utime(path)
         return result

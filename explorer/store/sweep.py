@@ -281,6 +281,8 @@ def _assemble(base, grid, axes, cells, data):
     for name in list(fields) + [c for c in type(base).COLUMNS if c not in fields]:
         if name in settings:
             out[name].attrs.setdefault("long_name", settings[name].label)
+            if settings[name].kind in ("int", "float") and out[name].dtype.kind in "iuf":
+                out[name].attrs.setdefault("units", "1")   # a setting's number is a count or a ratio (CF: "1")
     out.attrs.update(base_config=json.dumps(base.canonical(with_seeds=False), sort_keys=True),
                      grid=json.dumps({f: [_jsonable(v) for v in vs] for f, vs in grid.items()} if grid else {}),
                      seeds=json.dumps(list(base.seeds)), study=type(base).STUDY, title=f"{type(base).STUDY} sweep")
