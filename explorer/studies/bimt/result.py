@@ -159,16 +159,18 @@ def text(config: BIMTConfig, result: Result) -> str:
              f"A = {config.A:g}, {config.steps} steps, {plural(len(s['accuracy']), 'seed')}"
              + ("  [from the store]" if result.cached else ""),
              f"  {'seed':>4}  {'accuracy':>8}  {'clusters':>8}  {'isolated':>8}  {'iso pct':>7}  {'spread pct':>10}"
-             f"  {'active':>6}  {'wiring':>8}"]
+             f"  {'important':>9}  {'wiring':>8}"]
     for i, seed in enumerate(result.data.seed.values):
         lines.append(f"  {int(seed):>4}  {s['accuracy'][i]:8.3f}  {s['clusters'][i]:8d}"
                      f"  {s['isolated_fraction'][i]:8.3f}"
                      f"  {s['isolated_percentile'][i]:7.1f}  {s['spread_percentile'][i]:10.1f}"
-                     f"  {s['active_neurons'][i]:6d}  {s['wiring_length'][i]:8.1f}")
+                     f"  {s['active_neurons'][i]:9d}  {s['wiring_length'][i]:8.1f}")
     if not_learned(result):   # as the specialization study's "BELOW THE CRITERION"
         lines.append(f"NOT LEARNED: {not_learned_words(result)}.")
     lines.append("isolated / spread percentile: among shuffled sheets (below 5 = anatomically modular, "
-                 f"baseline '{config.baseline}').")
+                 f"baseline '{config.baseline}'); important: neurons whose task variance exceeds "
+                 f"{config.importance:g} (JSON: active_neurons); wiring: summed length of connections with "
+                 f"|w| > {config.active:g}.")
     fewer = [int(k) for k in s["clusters"] if config.clusters and k < config.clusters]
     if fewer:   # functional_clusters takes at most n − 1 clusters of n important neurons
         lines.append(f"clusters: {config.clusters} were asked for; seeds with fewer important neurons got "
