@@ -36,6 +36,28 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{PROG}: {' '.join(message.split())}\n")
 
 
+def unknown_hint(args, extra: list) -> str:
+    """For an unknown flag of ``run``/``sweep <study>``: the study's closest flag, or the study it belongs to."""
+    import difflib
+
+    from ..core.fields import flag_of
+
+    study = getattr(args, "study_obj", None)
+    flag = next((e.split("=", 1)[0] for e in extra if e.startswith("--")), None)
+    if study is None or flag is None:
+        return ""
+    flags = {name: [flag_of(n, s) for n, s in studies.get(name).config_class.settings().items()]
+             for name in studies.names()}
+    others = [name for name, fs in flags.items() if name != study.name and flag in fs]
+    if others:
+        return f" ({flag} is a setting of the {' and '.join(others)} study, not of {study.name})"
+    names = {f.lstrip("-").lower(): f for f in flags[study.name]}   # "--n" is not close to "--A"
+    close = difflib.get_close_matches(flag.lstrip("-").lower(), list(names), n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean {names[close[0]]}?)"
+    return f" (see explorer {args.command} {study.name} --help)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .lessons import add_lessons_command
     from .reproduce import add_reproduce_command
@@ -77,7 +99,9 @@ def dask_unseen():
 def main(argv=None) -> int:
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}{unknown_hint(args, extra)}")
     except SystemExit as e:  # argparse already printed its one line (or the help)
         return int(e.code or 0) if not isinstance(e.code, str) else 2
     # Only a whole CLI process (the console script) hides dask: xarray reads "is dask installed" once at import,

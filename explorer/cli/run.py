@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 import threading
 
+from ..core.config import ConfigError
 from ..core.progress import progress_words
 from ..core.jsontext import json_text
 from .flags import add_setting_flags, config_from_args
@@ -56,8 +57,22 @@ class ProgressBar:
             self.bar.close()
 
 
+def _one_value_each(study, args) -> None:
+    """A comma list in a number's flag asks for several runs: say that ``sweep`` runs them (before parsing, whose
+    sentence would only say that the text is not a number)."""
+    from ..core.fields import flag_of
+
+    for name, s in study.config_class.settings().items():
+        text = getattr(args, name, None)
+        if s.kind in ("int", "float") and isinstance(text, str) and "," in text:
+            flag = flag_of(name, s)
+            raise ConfigError(f"{flag} takes one value in 'explorer run'; 'explorer sweep {study.name} {flag} "
+                              f"{text}' runs each of {text}.")
+
+
 def cmd_run(args) -> int:
     study = args.study_obj
+    _one_value_each(study, args)
     config = config_from_args(study.config_class, args)
     bar, cancel = ProgressBar(not args.json), threading.Event()
     try:

@@ -37,6 +37,7 @@ class Setting:
     cli_help: str | None = None      #: CLI help text when the doc's wording does not fit a terminal
     log: bool = False                #: the slider moves in powers of ten over the soft bounds (both > 0)
     empty: str = "automatic"         #: what None (an empty box) means, in a word: shown as its default, typed too
+    bounds_words: str | None = None  #: the bounds in words where they follow another setting ("1/n² to 1")
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -75,6 +76,8 @@ def bounds_text(s: Setting) -> str:
         return "one of " + ", ".join(map(str, s.choices))
     if s.kind == "bool":
         return "true or false"
+    if s.bounds_words:
+        return s.bounds_words
     if s.bounds is None:
         return ""
     lo, hi = s.bounds

@@ -100,6 +100,10 @@ CASES = [
     ("unknown-command", ["frobnicate"], 2, "invalid choice"),
     ("unknown-flag", [*RUN, "--bogus", "1"], 2, "unrecognized arguments: --bogus"),
     ("abbreviated-flag", [*RUN, "--epoch", "1"], 2, "unrecognized arguments: --epoch"),   # not --epochs
+    ("flag-of-another-study", ["--store", "{store}", "run", "bimt", "--n", "10"], 2,
+     "--n is a setting of the specialization study, not of bimt"),
+    ("flag-misspelt", ["--store", "{store}", "run", "bimt", "--lambda", "0.01"], 2, "(did you mean --lam?)"),
+    ("run-a-comma-list", [*RUN, "--p", "0.1,1"], 2, "'explorer sweep specialization --p 0.1,1' runs each"),
     ("abbreviated-flag-bimt", ["--store", "{store}", "run", "bimt", "--a", "1"], 2, "unrecognized arguments: --a"),
     ("p-below-one-link", [*RUN, "--n", "10", "--p", "0.0001"], 2, "p must lie in [1/n², 1]"),
     ("bottleneck-over-4n", [*RUN, "--n", "4", "--bottleneck", "17"], 2, "--bottleneck must be an integer from 0 to 16"),
