@@ -115,3 +115,24 @@ def test_a_lessons_link_keeps_the_query_of_its_base_and_replaces_a_lesson_in_it(
     assert lesson.link("http://x:5006/dynamics") == "http://x:5006/dynamics?lesson=tiny"
     assert lesson.link("http://x/dynamics?theme=dark") == "http://x/dynamics?theme=dark&lesson=tiny"
     assert lesson.link("/dynamics?lesson=old&classroom=1") == "/dynamics?classroom=1&lesson=tiny"
+
+
+def test_binder_links_launch_the_repository_on_each_lesson():
+    """``explorer lessons --binder OWNER/REPO[@REF]``: a mybinder.org launch link per lesson, whose urlpath (encoded
+    whole) opens the lesson's page on the Binder's Panel server; anything else is refused in one sentence."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from explorer import studies
+    from explorer.cli.lessons import binder_link
+    from explorer.core.config import ConfigError
+
+    _, lesson = studies.lesson("sparsity")
+    link = binder_link("my-lab/modularity-explorer@main", lesson)
+    parts = urlsplit(link)
+    assert (parts.scheme, parts.netloc) == ("https", "mybinder.org")
+    assert parts.path == "/v2/gh/my-lab/modularity-explorer/main"
+    assert parse_qs(parts.query) == {"urlpath": ["panel/dynamics?lesson=sparsity"]}
+    assert "/HEAD?" in binder_link("my-lab/x", lesson)
+    for bad in ("javascript:alert(1)", "my-lab", "a/b/c", "<b>/x"):
+        with pytest.raises(ConfigError, match="is not a GitHub repository"):
+            binder_link(bad, lesson)

@@ -2,6 +2,7 @@
 
     explorer lessons                          # a table: lesson, study, link, question
     explorer lessons --base https://…/dynamics
+    explorer lessons --binder OWNER/REPO      # mybinder.org links that launch the repository on each lesson
     explorer lessons --warm                   # store every lesson's setting (and its slider's stops)
     python -m explorer.cli.lessons            # rewrite docs/lessons.md (--check: exit 1 if out of date)
 
@@ -31,6 +32,9 @@ def add_lessons_command(subparsers) -> None:
                               "setting with the controls a class does not need hidden (docs/lessons.md).")
     p.add_argument("--base", default="", metavar="URL",
                    help="the app's address, e.g. http://localhost:5006/dynamics (default: links start at '?')")
+    p.add_argument("--binder", default="", metavar="OWNER/REPO[@REF]",
+                   help="links that launch this GitHub repository on mybinder.org, each opening its lesson's page "
+                        "(REF: a branch, tag or commit; default HEAD), to hand out before a class")
     p.add_argument("--warm", action="store_true", help="train every lesson's setting, and the values its slider "
                    "stops at, into the store (one batched run per study), so a class opens on stored results; "
                    "minutes on an empty store")
@@ -52,13 +56,36 @@ def check_base(base: str) -> str:
     return base
 
 
+def binder_link(repo: str, lesson) -> str:
+    """A mybinder.org launch link for ``OWNER/REPO[@REF]`` whose ``urlpath`` opens the lesson's page on the
+    Binder's Panel server (``panel/dynamics?lesson=…``, binder/postBuild); one sentence for anything else."""
+    import re
+    from urllib.parse import quote
+
+    from ..core.config import ConfigError
+
+    found = re.fullmatch(r"([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/([A-Za-z0-9._-]{1,100})(?:@([A-Za-z0-9._/-]{1,200}))?",
+                         repo.strip())
+    if not found:
+        raise ConfigError(f"--binder {repo[:60]!r} is not a GitHub repository; give OWNER/REPO or "
+                          "OWNER/REPO@BRANCH (e.g. my-lab/modularity-explorer@main).")
+    owner, name, ref = found.group(1), found.group(2), found.group(3) or "HEAD"
+    return (f"https://mybinder.org/v2/gh/{owner}/{name}/{quote(ref, safe='')}?urlpath="
+            + quote(lesson.link("panel/dynamics"), safe=""))
+
+
 def cmd_lessons(args) -> int:
     check_base(args.base)
+    if args.binder and args.base:
+        from ..core.config import ConfigError
+
+        raise ConfigError("give --base (a running app) or --binder (a repository to launch), not both.")
     if args.warm:
         return warm(getattr(args, "store", None))
     from .store import table
 
-    rows = [{"lesson": lesson.name, "study": study.name, "link": lesson.link(args.base), "title": lesson.title}
+    link = (lambda lesson: binder_link(args.binder, lesson)) if args.binder else (lambda lesson: lesson.link(args.base))
+    rows = [{"lesson": lesson.name, "study": study.name, "link": link(lesson), "title": lesson.title}
             for study, lesson in every()]
     print(table(rows, ["lesson", "study", "link", "title"]))
     return 0
