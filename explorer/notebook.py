@@ -36,7 +36,7 @@ class progress:
     measuring (75–100 %) and says the epoch, loss and test accuracy, as the app's status line does."""
 
     def __init__(self, label: str = "run", bar: bool | None = None):
-        self.label, self.t0, self._last = label, time.perf_counter(), ""
+        self.label, self.t0, self._last, self.waited = label, time.perf_counter(), "", False
         self.bar = _in_notebook() if bar is None else bar
         if self.bar:
             self.widget = widgets.FloatProgress(value=0, min=0, max=100, description=label,
@@ -45,6 +45,7 @@ class progress:
             display(widgets.HBox([self.widget, self.text]))
 
     def __call__(self, event: dict):
+        self.waited = self.waited or event.get("stage") == "locked"
         percent, words = progress_words(event)
         if words is None:
             return
@@ -62,7 +63,9 @@ class progress:
     def done(self, result):
         """Fill the bar and say where the result came from."""
         words = (f"{'loaded from the store' if result.cached else 'trained and stored'} in "
-                 f"{time.perf_counter() - self.t0:.1f} s")
+                 f"{time.perf_counter() - self.t0:.1f} s"
+                 + (", after waiting for another process that was training it" if self.waited and result.cached
+                    else ""))
         if self.bar:
             self.widget.value, self.widget.bar_style, self.text.value = 100, "success", words
         else:

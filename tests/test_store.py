@@ -329,6 +329,26 @@ def test_cancel_while_waiting_for_another_trainer(store):
     assert CALLS == [] and entries(store) == []
 
 
+def test_waiting_for_another_trainer_is_said_once(store):
+    """While another process holds a setting's lock the progress says so (once), and a notebook's bar then says
+    the result it loaded had waited for that process (it read "loaded from the store in 106 s" in silence)."""
+    from filelock import FileLock
+
+    from explorer.core.progress import progress_words
+    from explorer.notebook import progress
+
+    (store.root / "locks").mkdir(parents=True, exist_ok=True)
+    events = []
+    bar = progress("wait", bar=False)
+    lock = FileLock(store.root / "locks" / f"{CFG.run_key()}.lock")
+    lock.acquire()
+    threading.Timer(0.6, lock.release).start()
+    result = store.get_or_run(CFG, on_progress=lambda e: (events.append(e), bar(e)), runner=fake_run)
+    assert [e["stage"] for e in events].count("locked") == 1
+    assert progress_words({"stage": "locked"})[1].startswith("Another process is training this setting")
+    assert bar.waited and not result.cached   # the lock was free, nothing stored: trained here after waiting
+
+
 # --------------------------------------------------------------------------------------------- gc
 def test_gc_evicts_least_recently_used_down_to_the_bound(store):
     cfg = CFG.replace(seeds=6)

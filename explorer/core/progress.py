@@ -32,6 +32,8 @@ def progress_words(event: dict, accuracy=None) -> tuple[float | None, str | None
     fraction = min(max(float(event.get("fraction") or 0), 0.0), 1.0)
     if stage == "queued":
         return 0.0, "Waiting for another session's training to finish …"
+    if stage == "locked":
+        return 0.0, "Another process is training this setting; waiting for it to finish …"
     if stage == "message":
         return event.get("percent"), part + str(event.get("text", ""))
     if stage == "metrics":

@@ -192,7 +192,8 @@ class Store(Catalogue):
             # a config waits on it, then re-checks and trains only what is still missing. Taking locks in one
             # global order cannot deadlock, and it is one lock file per config instead of one per seed. Cost:
             # two requests for disjoint seeds of one config train one after the other (rare).
-            with self._locked(sorted({c.run_key() for c in unique}), cancel):
+            said = (lambda: on_progress({"stage": "locked"})) if on_progress is not None else None
+            with self._locked(sorted({c.run_key() for c in unique}), cancel, on_wait=said):
                 found = {c.key(): self._load_seeds(c, quarantine=True) for c in unique}
                 todo = [(c.key(), c.replace(seeds=[s for s in c.seeds if s not in found[c.key()]]))
                         for c in unique if len(found[c.key()]) < len(c.seeds)]
@@ -228,7 +229,8 @@ class Store(Catalogue):
             yield seed, Result(data=data, weights=weights, cached=False)
 
     @contextlib.contextmanager
-    def _locked(self, names, cancel):
+    def _locked(self, names, cancel, on_wait=None):
+        """Hold every named lock (in the given order); ``on_wait()`` once if another process holds one."""
         from filelock import FileLock, Timeout
 
         (self.root / "locks").mkdir(parents=True, exist_ok=True)
@@ -243,6 +245,9 @@ class Store(Catalogue):
                     except Timeout:
                         if _is_set(cancel):
                             raise _cancelled() from None
+                        if on_wait is not None:
+                            on_wait()
+                            on_wait = None
                 held.append(lock)
             yield
         finally:
