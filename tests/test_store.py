@@ -340,9 +340,15 @@ def test_waiting_for_another_trainer_is_said_once(store):
     (store.root / "locks").mkdir(parents=True, exist_ok=True)
     events = []
     bar = progress("wait", bar=False)
-    lock = FileLock(store.root / "locks" / f"{CFG.run_key()}.lock")
-    lock.acquire()
-    threading.Timer(0.6, lock.release).start()
+    held = threading.Event()
+
+    def other_trainer():   # takes and gives back the lock in its own thread (FileLock's state is per thread)
+        with FileLock(store.root / "locks" / f"{CFG.run_key()}.lock"):
+            held.set()
+            time.sleep(0.6)
+
+    threading.Thread(target=other_trainer).start()
+    assert held.wait(10)
     result = store.get_or_run(CFG, on_progress=lambda e: (events.append(e), bar(e)), runner=fake_run)
     assert [e["stage"] for e in events].count("locked") == 1
     assert progress_words({"stage": "locked"})[1].startswith("Another process is training this setting")
