@@ -355,6 +355,21 @@ def test_waiting_for_another_trainer_is_said_once(store):
     assert bar.waited and not result.cached   # the lock was free, nothing stored: trained here after waiting
 
 
+def test_entries_no_run_reads_are_listed_stale_and_gc_stale_removes_only_them(store):
+    """An entry stored by an earlier schema of its study (or under an earlier form of its setting) has a run key
+    no config of today's code has: ``ls`` says so and ``gc(stale=True)`` removes it, whatever the size bound."""
+    store.get_or_run(CFG.replace(seeds=[0, 1]), runner=fake_run)
+    old = store.entry_dir(CFG.key(1)) / "config.json"
+    meta = json.loads(old.read_text())
+    meta["config"]["schema"] -= 1                      # as written by the study's previous version
+    old.write_text(json.dumps(meta))
+    rows = {r["key"]: r["stale"] for r in store.ls()}
+    assert rows == {CFG.key(0): False, CFG.key(1): True}
+    assert store.gc(stale=True, dry_run=True) == [CFG.key(1)] and len(store.ls()) == 2
+    assert store.gc(stale=True) == [CFG.key(1)]
+    assert [r["key"] for r in store.ls()] == [CFG.key(0)]
+
+
 # --------------------------------------------------------------------------------------------- gc
 def test_gc_evicts_least_recently_used_down_to_the_bound(store):
     cfg = CFG.replace(seeds=6)

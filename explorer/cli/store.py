@@ -35,6 +35,8 @@ def add_store_commands(subparsers) -> None:
     gc.add_argument("--max-bytes", metavar="SIZE", help="bound such as 500M or 2G (default: "
                     "$EXPLORER_STORE_MAX_BYTES or 2G)")
     gc.add_argument("--dry-run", action="store_true", help="list what would be evicted and remove nothing")
+    gc.add_argument("--stale", action="store_true", help="also remove every stale entry (one no run reads any more: "
+                    "stored by an earlier version of its study or under an earlier form of its setting)")
     gc.set_defaults(func=_gc)
     ex = verbs.add_parser("export", parents=[common], help="copy one verified entry and a results.csv to a folder")
     ex.add_argument("key", help="entry key (a unique prefix of at least 4 characters)")
@@ -103,12 +105,17 @@ def _ls(args) -> int:
     if args.json:
         print(json_text(rows, indent=1))
         return 0
-    shown = [{**r, "key": r["key"][:12], "run": (r.get("run") or "")[:12] or None, "size": mb(r["bytes"])}
-             for r in rows]
+    shown = [{**r, "key": r["key"][:12], "run": (r.get("run") or "")[:12] or None, "size": mb(r["bytes"]),
+              "stale": "stale" if r["stale"] else ""} for r in rows]
     if shown:
-        print(table(shown, ["key", "run", "study", "seed", "setting", "size", "last_used"]))
+        print(table(shown, ["key", "run", "study", "seed", "setting", "size", "last_used", "stale"]))
     where = "" if store.root.is_dir() else f" ({_no_store_yet(store.root)})"
     print(f"{len(rows)} entries, {mb(sum(r['bytes'] for r in rows))} of {mb(store.max_bytes)} in {store.root}{where}")
+    old = [r for r in rows if r["stale"]]
+    if old:
+        print(f"{len(old)} of them stale ({mb(sum(r['bytes'] for r in old))}): stored by an earlier version of their "
+              "study or under an earlier form of their setting, no run reads them; 'explorer store gc --stale' "
+              "removes them.")
     return 0
 
 
@@ -180,7 +187,7 @@ def _gc(args) -> int:
     store._readable()   # a file given as the store is refused, not reported as an empty store
     if args.dry_run:
         sizes = {key: size for _, key, size in store._entries()}
-        evicted = store.gc(bound, dry_run=True)
+        evicted = store.gc(bound, dry_run=True, stale=args.stale)
         left = sum(sizes.values()) - sum(sizes[k] for k in evicted)
         out = {"would_evict": evicted, "bytes": left, "max_bytes": bound, "dry_run": True}
         if args.json:
@@ -191,7 +198,7 @@ def _gc(args) -> int:
             print(f"would evict {len(evicted)} entries (least recently used first); the store would hold "
                   f"{mb(left)} of {mb(bound)}. Nothing was removed.")
         return 0
-    evicted = store.gc(bound)
+    evicted = store.gc(bound, stale=args.stale)
     out = {"evicted": evicted, "bytes": store.size(), "max_bytes": bound}
     if args.json:
         print(json_text(out, indent=1))

@@ -41,7 +41,8 @@ class Catalogue:
 
         Each row has the entry ``key``, its ``run`` key (all seeds of one setting), ``study``, ``seed``, the
         study's own describing settings (for specialization n, p, covariance, epochs), ``setting`` (those as
-        text), ``bytes``, ``last_used`` and ``created``."""
+        text), ``bytes``, ``last_used``, ``created`` and ``stale``: no run reads the entry any more (stored by an
+        earlier version of its study, or under an earlier form of its setting, see :func:`_stale`)."""
         self._readable()
         rows = []
         for last_used, key, size in reversed(self._entries()):
@@ -59,7 +60,8 @@ class Catalogue:
                          "bytes": size,
                          "last_used": datetime.datetime.fromtimestamp(last_used).isoformat(timespec="seconds"),
                          "created": (meta.get("provenance") or {}).get("date")
-                         if isinstance(meta.get("provenance"), dict) else None})
+                         if isinstance(meta.get("provenance"), dict) else None,
+                         "stale": _stale(cfg)})
         return rows
 
     def _checked(self, key: str) -> tuple[str, Path, dict]:
@@ -128,6 +130,21 @@ def _describe(cfg: dict) -> dict:
 
 def _int_or_none(v):
     return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def _stale(cfg: dict) -> bool:
+    """Whether no config of today's code has this stored config's run key: its study's schema moved on, or the
+    setting now reads differently (an L1 run stored with A = 1 is now A = 0). A config that cannot be read as
+    any study's is not called stale (it is listed as it is and left to the size bound)."""
+    if not cfg:
+        return False
+    try:
+        from ..studies import get
+
+        current = get(cfg.get("study")).config_class.from_dict(cfg)
+    except Exception:  # noqa: BLE001 — an unknown study or a setting refused today: not ours to judge
+        return False
+    return current.run_key() != _run_key(cfg)
 
 
 def _run_key(cfg: dict) -> str:

@@ -333,10 +333,11 @@ class Store(Catalogue):
         """Bytes held by all entries."""
         return sum(size for *_, size in self._entries())
 
-    def gc(self, max_bytes=None, keep=(), dry_run: bool = False) -> list[str]:
+    def gc(self, max_bytes=None, keep=(), dry_run: bool = False, stale: bool = False) -> list[str]:
         """Evict least-recently-used entries until the store holds at most ``max_bytes`` (default: the
-        store's bound); also clears leftovers of killed writers in tmp/. Returns the evicted keys
-        (``dry_run``: the keys it would evict, and nothing is removed)."""
+        store's bound); also clears leftovers of killed writers in tmp/. With ``stale``, first every entry no run
+        reads any more (``ls()``'s ``stale``). Returns the evicted keys (``dry_run``: the keys it would evict,
+        and nothing is removed)."""
         bound = self.max_bytes if max_bytes is None else parse_bytes(max_bytes)
         tmp = self.root / "tmp"
         if tmp.is_dir() and not dry_run:
@@ -347,6 +348,15 @@ class Store(Catalogue):
         entries = self._entries()
         total = sum(size for *_, size in entries)
         evicted = []
+        if stale:
+            old = {r["key"] for r in self.ls() if r["stale"]} - set(keep)
+            for _, key, size in entries:
+                if key in old:
+                    if not dry_run:
+                        self._remove(self.entry_dir(key))
+                    total -= size
+                    evicted.append(key)
+            entries = [e for e in entries if e[1] not in old]
         for _, key, size in entries:
             if total <= bound:
                 break
