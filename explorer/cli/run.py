@@ -28,6 +28,7 @@ def add_run_command(subparsers, studies) -> None:
         sp.add_argument("--json", action="store_true", help="print one JSON object (config, key, entries, "
                         "cached, then the study's summary) instead of the summary text")
         sp.add_argument("--no-cache", action="store_true", help="train even if the run is stored, and store nothing")
+        sp.add_argument("--no-progress", action="store_true", help="no progress bar (as sweep's)")
         sp.set_defaults(func=cmd_run, study_obj=study)
 
 
@@ -74,7 +75,7 @@ def cmd_run(args) -> int:
     study = args.study_obj
     _one_value_each(study, args)
     config = config_from_args(study.config_class, args)
-    bar, cancel = ProgressBar(not args.json), threading.Event()
+    bar, cancel = ProgressBar(not (args.json or args.no_progress)), threading.Event()
     try:
         if args.no_cache:
             result = study.run_many([config], on_progress=bar, cancel=cancel)[0]
