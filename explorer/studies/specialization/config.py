@@ -136,7 +136,7 @@ class SpecializationConfig(StudyConfig):
                               "specialized: check the accuracy.")
     until_accuracy: float = setting(0.85, label="stop at accuracy", kind="float", group=TRAIN, bounds=(0.0, 1.0),
                                     step=0.01, advanced=True,
-                                    doc="Stop once every network's test accuracy reaches this criterion (0 = train "
+                                    doc="Each network stops once its test accuracy reaches this criterion (0 = train "
                                         "all epochs); networks that miss it are named. Compare specialization at "
                                         "equal accuracy (docs/gallery.md, 'Equal skill').")
     pairs_per_epoch: int = setting(8192, label="pairs per epoch", kind="int", group=TRAIN, bounds=(1, 10_000_000),
