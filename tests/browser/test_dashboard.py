@@ -24,10 +24,10 @@ def test_app_loads_and_shows_a_trained_setting(page, app_url, shots):
     title = specialization_title(page)
     assert "p = 0.1" in title and "accuracy" in title
     for _ in range(100):   # the cards below the first are drawn just after the first result
-        if any(t.startswith("W_rec") for t in plot_titles(page)):
+        if any(t.startswith("Recurrent weights W_rec") for t in plot_titles(page)):
             break
         page.wait_for_timeout(100)
-    assert any(t.startswith("W_rec") for t in plot_titles(page))
+    assert any(t.startswith("Recurrent weights W_rec") for t in plot_titles(page))
     assert "Weight masks classify their own digit" in text_of(page.locator(".mask-accuracy"))
     assert page.locator(".hub-nav-pane").count() == 1   # the hub's page switcher
     page.wait_for_timeout(1500)  # let the overview finish drawing

@@ -157,7 +157,9 @@ def test_on_a_laptop_screen_with_the_sidebar_open_every_card_and_every_title_fit
     for width in (1200, 1024):
         page.set_viewport_size({"width": width, "height": 900})
         page.wait_for_timeout(1000)   # Bokeh lays the figures out again
-        titles = title_extents(page)
+        deadline = time.time() + 30   # a setting trained just now draws its other cards after the headline
+        while len(titles := title_extents(page)) < len(names) and time.time() < deadline:
+            page.wait_for_timeout(200)
         assert len(titles) >= len(names), titles
         cut = [t for t in titles if t["right"] > t["width"] + 1 or t["top"] < 0 or t["bottom"] > t["height"] + 1]
         assert not cut, (width, cut)

@@ -146,7 +146,7 @@ def shuffle_histogram(ds, measure: str = "isolated_fraction", seed_index: int = 
     line = style_element(line, bokeh=dict(color="#c0392b", line_width=3), mpl=dict(color="#c0392b", linewidth=3))
     cfg = _config(ds)
     who = f"{REGIME_LABELS.get(cfg.get('regime'), cfg.get('regime', ''))} seed {int(ds.seed.values[seed_index])}"
-    return figure(hist * line, f"{who}, {short}: percentile {pct:.1f}", xlabel=label,   # side by side: smaller title
+    return figure(hist * line, f"{short}: percentile {pct:.1f}\n{who}", xlabel=label,   # side by side: smaller title
                   legend_position="bottom", bokeh=dict(height=320, fontsize={"title": "10pt"}))
 
 
