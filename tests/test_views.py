@@ -5,6 +5,7 @@ import json
 
 import holoviews as hv
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 import xarray as xr
@@ -114,6 +115,15 @@ def test_training_curves_from_result_and_from_progress_events():
     bokeh(loss_curves(live))
     bokeh(accuracy_curves(live))  # no accuracy yet: an empty but valid figure
     bokeh(loss_curves(df.iloc[:0]))
+
+
+def test_the_mean_training_curve_stops_where_the_first_seed_stopped():
+    """A seed that reached the accuracy criterion stops (its curve is NaN after): the thick mean is drawn while
+    every seed has a value, not as a mean of fewer networks after that."""
+    df = pd.DataFrame({"epoch": [1.0, 2.0, 3.0, 1.0, 2.0, 3.0], "seed": [0, 0, 0, 1, 1, 1],
+                       "loss": [2.0, 1.0, np.nan, 3.0, 2.0, 1.5], "accuracy": [0.5, 0.9, np.nan, 0.4, 0.6, 0.8]})
+    mean = loss_curves(df).Curve.Mean_over_seeds
+    assert mean.dimension_values(0).tolist() == [1.0, 2.0] and mean.dimension_values(1).tolist() == [2.5, 1.5]
 
 
 def test_connectivity_shows_weights_links_and_both_Q_in_title():

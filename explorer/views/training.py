@@ -49,7 +49,7 @@ def _seed_colour(seed: int) -> str:
 
 def _lines(df, ydim):
     """One line per seed in its own colour, plus the ensemble mean as a thick line in the theme's ink
-    (black; light grey on the dark theme).
+    (black; light grey on the dark theme), drawn while every seed has a value.
 
     One Curve per seed (not a Path coloured by a seed column: HoloViews splits such a path into two-point
     segments, hundreds of tiny glyph buffers per live update).
@@ -63,7 +63,11 @@ def _lines(df, ydim):
         lines.append(style_element(curve, bokeh=dict(color=c, line_width=1.5, alpha=0.7, tools=["hover"],
                                                      show_legend=False),
                                    mpl=dict(color=c, linewidth=1, alpha=0.7)))
-    mean = df.groupby("epoch")[ydim.name].mean()
+    # the mean of every seed, while every seed has a value: after a seed stopped at its accuracy criterion (its
+    # curve ends there) a mean of the others would jump and stand for fewer networks than it says
+    seeds = df["seed"].nunique()
+    by_epoch = df.groupby("epoch")[ydim.name]
+    mean = by_epoch.mean()[by_epoch.count() == seeds]
     curve = hv.Curve((mean.index.to_numpy(), mean.to_numpy()), kdims=[EPOCH], vdims=[ydim],
                      label="mean over seeds")
     curve = style_element(curve, bokeh=dict(color=ink(), line_width=2.5), mpl=dict(color="black", linewidth=2))

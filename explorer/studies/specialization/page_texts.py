@@ -23,8 +23,9 @@ A global F near 0.5 can hide one generalist module (near 0) next to a specialist
 """
 
 TRAINING = """
-**Training.** Loss while the ensemble trains (one thin line per seed, thick = mean) and the global-task test
-accuracy after each epoch; dotted = chance (0.1). Curves stream in live during training.
+**Training.** Loss while the ensemble trains (one thin line per seed, thick = their mean) and the global-task
+test accuracy after each epoch; dotted = chance (0.1). A seed's line ends where it reached the accuracy
+criterion and stopped; the mean is drawn while every seed trains. Curves stream in live during training.
 """
 
 CONNECTIVITY = """
