@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from .. import studies
+from ..core.config import ConfigError
 from .store import add_store_flag
 
 PATH = Path(__file__).resolve().parents[2] / "docs" / "lessons.md"
@@ -46,8 +47,6 @@ def check_base(base: str) -> str:
     """``--base``: empty, a path (``/dynamics``) or an http(s) address with a host; else one sentence."""
     from urllib.parse import urlsplit
 
-    from ..core.config import ConfigError
-
     parts = urlsplit(base)
     if base and not ((parts.scheme in ("http", "https") and parts.netloc) or (not parts.scheme and
                                                                                 base.startswith("/"))):
@@ -62,8 +61,6 @@ def binder_link(repo: str, lesson) -> str:
     import re
     from urllib.parse import quote
 
-    from ..core.config import ConfigError
-
     found = re.fullmatch(r"([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/([A-Za-z0-9._-]{1,100})(?:@([A-Za-z0-9._/-]{1,200}))?",
                          repo.strip())
     if not found:
@@ -77,8 +74,6 @@ def binder_link(repo: str, lesson) -> str:
 def cmd_lessons(args) -> int:
     check_base(args.base)
     if args.binder and args.base:
-        from ..core.config import ConfigError
-
         raise ConfigError("give --base (a running app) or --binder (a repository to launch), not both.")
     if args.warm:
         return warm(getattr(args, "store", None))

@@ -38,8 +38,7 @@ class Parser(argparse.ArgumentParser):
 
 def unknown_hint(args, extra: list) -> str:
     """For an unknown flag of ``run``/``sweep <study>``: the study's closest flag, or the study it belongs to."""
-    import difflib
-
+    from ..core.config import closest
     from ..core.fields import flag_of
 
     study = getattr(args, "study_obj", None)
@@ -51,10 +50,9 @@ def unknown_hint(args, extra: list) -> str:
     others = [name for name, fs in flags.items() if name != study.name and flag in fs]
     if others:
         return f" ({flag} is a setting of the {' and '.join(others)} study, not of {study.name})"
-    names = {f.lstrip("-").lower(): f for f in flags[study.name]}   # "--n" is not close to "--A"
-    close = difflib.get_close_matches(flag.lstrip("-").lower(), list(names), n=1, cutoff=0.6)
+    close = closest(flag, flags[study.name], key=lambda f: f.lstrip("-").lower())   # "--n" is not close to "--A"
     if close:
-        return f" (did you mean {names[close[0]]}?)"
+        return f" (did you mean {close}?)"
     return f" (see explorer {args.command} {study.name} --help)"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..core.config import ConfigError
+from ..core.config import ConfigError, repeated
 from ..core.fields import flag_of
 from ..core.files import check_writable, replacing, why
 from ..core.jsontext import json_text
@@ -73,11 +73,11 @@ def split_values(config_class, name: str, text: str, context: dict) -> list:
                 out.append(t)  # text the study resolves per cell (p = 1/n2 at each n; log grids)
         else:
             out.append(t)
-    for i, v in enumerate(out):   # an axis holds each value once: a repeat would silently be one cell fewer
-        if v in out[:i]:
-            first = items[out.index(v)]
-            same = f"{first!r} twice" if first == items[i] else f"the same value twice ({first!r} and {items[i]!r})"
-            raise ConfigError(f"{flag} lists {same}; give each value once.")
+    i = repeated(out)   # an axis holds each value once: a repeat would silently be one cell fewer
+    if i is not None:
+        first = items[out.index(out[i])]
+        same = f"{first!r} twice" if first == items[i] else f"the same value twice ({first!r} and {items[i]!r})"
+        raise ConfigError(f"{flag} lists {same}; give each value once.")
     return out
 
 

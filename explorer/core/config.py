@@ -22,6 +22,23 @@ class ConfigError(ValueError):
     """A configuration value a user gave is out of bounds; the message is one readable sentence."""
 
 
+def repeated(values) -> int | None:
+    """The index of the first value listed a second time (equal to one before it), or None: a list a person
+    gives (seeds, a sweep axis, tasks) names each value once, and a repeat gets a sentence, not a silent merge."""
+    values = list(values)
+    return next((i for i, v in enumerate(values) if v in values[:i]), None)
+
+
+def closest(word: str, names, key=str.lower) -> str | None:
+    """The one of ``names`` closest to a mistyped ``word`` (compared through ``key``), or None: the "did you
+    mean …?" of every sentence that refuses a name (URL settings, lessons, CLI flags, notebook attributes)."""
+    import difflib
+
+    keyed = {key(n): n for n in names}
+    found = difflib.get_close_matches(key(str(word)), list(keyed), n=1, cutoff=0.6)
+    return keyed[found[0]] if found else None
+
+
 #: The largest seed value (each network's generators are seeded from it: it must stay a 64-bit integer after
 #: their arithmetic).
 MAX_SEED = 2**31 - 1
@@ -53,9 +70,9 @@ def parse_seeds(value, limit: int = MAX_SEEDS) -> tuple:
         listed = [int(s) for s in value]
     except (TypeError, ValueError):
         raise ConfigError(f"seeds must be a count or a list of integers, got {value!r}.") from None
-    twice = [s for i, s in enumerate(listed) if s in listed[:i]]
-    if twice:   # one network per seed: a repeat would silently train one network fewer than listed
-        raise ConfigError(f"seed {twice[0]} is listed more than once; give each seed once.")
+    twice = repeated(listed)
+    if twice is not None:   # one network per seed: a repeat would silently train one network fewer than listed
+        raise ConfigError(f"seed {listed[twice]} is listed more than once; give each seed once.")
     seeds = tuple(sorted(listed))
     if not seeds:
         raise ConfigError("seeds must name at least one seed.")

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import param
 
-from .config import MAX_SEEDS, ConfigError
+from .config import MAX_SEEDS, ConfigError, closest
 from .fields import Setting, means_empty
 
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+
+
+def quoted(value) -> str:
+    """A refused value as a sentence quotes it: its repr, text cut to 40 characters (never interpreted)."""
+    return repr(value if not isinstance(value, str) or len(value) <= 40 else value[:40] + "…")
 
 
 def parameter(name: str, s: Setting, default) -> param.Parameter | None:
@@ -82,11 +87,9 @@ class Experiment(param.Parameterized):
                 raise ConfigError(errors[name])
             return None
         if not hasattr(self, name):
-            import difflib
-
-            close = difflib.get_close_matches(name, self.setting_names(), n=1, cutoff=0.6)
+            close = closest(name, self.setting_names())
             raise AttributeError(f"{type(self).__name__} has no setting {name!r}"
-                                 + (f"; did you mean {close[0]!r}?" if close else
+                                 + (f"; did you mean {close!r}?" if close else
                                     f"; its settings are {', '.join(self.setting_names())}."))
         return super().__setattr__(name, value)
 
@@ -188,7 +191,7 @@ class Experiment(param.Parameterized):
         """One readable sentence for a refused value (the value quoted, shortened, never interpreted)."""
         par = self.param[name]
         label = self.nouns.get(name, par.label)
-        shown = repr(value if not isinstance(value, str) or len(value) <= 40 else value[:40] + "…")
+        shown = quoted(value)
         if isinstance(error, ConfigError):
             return str(error)
         if isinstance(par, param.Selector):

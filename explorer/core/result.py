@@ -72,7 +72,6 @@ def tidy(ds):
     return df
 
 
-
 def describe(ds, described: dict):
     """Set ``long_name`` and ``units`` on the variables and coordinates ``described`` names ({name: (long_name,
     units)}; units "" for a coordinate of names, which has none): what a netCDF reader shows. Returns ``ds``."""

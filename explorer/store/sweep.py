@@ -152,7 +152,6 @@ def sweep(base_config, grid: dict, store=None, scheduler=None, progress=True,
     scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     if isinstance(scheduler, str):
         check_address(scheduler)   # before any work: a typo or a scheduler that is not running costs no training
-        check_answers(scheduler)
     axes, cells = expand(base_config, grid)
     unique = list({cfg.key(): cfg for _, cfg in cells}.values())
     weight = {}  # cells per unique config, for the progress bar
@@ -185,35 +184,28 @@ def sweep(base_config, grid: dict, store=None, scheduler=None, progress=True,
     return _assemble(base_config, grid, axes, cells, data)
 
 
-def check_address(address: str) -> None:
+def check_address(address: str, timeout: float = 5.0) -> None:
     """A ConfigError sentence unless ``address`` reads as a dask scheduler address (``tcp://host:8786``, or
-    ``host:8786``); whether a scheduler answers there is learnt when connecting."""
-    from distributed.comm import parse_address
-    from distributed.comm.addressing import parse_host_port
-
-    try:
-        scheme, location = parse_address(address)
-        if scheme in ("tcp", "tls", "ws", "wss", "ucx"):
-            parse_host_port(location)
-    except (ValueError, TypeError) as e:
-        raise ConfigError(f"the dask scheduler address must look like tcp://host:8786, got {address!r} "
-                          f"({str(e).rstrip('.')}).") from None
-
-
-def check_answers(address: str, timeout: float = 5.0) -> None:
-    """A ConfigError sentence when nothing listens at a tcp scheduler ``address``: a refused port fails at once
-    instead of after distributed's 30 s connect timeout. Other schemes are left to the connection itself."""
+    ``host:8786``) and something listens there: a refused port fails at once instead of after distributed's
+    30 s connect timeout. Other transports (tls, ws, ucx) need security or drivers an address cannot carry: a
+    caller passes its own ``distributed.Client`` for them."""
     import socket
 
     from distributed.comm import parse_address
     from distributed.comm.addressing import parse_host_port
 
-    scheme, location = parse_address(address)
-    if scheme != "tcp":
-        return
-    host, port = parse_host_port(location)
     try:
-        socket.create_connection((host, port), timeout=timeout).close()
+        scheme, location = parse_address(address)
+        host_port = parse_host_port(location) if scheme in ("tcp", "tls", "ws", "wss", "ucx") else None
+        # (inproc:// and the like have no host and port)
+    except (ValueError, TypeError) as e:
+        raise ConfigError(f"the dask scheduler address must look like tcp://host:8786, got {address!r} "
+                          f"({str(e).rstrip('.')}).") from None
+    if scheme != "tcp":
+        raise ConfigError(f"a dask scheduler address here is tcp://host:port, got {address!r}; for a {scheme} "
+                          "scheduler pass a distributed.Client to explorer.store.sweep.sweep(scheduler=…).")
+    try:
+        socket.create_connection(host_port, timeout=timeout).close()
     except OSError as e:
         why = "nothing listens on that port" if isinstance(e, ConnectionRefusedError) else (
             f"no answer within {timeout:g} s" if isinstance(e, TimeoutError) else (e.strerror or str(e)))

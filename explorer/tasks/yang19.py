@@ -3,6 +3,8 @@ network's input/output sizes — plain data, importable without torch or neurogy
 with it; :mod:`explorer.tasks.cognitive` draws the trials)."""
 from __future__ import annotations
 
+from ..core.config import repeated
+
 #: the 20 tasks of Yang et al. 2019 in neurogym's order (ids ``yang19.<name>-v0``)
 TASKS = ("go", "rtgo", "dlygo", "anti", "rtanti", "dlyanti", "dm1", "dm2", "ctxdm1", "ctxdm2", "multidm",
          "dlydm1", "dlydm2", "ctxdlydm1", "ctxdlydm2", "multidlydm", "dms", "dnms", "dmc", "dnmc")
@@ -24,7 +26,7 @@ def check_tasks(tasks) -> tuple[str, ...]:
                          f"{', '.join(TASKS)}.")
     if not tasks:
         raise ValueError("choose at least one task.")
-    twice = [t for i, t in enumerate(tasks) if t in tasks[:i]]
-    if twice:
-        raise ValueError(f"the task {twice[0]!r} is chosen more than once; choose each task once.")
+    twice = repeated(tasks)
+    if twice is not None:
+        raise ValueError(f"the task {tasks[twice]!r} is chosen more than once; choose each task once.")
     return tasks

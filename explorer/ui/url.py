@@ -5,11 +5,11 @@ deserializer (view options): a bad value is refused with one sentence, quoted sh
 """
 from __future__ import annotations
 
-import difflib
 import json
 
 import panel as pn
 
+from ..core.config import closest
 from .session import served
 from .widgets import fmt
 
@@ -93,8 +93,8 @@ def no_lesson(name: str) -> str:
     from .. import studies
 
     every = {lesson: studies.get(study).title for study in studies.names() for lesson in studies.get(study).lessons}
-    close = difflib.get_close_matches(str(name).lower(), list(every), n=1, cutoff=0.6)
-    hint = f" (did you mean {shown(close[0])}?)" if close else ""
+    close = closest(name, every)
+    hint = f" (did you mean {shown(close)}?)" if close else ""
     listed = "; ".join(f"{title}: {', '.join(n for n, t in every.items() if t == title)}"
                        for title in dict.fromkeys(every.values()))
     return (f"this page has no lesson called {shown(name)}{hint}; the lessons are {listed or 'none'}. It opens "
@@ -114,8 +114,8 @@ def unread(query: dict, readable, settings=()) -> dict:
             errors[shown(name)] = (f"a link cannot set {shown(name)} (it is not part of a run's setting); "
                                    "it was ignored.")
             continue
-        close = difflib.get_close_matches(name.lower(), readable, n=1, cutoff=0.6)
-        hint = f" (did you mean {shown(close[0])}?)" if close else ""
+        close = closest(name, readable)
+        hint = f" (did you mean {shown(close)}?)" if close else ""
         errors[shown(name)] = f"this page has no setting called {shown(name)}{hint}; it was ignored."
     return errors
 

@@ -76,6 +76,8 @@ CASES = [
     ("sweep-bad-scheduler", [*SWEEP, "--n", "5,6", "--scheduler", "notanaddress"], 2,
      "must look like tcp://host:8786"),
     # port 1 on this machine: nothing listens (refused at once, not after distributed's 30 s connect timeout)
+    ("sweep-scheduler-tls", [*SWEEP, "--n", "5,6", "--scheduler", "tls://x:1"], 2,
+     "a dask scheduler address here is tcp://host:port"),
     ("sweep-scheduler-not-running", [*SWEEP, "--n", "5,6", "--scheduler", "tcp://127.0.0.1:1"], 2,
      "no dask scheduler answers at tcp://127.0.0.1:1 (nothing listens on that port)"),
     # --- seeds: one parser, one bound (MAX_SEEDS = 64)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...core.config import MAX_SEEDS, ConfigError, StudyConfig
+from ...core.config import MAX_SEEDS, ConfigError, StudyConfig, repeated
 from ...core.fields import setting
 
 #: the two architectures, as the views' legends and the status line name them
@@ -119,9 +119,9 @@ class GrowthConfig(StudyConfig):
         if bad or not groups:
             raise ConfigError(f"perturbed parameters must be a comma list of {', '.join(GROUPS)}; got "
                               f"{self.perturb[:60]!r}.")
-        twice = [g for i, g in enumerate(groups) if g in groups[:i]]
-        if twice:
-            raise ConfigError(f"perturbed parameters list {twice[0]} more than once; give each once.")
+        twice = repeated(groups)
+        if twice is not None:
+            raise ConfigError(f"perturbed parameters list {groups[twice]} more than once; give each once.")
         self._set("perturb", ",".join(groups))
 
     @classmethod

@@ -12,7 +12,7 @@ import math
 
 import param
 
-from ...core.experiment import Experiment as _Base, with_settings
+from ...core.experiment import Experiment as _Base, quoted, with_settings
 from ...metrics.structure import n_links
 from .config import T_MAX, ConfigError, SpecializationConfig, parse_p
 
@@ -121,9 +121,8 @@ class SpecializationExperiment(_Base):
 
     def sentence(self, name, value, error) -> str:
         if name == "p" and not isinstance(error, ConfigError):   # p's lower bound is 1/n² at this n, whatever
-            shown = repr(value if not isinstance(value, str) or len(value) <= 40 else value[:40] + "…")
             return (f"sparsity p must be a number from 1/n² = {1 / self.n**2:.3g} to 1 for n = {self.n}, or "
-                    f"'1/n2'; got {shown}.")     # the parameter's bounds say while the page is being built
+                    f"'1/n2'; got {quoted(value)}.")   # the parameter's bounds lag while the page is built
         return super().sentence(name, value, error)
 
     def bounds_note(self, name):

@@ -75,13 +75,13 @@ def train(model, stream, *, steps: int, epochs: int, pairs_per_epoch: int, batch
     stopped = torch.zeros(len(model.seeds), dtype=torch.bool)      # networks at the criterion: weights kept
     stop_epoch = torch.full((len(model.seeds),), epochs)
     kept: list[torch.Tensor] = []                                   # each parameter as its network stopped
+    on_device: list[torch.Tensor] = []                              # ``stopped`` where the weights live
 
     @torch.no_grad()
     def keep_stopped(*_):   # after the optimiser and Deep-R moved every network: stopped ones back
-        if stopped.any():
-            idx = stopped.to(params[0].device)
+        if on_device:       # (set at an epoch's end, so a step costs no host-to-device copy or sync)
             for p, k in zip(params, kept):
-                p[idx] = k[idx]
+                p[on_device[0]] = k[on_device[0]]
 
     def after_epoch(epoch, losses):
         acc, _ = evaluate(model, stream, steps, test_size)
@@ -94,6 +94,7 @@ def train(model, stream, *, steps: int, epochs: int, pairs_per_epoch: int, batch
                 for p, k in zip(params, kept):
                     k[idx] = p.detach()[idx]
                 stopped[new], stop_epoch[new] = True, epoch + 1
+                on_device[:] = [stopped.to(params[0].device)]
         return {"accuracy": acc, "stop": bool(stopped.all())}
 
     curves = fit(epochs=epochs, n_batches=n_batches, seeds=model.seeds, on_progress=on_progress, cancel=cancel,
