@@ -100,7 +100,7 @@ def control(experiment: Experiment, name: str) -> widgets.Widget:
         if lo is not None and hi is not None and lo <= value <= hi:
             if isinstance(p, param.Integer):
                 return widgets.IntSlider(min=int(lo), max=int(hi), step=int(p.step or 1), **common)
-            declared = experiment.config_class.settings().get(name)   # p's own bounds follow n; its declared ones
+            declared = experiment.declared(name)   # p's own bounds follow n; its declared ones
             hard = (declared.bounds if declared is not None and declared.bounds else None) or p.bounds or (None, None)
             wide = bool(hard[0] and hard[1] and hard[1] / hard[0] >= 1000)   # decades (p: 1/n² to 1)
             if lo > 0 and (wide or getattr(declared, "log", False)):   # as the page's sidebar: a log slider

@@ -95,6 +95,12 @@ class Experiment(param.Parameterized):
 
     # ------------------------------------------------------------------ what the settings are
     @classmethod
+    def declared(cls, name: str) -> Setting | None:
+        """A parameter's setting declaration (its field metadata), or None for one that declares none (custom
+        parameters such as specialization's digit start times)."""
+        return cls.config_class.settings().get(name)
+
+    @classmethod
     def setting_names(cls) -> list[str]:
         """Every parameter a person sets (the study's settings, custom ones expanded), in sidebar order."""
         return [n for n in cls.param if n != "name" and cls.param[n].precedence != -1]
@@ -167,7 +173,7 @@ class Experiment(param.Parameterized):
                 if low in _TRUE or low in _FALSE:
                     return low in _TRUE
                 raise ValueError(value)
-            s = self.config_class.settings().get(name)
+            s = self.declared(name)
             if isinstance(par, param.Number) and par.allow_None and s is not None and means_empty(s, text):
                 return None
             if isinstance(par, param.Integer):

@@ -65,23 +65,19 @@ class Sidebar:
         elif isinstance(par, param.Boolean):
             w = pn.widgets.Checkbox(label=par.label, value=value, sizing_mode="stretch_width", css_classes=css)
         elif isinstance(par, param.Number) and not par.allow_None:
-            c = NumberControl(par, value, self.submit, name, log=getattr(self._setting(name), "log", False))
+            c = NumberControl(par, value, self.submit, name, log=getattr(self.exp.declared(name), "log", False))
             c.box.widget.description = par.doc
             return Control(c, c.show, follow=lambda: c.follow(getattr(self.exp, name)),
                            disable=lambda off: setattr(c, "disabled", off))
         else:   # text, and numbers that may be left to "auto"
             box = TypedBox(lambda text: self.submit(name, text), label=par.label, value=fmt(value),
-                           placeholder=getattr(self._setting(name), "empty", "auto")
+                           placeholder=getattr(self.exp.declared(name), "empty", "auto")
                            if isinstance(par, param.Number) else "",
                            sizing_mode="stretch_width", css_classes=css)
             return Control(with_help(box.widget, par.doc), box.show,
                            disable=lambda off: setattr(box.widget, "disabled", off))
         w.param.watch(lambda e: self.submit(name, e.new), "value")
         return Control(with_help(w, par.doc), self._setter(w), disable=lambda off: setattr(w, "disabled", off))
-
-    def _setting(self, name):
-        """The setting's declaration (its field metadata), or None for a parameter that declares no setting."""
-        return self.exp.config_class.settings().get(name)
 
     def _setter(self, widget):
         def show(value):
