@@ -63,7 +63,9 @@ def connectivity(weights: dict, seed_index: int = 0, *, seed=None, Q=None, Q_mea
               for line in (hv.VLine(n - 0.5), hv.HLine(n - 0.5))]
     layers = image * border[0] * border[1]
     # rings mark sparse links; when most entries are links (p near 1) they would only hide the weights
-    if mask is not None and mask.sum() <= RINGED_AT_MOST * 2 * n * n:
+    links = int(mask.sum()) if mask is not None else 0
+    ringed = mask is not None and links <= RINGED_AT_MOST * 2 * n * n
+    if ringed:
         to, frm = np.nonzero(mask)
         rings = hv.Points((frm.astype(float), to.astype(float)), kdims=["from", "to"],
                           label="inter-module link")
@@ -73,8 +75,8 @@ def connectivity(weights: dict, seed_index: int = 0, *, seed=None, Q=None, Q_mea
         layers = layers * rings
     ticks = list(range(0, size, max(1, size // 10)))
     title = f"{what} ({label}) · {q_text}" if q_text else f"{what} ({label})"
-    if mask is not None and mask.sum() > RINGED_AT_MOST * 2 * n * n:
-        title += f" · {int(mask.sum())} links, not ringed"
+    if mask is not None and not ringed:
+        title += f" · {links} links, not ringed"
     return figure(layers, title, xticks=ticks, yticks=ticks, invert_yaxis=True,
                   legend_position="bottom_right",
                   bokeh=dict(frame_sized(430, 430), legend_opts=ON_THE_MATRIX),
