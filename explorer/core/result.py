@@ -72,6 +72,11 @@ def tidy(ds):
     return df
 
 
+#: the axes every study's results share, said once: (long_name, units) for a study's ``COORDINATES``
+SEED = ("seed of the network (its initial weights and data order)", "1")
+EPOCH = ("epochs trained", "epochs")
+
+
 def describe(ds, described: dict):
     """Set ``long_name`` and ``units`` on the variables and coordinates ``described`` names ({name: (long_name,
     units)}; units "" for a coordinate of names, which has none): what a netCDF reader shows. Returns ``ds``."""

@@ -38,7 +38,7 @@ import numpy as np
 import xarray as xr
 
 from ...core.progress import plural
-from ...core.result import Result, describe
+from ...core.result import SEED, Result, describe
 from .config import BIMTConfig
 
 WEIGHTS = ("w", "w_in", "b", "w_out", "b_out", "snapshot_w")
@@ -70,7 +70,7 @@ VARIABLES = {
 
 #: long_name and units of every coordinate
 COORDINATES = {
-    "seed": ("seed of the network (its initial weights and data order)", "1"),
+    "seed": SEED,
     "task": ("cognitive task (Yang et al. 2019)", ""),
     "neuron": ("slot of the sheet", "1"),
     "x": ("sheet x (side = 1)", "1"),

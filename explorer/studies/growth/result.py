@@ -37,7 +37,7 @@ import torch
 import xarray as xr
 
 from ...core.progress import plural
-from ...core.result import Result, describe
+from ...core.result import EPOCH, SEED, Result, describe
 from .config import GROUPS, GrowthConfig
 
 ARCHS = ("modular", "rnn")
@@ -58,9 +58,9 @@ VARIABLES = {
 
 #: long_name and units of every coordinate
 COORDINATES = {
-    "seed": ("seed of the network (its initial weights and data order)", "1"),
+    "seed": SEED,
     "arch": ("architecture", ""),
-    "epoch": ("epochs trained", "epochs"),
+    "epoch": EPOCH,
     "group": ("perturbed parameters", ""),
     "eps": ("relative perturbation ε = ‖ΔW‖_F / ‖W‖_F (Hamidi et al. 2024, eq. 5)", "1"),
     "N": ("N of the head's N-parity task", "1"),

@@ -35,7 +35,7 @@ import numpy as np
 import xarray as xr
 
 from ...core.progress import plural
-from ...core.result import Result, describe
+from ...core.result import EPOCH, SEED, Result, describe
 from .config import METRICS, SpecializationConfig
 
 
@@ -118,12 +118,12 @@ VARIABLES = {
 
 #: long_name and units of every coordinate
 COORDINATES = {
-    "seed": ("seed of the network (its initial weights and data order)", "1"),
+    "seed": SEED,
     "metric": ("specialization metric", ""),
     "time": ("time step t of the unrolled network", "steps"),
     "module": ("module m", "1"),
     "digit": ("digit k (sub-task)", "1"),
-    "epoch": ("epochs trained", "epochs"),
+    "epoch": EPOCH,
 }
 
 
