@@ -79,8 +79,8 @@ def flat(d: dict, prefix: str = "") -> dict:
 
 
 def _short(v) -> str:
-    """A result number to 6 significant digits (a criterion reached reads 1 or 0, not 1.0000; a wiring length
-    of tens of thousands stays a number, not 3e+04); anything else as it is (text) or as JSON."""
+    """A result number to 6 significant digits (a fraction reached reads 1 or 0, not 1.0000; a length of tens
+    of thousands stays a number, not 3e+04); anything else as it is (text) or as JSON."""
     return f"{v:.6g}" if isinstance(v, float) else _plain(v)
 
 

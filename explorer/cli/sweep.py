@@ -1,8 +1,7 @@
 """``explorer sweep <study> [settings…] --out FILE.nc``: a grid of runs, cached cell by cell.
 
 Every setting flag of the study takes a comma list (``;`` between values of settings whose value is a list
-itself: start times, BIMT's tasks, growth's perturbed parameters): each list is a grid axis, in the order the
-flags were given. A number
+itself, :func:`takes_commas`): each list is a grid axis, in the order the flags were given. A number
 setting's element may be text the study understands (specialization's p: ``1/n2``, or a log grid
 ``start:stop:num``), resolved per cell. The output file's folder is checked before any training.
 """

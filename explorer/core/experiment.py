@@ -97,7 +97,7 @@ class Experiment(param.Parameterized):
     @classmethod
     def declared(cls, name: str) -> Setting | None:
         """A parameter's setting declaration (its field metadata), or None for one that declares none (custom
-        parameters such as specialization's digit start times)."""
+        parameters a study writes by hand)."""
         return cls.config_class.settings().get(name)
 
     @classmethod

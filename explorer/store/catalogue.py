@@ -134,8 +134,8 @@ def _int_or_none(v):
 
 def _stale(cfg: dict) -> bool:
     """Whether no config of today's code has this stored config's run key: its study's schema moved on, or the
-    setting now reads differently (an L1 run stored with A = 1 is now A = 0). A config that cannot be read as
-    any study's is not called stale (it is listed as it is and left to the size bound)."""
+    setting now reads differently (a value its validation now sets from the setting's other choices). A config
+    that cannot be read as any study's is not called stale (it is listed as it is and left to the size bound)."""
     if not cfg:
         return False
     try:
