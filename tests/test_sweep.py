@@ -209,3 +209,20 @@ def test_a_setting_that_a_swept_one_sets_is_a_coordinate_along_it_not_a_wrong_sc
     ds = _assemble(base, {"regime": ["bimt", "none"]}, axes, cells, data)
     assert ds["lam"].dims == ("regime",) and ds["lam"].values.tolist() == [base.lam, 0.0]
     assert ds["grid"].dims == () and int(ds["grid"]) == 4              # the same in every cell: a scalar
+
+
+def test_the_sweeps_table_has_every_seeds_numbers_not_only_the_first_seeds():
+    """A number that the first seed's summary lacks (say a metric undefined for it) still gets its cell mean from
+    the seeds that have it."""
+    from types import SimpleNamespace
+
+    from explorer.cli.sweep import cell_rows
+
+    def entry_summary(cell):
+        seed = int(cell.seed.values[0])
+        return {"accuracy": 0.5 + seed / 10} | ({"late": 2.0 * seed} if seed else {})
+
+    study = SimpleNamespace(result=SimpleNamespace(entry_summary=entry_summary))
+    ds = xr.Dataset(coords={"lr": [0.1], "seed": [0, 1, 2]})
+    [row] = cell_rows(study, ds, ["lr"])
+    assert row == {"lr": 0.1, "accuracy": 0.6, "late": 3.0}

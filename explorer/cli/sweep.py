@@ -186,7 +186,7 @@ def cell_rows(study, ds, fields: list) -> list[dict]:
         cell = ds.isel(dict(zip(fields, index))) if fields else ds
         row = {f: _plain(cell[f].values) for f in fields}
         per_seed = [flat(study.result.entry_summary(cell.isel(seed=[i]))) for i in range(cell.sizes["seed"])]
-        for k in per_seed[0]:
+        for k in dict.fromkeys(k for p in per_seed for k in p):   # every seed's numbers, not the first's
             vals = [p[k] for p in per_seed if isinstance(p.get(k), (int, float))]
             if vals:
                 row[k] = round(sum(vals) / len(vals), 4)
