@@ -48,6 +48,16 @@ def test_a_network_gives_the_same_numbers_whatever_its_ensemble():
         assert np.allclose(pair[k][1:], alone[k], atol=1e-4), k
 
 
+def test_a_groups_perturbations_do_not_depend_on_the_other_groups_perturbed():
+    """τ perturbed alone gives the curves it gives beside W_R and W_FF: each group's draws are salted by the
+    group, not by its place in the list (the chain's τ ε_keep read 1.78 with W_R,W_FF,tau and 0.316 with
+    W_R,tau on the same networks)."""
+    every = train_and_measure(TINY, [0])
+    alone = train_and_measure({**TINY, "perturb": "tau"}, [0])
+    for arch in ("modular", "rnn"):
+        for k in ("tau_tasks_solved", "tau_accuracy"):
+            assert np.array_equal(every[f"{arch}_{k}"], alone[f"{arch}_{k}"]), (arch, k)
+
 def test_cancel_and_bad_settings():
     ev = threading.Event()
     ev.set()

@@ -25,7 +25,9 @@ class GrowthConfig(StudyConfig):
     """One run of the growth study: both architectures, every seed."""
 
     STUDY = "growth"
-    SCHEMA = 2   # 2: frozen chains train their newest module alone, one length per batch, per-copy ξ draws
+    #: 2: frozen chains train their newest module alone, one length per batch, per-copy ξ draws
+    #: 3: a perturbed group's draws are salted by the group, not by its place in ``perturb`` (the RNN's τ changed)
+    SCHEMA = 3
     COLUMNS = ("module_size", "n_max", "epochs", "steps_per_epoch")
     SWEEP_EXAMPLE = "--module-size 5,10 --n-max 12,16"
 

@@ -125,7 +125,10 @@ def _robustness(model, arch, s, seeds, cancel, on_progress, part) -> dict:
     groups = [g for g in s["perturb"] if not (g == "W_FF" and arch == "rnn")]
     for i, g in enumerate(groups):
         check(cancel)
-        r = rob.perturbation_curves(model, g, eps, s["draws"], batch, h0, seed=_data_seed(seeds, 41 + i),
+        # each group's draws are salted by the group itself, not by its place in the list: a group's curve does
+        # not depend on which other groups are perturbed (nor on the RNN having no W_FF)
+        salt = 41 + list(rob.GROUPS).index(g)
+        r = rob.perturbation_curves(model, g, eps, s["draws"], batch, h0, seed=_data_seed(seeds, salt),
                                     chunk=s["perturb_chunk"])
         out[f"{g}_tasks_solved"] = r["tasks_solved"].T              # (E, n_eps)
         out[f"{g}_accuracy"] = r["accuracy"].transpose(1, 0, 2)     # (E, n_eps, K)
