@@ -183,8 +183,8 @@ def test_store_flag_after_the_study_as_after_any_command(capsys, tmp_path):
 
 
 def test_bimt_summary_says_when_fewer_clusters_than_asked_could_be_made(capsys, tmp_path):
-    argv = ["--store", str(tmp_path), "run", "bimt", "--grid", "3", "--steps", "20", "--seeds", "1",
-            "--trials-per-task", "2", "--tasks", "go,anti", "--bank-trials", "8", "--eval-trials", "8",
+    argv = ["--store", str(tmp_path), "run", "bimt", "--grid", "3", "--steps", "20", "--swap-every", "10",
+            "--seeds", "1", "--trials-per-task", "2", "--tasks", "go,anti", "--bank-trials", "8", "--eval-trials", "8",
             "--shuffles", "100", "--clusters", "20"]
     assert main(argv) == 0
     out = capsys.readouterr().out

@@ -20,8 +20,8 @@ def parse(*argv):
 def test_a_preset_is_the_config_and_flags_override_it():
     cfg = config_from_args(BIMT, parse("--preset", "paper-10x10"))
     assert cfg == BIMT(**BIMT.PRESETS["paper-10x10"])
-    cfg = config_from_args(BIMT, parse("--preset", "paper-10x10", "--steps", "50", "--seeds", "1"))
-    assert (cfg.grid, cfg.steps, cfg.seeds) == (10, 50, (0,))
+    cfg = config_from_args(BIMT, parse("--preset", "paper-10x10", "--steps", "500", "--seeds", "1"))
+    assert (cfg.grid, cfg.steps, cfg.seeds) == (10, 500, (0,))
 
 
 def test_an_unknown_preset_is_one_line_naming_the_presets(capsys):

@@ -16,11 +16,19 @@ from .. import __version__, studies
 from .errors import PROG, report
 
 
+#: what argparse takes for a value although it starts with "-": a negative number in any form, or a sweep's list of
+#: them (-1e-3, -inf, -0.5,1); no flag of this CLI starts with "-" and a digit
+NEGATIVE_NUMBER = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)
+
+
 class Parser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs):
         # no abbreviated flags: `--a 1` must not quietly become `--active 1` when `--A` was meant
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
+        # `--lam -1e-3` is a value (refused by the setting's bounds in a sentence), not a flag: argparse's own
+        # pattern knows only -3 and -0.5, and answered "expected one argument"
+        self._negative_number_matcher = NEGATIVE_NUMBER
 
     def error(self, message):  # one line, exit 2, no usage dump
         verbs = re.fullmatch(r"the following arguments are required: \{(.*)\}", message.strip())

@@ -43,7 +43,12 @@ def check_writable(folder: str | Path) -> None:
     """Write and remove an empty file in ``folder``, so that work whose result goes there is refused before it
     starts rather than at its end; raises the OSError (:func:`why` words it)."""
     probe = Path(folder) / f".probe.{uuid.uuid4().hex}"
-    probe.write_bytes(b"")
+    try:
+        probe.write_bytes(b"")
+    except FileNotFoundError as e:
+        if Path(folder).is_dir():   # a folder that exists and takes no new file (/proc): say so, not "missing"
+            raise OSError(errno.EACCES, "this folder takes no new files") from e
+        raise
     probe.unlink()
 
 

@@ -51,7 +51,8 @@ class BIMTConfig(StudyConfig):
                            "eq. 2); the l1 regime sets it to 0.")
     swap_every: int = setting(200, label="swap every (steps)", kind="int", group=S, bounds=(1, 100_000),
                               soft=(50, 1000), step=10, log=True,
-                              doc="Steps between rounds of neuron swaps (BIMT; the reference uses 200).")
+                              doc="Steps between rounds of neuron swaps (BIMT; the reference uses 200). Fewer than "
+                                  "the training steps, or no swap would happen.")
     top_k: int = setting(400, label="neurons tried per swap", kind="int", group=S, bounds=(1, 400), soft=(1, 400),
                          doc="Each round, the k most connected neurons each try every partner and keep the swap "
                              "that lowers the cost most. Clamped to the number of neurons, so the default tries "
@@ -115,6 +116,10 @@ class BIMTConfig(StudyConfig):
         if self.warmup + self.cooldown > 1:
             raise ConfigError("the warm-up and cool-down fractions add up to more than 1 "
                               f"({self.warmup:g} + {self.cooldown:g}).")
+        if self.regime == "bimt" and self.swap_every >= self.steps:
+            raise ConfigError(f"the bimt regime swaps neurons every swap_every steps before the last; with "
+                              f"swap_every {self.swap_every} and {self.steps} steps it would never swap. Lower "
+                              f"swap_every below {self.steps} or train for more steps.")
         if self.top_k > self.neurons:
             self._set("top_k", self.neurons)          # "all neurons" on this sheet (the default)
         # what a regime ignores is not part of its identity: "none" trains at λ = 0 and L1 at A = 0 whatever the
