@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..core.progress import plural
 from .store import add_store_flag
 
 
@@ -73,7 +74,10 @@ def cmd_reproduce(args) -> int:
         h = r.headline
         missed = h.get("below_criterion") or []
         verdict = {True: "reproduced", False: "NOT reproduced", None: "see the figure"}[h.get("reproduced")]
-        print(f"{name} ({r.figure.paper}, {args.scale}, {r.seconds:.0f} s, {r.trained} cells trained): {verdict}.")
+        if args.scale == "tiny":   # seconds of training: the figure's test ran, but on networks that learned nothing
+            verdict = f"tiny scale, a test of the pipeline, not a result (the figure's own test: {verdict})"
+        print(f"{name} ({r.figure.paper}, {args.scale}, {r.seconds:.0f} s, {plural(r.trained, 'cell')} trained): "
+              f"{verdict}.")
         print(f"  {h['sentence']}")
         print(f"  seeds {h['seeds']}, test accuracy {h['accuracy'][0]:.2f}–{h['accuracy'][1]:.2f}"
               + (f"; {len(missed)} of {h['networks']} networks below the criterion: {'; '.join(missed[:4])}"

@@ -65,3 +65,21 @@ def test_cancel_and_bad_settings():
         train_and_measure(TINY, [0], cancel=ev)
     with pytest.raises(ValueError, match="unknown"):
         train_and_measure({**TINY, "modul_size": 3}, [0])
+
+
+def test_an_eps_beyond_the_grid_is_said_to_be_beyond_it():
+    """Where half the tasks outlive the largest ε, ε_keep holds that ε: the summary marks it censored and the
+    text says "> ε_max" instead of a measured number; the legend names both criteria (98 % curriculum, 90 %
+    perturbation)."""
+    from explorer.core.result import Result
+    from explorer.studies.growth.config import GrowthConfig
+    from explorer.studies.growth.result import build_dataset, summary, text
+
+    small = {**TINY, "eps_min": 1e-5, "eps_max": 1e-4}
+    config = GrowthConfig(**small, seeds=(0,))
+    result = Result(data=build_dataset(config, train_and_measure(small, [0]), [0]), weights={})
+    s, said = summary(result), text(config, result)
+    entry = s["robustness"]["W_R"]["rnn"]
+    assert entry["eps_keep"] == [1e-4] and entry["eps_keep_censored"] == [True]
+    assert "W_R:  modular –   rnn > 0.0001" in said   # the chain solved nothing at ε = 0 here
+    assert "> 98 %" in said and "above 90 % accuracy" in said

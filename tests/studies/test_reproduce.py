@@ -66,6 +66,7 @@ def test_the_cli_writes_png_svg_netcdf_and_json(tmp_path, store, runs, capsys):
     assert main(["--store", str(store.root), "reproduce", "000-fig4d", "--scale", "tiny", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "000-fig4d (Béna & Goodman 2023a, Fig. 4D, tiny" in out and "test accuracy" in out
+    assert "0 cells trained): tiny scale, a test of the pipeline, not a result" in out   # never "reproduced."
     for ext in ("png", "svg", "nc", "json"):
         assert (tmp_path / f"000-fig4d.{ext}").stat().st_size > 0
     assert (tmp_path / "000-fig4d.png").read_bytes()[:4] == b"\x89PNG"
