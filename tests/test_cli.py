@@ -104,6 +104,10 @@ def test_no_cache_trains_and_stores_nothing(capsys, tmp_path):
     assert main(["--store", str(tmp_path / "s"), "run", "specialization", *TINY, "--seeds", "1", "--no-cache"]) == 0
     assert "global-task test accuracy" in capsys.readouterr().out
     assert not (tmp_path / "s").exists()
+    assert main(["--store", str(tmp_path / "s"), "run", "specialization", *TINY, "--seeds", "1", "--no-cache",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["cached"], out["stored"]) == (False, False) and not (tmp_path / "s").exists()
 
 
 def test_boolean_flags_and_the_old_one_target_spelling(capsys, tmp_path, monkeypatch):
@@ -179,7 +183,7 @@ def test_store_flag_after_the_study_as_after_any_command(capsys, tmp_path):
     first = json.loads(capsys.readouterr().out)
     assert main(["--store", str(tmp_path / "s"), "run", "specialization", *TINY, "--json"]) == 0
     again = json.loads(capsys.readouterr().out)
-    assert (first["cached"], again["cached"], again["key"]) == (False, True, first["key"])
+    assert (first["cached"], again["cached"], again["key"], first["stored"]) == (False, True, first["key"], True)
 
 
 def test_bimt_summary_says_when_fewer_clusters_than_asked_could_be_made(capsys, tmp_path):

@@ -26,7 +26,7 @@ def add_run_command(subparsers, studies) -> None:
         add_setting_flags(sp, study.config_class)
         add_store_flag(sp)
         sp.add_argument("--json", action="store_true", help="print one JSON object (config, key, entries, "
-                        "cached, then the study's summary) instead of the summary text")
+                        "cached, stored, then the study's summary) instead of the summary text")
         sp.add_argument("--no-cache", action="store_true", help="train even if the run is stored, and store nothing")
         sp.add_argument("--no-progress", action="store_true", help="no progress bar (as sweep's)")
         sp.set_defaults(func=cmd_run, study_obj=study)
@@ -94,7 +94,8 @@ def cmd_run(args) -> int:
         bar.close()
     if args.json:
         out = {"config": config.canonical(), "key": config.run_key(),
-               "entries": [config.key(s) for s in config.seeds], "cached": bool(result.cached)}
+               "entries": [config.key(s) for s in config.seeds], "cached": bool(result.cached),
+               "stored": not args.no_cache}   # False: key and entries name what the store would hold, not what it holds
         out.update(study.result.summary(result))
         print(json_text(out))
     else:

@@ -165,7 +165,7 @@ def test_packed_loss_equals_the_padded_loss_and_batches_equal_advanced_indexing(
 def test_networks_that_have_not_learned_the_tasks_are_named_on_the_page_and_in_the_cli_summary():
     from explorer.core.result import Result
     from explorer.studies.bimt.config import BIMTConfig
-    from explorer.studies.bimt.result import LEARNED, not_learned_words, text
+    from explorer.studies.bimt.result import LEARNED, not_learned_words, summary, text
     from explorer.studies.bimt.run import _run_group
 
     config = BIMTConfig(**TINY, seeds=(0, 1))
@@ -174,7 +174,7 @@ def test_networks_that_have_not_learned_the_tasks_are_named_on_the_page_and_in_t
     ds["accuracy"] = ("seed", np.array([LEARNED + 0.2, LEARNED - 0.1]))
     mixed = Result(data=ds, weights=result.weights)
     assert not_learned_words(mixed).startswith("1 of 2 below 0.5 mean task accuracy (seed 1): not learned")
-    assert "NOT LEARNED: 1 of 2" in text(config, mixed)
+    assert "NOT LEARNED: 1 of 2" in text(config, mixed) and summary(mixed)["learned"] == [True, False]   # --json
     ds = ds.copy()
     ds["accuracy"] = ("seed", np.array([LEARNED, 0.9]))
     learned = Result(data=ds, weights=result.weights)

@@ -120,6 +120,8 @@ def summary(result: Result) -> dict:
     return {
         "regime": json.loads(ds.attrs["config"])["regime"],
         "accuracy": per_seed("accuracy"),
+        # False: below LEARNED mean task accuracy, so its clusters and anatomy are not a finding ("NOT LEARNED")
+        "learned": [bool(a >= LEARNED) for a in ds["accuracy"].values],
         "task_accuracy": [{str(t): float(a) for t, a in zip(ds.task.values, row)}
                           for row in ds["task_accuracy"].values],
         "clusters": per_seed("clusters", int),
