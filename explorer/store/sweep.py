@@ -247,7 +247,8 @@ def _assemble(base, grid, axes, cells, data):
     if fields:
         nested = _nest(pieces, [len(axes[f]) for f in fields])
         # outer join: cells of different sizes (growth's N up to n_max) fill with NaN where a cell has no value
-        out = xr.combine_nested(nested, concat_dim=fields, combine_attrs="drop", join="outer")
+        out = xr.combine_nested(nested, concat_dim=fields, combine_attrs="drop", join="outer", data_vars="all",
+                                coords="different", compat="no_conflicts")   # today's defaults, said (no FutureWarning)
         shape = tuple(len(axes[f]) for f in fields)
         for name, (depends, value, attrs) in type(base).sweep_coords().items():
             keep = [f for f in fields if f in depends]  # a derived value varies along the axes it depends on
