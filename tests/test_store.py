@@ -433,6 +433,10 @@ def test_store_cli(store, tmp_path, capsys):
     assert code == 0 and CFG.key(0)[:12] in out and "2 entries" in out
     code, out, _ = _cli(["store", "ls", "--json", *root], capsys)
     assert code == 0 and {r["key"] for r in json.loads(out)} == {CFG.key(0), CFG.key(1)}
+    # the study's columns, then what else is not at its default: runs that differ there do not list alike
+    assert all("n=4" in r["setting"] and "pairs_per_epoch=16" in r["setting"] for r in json.loads(out))
+    code, out, _ = _cli(["store", "ls", "--study", "bimt", *root], capsys)   # only that study's entries
+    assert code == 0 and CFG.key(0)[:12] not in out and "0 bimt entries (0 B) of 2 entries" in out
     code, out, _ = _cli(["store", *root, "info", CFG.key(0)[:6]], capsys)
     assert code == 0 and "accuracy" in out and "provenance" in out
     code, out, _ = _cli(["store", "info", "--json", CFG.key(0), *root], capsys)

@@ -27,7 +27,9 @@ def add_store_commands(subparsers) -> None:
     common = argparse.ArgumentParser(add_help=False)
     add_store_flag(common)
     common.add_argument("--json", action="store_true", help="machine-readable output")
-    verbs.add_parser("ls", parents=[common], help="list entries, most recently used first").set_defaults(func=_ls)
+    ls = verbs.add_parser("ls", parents=[common], help="list entries, most recently used first")
+    ls.add_argument("--study", metavar="NAME", help="only this study's entries")
+    ls.set_defaults(func=_ls)
     info = verbs.add_parser("info", parents=[common], help="one entry, or every seed of one run, with results")
     info.add_argument("key", help="entry key or run key (a unique prefix of at least 4 characters)")
     info.set_defaults(func=_info)
@@ -101,7 +103,12 @@ def _no_store_yet(root) -> str:
 
 def _ls(args) -> int:
     store = _store(args)
-    rows = store.ls()
+    rows = every = store.ls()
+    if args.study is not None:
+        from .. import studies
+
+        name = studies.get(args.study).name   # an unknown study: the registry's sentence, naming every study
+        rows = [r for r in rows if r["study"] == name]
     if args.json:
         print(json_text(rows, indent=1))
         return 0
@@ -110,7 +117,9 @@ def _ls(args) -> int:
     if shown:
         print(table(shown, ["key", "run", "study", "seed", "setting", "size", "last_used", "stale"]))
     where = "" if store.root.is_dir() else f" ({_no_store_yet(store.root)})"
-    print(f"{len(rows)} entries, {mb(sum(r['bytes'] for r in rows))} of {mb(store.max_bytes)} in {store.root}{where}")
+    listed = f"{len(rows)} {args.study} entries ({mb(sum(r['bytes'] for r in rows))}) of " if args.study else ""
+    print(f"{listed}{len(every)} entries, {mb(sum(r['bytes'] for r in every))} of {mb(store.max_bytes)} in "
+          f"{store.root}{where}")
     old = [r for r in rows if r["stale"]]
     if old:
         print(f"{len(old)} of them stale ({mb(sum(r['bytes'] for r in old))}): stored by an earlier version of their "

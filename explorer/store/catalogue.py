@@ -119,13 +119,18 @@ class Catalogue:
 
 
 def _describe(cfg: dict) -> dict:
-    """The describing settings of a stored canonical config (its study's ``COLUMNS``)."""
+    """The describing settings of a stored canonical config: its study's ``COLUMNS``, then every other setting
+    that is not at its default (so that two runs that differ only in, say, their tasks do not list alike)."""
     try:
         from ..studies import get
 
-        return {k: cfg.get(k) for k in get(cfg.get("study")).config_class.COLUMNS}
+        config_class = get(cfg.get("study")).config_class
+        default = config_class().canonical(with_seeds=False)
     except Exception:  # noqa: BLE001 — an unknown study or a damaged config.json lists without them
         return {}
+    described = {k: cfg.get(k) for k in config_class.COLUMNS}
+    return described | {k: v for k, v in cfg.items()
+                        if k not in described and k not in ("study", "schema") and k in default and v != default[k]}
 
 
 def _int_or_none(v):
