@@ -294,3 +294,14 @@ def test_the_status_line_names_the_setting_and_how_well_it_learned(ran):
     assert escape(page.skill_words(result)) in status
     if study == "growth":
         assert f"{config.epochs} epoch" in status and "largest N solved, mean over seeds: growing modules" in status
+
+
+def test_a_study_with_measuring_settings_can_measure_stored_networks_again(ran):
+    """``Setting.measured`` promises that the store measures stored networks again instead of training them:
+    the study must have the ``run.remeasure`` that does it (explorer.store.remeasured)."""
+    study, config, store, result = ran
+    if type(config).measured():
+        assert callable(study.remeasure)
+        again = study.remeasure(config, result)
+        for name in result.data.data_vars:
+            np.testing.assert_array_equal(again.data[name].values, result.data[name].values, err_msg=name)

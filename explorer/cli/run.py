@@ -92,12 +92,17 @@ def cmd_run(args) -> int:
         raise
     finally:
         bar.close()
+    # networks stored under other measuring settings, measured again instead of trained (explorer.store.remeasured)
+    measured_again = not result.cached and bool(result.data.attrs.get("measured_again_from"))
     if args.json:
         out = {"config": config.canonical(), "key": config.run_key(),
                "entries": [config.key(s) for s in config.seeds], "cached": bool(result.cached),
-               "stored": not args.no_cache}   # False: key and entries name what the store would hold, not what it holds
+               "stored": not args.no_cache,   # False: key and entries name what the store would hold, not what it holds
+               "measured_again": measured_again}
         out.update(study.result.summary(result))
         print(json_text(out))
     else:
         print(study.result.text(config, result))
+        if measured_again:
+            print("[the networks were stored under other measuring settings: measured again, not trained]")
     return 0

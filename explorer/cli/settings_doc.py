@@ -28,7 +28,9 @@ def render() -> str:
              "by `python -m explorer.cli.settings_doc`; do not edit by hand. The same declarations make the CLI "
              "flags (`explorer run <study> --help`), the experiment's parameters and the sidebar. *advanced* "
              "settings are hidden in a classroom; *per network* ones may differ between the networks of one "
-             "batched ensemble; *not identity* ones do not change a run's key.", "",
+             "batched ensemble; *not identity* ones do not change a run's key; *measuring* ones are read only "
+             "after training, so a run that differs from a stored one only there measures the stored networks "
+             "again instead of training them.", "",
              "In `explorer sweep`, a flag's comma list is a grid axis (`--p 0.01,0.1,1`). Settings whose one "
              "value is itself a comma list separate the sweep's values with `;` instead: "
              + ", ".join(f"`{flag_of(f, s)}`" for name in studies.names()
@@ -50,7 +52,7 @@ def render() -> str:
                 flag = flag_of(field, s)
                 flag = f"`{flag}` / `--no-{flag[2:]}`" if s.kind == "bool" else f"`{flag}`"
                 notes = [w for w, on in (("advanced", s.advanced), ("per network", s.per_network),
-                                         ("not identity", not s.identity)) if on]
+                                         ("not identity", not s.identity), ("measuring", s.measured)) if on]
                 kind = s.kind + (f" ({', '.join(notes)})" if notes else "")
                 bounds = "" if s.kind == "bool" else bounds_text(s)
                 lines.append(f"| {flag} | {_cell(s.label)} | {kind} | {_cell(bounds)} | "

@@ -201,6 +201,16 @@ class StudyConfig:
         (``explorer store info <run key>``)."""
         return _hash(self.canonical(with_seeds=False))
 
+    @classmethod
+    def measured(cls) -> tuple:
+        """The settings that only measure trained networks (``Setting.measured``)."""
+        return tuple(name for name, s in cls.settings().items() if s.measured)
+
+    def training_key(self, seed: int) -> str:
+        """What training network ``seed`` reads, hashed: its entry key without the measuring settings. Entries
+        with one training key hold the same trained network, measured differently."""
+        return training_key(self.canonical(with_seeds=False), self.measured(), seed)
+
     def shape_key(self) -> tuple:
         """Fields that must agree for networks to train together in one batched ensemble."""
         d = self.canonical(with_seeds=False)
@@ -237,6 +247,13 @@ class StudyConfig:
         values = {k: (tuple(v) if isinstance(v, list) and isinstance(defaults.get(k), tuple) else v)
                   for k, v in d.items() if k in known}
         return cls(**values)
+
+
+def training_key(canonical: dict, measured, seed: int) -> str:
+    """:meth:`StudyConfig.training_key` of a stored canonical config (no config class needed)."""
+    d = {k: v for k, v in canonical.items() if k not in measured}
+    d["seed"] = int(seed)
+    return _hash(d)
 
 
 def _hash(d: dict) -> str:

@@ -38,6 +38,9 @@ class Setting:
     log: bool = False                #: the slider moves in powers of ten over the soft bounds (both > 0)
     empty: str = "automatic"         #: what None (an empty box) means, in a word: shown as its default, typed too
     bounds_words: str | None = None  #: the bounds in words where they follow another setting ("1/n² to 1")
+    #: read only to measure trained networks, never by training: a stored network measured with another value is
+    #: measured again (the study's ``run.remeasure``), not trained again
+    measured: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS:

@@ -33,6 +33,7 @@ from ..core.result import Result, merge_seeds
 from . import entry
 from .catalogue import Catalogue, StoreError
 from .entry import MANIFEST, fsync
+from .remeasured import measure_again
 
 log = logging.getLogger("explorer.store")
 
@@ -197,6 +198,7 @@ class Store(Catalogue):
                 found = {c.key(): self._load_seeds(c, quarantine=True) for c in unique}
                 todo = [(c.key(), c.replace(seeds=[s for s in c.seeds if s not in found[c.key()]]))
                         for c in unique if len(found[c.key()]) < len(c.seeds)]
+                todo = measure_again(self, todo, found)   # networks stored under other measuring settings
                 if todo:
                     t0 = time.perf_counter()
                     results = train([c for _, c in todo], on_progress=on_progress, cancel=cancel)

@@ -50,6 +50,12 @@ class Study:
         return self.module("run").run_many(configs, on_progress=on_progress, cancel=cancel)
 
     @property
+    def remeasure(self):
+        """``remeasure(config, stored) -> Result``: stored networks measured with ``config``'s measuring settings
+        (a study that declares ``Setting.measured`` settings has one), else None."""
+        return getattr(self.module("run"), "remeasure", None)
+
+    @property
     def experiment_class(self):
         return self.module("experiment").Experiment
 

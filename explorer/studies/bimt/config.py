@@ -90,22 +90,23 @@ class BIMTConfig(StudyConfig):
                              advanced=True, doc="Seed of the trial banks (each network draws its batches "
                                                 "with its own seed).")
     importance: float = setting(1e-3, label="important neuron: task variance >", kind="float", group=M,
-                                bounds=(0.0, 100.0), soft=(1e-5, 0.1), log=True,
+                                measured=True, bounds=(0.0, 100.0), soft=(1e-5, 0.1), log=True,
                                 doc="A neuron is important when its summed task variance exceeds this "
                                     "(Liu et al. 2023: 1e-3).")
-    active: float = setting(1e-2, label="active connection: abs(w) >", kind="float", group=M, bounds=(0.0, 100.0),
-                            soft=(1e-4, 0.1), log=True,
+    active: float = setting(1e-2, label="active connection: abs(w) >", kind="float", group=M, measured=True,
+                            bounds=(0.0, 100.0), soft=(1e-4, 0.1), log=True,
                             doc="A connection counts (wiring length, drawing) when its absolute weight exceeds this "
                                 "(Liu et al. 2023: 1e-2).")
-    clusters: int = setting(0, label="functional clusters (0 = silhouette)", kind="int", group=M, bounds=(0, 50),
-                            soft=(0, 12),
+    clusters: int = setting(0, label="functional clusters (0 = silhouette)", kind="int", group=M, measured=True,
+                            bounds=(0, 50), soft=(0, 12),
                             doc="Number of task-variance clusters; 0 picks k by the silhouette score "
                                 "(Yang et al. 2019).")
-    shuffles: int = setting(2000, label="shuffles", kind="int", group=M, bounds=(100, 100_000),
+    shuffles: int = setting(2000, label="shuffles", kind="int", group=M, measured=True, bounds=(100, 100_000),
                             soft=(500, 10_000), step=100, log=True, advanced=True,
                             doc="Shuffled sheets for the baseline of the anatomical measures (Liu et al. 2023: "
                                 "10,000).")
     baseline: str = setting("important", label="shuffle baseline", kind="choice", choices=BASELINES, group=M,
+                            measured=True,
                             doc="important: cluster labels shuffled among the important neurons' own positions "
                                 "(conservative); grid: over the whole sheet (flatters BIMT).")
     seeds: tuple = setting((0, 1, 2), label="seeds", kind="seeds", group=TR, bounds=(1, MAX_SEEDS), soft=(1, 8),

@@ -10,11 +10,17 @@ import time
 
 import torch
 
+import json
+
+import numpy as np
+
 from ...core.ensembles import run_by_shape
-from ...core.result import Result
+from ...core.result import Result, describe
+from ...metrics.anatomy import anatomy
+from ...models.spatial import distance_matrix, sheet_coordinates
 from .config import BIMTConfig
 from .core import train_and_measure
-from .result import WEIGHTS, build_dataset
+from .result import COORDINATES, SCALARS, VARIABLES, WEIGHTS, build_dataset
 
 
 def run_many(configs: list[BIMTConfig], on_progress=None, cancel=None) -> list[Result]:
@@ -42,3 +48,28 @@ def _run_group(configs, on_progress, cancel) -> list[Result]:
                    for k in WEIGHTS}
         results.append(Result(data=ds, weights=weights))
     return results
+
+
+def remeasure(config: BIMTConfig, stored: Result) -> Result:
+    """The networks of ``stored``, trained under other measuring settings (thresholds, k, shuffles, baseline),
+    measured with ``config``'s: the anatomy that training them again would end with (the same task variance,
+    weights and shuffle seed; Liu et al. 2023, §3), in a fraction of a second per network. The store calls it
+    (:mod:`explorer.store.remeasured`)."""
+    ds = stored.data
+    dist = distance_matrix(sheet_coordinates(config.grid, config.sheet)).float().numpy().astype(np.float64)
+    w = stored.weights["w"].numpy()
+    measures = [anatomy(ds["task_variance"].values[i], w[i], dist, sheet=config.sheet,
+                        importance=float(config.importance), active=float(config.active),
+                        clusters=int(config.clusters), shuffles=int(config.shuffles), baseline=config.baseline,
+                        seed=int(seed)) for i, seed in enumerate(ds.seed.values)]
+    stack = lambda key, dt=None: np.array([m[key] for m in measures], dtype=dt)   # noqa: E731
+    new = ds.drop_vars(["isolated_shuffled", "spread_shuffled", "shuffle"])
+    new = new.assign({name: ("seed", stack(name, np.float64)) for name in SCALARS if name != "accuracy"})
+    new = new.assign(labels=(("seed", "neuron"), stack("labels").astype(np.int64)),
+                     important=(("seed", "neuron"), stack("important").astype(np.int8)),
+                     isolated_shuffled=(("seed", "shuffle"), stack("isolated_shuffled", np.float32)),
+                     spread_shuffled=(("seed", "shuffle"), stack("spread_shuffled", np.float32)))
+    new = new.assign_coords(shuffle=np.arange(int(config.shuffles)))
+    describe(new, {**VARIABLES, **COORDINATES})
+    new.attrs["config"] = json.dumps(config.canonical(with_seeds=False), sort_keys=True)
+    return Result(data=new, weights=stored.weights)

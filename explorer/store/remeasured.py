@@ -1,0 +1,67 @@
+"""Stored networks measured again instead of trained again.
+
+A study's *measuring* settings (``Setting.measured``: thresholds, cluster counts, shuffles …) are read only
+after training, yet they are part of a run's key. So when a setting's entry is missing but the same networks
+are stored under other measuring settings (equal :meth:`~explorer.core.config.StudyConfig.training_key`), the
+store hands those networks to the study's ``run.remeasure`` and stores what it measures as the new entry,
+in seconds instead of a training run. The new entry says where its networks came from
+(``measured_again_from`` in its netCDF attributes).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from ..core.config import training_key
+from ..core.result import merge_seeds
+
+log = logging.getLogger("explorer.store")
+
+
+def trained_before(store, config) -> dict:
+    """``{seed: (entry key, Result with weights)}`` for the seeds of ``config`` whose networks are stored under
+    other measuring settings (readable, verified entries only; the most recently used first)."""
+    names = type(config).measured()
+    want = {config.training_key(s): s for s in config.seeds}
+    found = {}
+    for _, key, _ in reversed(store._entries()):
+        path = store.entry_dir(key)
+        try:
+            meta = json.loads((path / "config.json").read_text())
+            cfg, seed = meta["config"], meta["seed"]
+            if not isinstance(cfg, dict) or cfg.get("study") != config.STUDY or not isinstance(seed, int):
+                continue
+            s = want.get(training_key(cfg, names, seed))
+            if s is not None and s not in found:
+                found[s] = (key, store._read(path, cfg, seed))
+        except Exception:  # noqa: BLE001 — an unreadable entry is not a source; get_or_run deals with its own
+            continue
+        if len(found) == len(want):
+            break
+    return found
+
+
+def measure_again(store, todo: list, found: dict) -> list:
+    """For each ``(key, config)`` still to train, measure the seeds whose networks are stored under other
+    measuring settings and store them (``found[key][seed]`` gets each); returns what is left to train."""
+    from ..studies import study_of
+
+    left = []
+    for key, config in todo:
+        remeasure = study_of(config).remeasure if type(config).measured() else None
+        sources = trained_before(store, config) if remeasure is not None else {}
+        if sources:
+            done = config.replace(seeds=sorted(sources))
+            t0 = time.perf_counter()
+            result = remeasure(done, merge_seeds([sources[s][1] for s in done.seeds]))
+            wall = time.perf_counter() - t0
+            for seed, part in store._split(done, result):
+                part.data.attrs["measured_again_from"] = sources[seed][0]
+                store._write(done, seed, part, wall_time=wall, trained_with=list(done.seeds))
+                found[key][seed] = part
+            log.info("measured %d stored network(s) again for %s in %.2f s", len(sources), key[:12], wall)
+        rest = [s for s in config.seeds if s not in sources]
+        if rest:
+            left.append((key, config.replace(seeds=rest)))
+    return left
