@@ -55,3 +55,48 @@ def test_a_mistyped_lesson_gets_the_closest_name_and_every_lesson_by_study():
         for lesson in studies.get(study).lessons:
             assert lesson in said
     assert "did you mean" not in url.no_lesson("zzzzzz")
+
+
+def test_view_options_read_json_python_literals_and_plain_text_and_refuse_the_rest():
+    """Panel rewrote a page's other URL values with str() whenever one changed (per_module=False,
+    metrics=['bottleneck', …]): such links, already shared, must reopen without a "Not applied" banner."""
+    import param
+
+    class Options(param.Parameterized):
+        per_module = param.Boolean(default=False)
+        metrics = param.ListSelector(default=["bottleneck"], objects=["bottleneck", "ablation", "weight_mask"])
+        metric = param.Selector(default="bottleneck", objects=["bottleneck", "ablation"])
+
+    for query, want in [({"per_module": "true"}, ("per_module", True)), ({"per_module": "True"}, ("per_module", True)),
+                        ({"metrics": '["ablation", "weight_mask"]'}, ("metrics", ["ablation", "weight_mask"])),
+                        ({"metrics": "['ablation', 'weight_mask']"}, ("metrics", ["ablation", "weight_mask"])),
+                        ({"metric": "ablation"}, ("metric", "ablation")),
+                        ({"metric": '"ablation"'}, ("metric", "ablation"))]:
+        obj, errors = Options(), {}
+        url.apply_view_options(obj, query, errors)
+        assert errors == {} and getattr(obj, want[0]) == want[1], query
+    obj, errors = Options(), {}
+    url.apply_view_options(obj, {"per_module": "maybe", "metrics": "['nope']", "metric": "__import__('os')"}, errors)
+    assert set(errors) == {"per_module", "metrics", "metric"} and (obj.per_module, obj.metric) == (False, "bottleneck")
+
+
+def test_the_address_is_rewritten_as_json_not_as_pythons_str():
+    """The session's location writes the values it did not change as JSON (false, ["a", "b"]), as it wrote them
+    first, so a link copied after a change reads like the first one."""
+    from panel.io.location import Location
+
+    loc = Location(search="?per_module=false&metrics=%5B%22bottleneck%22%2C+%22ablation%22%5D&p=0.1")
+    url.write_json(loc)
+    loc.update_query(p=1)
+    assert loc.search == "?per_module=false&metrics=%5B%22bottleneck%22%2C+%22ablation%22%5D&p=1"
+
+
+def test_a_theme_the_page_does_not_have_gets_a_sentence():
+    assert unread({"theme": "dark"}, READ + ["theme"]) == {}
+    assert unread({"theme": "blue"}, READ + ["theme"]) == {
+        "theme": "there is no theme “blue”; the themes are default and dark."}
+
+
+def test_a_name_outside_ascii_is_quoted_as_the_link_wrote_it():
+    """tornado decodes query names as Latin-1: ?ñ=1 was named “Ã±”."""
+    assert url._utf8("Ã±") == "ñ" and url._utf8("n") == "n" and url._utf8("ñ") == "ñ"

@@ -157,6 +157,7 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         # browser sends its address when it connects, which would set the link's value again
         self._synced = [(self.experiment, [n for n in self.url_settings if n not in self._undone]),
                         *self.view_options()]
+        url.write_json(pn.state.location)
         for obj, names in self._synced:
             pn.state.location.sync(obj, names, on_error=lambda bad: None)
         more = url.hidden(query.get("classroom"), self.settings, self.experiment.advanced(), errors)

@@ -5,6 +5,7 @@ deserializer (view options): a bad value is refused with one sentence, quoted sh
 """
 from __future__ import annotations
 
+import contextlib
 import json
 
 import panel as pn
@@ -38,9 +39,17 @@ def session_query() -> dict | None:
     except Exception:  # noqa: BLE001 — no request (e.g. a test harness): fall back to the parsed query
         args = {}
     if args:
-        return {k: v[-1].decode("utf-8", "replace") if isinstance(v[-1], bytes) else str(v[-1])
+        return {_utf8(k): v[-1].decode("utf-8", "replace") if isinstance(v[-1], bytes) else str(v[-1])
                 for k, v in args.items() if v}
     return {k: (v if isinstance(v, str) else json.dumps(v)) for k, v in dict(loc.query_params).items()}
+
+
+def _utf8(name: str) -> str:
+    """A query name as the link wrote it: tornado decodes names as Latin-1 (``ñ`` arrived as ``Ã±``)."""
+    try:
+        return name.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return name
 
 
 def safe_theme() -> None:
@@ -64,17 +73,53 @@ def link_settings(experiment) -> list[str]:
 
 
 def apply_view_options(obj, query: dict, errors: dict) -> None:
-    """Set ``obj``'s parameters named in ``query`` (JSON or plain text); a bad one gets a sentence."""
+    """Set ``obj``'s parameters named in ``query`` (JSON, a Python literal or plain text); a bad one gets a
+    sentence."""
     for k in [k for k in query if k in obj.param and k != "name"]:
         text = query[k]
         try:
-            try:
-                value = obj.param.deserialize_value(k, text)
-            except Exception:  # noqa: BLE001 — plain text (a selector's value written without quotes)
-                value = text
-            setattr(obj, k, value)
+            for value in _readings(obj, k, text):
+                try:
+                    setattr(obj, k, value)
+                    break
+                except Exception:  # noqa: BLE001 — the next reading, or the sentence below
+                    continue
+            else:
+                raise ValueError(text)
         except Exception:  # noqa: BLE001 — a bad view option in a link is ignored with a note
             errors[k] = f"the link's {k} value {shown(text)} is not a valid view option; it was ignored."
+
+
+def _readings(obj, name: str, text: str):
+    """What a link's text may mean, in order: the parameter's JSON, a Python literal (``False``, ``['a', 'b']``:
+    how Panel 1.x rewrote the other parameters of an address whenever one changed, so such links are out there;
+    ``ast.literal_eval`` builds literals only, it runs nothing), then the plain text (a selector's value written
+    without quotes)."""
+    import ast
+
+    with contextlib.suppress(Exception):
+        yield obj.param.deserialize_value(name, text)
+    if len(text) <= 2000:
+        with contextlib.suppress(Exception):
+            yield ast.literal_eval(text)
+    yield text
+
+
+def write_json(location) -> None:
+    """Have ``location`` write every value of its address as JSON (``false``, ``["a", "b"]``). Panel's
+    ``Location.update_query`` re-encoded the values it did not change with ``str()`` (``False``,
+    ``['a', 'b']``) each time a synced parameter moved, so a link copied after any change read differently from
+    the one the page first wrote. Installed on the session's own location object (no global patch)."""
+    import types
+    from urllib.parse import urlencode
+
+    def update_query(self, **kwargs):
+        query = self.query_params
+        query.update(kwargs)
+        self.search = "?" + urlencode({k: v if isinstance(v, str) else json.dumps(v) for k, v in query.items()})
+
+    if location is not None and hasattr(location, "update_query"):
+        location.update_query = types.MethodType(update_query, location)
 
 
 def serialize(obj, names) -> dict:
@@ -107,6 +152,9 @@ def unread(query: dict, readable, settings=()) -> dict:
     link cannot set. Keys are the names as quoted (:func:`shown`), so that a hostile name stays short."""
     readable = [n for n in dict.fromkeys(readable) if n != "name"]
     errors = {}
+    theme = query.get("theme")
+    if theme is not None and theme.strip("'\"") not in THEMES:   # read by the template, which drops it (safe_theme)
+        errors["theme"] = f"there is no theme {shown(theme)}; the themes are {' and '.join(THEMES)}."
     for name in query:
         if name in readable or name.startswith("bokeh-"):   # bokeh-*: Bokeh's own, when a page is embedded
             continue

@@ -89,6 +89,22 @@ def test_a_bad_value_shows_one_clear_message_and_nothing_breaks(page, app_url, s
     assert not page.locator(".run-alert").first.is_visible()
 
 
+def test_a_link_copied_after_a_change_reopens_without_a_note(page, app_url):
+    """Panel rewrote the values it did not change with str() (per_module=False, metrics=['bottleneck', …]) each
+    time a setting moved, and the copied link then opened with a red "Not applied" note for every student."""
+    page.goto(app_url)
+    wait_for_status(page, "p = 0.1", "n = 8")
+    text = page.locator(".ctl-p-text input").first
+    text.fill("0.5")
+    text.press("Enter")
+    wait_for_status(page, "p = 0.5")
+    query = parse_qs(urlparse(page.url).query)
+    assert query["p"] == ["0.5"] and query["per_module"] == ["false"] and query["metrics"][0].startswith('["')
+    page.goto(page.url)
+    wait_for_status(page, "p = 0.5", "n = 8")
+    assert not page.locator(".run-alert").first.is_visible()
+
+
 def test_classroom_link_hides_chosen_controls(page, app_url):
     page.goto(app_url + "?classroom=lr,batch_size,dataset")
     wait_for_status(page, "n = 8")
