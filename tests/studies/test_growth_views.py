@@ -65,3 +65,20 @@ def test_the_live_curves_legend_draws_both_lines_before_either_has_data():
         assert all(len(el) >= 1 for el in means)
     rnn = means[1].dimension_values(1)
     assert len(rnn) == 1 and np.isnan(rnn[0])
+
+
+def test_the_status_says_when_a_network_reached_the_curriculums_last_task(ds):
+    """12.0 against 9.3 read as a measured gap when 12 was the last task there was (found by a teacher)."""
+    import json
+
+    from explorer.core.result import Result
+    from explorer.studies.growth.page import Page
+
+    config = json.loads(ds.attrs["config"])
+    capped = ds.copy()
+    capped["n_solved"].loc[dict(arch="modular")] = config["n_max"]
+    words = Page.skill_words(None, Result(data=capped, weights={}))
+    assert f"N = {config['n_max']} is the curriculum's last task: the growing modules reached it" in words
+    below = ds.copy()
+    below["n_solved"][:] = 1
+    assert "last task" not in Page.skill_words(None, Result(data=below, weights={}))

@@ -84,9 +84,14 @@ class Page(StudyShell):
     def skill_words(self, result) -> str:
         """How far each architecture grew: the status line's accuracy is the chain's over its active heads only,
         which is about 1 whenever the newest head is learned; the largest N solved is the study's measure."""
-        solved = result.data["n_solved"]
-        return "largest N solved, mean over seeds: " + ", ".join(
+        solved, n_max = result.data["n_solved"], result.config.n_max
+        words = "largest N solved, mean over seeds: " + ", ".join(
             f"{label} {float(solved.sel(arch=a).mean()):.1f}" for a, label in ARCH_LABELS.items())
+        capped = [label for a, label in ARCH_LABELS.items() if int(solved.sel(arch=a).max()) >= n_max]
+        if capped:   # the curriculum's last task: a network there may have solved more, and the gap is a floor
+            words += (f" (N = {n_max} is the curriculum's last task: the {' and the '.join(capped)} reached it, "
+                      "so the gap may be larger; raise the largest N)")
+        return words
 
     def sidebar_extras(self):
         self.matched = pn.pane.HTML("", sizing_mode="stretch_width", styles={"opacity": "0.85", "font-size": "0.92em"})
