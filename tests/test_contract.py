@@ -235,6 +235,22 @@ def test_the_link_for_a_class_is_written_when_its_card_opens_and_then_follows_th
     assert f"seeds={seeds}&" in share.link.value + "&"
 
 
+def test_a_link_made_on_a_class_page_hides_what_that_page_hides(ran):
+    """A teacher on a ?classroom= page made a link that showed every control again (found in review)."""
+    from explorer.ui.share import ShareLink
+
+    study, config, store, result = ran
+    memory.remember(store, config, result)
+    page = study.page_class(store=store, url=False, defaults=study.experiment_class.from_config(config).values())
+    hidden = tuple(page.experiment.advanced())[:1] + tuple(n for n in page.settings
+                                                          if n not in page.experiment.advanced())[:1]
+    link = ShareLink(page, hidden)
+    assert link.hide.value == list(hidden) and link.query()["classroom"] == ",".join(hidden)
+    every = (*page.experiment.advanced(), hidden[-1])   # all of the advanced ones read as one word
+    assert ShareLink(page, every).query()["classroom"] == f"advanced,{hidden[-1]}"
+    page.job.cancel()
+
+
 def test_while_a_new_setting_trains_the_last_results_cards_say_so(ran):
     """The cards that show one setting's result keep the last result while a new setting trains, and their titles
     say it is the previous setting; after a cancel, that it is stale; the next result clears both."""

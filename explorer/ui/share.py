@@ -29,7 +29,7 @@ def base_address() -> str:
 class ShareLink:
     """The card's widgets and the link they make for ``shell`` (a :class:`~explorer.ui.shell.StudyShell`)."""
 
-    def __init__(self, shell):
+    def __init__(self, shell, hidden=()):
         self.shell = shell
         experiment = shell.experiment
         lessons = shell.lessons()
@@ -45,8 +45,9 @@ class ShareLink:
         self.lesson.param.watch(self._lesson_picked, "value")
         self.hide.param.watch(lambda e: self.update(), "value")
         experiment.param.watch(lambda *e: self.update(), shell.settings)
-        if shell.lesson is not None:
-            self.hide.value = list(shell.lesson.hidden(experiment.advanced()))
+        # the page's own hidden controls (a lesson's, or a ?classroom= link's): a link made here hides them too
+        shown_here = shell.lesson.hidden(experiment.advanced()) if shell.lesson is not None else hidden
+        self.hide.value = [n for n in shown_here if n in labels.values()]
         self.update()
 
     def _lesson_picked(self, event):
@@ -64,7 +65,13 @@ class ShareLink:
         if self.lesson.value:
             q["lesson"] = self.lesson.value
         if self.hide.value:
-            q["classroom"] = ",".join(self.hide.value)
+            names, advanced = list(self.hide.value), set(self.shell.experiment.advanced())
+            if advanced and advanced <= set(names):   # every advanced control: one word (url.hidden reads it)
+                names = ["advanced", *(n for n in names if n not in advanced)]
+            q["classroom"] = ",".join(names)
+        theme = (url.session_query() or {}).get("theme", "").strip("'\"")
+        if theme in url.THEMES and theme != "default":   # the page's theme goes with its link
+            q["theme"] = theme
         q.update(url.serialize(self.shell.experiment, self.shell.url_settings))
         return q
 
@@ -79,16 +86,15 @@ class ShareLink:
         self.link.value = f"{base_address()}?{urlencode(self.query())}"
 
     def panel(self) -> pn.Card:
-        note = pn.pane.Str("A lesson always hides its own controls; the link opens on the setting shown now.",
-                           styles={"font-size": "0.85em", "opacity": "0.75", "white-space": "normal"},
-                           sizing_mode="stretch_width")
+        note = pn.pane.HTML("<small>A lesson always hides its own controls; the link opens on the setting shown "
+                            "now.</small>", styles={"opacity": "0.75"}, sizing_mode="stretch_width")
         self.card = pn.Card(self.lesson, self.hide, self.link, note, title="Link for a class", collapsed=True,
                             sizing_mode="stretch_width", css_classes=["card-share"])
         self._refresh = while_open(self.card, self._write)
         return self.card
 
 
-def card(shell) -> pn.Card:
-    """The "Link for a class" card of ``shell``'s sidebar."""
-    shell.share = ShareLink(shell)
+def card(shell, hidden=()) -> pn.Card:
+    """The "Link for a class" card of ``shell``'s sidebar (``hidden``: the controls the page itself hides)."""
+    shell.share = ShareLink(shell, hidden)
     return shell.share.panel()

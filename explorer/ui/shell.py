@@ -94,8 +94,8 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         self.job.param.watch(self._job_failed, ["error"])
         self.sidebar = pn.Column(
             *([pn.pane.Markdown(self.intro, sizing_mode="stretch_width")] if self.intro else []),
-            *self._lesson_heading(hidden), *([] if hidden else presets.menu(self)),
-            self.sidebar_controls.panel(hidden), *self.sidebar_extras(), share.card(self), sizing_mode="stretch_width")
+            *self._lesson_heading(hidden), *([] if hidden else presets.menu(self)), self.sidebar_controls.panel(hidden),
+            *self.sidebar_extras(), share.card(self, hidden), sizing_mode="stretch_width")
         status = pn.Row(self.status, self.progress, self.cancel_button, self.run_button, sizing_mode="stretch_width")
         self.main = pn.Column(self.alert.pane, status, *self.build_main(), sizing_mode="stretch_width")
         self._layout = pn.Row(pn.Column(self.sidebar, width=340), self.main, sizing_mode="stretch_width")
