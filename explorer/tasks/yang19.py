@@ -22,7 +22,7 @@ def check_tasks(tasks) -> tuple[str, ...]:
     tasks = tuple(str(t).removeprefix("yang19.").removesuffix("-v0") for t in tasks)
     unknown = [t for t in tasks if t not in TASKS]
     if unknown:
-        raise ValueError(f"unknown task name(s) {', '.join(map(repr, unknown))}; the yang19 tasks are "
+        raise ValueError(f"unknown task name(s) {', '.join(map(repr, unknown))}; the tasks (Yang et al. 2019) are "
                          f"{', '.join(TASKS)}.")
     if not tasks:
         raise ValueError("choose at least one task.")

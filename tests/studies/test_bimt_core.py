@@ -274,3 +274,14 @@ def test_a_measuring_setting_measures_the_stored_networks_again_instead_of_train
     # a training setting is not a measuring one: other steps train
     store.get_or_run(other.replace(steps=TINY["steps"] + 10))
     assert trained == [1]
+
+
+def test_a_typed_task_list_is_checked_as_it_is_typed():
+    """An unknown task name is refused at once with its sentence and the tasks in force stay (the box used to
+    keep 'go,nope' while the figures showed the old setting)."""
+    from explorer.studies.bimt.experiment import BIMTExperiment
+
+    e = BIMTExperiment()
+    errors = e.apply(tasks="go,nope")
+    assert e.tasks == "all" and "unknown task name(s) 'nope'; the tasks (Yang et al. 2019) are go," in errors["tasks"]
+    assert e.apply(tasks=" go, anti ") == {} and e.tasks == "go,anti"

@@ -51,7 +51,7 @@ def test_same_seed_same_trials_and_different_seed_different():
 
 
 def test_unknown_tasks_meet_a_sentence():
-    with pytest.raises(ValueError, match="unknown task name.*'foo'.*the yang19 tasks are"):
+    with pytest.raises(ValueError, match=r"unknown task name.*'foo'.*the tasks \(Yang et al. 2019\) are"):
         check_tasks("go,foo")
     assert check_tasks("yang19.go-v0,dm1") == ("go", "dm1")
     assert check_tasks(None) == TASKS and len(TASKS) == 20

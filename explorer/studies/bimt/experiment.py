@@ -2,6 +2,7 @@
 ``BIMTExperiment(grid=6, steps=1000).result()`` in a notebook, the sidebar of the BIMT page in the app."""
 from __future__ import annotations
 
+from ...core.config import ConfigError
 from ...core.experiment import Experiment as _Base, with_settings
 from .config import BIMTConfig
 
@@ -27,6 +28,20 @@ class BIMTExperiment(_Base):
         self.param.top_k.bounds = (1, self.grid * self.grid)
         if self.top_k > self.grid * self.grid:
             self.top_k = self.grid * self.grid
+
+    def parse_text(self, name, text):
+        """The task list is checked as it is typed: an unknown name is refused with its sentence and the box goes
+        back to the tasks in force (it used to keep the bad list while the figures showed the old setting)."""
+        if name != "tasks":
+            raise NotImplementedError
+        if text.lower() == "all":
+            return "all"
+        from ...tasks.yang19 import check_tasks
+
+        try:
+            return ",".join(check_tasks(text))
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
 
     def bounds_note(self, name):
         return f" for a {self.grid} × {self.grid} sheet" if name == "top_k" else ""
