@@ -33,7 +33,8 @@ TEXTS = {
     "map": "Each dot is a neuron at its place on the sheet; lines are connections (red excitatory, blue "
            "inhibitory, thicker = stronger). While training, colours follow each neuron so swaps show as colours "
            "moving; at the end they show its **functional cluster** (task-variance clusters, grey: not important). "
-           "Drag the slider to replay the swap rounds.",
+           "Drag the slider to replay the swap rounds (L1 and no cost swap nothing: it replays snapshots taken "
+           "at the same steps).",
     "anatomy": "Are clusters anatomical? The fraction of important neurons with no neighbour of their own cluster "
                "(lower = clustered) and the clusters' spread, for this sheet (red line) and for sheets with the "
                "cluster labels shuffled. A percentile below 5 means the clustering is spatial.",
