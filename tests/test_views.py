@@ -31,7 +31,10 @@ def synthetic(seed=0, **kw) -> Result:
                        digit_decoding=rng.uniform(0, 1, (S, 2)), loss_curve=rng.uniform(0, 2, (S, E)),
                        accuracy_curve=rng.uniform(0, 1, (S, E)), Q_measured=np.full(S, cfg.Q),
                        mask_accuracy=rng.uniform(0.1, 1, (S, T, 2)))
-    weights = {"W_rec": torch.randn(S, 2 * n, 2 * n), "mask_inter": (torch.rand(S, 2 * n, 2 * n) < 0.1).float()}
+    g = torch.Generator().manual_seed(seed)   # seeded: with torch's global stream the ringed-link count (and so
+    # whether the key is drawn) depended on the tests run before, and the key test failed about once in 25
+    weights = {"W_rec": torch.randn(S, 2 * n, 2 * n, generator=g),
+               "mask_inter": (torch.rand(S, 2 * n, 2 * n, generator=g) < 0.1).float()}
     return Result(data=ds, weights=weights)
 
 

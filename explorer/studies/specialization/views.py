@@ -136,8 +136,10 @@ def specialization_over_time(ds, metrics=None):
     overlay = hv.Overlay(layers + [_dots(points)]) * markers(config_of(ds), y=1.04)
     return figure(overlay, f"Specialization over time\n{describe(ds)}", ylim=(0, 1.08), xlabel=T.label,
                   ylabel=F.label,
-                  xlim=(t.min() - 0.3, t.max() + 0.3), xticks=list(t.astype(int)), legend_position="bottom_left",
-                  bokeh=dict(BOKEH_EXTRA, height=380, fontsize={"title": "10pt"}))
+                  xlim=(t.min() - 0.3, t.max() + 0.3), xticks=list(t.astype(int)),
+                  # the key below the axes, not in them: inside, it hid points (the weight mask at t = 0)
+                  bokeh=dict(BOKEH_EXTRA, height=420, fontsize={"title": "10pt"}, legend_position="bottom",
+                             legend_cols=2), mpl=dict(legend_position="bottom"))
 
 
 def module_specialization_over_time(ds, metrics=None):

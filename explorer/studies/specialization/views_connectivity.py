@@ -78,9 +78,9 @@ def connectivity(weights: dict, seed_index: int = 0, *, seed=None, Q=None, Q_mea
     if mask is not None and not ringed:
         title += f" · {links} links, not ringed"
     return figure(layers, title, xticks=ticks, yticks=ticks, invert_yaxis=True,
-                  legend_position="bottom_right",
-                  bokeh=dict(frame_sized(430, 430), legend_opts=ON_THE_MATRIX),
-                  mpl=dict(aspect="equal", fig_inches=(6, 5)))
+                  # the key above the matrix: on it, it hid the lower right block's weights
+                  bokeh=dict(frame_sized(430, 430), legend_opts=ON_THE_MATRIX, legend_position="top"),
+                  mpl=dict(aspect="equal", fig_inches=(6, 5), legend_position="bottom_right"))
 
 
 def result_connectivity(result, seed_index: int = 0):
