@@ -52,8 +52,8 @@ def cells_frame(found, time=-1) -> pd.DataFrame:
 
 def _marker(x):
     line = hv.VLine(x)
-    return style_element(line, bokeh=dict(color="#d62728", line_dash="dotdash", line_width=1.5),
-                         mpl=dict(color="#d62728", linestyle="dashdot"))
+    return style_element(line, bokeh=dict(color="#d62728", line_dash="dotdash", line_width=1.5, line_alpha=0.7),
+                         mpl=dict(color="#d62728", linestyle="dashdot", alpha=0.7))
 
 
 def f_vs_structure(frame: pd.DataFrame, x: str = "p", metrics=None, current: float | None = None):
@@ -85,7 +85,7 @@ def f_vs_structure(frame: pd.DataFrame, x: str = "p", metrics=None, current: flo
         layers += [spread, curve, dots]
     overlay = hv.Overlay(layers)
     if current is not None and math.isfinite(current):
-        overlay = overlay * _marker(current)
+        overlay = _marker(current) * overlay   # beneath the data: drawn over it, it hid the one cell stored
     cells = frame.drop_duplicates(subset=[x]).shape[0]
     n = sorted(set(frame.n.dropna().astype(int)))
     where = f"n = {n[0]}" if len(n) == 1 else "n = " + ", ".join(map(str, n))
