@@ -24,7 +24,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 #: (study, the card photographed, file, a title the finished card's figure shows)
-PICTURES = [("bimt", "map", "bimt-map.png", "clusters, acc"),
+PICTURES = [("bimt", "map", "bimt-map.png", "clusters, accuracy"),
             ("growth", "robustness", "growth-robustness.png", "Tasks kept under perturbation")]
 
 

@@ -32,7 +32,7 @@ def _titles_until(page, predicate, timeout_s):
 def test_bimt_page_shows_the_sheet_live_then_its_clusters(page, app_url, shots):
     errors, scripts = watch_console_and_scripts(page)
     page.goto(f"{app_url}?{BIMT}")
-    seen = _titles_until(page, lambda t: any("clusters, acc" in x for x in t), RUN_TIMEOUT_MS / 1000)
+    seen = _titles_until(page, lambda t: any("clusters, accuracy" in x for x in t), RUN_TIMEOUT_MS / 1000)
     assert any(x.startswith("Training: the sheet of seed 0 at step") for x in seen), "no live map while training"
     status = wait_for_status(page, "bimt, 4 × 4 sheet", "2 seeds")
     assert "trained and measured" in status or "loaded from the store" in status

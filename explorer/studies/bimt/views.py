@@ -119,7 +119,7 @@ def result_map(result, seed_index: int = 0, snapshot: int | None = None, legend:
     acc = float(ds["accuracy"].values[seed_index])
     pct = float(ds["isolated_percentile"].values[seed_index])
     clusters = int(ds["clusters"].values[seed_index])
-    title = f"{regime} seed {seed}: {clusters} clusters, acc {acc:.2f}, isolated pct {pct:.0f}"
+    title = f"{regime} seed {seed}: {clusters} clusters, accuracy {acc:.2f}, isolated-neuron percentile {pct:.0f}"
     return neuron_map(coords, result.weights["w"][seed_index].numpy(), labels=ds["labels"].values[seed_index],
                       active=cfg.get("active", 1e-2), title=title, legend=legend)
 
