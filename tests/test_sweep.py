@@ -226,3 +226,14 @@ def test_the_sweeps_table_has_every_seeds_numbers_not_only_the_first_seeds():
     ds = xr.Dataset(coords={"lr": [0.1], "seed": [0, 1, 2]})
     [row] = cell_rows(study, ds, ["lr"])
     assert row == {"lr": 0.1, "accuracy": 0.6, "late": 3.0}
+
+
+def test_a_log_grid_works_for_any_number_not_only_p():
+    """`--lam 1e-4:1e-2:3` was refused although README's log grid `--p 1/n2:1:8` read as general."""
+    from explorer.studies.bimt.config import BIMTConfig
+
+    axes, cells = expand(BIMTConfig(seeds=(0,)), {"lam": ["1e-4:1e-2:3", 0.05]})
+    assert axes["lam"] == pytest.approx([1e-4, 1e-3, 1e-2, 0.05]) and len(cells) == 4
+    assert [c.lam for _, c in cells] == pytest.approx([1e-4, 1e-3, 1e-2, 0.05])
+    with pytest.raises(ConfigError, match="positive endpoints"):
+        expand(BIMTConfig(seeds=(0,)), {"lam": ["0:1e-2:3"]})

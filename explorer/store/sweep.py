@@ -40,9 +40,9 @@ def _parse(config_class, field: str, text, context: dict):
 MAX_CELLS = 1000
 
 
-def log_grid(spec: str, n: int, config_class, field: str = "p") -> list[float]:
-    """``"start:stop:num"`` → ``num`` log-spaced values; an endpoint may be text the setting understands
-    (specialization's p: ``1/n2``, resolved for module size n)."""
+def log_grid(spec: str, n: int | None, config_class, field: str = "p") -> list[float]:
+    """``"start:stop:num"`` → ``num`` log-spaced values of the number ``field``; an endpoint may be text the
+    setting understands (specialization's p: ``1/n2``, resolved for module size n)."""
     parts = spec.split(":")
     if len(parts) != 3:
         raise ConfigError(f"a log grid is start:stop:num, like 1/n2:1:8, got {spec!r}.")
@@ -87,6 +87,9 @@ def expand(base, grid: dict) -> tuple[dict, list]:
         v = [v] if isinstance(v, (str, int, float)) else list(v)
         if not v:
             raise ConfigError(f"the sweep over {f} lists no values.")
+        if f != "p":   # a log grid start:stop:num of any number (p's, which may read 1/n2, is resolved per n below)
+            v = [x for el in v for x in (log_grid(el, getattr(base, "n", None), type(base), f)
+                                         if isinstance(el, str) and ":" in el else [el])]
         values[f] = list(dict.fromkeys(v))  # drop repeats, keep order
     # A setting whose text depends on another (specialization's p = "1/n2" on n) is resolved per value of it.
     ns = values.get("n", [getattr(base, "n", None)])
