@@ -31,7 +31,8 @@ def render() -> str:
              "batched ensemble; *not identity* ones do not change a run's key; *measuring* ones are read only "
              "after training, so a run that differs from a stored one only there measures the stored networks "
              "again instead of training them.", "",
-             "In `explorer sweep`, a flag's comma list is a grid axis (`--p 0.01,0.1,1`). Settings whose one "
+             "In `explorer sweep`, a flag's comma list is a grid axis (`--p 0.01,0.1,1`), and a number's "
+             "`start:stop:num` is a log grid (`--lam 1e-4:1e-2:5`). Settings whose one "
              "value is itself a comma list separate the sweep's values with `;` instead: "
              + ", ".join(f"`{flag_of(f, s)}`" for name in studies.names()
                          for f, s in studies.get(name).config_class.settings().items()
