@@ -19,25 +19,30 @@ from ..core.result import merge_seeds
 log = logging.getLogger("explorer.store")
 
 
-def trained_before(store, config) -> dict:
-    """``{seed: (entry key, Result with weights)}`` for the seeds of ``config`` whose networks are stored under
-    other measuring settings (readable, verified entries only; the most recently used first)."""
-    names = type(config).measured()
-    want = {config.training_key(s): s for s in config.seeds}
+def trained_before(store, configs) -> dict:
+    """``{(config's run key, seed): (entry key, Result with weights)}`` for the seeds of ``configs`` whose
+    networks are stored under other measuring settings (readable, verified entries only; the most recently used
+    first), in one pass over the store's entries."""
+    want: dict = {}   # several settings may await the same networks (a sweep over clusters)
+    for c in configs:
+        for s in c.seeds:
+            want.setdefault(c.training_key(s), []).append((c.run_key(), s))
+    measured = {c.STUDY: type(c).measured() for c in configs}
     found = {}
     for _, key, _ in reversed(store._entries()):
         path = store.entry_dir(key)
         try:
             meta = json.loads((path / "config.json").read_text())
             cfg, seed = meta["config"], meta["seed"]
-            if not isinstance(cfg, dict) or cfg.get("study") != config.STUDY or not isinstance(seed, int):
+            if not isinstance(cfg, dict) or cfg.get("study") not in measured or not isinstance(seed, int):
                 continue
-            s = want.get(training_key(cfg, names, seed))
-            if s is not None and s not in found:
-                found[s] = (key, store._read(path, cfg, seed))
+            targets = [t for t in want.get(training_key(cfg, measured[cfg["study"]], seed), ()) if t not in found]
+            if targets:
+                source = (key, store._read(path, cfg, seed))
+                found.update({t: source for t in targets})
         except Exception:  # noqa: BLE001 — an unreadable entry is not a source; get_or_run deals with its own
             continue
-        if len(found) == len(want):
+        if len(found) == sum(map(len, want.values())):
             break
     return found
 
@@ -47,14 +52,15 @@ def measure_again(store, todo: list, found: dict) -> list:
     measuring settings and store them (``found[key][seed]`` gets each); returns what is left to train."""
     from ..studies import study_of
 
+    able = [config for _, config in todo if type(config).measured() and study_of(config).remeasure is not None]
+    stored = trained_before(store, able) if able else {}
     left = []
     for key, config in todo:
-        remeasure = study_of(config).remeasure if type(config).measured() else None
-        sources = trained_before(store, config) if remeasure is not None else {}
+        sources = {s: stored[config.run_key(), s] for s in config.seeds if (config.run_key(), s) in stored}
         if sources:
             done = config.replace(seeds=sorted(sources))
             t0 = time.perf_counter()
-            result = remeasure(done, merge_seeds([sources[s][1] for s in done.seeds]))
+            result = study_of(config).remeasure(done, merge_seeds([sources[s][1] for s in done.seeds]))
             wall = time.perf_counter() - t0
             for seed, part in store._split(done, result):
                 part.data.attrs["measured_again_from"] = sources[seed][0]

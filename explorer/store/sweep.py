@@ -238,11 +238,15 @@ def _assemble(base, grid, axes, cells, data):
     import xarray as xr
 
     fields = list(axes)
+    first = data[cells[0][1].key()]
+    # a swept setting named like a variable of its results (BIMT's clusters: the k asked for, and the k found)
+    # names the axis; the variable becomes <name>_measured (expand_dims refused the clash with a traceback)
+    clash = {f: f"{f}_measured" for f in fields if f in first.variables}
     # each variable's own attributes (long_name, units) as the cells carry them: combining drops them
-    var_attrs = {name: dict(v.attrs) for name, v in data[cells[0][1].key()].variables.items()}
+    var_attrs = {clash.get(name, name): dict(v.attrs) for name, v in first.variables.items()}
     pieces = []
     for labels, cfg in cells:
-        ds = data[cfg.key()].copy()
+        ds = data[cfg.key()].rename(clash) if clash else data[cfg.key()].copy()
         ds.attrs = {}
         for var in ds.variables.values():
             var.encoding = {}

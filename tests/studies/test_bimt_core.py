@@ -285,3 +285,21 @@ def test_a_typed_task_list_is_checked_as_it_is_typed():
     errors = e.apply(tasks="go,nope")
     assert e.tasks == "all" and "unknown task name(s) 'nope'; the tasks (Yang et al. 2019) are go," in errors["tasks"]
     assert e.apply(tasks=" go, anti ") == {} and e.tasks == "go,anti"
+
+
+def test_a_sweep_over_a_measuring_setting_trains_its_networks_once(tmp_path, monkeypatch):
+    """Cells that differ only in a measuring setting (clusters 2, 3, 4) share their networks: a sweep trains the
+    first cell's and measures them again for the others."""
+    import explorer.studies.bimt.run as bimt_run
+    from explorer.store import Store
+    from explorer.store.sweep import sweep
+    from explorer.studies.bimt.config import BIMTConfig
+
+    store = Store(tmp_path / "store")
+    store.get_or_run(BIMTConfig(**TINY, seeds=(0,)))
+    trained = []
+    real = bimt_run._run_group
+    monkeypatch.setattr(bimt_run, "_run_group", lambda *a, **k: trained.append(1) or real(*a, **k))
+    ds = sweep(BIMTConfig(**TINY, seeds=(0,)), {"clusters": [2, 3, 4]}, store=store, progress=False)
+    assert trained == [] and ds["clusters"].values.tolist() == [2, 3, 4]
+    assert ds["clusters_measured"].values.ravel().tolist() == [2.0, 3.0, 4.0]   # the k asked for was found
