@@ -40,6 +40,30 @@ def check_settings(settings) -> dict:
     return BIMTConfig.from_dict(values).to_dict()
 
 
+#: the anatomy measures of each network, stacked over the ensemble (the Result's variables of these names), with
+#: the dtype each is stacked as (None: as :func:`explorer.metrics.anatomy.anatomy` gives it)
+ANATOMY = {"clusters": None, "silhouette": float, "isolated_fraction": float, "isolated_percentile": float,
+           "spread": float, "spread_percentile": float, "active_neurons": None, "active_connections": None,
+           "wiring_length": float, "isolated_shuffled": np.float32, "spread_shuffled": np.float32, "labels": None,
+           "important": None}
+
+
+def measure_anatomy(tv, w, dist, s: dict, seeds, cancel=None) -> dict:
+    """The anatomy of every network (Liu et al. 2023, §3: important neurons, functional clusters, wiring length,
+    isolated neurons and spread against shuffled sheets) from its task variance ``tv`` (E, K, N), hidden weights
+    ``w`` (E, N, N) and the slots' distances ``dist`` (N, N), with the measuring settings of ``s``; each network's
+    shuffles are seeded by its own seed. What training ends with, and what :func:`.run.remeasure` recomputes for
+    stored networks."""
+    dist = np.asarray(dist, dtype=np.float64)
+    measures = []
+    for e, seed in enumerate(seeds):
+        measures.append(anatomy(tv[e], w[e], dist, sheet=s["sheet"], importance=float(s["importance"]),
+                                active=float(s["active"]), clusters=int(s["clusters"]),
+                                shuffles=int(s["shuffles"]), baseline=s["baseline"], seed=int(seed)))
+        check(cancel)
+    return {key: np.array([m[key] for m in measures], dtype=dtype) for key, dtype in ANATOMY.items()}
+
+
 def members(regimes, seeds, lam: float, A: float) -> list[tuple[str, int, float, float]]:
     """The ensemble's (regime, seed, λ, A) networks, regime-major: what a regime ignores is 0 (config.USED_BY: L1
     keeps λ with A = 0, none has λ = 0)."""
@@ -170,27 +194,11 @@ def train_and_measure(settings, seeds=None, regimes=None, on_progress=None, canc
     acc, dec, tv = evaluate(model, eval_bank)
     check(cancel)
     w = model.w.detach().numpy()
-    dist = model.dist.numpy().astype(np.float64)
-    measures = []
-    for e, (r, sd, *_) in enumerate(nets):
-        measures.append(anatomy(tv[e], w[e], dist, sheet=s["sheet"], importance=float(s["importance"]),
-                                active=float(s["active"]), clusters=int(s["clusters"]),
-                                shuffles=int(s["shuffles"]), baseline=s["baseline"], seed=sd))
-        check(cancel)
-    stack = lambda key, dt=None: np.array([m[key] for m in measures], dtype=dt)   # noqa: E731
     out = {
         "regime": np.array([r for r, *_ in nets]), "seed": np.array([sd for _, sd, *_ in nets]),
         "tasks": np.array(tasks),
         "accuracy": acc.mean(1), "task_accuracy": acc, "decision_accuracy": dec,
-        "clusters": stack("clusters"), "silhouette": stack("silhouette", float),
-        "isolated_fraction": stack("isolated_fraction", float),
-        "isolated_percentile": stack("isolated_percentile", float),
-        "spread": stack("spread", float), "spread_percentile": stack("spread_percentile", float),
-        "active_neurons": stack("active_neurons"), "active_connections": stack("active_connections"),
-        "wiring_length": stack("wiring_length", float),
-        "isolated_shuffled": stack("isolated_shuffled", np.float32),
-        "spread_shuffled": stack("spread_shuffled", np.float32),
-        "labels": stack("labels"), "important": stack("important"), "task_variance": tv,
+        **measure_anatomy(tv, w, model.dist, s, [sd for _, sd, *_ in nets], cancel), "task_variance": tv,
         "coords": model.coords.numpy(), "identity": model.identity.numpy(),
         "w": w, "w_in": model.w_in.detach().numpy(), "b": model.b.detach().numpy(),
         "w_out": model.w_out.detach().numpy(), "b_out": model.b_out.detach().numpy(),

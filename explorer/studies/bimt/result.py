@@ -82,19 +82,25 @@ COORDINATES = {
 }
 
 
+def anatomy_variables(out: dict, sl: slice = slice(None)) -> dict:
+    """The Dataset variables of the anatomy measures (:func:`.core.measure_anatomy`) of the networks ``sl``."""
+    v = {name: (("seed",), np.asarray(out[name][sl], np.float64)) for name in SCALARS if name != "accuracy"}
+    v.update({"isolated_shuffled": (("seed", "shuffle"), out["isolated_shuffled"][sl]),
+              "spread_shuffled": (("seed", "shuffle"), out["spread_shuffled"][sl]),
+              "labels": (("seed", "neuron"), out["labels"][sl].astype(np.int64)),
+              "important": (("seed", "neuron"), out["important"][sl].astype(np.int8))})
+    return v
+
+
 def build_dataset(config: BIMTConfig, out: dict, sl: slice) -> xr.Dataset:
     """The Dataset of the networks ``sl`` of one ensemble's output (:func:`.core.train_and_measure`)."""
     seeds = [int(s) for s in out["seed"][sl]]
     coords = out["coords"]
     tasks = [str(t) for t in out["tasks"]]
-    v = {name: (("seed",), np.asarray(out[name][sl], np.float64)) for name in SCALARS}
+    v = {"accuracy": (("seed",), np.asarray(out["accuracy"][sl], np.float64)), **anatomy_variables(out, sl)}
     v.update({
         "task_accuracy": (("seed", "task"), out["task_accuracy"][sl]),
         "decision_accuracy": (("seed", "task"), out["decision_accuracy"][sl]),
-        "isolated_shuffled": (("seed", "shuffle"), out["isolated_shuffled"][sl]),
-        "spread_shuffled": (("seed", "shuffle"), out["spread_shuffled"][sl]),
-        "labels": (("seed", "neuron"), out["labels"][sl].astype(np.int64)),
-        "important": (("seed", "neuron"), out["important"][sl].astype(np.int8)),
         "task_variance": (("seed", "task", "neuron"), out["task_variance"][sl]),
         "identity": (("seed", "neuron"), out["identity"][sl].astype(np.int64)),
         "loss": (("seed", "step"), out["loss"][:, sl].T),

@@ -6,21 +6,18 @@ single ensemble (:func:`explorer.studies.bimt.core.train_and_measure`).
 """
 from __future__ import annotations
 
+import json
 import time
 
-import torch
-
-import json
-
 import numpy as np
+import torch
 
 from ...core.ensembles import run_by_shape
 from ...core.result import Result, describe
-from ...metrics.anatomy import anatomy
 from ...models.spatial import distance_matrix, sheet_coordinates
 from .config import BIMTConfig
-from .core import train_and_measure
-from .result import COORDINATES, SCALARS, VARIABLES, WEIGHTS, build_dataset
+from .core import measure_anatomy, train_and_measure
+from .result import COORDINATES, VARIABLES, WEIGHTS, anatomy_variables, build_dataset
 
 
 def run_many(configs: list[BIMTConfig], on_progress=None, cancel=None) -> list[Result]:
@@ -52,23 +49,14 @@ def _run_group(configs, on_progress, cancel) -> list[Result]:
 
 def remeasure(config: BIMTConfig, stored: Result) -> Result:
     """The networks of ``stored``, trained under other measuring settings (thresholds, k, shuffles, baseline),
-    measured with ``config``'s: the anatomy that training them again would end with (the same task variance,
-    weights and shuffle seed; Liu et al. 2023, §3), in a fraction of a second per network. The store calls it
+    measured with ``config``'s: the anatomy training them again would end with (:func:`.core.measure_anatomy`
+    on the same task variance and weights), in a fraction of a second per network. The store calls it
     (:mod:`explorer.store.remeasured`)."""
     ds = stored.data
-    dist = distance_matrix(sheet_coordinates(config.grid, config.sheet)).float().numpy().astype(np.float64)
-    w = stored.weights["w"].numpy()
-    measures = [anatomy(ds["task_variance"].values[i], w[i], dist, sheet=config.sheet,
-                        importance=float(config.importance), active=float(config.active),
-                        clusters=int(config.clusters), shuffles=int(config.shuffles), baseline=config.baseline,
-                        seed=int(seed)) for i, seed in enumerate(ds.seed.values)]
-    stack = lambda key, dt=None: np.array([m[key] for m in measures], dtype=dt)   # noqa: E731
-    new = ds.drop_vars(["isolated_shuffled", "spread_shuffled", "shuffle"])
-    new = new.assign({name: ("seed", stack(name, np.float64)) for name in SCALARS if name != "accuracy"})
-    new = new.assign(labels=(("seed", "neuron"), stack("labels").astype(np.int64)),
-                     important=(("seed", "neuron"), stack("important").astype(np.int8)),
-                     isolated_shuffled=(("seed", "shuffle"), stack("isolated_shuffled", np.float32)),
-                     spread_shuffled=(("seed", "shuffle"), stack("spread_shuffled", np.float32)))
+    dist = distance_matrix(sheet_coordinates(config.grid, config.sheet)).float()   # as SpatialRNN.dist
+    measures = measure_anatomy(ds["task_variance"].values, stored.weights["w"].numpy(), dist, config.to_dict(),
+                               ds.seed.values)
+    new = ds.drop_vars(["isolated_shuffled", "spread_shuffled", "shuffle"]).assign(anatomy_variables(measures))
     new = new.assign_coords(shuffle=np.arange(int(config.shuffles)))
     describe(new, {**VARIABLES, **COORDINATES})
     new.attrs["config"] = json.dumps(config.canonical(with_seeds=False), sort_keys=True)
