@@ -30,3 +30,9 @@ def check_tasks(tasks) -> tuple[str, ...]:
     if twice is not None:
         raise ValueError(f"the task {tasks[twice]!r} is chosen more than once; choose each task once.")
     return tasks
+
+
+def tasks_text(text: str) -> str:
+    """A tasks setting as stored: ``"all"``, or the chosen names (checked, without neurogym's id parts) joined by
+    commas; ValueError with a sentence for an unknown, missing or repeated name."""
+    return "all" if text.strip().lower() == "all" else ",".join(check_tasks(text))

@@ -128,10 +128,10 @@ class BIMTConfig(StudyConfig):
         for name in ("lam", "A"):
             if self.regime not in USED_BY[name]:
                 self._set(name, 0.0)
-        from ...tasks.yang19 import check_tasks
+        from ...tasks.yang19 import tasks_text
 
         try:
-            self._set("tasks", ",".join(check_tasks(self.tasks)) if self.tasks.strip().lower() != "all" else "all")
+            self._set("tasks", tasks_text(self.tasks))
         except ValueError as e:
             raise ConfigError(str(e)) from None
 

@@ -34,12 +34,10 @@ class BIMTExperiment(_Base):
         back to the tasks in force (it used to keep the bad list while the figures showed the old setting)."""
         if name != "tasks":
             raise NotImplementedError
-        if text.lower() == "all":
-            return "all"
-        from ...tasks.yang19 import check_tasks
+        from ...tasks.yang19 import tasks_text
 
         try:
-            return ",".join(check_tasks(text))
+            return tasks_text(text)
         except ValueError as e:
             raise ConfigError(str(e)) from None
 
