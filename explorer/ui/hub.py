@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import panel as pn
 
 from .. import studies
-from .url import CLASSROOM_ON, THEMES, session_query, shown
+from .url import CLASSROOM_ON, THEMES, session_query, shown, theme_of
 from .widgets import escape
 
 _HEADER_CSS = """
@@ -39,8 +39,9 @@ def kept(query: dict) -> dict:
     """What the switcher's links carry from this page's link to the others: a theme that exists, and classroom
     mode when it is on for the whole page (``classroom=1``, or a lesson); a list of one page's controls is not."""
     out = {}
-    if query.get("theme") in THEMES[1:]:
-        out["theme"] = query["theme"]
+    theme = theme_of(query.get("theme"))
+    if theme not in (None, THEMES[0]):
+        out["theme"] = theme
     if query.get("lesson") or str(query.get("classroom", "")).strip().lower() in CLASSROOM_ON:
         out["classroom"] = "1"
     return out

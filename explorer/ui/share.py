@@ -69,8 +69,8 @@ class ShareLink:
             if advanced and advanced <= set(names):   # every advanced control: one word (url.hidden reads it)
                 names = ["advanced", *(n for n in names if n not in advanced)]
             q["classroom"] = ",".join(names)
-        theme = (url.session_query() or {}).get("theme", "").strip("'\"")
-        if theme in url.THEMES and theme != "default":   # the page's theme goes with its link
+        theme = url.theme_of((url.session_query() or {}).get("theme"))
+        if theme not in (None, "default"):   # the page's theme goes with its link
             q["theme"] = theme
         q.update(url.serialize(self.shell.experiment, self.shell.url_settings))
         return q

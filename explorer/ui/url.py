@@ -52,6 +52,12 @@ def _utf8(name: str) -> str:
         return name
 
 
+def theme_of(text) -> str | None:
+    """A ``?theme=`` value as the template reads it (quotes dropped), or None when it names no theme."""
+    text = "" if text is None else str(text).strip("'\"")
+    return text if text in THEMES else None
+
+
 def safe_theme() -> None:
     """Panel's templates index their themes with ``?theme=`` unchecked: drop any value that is not a theme."""
     try:
@@ -60,8 +66,7 @@ def safe_theme() -> None:
         return
     value = args.get("theme") if args else None
     if value:
-        text = value[0].decode("utf-8", "replace").strip("'\"")
-        if text not in THEMES:
+        if theme_of(value[0].decode("utf-8", "replace")) is None:
             args.pop("theme", None)
 
 
@@ -153,7 +158,7 @@ def unread(query: dict, readable, settings=()) -> dict:
     readable = [n for n in dict.fromkeys(readable) if n != "name"]
     errors = {}
     theme = query.get("theme")
-    if theme is not None and theme.strip("'\"") not in THEMES:   # read by the template, which drops it (safe_theme)
+    if theme is not None and theme_of(theme) is None:   # read by the template, which drops it (safe_theme)
         errors["theme"] = f"there is no theme {shown(theme)}; the themes are {' and '.join(THEMES)}."
     for name in query:
         if name in readable or name.startswith("bokeh-"):   # bokeh-*: Bokeh's own, when a page is embedded
