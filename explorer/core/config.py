@@ -194,12 +194,12 @@ class StudyConfig:
             d["seed"] = int(seed)
         else:
             d["seeds"] = list(self.seeds)
-        return _hash(d)
+        return content_key(d)
 
     def run_key(self) -> str:
         """Hash of the canonical config without seeds: names every seed's entry of this setting in the store
         (``explorer store info <run key>``)."""
-        return _hash(self.canonical(with_seeds=False))
+        return content_key(self.canonical(with_seeds=False))
 
     @classmethod
     def measured(cls) -> tuple:
@@ -253,9 +253,10 @@ def training_key(canonical: dict, measured, seed: int) -> str:
     """:meth:`StudyConfig.training_key` of a stored canonical config (no config class needed)."""
     d = {k: v for k, v in canonical.items() if k not in measured}
     d["seed"] = int(seed)
-    return _hash(d)
+    return content_key(d)
 
 
-def _hash(d: dict) -> str:
+def content_key(d: dict) -> str:
+    """The store's key of a JSON-able dict: the first 24 hex digits of the sha256 of its sorted, compact JSON."""
     blob = json.dumps(d, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:24]

@@ -6,12 +6,13 @@ never train or write into ``runs/``.
 from __future__ import annotations
 
 import datetime
-import hashlib
+import functools
 import json
 import re
 import shutil
 from pathlib import Path
 
+from ..core.config import content_key
 from ..core.result import tidy
 from . import entry
 from .entry import FILES, MANIFEST, Unusable, load_netcdf
@@ -122,15 +123,21 @@ def _describe(cfg: dict) -> dict:
     """The describing settings of a stored canonical config: its study's ``COLUMNS``, then every other setting
     that is not at its default (so that two runs that differ only in, say, their tasks do not list alike)."""
     try:
-        from ..studies import get
-
-        config_class = get(cfg.get("study")).config_class
-        default = config_class().canonical(with_seeds=False)
+        columns, default = _defaults(cfg.get("study"))
     except Exception:  # noqa: BLE001 — an unknown study or a damaged config.json lists without them
         return {}
-    described = {k: cfg.get(k) for k in config_class.COLUMNS}
+    described = {k: cfg.get(k) for k in columns}
     return described | {k: v for k, v in cfg.items()
                         if k not in described and k not in ("study", "schema") and k in default and v != default[k]}
+
+
+@functools.lru_cache(maxsize=None)
+def _defaults(study: str) -> tuple[tuple, dict]:
+    """A study's ``COLUMNS`` and its default canonical config (made once per study, not once per listed entry)."""
+    from ..studies import get
+
+    config_class = get(study).config_class
+    return config_class.COLUMNS, config_class().canonical(with_seeds=False)
 
 
 def _int_or_none(v):
@@ -154,8 +161,7 @@ def _stale(cfg: dict) -> bool:
 
 def _run_key(cfg: dict) -> str:
     """The run key of a stored canonical config without seeds (= ``StudyConfig.run_key()``)."""
-    blob = json.dumps(cfg, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+    return content_key(cfg)
 
 
 def _short(v) -> str:
