@@ -23,7 +23,7 @@ def trained_before(store, configs) -> dict:
     """``{(config's run key, seed): (entry key, Result with weights)}`` for the seeds of ``configs`` whose
     networks are stored under other measuring settings (readable, verified entries only; the most recently used
     first), in one pass over the store's entries."""
-    want: dict = {}   # several settings may await the same networks (a sweep over clusters)
+    want: dict = {}   # several settings may await the same networks (a sweep over a measuring setting)
     for c in configs:
         for s in c.seeds:
             want.setdefault(c.training_key(s), []).append((c.run_key(), s))

@@ -239,8 +239,8 @@ def _assemble(base, grid, axes, cells, data):
 
     fields = list(axes)
     first = data[cells[0][1].key()]
-    # a swept setting named like a variable of its results (BIMT's clusters: the k asked for, and the k found)
-    # names the axis; the variable becomes <name>_measured (expand_dims refused the clash with a traceback)
+    # a swept setting named like a variable of its results (a count asked for, and the count found) names the
+    # axis; the variable becomes <name>_measured (expand_dims refused the clash with a traceback)
     clash = {f: f"{f}_measured" for f in fields if f in first.variables}
     # each variable's own attributes (long_name, units) as the cells carry them: combining drops them
     var_attrs = {clash.get(name, name): dict(v.attrs) for name, v in first.variables.items()}
