@@ -67,8 +67,9 @@ def split_values(config_class, name: str, text: str, context: dict) -> list:
             try:
                 out.append(float(t))
             except ValueError:
-                if ":" not in t:
-                    parse_value(config_class, name, s, t, context)  # garbage is refused here, in one sentence
+                # garbage is refused here, in one sentence naming the flag; a log grid's two ends likewise
+                for end in (t.split(":")[:2] if ":" in t else [t]):
+                    parse_value(config_class, name, s, end, context)
                 out.append(t)  # text the study resolves per cell (p = 1/n2 at each n; log grids)
         else:
             out.append(t)

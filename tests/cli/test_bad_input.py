@@ -116,6 +116,8 @@ CASES = [
      "--grid must be an integer from 2"),
     ("sweep-empty-element", [*SWEEP, "--p", "0.1,,1"], 2, "empty element"),
     ("sweep-bad-log-grid", [*SWEEP, "--p", "1/n2:1:x"], 2, "must be an integer"),
+    ("sweep-bad-log-grid-end", ["--store", "{store}", "sweep", "bimt", "--lam", "1e-4:x:3"], 2,
+     "--lam takes a number (0 to 1), got 'x'"),
     ("sweep-huge-log-grid", [*SWEEP, "--p", "1/n2:1:100000"], 2, "asks for 100000 points; a sweep holds at most 1000"),
     ("sweep-huge-grid", [*SWEEP, "--covariance", ",".join(f"{i / 100:g}" for i in range(100)),
                          "--noise", ",".join(f"{i / 100:g}" for i in range(11))], 2, "this grid has 1100"),
