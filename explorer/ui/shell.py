@@ -334,7 +334,8 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         self.result, self.stale = result, False
         self.show_result(result)
         cached = result.cached if cached is None else cached
-        where = "loaded from the store" if cached else "trained and measured, now stored"
+        where = ("loaded from the store" if cached else "its stored networks measured again, now stored"
+                 if result.data.attrs.get("measured_again_from") else "trained and measured, now stored")
         acc = result.data["accuracy"].values if "accuracy" in result.data else np.array([np.nan])
         skill = self.skill_words(result)
         took = f"in {seconds:.2f} s" if seconds >= 0.005 else "at once"

@@ -79,18 +79,18 @@ class GrowthConfig(StudyConfig):
     generalise_steps: int = setting(240, label="retraining steps per N + K", kind="int", group=C,
                                     bounds=(1, 100_000), soft=(10, 2000), step=10, log=True,
                                     doc="The short budget for each N + K (Hamidi et al. 2024 allow 10 epochs).")
-    perturb: str = setting("W_R,W_FF,tau", label="perturbed parameters", kind="text", group=R,
+    perturb: str = setting("W_R,W_FF,tau", label="perturbed parameters", kind="text", group=R, measured=True,
                            doc="Comma list of W_R (recurrent), W_FF (between modules, chain only) and tau (time "
                                "constants, moved upward only) (Hamidi et al. 2024, eq. 5).")
-    eps_min: float = setting(0.01, label="smallest ε", kind="float", group=R, bounds=(1e-6, 1e3), soft=(1e-3, 1.0),
-                             log=True,
+    eps_min: float = setting(0.01, label="smallest ε", kind="float", group=R, measured=True, bounds=(1e-6, 1e3),
+                             soft=(1e-3, 1.0), log=True,
                              doc="The ε grid is 0 and log-spaced from ε_min to ε_max (Hamidi et al. 2024: 0.01–10).")
-    eps_max: float = setting(10.0, label="largest ε", kind="float", group=R, bounds=(1e-6, 1e3), soft=(0.1, 100.0),
-                             log=True,
+    eps_max: float = setting(10.0, label="largest ε", kind="float", group=R, measured=True, bounds=(1e-6, 1e3),
+                             soft=(0.1, 100.0), log=True,
                              doc="Largest relative perturbation ‖ΔW‖_F / ‖W‖_F.")
-    eps_points: int = setting(10, label="ε points", kind="int", group=R, bounds=(1, 100), soft=(2, 20),
+    eps_points: int = setting(10, label="ε points", kind="int", group=R, measured=True, bounds=(1, 100), soft=(2, 20),
                               doc="Log-spaced ε values besides 0.")
-    draws: int = setting(5, label="draws per ε", kind="int", group=R, bounds=(1, 1000), soft=(1, 20),
+    draws: int = setting(5, label="draws per ε", kind="int", group=R, measured=True, bounds=(1, 1000), soft=(1, 20),
                          doc="Random perturbations averaged at each ε (Hamidi et al. 2024: 10).")
     perturb_chunk: int | None = setting(None, label="perturbed copies per pass (empty: automatic)", kind="int",
                                         group=R, bounds=(1, 1024), allow_none=True, advanced=True, identity=False,
@@ -98,10 +98,11 @@ class GrowthConfig(StudyConfig):
                                         doc="How many perturbed copies are evaluated at once; empty: as many as "
                                             "keep their states in a core's cache. Speed only: the numbers are the "
                                             "same for every value, so it is not part of a run's identity.")
-    timescales: bool = setting(False, label="effective timescales", kind="bool", group=R, advanced=True,
+    timescales: bool = setting(False, label="effective timescales", kind="bool", group=R, measured=True,
+                              advanced=True,
                                doc="Also fit each neuron's effective timescale (AIC-chosen single or double "
                                    "exponential of its autocorrelation, Hamidi et al. 2024, Fig. 4); slow.")
-    timescale_steps: int = setting(10_000, label="timescale simulation steps", kind="int", group=R,
+    timescale_steps: int = setting(10_000, label="timescale simulation steps", kind="int", group=R, measured=True,
                                    bounds=(100, 1_000_000), advanced=True,
                                    doc="Steps of random input simulated for the autocorrelations.")
     seeds: tuple = setting((0, 1, 2), label="seeds", kind="seeds", group=C, bounds=(1, MAX_SEEDS), soft=(1, 8),

@@ -31,7 +31,7 @@ from ...tasks.parity import ParityStream
 from .config import ARCH_LABELS, GrowthConfig
 from .generalise import generalisation
 
-__all__ = ["train_and_measure", "CRITERION"]
+__all__ = ["train_and_measure", "measure_again", "CRITERION"]
 
 CRITERION = 0.98
 
@@ -154,9 +154,18 @@ def _one_architecture(arch: str, model, s: dict, seeds: list, report, cancel) ->
         out["generalisation"] = generalisation(model, out["n_solved"], s, seeds, lr,
                                                lambda salt: _data_seed(seeds, salt + 100 * (arch == "rnn")), cancel)
         out["generalise_s"] = np.array(time.perf_counter() - t)
+    out.update(_measure(arch, model, s, seeds, report, cancel))
+    out.update({f"param_{k}": v.detach().numpy().copy() for k, v in model.params.items()})
+    out["depth"] = model.n_active.numpy().copy()
+    return out
+
+
+def _measure(arch: str, model, s: dict, seeds: list, report, cancel) -> dict:
+    """What the measuring settings (``Setting.measured``: the perturbations and the timescales) ask of one
+    architecture's trained ensemble; nothing here trains or changes the networks."""
     check(cancel)
     t = time.perf_counter()
-    out.update(_robustness(model, arch, s, seeds, cancel, report, (0.9, 1.0)))
+    out = _robustness(model, arch, s, seeds, cancel, report, (0.9, 1.0))
     out["robustness_s"] = np.array(time.perf_counter() - t)
     if s["timescales"]:
         from ...metrics.timescales import effective_timescales, simulate_activity
@@ -164,8 +173,32 @@ def _one_architecture(arch: str, model, s: dict, seeds: list, report, cancel) ->
         check(cancel)
         act = simulate_activity(model, steps=s["timescale_steps"], trials=2, seed=_data_seed(seeds, 51))
         out["tau_eff"] = effective_timescales(act)["tau"]
-    out.update({f"param_{k}": v.detach().numpy().copy() for k, v in model.params.items()})
-    out["depth"] = model.n_active.numpy().copy()
+    return out
+
+
+def _models(s: dict, seeds: list) -> dict:
+    """Both architectures' ensembles, freshly drawn from the seeds."""
+    return {"modular": GrowingChain(s["module_size"], s["n_max"], seeds),
+            "rnn": MultiHeadRNN(s["rnn_size"], s["n_max"], seeds)}
+
+
+def measure_again(settings, seeds: list[int], trained: dict, cancel=None) -> dict:
+    """The measurements of :func:`train_and_measure` (robustness, timescales) on networks trained before:
+    ``trained[arch]`` holds each architecture's parameters (name → (E, …) tensor, seed first) and ``depth``
+    (E,). Returns ``{arch}_{key}`` arrays as :func:`train_and_measure` names them, and ``eps``; the same numbers
+    as the run that trained them would give with these settings (every draw comes from each network's seed)."""
+    s = _settings(settings)
+    seeds = [int(x) for x in seeds]
+    models = _models(s, seeds)
+    for arch, model in models.items():
+        model.params = {k: trained[arch][k].detach().clone().requires_grad_(True) for k in model.params}
+        model.n_active = torch.as_tensor(trained[arch]["depth"], dtype=torch.long).clone()
+    parts = run_lanes({arch: partial(_measure, arch, model, s, seeds, lambda event: None)
+                       for arch, model in models.items()}, cancel)
+    out = {}
+    for arch, part in parts.items():
+        out["eps"] = part.pop("eps")
+        out.update({f"{arch}_{k}": v for k, v in part.items()})
     return out
 
 
@@ -188,8 +221,7 @@ def train_and_measure(settings: dict, seeds: list[int], on_progress=None, cancel
     seeds = [int(x) for x in seeds]
     t0 = time.perf_counter()
     out = {"seeds": np.array(seeds), "heads": np.arange(2, s["n_max"] + 1)}
-    models = {"modular": GrowingChain(s["module_size"], s["n_max"], seeds),
-              "rnn": MultiHeadRNN(s["rnn_size"], s["n_max"], seeds)}
+    models = _models(s, seeds)
     out["params_modular"] = np.array(models["modular"].param_count())
     out["params_rnn"] = np.array(models["rnn"].param_count())
     out["rnn_size"] = np.array(s["rnn_size"])

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 
 from ...core.ensembles import run_by_shape
 from ...core.result import Result
 from .config import GrowthConfig
-from .core import train_and_measure
-from .result import build_dataset, weights_of
+from .core import measure_again, train_and_measure
+from .result import ARCHS, build_dataset, weights_of
 
 
 def run_many(configs: list[GrowthConfig], on_progress=None, cancel=None) -> list[Result]:
@@ -37,3 +38,27 @@ def _run_group(configs, on_progress, cancel) -> list[Result]:
         ds.attrs.update(wall_time_s=wall, ensemble_size=len(seeds))
         results.append(Result(data=ds, weights=weights_of(out, rows)))
     return results
+
+
+def remeasure(config: GrowthConfig, stored: Result) -> Result:
+    """The networks of ``stored``, trained under other measuring settings (the perturbations: groups, ε grid,
+    draws; the timescales), measured with ``config``'s: what training them again would end with
+    (:func:`.core.measure_again`), in seconds instead of the curriculum. The store calls it
+    (:mod:`explorer.store.remeasured`)."""
+    ds = stored.data
+    seeds = [int(s) for s in ds.seed.values]
+    trained = {a: {k[len(a) + 1:]: w for k, w in stored.weights.items() if k.startswith(f"{a}.")}
+               | {"depth": ds["depth"].sel(arch=a).values} for a in ARCHS}
+    out = {"seeds": np.array(seeds), "heads": ds.N.values, "rnn_size": np.array(ds.attrs["rnn_size"]),
+           "modular_tau": ds["tau_module"].values, "rnn_tau": ds["tau_rnn"].values}
+    for a in ARCHS:
+        out[f"params_{a}"] = ds["params"].sel(arch=a).values[0]
+        for key in ("n_solved", "n_solved_curve", "accuracy_curve", "loss_curve", "depth"):
+            out[f"{a}_{key}"] = ds[key].sel(arch=a).values
+        if not np.isnan(ds["generalisation"].sel(arch=a).values).all():
+            out[f"{a}_generalisation"] = ds["generalisation"].sel(arch=a).values
+        out.update({f"{a}_param_{k}": w.numpy() for k, w in trained[a].items() if k != "depth"})
+    out.update(measure_again(config, seeds, trained))
+    new = build_dataset(config, out, list(range(len(seeds))))
+    new.attrs = {**ds.attrs, **new.attrs}
+    return Result(data=new, weights=stored.weights)
