@@ -41,3 +41,17 @@ def test_docs_settings_md_is_up_to_date():
     assert settings_doc.PATH.read_text() == settings_doc.render(), \
         "docs/settings.md is out of date: run python -m explorer.cli.settings_doc"
     assert settings_doc.main(["--check"]) == 0
+
+
+def test_a_dependent_setting_names_one_declared_before_it():
+    """``Setting.depends_on`` (a setting whose text is read against another's value: p's "1/n2" on n) must name
+    a setting of the same study declared before it (the CLI parses in declaration order), itself independent."""
+    from explorer.studies import get, names
+
+    for study in map(get, names()):
+        settings = study.config_class.settings()
+        names = list(settings)
+        for name, s in settings.items():
+            if s.depends_on:
+                assert s.depends_on in names[:names.index(name)], (study.name, name)
+                assert settings[s.depends_on].depends_on is None, (study.name, name)

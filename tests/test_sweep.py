@@ -46,14 +46,14 @@ def test_p_labels_are_numbers_unless_they_depend_on_n():
 
 
 def test_log_grid_resolves_1_over_n2_per_n():
-    assert log_grid("0.01:1:3", 4, SpecializationConfig) == pytest.approx([0.01, 0.1, 1])
-    assert log_grid("1/n2:1:3", 10, SpecializationConfig) == pytest.approx([0.01, 0.1, 1])
+    assert log_grid("0.01:1:3", {"n": 4}, SpecializationConfig, "p") == pytest.approx([0.01, 0.1, 1])
+    assert log_grid("1/n2:1:3", {"n": 10}, SpecializationConfig, "p") == pytest.approx([0.01, 0.1, 1])
     axes, cells = expand(BASE, {"p": "1/n2:1:3", "n": [4, 10]})
     assert axes["p"] == ["1/n2:1:3[0]", "1/n2:1:3[1]", "1/n2:1:3[2]"]
     assert [c.p for _, c in cells][:2] == pytest.approx([1 / 16, 1 / 100])
     for bad in ("1:2", "0:1:3", "0.1:1:x"):
         with pytest.raises(ConfigError):
-            log_grid(bad, 4, SpecializationConfig)
+            log_grid(bad, {"n": 4}, SpecializationConfig, "p")
 
 
 def test_bad_grids_are_one_sentence():

@@ -40,13 +40,14 @@ def _parse(config_class, field: str, text, context: dict):
 MAX_CELLS = 1000
 
 
-def log_grid(spec: str, n: int | None, config_class, field: str = "p") -> list[float]:
+def log_grid(spec: str, context: dict, config_class, field: str) -> list[float]:
     """``"start:stop:num"`` → ``num`` log-spaced values of the number ``field``; an endpoint may be text the
-    setting understands (specialization's p: ``1/n2``, resolved for module size n)."""
+    setting understands, read against the other settings' values in ``context`` (specialization's p: ``1/n2``,
+    resolved for module size n)."""
     parts = spec.split(":")
     if len(parts) != 3:
-        raise ConfigError(f"a log grid is start:stop:num, like 1/n2:1:8, got {spec!r}.")
-    start, stop = (_parse(config_class, field, t, {"n": n}) for t in parts[:2])
+        raise ConfigError(f"a log grid is start:stop:num, like 1e-4:1e-2:3, got {spec!r}.")
+    start, stop = (_parse(config_class, field, t, context) for t in parts[:2])
     try:
         num = int(parts[2])
     except ValueError:
@@ -58,14 +59,15 @@ def log_grid(spec: str, n: int | None, config_class, field: str = "p") -> list[f
     return [float(v) for v in np.geomspace(start, stop, num)] if num > 1 else [start]
 
 
-def _p_values(config_class, elements, n: int) -> list[tuple[str, float]]:
-    """(label, value) for each p element at module size n; log grids expand to several."""
+def _resolved(config_class, field: str, elements, context: dict) -> list[tuple[str, float]]:
+    """(label, value) of each element of a dependent setting's axis, read against ``context``; log grids expand
+    to several."""
     out = []
     for el in elements:
         if isinstance(el, str) and ":" in el:
-            out += [(f"{el}[{k}]", v) for k, v in enumerate(log_grid(el, n, config_class))]
+            out += [(f"{el}[{k}]", v) for k, v in enumerate(log_grid(el, context, config_class, field))]
         else:
-            out.append((str(el), _parse(config_class, "p", el, {"n": n})))
+            out.append((str(el), _parse(config_class, field, el, context)))
     return out
 
 
@@ -73,50 +75,57 @@ def expand(base, grid: dict) -> tuple[dict, list]:
     """The grid's labelled axes and its cells.
 
     Returns ``(axes, cells)``: ``axes`` maps each field to its coordinate labels; ``cells`` lists
-    ``(labels, config)`` in row-major order. p elements may be numbers, ``"1/n2"`` or ``"start:stop:num"``
-    log grids; when the resolved p values differ between module sizes the p labels are kept as text.
+    ``(labels, config)`` in row-major order. Numbers may be ``"start:stop:num"`` log grids. A setting whose text
+    is read against another's value (``Setting.depends_on``: specialization's p, whose ``"1/n2"`` depends on n)
+    is resolved per value of that setting; where its values then differ between them its labels stay as text.
     """
     fields = list(grid)
+    settings = type(base).settings()
     sweepable = sweepable_fields(type(base))
     bad = [f for f in fields if f not in sweepable]
     if bad:
         raise ConfigError(f"cannot sweep over {', '.join(bad)}; sweepable settings are {', '.join(sweepable)}.")
+    dependent = {f: settings[f].depends_on for f in fields if settings[f].depends_on}
     values = {}
     for f in fields:
         v = grid[f]
         v = [v] if isinstance(v, (str, int, float)) else list(v)
         if not v:
             raise ConfigError(f"the sweep over {f} lists no values.")
-        if f != "p":   # a log grid start:stop:num of any number (p's, which may read 1/n2, is resolved per n below)
-            v = [x for el in v for x in (log_grid(el, getattr(base, "n", None), type(base), f)
-                                         if isinstance(el, str) and ":" in el else [el])]
+        if f not in dependent:   # a log grid start:stop:num of any number (a dependent one's: per value, below)
+            v = [x for el in v for x in (log_grid(el, {}, type(base), f) if isinstance(el, str) and ":" in el
+                                         else [el])]
         values[f] = list(dict.fromkeys(v))  # drop repeats, keep order
-    # A setting whose text depends on another (specialization's p = "1/n2" on n) is resolved per value of it.
-    ns = values.get("n", [getattr(base, "n", None)])
-    if "p" in values:
-        per_n = {n: _p_values(type(base), values["p"], n) for n in ns}
-        same = len({tuple(v for _, v in pv) for pv in per_n.values()}) == 1
-        if same:  # numeric labels: equal values (e.g. 1/n2 and 0.0016 at n = 25) are one cell
-            per_n = {n: list({v: (lab, v) for lab, v in pv}.values()) for n, pv in per_n.items()}
-        p_labels = [v for _, v in per_n[ns[0]]] if same else [lab for lab, _ in per_n[ns[0]]]
-    axes = {f: (p_labels if f == "p" else [_label(v) for v in values[f]]) for f in fields}
+    per = {}   # dependent field → {value of what it depends on: [(label, value)]}
+    labels_of = {f: [_label(v) for v in values[f]] for f in fields if f not in dependent}
+    for f, d in dependent.items():
+        of = values.get(d, [getattr(base, d)])
+        per[f] = {x: _resolved(type(base), f, values[f], {d: x}) for x in of}
+        if len({tuple(v for _, v in pv) for pv in per[f].values()}) == 1:
+            # numeric labels: equal values (e.g. 1/n2 and 0.0016 at n = 25) are one cell
+            per[f] = {x: list({v: (lab, v) for lab, v in pv}.values()) for x, pv in per[f].items()}
+            labels_of[f] = [v for _, v in per[f][of[0]]]
+        else:
+            labels_of[f] = [lab for lab, _ in per[f][of[0]]]
+    axes = {f: labels_of[f] for f in fields}
     size = math.prod(len(a) for a in axes.values())
     if size > MAX_CELLS:   # said before anything is trained (each cell also holds a lock file while it runs)
         raise ConfigError(f"a sweep holds at most {MAX_CELLS} cells; this grid has {size} "
                           f"({' × '.join(f'{len(a)} {f}' for f, a in axes.items())}): split it into smaller sweeps.")
     cells = []
     for labels in itertools.product(*(range(len(axes[f])) for f in fields)):
-        changes = {f: values[f][i] for f, i in zip(fields, labels) if f != "p"}
-        if "p" in values:
-            changes["p"] = per_n[changes.get("n", base.n)][labels[fields.index("p")]][1]
+        at = dict(zip(fields, labels))
+        changes = {f: values[f][i] for f, i in at.items() if f not in dependent}
+        for f, d in dependent.items():
+            changes[f] = per[f][changes.get(d, getattr(base, d))][at[f]][1]
         try:
             cfg = base.replace(**changes)
         except ConfigError as e:
-            where = ", ".join(f"{f}={axes[f][i]}" for f, i in zip(fields, labels))
+            where = ", ".join(f"{f}={axes[f][i]}" for f, i in at.items())
             raise ConfigError(f"grid cell {where}: {e}") from None
         except TypeError as e:
             raise ConfigError(f"a sweep value has the wrong type ({e}).") from None
-        cells.append((tuple(axes[f][i] for f, i in zip(fields, labels)), cfg))
+        cells.append((tuple(axes[f][i] for f, i in at.items()), cfg))
     return axes, cells
 
 

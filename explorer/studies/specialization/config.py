@@ -83,7 +83,7 @@ class SpecializationConfig(StudyConfig):
                      doc="Neurons per module (Béna & Goodman 2023b, eq. 3). Larger modules can each solve more "
                          "of the task.")
     p: float = setting(0.1, label="sparsity p", kind="float", group=S, bounds=(1.0 / N_MAX**2, 1.0),
-                       per_network=True, bounds_words="1/n² to 1",
+                       per_network=True, bounds_words="1/n² to 1", depends_on="n",
                        cli_help="fraction of the n² possible links from one module to the other, in each direction: "
                                 "1/n² (write 1/n2) is a single link, 1 is dense (Béna & Goodman 2023b, §2.3)",
                        doc="Fraction of the n² possible links from one module to the other, in each direction: "
