@@ -100,3 +100,13 @@ def test_a_theme_the_page_does_not_have_gets_a_sentence():
 def test_a_name_outside_ascii_is_quoted_as_the_link_wrote_it():
     """tornado decodes query names as Latin-1: ?ñ=1 was named “Ã±”."""
     assert url._utf8("Ã±") == "ñ" and url._utf8("n") == "n" and url._utf8("ñ") == "ñ"
+
+
+def test_a_name_given_twice_with_different_values_says_which_value_the_page_read():
+    """?p=0.1&p=0.5 silently used 0.5; now the dropped value gets a sentence (equal repeats are harmless)."""
+    assert url.repeated({"p": [b"0.1"], "n": [b"5", b"5"]}) == {}
+    assert url.repeated({"p": [b"0.1", b"0.5"]}) == {
+        "“p” repeated": "“0.1” was not applied: the link gives “p” 2 values, and the page reads the last, “0.5”."}
+    [sentence] = url.repeated({"Ã±": [b"1", b"2", b"3", b"4", b"5"]}).values()
+    assert sentence == ("“1”, “2”, “3” … were not applied: the link gives “ñ” 5 values, and the page reads the "
+                        "last, “5”.")

@@ -151,6 +151,7 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         self._undone = url.runnable(self.experiment, before, errors)
         for obj, _ in self.view_options():
             url.apply_view_options(obj, query, errors)
+        errors.update(url.session_repeats())
         errors.update(url.unread(query, [*url.OWN, *self.url_settings, *(n for obj, _ in self.view_options()
                                                                           for n in obj.param)], self.settings))
         # a value put back is not synced until the page has written the corrected address (_loaded): the

@@ -39,9 +39,36 @@ def session_query() -> dict | None:
     except Exception:  # noqa: BLE001 — no request (e.g. a test harness): fall back to the parsed query
         args = {}
     if args:
-        return {_utf8(k): v[-1].decode("utf-8", "replace") if isinstance(v[-1], bytes) else str(v[-1])
-                for k, v in args.items() if v}
+        return {_utf8(k): _text(v[-1]) for k, v in args.items() if v}
     return {k: (v if isinstance(v, str) else json.dumps(v)) for k, v in dict(loc.query_params).items()}
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def session_repeats() -> dict:
+    """:func:`repeated` of the served request's query (nothing outside a server session)."""
+    try:
+        return repeated(pn.state.session_args or {}) if served() else {}
+    except Exception:  # noqa: BLE001 — no request (a test harness): nothing repeated
+        return {}
+
+
+def repeated(args: dict) -> dict:
+    """A sentence for each name a link gives more than once with different values (a hand-edited link; the
+    page reads the last), keyed like :func:`unread`'s. ``args``: ``{name: [raw values]}`` as tornado parses
+    the query."""
+    out = {}
+    for name, values in args.items():
+        values = list(dict.fromkeys(_text(v) for v in values))
+        if len(values) > 1:
+            name = _utf8(name)
+            dropped = ", ".join(shown(v) for v in values[:-1][:3]) + (" …" if len(values) > 4 else "")
+            out[f"{shown(name)} repeated"] = (
+                f"{dropped} {'was' if len(values) == 2 else 'were'} not applied: the link gives {shown(name)} "
+                f"{len(values)} values, and the page reads the last, {shown(values[-1])}.")
+    return out
 
 
 def _utf8(name: str) -> str:

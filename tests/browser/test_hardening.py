@@ -74,12 +74,14 @@ def test_hostile_values_in_every_url_parameter_run_nothing_and_leave_the_default
 
 
 def test_a_name_the_page_does_not_read_gets_a_sentence_naming_the_closest_one(page, app_url):
-    """A typo in a hand-edited link, and a hostile parameter *name*: each gets its sentence, shown as text."""
+    """A typo in a hand-edited link, a hostile parameter *name* and a name given twice: each gets its sentence,
+    shown as text."""
     hostile = quote('<img src=x onerror="document.title=\'XSS\'">')
-    page.goto(f"{app_url}?nn=12&{hostile}=1")
+    page.goto(f"{app_url}?nn=12&{hostile}=1&p=0.5&p=0.1")
     wait_for_status(page, "p = 0.1", "n = 8", "2 seeds")
     alert = text_of(page.locator(".run-alert"))
     assert "This page has no setting called “nn” (did you mean “n”?); it was ignored." in alert
+    assert "“0.5” was not applied: the link gives “p” 2 values, and the page reads the last, “0.1”." in alert
     assert "no setting called “<img src=x" in alert              # quoted as the text it is, cut short
     assert page.title() == TITLE and page.evaluate(INJECTED) == {"img": 0, "js": 0, "script": 0}
     assert page.locator(".ctl-n input").first.input_value() == "8"
