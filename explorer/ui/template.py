@@ -32,6 +32,15 @@ OfflineVanilla = type("VanillaTemplate", (pn.template.VanillaTemplate,), {
 
 _CSS = """
 :host, body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif; }
+@media screen and (max-width: 700px) {
+  #content { flex-direction: column; overflow-y: auto; }
+  #sidebar { width: 100%; height: auto; overflow: visible; border-right: none; flex: none; }
+  #sidebar.hidden { height: 0; }
+  #main { height: auto; overflow: visible; flex: none; }
+  #header { flex-wrap: wrap; padding: 4px 10px; }
+  a.title { font-size: 1.2em; line-height: 1.5em; white-space: normal; }
+  #header-items { padding-left: 0; }
+}
 """
 
 
