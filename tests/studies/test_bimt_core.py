@@ -248,8 +248,9 @@ def test_the_front_compares_the_same_runs_whichever_regime_the_sidebar_shows(tmp
 
 
 def test_a_measuring_setting_measures_the_stored_networks_again_instead_of_training(tmp_path, monkeypatch):
-    """Cluster count, thresholds, shuffles and baseline are read only after training: with the networks stored
-    under other values the store measures them again (no training), and gets what training anew gets."""
+    """Test trials, cluster count, thresholds, shuffles and baseline are read only after training: with the
+    networks stored under other values the store measures them again (no training), and gets what training anew
+    gets."""
     import torch
 
     import explorer.studies.bimt.run as bimt_run
@@ -259,7 +260,7 @@ def test_a_measuring_setting_measures_the_stored_networks_again_instead_of_train
     store = Store(tmp_path / "store")
     store.get_or_run(BIMTConfig(**TINY, seeds=(0, 1)))
     other = BIMTConfig(**{**TINY, "clusters": 2, "shuffles": 300, "importance": 1e-4, "active": 0.05,
-                          "baseline": "grid"}, seeds=(0, 1))
+                          "baseline": "grid", "eval_trials": TINY["eval_trials"] + 5}, seeds=(0, 1))
     fresh = bimt_run.run_many([other])[0]
     trained = []
     real = bimt_run._run_group

@@ -85,7 +85,8 @@ class BIMTConfig(StudyConfig):
     bank_trials: int = setting(256, label="training trials per task", kind="int", group=TR, bounds=(1, 10_000),
                                advanced=True, doc="Cached training trials of each task (drawn by neurogym).")
     eval_trials: int = setting(64, label="test trials per task", kind="int", group=M, bounds=(1, 10_000),
-                               advanced=True, doc="Held-out trials of each task for the per-task accuracy.")
+                               advanced=True, measured=True,
+                               doc="Held-out trials of each task for the per-task accuracy.")
     bank_seed: int = setting(0, label="trial bank seed", kind="int", group=TR, bounds=(0, 2**31 - 1),
                              advanced=True, doc="Seed of the trial banks (each network draws its batches "
                                                 "with its own seed).")

@@ -115,6 +115,20 @@ def evaluate(model: SpatialRNN, bank: TrialBank):
     return torch.stack(acc, 1).numpy(), torch.stack(dec, 1).numpy(), np.stack(tv, 1)
 
 
+def evaluate_again(settings, seeds, weights: dict):
+    """:func:`evaluate` on networks trained before (``weights``: w, w_in, b, w_out, b_out, network first), on the
+    test trials the settings ask for (``eval_trials``): what training them again would end with."""
+    s = check_settings(settings)
+    model = SpatialRNN([int(sd) for sd in seeds], grid=int(s["grid"]), sheet=s["sheet"], n_in=N_INPUTS,
+                       n_out=N_OUTPUTS, recurrent_gain=float(s["recurrent_gain"]))
+    with torch.no_grad():
+        for name in ("w", "w_in", "b", "w_out", "b_out"):
+            getattr(model, name).copy_(torch.as_tensor(weights[name]))
+    bank = TrialBank(check_tasks(s["tasks"]), s["eval_trials"], seed=s["bank_seed"] + 1,
+                     decision_weight=s["decision_weight"])
+    return evaluate(model, bank)
+
+
 def train_and_measure(settings, seeds=None, regimes=None, on_progress=None, cancel=None,
                       snapshot_networks=None, nets=None) -> dict:
     """Train one ensemble of networks and measure each; a dict of numpy arrays, network-major.

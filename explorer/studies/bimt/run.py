@@ -16,7 +16,7 @@ from ...core.ensembles import run_by_shape
 from ...core.result import Result, describe
 from ...models.spatial import distance_matrix, sheet_coordinates
 from .config import BIMTConfig
-from .core import measure_anatomy, train_and_measure
+from .core import evaluate_again, measure_anatomy, train_and_measure
 from .result import COORDINATES, VARIABLES, WEIGHTS, anatomy_variables, build_dataset
 
 
@@ -48,11 +48,16 @@ def _run_group(configs, on_progress, cancel) -> list[Result]:
 
 
 def remeasure(config: BIMTConfig, stored: Result) -> Result:
-    """The networks of ``stored``, trained under other measuring settings (thresholds, k, shuffles, baseline),
-    measured with ``config``'s: the anatomy training them again would end with (:func:`.core.measure_anatomy`
-    on the same task variance and weights), in a fraction of a second per network. The store calls it
-    (:mod:`explorer.store.remeasured`)."""
+    """The networks of ``stored``, trained under other measuring settings (test trials, thresholds, k, shuffles,
+    baseline), measured with ``config``'s: what training them again would end with — the networks run again on
+    the test trials when their number differs (:func:`.core.evaluate_again`), then the anatomy
+    (:func:`.core.measure_anatomy`) on their task variance and weights, in about a second per network. The
+    store calls it (:mod:`explorer.store.remeasured`)."""
     ds = stored.data
+    if json.loads(ds.attrs["config"]).get("eval_trials") != config.eval_trials:
+        acc, dec, tv = evaluate_again(config, ds.seed.values, stored.weights)
+        ds = ds.assign(accuracy=("seed", acc.mean(1).astype(np.float64)), task_accuracy=(("seed", "task"), acc),
+                       decision_accuracy=(("seed", "task"), dec), task_variance=(("seed", "task", "neuron"), tv))
     dist = distance_matrix(sheet_coordinates(config.grid, config.sheet)).float()   # as SpatialRNN.dist
     measures = measure_anatomy(ds["task_variance"].values, stored.weights["w"].numpy(), dist, config.to_dict(),
                                ds.seed.values)
