@@ -172,8 +172,9 @@ class StudyConfig:
     def to_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(self).items()}
 
-    def canonical(self, with_seeds: bool = True) -> dict:
-        """Normalised, JSON-able dict that identifies the computation (non-identity settings left out)."""
+    def canonical(self, with_seeds: bool = True, with_data: bool = True) -> dict:
+        """Normalised, JSON-able dict that identifies the computation (non-identity settings left out), with the
+        :meth:`data_identity` of the files it reads unless ``with_data`` is false."""
         d = self.to_dict()
         for name, s in self.settings().items():
             if not s.identity:
@@ -184,7 +185,14 @@ class StudyConfig:
             d.pop("seeds")
         d["schema"] = self.SCHEMA
         d["study"] = self.STUDY
+        if with_data:
+            d.update(self.data_identity())
         return d
+
+    def data_identity(self) -> dict:
+        """Study hook: ``{"data": fingerprint}`` of the data files a run reads from outside the package (where
+        they live is not part of a run's identity, what they hold is), or ``{}`` (the default: nothing read)."""
+        return {}
 
     def key(self, seed: int | None = None) -> str:
         """Content hash of the canonical config with all its seeds; with ``seed``, the key of that one network
@@ -240,7 +248,7 @@ class StudyConfig:
     @classmethod
     def from_dict(cls, d: dict):
         known = set(cls.settings())
-        unknown = sorted(set(d) - known - {"schema", "study"})
+        unknown = sorted(set(d) - known - {"schema", "study", "data"})   # data: read from the files, not set
         if unknown:
             raise ConfigError(f"unknown configuration field(s) for the {cls.STUDY} study: {', '.join(unknown)}.")
         defaults = {f.name: f.default for f in dataclasses.fields(cls)}

@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gzip
+import hashlib
 import os
 import shutil
 import sys
@@ -40,7 +41,7 @@ import numpy as np
 from ..core.config import ConfigError
 from ..core.files import missing_folders, replacing
 
-__all__ = ["Source", "DatasetUnavailable", "load_sources", "data_root", "DATASETS"]
+__all__ = ["Source", "DatasetUnavailable", "load_sources", "data_root", "fingerprint", "DATASETS"]
 
 DATASETS = ("digits", "mnist", "emnist-letters")
 DIGIT_NAMES = tuple("0123456789")
@@ -117,7 +118,7 @@ def load_sources(dataset: str, data_dir: str | os.PathLike | None = None,
     tried: set[str] = set()
     while True:
         try:
-            return _load_cached(dataset, root)
+            return _load_cached(dataset, root, fingerprint(dataset, root))   # files changed on disk: read again
         except _Missing as missing:
             spec = missing.spec
             if not download or spec.folder in tried:
@@ -131,7 +132,7 @@ def load_sources(dataset: str, data_dir: str | os.PathLike | None = None,
 
 
 @functools.lru_cache(maxsize=8)
-def _load_cached(dataset: str, root: str | None) -> tuple[Source, Source]:
+def _load_cached(dataset: str, root: str | None, files: str | None = None) -> tuple[Source, Source]:
     if dataset == "digits":
         src = _digits()
         return src, src
@@ -150,6 +151,46 @@ def _digits() -> Source:
     tr_x, te_x, tr_y, te_y = train_test_split(d.data, d.target, test_size=0.25, random_state=0,
                                               stratify=d.target)
     return Source.from_arrays("digits", tr_x, tr_y, te_x, te_y, (8, 8), 16.0)
+
+
+#: :func:`fingerprint` of a dataset none of whose files are on disk (yet)
+MISSING = "missing"
+
+
+def fingerprint(dataset: str, data_dir: str | os.PathLike | None = None) -> str | None:
+    """What a run on ``dataset`` reads, hashed: the first 16 hex digits of the sha256 over the contents of the
+    files it is read from (torchvision's raw files, unpacked from their .gz first as reading does, else its
+    processed folder), so that a run on other files of the same name is another run. None for the embedded
+    ``digits``; :data:`MISSING` when no file is there. Each file is hashed once per size and modification time
+    (in-process)."""
+    if dataset == "digits" or dataset not in DATASETS:
+        return None
+    root = str(data_root(data_dir))
+    found = []
+    for spec in (_MNIST, _EMNIST_LETTERS) if dataset == "emnist-letters" else (_MNIST,):
+        raw = spec.raw(root)
+        with contextlib.suppress(DatasetUnavailable):   # a broken .gz: reading says so, in its sentence
+            _gunzip_missing(raw, spec.files)
+        found += [p for p in (os.path.join(raw, name) for name in spec.files) if os.path.isfile(p)]
+        if not found:
+            processed = os.path.join(root, spec.folder, "processed")
+            found += sorted(str(p) for p in Path(processed).glob("*.pt")) if os.path.isdir(processed) else []
+    if not found:
+        return MISSING
+    digest = hashlib.sha256()
+    for path in found:
+        st = os.stat(path)
+        digest.update(f"{os.path.basename(path)}:{_file_hash(path, st.st_size, st.st_mtime_ns)};".encode())
+    return digest.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=64)
+def _file_hash(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 class _Missing(Exception):

@@ -268,3 +268,35 @@ def test_an_offline_download_leaves_no_empty_folders_behind(tmp_path, monkeypatc
     with pytest.raises(DatasetUnavailable, match="could not be downloaded"):
         load_sources("mnist", data_dir=tmp_path / "typo" / "data")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_on_other_data_files_is_another_run_and_a_folder_without_them_is_no_stored_run(tmp_path, offline):
+    """The data folder is not part of a run's identity, and nothing said what its files held: a run on other
+    MNIST files of the same names came back from the store with the first files' numbers, and so did a
+    mistyped --data-dir. Now what the files hold is part of the run's key (the same files elsewhere: the same
+    run) and a stored run is found only where its files are."""
+    from explorer.store import Store
+    from explorer.studies.specialization.config import SpecializationConfig
+
+    write_mnist(tmp_path / "a")
+    write_mnist(tmp_path / "same")
+    write_mnist(tmp_path / "b")
+    write_idx(tmp_path / "b" / "MNIST" / "raw" / MNIST_FILES[0], images(20, 9))   # other training images
+    write_mnist(tmp_path / "gz", compress=True)
+    config = lambda folder: SpecializationConfig(dataset="mnist", data_dir=str(tmp_path / folder), n=6,  # noqa
+                                                 epochs=1, pairs_per_epoch=128, batch_size=64, steps=2, seeds=1)
+    keys = {folder: config(folder).key(0) for folder in ("a", "same", "b", "gz")}
+    assert keys["a"] == keys["same"] == keys["gz"] != keys["b"]
+    assert config("a").canonical()["data"] == datasets.fingerprint("mnist", tmp_path / "a")
+    assert SpecializationConfig().canonical() == SpecializationConfig().canonical(with_data=False)   # digits
+    store = Store(tmp_path / "store")
+    first = store.get_or_run(config("a"))
+    assert store.get_or_run(config("same")).cached
+    other = store.get_or_run(config("b"))
+    assert not other.cached and not np.array_equal(other.weights["W_in"].numpy(), first.weights["W_in"].numpy())
+    with pytest.raises(DatasetUnavailable, match="MNIST not found in"):
+        store.get_or_run(config("typo"))
+    # a file changed in place: read again, another run
+    write_idx(tmp_path / "a" / "MNIST" / "raw" / MNIST_FILES[2], images(10, 7))
+    assert config("a").key(0) not in (keys["a"], keys["b"])
+    assert SpecializationConfig.from_dict(config("b").canonical()).dataset == "mnist"

@@ -163,7 +163,8 @@ class SpecializationConfig(StudyConfig):
     data_dir: str | None = setting(None, label="data folder", kind="text", group=TRAIN, allow_none=True,
                                    identity=False, advanced=True, sweepable=False,
                                    doc="Where MNIST / EMNIST files live (default $EXPLORER_DATA or the user "
-                                       "cache; not part of a run's identity).")
+                                       "cache). Where they live is not part of a run's identity; what they "
+                                       "hold is (a hash of the files, 'data' in the stored setting).")
     device: str = setting("auto", label="device", kind="choice", group=TRAIN, choices=DEVICES, identity=False,
                           advanced=True, sweepable=False,
                           doc="Where the ensemble trains and is measured: auto = a CUDA GPU when torch sees one, "
@@ -206,6 +207,14 @@ class SpecializationConfig(StudyConfig):
         d = super().to_dict()
         d["start_times"] = self.start_times if isinstance(self.start_times, str) else list(self.start_times)
         return d
+
+    def data_identity(self) -> dict:
+        """The MNIST / EMNIST files a run reads, hashed (:func:`explorer.tasks.datasets.fingerprint`): other files
+        in the data folder are another run, and a folder without them is not the stored run."""
+        from ...tasks.datasets import fingerprint
+
+        found = fingerprint(self.dataset, self.data_dir)
+        return {} if found is None else {"data": found}
 
     @classmethod
     def parse_field(cls, name: str, text: str, values: dict):
