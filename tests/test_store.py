@@ -498,3 +498,17 @@ def test_an_entry_written_before_its_axes_were_named_reads_named():
     bare = xr.Dataset(coords={"seed": [0]})
     _name_axes(bare, "no-such-study")                    # an unknown study reads as stored
     assert "long_name" not in bare["seed"].attrs
+
+
+def test_every_file_of_an_entry_has_the_mode_the_umask_gives(store):
+    """safetensors wrote weights.safetensors readable by its owner only (0600) next to 0644 files: on a store
+    shared by a group (a Dask cluster's) the others could not read the entries they found."""
+    import os
+    import stat
+
+    store.get_or_run(SpecializationConfig(n=4, epochs=1, pairs_per_epoch=256, seeds=1))
+    old = os.umask(0o022)
+    os.umask(old)
+    [entry] = [p for p in (store.root / "runs").iterdir() if p.is_dir()]
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in entry.iterdir()}
+    assert set(modes.values()) == {0o666 & ~old}, modes

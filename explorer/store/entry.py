@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import json
 import os
+import stat
 import threading
 from pathlib import Path
 
@@ -132,6 +133,11 @@ def write(folder: Path, key: str, config, seed: int, result: Result, wall_time: 
         sums[name] = sha256(folder / name)
         if after_file_written:
             after_file_written(folder / name)
+    # safetensors writes its file readable by its owner only; every file of an entry gets the mode the umask
+    # gives a new file (config.json's), so that a store shared by a group (a Dask cluster's) reads them all
+    mode = stat.S_IMODE((folder / "config.json").stat().st_mode)
+    for name in FILES:
+        os.chmod(folder / name, mode)
     (folder / MANIFEST).write_text(json.dumps({"key": key, "files": sums}, indent=1, sort_keys=True))
     fsync(folder / MANIFEST)
     fsync(folder)
