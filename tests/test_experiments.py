@@ -205,10 +205,18 @@ def test_setting_an_attribute_in_a_notebook_is_apply_and_a_typo_is_refused():
     assert not hasattr(e, "epohcs") and e.epochs == SpecializationConfig().epochs
     e.n = 10                                   # watchers still run: one link stays one link
     assert e.p == pytest.approx(0.01)
+    # the same typo in the constructor (as the README builds experiments) raised from deep inside param
+    with pytest.raises(TypeError, match="^SpecializationExperiment has no setting 'epoch'; did you mean 'epochs'"):
+        SpecializationExperiment(epoch=5)
+    assert SpecializationExperiment(name="mine").name == "mine"   # param's own parameters still pass
 
 
 def test_views_and_notebook_helpers_say_what_they_take(tmp_path):
     from explorer import notebook, studies
+
+    views = studies.get("specialization").views
+    with pytest.raises(KeyError, match=r"no view called 'specialisation' \(did you mean 'specialization'\?\); the"):
+        views["specialisation"]
 
     e = SpecializationExperiment(store=Store(tmp_path / "store"), n=6, epochs=1, seeds=1)
     with pytest.raises(TypeError, match="draws a result, not a SpecializationExperiment"):

@@ -66,6 +66,12 @@ class Experiment(param.Parameterized):
         the CLI and the page give, never a value quietly changed."""
         self._store = store
         names = set(self.setting_names())
+        for k in params:   # param would raise a TypeError deep in its own code, naming no setting
+            if k not in names and k not in type(self).param:
+                close = closest(k, self.setting_names())
+                raise TypeError(f"{type(self).__name__} has no setting {k!r}"
+                                + (f"; did you mean {close!r}?" if close else
+                                   f"; its settings are {', '.join(self.setting_names())}."))
         super().__init__(**{k: v for k, v in params.items() if k not in names})
         given = {k: v for k, v in params.items() if k in names}
         if given:

@@ -59,10 +59,11 @@ class Study:
     def experiment_class(self):
         return self.module("experiment").Experiment
 
-    @property
+    @functools.cached_property
     def views(self) -> dict:
-        """``{name: view(result)}``; a view handed something else (an experiment, a config) says so."""
-        return {name: _draws_a_result(name, view) for name, view in self.module("views").VIEWS.items()}
+        """``{name: view(result)}``; a view handed something else (an experiment, a config) says so, and a name
+        it does not have gets a sentence naming the closest one (a KeyError)."""
+        return _Views({name: _draws_a_result(name, view) for name, view in self.module("views").VIEWS.items()})
 
     @property
     def page_class(self):
@@ -89,6 +90,15 @@ class Study:
         """``{name: Lesson}`` from the study's ``lessons.py`` (none when it has no such module)."""
         module = self.optional("lessons")
         return {lesson.name: lesson for lesson in module.LESSONS} if module else {}
+
+
+class _Views(dict):
+    def __missing__(self, name):
+        from ..core.config import closest
+
+        close = closest(str(name), list(self))
+        raise KeyError(f"there is no view called {str(name)[:40]!r}" + (f" (did you mean {close!r}?)" if close else "")
+                       + f"; the views: {', '.join(self)}.")
 
 
 def _draws_a_result(name: str, view):
