@@ -225,7 +225,10 @@ def test_the_sweeps_table_has_every_seeds_numbers_not_only_the_first_seeds():
     study = SimpleNamespace(result=SimpleNamespace(entry_summary=entry_summary))
     ds = xr.Dataset(coords={"lr": [0.1], "seed": [0, 1, 2]})
     [row] = cell_rows(study, ds, ["lr"])
-    assert row == {"lr": 0.1, "accuracy": 0.6, "late": 3.0}
+    assert row == pytest.approx({"lr": 0.1, "accuracy": 0.6, "late": 3.0})
+    # full precision for --json (it was rounded to 4 decimals, where `run --json` gives every digit)
+    ds = xr.Dataset(coords={"lr": [0.1], "seed": [0, 1, 3]})
+    assert cell_rows(study, ds, ["lr"])[0]["accuracy"] == (0.5 + 0.6 + 0.8) / 3
 
 
 def test_a_log_grid_works_for_any_number_not_only_p():
@@ -237,3 +240,6 @@ def test_a_log_grid_works_for_any_number_not_only_p():
     assert [c.lam for _, c in cells] == pytest.approx([1e-4, 1e-3, 1e-2, 0.05])
     with pytest.raises(ConfigError, match="positive endpoints"):
         expand(BIMTConfig(seeds=(0,)), {"lam": ["0:1e-2:3"]})
+    # an integer setting's log grid is rounded (--n 10:20:3 was refused: "14.14 is not an integer")
+    assert expand(BASE, {"n": "10:40:3"})[0]["n"] == [10, 20, 40]
+    assert expand(BASE, {"n": "10:12:5"})[0]["n"] == [10, 11, 12]

@@ -92,7 +92,11 @@ def test_networks_below_the_criterion_are_named():
 
     missed = run(SpecializationConfig(**{**TINY, "until_accuracy": 0.99}))
     assert summary(missed)["below_criterion"] == [0, 1]
-    assert "BELOW THE CRITERION: 2 of 2 networks" in text(missed.config, missed)
+    words = text(missed.config, missed)
+    assert "BELOW THE CRITERION: none of 2 networks reached test accuracy 0.99 within 1 epoch (seed 0: " in words
+    assert "have not learned the task as the criterion asks" in words and "the others" not in words
+    one = run(SpecializationConfig(**{**TINY, "seeds": 1}))
+    assert "(one seed)" in text(one.config, one) and "±" not in text(one.config, one)
     fixed = run(SpecializationConfig(**{**TINY, **SpecializationConfig.PRESETS["fixed-epochs"],
                                         "epochs": TINY["epochs"]}))
     assert summary(fixed)["below_criterion"] == [] and "BELOW" not in text(fixed.config, fixed)

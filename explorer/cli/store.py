@@ -157,7 +157,8 @@ def _info(args) -> int:
         if args.json:
             print(json_text(out, indent=1))
             return 0
-        print(f"{'run':<30}{out['run']}\n{'study':<30}{out['study']}\n{'seeds':<30}{len(found)}")
+        seeds = ", ".join(str(i["seed"]) for i in found)
+        print(f"{'run':<30}{out['run']}\n{'study':<30}{out['study']}\n{'seeds stored':<30}{seeds}")
         print("config:")
         for k, v in sorted(out["config"].items()):
             print(f"  {k:<28}{_plain(v)}")

@@ -25,8 +25,10 @@ def add_sweep_command(subparsers, studies) -> None:
     sub = p.add_subparsers(dest="study", metavar="STUDY", required=True, parser_class=type(p))
     for study in studies:
         sp = sub.add_parser(study.name, help=f"a grid over any of {study.name}'s settings",
-                            description=f"Comma lists make grid axes (e.g. {study.config_class.SWEEP_EXAMPLE}). "
-                                        + (study.config_class.__doc__ or "").split("\n\n")[0])
+                            description=f"A grid of the {study.title} study's settings: comma lists make grid axes "
+                                        f"(e.g. {study.config_class.SWEEP_EXAMPLE}), and start:stop:num is a log "
+                                        "grid of any number (rounded to whole numbers for an integer setting). "
+                                        "--seeds is every cell's seeds, never an axis.")
         add_setting_flags(sp, study.config_class)
         add_store_flag(sp)
         sp.add_argument("--out", metavar="FILE.nc", help="write the sweep Dataset to this netCDF file (its folder "
@@ -164,7 +166,8 @@ def cmd_sweep(args) -> int:
     else:
         from .store import table
 
-        print(table(rows, list(dict.fromkeys(c for r in rows for c in r))))
+        shown = [{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()} for r in rows]
+        print(table(shown, list(dict.fromkeys(c for r in rows for c in r))))
         short = [r for r in rows if r.get("reached_criterion", 1) < 1]
         if short:   # compared at equal skill only where every network got there: say where they did not
             print(f"BELOW THE CRITERION: in {len(short)} of {len(rows)} cells not every network reached the study's "
@@ -190,7 +193,7 @@ def cell_rows(study, ds, fields: list) -> list[dict]:
         for k in dict.fromkeys(k for p in per_seed for k in p):   # every seed's numbers, not the first's
             vals = [p[k] for p in per_seed if isinstance(p.get(k), (int, float))]
             if vals:
-                row[k] = round(sum(vals) / len(vals), 4)
+                row[k] = sum(vals) / len(vals)   # full precision (--json); the table rounds
         rows.append(row)
     return rows
 

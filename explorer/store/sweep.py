@@ -59,6 +59,12 @@ def log_grid(spec: str, context: dict, config_class, field: str) -> list[float]:
     return [float(v) for v in np.geomspace(start, stop, num)] if num > 1 else [start]
 
 
+def _whole(values: list[float], s) -> list:
+    """A log grid's values as the setting takes them: an integer setting's rounded (``--n 10:40:3`` → 10, 20,
+    40; repeats are dropped with the others)."""
+    return [int(round(v)) for v in values] if s.kind == "int" else values
+
+
 def _resolved(config_class, field: str, elements, context: dict) -> list[tuple[str, float]]:
     """(label, value) of each element of a dependent setting's axis, read against ``context``; log grids expand
     to several."""
@@ -93,8 +99,8 @@ def expand(base, grid: dict) -> tuple[dict, list]:
         if not v:
             raise ConfigError(f"the sweep over {f} lists no values.")
         if f not in dependent:   # a log grid start:stop:num of any number (a dependent one's: per value, below)
-            v = [x for el in v for x in (log_grid(el, {}, type(base), f) if isinstance(el, str) and ":" in el
-                                         else [el])]
+            v = [x for el in v for x in (_whole(log_grid(el, {}, type(base), f), settings[f])
+                                         if isinstance(el, str) and ":" in el else [el])]
         values[f] = list(dict.fromkeys(v))  # drop repeats, keep order
     per = {}   # dependent field → {value of what it depends on: [(label, value)]}
     labels_of = {f: [_label(v) for v in values[f]] for f in fields if f not in dependent}

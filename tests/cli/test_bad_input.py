@@ -15,6 +15,9 @@ from explorer.core.fields import flag_of
 from explorer.store import Store
 from explorer.studies.specialization.config import SpecializationConfig
 
+CANCELLED = ("cancelled; what had finished is stored (running it again goes on from there), nothing half-written "
+             "was kept")
+
 TINY = ["--n", "4", "--epochs", "1", "--pairs-per-epoch", "256", "--seeds", "2", "--steps", "3"]
 STORED = SpecializationConfig(n=4, epochs=1, pairs_per_epoch=256, seeds=2, steps=3)
 NEW = ["--n", "5", "--epochs", "1", "--pairs-per-epoch", "256", "--seeds", "1", "--steps", "3"]  # not stored
@@ -166,8 +169,8 @@ CASES = [
     ("garbage-info-ambiguous", ["--store", "{garbage}", "store", "info", "aaaa"], 2, "ambiguous"),
     ("garbage-export", ["--store", "{garbage}", "store", "export", "aaaa2", "--out", "{tmp}/x"], 2, "is unusable"),
     # --- failures while training: their own codes, nothing half-written kept
-    ("interrupted", [*RUN, *NEW], 130, "cancelled; nothing half-written was kept"),
-    ("cancelled", [*RUN, *NEW], 130, "cancelled; nothing half-written was kept"),
+    ("interrupted", [*RUN, *NEW], 130, CANCELLED),
+    ("cancelled", [*RUN, *NEW], 130, CANCELLED),
     ("diverged", [*RUN, *NEW], 1, "loss is not a number"),
     ("disk-full", [*RUN, *NEW], 1, "No space left on device"),
     *_generated(),

@@ -64,22 +64,29 @@ def text(config: SpecializationConfig, result: Result) -> str:
     """The CLI's human-readable summary of a run."""
     s = summary(result)
     acc = s["accuracy"]
+    data = f", {config.dataset}" if config.dataset != type(config).dataset else ""   # digits unless said
     lines = [f"two modules of n = {config.n}, p = {config.p:.4g} ({plural(config.links, 'link')} each way), "
-             f"Q = {s['Q']:.3f} (measured {sum(s['Q_measured']) / len(acc):.3f}), {plural(len(acc), 'seed')}"
+             f"Q = {s['Q']:.3f} (measured {sum(s['Q_measured']) / len(acc):.3f}), {plural(len(acc), 'seed')}{data}"
              + ("  [from the store]" if result.cached else ""),
              "global-task test accuracy: " + ", ".join(f"{a:.3f}" for a in acc)]
     by_seed = dict(zip(config.seeds, acc))
     missed = [(seed, by_seed[seed]) for seed in s["below_criterion"]]
     if missed:   # compared at equal skill only when every network reached the criterion: say which did not
-        lines.append(f"BELOW THE CRITERION: {len(missed)} of {plural(len(acc), 'network')} did not reach test accuracy "
-                     f"{config.until_accuracy:g} within {config.epochs} epochs (seed "
-                     + ", ".join(f"{seed}: {a:.3f}" for seed, a in missed)
-                     + "); their specialization is not at the skill of the others (docs/gallery.md, 'Equal skill').")
-    lines.append("global specialization F per time step (ensemble mean ± sd):")
+        every = len(missed) == len(acc)
+        lines.append(f"BELOW THE CRITERION: {'none' if every else len(missed)} of {plural(len(acc), 'network')} "
+                     f"{'reached' if every else 'did not reach'} test accuracy {config.until_accuracy:g} within "
+                     f"{plural(config.epochs, 'epoch')} (seed " + ", ".join(f"{seed}: {a:.3f}" for seed, a in missed)
+                     + ("); the networks have not learned the task as the criterion asks, so their specialization "
+                        "is not a finding" if every else "); their specialization is not at the skill of the others")
+                     + " (docs/gallery.md, 'Equal skill').")
+    one = len(acc) == 1   # one seed has no spread
+    spread = "one seed" if one else "mean ± sd over the seeds, population sd"
+    lines.append(f"global specialization F per time step ({spread}):")
     lines.append(f"  {'metric':<12}" + "".join(f"  t={t:<8}" for t in range(config.steps)))
     for m in METRICS:
         mu, sd = s["specialization"][m], s["specialization_sd"][m]
-        lines.append(f"  {m:<12}" + "".join(f"  {a:5.2f}±{b:4.2f}" for a, b in zip(mu, sd)))
+        lines.append(f"  {m:<12}" + "".join(f"  {a:5.2f}{'':5}" if one else f"  {a:5.2f}±{b:4.2f}"
+                                             for a, b in zip(mu, sd)))
     lines.append("weight masks' test accuracy on their digit (digit 0 / digit 1, mean over seeds; chance 0.10):")
     lines.append(f"  {'digit 0 / 1':<12}" + "".join(f" {a:4.2f} / {b:4.2f}" for a, b in s["weight_mask_accuracy"]))
     return "\n".join(lines)

@@ -96,9 +96,11 @@ def skill(acc, cfg: dict) -> str:
     if not np.isfinite(acc).any():
         return "accuracy n/a"
     lo, hi = np.nanmin(acc), np.nanmax(acc)
-    words = f"accuracy {lo:.2f}" if f"{lo:.2f}" == f"{hi:.2f}" else f"accuracy {lo:.2f}–{hi:.2f}"
     crit = float(cfg.get("until_accuracy") or 0)
     missed = int((acc < crit).sum()) if crit else 0
+    # a network below the criterion is never rounded up to it (0.849 read "0.85" next to "1 below 0.85")
+    low = f"{lo:.3f}" if missed and round(lo, 2) >= crit else f"{lo:.2f}"
+    words = f"accuracy {low}" if low == f"{hi:.2f}" else f"accuracy {low}–{hi:.2f}"
     return words + (f" ({missed} below {crit:g})" if missed else "")
 
 
