@@ -99,6 +99,12 @@ def test_sweep_trains_by_shape_reuses_cells_and_labels_dims(store, tmp_path):
     for name, coord in back.coords.items():   # every axis and setting says what it is; numbers say their units
         assert coord.attrs.get("long_name"), name
         assert coord.dtype.kind not in "iuf" or coord.attrs.get("units"), name
+    # what produced it: each cell's run key (usable with explorer store info), the software and the date
+    assert back["run_key"].sel(p="1/n2", n=5, covariance=0.5).item() == BASE.replace(
+        n=5, p=1 / 25, covariance=0.5).run_key()
+    assert back.p.attrs["long_name"] == "sparsity p as written (its value depends on n)"
+    assert " explorer " in back.attrs["history"] and back.attrs["history"].endswith(" sweep")
+    assert back.attrs["history"][:4].isdigit() and "base_config" in back.attrs["comment"]
 
 
 def test_sweep_with_extra_seeds_trains_only_new_seeds(store):

@@ -298,10 +298,36 @@ def _assemble(base, grid, axes, cells, data):
             out[name].attrs.setdefault("long_name", settings[name].label)
             if settings[name].kind in ("int", "float") and out[name].dtype.kind in "iuf":
                 out[name].attrs.setdefault("units", "1")   # a setting's number is a count or a ratio (CF: "1")
+    for f in fields:
+        s = settings.get(f)
+        if s is not None and s.depends_on and out[f].dtype.kind in "OUS":   # labels kept as written
+            out[f].attrs["long_name"] = f"{s.label} as written (its value depends on {s.depends_on})"
+    # each cell's entries in the store (explorer store info <run_key>)
+    keys = np.array([c.run_key() for _, c in cells], dtype=object)
+    out = out.assign(run_key=(fields, keys.reshape(shape)) if fields else ((), keys[0]))
+    out["run_key"].attrs.update(long_name="the cell's run key in the store (explorer store info KEY)")
     out.attrs.update(base_config=json.dumps(base.canonical(with_seeds=False), sort_keys=True),
                      grid=json.dumps({f: [_jsonable(v) for v in vs] for f, vs in grid.items()} if grid else {}),
-                     seeds=json.dumps(list(base.seeds)), study=type(base).STUDY, title=f"{type(base).STUDY} sweep")
+                     seeds=json.dumps(list(base.seeds)), study=type(base).STUDY, title=f"{type(base).STUDY} sweep",
+                     comment="Each cell is base_config with its own values of the grid's coordinates (base_config "
+                             "holds the first value of each swept setting); run_key names its store entries.",
+                     history=f"{_now()} explorer {_version()} sweep")
     return out
+
+
+def _now() -> str:
+    import datetime
+
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("explorer")
+    except metadata.PackageNotFoundError:
+        return "(version unknown)"
 
 
 def _nest(flat, shape):
