@@ -249,3 +249,28 @@ def test_a_log_grid_works_for_any_number_not_only_p():
     # an integer setting's log grid is rounded (--n 10:20:3 was refused: "14.14 is not an integer")
     assert expand(BASE, {"n": "10:40:3"})[0]["n"] == [10, 20, 40]
     assert expand(BASE, {"n": "10:12:5"})[0]["n"] == [10, 11, 12]
+
+
+def test_a_cluster_without_workers_says_so_while_it_waits(tmp_path):
+    """A scheduler with no worker held the sweep at 0/1 cells with no word; now it says what it waits for."""
+    import distributed
+
+    from explorer.store.sweep import _on_cluster
+
+    said, done = [], []
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        def say(words):
+            said.append(words)
+            cluster.scale(1)   # then a worker comes, and the sweep goes on
+
+        _on_cluster(client, Store(tmp_path / "store"), [[BASE]], fake_many, done.append, say)
+    assert said == [f"waiting for a worker: the scheduler at {cluster.scheduler_address} has none (start one "
+                    f"with 'dask worker {cluster.scheduler_address}')"]
+    assert done == [[BASE]] and MANY
+
+
+def test_a_bad_scheduler_address_from_the_environment_says_where_it_came_from(tmp_path, monkeypatch):
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://127.0.0.1:1")
+    with pytest.raises(ConfigError, match=r"nothing listens on that port.*\$DASK_SCHEDULER_ADDRESS's; unset it"):
+        sweep(BASE, {"n": [4]}, store=Store(tmp_path / "store"), progress=False, run_many=fake_many)

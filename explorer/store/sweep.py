@@ -167,9 +167,16 @@ def sweep(base_config, grid: dict, store=None, scheduler=None, progress=True,
 
     store = store if store is not None else Store()
     store.ensure_writable()
+    from_env = not scheduler and bool(os.environ.get("DASK_SCHEDULER_ADDRESS"))
     scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     if isinstance(scheduler, str):
-        check_address(scheduler)   # before any work: a typo or a scheduler that is not running costs no training
+        try:   # before any work: a typo or a scheduler that is not running costs no training
+            check_address(scheduler)
+        except ConfigError as e:
+            if not from_env:
+                raise
+            raise ConfigError(f"{str(e).rstrip('.')} (the address is $DASK_SCHEDULER_ADDRESS's; unset it to "
+                              "train here).") from None
     axes, cells = expand(base_config, grid)
     unique = list({cfg.key(): cfg for _, cfg in cells}.values())
     weight = {}  # cells per unique config, for the progress bar
@@ -183,7 +190,8 @@ def sweep(base_config, grid: dict, store=None, scheduler=None, progress=True,
         bar.update(len(cells) - sum(weight[c.key()] for c in todo))
         groups = groups_of(todo)
         if groups and scheduler:
-            _on_cluster(scheduler, store, groups, run_many, lambda g: bar.update(sum(weight[c.key()] for c in g)))
+            _on_cluster(scheduler, store, groups, run_many, lambda g: bar.update(sum(weight[c.key()] for c in g)),
+                        bar.set_postfix_str)
         else:
             for group in groups:
                 bar.set_postfix_str(f"training {sum(len(c.seeds) for c in group)} networks")
@@ -232,14 +240,18 @@ def check_address(address: str, timeout: float = 5.0) -> None:
                           "scheduler.") from None
 
 
-def _on_cluster(scheduler, store, groups, run_many, done) -> None:
-    """Submit one task per group to a dask.distributed cluster and wait for all of them."""
+def _on_cluster(scheduler, store, groups, run_many, done, say=lambda words: None) -> None:
+    """Submit one task per group to a dask.distributed cluster and wait for all of them; ``say`` gets a few words
+    while the cluster has no worker to run them (a scheduler alone waited in silence)."""
     from distributed import Client, as_completed
 
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
         futures = {client.submit(_run_group, str(store.root), store.max_bytes, type(g[0]).STUDY,
                                  [c.to_dict() for c in g], run_many, pure=False): g for g in groups}
+        if not client.scheduler_info().get("workers"):
+            say(f"waiting for a worker: the scheduler at {client.scheduler.address} has none (start one with "
+                f"'dask worker {client.scheduler.address}')")
         for fut in as_completed(futures):
             fut.result()  # re-raises a worker's error here
             done(futures[fut])
