@@ -197,7 +197,30 @@ def test_figures_export_as_png_and_svg(fmt, magic):
                   lambda: heatmap(frame, "p", "n")):
         data = export.figure_bytes(build, fmt, dpi=40)
         assert data.startswith(magic)
+    if fmt == "svg":   # its text is text, editable and searchable (it was drawn as outlines)
+        assert b"<text" in data and b"module size n" in data
     assert hv.Store.current_backend == "bokeh"
+
+
+@pytest.mark.skipif(not export.matplotlib_available(), reason="figure export needs matplotlib")
+def test_an_exported_log_x_panel_is_as_wide_as_it_asks():
+    """HoloViews (matplotlib) measures a log axis's span in natural logs where matplotlib draws decades: a log-x
+    panel came out ln 10 times narrower than a linear one beside it (paper 001 Fig. 2's panel A)."""
+    import matplotlib.pyplot as plt
+
+    from explorer.views.style import figure
+
+    def ratio(logx):
+        curve = hv.Curve(([0.001, 0.01, 1.0], [0.1, 0.5, 0.9]))
+        plot = hv.renderer("matplotlib").get_plot(figure(curve, "panel", logx=logx, mpl=dict(aspect=1.5)))
+        plot.state.canvas.draw()
+        box = plot.state.axes[0].get_position()
+        w, h = plot.state.get_size_inches()
+        plt.close(plot.state)
+        return box.width * w / (box.height * h)
+
+    export.ensure_matplotlib()
+    assert ratio(True) == pytest.approx(1.5, rel=0.02) and ratio(False) == pytest.approx(1.5, rel=0.02)
 
 
 def test_results_export_as_netcdf_and_csv(tmp_path):
@@ -231,9 +254,11 @@ def test_mask_accuracy_note_reports_the_last_step_per_digit_and_warns_when_weak(
     assert mask_accuracy_note(r.data.drop_vars("mask_accuracy")) == ""
 
 
-def _mpl_plot(obj):
+def _mpl_plot(build):
+    """A figure drawn by matplotlib, as an export draws it: ``build`` (a function) makes it after the backend
+    is loaded, so that its matplotlib options are set (built before, it had none when the test ran alone)."""
     export.ensure_matplotlib()
-    plot = hv.renderer("matplotlib").get_plot(obj)
+    plot = hv.renderer("matplotlib").get_plot(build() if callable(build) else build)
     plot.state.canvas.draw()
     return plot
 
@@ -251,7 +276,7 @@ def test_exported_sd_bands_have_their_lines_colours(which):
     obj = {"specialization": lambda: specialization_over_time(r.data),
            "modules": lambda: module_specialization_over_time(r.data),
            "overview": lambda: f_vs_structure(cells_frame([synthetic(i, p=p) for i, p in enumerate(p_grid(6))]))}
-    plot = _mpl_plot(obj[which]())
+    plot = _mpl_plot(obj[which])
     ax = plot.handles["axis"]
     bands = {mc.to_hex(c.get_facecolor()[0]) for c in ax.collections if isinstance(c, PolyCollection)}
     lines = {mc.to_hex(line.get_color()) for line in ax.lines} & set(METRIC_COLORS.values())
@@ -262,7 +287,7 @@ def test_exported_sd_bands_have_their_lines_colours(which):
 @pytest.mark.skipif(not export.matplotlib_available(), reason="figure export needs matplotlib")
 def test_exported_heatmap_colour_bar_does_not_cover_the_cells():
     frame = cells_frame([synthetic(i, n=n, p=p) for i, (n, p) in enumerate((n, p) for n in (6, 10) for p in p_grid(n))])
-    plot = _mpl_plot(heatmap(frame, "p", "n", "bottleneck"))
+    plot = _mpl_plot(lambda: heatmap(frame, "p", "n", "bottleneck"))
     fig = plot.state
     main = plot.handles["axis"]
     others = [ax for ax in fig.axes if ax is not main]
@@ -270,7 +295,7 @@ def test_exported_heatmap_colour_bar_does_not_cover_the_cells():
     bar = others[0]
     m, b = main.get_position(), bar.get_position()
     assert b.x0 >= m.x1   # beside the axes, not on the last column
-    assert "mean F" in bar.get_ylabel()
+    assert bar.get_ylabel() == "mean last-step F, bottleneck"   # which F
 
 
 def test_heatmap_cells_that_cannot_exist_differ_from_cells_not_computed():
@@ -419,7 +444,7 @@ def test_bimt_neuron_map_names_its_clusters_in_a_legend_in_both_backends():
     assert not hv.render(neuron_map(coords, w, labels=labels, legend=False), backend="bokeh").select(Legend)
     assert not hv.render(neuron_map(coords, w), backend="bokeh").select(Legend)        # identities: no legend
     export.ensure_matplotlib()   # before the map is built: its Matplotlib options are set as it is made
-    axis = _mpl_plot(neuron_map(coords, w, labels=labels)).handles["axis"]
+    axis = _mpl_plot(lambda: neuron_map(coords, w, labels=labels)).handles["axis"]
     assert [t.get_text() for t in axis.get_legend().get_texts()] == [name for name, _, _ in key]
     # the exported PNG keeps the legend right of the sheet (Matplotlib's tight box left it out unless named)
     from PIL import Image

@@ -53,8 +53,12 @@ def figure_bytes(build, fmt: str = "png", dpi: int = 150) -> bytes:
     extra = list(fig.get_default_bbox_extra_artists())
     found = [a for f in plot.traverse(lambda p: p.handles.get("bbox_extra_artists") or []) for a in f]
     extra += [a for a in found + [ax.get_legend() for ax in fig.axes] if a is not None and a not in extra]
-    fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight", bbox_extra_artists=extra)
+    import matplotlib
     import matplotlib.pyplot as plt
+
+    # an SVG's text stays text (editable, searchable), not outlines
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight", bbox_extra_artists=extra)
 
     plt.close(fig)
     return buf.getvalue()

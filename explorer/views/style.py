@@ -131,8 +131,15 @@ def figure(obj, title: str, *, bokeh=None, mpl=None, least=FIGURE_MIN_WIDTH, **c
     for every loaded backend. A figure with a colour bar keeps its toolbar on the right: with the toolbar above,
     Bokeh drew the bar without its numbers, or not at all, in notebooks and saved HTML (not in a served page)."""
     side = {"toolbar": "right"} if _has_colorbar(obj) else {}
-    return style(obj, title=title, bokeh={**BOKEH_FIG, **side, **(bokeh or {})}, mpl={**MPL_FIG, **(mpl or {})},
-                 least=least, **common)
+    mpl = {**MPL_FIG, **(mpl or {})}
+    if common.get("logx") and isinstance(mpl.get("aspect"), (int, float)):
+        # HoloViews (matplotlib) measures a log axis's span in natural logs where matplotlib draws decades: a
+        # log-x panel came out ln 10 times narrower than asked (001-fig2's panel A beside B)
+        mpl["aspect"] = mpl["aspect"] * LN10
+    return style(obj, title=title, bokeh={**BOKEH_FIG, **side, **(bokeh or {})}, mpl=mpl, least=least, **common)
+
+
+LN10 = 2.302585092994046
 
 
 def placeholder(message: str, title: str = "", least: int = FIGURE_MIN_WIDTH):

@@ -156,7 +156,7 @@ def heatmap(frame: pd.DataFrame, x: str = "p", y: str = "n", metric: str = "bott
         Z[yi[row[y]], xi[row[xkey]]] = row["F"]
     xdim = hv.Dimension(x, label=AXIS_LABELS.get(x, x).replace(", log scale", ""))
     ydim = hv.Dimension(y, label=AXIS_LABELS.get(y, y).replace(", log scale", ""))
-    fdim = hv.Dimension("F", label="mean F (last step)", range=(0, 1))
+    fdim = hv.Dimension("F", label=f"mean last-step F, {metric.replace('_', ' ')}", range=(0, 1))   # which metric
     edges_x, edges_y = np.arange(len(xs) + 1) - 0.5, np.arange(len(ys) + 1) - 0.5
     hm = style_element(hv.QuadMesh((edges_x, edges_y, Z), kdims=[xdim, ydim], vdims=[fdim]),
                        bokeh=dict(cmap="viridis", clim=(0, 1), colorbar=True, tools=["hover"], line_color="white",

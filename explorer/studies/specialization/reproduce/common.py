@@ -20,6 +20,8 @@ CRITERION, BUDGET = EQUAL_SKILL["until_accuracy"], EQUAL_SKILL["epochs"]
 TINY = {"n": 6, "bottleneck": 3, "epochs": 2, "pairs_per_epoch": 512, "batch_size": 64, "seeds": (0, 1),
         "until_accuracy": 0.0}
 PAPER = {"n": 100, "seeds": tuple(range(10)), "dataset": "mnist"}
+#: the y label of a figure whose lines are means over seeds and bands ± 1 sd (the population sd, docs/science.md)
+SPREAD = "{} ± sd"
 
 
 def accuracy_range(ds) -> tuple[float, float]:

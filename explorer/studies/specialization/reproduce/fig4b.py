@@ -8,7 +8,7 @@ import numpy as np
 from ....core.figure import Figure
 from ..style import METRIC_LABELS, F, T, figure
 from ..views import band
-from .common import EQUAL_SKILL, PAPER, TINY, p_text, p_value, skill, vline
+from .common import EQUAL_SKILL, PAPER, SPREAD, TINY, p_text, p_value, skill, vline
 
 STARTS = (0, 2, 4)
 COLOURS = {0: "#1f77b4", 2: "#ff7f0e", 4: "#2ca02c"}
@@ -26,8 +26,10 @@ def draw(ds, metric: str = "bottleneck"):
                             colour, f"talks from step {int(c)}" if c else "talks from the start")
             if c:
                 layers.append(vline(float(c) - 0.5, colour))
+        last = p == ds.p.values[-1]   # one legend, right of the last panel: inside, it covered the curves
         panels.append(figure(hv.Overlay(layers), f"p = {p_text(ds, p)}: {METRIC_LABELS[metric]}", ylim=(0, 1.05),
-                             xlabel=T.label, ylabel=F.label, legend_position="bottom_left"))
+                             xlabel=T.label, ylabel=SPREAD.format(F.label), legend_position="right",
+                             show_legend=bool(last), mpl=dict(aspect=1.5)))
     return hv.Layout(panels).cols(len(panels))
 
 

@@ -7,7 +7,7 @@ import holoviews as hv
 from ....core.figure import Figure
 from ..style import METRIC_LABELS, F, T, figure
 from ..views import band
-from .common import EQUAL_SKILL, PAPER, TINY, p_text, p_value, skill
+from .common import EQUAL_SKILL, PAPER, SPREAD, TINY, p_text, p_value, skill
 
 NOISE = (0.3, 0.7)
 COLOURS = {0: "#1f77b4", 1: "#d62728"}
@@ -21,8 +21,10 @@ def draw(ds, metric: str = "bottleneck"):
             da = ds["F"].sel(metric=metric, p=p, noise=noise)
             layers += band(da.time.values.astype(float), da.mean("seed").values, da.std("seed", ddof=0).values,
                             COLOURS[i % 2], f"p = {p_text(ds, p)}")
+        last = noise == ds.noise.values[-1]   # one legend, right of the last panel (inside, it covered curves)
         panels.append(figure(hv.Overlay(layers), f"noise ratio {float(noise):g}: {METRIC_LABELS[metric]}",
-                             ylim=(0, 1.05), xlabel=T.label, ylabel=F.label, legend_position="bottom_left"))
+                             ylim=(0, 1.05), xlabel=T.label, ylabel=SPREAD.format(F.label), legend_position="right",
+                             show_legend=bool(last), mpl=dict(aspect=1.5)))
     return hv.Layout(panels).cols(len(panels))
 
 

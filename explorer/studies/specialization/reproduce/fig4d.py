@@ -8,7 +8,7 @@ import numpy as np
 from ....core.figure import Figure
 from ..style import FM, METRIC_LABELS, MODULE_DASH, T, figure, style_element
 from ..views import band
-from .common import EQUAL_SKILL, PAPER, TINY, skill, vline
+from .common import EQUAL_SKILL, PAPER, SPREAD, TINY, skill, vline
 
 #: digit 0 switches on at step 1, digit 1 at step 4 (pure noise before); communication always on
 ONSETS = (1, 4)
@@ -32,7 +32,7 @@ def draw(ds, metric: str = "bottleneck"):
     zero = style_element(hv.HLine(0), bokeh=dict(color="#999999", line_width=1), mpl=dict(color="#999999"))
     return figure(hv.Overlay(layers + [zero]), f"Fᵐ with digit 0 on from step {ONSETS[0]}, digit 1 from step "
                   f"{ONSETS[1]} ({METRIC_LABELS[metric]}; +1: digit 0 only, −1: digit 1 only)",
-                  ylim=(-1.05, 1.05), xlabel=T.label, ylabel=FM.label, legend_position="bottom_left")
+                  ylim=(-1.05, 1.05), xlabel=T.label, ylabel=SPREAD.format(FM.label), legend_position="right")
 
 
 def headline(ds, metric: str = "bottleneck") -> dict:

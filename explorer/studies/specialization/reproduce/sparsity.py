@@ -10,7 +10,7 @@ from ....core.figure import Figure
 from ..config import METRICS
 from ..style import METRIC_COLORS, METRIC_LABELS, F, figure
 from ..views import band
-from .common import EQUAL_SKILL, PAPER, TINY, last_F, p_value, skill
+from .common import EQUAL_SKILL, PAPER, SPREAD, TINY, last_F, p_value, skill
 
 #: 1/n² (one link) to dense, at n = 25
 P_GRID = ["1/n2", 0.005, 0.02, 0.1, 0.5, 1.0]
@@ -18,6 +18,10 @@ BASE = {"laptop": {"n": 25, "seeds": (0, 1, 2), **EQUAL_SKILL}, "tiny": TINY, "p
 GRID = {"laptop": {"p": P_GRID}, "tiny": {"p": ["1/n2", 1.0]}, "paper": {"p": ["1/n2", 1e-4, 1e-3, 0.01, 0.1, 1.0]}}
 P_DIM = hv.Dimension("p_value", label="inter-module sparsity p")
 Q_DIM = hv.Dimension("Q", label="structural modularity Q = (1−p)/(2(1+p))")
+
+
+#: width / height of a panel of these figures
+ASPECT = 1.3
 
 
 def _against(ds, metrics, xname):
@@ -33,10 +37,14 @@ def _against(ds, metrics, xname):
 
 
 def draw_fig2(ds, metrics=METRICS, title="Last-step F"):
+    # the two panels the same size, one legend right of the second (it sat inside the first, which drew the
+    # first panel taller than the second)
     by_p = figure(hv.Overlay(_against(ds, metrics, "p_value")), f"{title} against sparsity p", logx=True,
-                  ylim=(0, 1.05), xlabel=P_DIM.label, ylabel=F.label, legend_position="bottom_left")
+                  ylim=(0, 1.05), xlabel=P_DIM.label, ylabel=SPREAD.format(F.label), show_legend=False,
+                  mpl=dict(aspect=ASPECT))
     by_q = figure(hv.Overlay(_against(ds, metrics, "Q")), f"{title} against modularity Q", ylim=(0, 1.05),
-                  xlim=(-0.02, 0.52), xlabel=Q_DIM.label, ylabel=F.label, show_legend=False)
+                  xlim=(-0.02, 0.52), xlabel=Q_DIM.label, ylabel=SPREAD.format(F.label), legend_position="right",
+                  mpl=dict(aspect=ASPECT))
     return hv.Layout([by_p, by_q]).cols(2)
 
 
@@ -73,8 +81,9 @@ def draw_fig3(ds, metric_list=METRICS):
                                colour, f"module {module}, digit {digit}", dash="solid" if module == 0 else "dashed",
                                ydim=M, xdim=P_DIM)
         panels.append(figure(hv.Overlay(layers), METRIC_LABELS[metric], logx=True, ylim=(0, 1.05),
-                             xlabel=P_DIM.label, ylabel=M.label, legend_position="top_right",
-                             show_legend=metric == metric_list[0]))
+                             xlabel=P_DIM.label, ylabel=SPREAD.format(M.label), legend_position="right",
+                             show_legend=metric == metric_list[1 if len(metric_list) > 1 else 0],
+                             mpl=dict(aspect=ASPECT)))
     return hv.Layout(panels).cols(2)
 
 
