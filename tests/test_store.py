@@ -458,6 +458,33 @@ def test_store_cli(store, tmp_path, capsys):
     assert code == 0 and len(json.loads(out)["evicted"]) == 2 and entries(store) == []
 
 
+def test_store_rm_and_verify(store, capsys):
+    """A researcher removes what they no longer trust (one entry or a run's every seed) and checks the whole store
+    before a long analysis: a damaged entry is named with its reason, and --fix removes only it."""
+    store.get_or_run(CFG, runner=fake_run)
+    other = CFG.replace(n=5)
+    store.get_or_run(other, runner=fake_run)
+    root = ["--store", str(store.root)]
+    code, out, _ = _cli(["store", "verify", *root], capsys)
+    assert code == 0 and "all 4 entries" in out and "passed their checks" in out
+    with open(store.entry_dir(CFG.key(1)) / "result.nc", "ab") as f:
+        f.write(b"garbage")
+    code, out, _ = _cli(["store", "verify", "--json", *root], capsys)
+    assert code == 1 and json.loads(out)["failed"] == [{"key": CFG.key(1),
+                                                        "why": "result.nc fails its checksum (truncated or corrupt)"}]
+    code, out, _ = _cli(["store", "verify", "--fix", *root], capsys)
+    assert code == 0 and "1 of 4 entries failed" in out and "removed" in out
+    assert sorted(entries(store)) == sorted([CFG.key(0), other.key(0), other.key(1)])
+    code, out, _ = _cli(["store", "rm", other.run_key()[:8], "--dry-run", *root], capsys)
+    assert code == 0 and "would remove 2 entries (every seed of the run)" in out and len(entries(store)) == 3
+    code, out, _ = _cli(["store", "rm", other.run_key()[:8], *root], capsys)
+    assert code == 0 and "removed 2 entries" in out and entries(store) == [CFG.key(0)]
+    code, out, _ = _cli(["store", "rm", "--json", CFG.key(0), *root], capsys)
+    assert json.loads(out) == {"removed": [CFG.key(0)], "dry_run": False} and entries(store) == []
+    code, _, err = _cli(["store", "rm", CFG.key(0)[:8], *root], capsys)
+    assert code == 2 and "no stored run has key" in err and len(err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("argv, message", [
     (["store", "info", "feedbeef"], "no stored run has key feedbeef"),
     (["store", "info", "zz"], "at least 4 hexadecimal"),

@@ -10,6 +10,7 @@ import argparse
 import json
 
 from ..core.jsontext import json_text
+from ..core.progress import plural
 
 
 def add_store_flag(parser) -> None:
@@ -22,7 +23,7 @@ def add_store_commands(subparsers) -> None:
     p = subparsers.add_parser("store", help="list, inspect, bound and export cached runs",
                               description="The run store caches every trained network, one entry per seed.")
     add_store_flag(p)
-    verbs = p.add_subparsers(dest="store_command", metavar="{ls,info,gc,export}", required=True,
+    verbs = p.add_subparsers(dest="store_command", metavar="{ls,info,gc,rm,verify,export}", required=True,
                              parser_class=type(p))
     common = argparse.ArgumentParser(add_help=False)
     add_store_flag(common)
@@ -40,6 +41,14 @@ def add_store_commands(subparsers) -> None:
     gc.add_argument("--stale", action="store_true", help="also remove every stale entry (one no run reads any more: "
                     "stored by an earlier version of its study or under an earlier form of its setting)")
     gc.set_defaults(func=_gc)
+    rm = verbs.add_parser("rm", parents=[common], help="remove one entry, or every seed's entry of one run")
+    rm.add_argument("key", help="entry key or run key (a unique prefix of at least 4 characters)")
+    rm.add_argument("--dry-run", action="store_true", help="list what would be removed and remove nothing")
+    rm.set_defaults(func=_rm)
+    verify = verbs.add_parser("verify", parents=[common], help="check every entry's files and checksums")
+    verify.add_argument("--fix", action="store_true", help="remove the entries that fail (they are trained again "
+                        "when asked for)")
+    verify.set_defaults(func=_verify)
     ex = verbs.add_parser("export", parents=[common], help="copy one verified entry and a results.csv to a folder")
     ex.add_argument("key", help="entry key (a unique prefix of at least 4 characters)")
     ex.add_argument("--out", metavar="DIR", required=True,
@@ -117,8 +126,9 @@ def _ls(args) -> int:
     if shown:
         print(table(shown, ["key", "run", "study", "seed", "setting", "size", "last_used", "stale"]))
     where = "" if store.root.is_dir() else f" ({_no_store_yet(store.root)})"
-    listed = f"{len(rows)} {args.study} entries ({mb(sum(r['bytes'] for r in rows))}) of " if args.study else ""
-    print(f"{listed}{len(every)} entries, {mb(sum(r['bytes'] for r in every))} of {mb(store.max_bytes)} in "
+    listed = f"{plural(len(rows), args.study + ' entry')} ({mb(sum(r['bytes'] for r in rows))}) of " if args.study \
+        else ""
+    print(f"{listed}{plural(len(every), 'entry')}, {mb(sum(r['bytes'] for r in every))} of {mb(store.max_bytes)} in "
           f"{store.root}{where}")
     old = [r for r in rows if r["stale"]]
     if old:
@@ -187,6 +197,44 @@ def _run_of(info: dict) -> str:
     from ..store.catalogue import _run_key
 
     return _run_key(info["config"])
+
+
+def _rm(args) -> int:
+    store = _store(args)
+    store._readable()
+    kind, found = _lookup(store, args.key)
+    keys = [found["key"]] if kind == "entry" else [i["key"] for i in found]
+    gone = keys if args.dry_run else store.remove(keys)
+    if args.json:
+        print(json_text({"would_remove" if args.dry_run else "removed": gone, "dry_run": bool(args.dry_run)},
+                        indent=1))
+        return 0
+    what = "would remove" if args.dry_run else "removed"
+    for key in gone:
+        print(f"{what} {key[:12]}")
+    print(f"{what} {plural(len(gone), 'entry')}" + (" (every seed of the run)" if kind == "run" else "")
+          + (". Nothing was removed." if args.dry_run else "."))
+    return 0
+
+
+def _verify(args) -> int:
+    store = _store(args)
+    store._readable()
+    total = len(store._entries())
+    bad = store.verify(fix=args.fix)
+    if args.json:
+        print(json_text({"entries": total, "failed": [{"key": k, "why": w} for k, w in bad],
+                         "removed": bool(args.fix)}, indent=1))
+        return 1 if bad and not args.fix else 0
+    for key, reason in bad:
+        print(f"{key[:12]}  {reason}")
+    if not bad:
+        print(f"all {plural(total, 'entry')} in {store.root} passed their checks (files, checksums, config).")
+        return 0
+    print(f"{len(bad)} of {plural(total, 'entry')} failed their checks; "
+          + ("removed: a run that asks for them trains them again." if args.fix else
+             "none of them is ever served (reading checks the same); 'explorer store verify --fix' removes them."))
+    return 0 if args.fix else 1
 
 
 def _gc(args) -> int:

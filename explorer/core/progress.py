@@ -12,8 +12,10 @@ TRAINING_SHARE = 75.0
 
 
 def plural(k: int, noun: str) -> str:
-    """``1 seed``, ``3 seeds``."""
-    return f"{k} {noun}{'' if k == 1 else 's'}"
+    """``1 seed``, ``3 seeds``, ``2 entries``."""
+    if k == 1:
+        return f"{k} {noun}"
+    return f"{k} {noun[:-1]}ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else f"{k} {noun}s"
 
 
 def _mean(values) -> float | None:
