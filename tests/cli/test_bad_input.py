@@ -66,6 +66,8 @@ CASES = [
     ("ls-json-store-is-a-file", ["--store", "{file}", "store", "ls", "--json"], 2, "is a file, not a folder"),
     ("info-store-is-a-file", ["--store", "{file}", "store", "info", "abcd"], 2, "is a file, not a folder"),
     ("gc-store-is-a-file", ["--store", "{file}", "store", "gc"], 2, "is a file, not a folder"),
+    ("rm-store-is-a-file", ["--store", "{file}", "store", "rm", "abcd"], 2, "is a file, not a folder"),
+    ("verify-store-is-a-file", ["--store", "{file}", "store", "verify"], 2, "is a file, not a folder"),
     ("export-store-is-a-file", ["--store", "{file}", "store", "export", "abcd", "--out", "{tmp}/x"], 2,
      "is a file, not a folder"),
     # --- sweep output paths: checked before training
@@ -102,7 +104,7 @@ CASES = [
     ("unknown-study-sweep", ["sweep", "nosuch"], 2, "there is no study called 'nosuch'"),
     ("no-study", ["run"], 2, "required"),
     ("no-command", [], 2, "a command is required: run, sweep, store, lessons or reproduce (see explorer --help)"),
-    ("no-store-verb", ["store"], 2, "a command is required: ls, info, gc or export"),
+    ("no-store-verb", ["store"], 2, "a command is required: ls, info, gc, rm, verify or export"),
     ("unknown-command", ["frobnicate"], 2, "invalid choice"),
     ("unknown-flag", [*RUN, "--bogus", "1"], 2, "unrecognized arguments: --bogus"),
     ("abbreviated-flag", [*RUN, "--epoch", "1"], 2, "unrecognized arguments: --epoch"),   # not --epochs
@@ -130,6 +132,9 @@ CASES = [
     ("info-path-key", [*RUN[:2], "store", "info", "../../etc"], 2, "at least 4 hexadecimal"),
     ("info-unknown-key", [*RUN[:2], "store", "info", "feedbeef"], 2, "no stored run has key feedbeef"),
     ("gc-bad-size", [*RUN[:2], "store", "gc", "--max-bytes", "huge"], 2, "500M or 2G"),
+    ("rm-short-key", [*RUN[:2], "store", "rm", "zz"], 2, "at least 4 hexadecimal"),
+    ("rm-path-key", [*RUN[:2], "store", "rm", "../../etc"], 2, "at least 4 hexadecimal"),
+    ("rm-unknown-key", [*RUN[:2], "store", "rm", "feedbeef"], 2, "no stored run has key feedbeef"),
     ("gc-negative-size", [*RUN[:2], "store", "gc", "--max-bytes", "-5"], 2, "500M or 2G"),
     ("export-unknown-key", [*RUN[:2], "store", "export", "feedbeef", "--out", "{tmp}/x"], 2, "no stored run"),
     ("export-clash", [*RUN[:2], "store", "export", "{key}", "--out", "{tmp}/full"], 2, "empty or new folder"),
