@@ -12,12 +12,14 @@ as on the command line and in the app, shown as plain text.
 from __future__ import annotations
 
 import math
+import re
 import time
 
 import ipywidgets as widgets
 import param
 from IPython.display import display
 
+from .core.config import ConfigError
 from .core.experiment import Experiment
 from .core.progress import progress_words
 
@@ -78,9 +80,29 @@ def result(experiment: Experiment, label: str = "run"):
         raise TypeError(f"notebook.result takes an experiment (e.g. study.experiment_class(n=10)), not a "
                         f"{type(experiment).__name__}.")
     bar = progress(label)
-    out = experiment.result(on_progress=bar)
+    try:
+        out = experiment.result(on_progress=bar)
+    except ConfigError as e:   # said in a notebook's words: dataset='digits', not the CLI's --dataset digits
+        raise type(e)(in_code(str(e), experiment)) from None
     bar.done(out)
     return out
+
+
+def in_code(sentence: str, experiment: Experiment) -> str:
+    """A message written for the command line in a notebook's words: ``--dataset digits`` → ``dataset='digits'``
+    (for the experiment's own settings; other text stays as it is)."""
+    names = set(experiment.setting_names())
+
+    def words(m):
+        name, value = m.group(1).replace("-", "_"), m.group(2)
+        text = value.rstrip(".,;")
+        try:
+            float(text)
+            shown = text                 # a number as it is: n=4
+        except ValueError:
+            shown = repr(text)           # text quoted: dataset='digits'
+        return f"{name}={shown}{value[len(text):]}" if name in names else m.group(0)
+    return re.sub(r"--([a-z][a-z0-9-]*) (\S+)", words, sentence)
 
 
 def control(experiment: Experiment, name: str) -> widgets.Widget:

@@ -225,3 +225,21 @@ def test_views_and_notebook_helpers_say_what_they_take(tmp_path):
         notebook.result(e.config())
     box = notebook.interact(e, names="comms_start")      # one name, not its letters
     assert box.children[0].description == e.param.comms_start.label
+
+
+def test_a_notebook_gets_the_run_s_refusal_in_its_own_words(tmp_path, monkeypatch):
+    """MNIST offline ended 'or choose --dataset digits' in a notebook: the CLI's words. notebook.result says
+    dataset='digits' (a number stays a number), as a notebook writes it."""
+    from explorer import notebook
+    from explorer.core.config import ConfigError
+    from explorer.store import Store
+
+    def refuse(*args, **kwargs):
+        raise ConfigError("MNIST not found in /x: put its files there, or choose --dataset digits; or use --n 10.")
+
+    e = SpecializationExperiment(store=Store(tmp_path / "store"))
+    monkeypatch.setattr(type(e), "result", refuse)
+    with pytest.raises(ConfigError) as caught:
+        notebook.result(e)
+    assert str(caught.value) == "MNIST not found in /x: put its files there, or choose dataset='digits'; or use n=10."
+    assert notebook.in_code("--bogus 3 stays", e) == "--bogus 3 stays"
