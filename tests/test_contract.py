@@ -326,3 +326,20 @@ def test_a_study_with_measuring_settings_can_measure_stored_networks_again(ran):
         page = opened_page(study, config, store)
         page._show(again, 0.1, cached=False)
         assert "its stored networks measured again, now stored" in page.status.value
+
+
+def test_every_key_a_study_prints_with_json_is_documented(ran):
+    """docs/json.md lists what ``explorer run <study> --json`` prints: every key of the study's summary in the
+    study's section (the reviewer found most of them undocumented)."""
+    from pathlib import Path
+
+    study, config, store, result = ran
+    doc = (Path(__file__).parents[1] / "docs" / "json.md").read_text()
+    section = doc.split(f"## {study.name}\n", 1)[1].split("\n## ", 1)[0]
+    summary = study.result.summary(result)
+    missing = [k for k in summary if f"| `{k}` |" not in section]
+    assert not missing, f"docs/json.md, section {study.name}, lacks {missing}"
+    from explorer.cli import run as cli_run   # the keys every study prints
+    common = doc.split("## Every study\n", 1)[1].split("\n## ", 1)[0]
+    for key in ("config", "key", "entries", "cached", "stored", "measured_again"):
+        assert f"| `{key}` |" in common and f'"{key}"' in Path(cli_run.__file__).read_text()
