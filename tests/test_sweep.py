@@ -166,6 +166,10 @@ def test_sweep_cli_writes_netcdf(tmp_path, capsys, monkeypatch):
     assert code == 0 and "0.0625" in stdout and "0.25" in stdout and "F_FINAL.BOTTLENECK" in stdout  # one n: numbers
     # the stand-in's networks stay below the 0.85 criterion: the table and a sentence say so
     assert "REACHED_CRITERION" in stdout and "BELOW THE CRITERION: in 3 of 3 cells" in stdout
+    # values that are equal at this n (1/n² = 0.0625 at n = 4) make one cell, and the sweep says so
+    code, stdout, err = _main(["sweep", "specialization", "--p", "1/n2,0.0625", "--n", "4", "--seeds", "1",
+                               "--epochs", "2", "--no-progress", "--store", str(tmp_path / "s")], capsys, monkeypatch)
+    assert code == 0 and "note: --p 1/n2,0.0625 gives 1 distinct value here (0.0625): equal values are one cell." in err
 
 
 @pytest.mark.parametrize("flags, message", [

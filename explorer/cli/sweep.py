@@ -7,6 +7,8 @@ setting's element may be text the study understands (specialization's p: ``1/n2`
 """
 from __future__ import annotations
 
+import sys
+
 from pathlib import Path
 
 from ..core.config import ConfigError, repeated
@@ -152,7 +154,13 @@ def cmd_sweep(args) -> int:
     grid, single = grid_from_args(config_class, args)
     base = base_config(config_class, grid, single)
     out = check_out(args.out, args.force)
-    _, cells = expand(base, grid)   # every cell is checked before any training
+    axes, cells = expand(base, grid)   # every cell is checked before any training
+    for name, values in grid.items():   # values that are equal here make one cell: say so, not silently
+        asked = [v for v in values if not (isinstance(v, str) and ":" in v)]
+        if len(axes[name]) < len(asked) and not any(isinstance(v, str) and ":" in v for v in values):
+            print(f"note: {flag_of(name, config_class.settings()[name])} {','.join(map(str, values))} gives "
+                  f"{len(axes[name])} distinct value{'s' if len(axes[name]) != 1 else ''} here "
+                  f"({', '.join(map(str, axes[name]))}): equal values are one cell.", file=sys.stderr)
     ds = sweep(base, grid, store=Store(getattr(args, "store", None)), scheduler=args.scheduler,
                progress=not args.no_progress)
     if out is not None:
