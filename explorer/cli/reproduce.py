@@ -79,7 +79,9 @@ def cmd_reproduce(args) -> int:
         print(f"{name} ({r.figure.paper}, {args.scale}, {r.seconds:.0f} s, {plural(r.trained, 'cell')} trained): "
               f"{verdict}.")
         print(f"  {h['sentence']}")
-        print(f"  seeds {h['seeds']}, test accuracy {h['accuracy'][0]:.2f}–{h['accuracy'][1]:.2f}"
+        lo, hi = h["accuracy"]
+        digits = 3 if f"{lo:.2f}" == f"{hi:.2f}" else 2   # 0.852–0.854, not 0.85–0.85
+        print(f"  seeds {h['seeds']}, test accuracy {lo:.{digits}f}–{hi:.{digits}f}"
               + (f"; {len(missed)} of {h['networks']} networks below the criterion: {'; '.join(missed[:4])}"
                  + (" …" if len(missed) > 4 else "") if missed else ""))
         print(f"  wrote {', '.join(str(p) for p in paths)}")
