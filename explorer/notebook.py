@@ -96,12 +96,17 @@ def in_code(sentence: str, experiment: Experiment) -> str:
     def words(m):
         name, value = m.group(1).replace("-", "_"), m.group(2)
         text = value.rstrip(".,;")
+        if name not in names:
+            return m.group(0)
         try:
             float(text)
             shown = text                 # a number as it is: n=4
         except ValueError:
-            shown = repr(text)           # text quoted: dataset='digits'
-        return f"{name}={shown}{value[len(text):]}" if name in names else m.group(0)
+            choices = experiment.param[name].objects if hasattr(experiment.param[name], "objects") else None
+            if not choices or text not in choices:
+                return m.group(0)        # prose after a flag ("--seeds is …"), not a value: left as it is
+            shown = repr(text)           # a choice quoted: dataset='digits'
+        return f"{name}={shown}{value[len(text):]}"
     return re.sub(r"--([a-z][a-z0-9-]*) (\S+)", words, sentence)
 
 

@@ -166,6 +166,11 @@ def test_sweep_cli_writes_netcdf(tmp_path, capsys, monkeypatch):
     assert code == 0 and "0.0625" in stdout and "0.25" in stdout and "F_FINAL.BOTTLENECK" in stdout  # one n: numbers
     # the stand-in's networks stay below the 0.85 criterion: the table and a sentence say so
     assert "REACHED_CRITERION" in stdout and "BELOW THE CRITERION: in 3 of 3 cells" in stdout
+    # an integer setting's log grid from the command line (it was refused: "takes an integer per element")
+    code, stdout, err = _main(["sweep", "specialization", "--n", "4:16:3", "--seeds", "1", "--epochs", "2",
+                               "--no-progress", "--json", "--store", str(tmp_path / "s")], capsys, monkeypatch)
+    assert code == 0, err
+    assert [c["n"] for c in json.loads(stdout)["cells"]] == [4, 8, 16]
     # values that are equal at this n (1/n² = 0.0625 at n = 4) make one cell, and the sweep says so
     code, stdout, err = _main(["sweep", "specialization", "--p", "1/n2,0.0625", "--n", "4", "--seeds", "1",
                                "--epochs", "2", "--no-progress", "--store", str(tmp_path / "s")], capsys, monkeypatch)
@@ -173,7 +178,7 @@ def test_sweep_cli_writes_netcdf(tmp_path, capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("flags, message", [
-    (["--n", "4,x"], "--n takes an integer per element, got 'x'"),
+    (["--n", "4,x"], "--n takes an integer per element (or start:stop:num), got 'x'"),
     (["--p", "0.1,,1"], "empty element"),
     (["--p", "1/n2:1:x"], "must be an integer"),
     (["--p", "0.001,0.1", "--n", "4"], "p must lie in"),

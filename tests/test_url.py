@@ -110,3 +110,6 @@ def test_a_name_given_twice_with_different_values_says_which_value_the_page_read
     [sentence] = url.repeated({"Ã±": [b"1", b"2", b"3", b"4", b"5"]}).values()
     assert sentence == ("“1”, “2”, “3” … were not applied: the link gives “ñ” 5 values, and the page reads the "
                         "last, “5”.")
+    # the value read is the last one given, even when it was given before too
+    assert url.repeated({"p": [b"0.1", b"0.5", b"0.1"]}) == {
+        "“p” repeated": "“0.5” was not applied: the link gives “p” 3 values, and the page reads the last, “0.1”."}

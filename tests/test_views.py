@@ -343,6 +343,7 @@ def test_figure_titles_state_the_accuracy_range_and_the_networks_below_the_crite
     assert skill(np.array([0.9]), {}) == "accuracy 0.90"
     # a network below the criterion is not rounded up to it
     assert skill(np.array([0.864, 0.849]), {"until_accuracy": 0.85}) == "accuracy 0.849–0.86 (1 below 0.85)"
+    assert skill(np.array([0.8499, 0.8499]), {"until_accuracy": 0.85}) == "accuracy 0.849–0.85 (2 below 0.85)"
     assert skill(np.array([np.nan]), {}) == "accuracy n/a"
 
 

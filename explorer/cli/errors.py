@@ -5,7 +5,7 @@ error                       code   line
 ==========================  =====  =====================================================================
 ConfigError, StoreError     2      the error's own sentence (bad input, a store path that cannot work)
 FloatingPointError          1      the sentence (training diverged)
-Cancelled, KeyboardInterrupt 130   "cancelled; what had finished is stored (…), nothing half-written was kept"
+Cancelled, KeyboardInterrupt 130   "cancelled; nothing half-written was kept (…)"
 OSError                     1      its reason and the file it concerns, as one sentence
 ==========================  =====  =====================================================================
 
@@ -40,8 +40,8 @@ def classify(e: BaseException) -> tuple[int, str] | None:
     if isinstance(e, FloatingPointError):
         return 1, str(e) or "training diverged (not a number)"
     if isinstance(e, (Cancelled, KeyboardInterrupt)):
-        return 130, ("cancelled; what had finished is stored (running it again goes on from there), nothing "
-                     "half-written was kept")
+        return 130, ("cancelled; nothing half-written was kept (a sweep keeps the cells that finished, and "
+                     "running it again goes on from there)")
     if isinstance(e, OSError):
         return 1, _os_sentence(e)
     return None

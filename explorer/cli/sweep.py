@@ -66,7 +66,11 @@ def split_values(config_class, name: str, text: str, context: dict) -> list:
             try:
                 out.append(int(t))
             except ValueError:
-                raise ConfigError(f"{flag} takes an integer per element, got {t!r}.") from None
+                ends = t.split(":")
+                if len(ends) == 3 and all(e.strip().isdigit() for e in ends):
+                    out.append(t)   # a log grid start:stop:num, rounded to whole numbers by the sweep
+                    continue
+                raise ConfigError(f"{flag} takes an integer per element (or start:stop:num), got {t!r}.") from None
         elif s.kind == "float":
             try:
                 out.append(float(t))

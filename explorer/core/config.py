@@ -189,6 +189,11 @@ class StudyConfig:
             d.update(self.data_identity())
         return d
 
+    def prepare(self) -> None:
+        """Study hook: fetch the data files a run of this setting reads (a download), before any key names them
+        (:meth:`data_identity` hashes them); raise :class:`ConfigError` with one sentence when they cannot be
+        had. The store calls it before it looks a setting up."""
+
     def data_identity(self) -> dict:
         """Study hook: ``{"data": fingerprint}`` of the data files a run reads from outside the package (where
         they live is not part of a run's identity, what they hold is), or ``{}`` (the default: nothing read)."""

@@ -156,7 +156,9 @@ def _stale(cfg: dict) -> bool:
         current = get(cfg.get("study")).config_class.from_dict(cfg)
     except Exception:  # noqa: BLE001 — an unknown study or a setting refused today: not ours to judge
         return False
-    # the data files it read are not today's code's business (they may live in another folder)
+    if "data" not in cfg and current.data_identity():   # read files before their contents were in the key
+        return True
+    # which files it read is not today's code's business (they may live in another folder)
     return content_key(current.canonical(with_seeds=False, with_data=False)) != _run_key(
         {k: v for k, v in cfg.items() if k != "data"})
 

@@ -13,6 +13,7 @@ import json
 import logging
 import time
 
+from ..core.cancel import check
 from ..core.config import training_key
 from ..core.result import merge_seeds
 
@@ -47,9 +48,11 @@ def trained_before(store, configs) -> dict:
     return found
 
 
-def measure_again(store, todo: list, found: dict) -> list:
+def measure_again(store, todo: list, found: dict, cancel=None) -> list:
     """For each ``(key, config)`` still to train, measure the seeds whose networks are stored under other
-    measuring settings and store them (``found[key][seed]`` gets each); returns what is left to train."""
+    measuring settings and store them (``found[key][seed]`` gets each); returns what is left to train. Seeds
+    stored under different measuring settings are measured in separate calls: what a study keeps from its stored
+    measurement (BIMT: the test trials' task variance when their number did not change) is judged per source."""
     from ..studies import study_of
 
     able = [config for _, config in todo if type(config).measured() and study_of(config).remeasure is not None]
@@ -57,16 +60,20 @@ def measure_again(store, todo: list, found: dict) -> list:
     left = []
     for key, config in todo:
         sources = {s: stored[config.run_key(), s] for s in config.seeds if (config.run_key(), s) in stored}
-        if sources:
-            done = config.replace(seeds=sorted(sources))
+        groups: dict = {}   # seeds by the measuring settings they were stored under
+        for s, (_, result) in sorted(sources.items()):
+            groups.setdefault(result.data.attrs.get("config"), []).append(s)
+        for seeds in groups.values():
+            check(cancel)
+            done = config.replace(seeds=seeds)
             t0 = time.perf_counter()
-            result = study_of(config).remeasure(done, merge_seeds([sources[s][1] for s in done.seeds]))
+            result = study_of(config).remeasure(done, merge_seeds([sources[s][1] for s in seeds]), cancel=cancel)
             wall = time.perf_counter() - t0
             for seed, part in store._split(done, result):
                 part.data.attrs["measured_again_from"] = sources[seed][0]
                 store._write(done, seed, part, wall_time=wall, trained_with=list(done.seeds))
                 found[key][seed] = part
-            log.info("measured %d stored network(s) again for %s in %.2f s", len(sources), key[:12], wall)
+            log.info("measured %d stored network(s) again for %s in %.2f s", len(seeds), key[:12], wall)
         rest = [s for s in config.seeds if s not in sources]
         if rest:
             left.append((key, config.replace(seeds=rest)))

@@ -169,6 +169,8 @@ class Store(Catalogue):
         return self._get_or_train(list(configs), run_many or _run_many, on_progress, cancel)
 
     def _get_or_train(self, configs, train, on_progress, cancel) -> list[Result]:
+        for c in {id(c): c for c in configs}.values():   # data a run reads is fetched before any key names it
+            c.prepare()
         try:
             return self._get_or_train_once(configs, train, on_progress, cancel)
         except _Misfit as misfit:
@@ -198,7 +200,7 @@ class Store(Catalogue):
                 found = {c.key(): self._load_seeds(c, quarantine=True) for c in unique}
                 todo = [(c.key(), c.replace(seeds=[s for s in c.seeds if s not in found[c.key()]]))
                         for c in unique if len(found[c.key()]) < len(c.seeds)]
-                todo = measure_again(self, todo, found)   # networks stored under other measuring settings
+                todo = measure_again(self, todo, found, cancel)   # networks stored under other measuring settings
                 if todo:
                     t0 = time.perf_counter()
                     results = train([c for _, c in todo], on_progress=on_progress, cancel=cancel)

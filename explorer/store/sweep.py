@@ -178,6 +178,8 @@ def sweep(base_config, grid: dict, store=None, scheduler=None, progress=True,
             raise ConfigError(f"{str(e).rstrip('.')} (the address is $DASK_SCHEDULER_ADDRESS's; unset it to "
                               "train here).") from None
     axes, cells = expand(base_config, grid)
+    for _, cfg in cells:   # the data each cell reads is fetched before its key names it (Store.prepare's rule)
+        cfg.prepare()
     unique = list({cfg.key(): cfg for _, cfg in cells}.values())
     weight = {}  # cells per unique config, for the progress bar
     for _, cfg in cells:
@@ -190,8 +192,11 @@ def sweep(base_config, grid: dict, store=None, scheduler=None, progress=True,
         bar.update(len(cells) - sum(weight[c.key()] for c in todo))
         groups = groups_of(todo)
         if groups and scheduler:
-            _on_cluster(scheduler, store, groups, run_many, lambda g: bar.update(sum(weight[c.key()] for c in g)),
-                        bar.set_postfix_str)
+            def done(g):   # a cell came back: any "waiting for a worker" is over
+                bar.set_postfix_str("")
+                bar.update(sum(weight[c.key()] for c in g))
+
+            _on_cluster(scheduler, store, groups, run_many, done, bar.set_postfix_str)
         else:
             for group in groups:
                 bar.set_postfix_str(f"training {sum(len(c.seeds) for c in group)} networks")
@@ -321,8 +326,8 @@ def _assemble(base, grid, axes, cells, data):
     out.attrs.update(base_config=json.dumps(base.canonical(with_seeds=False), sort_keys=True),
                      grid=json.dumps({f: [_jsonable(v) for v in vs] for f, vs in grid.items()} if grid else {}),
                      seeds=json.dumps(list(base.seeds)), study=type(base).STUDY, title=f"{type(base).STUDY} sweep",
-                     comment="Each cell is base_config with its own values of the grid's coordinates (base_config "
-                             "holds the first value of each swept setting); run_key names its store entries.",
+                     comment="Each cell is base_config with the swept settings replaced by its own values on the "
+                             "grid's coordinates; run_key names the cell's store entries.",
                      history=f"{_now()} explorer {_version()} sweep")
     return out
 

@@ -51,8 +51,8 @@ class Study:
 
     @property
     def remeasure(self):
-        """``remeasure(config, stored) -> Result``: stored networks measured with ``config``'s measuring settings
-        (a study that declares ``Setting.measured`` settings has one), else None."""
+        """``remeasure(config, stored, cancel=None) -> Result``: stored networks measured with ``config``'s
+        measuring settings (a study that declares ``Setting.measured`` settings has one), else None."""
         return getattr(self.module("run"), "remeasure", None)
 
     @property

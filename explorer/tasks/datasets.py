@@ -171,10 +171,11 @@ def fingerprint(dataset: str, data_dir: str | os.PathLike | None = None) -> str 
         raw = spec.raw(root)
         with contextlib.suppress(DatasetUnavailable):   # a broken .gz: reading says so, in its sentence
             _gunzip_missing(raw, spec.files)
-        found += [p for p in (os.path.join(raw, name) for name in spec.files) if os.path.isfile(p)]
-        if not found:
+        files = [p for p in (os.path.join(raw, name) for name in spec.files) if os.path.isfile(p)]
+        if not files:   # each data set's own: torchvision's older processed/ files where its raw ones are not
             processed = os.path.join(root, spec.folder, "processed")
-            found += sorted(str(p) for p in Path(processed).glob("*.pt")) if os.path.isdir(processed) else []
+            files = sorted(str(p) for p in Path(processed).glob("*.pt")) if os.path.isdir(processed) else []
+        found += files
     if not found:
         return MISSING
     digest = hashlib.sha256()

@@ -61,13 +61,15 @@ def repeated(args: dict) -> dict:
     the query."""
     out = {}
     for name, values in args.items():
-        values = list(dict.fromkeys(_text(v) for v in values))
-        if len(values) > 1:
+        raw = [_text(v) for v in values]
+        last = raw[-1] if raw else ""
+        dropped = [v for v in dict.fromkeys(raw) if v != last]   # the values the page did not read, once each
+        if dropped:
             name = _utf8(name)
-            dropped = ", ".join(shown(v) for v in values[:-1][:3]) + (" …" if len(values) > 4 else "")
+            words = ", ".join(shown(v) for v in dropped[:3]) + (" …" if len(dropped) > 3 else "")
             out[f"{shown(name)} repeated"] = (
-                f"{dropped} {'was' if len(values) == 2 else 'were'} not applied: the link gives {shown(name)} "
-                f"{len(values)} values, and the page reads the last, {shown(values[-1])}.")
+                f"{words} {'was' if len(dropped) == 1 else 'were'} not applied: the link gives {shown(name)} "
+                f"{len(raw)} values, and the page reads the last, {shown(last)}.")
     return out
 
 

@@ -15,8 +15,8 @@ from explorer.core.fields import flag_of
 from explorer.store import Store
 from explorer.studies.specialization.config import SpecializationConfig
 
-CANCELLED = ("cancelled; what had finished is stored (running it again goes on from there), nothing half-written "
-             "was kept")
+CANCELLED = ("cancelled; nothing half-written was kept (a sweep keeps the cells that finished, and running it again "
+             "goes on from there)")
 
 TINY = ["--n", "4", "--epochs", "1", "--pairs-per-epoch", "256", "--seeds", "2", "--steps", "3"]
 STORED = SpecializationConfig(n=4, epochs=1, pairs_per_epoch=256, seeds=2, steps=3)

@@ -304,3 +304,23 @@ def test_a_sweep_over_a_measuring_setting_trains_its_networks_once(tmp_path, mon
     ds = sweep(BIMTConfig(**TINY, seeds=(0,)), {"clusters": [2, 3, 4]}, store=store, progress=False)
     assert trained == [] and ds["clusters"].values.tolist() == [2, 3, 4]
     assert ds["clusters_measured"].values.ravel().tolist() == [2.0, 3.0, 4.0]   # the k asked for was found
+
+
+def test_seeds_stored_under_different_measuring_settings_are_each_measured_from_their_own(tmp_path):
+    """Seed 0 stored with one number of test trials, seed 1 with another: asked together with seed 0's, seed 1
+    must be run again on the trials asked for (its stored accuracy came from other trials and was kept)."""
+    from explorer.store import Store
+    from explorer.studies.bimt.config import BIMTConfig
+    import explorer.studies.bimt.run as bimt_run
+
+    store = Store(tmp_path / "store")
+    store.get_or_run(BIMTConfig(**TINY, seeds=(0,)))
+    store.get_or_run(BIMTConfig(**{**TINY, "eval_trials": TINY["eval_trials"] + 5}, seeds=(1,)))
+    want = BIMTConfig(**{**TINY, "clusters": 2}, seeds=(0, 1))
+    got = store.get_or_run(want)
+    fresh = bimt_run.run_many([want])[0]
+    assert got.data.attrs["measured_again_from"]
+    for name in ("accuracy", "task_accuracy", "decision_accuracy"):
+        np.testing.assert_array_equal(got.data[name].values, fresh.data[name].values, err_msg=name)
+    # the task variance agrees to float rounding: a network's arithmetic can depend on its ensemble's size
+    np.testing.assert_allclose(got.data["task_variance"].values, fresh.data["task_variance"].values, atol=1e-8)

@@ -300,3 +300,48 @@ def test_a_run_on_other_data_files_is_another_run_and_a_folder_without_them_is_n
     write_idx(tmp_path / "a" / "MNIST" / "raw" / MNIST_FILES[2], images(10, 7))
     assert config("a").key(0) not in (keys["a"], keys["b"])
     assert SpecializationConfig.from_dict(config("b").canonical()).dataset == "mnist"
+
+
+def test_the_first_run_on_files_it_must_download_is_stored_under_the_files_it_trained_on(tmp_path, monkeypatch):
+    """The key named the files before they were there ('missing'), the download came during training, and the
+    entries were written under the new files' key: the run ended in a KeyError. The store now fetches the
+    data before it names the run."""
+    from explorer.store import Store
+    from explorer.studies.specialization.config import SpecializationConfig
+
+    fetched = []
+
+    def download(self, root):   # what torchvision's download does, without the network
+        fetched.append(self.folder)
+        write_mnist(Path(root))
+
+    monkeypatch.setattr(datasets._TorchvisionSpec, "download", download)
+    config = SpecializationConfig(dataset="mnist", data_dir=str(tmp_path / "data"), n=6, epochs=1,
+                                  pairs_per_epoch=128, batch_size=64, steps=2, seeds=2)
+    store = Store(tmp_path / "store")
+    first = store.get_or_run(config)
+    assert fetched == ["MNIST"] and not first.cached
+    assert config.canonical()["data"] not in (datasets.MISSING, None)
+    assert store.get_or_run(config).cached and fetched == ["MNIST"]
+    from explorer.store.sweep import sweep   # a sweep too (its cells are counted by key before they train)
+
+    swept = sweep(config.replace(data_dir=str(tmp_path / "other")), {"p": [0.1, 1.0]}, store=store, progress=False)
+    assert fetched == ["MNIST", "MNIST"] and swept.sizes["p"] == 2
+
+
+def test_the_fingerprint_covers_each_data_set_s_own_files(tmp_path):
+    """EMNIST read from torchvision's older processed/ files beside MNIST's raw ones: its files count too."""
+    from explorer.store.catalogue import _stale
+    from explorer.studies.specialization.config import SpecializationConfig
+
+    write_mnist(tmp_path)
+    processed = tmp_path / "EMNIST" / "processed"
+    processed.mkdir(parents=True)
+    (processed / "training_letters.pt").write_bytes(b"one")
+    before = datasets.fingerprint("emnist-letters", tmp_path)
+    (processed / "training_letters.pt").write_bytes(b"two")
+    assert datasets.fingerprint("emnist-letters", tmp_path) not in (before, datasets.MISSING)
+    # an entry stored before the files' contents were part of the key cannot be read by any run: stale
+    old = SpecializationConfig(dataset="mnist", data_dir=str(tmp_path)).canonical(with_seeds=False, with_data=False)
+    assert _stale(old) and not _stale(SpecializationConfig(dataset="mnist", data_dir=str(tmp_path))
+                                      .canonical(with_seeds=False))

@@ -47,7 +47,7 @@ def _run_group(configs, on_progress, cancel) -> list[Result]:
     return results
 
 
-def remeasure(config: BIMTConfig, stored: Result) -> Result:
+def remeasure(config: BIMTConfig, stored: Result, cancel=None) -> Result:
     """The networks of ``stored``, trained under other measuring settings (test trials, thresholds, k, shuffles,
     baseline), measured with ``config``'s: what training them again would end with — the networks run again on
     the test trials when their number differs (:func:`.core.evaluate_again`), then the anatomy
@@ -60,7 +60,7 @@ def remeasure(config: BIMTConfig, stored: Result) -> Result:
                        decision_accuracy=(("seed", "task"), dec), task_variance=(("seed", "task", "neuron"), tv))
     dist = distance_matrix(sheet_coordinates(config.grid, config.sheet)).float()   # as SpatialRNN.dist
     measures = measure_anatomy(ds["task_variance"].values, stored.weights["w"].numpy(), dist, config.to_dict(),
-                               ds.seed.values)
+                               ds.seed.values, cancel)
     new = ds.drop_vars(["isolated_shuffled", "spread_shuffled", "shuffle"]).assign(anatomy_variables(measures))
     new = new.assign_coords(shuffle=np.arange(int(config.shuffles)))
     describe(new, {**VARIABLES, **COORDINATES})

@@ -40,7 +40,7 @@ def _run_group(configs, on_progress, cancel) -> list[Result]:
     return results
 
 
-def remeasure(config: GrowthConfig, stored: Result) -> Result:
+def remeasure(config: GrowthConfig, stored: Result, cancel=None) -> Result:
     """The networks of ``stored``, trained under other measuring settings (the perturbations: groups, ε grid,
     draws; the timescales), measured with ``config``'s: what training them again would end with
     (:func:`.core.measure_again`), in seconds instead of the curriculum. The store calls it
@@ -58,7 +58,7 @@ def remeasure(config: GrowthConfig, stored: Result) -> Result:
         if not np.isnan(ds["generalisation"].sel(arch=a).values).all():
             out[f"{a}_generalisation"] = ds["generalisation"].sel(arch=a).values
         out.update({f"{a}_param_{k}": w.numpy() for k, w in trained[a].items() if k != "depth"})
-    out.update(measure_again(config, seeds, trained))
+    out.update(measure_again(config, seeds, trained, cancel))
     new = build_dataset(config, out, list(range(len(seeds))))
     new.attrs = {**ds.attrs, **new.attrs}
     return Result(data=new, weights=stored.weights)

@@ -208,6 +208,14 @@ class SpecializationConfig(StudyConfig):
         d["start_times"] = self.start_times if isinstance(self.start_times, str) else list(self.start_times)
         return d
 
+    def prepare(self) -> None:
+        """MNIST / EMNIST files fetched (torchvision's download) when none are there yet, so that the run's key
+        names the files it trains on; a DatasetUnavailable sentence when they cannot be had."""
+        from ...tasks.datasets import MISSING, fingerprint, load_sources
+
+        if fingerprint(self.dataset, self.data_dir) == MISSING:
+            load_sources(self.dataset, self.data_dir)
+
     def data_identity(self) -> dict:
         """The MNIST / EMNIST files a run reads, hashed (:func:`explorer.tasks.datasets.fingerprint`): other files
         in the data folder are another run, and a folder without them is not the stored run."""

@@ -6,6 +6,8 @@ markers show the step communication starts and the step each digit switches on (
 """
 from __future__ import annotations
 
+import math
+
 import warnings
 
 import holoviews as hv
@@ -99,7 +101,7 @@ def skill(acc, cfg: dict) -> str:
     crit = float(cfg.get("until_accuracy") or 0)
     missed = int((acc < crit).sum()) if crit else 0
     # a network below the criterion is never rounded up to it (0.849 read "0.85" next to "1 below 0.85")
-    low = f"{lo:.3f}" if missed and round(lo, 2) >= crit else f"{lo:.2f}"
+    low = f"{math.floor(lo * 1000) / 1000:.3f}" if missed and round(lo, 2) >= crit else f"{lo:.2f}"   # 0.8496: 0.849
     words = f"accuracy {low}" if low == f"{hi:.2f}" else f"accuracy {low}–{hi:.2f}"
     return words + (f" ({missed} below {crit:g})" if missed else "")
 
