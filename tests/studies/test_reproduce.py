@@ -120,3 +120,27 @@ def test_a_reproduction_that_fails_leaves_no_empty_out_folder(tmp_path, capsys):
     out = tmp_path / "new" / "figures"
     code = main(["--store", str(tmp_path / "store"), "reproduce", "000-fig4b", "--scale", "paper", "--out", str(out)])
     assert code != 0 and not (tmp_path / "new").exists()
+
+
+def test_fig4c_is_reproduced_only_when_both_halves_of_its_claim_hold():
+    """Paper 000 Fig. 4C claims that dense modules keep losing specialization under noise *and* sparse ones can
+    gain it; the headline tested only the first and said "reproduced" where the gallery says half."""
+    import numpy as np
+    import xarray as xr
+
+    from explorer.studies.specialization.reproduce.fig4c import headline
+
+    def ds(sparse_change):
+        F = np.zeros((1, 2, 2, 2, 4))   # metric, p, noise, seed, time
+        F[0, 1] = np.linspace(0.9, 0.5, 4)                        # dense: falls after step 1
+        F[0, 0] = 0.5 + np.linspace(0, sparse_change, 4) * 1.5    # one link: rises or falls
+        return xr.Dataset({"F": (("metric", "p", "noise", "seed", "time"), F),
+                           "accuracy": (("p", "noise", "seed"), np.full((2, 2, 2), 0.9))},
+                          coords={"metric": ["bottleneck"], "p": [0.0016, 1.0], "noise": [0.3, 0.7], "seed": [0, 1],
+                                  "time": np.arange(4), "p_value": ("p", [0.0016, 1.0]), "n": 25})
+
+    falls_only = headline(ds(-0.2))
+    assert not falls_only["reproduced"] and falls_only["holds_for"] == ["dense modules keep falling"]
+    assert "sparse modules rise: no" in falls_only["sentence"]
+    both = headline(ds(+0.2))
+    assert both["reproduced"] and both["holds_for"] == ["dense modules keep falling", "sparse modules rise"]
