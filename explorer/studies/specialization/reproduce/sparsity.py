@@ -84,7 +84,10 @@ def draw_fig3(ds, metric_list=METRICS):
                              xlabel=P_DIM.label, ylabel=SPREAD.format(M.label), legend_position="right",
                              show_legend=metric == metric_list[1 if len(metric_list) > 1 else 0],
                              mpl=dict(aspect=ASPECT)))
-    return hv.Layout(panels).cols(2)
+    layout = hv.Layout(panels).cols(2)
+    if "matplotlib" in hv.Store.renderers:   # room between the rows: a title under an x label overlapped it
+        layout = layout.opts(vspace=0.35, backend="matplotlib")
+    return layout
 
 
 def headline_fig3(ds) -> dict:
