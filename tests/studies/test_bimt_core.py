@@ -247,12 +247,10 @@ def test_the_front_compares_the_same_runs_whichever_regime_the_sidebar_shows(tmp
     assert page.experiment.config().key(0) in keys["bimt"]   # the opening run is on its front
 
 
-def test_a_measuring_setting_measures_the_stored_networks_again_instead_of_training(tmp_path, monkeypatch):
+def test_a_measuring_setting_measures_the_stored_networks_again_instead_of_training(tmp_path, measured_again):
     """Test trials, cluster count, thresholds, shuffles and baseline are read only after training: with the
     networks stored under other values the store measures them again (no training), and gets what training anew
     gets."""
-    import torch
-
     import explorer.studies.bimt.run as bimt_run
     from explorer.store import Store
     from explorer.studies.bimt.config import BIMTConfig
@@ -261,17 +259,8 @@ def test_a_measuring_setting_measures_the_stored_networks_again_instead_of_train
     store.get_or_run(BIMTConfig(**TINY, seeds=(0, 1)))
     other = BIMTConfig(**{**TINY, "clusters": 2, "shuffles": 300, "importance": 1e-4, "active": 0.05,
                           "baseline": "grid", "eval_trials": TINY["eval_trials"] + 5}, seeds=(0, 1))
-    fresh = bimt_run.run_many([other])[0]
-    trained = []
-    real = bimt_run._run_group
-    monkeypatch.setattr(bimt_run, "_run_group", lambda *a, **k: trained.append(1) or real(*a, **k))
-    again = store.get_or_run(other)
-    assert trained == [] and again.data.attrs["measured_again_from"]
+    again, trained = measured_again(store, bimt_run, other)
     assert again.data.sizes["shuffle"] == 300
-    for name in fresh.data.data_vars:
-        np.testing.assert_array_equal(again.data[name].values, fresh.data[name].values, err_msg=name)
-    for name, w in fresh.weights.items():
-        assert torch.equal(again.weights[name], w), name
     # a training setting is not a measuring one: other steps train
     store.get_or_run(other.replace(steps=TINY["steps"] + 10))
     assert trained == [1]

@@ -4,7 +4,6 @@ import threading
 
 import numpy as np
 import pytest
-import torch
 
 from explorer.core.cancel import Cancelled
 from explorer.studies.growth.core import train_and_measure
@@ -86,7 +85,7 @@ def test_an_eps_beyond_the_grid_is_said_to_be_beyond_it():
     assert "> 98 %" in said and "above 90 % accuracy" in said
 
 
-def test_a_measuring_setting_measures_the_stored_networks_again_instead_of_training(tmp_path, monkeypatch):
+def test_a_measuring_setting_measures_the_stored_networks_again_instead_of_training(tmp_path, measured_again):
     """The perturbations (groups, ε grid, draws) and the timescales are read only after the curriculum: with the
     networks stored under other values the store measures them again (no training), and gets what training
     anew gets, bit for bit; a training setting still trains."""
@@ -98,17 +97,8 @@ def test_a_measuring_setting_measures_the_stored_networks_again_instead_of_train
     store.get_or_run(GrowthConfig(**CONFIG_TINY))
     other = GrowthConfig(**{**CONFIG_TINY, "draws": 3, "eps_points": 4, "eps_max": 5.0, "perturb": "tau,W_R",
                             "timescales": True, "timescale_steps": 300})
-    fresh = growth_run.run_many([other])[0]
-    trained = []
-    real = growth_run._run_group
-    monkeypatch.setattr(growth_run, "_run_group", lambda *a, **k: trained.append(1) or real(*a, **k))
-    again = store.get_or_run(other)
-    assert trained == [] and again.data.attrs["measured_again_from"]
+    again, trained = measured_again(store, growth_run, other)
     assert again.data.sizes["eps"] == 5 and not np.isnan(again.data["tau_eff_rnn"].values).any()
     assert np.isnan(again.data["eps_keep"].sel(group="W_FF").values).all()   # not perturbed this time
-    for name in fresh.data.data_vars:
-        np.testing.assert_array_equal(again.data[name].values, fresh.data[name].values, err_msg=name)
-    for name, w in fresh.weights.items():
-        assert torch.equal(again.weights[name], w), name
     store.get_or_run(other.replace(epochs=CONFIG_TINY["epochs"] + 1))
     assert trained == [1]
