@@ -64,10 +64,17 @@ def test_summary_is_json_and_names_every_seed(ran):
 def test_every_view_renders(ran):
     study, config, store, result = ran
     assert study.views
+    from bokeh.models import PanTool, Plot, WheelZoomTool
+
     for name, build in study.views.items():
         plot = hv.render(build(result), backend="bokeh")
         assert plot is not None, name
         assert not needs_mathjax(plot.references()), name
+        # no tool is active until chosen: the wheel and a finger scroll the page (scrolling over a figure zoomed
+        # it to ±6000 while the page stayed put)
+        for fig in plot.select({"type": Plot}):
+            assert not isinstance(fig.toolbar.active_scroll, WheelZoomTool), name
+            assert not isinstance(fig.toolbar.active_drag, PanTool), name
 
 
 def needs_mathjax(models) -> list[str]:

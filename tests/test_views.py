@@ -516,3 +516,4 @@ def test_a_placeholder_sentence_is_in_the_themes_ink_and_fits_its_figure(theme):
     assert glyph.text_color == INK[theme][0]
     lines = fig.text
     assert "\n" in lines and all(text_width(line) <= title_room() for line in lines.split("\n"))
+

@@ -28,8 +28,10 @@ SEED = hv.Dimension("seed")
 #: (``?theme=dark``), where dark lines vanish.
 INK = {"default": ("black", "#555555"), "dark": ("#e6e6e6", "#b3b3b3")}
 
+#: No tool is active until chosen in the toolbar: the mouse wheel and a finger scroll the page, not a figure (with
+#: wheel zoom and pan active, scrolling over a figure zoomed it to ±6000 and the page stayed where it was).
 BOKEH_FIG = dict(responsive=True, height=340, show_grid=True, toolbar="above", autohide_toolbar=True,
-                 default_tools=["pan", "wheel_zoom", "box_zoom", "reset", "save"])
+                 default_tools=["pan", "wheel_zoom", "box_zoom", "reset", "save"], active_tools=[])
 MPL_FIG = dict(fig_inches=(9, 4), aspect=2, show_grid=True)
 
 

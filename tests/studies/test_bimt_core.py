@@ -313,3 +313,24 @@ def test_seeds_stored_under_different_measuring_settings_are_each_measured_from_
         np.testing.assert_array_equal(got.data[name].values, fresh.data[name].values, err_msg=name)
     # the task variance agrees to float rounding: a network's arithmetic can depend on its ensemble's size
     np.testing.assert_allclose(got.data["task_variance"].values, fresh.data["task_variance"].values, atol=1e-8)
+
+
+def test_every_neuron_tried_per_swap_stays_every_neuron_when_the_sheet_changes():
+    """Sheet side 7 then 8 left 'neurons tried per swap' at 49 of 64: another run, trained again, where the
+    paper's presets promise every neuron tries; ?grid=9 tried 64 of 81. A number below all stays as chosen."""
+    from explorer.studies.bimt.experiment import BIMTExperiment
+
+    e = BIMTExperiment()
+    assert e.top_k == 64
+    e.grid = 7
+    assert e.top_k == 49
+    e.grid = 8
+    assert e.top_k == 64 and e.config().key(0) == BIMTExperiment().config().key(0)
+    e.grid = 9
+    assert e.top_k == 81
+    assert BIMTExperiment(grid=9).top_k == 81 and BIMTExperiment(grid=9, top_k=5).top_k == 5
+    e.top_k = 10
+    e.grid = 10
+    assert e.top_k == 10
+    e.grid = 3
+    assert e.top_k == 9    # within the sheet: all of its neurons

@@ -21,13 +21,20 @@ class BIMTExperiment(_Base):
 
     def __init__(self, store=None, **params):
         super().__init__(store=store, **params)
-        self._follow_grid()
-        self.param.watch(lambda e: self._follow_grid(), ["grid"])
-
-    def _follow_grid(self):
-        self.param.top_k.bounds = (1, self.grid * self.grid)
-        if self.top_k > self.grid * self.grid:
+        if "top_k" not in params:   # the default is every neuron of the sheet, whatever sheet was given
             self.top_k = self.grid * self.grid
+        self._follow_grid()
+        self.param.watch(self._follow_grid, ["grid"])
+
+    def _follow_grid(self, event=None):
+        """Neurons tried per swap stay within the sheet, and "all of them" stays all of them: 64 of an 8 × 8
+        sheet is 81 of a 9 × 9 one (it stayed 64, and back on 8 × 8 after a 7 × 7 sheet it stayed 49: another
+        run, trained again, where the paper's presets promise every neuron tries)."""
+        n = self.grid * self.grid
+        every = event is not None and self.top_k >= event.old * event.old
+        self.param.top_k.bounds = (1, n)
+        if self.top_k > n or every:
+            self.top_k = n
 
     def parse_text(self, name, text):
         """The task list is checked as it is typed: an unknown name is refused with its sentence and the box goes

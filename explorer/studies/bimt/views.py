@@ -72,7 +72,7 @@ def neuron_map(coords, w, *, labels=None, identity=None, active: float = 1e-2, t
                  ylim=(y.min() - pad, y.max() + pad), xlabel="sheet x (side = 1)", ylabel="sheet y (side = 1)",
                  framewise=True,
                  bokeh=dict(**frame_sized(side, max(60, int(side * span_y / span_x))), toolbar="above",
-                            default_tools=["pan", "wheel_zoom", "reset", "save"]),
+                            default_tools=["pan", "wheel_zoom", "reset", "save"], active_tools=[]),   # page scrolls
                  mpl=dict(aspect="equal", fig_inches=(6, 6)))
 
 
