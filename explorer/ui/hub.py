@@ -23,7 +23,7 @@ _HEADER_CSS = """
 .hub-nav a { color: white; text-decoration: none; padding: 6px 12px; border-radius: 4px; font-size: 1.05em; }
 .hub-nav a:hover { background: rgba(255, 255, 255, 0.18); }
 .hub-nav a.current { background: rgba(255, 255, 255, 0.28); font-weight: 600; }
-@media screen and (max-width: 700px) {
+@media screen and (max-width: 900px) {
   .hub-nav { flex-wrap: wrap; }
   .hub-nav a { padding: 4px 8px; font-size: 0.95em; }
 }

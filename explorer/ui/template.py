@@ -32,7 +32,7 @@ OfflineVanilla = type("VanillaTemplate", (pn.template.VanillaTemplate,), {
 
 _CSS = """
 :host, body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif; }
-@media screen and (max-width: 700px) {
+@media screen and (max-width: 900px) {
   #content { flex-direction: column; overflow-y: auto; }
   #sidebar { width: 100%; height: auto; overflow: visible; border-right: none; flex: none; }
   #sidebar.hidden { height: 0; }

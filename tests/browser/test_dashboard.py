@@ -149,13 +149,14 @@ def test_screenshot_of_the_default_setting(page, app_url, shots):
 def test_on_a_phone_the_controls_stack_above_the_figures_and_every_page_is_named(page, app_url, shots):
     """At 400 px the sidebar took the whole screen and pushed the figures off it, and the header cut the other
     studies' names: now the controls come first at full width, the figures below them, the switcher wraps."""
-    page.set_viewport_size({"width": 400, "height": 850})
-    page.goto(app_url)
-    wait_for_status(page, "p = 0.1", "n = 8", "2 seeds")
-    box = {k: page.locator(f"#{k}").bounding_box() for k in ("sidebar", "main")}
-    assert box["sidebar"]["width"] >= 380 and box["main"]["width"] >= 380
-    assert box["main"]["y"] >= box["sidebar"]["y"] + box["sidebar"]["height"] - 1
-    for link in page.locator(".hub-nav a").all():
-        b = link.bounding_box()
-        assert b["x"] >= 0 and b["x"] + b["width"] <= 400, text_of(link)
-    page.screenshot(path=str(shots / "phone.png"))
+    for width in (400, 820):   # a phone, a tablet upright (at 820 the sidebar left the figures 460 px)
+        page.set_viewport_size({"width": width, "height": 850})
+        page.goto(app_url)
+        wait_for_status(page, "p = 0.1", "n = 8", "2 seeds")
+        box = {k: page.locator(f"#{k}").bounding_box() for k in ("sidebar", "main")}
+        assert box["sidebar"]["width"] >= width - 20 and box["main"]["width"] >= width - 20
+        assert box["main"]["y"] >= box["sidebar"]["y"] + box["sidebar"]["height"] - 1
+        for link in page.locator(".hub-nav a").all():
+            b = link.bounding_box()
+            assert b["x"] >= 0 and b["x"] + b["width"] <= width, text_of(link)
+        page.screenshot(path=str(shots / f"narrow-{width}.png"))
