@@ -68,6 +68,12 @@ def test_the_page_menu_names_the_opening_setting_and_goes_back_to_it(tmp_path):
         assert menu.select.value == CUSTOM
         menu.select.value = OPENING
         assert {k: getattr(exp, k) for k in page.settings} == opening and menu.select.value == OPENING
+        # a setting that cannot run (ε range reversed) is said; a preset that puts it right clears the sentence
+        exp.apply(eps_min=50.0)
+        page.show_errors({})
+        assert page.alert.visible and "reversed" in page.alert.pane.object and menu.select.value == CUSTOM
+        menu.select.value = OPENING
+        assert not page.alert.visible
     finally:
         page.job.cancel()
 

@@ -44,8 +44,8 @@ class PresetMenu:
             # may have moved it)
             values = self.shell.opening_setting if event.new == OPENING else self.values(event.new)
             errors = self.experiment.apply(**values)
-            if errors:
-                self.shell.show_errors(errors)
+            # said, or cleared: a sentence about the setting before (an ε range reversed) no longer applies
+            self.shell.show_errors(errors)
 
 
 def menu(shell) -> list:
