@@ -334,3 +334,26 @@ def test_every_neuron_tried_per_swap_stays_every_neuron_when_the_sheet_changes()
     assert e.top_k == 10
     e.grid = 3
     assert e.top_k == 9    # within the sheet: all of its neurons
+
+
+def test_after_a_cancel_the_neuron_map_shows_the_result_the_other_figures_show_marked_stale(tmp_path):
+    """The map kept the cancelled run's half-trained sheet, unmarked, beside figures titled STALE (cancelled)."""
+    from explorer import studies
+    from explorer.store import Store
+    from explorer.studies.bimt.config import BIMTConfig
+    from explorer.ui.redraw import CANCELLED
+
+    store = Store(tmp_path / "store")
+    result = store.get_or_run(BIMTConfig(**TINY, seeds=(0,)))
+    page = studies.get("bimt").page_class(store=store, url=False)
+    try:
+        page._show(result, 0.1)
+        page.live.event(data=("live", {"coords": result.data.x.values[:, None].repeat(2, 1),
+                                       "w": result.weights["w"].numpy(), "identity": result.data["identity"].values,
+                                       "networks": [0]}, 7))
+        title = lambda: page.map.object[()].opts.get("plot", backend="bokeh").kwargs["title"]   # noqa: E731
+        assert title().startswith("Training: the sheet of")
+        page.cancel()
+        assert title().startswith(CANCELLED) and "seed 0" in title()
+    finally:
+        page.job.cancel()

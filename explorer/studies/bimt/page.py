@@ -16,7 +16,7 @@ import param
 
 from ...store import memory
 from ...ui.cards import card
-from ...ui.redraw import Redrawn
+from ...ui.redraw import CANCELLED, Redrawn, with_mark
 from ...ui.shell import StudyShell
 from . import views
 from .config import REGIMES, USED_BY
@@ -186,6 +186,12 @@ class Page(StudyShell):
     def setting_panes(self):   # not the map (live while training) nor the front (every λ in the store)
         return (self.isolated, self.spread, self.tasks, self.variance, self.loss)
 
+    def mark_stale(self, stale: bool):
+        """After a cancel the map goes back to the result the other figures show, marked as they are (it kept
+        the cancelled run's half-trained sheet, unmarked)."""
+        if stale and self.result is not None:
+            self.live.event(data=("result", self.result, self.options.snapshot))
+
     def stream(self, events):
         snap = next((e["snapshot"] for e in reversed(events) if e.get("snapshot")), None)
         if snap is not None:
@@ -205,7 +211,8 @@ class Page(StudyShell):
             i = min(self.options.seed_index, payload.data.sizes["seed"] - 1)
             labels = payload.data["labels"].values[i]
             self.key.object = _key_html(views.cluster_key(labels)) if step < 0 else IDENTITY_KEY
-            return views.result_map(payload, i, None if step < 0 else step, legend=False)
+            shown = views.result_map(payload, i, None if step < 0 else step, legend=False)
+            return with_mark(shown, CANCELLED) if self.stale else shown
         self.key.object = IDENTITY_KEY
         i = min(self.options.seed_index, len(payload["networks"]) - 1)
         seeds = getattr(self, "_live_seeds", [])
