@@ -240,6 +240,20 @@ def test_the_link_for_a_class_is_written_when_its_card_opens_and_then_follows_th
     assert not page.experiment.apply(seeds=seeds)
     page.job.cancel()
     assert f"seeds={seeds}&" in share.link.value + "&"
+    # what the page shows of the result goes with the link, as it does with the address (a network, a round)
+    from explorer.ui import url
+
+    from urllib.parse import parse_qs, urlparse
+
+    def linked():
+        return {k: v[-1] for k, v in parse_qs(urlparse(share.link.value).query).items()}
+
+    for obj, names in page.view_options():
+        for name, value in url.serialize(obj, names).items():
+            assert linked()[name] == value, name
+    if study.name == "bimt":   # a teacher looking at seed 2 shared a link that opened at seed 0
+        page.options.seed_index = 1
+        assert linked()["seed_index"] == "1"
 
 
 def test_a_link_made_on_a_class_page_hides_what_that_page_hides(ran):

@@ -45,6 +45,8 @@ class ShareLink:
         self.lesson.param.watch(self._lesson_picked, "value")
         self.hide.param.watch(lambda e: self.update(), "value")
         experiment.param.watch(lambda *e: self.update(), shell.settings)
+        for obj, names in shell.view_options():   # what the page shows of the result (a network, a swap round)
+            obj.param.watch(lambda *e: self.update(), names)
         # the page's own hidden controls (a lesson's, or a ?classroom= link's): a link made here hides them too
         shown_here = shell.lesson.hidden(experiment.advanced()) if shell.lesson is not None else hidden
         self.hide.value = [n for n in shown_here if n in labels.values()]
@@ -73,6 +75,8 @@ class ShareLink:
         if theme not in (None, "default"):   # the page's theme goes with its link
             q["theme"] = theme
         q.update(url.serialize(self.shell.experiment, self.shell.url_settings))
+        for obj, names in self.shell.view_options():   # the link opens on the network shown, as the address does
+            q.update(url.serialize(obj, names))
         return q
 
     def update(self):
