@@ -517,3 +517,17 @@ def test_a_placeholder_sentence_is_in_the_themes_ink_and_fits_its_figure(theme):
     lines = fig.text
     assert "\n" in lines and all(text_width(line) <= title_room() for line in lines.split("\n"))
 
+
+
+def test_a_titled_figure_is_laid_out_again_when_its_title_changes():
+    """BokehJS laid a plot out once: a title that gained a line in place (a mark above it, a live map's title
+    replaced by a result's) had its top line cut off, drawn over the old one, until a reload. Every titled figure
+    now carries a callback that lays its plot out again when the title's text changes (checked in chromium on a
+    served page: the three-line title shows whole)."""
+    from bokeh.models import CustomJS
+
+    from explorer.views.style import figure
+
+    plot = bokeh(figure(hv.Curve([1, 2]), "one line"))
+    [callback] = plot.title.js_property_callbacks["change:text"]
+    assert isinstance(callback, CustomJS) and callback.args["plot"] is plot and "invalidate_layout" in callback.code

@@ -89,9 +89,36 @@ def style(obj, *, bokeh=None, mpl=None, least=FIGURE_MIN_WIDTH, **common):
     if common.get("title"):
         common["title"] = fit_title(common["title"], least)
     for backend in backends():
-        extra = (bokeh if backend == "bokeh" else mpl) or {}
+        extra = dict((bokeh if backend == "bokeh" else mpl) or {})
+        if backend == "bokeh" and common.get("title"):
+            extra["hooks"] = [*extra.get("hooks", []), _relayout_on_title]
         obj = obj.opts(**common, **extra, backend=backend)
     return obj
+
+
+#: BokehJS lays a plot out once: a title that gains a line in place (a figure redrawn with a mark above its
+#: title, a live map's one-line title replaced by a result's two) had its top line cut off and drawn over the old
+#: title until the page was reloaded. The plot's view is laid out again whenever its title's text changes.
+_RELAYOUT = """
+const find = (view) => {
+  if (view.model === plot) return view
+  for (const child of view.child_views ?? []) { const found = find(child); if (found != null) return found }
+  return null
+}
+for (const root of Bokeh.index?.roots ?? []) {
+  const view = find(root)
+  if (view != null) { view._needs_layout = true; view.invalidate_layout(); break }
+}
+"""
+
+
+def _relayout_on_title(plot, element):
+    """Bokeh hook: :data:`_RELAYOUT` on the plot's title (once per plot)."""
+    from bokeh.models import CustomJS
+
+    title = plot.state.title
+    if title is not None and not title.js_property_callbacks.get("change:text"):
+        title.js_on_change("text", CustomJS(args={"plot": plot.state}, code=_RELAYOUT))
 
 
 def style_element(element, *, bokeh=None, mpl=None):
