@@ -29,6 +29,35 @@ def test_measuring_fills_the_rest_of_the_bar_and_a_part_prefixes_every_stage():
     assert progress_words({"stage": "metrics"})[1] == "Measuring the measures …"
     assert progress_words({"stage": "message", "text": "Computing", "percent": 40}) == (40, "Computing")
     assert progress_words({"stage": "queued"})[1].startswith("Waiting for another session")
+    assert progress_words({"stage": "queued", "own": True})[1] == "Stopping the previous run first …"
+
+
+def test_a_page_waiting_for_its_own_previous_run_does_not_blame_another_session():
+    """One page open, a new setting asked while its last run was still stopping: it said "Waiting for another
+    session's training" for about 1.7 s. The slot knows who holds it."""
+    import threading
+    import time
+
+    from explorer.ui.live import training_slot
+
+    said, page, other = [], object(), object()
+    cancel = threading.Event()
+    waiters = []
+    with training_slot(cancel, owner=page):
+        for who in (page, other):   # the slot is held by ``page``: each waiter says whose run it waits for
+            waiters.append(threading.Thread(target=_hold, args=(training_slot(cancel, said.append, owner=who),)))
+            waiters[-1].start()
+            deadline = time.monotonic() + 5
+            while len(said) < len(waiters) and time.monotonic() < deadline:
+                time.sleep(0.01)
+    for waiter in waiters:
+        waiter.join(5)
+    assert said == [True, False]
+
+
+def _hold(slot):
+    with slot:
+        pass
 
 
 def test_events_that_say_nothing_give_no_words_and_markup_is_left_to_the_caller():

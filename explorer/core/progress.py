@@ -32,8 +32,9 @@ def progress_words(event: dict, accuracy=None) -> tuple[float | None, str | None
     stage = event.get("stage")
     part = f"{event['part']} · " if event.get("part") else ""
     fraction = min(max(float(event.get("fraction") or 0), 0.0), 1.0)
-    if stage == "queued":
-        return 0.0, "Waiting for another session's training to finish …"
+    if stage == "queued":   # own: the page's previous run, cancelled, still stopping
+        return 0.0, ("Stopping the previous run first …" if event.get("own") else
+                     "Waiting for another session's training to finish …")
     if stage == "locked":
         return 0.0, "Another process is training this setting; waiting for it to finish …"
     if stage == "message":

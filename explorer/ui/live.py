@@ -76,22 +76,30 @@ def mark_warm() -> None:
     _WARM.set()
 
 
+#: who holds the training slots now (each holder's ``owner``: a page's job)
+_HOLDERS: list = []
+
+
 @contextlib.contextmanager
-def training_slot(cancel: threading.Event, on_wait=None):
+def training_slot(cancel: threading.Event, on_wait=None, owner=None):
     """Hold one of the server's training slots for the ``with`` block.
 
-    ``on_wait()`` is called only when the slot is taken by another session (so a page says "waiting" only
-    when something else really trains); raises :class:`Cancelled` if ``cancel`` is set while waiting.
+    ``on_wait(own)`` is called only when every slot is taken (so a page says "waiting" only when something else
+    really trains), with ``own`` true when ``owner`` itself holds one (the page's own run, cancelled and still
+    stopping: a page with no other session said it waited for "another session's training"); raises
+    :class:`Cancelled` if ``cancel`` is set while waiting.
     """
     if not TRAINING_SLOTS.acquire(blocking=False):
         if on_wait is not None:
-            on_wait()
+            on_wait(owner is not None and owner in _HOLDERS)
         while not TRAINING_SLOTS.acquire(timeout=0.1):
             if cancel.is_set():
                 raise Cancelled("cancelled while waiting for a training slot")
+    _HOLDERS.append(owner)
     try:
         yield
     finally:
+        _HOLDERS.remove(owner)
         TRAINING_SLOTS.release()
 
 

@@ -283,7 +283,7 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         store = self.experiment.store
         if store.has(config):
             return memory.get_or_run(store, config), time.perf_counter() - t0
-        with training_slot(cancel, on_wait=lambda: report({"stage": "queued"})):
+        with training_slot(cancel, on_wait=lambda own: report({"stage": "queued", "own": own}), owner=self.job):
             result = memory.get_or_run(store, config, on_progress=report, cancel=cancel)
         return result, time.perf_counter() - t0
 
@@ -291,7 +291,7 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         """Run ``work(report, cancel) -> (result, seconds)`` as the session's job, holding a training slot
         (e.g. a page's sweep over missing neighbours); progress and the result come back as for a setting."""
         def run(report, cancel):
-            with training_slot(cancel, on_wait=lambda: report({"stage": "queued"})):
+            with training_slot(cancel, on_wait=lambda own: report({"stage": "queued", "own": own}), owner=self.job):
                 return work(report, cancel)
 
         self._trained_rows = False
