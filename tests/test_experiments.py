@@ -243,3 +243,9 @@ def test_a_notebook_gets_the_run_s_refusal_in_its_own_words(tmp_path, monkeypatc
         notebook.result(e)
     assert str(caught.value) == "MNIST not found in /x: put its files there, or choose dataset='digits'; or use n=10."
     assert notebook.in_code("--bogus 3 stays", e) == "--bogus 3 stays"
+
+
+def test_a_refused_number_is_quoted_as_a_person_writes_it():
+    from explorer.core.experiment import quoted
+
+    assert quoted(1e9) == "1e+09" and quoted(2.5) == "2.5" and quoted("abc") == "'abc'" and quoted(3) == "3"

@@ -17,7 +17,10 @@ _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 
 def quoted(value) -> str:
-    """A refused value as a sentence quotes it: its repr, text cut to 40 characters (never interpreted)."""
+    """A refused value as a sentence quotes it: its repr, text cut to 40 characters (never interpreted), a float
+    as a person writes it (1e+09, not 1000000000.0)."""
+    if isinstance(value, float):
+        return f"{value:g}"
     return repr(value if not isinstance(value, str) or len(value) <= 40 else value[:40] + "…")
 
 
