@@ -132,7 +132,7 @@ def shuffle_histogram(ds, measure: str = "isolated_fraction", seed_index: int = 
     real = float(ds[measure].values[seed_index])
     pct = float(ds[pct_name].values[seed_index])
     label, short = (("isolated-neuron fraction", "isolated neurons") if measure == "isolated_fraction"
-                    else ("spatial spread of clusters", "cluster spread"))
+                    else ("spatial spread of clusters (grid indices²)", "cluster spread"))
     counts, edges = np.histogram(shuffled, bins=30)
     baseline = _config(ds).get("baseline", "important")
     hist = hv.Histogram((edges, counts), kdims=[hv.Dimension(measure, label=label)],
