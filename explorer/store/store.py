@@ -34,6 +34,7 @@ from . import entry
 from .catalogue import Catalogue, StoreError
 from .entry import MANIFEST, fsync
 from .remeasured import measure_again
+from .upkeep import Upkeep
 
 log = logging.getLogger("explorer.store")
 
@@ -99,7 +100,7 @@ def _name_axes(ds, study) -> None:
     describe(ds, {k: v for k, v in known.items() if k in ds.variables and not ds[k].attrs.get("long_name")})
 
 
-class Store(Catalogue):
+class Store(Catalogue, Upkeep):
     """A folder of cached runs. Safe to share between threads, processes and machines on one filesystem."""
 
     def __init__(self, root=None, max_bytes=None):
@@ -371,39 +372,6 @@ class Store(Catalogue):
             total -= size
             evicted.append(key)
         return evicted
-
-    def verify(self, fix: bool = False) -> list[tuple[str, str]]:
-        """``(entry key, why)`` for every entry that fails its checks (its files, their checksums, its
-        config.json); ``fix`` removes those (a run that asks for them trains them again). A damaged entry is
-        never served either way: reading checks the same (this finds them before they are asked for)."""
-        bad = []
-        for _, key, _ in self._entries():
-            path = self.entry_dir(key)
-            try:
-                meta = entry.verify(path)
-                if not (isinstance(meta, dict) and isinstance(meta.get("config"), dict) and "seed" in meta):
-                    raise entry.Unusable("its config.json lacks the config or the seed")
-                if meta.get("key") != key:
-                    raise entry.Unusable("its config.json names another entry")
-            except entry.Unusable as e:
-                bad.append((key, str(e)))
-            except (OSError, ValueError) as e:   # removed meanwhile, unreadable JSON
-                if path.exists():
-                    bad.append((key, f"unreadable ({why(e) if isinstance(e, OSError) else e})"))
-        if fix:
-            for key, _ in bad:
-                self._remove(self.entry_dir(key))
-        return bad
-
-    def remove(self, keys) -> list[str]:
-        """Remove the entries ``keys`` (full entry keys); returns those that were there."""
-        gone = []
-        for key in keys:
-            path = self.entry_dir(key)
-            if path.is_dir():
-                self._remove(path)
-                gone.append(key)
-        return gone
 
     # ------------------------------------------------------------------ the folder itself
     def _readable(self) -> None:

@@ -165,7 +165,13 @@ def test_the_status_names_networks_below_the_accuracy_criterion(dashboard):
     assert "criterion" not in d.status.value
 
 
-def test_a_missing_dataset_is_one_sentence_in_the_page(dashboard):
+def test_a_missing_dataset_is_one_sentence_in_the_page(dashboard, tmp_path, monkeypatch):
+    """The store fetches a run's data before it names the run (StudyConfig.prepare): offline, with no MNIST
+    files, the loader's own sentence reaches the page, in the page's words."""
+    from explorer.tasks import datasets
+
+    monkeypatch.setenv("EXPLORER_DATA", str(tmp_path / "nowhere"))
+    monkeypatch.setattr(datasets._TorchvisionSpec, "download", lambda self, root: None)   # offline
     d = dashboard
     settle(d)
     d.sidebar_controls.submit("dataset", "mnist")
@@ -173,7 +179,8 @@ def test_a_missing_dataset_is_one_sentence_in_the_page(dashboard):
     while not d.alert.visible:
         assert time.time() < deadline, d.status.value
         time.sleep(0.02)
-    assert "mnist not found in /nowhere" in d.alert.object and "Traceback" not in d.alert.object
+    assert f"MNIST not found in {tmp_path / 'nowhere'}" in d.alert.object and "Traceback" not in d.alert.object
+    assert "choose the dataset 'digits'" in d.alert.object
     assert not d.job.running and "did not finish" in d.status.value
     d.sidebar_controls.submit("dataset", "digits")  # and the page recovers
     settle(d)

@@ -1,0 +1,44 @@
+"""The store's upkeep: entries checked before they are asked for, and removed on request (``explorer store
+verify``, ``explorer store rm``). Mixed into :class:`~explorer.store.store.Store`, whose ``_entries``,
+``entry_dir`` and one-rename ``_remove`` it uses."""
+from __future__ import annotations
+
+from ..core.files import why
+from . import entry
+
+
+class Upkeep:
+    """Checking and removing entries of a store folder (mixed into :class:`~explorer.store.store.Store`)."""
+
+    def verify(self, fix: bool = False) -> list[tuple[str, str]]:
+        """``(entry key, why)`` for every entry that fails its checks (its files, their checksums, its
+        config.json); ``fix`` removes those (a run that asks for them trains them again). A damaged entry is
+        never served either way: reading checks the same (this finds them before they are asked for)."""
+        bad = []
+        for _, key, _ in self._entries():
+            path = self.entry_dir(key)
+            try:
+                meta = entry.verify(path)
+                if not (isinstance(meta, dict) and isinstance(meta.get("config"), dict) and "seed" in meta):
+                    raise entry.Unusable("its config.json lacks the config or the seed")
+                if meta.get("key") != key:
+                    raise entry.Unusable("its config.json names another entry")
+            except entry.Unusable as e:
+                bad.append((key, str(e)))
+            except (OSError, ValueError) as e:   # removed meanwhile, unreadable JSON
+                if path.exists():
+                    bad.append((key, f"unreadable ({why(e) if isinstance(e, OSError) else e})"))
+        if fix:
+            for key, _ in bad:
+                self._remove(self.entry_dir(key))
+        return bad
+
+    def remove(self, keys) -> list[str]:
+        """Remove the entries ``keys`` (full entry keys); returns those that were there."""
+        gone = []
+        for key in keys:
+            path = self.entry_dir(key)
+            if path.is_dir():
+                self._remove(path)
+                gone.append(key)
+        return gone
