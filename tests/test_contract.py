@@ -272,7 +272,7 @@ def test_a_link_made_on_a_class_page_hides_what_that_page_hides(ran):
     page.job.cancel()
 
 
-def test_while_a_new_setting_trains_the_last_results_cards_say_so(ran):
+def test_while_a_new_setting_trains_the_last_results_cards_say_so(ran, monkeypatch):
     """The cards that show one setting's result keep the last result while a new setting trains, and their titles
     say it is the previous setting; after a cancel, that it is stale; the next result clears both."""
     from explorer.ui.redraw import CANCELLED, PREVIOUS
@@ -292,6 +292,11 @@ def test_while_a_new_setting_trains_the_last_results_cards_say_so(ran):
     assert [p.marked for p in marked] == [CANCELLED] * len(marked)
     page._show(result, 0.1)
     assert [p.marked for p in marked] == [""] * len(marked)
+    # a sidebar setting that cannot run leaves the last result on screen: marked as not the sidebar's setting
+    # (it was unmarked, where a cancel marked it)
+    monkeypatch.setattr(type(page.experiment), "problem", lambda self: "these settings cannot run together.")
+    page.request()
+    assert [p.marked for p in marked] == [CANCELLED] * len(marked) and page.stale
 
 
 def test_while_a_first_setting_trains_the_cards_it_will_fill_say_so(ran, monkeypatch):

@@ -32,9 +32,9 @@ def _framewise(figure):
 #: above the title of a figure that still shows the last result while the sidebar's new setting trains (short:
 #: it fits the narrowest figure, ~330 px; the status line says the rest)
 PREVIOUS = "PREVIOUS SETTING (training)"
-#: above the title of a figure that shows the last result after the sidebar's setting was cancelled (the alert
-#: says which setting the figures show)
-CANCELLED = "STALE (cancelled)"
+#: above the title of a figure that shows the last result while the sidebar's setting is not run: cancelled, or
+#: one that cannot run (the status line says which setting the figures show)
+CANCELLED = "STALE (not the sidebar's setting)"
 MARKS = (PREVIOUS, CANCELLED)
 #: in a pane that has no result to show yet while the sidebar's setting trains
 WAITING = "Drawn once this setting has been trained and measured."

@@ -259,6 +259,7 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         problem = self.experiment.problem()
         if problem:
             self.job.cancel()
+            self._shown_stale()   # the plots show the last setting, not this one (which cannot run)
             self.show_errors(self._opening_errors)
             return
         config = self.experiment.config()
@@ -366,15 +367,19 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
     def cancel(self):
         """Stop the run; the plots keep the last result, marked as not matching the sidebar."""
         self.job.cancel()
+        self._shown_stale()
+        shows = (f" The plots are <b>stale</b>: they show {self.setting_words(self.result.config)}, not the "
+                 "sidebar's setting." if self.stale else "")
+        self._running(False, f"Cancelled. Nothing was stored for this setting; press <b>Run</b> to train it.{shows}")
+        self.run_button.visible = True
+
+    def _shown_stale(self):
+        """Mark the plots as showing a result that is not the sidebar's setting (when there is one)."""
         self.stale = self.result is not None
         if self.stale:
             for pane in self.setting_panes():
                 pane.mark(CANCELLED)
             self.mark_stale(True)
-        shows = (f" The plots are <b>stale</b>: they show {self.setting_words(self.result.config)}, not the "
-                 "sidebar's setting." if self.stale else "")
-        self._running(False, f"Cancelled. Nothing was stored for this setting; press <b>Run</b> to train it.{shows}")
-        self.run_button.visible = True
 
     # ------------------------------------------------------------------ serving
     def __panel__(self):
