@@ -12,7 +12,6 @@ as on the command line and in the app, shown as plain text.
 from __future__ import annotations
 
 import math
-import re
 import time
 
 import ipywidgets as widgets
@@ -89,25 +88,16 @@ def result(experiment: Experiment, label: str = "run"):
 
 
 def in_code(sentence: str, experiment: Experiment) -> str:
-    """A message written for the command line in a notebook's words: ``--dataset digits`` → ``dataset='digits'``
-    (for the experiment's own settings; other text stays as it is)."""
-    names = set(experiment.setting_names())
-
-    def words(m):
-        name, value = m.group(1).replace("-", "_"), m.group(2)
-        text = value.rstrip(".,;")
-        if name not in names:
-            return m.group(0)
+    """A message written for the command line in a notebook's words: ``--dataset digits`` → ``dataset='digits'``,
+    ``--n 10`` → ``n=10`` (a value a setting takes; prose after a flag, "--seeds is …", stays as it is)."""
+    def say(name, text):
         try:
             float(text)
-            shown = text                 # a number as it is: n=4
+            return f"{name}={text}"                 # a number as it is
         except ValueError:
-            choices = experiment.param[name].objects if hasattr(experiment.param[name], "objects") else None
-            if not choices or text not in choices:
-                return m.group(0)        # prose after a flag ("--seeds is …"), not a value: left as it is
-            shown = repr(text)           # a choice quoted: dataset='digits'
-        return f"{name}={shown}{value[len(text):]}"
-    return re.sub(r"--([a-z][a-z0-9-]*) (\S+)", words, sentence)
+            choices = getattr(experiment.param[name], "objects", None)
+            return f"{name}={text!r}" if choices and text in choices else None
+    return experiment.reword_flags(sentence, say)
 
 
 def control(experiment: Experiment, name: str) -> widgets.Widget:

@@ -8,12 +8,16 @@ mapping them back into the config. No Panel import: the same class runs in a not
 """
 from __future__ import annotations
 
+import re
+
 import param
 
 from .config import MAX_SEEDS, ConfigError, closest
 from .fields import Setting, means_empty
 
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+#: a command-line sentence's ``--flag value`` (the CLI's words, which a page and a notebook say otherwise)
+_FLAG_VALUE = re.compile(r"--([a-z][a-z0-9-]*) (\S+)")
 
 
 def quoted(value) -> str:
@@ -113,6 +117,19 @@ class Experiment(param.Parameterized):
     def setting_names(cls) -> list[str]:
         """Every parameter a person sets (the study's settings, custom ones expanded), in sidebar order."""
         return [n for n in cls.param if n != "name" and cls.param[n].precedence != -1]
+
+    def reword_flags(self, sentence: str, say) -> str:
+        """``sentence`` (written for the command line) with each ``--flag value`` of a setting said by
+        ``say(name, value)`` instead (the page: "the dataset 'digits'", a notebook: ``dataset='digits'``); a pair
+        of no setting, or one ``say`` answers None for, stays as it is, and trailing punctuation stays outside."""
+        names = set(self.setting_names())
+
+        def words(m):
+            name, value = m.group(1).replace("-", "_"), m.group(2)
+            text = value.rstrip(".,;")
+            new = say(name, text) if name in names else None
+            return m.group(0) if new is None else new + value[len(text):]
+        return _FLAG_VALUE.sub(words, sentence)
 
     @classmethod
     def groups(cls) -> dict[str, list[str]]:

@@ -10,7 +10,6 @@ Nothing here names a study.
 """
 from __future__ import annotations
 
-import re
 import time
 from functools import partial
 
@@ -231,13 +230,8 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
     def page_words(self, sentence: str) -> str:
         """A message written for the command line, in the page's words: ``--dataset digits`` → "the dataset
         'digits'" (a setting's label instead of its flag)."""
-        def words(m):
-            name = m.group(1).replace("-", "_")
-            if name not in self.settings:
-                return m.group(0)
-            return f"the {self.experiment.param[name].label} '{m.group(2).rstrip('.,;')}'" + m.group(2)[
-                len(m.group(2).rstrip('.,;')):]
-        return re.sub(r"--([a-z][a-z0-9-]*) (\S+)", words, sentence)
+        return self.experiment.reword_flags(sentence, lambda name, value: f"the {self.experiment.param[name].label} "
+                                            f"'{value}'" if name in self.settings else None)
 
     def say(self, html: str):
         """Set the status line (``html`` is the shell's own markup; interpolated values must be escaped)."""
