@@ -194,9 +194,9 @@ def _info(args) -> int:
 
 
 def _run_of(info: dict) -> str:
-    from ..store.catalogue import _run_key
+    from ..core.config import content_key
 
-    return _run_key(info["config"])
+    return content_key(info["config"])
 
 
 def _rm(args) -> int:

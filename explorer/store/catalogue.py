@@ -55,7 +55,7 @@ class Catalogue:
             if not isinstance(cfg, dict):  # a damaged config.json still lists, without its settings
                 meta, cfg = {}, {}
             described = _describe(cfg)
-            rows.append({"key": key, "run": _run_key(cfg) if cfg else None, "study": cfg.get("study"),
+            rows.append({"key": key, "run": content_key(cfg) if cfg else None, "study": cfg.get("study"),
                          "seed": _int_or_none(meta.get("seed")),
                          **described, "setting": ", ".join(f"{k}={_short(v)}" for k, v in described.items()),
                          "bytes": size,
@@ -159,13 +159,8 @@ def _stale(cfg: dict) -> bool:
     if "data" not in cfg and current.data_identity():   # read files before their contents were in the key
         return True
     # which files it read is not today's code's business (they may live in another folder)
-    return content_key(current.canonical(with_seeds=False, with_data=False)) != _run_key(
+    return content_key(current.canonical(with_seeds=False, with_data=False)) != content_key(
         {k: v for k, v in cfg.items() if k != "data"})
-
-
-def _run_key(cfg: dict) -> str:
-    """The run key of a stored canonical config without seeds (= ``StudyConfig.run_key()``)."""
-    return content_key(cfg)
 
 
 def _short(v) -> str:

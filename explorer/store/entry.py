@@ -158,6 +158,11 @@ def provenance(wall_time: float, trained_with: list, device: str = "cpu") -> dic
         version = "unknown"
     return {"explorer": version, "torch": torch.__version__, "numpy": numpy.__version__,
             "xarray": xarray.__version__, "python": platform.python_version(),
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "date": utc_now(),
             "ensemble_wall_time_s": round(wall_time, 3), "seeds_trained_together": trained_with,
             "device": str(device)}
+
+
+def utc_now() -> str:
+    """Now, in UTC, to the second (ISO 8601): the date a file records of its making."""
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")

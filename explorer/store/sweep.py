@@ -21,7 +21,9 @@ import os
 import numpy as np
 
 from ..core.config import ConfigError
+from .. import __version__
 from ..core.ensembles import by_shape
+from .entry import utc_now
 
 def sweepable_fields(config_class) -> list[str]:
     """Settings a sweep may range over (seeds are every cell's own dimension; data locations are not identity)."""
@@ -328,23 +330,8 @@ def _assemble(base, grid, axes, cells, data):
                      seeds=json.dumps(list(base.seeds)), study=type(base).STUDY, title=f"{type(base).STUDY} sweep",
                      comment="Each cell is base_config with the swept settings replaced by its own values on the "
                              "grid's coordinates; run_key names the cell's store entries.",
-                     history=f"{_now()} explorer {_version()} sweep")
+                     history=f"{utc_now()} explorer {__version__} sweep")
     return out
-
-
-def _now() -> str:
-    import datetime
-
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-
-
-def _version() -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version("explorer")
-    except metadata.PackageNotFoundError:
-        return "(version unknown)"
 
 
 def _nest(flat, shape):
