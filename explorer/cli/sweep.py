@@ -160,8 +160,8 @@ def cmd_sweep(args) -> int:
     out = check_out(args.out, args.force)
     axes, cells = expand(base, grid)   # every cell is checked before any training
     for name, values in grid.items():   # values that are equal here make one cell: say so, not silently
-        asked = [v for v in values if not (isinstance(v, str) and ":" in v)]
-        if len(axes[name]) < len(asked) and not any(isinstance(v, str) and ":" in v for v in values):
+        grids = any(isinstance(v, str) and ":" in v for v in values)   # a log grid's points are counted apart
+        if not grids and len(axes[name]) < len(values):
             print(f"note: {flag_of(name, config_class.settings()[name])} {','.join(map(str, values))} gives "
                   f"{len(axes[name])} distinct value{'s' if len(axes[name]) != 1 else ''} here "
                   f"({', '.join(map(str, axes[name]))}): equal values are one cell.", file=sys.stderr)

@@ -41,8 +41,8 @@ class Setting:
     #: read only to measure trained networks, never by training: a stored network measured with another value is
     #: measured again (the study's ``run.remeasure``), not trained again
     measured: bool = False
-    #: the setting whose value its text is read against (specialization's p: "1/n2" depends on n); a sweep
-    #: resolves it per value of that setting
+    #: the setting whose value its text is read against (a sparsity written "1/n2" depends on the module size n);
+    #: a sweep resolves it per value of that setting
     depends_on: str | None = None
 
     def __post_init__(self):

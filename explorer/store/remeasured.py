@@ -52,7 +52,7 @@ def measure_again(store, todo: list, found: dict, cancel=None) -> list:
     """For each ``(key, config)`` still to train, measure the seeds whose networks are stored under other
     measuring settings and store them (``found[key][seed]`` gets each); returns what is left to train. Seeds
     stored under different measuring settings are measured in separate calls: what a study keeps from its stored
-    measurement (BIMT: the test trials' task variance when their number did not change) is judged per source."""
+    measurement (say, task variance from test trials whose number did not change) is judged per source."""
     from ..studies import study_of
 
     able = [config for _, config in todo if type(config).measured() and study_of(config).remeasure is not None]

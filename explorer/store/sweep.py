@@ -44,7 +44,7 @@ MAX_CELLS = 1000
 
 def log_grid(spec: str, context: dict, config_class, field: str) -> list[float]:
     """``"start:stop:num"`` → ``num`` log-spaced values of the number ``field``; an endpoint may be text the
-    setting understands, read against the other settings' values in ``context`` (specialization's p: ``1/n2``,
+    setting understands, read against the other settings' values in ``context`` (a sparsity written ``1/n2``,
     resolved for module size n)."""
     parts = spec.split(":")
     if len(parts) != 3:
@@ -84,7 +84,7 @@ def expand(base, grid: dict) -> tuple[dict, list]:
 
     Returns ``(axes, cells)``: ``axes`` maps each field to its coordinate labels; ``cells`` lists
     ``(labels, config)`` in row-major order. Numbers may be ``"start:stop:num"`` log grids. A setting whose text
-    is read against another's value (``Setting.depends_on``: specialization's p, whose ``"1/n2"`` depends on n)
+    is read against another's value (``Setting.depends_on``: a sparsity p whose ``"1/n2"`` depends on n)
     is resolved per value of that setting; where its values then differ between them its labels stay as text.
     """
     fields = list(grid)

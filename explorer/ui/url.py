@@ -95,7 +95,7 @@ def safe_theme() -> None:
         return
     value = args.get("theme") if args else None
     if value:
-        if theme_of(value[0].decode("utf-8", "replace")) is None:
+        if theme_of(_text(value[0])) is None:
             args.pop("theme", None)
 
 

@@ -124,9 +124,12 @@ def evaluate_again(settings, seeds, weights: dict):
     with torch.no_grad():
         for name in ("w", "w_in", "b", "w_out", "b_out"):
             getattr(model, name).copy_(torch.as_tensor(weights[name]))
-    bank = TrialBank(check_tasks(s["tasks"]), s["eval_trials"], seed=s["bank_seed"] + 1,
-                     decision_weight=s["decision_weight"])
-    return evaluate(model, bank)
+    return evaluate(model, _eval_bank(s, check_tasks(s["tasks"])))
+
+
+def _eval_bank(s: dict, tasks) -> TrialBank:
+    """The held-out test trials of the settings ``s`` (seeded apart from the training bank)."""
+    return TrialBank(tasks, s["eval_trials"], seed=s["bank_seed"] + 1, decision_weight=s["decision_weight"])
 
 
 def train_and_measure(settings, seeds=None, regimes=None, on_progress=None, cancel=None,
@@ -151,7 +154,7 @@ def train_and_measure(settings, seeds=None, regimes=None, on_progress=None, canc
     t0 = time.perf_counter()
     tasks = check_tasks(s["tasks"])
     bank = TrialBank(tasks, s["bank_trials"], seed=s["bank_seed"], decision_weight=s["decision_weight"])
-    eval_bank = TrialBank(tasks, s["eval_trials"], seed=s["bank_seed"] + 1, decision_weight=s["decision_weight"])
+    eval_bank = _eval_bank(s, tasks)
     check(cancel)
     lam = [la for _, _, la, _ in nets]
     A = [a for *_, a in nets]

@@ -99,7 +99,7 @@ class GrowthConfig(StudyConfig):
                                             "keep their states in a core's cache. Speed only: the numbers are the "
                                             "same for every value, so it is not part of a run's identity.")
     timescales: bool = setting(False, label="effective timescales", kind="bool", group=R, measured=True,
-                              advanced=True,
+                               advanced=True,
                                doc="Also fit each neuron's effective timescale (AIC-chosen single or double "
                                    "exponential of its autocorrelation, Hamidi et al. 2024, Fig. 4); slow.")
     timescale_steps: int = setting(10_000, label="timescale simulation steps", kind="int", group=R, measured=True,
