@@ -10,6 +10,7 @@ import threading
 
 from ..core.config import ConfigError
 from ..core.progress import progress_words
+from ..core.result import measured_again
 from ..core.jsontext import json_text
 from .flags import add_setting_flags, config_from_args
 from .store import add_store_flag
@@ -93,16 +94,17 @@ def cmd_run(args) -> int:
     finally:
         bar.close()
     # networks stored under other measuring settings, measured again instead of trained (explorer.store.remeasured)
-    measured_again = not result.cached and bool(result.data.attrs.get("measured_again_from"))
+    again = 0 if result.cached else measured_again(result)
     if args.json:
         out = {"config": config.canonical(), "key": config.run_key(),
                "entries": [config.key(s) for s in config.seeds], "cached": bool(result.cached),
                "stored": not args.no_cache,   # False: key and entries name what the store would hold, not what it holds
-               "measured_again": measured_again}
+               "measured_again": again > 0}
         out.update(study.result.summary(result))
         print(json_text(out))
     else:
         print(study.result.text(config, result))
-        if measured_again:
-            print("[the networks were stored under other measuring settings: measured again, not trained]")
+        if again:
+            whose = "the networks were" if again == len(config.seeds) else f"{again} of {len(config.seeds)} seeds were"
+            print(f"[{whose} stored under other measuring settings: measured again, not trained]")
     return 0

@@ -61,3 +61,18 @@ def progress_words(event: dict, accuracy=None) -> tuple[float | None, str | None
     if acc is not None:
         words += f" · test accuracy {acc:.2f}"
     return TRAINING_SHARE * fraction, words
+
+
+def provenance_words(result, cached: bool) -> str:
+    """Where a Result shown now came from, in the page's status words: the store, training, or the store's
+    networks measured again (all or some seeds: :func:`explorer.core.result.measured_again`)."""
+    from .result import measured_again
+
+    if cached:
+        return "loaded from the store"
+    again, seeds = measured_again(result), int(result.data.sizes.get("seed", 1))
+    if not again:
+        return "trained and measured, now stored"
+    if again >= seeds:
+        return "its stored networks measured again, now stored"
+    return f"{again} of {seeds} seeds' stored networks measured again, the others trained or loaded, now stored"

@@ -45,9 +45,21 @@ def merge_seeds(results: list[Result]) -> Result:
 
     data = xr.concat([r.data for r in results], dim="seed").sortby("seed")
     data.attrs = dict(results[0].data.attrs)
+    # where each seed's networks came from, when the store measured them again (explorer.store.remeasured):
+    # every seed's source, so that a Result half measured again and half trained does not read as either
+    again = [r.data.attrs.get("measured_again_from") for r in results]
+    data.attrs.pop("measured_again_from", None)
+    if any(again):
+        data.attrs["measured_again_from"] = " ".join(a for a in again if a)
     order = torch.as_tensor(np.argsort(np.concatenate([r.data.seed.values for r in results])))
     weights = {name: torch.cat([r.weights[name] for r in results])[order] for name in results[0].weights}
     return Result(data=data, weights=weights, cached=all(r.cached for r in results))
+
+
+def measured_again(result: Result) -> int:
+    """How many of ``result``'s seeds the store measured again from networks stored under other measuring
+    settings (``measured_again_from`` names one source entry per such seed)."""
+    return len(str(result.data.attrs.get("measured_again_from") or "").split())
 
 
 def tidy(ds):

@@ -19,7 +19,7 @@ import param
 
 from .. import studies
 from ..core.experiment import Experiment
-from ..core.progress import plural, progress_words
+from ..core.progress import plural, progress_words, provenance_words
 from ..store import memory
 from . import presets, quiet, session, share, texts, url
 from .url import link_settings
@@ -330,8 +330,7 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         self.result, self.stale = result, False
         self.show_result(result)
         cached = result.cached if cached is None else cached
-        where = ("loaded from the store" if cached else "its stored networks measured again, now stored"
-                 if result.data.attrs.get("measured_again_from") else "trained and measured, now stored")
+        where = provenance_words(result, cached)
         acc = result.data["accuracy"].values if "accuracy" in result.data else np.array([np.nan])
         skill = self.skill_words(result)
         took = f"in {seconds:.2f} s" if seconds >= 0.005 else "at once"

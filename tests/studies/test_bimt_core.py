@@ -266,6 +266,25 @@ def test_a_measuring_setting_measures_the_stored_networks_again_instead_of_train
     assert trained == [1]
 
 
+def test_a_result_half_measured_again_and_half_trained_says_so(tmp_path):
+    """The status read the first seed's provenance for all: seed 0 stored under other measuring settings and
+    seed 1 new read "its stored networks measured again" although seed 1 trained."""
+    from explorer.core.progress import provenance_words
+    from explorer.core.result import measured_again
+    from explorer.store import Store
+    from explorer.studies.bimt.config import BIMTConfig
+
+    store = Store(tmp_path / "store")
+    store.get_or_run(BIMTConfig(**TINY, seeds=(0,)))
+    got = store.get_or_run(BIMTConfig(**{**TINY, "clusters": 2}, seeds=(0, 1)))
+    assert measured_again(got) == 1 and not got.cached
+    assert provenance_words(got, cached=False).startswith("1 of 2 seeds' stored networks measured again")
+    both = store.get_or_run(BIMTConfig(**{**TINY, "clusters": 3}, seeds=(0, 1)))
+    assert measured_again(both) == 2
+    assert provenance_words(both, cached=False) == "its stored networks measured again, now stored"
+    assert provenance_words(both, cached=True) == "loaded from the store"
+
+
 def test_a_typed_task_list_is_checked_as_it_is_typed():
     """An unknown task name is refused at once with its sentence and the tasks in force stay (the box used to
     keep 'go,nope' while the figures showed the old setting)."""
