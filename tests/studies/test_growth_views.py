@@ -82,3 +82,46 @@ def test_the_status_says_when_a_network_reached_the_curriculums_last_task(ds):
     below = ds.copy()
     below["n_solved"][:] = 1
     assert "last task" not in Page.skill_words(None, Result(data=below, weights={}))
+
+
+def test_heads_and_modules_past_a_seeds_own_depth_are_not_its_numbers(ds):
+    """The chain is preallocated to N_max − 1 modules: a shallower seed's never-trained modules (accuracy 0.57
+    and 0.51 at N = 21–22 in the default run) were averaged into the heatmap, the τ̂ curve and the CLI's text."""
+    import numpy as np
+
+    from explorer.studies.growth.result import grown
+    from explorer.studies.growth.views import tau_per_module
+
+    shallow = ds.copy(deep=True)
+    shallow["depth"].loc[dict(arch="modular")] = [1, ds.sizes["N"]]
+    acc = grown(shallow, "head_accuracy").sel(group="W_R").values   # (seed, eps, N)
+    assert np.isnan(acc[0, :, 1:]).all() and not np.isnan(acc[0, :, 0]).any() and not np.isnan(acc[1]).any()
+    frame = module_heatmap(shallow, "W_R").dframe()
+    second = shallow["head_accuracy"].sel(arch="modular", group="W_R").values[1]
+    eps = [f"{v:.3g}" for v in ds.eps.values]
+    at = frame[frame["head"] == int(ds["N"].values[1])]   # a head seed 0 never grew: seed 1's alone
+    assert len(at) == len(eps)
+    for r in at.itertuples():
+        assert r.accuracy == pytest.approx(second[eps.index(r.eps), 1])
+    tau = tau_per_module(shallow)   # seed 0's untrained modules are not in the chain's mean τ̂
+    curve = [el for el in tau.traverse(lambda x: x, [hv.Curve]) if "growing" in el.label][0]
+    trained = shallow["tau_module"].values
+    assert curve.dimension_values(1)[1] == pytest.approx(trained[1, 1])
+
+
+def test_robustness_is_not_reported_for_networks_that_learned_nothing(ds):
+    """A chain that solved no task reported ε_keep 1.78, and a chain of one module "W_FF > 10" (it has no W_FF)."""
+    import numpy as np
+
+    from explorer.core.result import Result
+    from explorer.studies.growth.result import learned_eps_keep, summary
+
+    none = ds.copy(deep=True)
+    none["n_solved"].loc[dict(arch="modular")] = [1, 3]
+    none["depth"].loc[dict(arch="modular")] = [1, 1]
+    none["eps_keep"][:] = 0.5
+    assert np.isnan(learned_eps_keep(none, "modular", "W_R")[0]) and learned_eps_keep(none, "modular", "W_R")[1] == 0.5
+    assert np.isnan(learned_eps_keep(none, "modular", "W_FF")).all()
+    s = summary(Result(data=none, weights={}))
+    assert np.isnan(s["robustness"]["W_R"]["modular"]["eps_keep"][0])
+    assert s["robustness"]["W_R"]["modular"]["eps_keep_censored"] == [False, False]

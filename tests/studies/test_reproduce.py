@@ -144,3 +144,24 @@ def test_fig4c_is_reproduced_only_when_both_halves_of_its_claim_hold():
     assert "sparse modules rise: no" in falls_only["sentence"]
     both = headline(ds(+0.2))
     assert both["reproduced"] and both["holds_for"] == ["dense modules keep falling", "sparse modules rise"]
+
+
+def test_growth_fig2b_counts_a_module_size_only_where_the_chain_is_ahead_on_every_seed():
+    """Modules of 5 read "reproduced" on a mean ahead (9.0 vs 8.7) while the chain's seeds were 7, 14, 6 against
+    the RNN's 9, 8, 9 (found by a reviewer)."""
+    import numpy as np
+    import xarray as xr
+
+    from explorer.studies.growth.reproduce.figures import headline_2b
+
+    solved = np.array([[[7, 9], [14, 8], [6, 9]], [[19, 12], [20, 11], [19, 11]]])   # size, seed, arch
+    ds = xr.Dataset({"n_solved": (("module_size", "seed", "arch"), solved),
+                     "params": (("module_size", "seed", "arch"), np.full((2, 3, 2), 1000)),
+                     "accuracy_curve": (("module_size", "seed", "arch", "epoch"), np.full((2, 3, 2, 1), 0.99)),
+                     "accuracy": (("module_size", "seed"), np.full((2, 3), 0.99))},
+                    coords={"module_size": [5, 10], "seed": [0, 1, 2], "arch": ["modular", "rnn"]})
+    h = headline_2b(ds)
+    assert h["holds_for"] == [10] and not h["reproduced"]
+    assert "7 vs 9, 14 vs 8, 6 vs 9 (not ahead on every seed)" in h["sentence"]
+    ds["n_solved"].loc[dict(module_size=5)] = [[10, 9], [14, 8], [11, 9]]
+    assert headline_2b(ds)["reproduced"]

@@ -70,8 +70,9 @@ class GrowthConfig(StudyConfig):
                           advanced=True, doc="Each network's gradient norm is clipped at this (Hamidi et al. 2024: 2).")
     eval_batches: int = setting(2, label="evaluation batches", kind="int", group=C, bounds=(1, 100), advanced=True,
                                 doc="Balanced batches (q = 0.5) behind each curriculum check.")
-    eval_batch_size: int = setting(256, label="evaluation batch size", kind="int", group=C, bounds=(1, 4096),
-                                   advanced=True, doc="Sequences per evaluation batch.")
+    eval_batch_size: int = setting(256, label="evaluation batch size", kind="int", group=C, bounds=(16, 4096),
+                                   advanced=True, doc="Sequences per evaluation batch (at least 16: a 98 % criterion "
+                                                      "on a handful of sequences passes by luck).")
     generalise: int = setting(0, label="generalise to N + 1 … N + K (K; 0: off)", kind="int", group=C, bounds=(0, 20),
                               soft=(0, 8), doc="After the curriculum, each network's last solved task's readout is "
                                                "drawn afresh and retrained on N + K-parity (Hamidi et al. 2024, "

@@ -33,7 +33,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import torch
 import xarray as xr
 
 from ...core.progress import plural
@@ -133,8 +132,29 @@ def build_dataset(config: GrowthConfig, out: dict, rows: list[int]) -> xr.Datase
     return ds
 
 
+def grown(ds, name: str, arch: str = "modular") -> xr.DataArray:
+    """``ds[name]`` (a variable with an ``N`` axis: per head, or per module of the chain) with every head or
+    module past each seed's own depth set to NaN. The chain is preallocated to N_max − 1 modules and the RNN
+    to N_max − 1 heads; those a seed never grew were never trained, and are not measurements of it."""
+    da = ds[name].sel(arch=arch) if "arch" in ds[name].dims else ds[name]
+    index = xr.DataArray(np.arange(ds.sizes["N"]), dims="N", coords={"N": ds["N"]})
+    return da.where(index < ds["depth"].sel(arch=arch))
+
+
+def learned_eps_keep(ds, arch: str, group: str) -> np.ndarray:
+    """``eps_keep`` per seed, NaN for a network that solved no task in its curriculum (N solved 1: what it keeps
+    under perturbation is not a finding), and for W_FF in a chain of one module (it has none to perturb)."""
+    keep = ds["eps_keep"].sel(arch=arch, group=group).values.astype(float).copy()
+    keep[ds["n_solved"].sel(arch=arch).values < 2] = np.nan
+    if group == "W_FF":
+        keep[ds["depth"].sel(arch=arch).values < 2] = np.nan
+    return keep
+
+
 def weights_of(out: dict, rows: list[int]) -> dict:
     """Both architectures' parameters of the networks ``rows`` (flat names, seed on dimension 0)."""
+    import torch
+
     return {f"{arch}.{key[len(arch) + 7:]}": torch.from_numpy(np.ascontiguousarray(out[key][rows]))
             for arch in ARCHS for key in out if key.startswith(f"{arch}_param_")}
 
@@ -155,11 +175,11 @@ def summary(result: Result) -> dict:
         for a in ARCHS:
             ts = ds["tasks_solved"].sel(arch=a, group=g).values
             if not np.isnan(ts).all():
-                keep = ds["eps_keep"].sel(arch=a, group=g).values
+                keep = learned_eps_keep(ds, a, g)
                 entry[a] = {"tasks_solved": [[float(v) for v in row] for row in ts],
                             "eps_keep": [float(v) for v in keep],
                             # True: half the tasks were still solved at the largest ε, which eps_keep then holds
-                            "eps_keep_censored": [bool(v >= ds.eps.values[-1]) for v in keep]}
+                            "eps_keep_censored": [bool(v >= ds.eps.values[-1]) for v in keep]}   # NaN: False
         out["robustness"][g] = entry
     out["accuracy"] = [float(v) for v in ds["accuracy_curve"].sel(arch="modular").values[:, -1]]   # the chain's
     out["accuracy_rnn"] = [float(v) for v in ds["accuracy_curve"].sel(arch="rnn").values[:, -1]]
@@ -167,9 +187,9 @@ def summary(result: Result) -> dict:
         out["generalisation"] = {"K": [int(k) for k in ds.K.values]} | {
             a: [[_number(v) for v in row] for row in ds["generalisation"].sel(arch=a).values] for a in ARCHS}
     if "tau_eff_module" in ds and not np.isnan(ds["tau_eff_module"].values).all():
-        depth = int(ds["depth"].sel(arch="modular").max())
+        depth = int(ds["depth"].sel(arch="modular").max())   # each seed's own modules; past its depth null
         out["effective_timescales"] = {
-            "modular": [[_number(v) for v in row[:depth]] for row in ds["tau_eff_module"].values],
+            "modular": [[_number(v) for v in row[:depth]] for row in grown(ds, "tau_eff_module").values],
             "rnn": [_number(v) for v in ds["tau_eff_rnn"].values]}
     return out
 
@@ -193,10 +213,14 @@ def text(config: GrowthConfig, result: Result) -> str:
              + ("  [from the store]" if result.cached else ""),
              "largest N solved per seed during the curriculum (> 98 % on N and on average over 2 … N; 1: none):  "
              "modular "
-             + ", ".join(map(str, s["n_solved"]["modular"])) + "   RNN " + ", ".join(map(str, s["n_solved"]["rnn"]))]
+             + ", ".join(map(str, s["n_solved"]["modular"])) + "   RNN " + ", ".join(map(str, s["n_solved"]["rnn"])),
+             "balanced accuracy over the active heads after the last epoch:  modular "
+             + ", ".join(f"{v:.3f}" for v in s["accuracy"])
+             + "   RNN " + ", ".join(f"{v:.3f}" for v in s["accuracy_rnn"])]
     if s["robustness"]:
         lines.append("ε at which half the tasks are lost when perturbing (a task counts above 90 % accuracy, Hamidi "
-                     f"et al. 2024, Fig. 3; –: none at ε = 0; > {config.eps_max:g}: half still solved there):")
+                     "et al. 2024, Fig. 3; –: no task solved, in the curriculum or at ε = 0, or no W_FF in a chain "
+                     f"of one module; > {config.eps_max:g}: half still solved there):")
     for g, entry in s["robustness"].items():
         parts = [f"{a} " + ", ".join(_eps(v, censored) for v, censored in zip(entry[a]["eps_keep"],
                                                                                 entry[a]["eps_keep_censored"]))
@@ -208,8 +232,9 @@ def text(config: GrowthConfig, result: Result) -> str:
             lines.append(f"accuracy on N_solved + K (K = 1 … {len(s['generalisation']['K'])}) after "
                          f"{config.generalise_steps} steps, {a}: {rows}")
     if "effective_timescales" in s:
+        own = s["effective_timescales"]["modular"][0][:int(result.data["depth"].sel(arch="modular").values[0])]
         lines.append("effective timescales: chain per module (seed 0) " + ", ".join(
-            "–" if v is None else f"{v:.2f}" for v in s["effective_timescales"]["modular"][0]) + "; RNN "
+            "–" if v is None else f"{v:.2f}" for v in own) + "; RNN "
             + ", ".join("–" if v is None else f"{v:.2f}" for v in s["effective_timescales"]["rnn"]))
     return "\n".join(lines)
 
@@ -217,4 +242,4 @@ def text(config: GrowthConfig, result: Result) -> str:
 def entry_summary(ds) -> dict:
     """What ``explorer store info`` shows of one stored seed."""
     return {f"n_solved_{a}": int(ds["n_solved"].sel(arch=a).values[0]) for a in ARCHS} | {
-        f"eps_keep_W_R_{a}": float(ds["eps_keep"].sel(arch=a, group="W_R").values[0]) for a in ARCHS}
+        f"eps_keep_W_R_{a}": float(learned_eps_keep(ds, a, "W_R")[0]) for a in ARCHS}

@@ -17,6 +17,7 @@ from ...core.progress import plural
 from ...views.style import figure, ink, mpl_colorbar_beside, placeholder, style_element
 from ...views.titles import text_width, title_room
 from .config import ARCH_LABELS
+from .result import grown
 
 ARCH_COLOURS = {"modular": "#1b9e77", "rnn": "#d95f02"}
 GROUP_DASH = {"W_R": "solid", "W_FF": "dotted", "tau": "dashed"}
@@ -70,15 +71,16 @@ def robustness_curves(ds, groups=None):
 def module_heatmap(ds, group: str = "W_R", arch: str = "modular"):
     """Accuracy of each head (= each module of the chain) against ε, mean over seeds (Hamidi et al. 2024,
     Fig. 5): deeper modules lose their tasks first."""
-    acc = ds["head_accuracy"].sel(arch=arch, group=group)
-    if np.isnan(acc.values).all():
+    if np.isnan(ds["head_accuracy"].sel(arch=arch, group=group).values).all():
         return placeholder(f"{GROUP_LABELS.get(group, group)} was not perturbed.", "Accuracy per module")
-    mean = np.nanmean(acc.values, 0)                          # (eps, head)
+    acc = grown(ds, "head_accuracy", arch).sel(group=group)   # heads past a seed's own depth: not its numbers
     depth = int(ds["depth"].sel(arch=arch).max())
     heads = [int(h) for h in ds["N"].values][:depth]
+    mean = np.nanmean(acc.values[..., :depth], 0)             # (eps, head): over the seeds that grew each head
     rows = [(f"{e:.3g}", h, float(mean[i, k])) for i, e in enumerate(ds.eps.values) for k, h in enumerate(heads)]
     frame = pd.DataFrame(rows, columns=["eps", "head", "accuracy"])
-    heat = hv.HeatMap(frame, kdims=[hv.Dimension("eps", label="ε"), hv.Dimension("head", label="head N (its module)")],
+    heat = hv.HeatMap(frame, kdims=[hv.Dimension("eps", label="ε = ‖ΔW‖_F / ‖W‖_F"),
+                                    hv.Dimension("head", label="head N (its module)")],
                       vdims=[hv.Dimension("accuracy", label="accuracy", range=(0.4, 1))])
     # a tick on every head (integers: the heads are N = 2, 3, …), thinned to N = 2 and every fifth when many
     ticks = heads if len(heads) <= 12 else [h for h in heads if h == 2 or h % 5 == 0]
@@ -86,8 +88,9 @@ def module_heatmap(ds, group: str = "W_R", arch: str = "modular"):
                          mpl=dict(cmap="viridis", colorbar=True, xrotation=45, show_values=False, aspect="auto",
                                   show_grid=False, yticks=ticks, hooks=[mpl_colorbar_beside]))
     n = acc.sizes.get("seed", 1)
+    over = plural(n, "seed") if int(ds["depth"].sel(arch=arch).min()) == depth else "the seeds that grew each head"
     return figure(heat, f"{ARCH_LABELS[arch]}: accuracy per head when perturbing {GROUP_LABELS[group]} "
-                        f"(mean over {plural(n, 'seed')})",
+                        f"(mean over {over})",
                   bokeh=dict(height=380))
 
 
@@ -186,7 +189,7 @@ def tau_per_module(ds):
         kinds.append(("tau_eff_module", "tau_eff_rnn", "effective", "dashed"))
     layers, words = [], []
     for chain_var, rnn_var, label, dash in kinds:
-        tau = ds[chain_var].values[:, :depth]
+        tau = grown(ds, chain_var).values[:, :depth]   # a module past a seed's own depth was never trained
         mean, sd = np.nanmean(tau, 0), np.nanstd(tau, 0)
         c = ARCH_COLOURS["modular"]
         layers.append(style_element(hv.Spread((modules, mean, sd), kdims=[mdim], vdims=[tdim, "sd"]),

@@ -75,8 +75,9 @@ class SpecializationConfig(StudyConfig):
     PRESET_DOCS = {"equal-skill": "the defaults: train every network to test accuracy 0.85 within 150 epochs at Adam "
                                   "rate 0.005, at which one-link networks get there for n ≥ 25 on most seeds (not for "
                                   "n ≤ 15; docs/gallery.md)",
-                   "fixed-epochs": "40 epochs at Béna & Goodman 2023b's Adam rate 0.02 with no accuracy criterion "
-                                   "(the earlier defaults): sparse and dense networks end at different skill"}
+                   "fixed-epochs": "40 epochs at Adam rate 0.02 with no accuracy criterion (the explorer's earlier "
+                                   "defaults; the papers train with Adadelta at 0.5, Béna & Goodman 2023b, "
+                                   "Table 1): sparse and dense networks end at different skill"}
 
     # --- structure (Béna & Goodman 2023a §2.1, §2.3; 2023b eq. 3) ---
     n: int = setting(25, label="module size n", kind="int", group=S, bounds=(2, N_MAX), soft=(4, 64),
@@ -146,9 +147,10 @@ class SpecializationConfig(StudyConfig):
                               soft=(16, 1024), log=True, advanced=True, doc="Pairs per gradient step.")
     lr: float = setting(5e-3, label="learning rate", kind="float", group=TRAIN, bounds=(1e-7, 10.0),
                         soft=(1e-4, 3e-2), log=True, advanced=True,
-                        doc="Adam learning rate of the dense weights, cosine-decayed to 5 %. Paper 001's Table 1 "
-                            "uses 0.02, at which one-link networks stop short of the criterion; 0.005 lets them "
-                            "reach it (docs/gallery.md, 'Equal skill').")
+                        doc="Adam learning rate of the dense weights, cosine-decayed to 5 %. The explorer's earlier "
+                            "default 0.02 left one-link networks short of the criterion; 0.005 lets them reach it "
+                            "(docs/gallery.md, 'Equal skill'). The papers use Adadelta at 0.5 (Béna & Goodman "
+                            "2023b, Table 1).")
     deep_r_lr: float | None = setting(None, label="Deep-R learning rate", kind="float", group=TRAIN,
                                       bounds=(1e-7, 10.0), soft=(1e-3, 0.2), allow_none=True, advanced=True,
                                       doc="Adam rate of Deep-R's θ; empty: 0.1→0.01 geometric in p (Béna & "

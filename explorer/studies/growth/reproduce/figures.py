@@ -12,6 +12,7 @@ from ....core.figure import Figure
 from ....views.style import figure, style_element
 from ..views import (ARCH_COLOURS, ARCH_LABELS, generalisation_curves, module_heatmap, n_solved_curves,
                      n_solved_frame, robustness_curves, tau_per_module)
+from ..result import learned_eps_keep
 from .common import LAPTOP, PAPER, TINY, config_of, per_seed, skill
 
 ARCHS = ("modular", "rnn")
@@ -69,16 +70,22 @@ def draw_2b(ds):
 
 
 def headline_2b(ds) -> dict:
-    rows, ok = [], True
+    """The chain is ahead at a module size when its every seed solved a larger N than the RNN's every seed: a
+    mean ahead while the seeds overlap (modules of 5: chain 7, 14, 6 against the RNN's 9, 8, 9) is not a finding."""
+    rows = []
     for m in ds.module_size.values:
         cell = ds.sel(module_size=m)
-        chain, rnn = (float(cell["n_solved"].sel(arch=a).mean()) for a in ARCHS)
+        chain, rnn = (per_seed(cell, "n_solved", a) for a in ARCHS)
         params = [int(cell["params"].sel(arch=a).values[0]) for a in ARCHS]
-        rows.append({"module_size": int(m), "params": params, "n_solved": [round(chain, 2), round(rnn, 2)]})
-        ok = ok and chain > rnn
+        rows.append({"module_size": int(m), "params": params,
+                     "n_solved": [round(float(chain.mean()), 2), round(float(rnn.mean()), 2)],
+                     "per_seed": [chain.tolist(), rnn.tolist()], "ahead": bool(chain.min() > rnn.max())})
     words = "; ".join(f"modules of {r['module_size']} ({r['params'][0]} vs {r['params'][1]} parameters): "
-                      f"{r['n_solved'][0]:.1f} vs {r['n_solved'][1]:.1f}" for r in rows)
-    return {"rows": rows, "reproduced": ok, **skill(ds), "sentence": f"Mean N solved, chain vs RNN: {words}."}
+                      f"{_ratio_words(*r['per_seed'])}" + ("" if r["ahead"] else " (not ahead on every seed)")
+                      for r in rows)
+    holds = [r["module_size"] for r in rows if r["ahead"]]
+    return {"rows": rows, "holds_for": holds, "reproduced": len(holds) == len(rows), **skill(ds),
+            "sentence": f"N solved per seed, chain vs RNN: {words}."}
 
 
 FIG2B = Figure("004-fig2b", "N solved against the parameter budget", "Hamidi et al. 2024, Fig. 2b",
@@ -114,9 +121,9 @@ FIG2C = Figure("004-fig2c", "Generalisation to N + K", "Hamidi et al. 2024, Fig.
 
 # ---------------------------------------------------------------------------------------------- Fig. 3
 def headline_3(ds) -> dict:
-    keep = {(a, g): ds["eps_keep"].sel(arch=a, group=g).values for a in ARCHS for g in ("W_R", "tau")}
-    w = float(np.mean(keep["modular", "W_R"]) / np.mean(keep["rnn", "W_R"]))
-    t = float(np.mean(keep["modular", "tau"]) / np.mean(keep["rnn", "tau"]))
+    keep = {(a, g): learned_eps_keep(ds, a, g) for a in ARCHS for g in ("W_R", "tau")}   # learned networks only
+    w = float(np.nanmean(keep["modular", "W_R"]) / np.nanmean(keep["rnn", "W_R"]))
+    t = float(np.nanmean(keep["modular", "tau"]) / np.nanmean(keep["rnn", "tau"]))
     return {"eps_keep": {f"{a} {g}": [round(float(v), 3) for v in keep[a, g]] for a, g in keep},
             "W_R_factor": round(w, 2), "tau_factor": round(t, 2), "reproduced": bool(w > 1 and t < 1), **skill(ds),
             "sentence": f"ε at which half the tasks are lost, chain over RNN (mean over seeds): recurrent weights "
@@ -166,8 +173,7 @@ def draw_5(ds):
 
 
 def headline_5(ds) -> dict:
-    ff = ds["eps_keep"].sel(arch="modular", group="W_FF").values
-    rec = ds["eps_keep"].sel(arch="modular", group="W_R").values
+    ff, rec = (learned_eps_keep(ds, "modular", g) for g in ("W_FF", "W_R"))   # learned networks only
     acc = ds["head_accuracy"].sel(arch="modular")
     eps = ds.eps.values
     mid = int(np.argmin(np.abs(np.log(np.where(eps > 0, eps, 1e-9)) - np.log(0.3))))
@@ -176,8 +182,9 @@ def headline_5(ds) -> dict:
     deeper = float(np.corrcoef(np.arange(depth), at["W_FF"][:depth])[0, 1]) if depth > 2 else float("nan")
     return {"eps_keep_W_FF": [round(float(v), 3) for v in ff], "eps_keep_W_R": [round(float(v), 3) for v in rec],
             "eps": round(float(eps[mid]), 3), "correlation_depth_accuracy_W_FF": round(deeper, 3),
-            "reproduced": bool(np.mean(ff) < np.mean(rec)), **skill(ds),
-            "sentence": f"ε at which half the chain's tasks are lost: W_FF {np.mean(ff):.2f}, W_R {np.mean(rec):.2f} "
+            "reproduced": bool(np.nanmean(ff) < np.nanmean(rec)), **skill(ds),
+            "sentence": f"ε at which half the chain's tasks are lost: W_FF {np.nanmean(ff):.2f}, "
+                        f"W_R {np.nanmean(rec):.2f} "
                         f"(mean over seeds); at ε = {eps[mid]:.2g} the heads' accuracy under W_FF correlates "
                         f"{deeper:+.2f} with their depth."}
 
