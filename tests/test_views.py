@@ -531,3 +531,17 @@ def test_a_titled_figure_is_laid_out_again_when_its_title_changes():
     plot = bokeh(figure(hv.Curve([1, 2]), "one line"))
     [callback] = plot.title.js_property_callbacks["change:text"]
     assert isinstance(callback, CustomJS) and callback.args["plot"] is plot and "invalidate_layout" in callback.code
+
+
+def test_exported_error_bars_have_their_lines_colours():
+    """HoloViews' matplotlib ErrorBars ignore ``color``: the exported Fig. 2b and BIMT Pareto front drew every
+    ± sd bar black beside coloured lines (seen in docs/gallery/004-fig2b.png)."""
+    import matplotlib.colors as mcolors
+
+    from explorer.views.style import error_bars
+
+    hv.extension("bokeh", "matplotlib")
+    bars = error_bars(hv.ErrorBars(([1, 2, 3], [1, 2, 3], [0.5, 0.5, 0.5])), "#d95f02")
+    ax = hv.render(bars, backend="matplotlib").axes[0]
+    drawn = {mcolors.to_hex(c) for coll in ax.collections for c in coll.get_colors()}
+    assert drawn == {"#d95f02"}

@@ -144,7 +144,8 @@ def _heads_as_whiskers(plot, element):
 def error_bars(bars, color: str | None = None):
     """``hv.ErrorBars`` in ``color`` (default: the theme's :func:`ink`), caps included, in both backends."""
     color = color or ink()
-    return style_element(bars, bokeh=dict(line_color=color, hooks=[_heads_as_whiskers]), mpl=dict(color=color))
+    # matplotlib: HoloViews' ErrorBars draw their lines in ``edgecolor``; ``color`` and ``ecolor`` are ignored
+    return style_element(bars, bokeh=dict(line_color=color, hooks=[_heads_as_whiskers]), mpl=dict(edgecolor=color))
 
 
 def _has_colorbar(obj) -> bool:

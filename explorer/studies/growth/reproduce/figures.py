@@ -9,7 +9,7 @@ import holoviews as hv
 import numpy as np
 
 from ....core.figure import Figure
-from ....views.style import figure, style_element
+from ....views.style import error_bars, figure, style_element
 from ..views import (ARCH_COLOURS, ARCH_LABELS, generalisation_curves, module_heatmap, n_solved_curves,
                      n_solved_frame, robustness_curves, tau_per_module)
 from ..result import learned_eps_keep
@@ -57,8 +57,8 @@ def draw_2b(ds):
         mean, sd = n.mean("seed").values, n.std("seed").values
         order = np.argsort(params)
         c = ARCH_COLOURS[arch]
-        layers.append(style_element(hv.ErrorBars((params[order], mean[order], sd[order]), kdims=[pdim],
-                                                 vdims=[ndim, "sd"]), bokeh=dict(color=c), mpl=dict(color=c)))
+        layers.append(error_bars(hv.ErrorBars((params[order], mean[order], sd[order]), kdims=[pdim],
+                                              vdims=[ndim, "sd"]), c))
         layers.append(style_element(hv.Curve((params[order], mean[order]), kdims=[pdim], vdims=[ndim],
                                              label=ARCH_LABELS[arch]),
                                     bokeh=dict(color=c, line_width=2.5), mpl=dict(color=c, linewidth=2.5)))
