@@ -299,6 +299,21 @@ def test_while_a_new_setting_trains_the_last_results_cards_say_so(ran, monkeypat
     assert [p.marked for p in marked] == [CANCELLED] * len(marked) and page.stale
 
 
+def test_a_run_that_fails_marks_the_plots_it_leaves_as_stale(ran):
+    """A failed run (MNIST offline, a device that is not there) left the last setting's plots unmarked beside
+    a sidebar and a URL that named the failed one (found by a reviewer); a cancel already marked them."""
+    from explorer.ui.redraw import CANCELLED
+
+    study, config, store, result = ran
+    page = opened_page(study, config, store)
+    page._show(result, 0.1)
+    page.job.error = "the data set is not on this machine."
+    assert page.stale and "stale" in page.status.value
+    assert all(p.marked == CANCELLED for p in page.setting_panes() if p.shown)
+    page._show(result, 0.1)
+    assert not page.stale
+
+
 def test_while_a_first_setting_trains_the_cards_it_will_fill_say_so(ran, monkeypatch):
     """A page opened on a setting not yet stored had empty cards above its live view while it trained (the growth
     page's first two); each now says what it waits for, takes no PREVIOUS mark, and the result replaces it."""

@@ -285,6 +285,16 @@ def test_exported_sd_bands_have_their_lines_colours(which):
 
 
 @pytest.mark.skipif(not export.matplotlib_available(), reason="figure export needs matplotlib")
+@pytest.mark.parametrize("current", [None, 0.1])
+def test_the_exported_f_against_p_names_its_axes(current):
+    """With the red line at the current p first in the overlay, the exported PNG's axes read "x" and "y" (the
+    page's read "sparsity p …" and "global specialization F")."""
+    frame = cells_frame([synthetic(i, p=p) for i, p in enumerate(p_grid(6))])
+    ax = _mpl_plot(lambda: f_vs_structure(frame, current=current)).handles["axis"]
+    assert ax.get_xlabel().startswith("sparsity p") and ax.get_ylabel() == "global specialization F"
+
+
+@pytest.mark.skipif(not export.matplotlib_available(), reason="figure export needs matplotlib")
 def test_exported_heatmap_colour_bar_does_not_cover_the_cells():
     frame = cells_frame([synthetic(i, n=n, p=p) for i, (n, p) in enumerate((n, p) for n in (6, 10) for p in p_grid(n))])
     plot = _mpl_plot(lambda: heatmap(frame, "p", "n", "bottleneck"))
@@ -545,3 +555,26 @@ def test_exported_error_bars_have_their_lines_colours():
     ax = hv.render(bars, backend="matplotlib").axes[0]
     drawn = {mcolors.to_hex(c) for coll in ax.collections for c in coll.get_colors()}
     assert drawn == {"#d95f02"}
+
+
+def test_after_a_cancel_the_training_card_shows_the_shown_results_curves(tmp_path):
+    """After a cancel the Training card kept the cancelled run's live curves under titles saying the plots show
+    the earlier setting (found by a reviewer); the shown result's own curves come back."""
+    from explorer.store import Store
+    from explorer.studies.specialization.page import Page
+    from explorer.views import training_frame
+
+    page = Page(store=Store(tmp_path / "store"), url=False, defaults={"n": 4, "epochs": 1, "seeds": 1, "T": 2,
+                                                                      "until_accuracy": 0.0})
+    import time
+
+    deadline = time.monotonic() + 120
+    while (page.result is None or page.job.running) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    shown = training_frame(page.result.data)
+    page.figures.progress([{"stage": "train", "fraction": 0.5, "epochs": 9, "seeds": [0], "loss": [9.0],
+                            "accuracy": [0.01]}])
+    assert 9.0 in page.figures.curves.data["loss"].values
+    page.cancel()
+    got = page.figures.curves.data.reset_index(drop=True)
+    assert got.equals(shown.reset_index(drop=True))

@@ -354,7 +354,10 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
 
     def _job_failed(self, event):
         if event.new:
-            self._running(False, "The last run did not finish; see the message above.")
+            self._shown_stale()   # the plots show the last result, not the setting that failed
+            shows = (f" The plots are <b>stale</b>: they show {self.setting_words(self.result.config)}."
+                     if self.stale else "")
+            self._running(False, f"The last run did not finish; see the message above.{shows}")
             self.show_errors({})
 
     def cancel(self):

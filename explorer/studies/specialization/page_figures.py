@@ -13,7 +13,7 @@ import pandas as pd
 import panel as pn
 import param
 
-from ...ui.redraw import CANCELLED, waiting_line, with_mark
+from ...ui.redraw import CANCELLED, framewise, waiting_line, with_mark
 from ...views import accuracy_curves, loss_curves, progress_rows, training_frame
 from ...views.training import empty_frame
 from .config import METRICS
@@ -85,7 +85,7 @@ class Figures:
         def draw(data, stale):  # a revisited Result is drawn from memory (building the overlay costs ~0.1 s)
             key = (id(data.data), which, tuple(metrics))
             if key not in self._drawn:
-                self._drawn[key] = (data, view(data.data, metrics))  # holds data so the id stays unique
+                self._drawn[key] = (data, framewise(view(data.data, metrics)))  # holds data: the id stays unique
                 while len(self._drawn) > 16:
                     self._drawn.pop(next(iter(self._drawn)))
             return _titled(self._drawn[key][1], stale)
@@ -94,7 +94,9 @@ class Figures:
 
     def _conn_dmap(self):
         seed = hv.streams.Params(self.options, ["seed_index"])
-        return hv.DynamicMap(lambda data, seed_index, stale: _titled(result_connectivity(data, seed_index), stale),
+        # framewise: a new module size's matrix sets its own extent (the browser kept the first one's frame)
+        return hv.DynamicMap(lambda data, seed_index, stale: _titled(framewise(result_connectivity(data, seed_index)),
+                                                                     stale),
                              streams=[self.details, seed, hv.streams.Params(self.state, ["stale"])])
 
     def _build(self):
@@ -124,6 +126,8 @@ class Figures:
         (a new result is about to be sent, and its redraw reads the cleared flag)."""
         if stale:
             self.state.stale = True
+            if self.result.data is not None:   # the cancelled run's live curves go: the shown result's come back
+                self._replace_curves(training_frame(self.result.data.data))
         else:
             with param.discard_events(self.state):
                 self.state.stale = False

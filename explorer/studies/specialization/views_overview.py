@@ -96,8 +96,9 @@ def f_vs_structure(frame: pd.DataFrame, x: str = "p", metrics=None, current: flo
         extra = dict(xlim=(0.7 * lo, 1.4), xticks=([(lo, "1/n²")] if len(n) == 1 else []) + ticks)
     else:
         extra = dict(xlim=(-0.02, 0.52))
+    # the labels named: with the marker line first in the overlay, matplotlib took its axes' "x" and "y"
     return figure(overlay, f"{title}\n({where}, {plural(cells, 'cell')})", ylim=(0, 1.05),
-                  logx=(x == "p"), least=LEAST, **extra,
+                  logx=(x == "p"), least=LEAST, xlabel=xdim.label, ylabel=F.label, **extra,
                   # on the page the legend goes under the plot: beside it, it left the frame ~170 px of a 460-px figure
                   bokeh=dict(legend_position="bottom", legend_cols=2, height=400), mpl=dict(legend_position="right"))
 
