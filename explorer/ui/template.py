@@ -33,7 +33,7 @@ OfflineVanilla = type("VanillaTemplate", (pn.template.VanillaTemplate,), {
 _CSS = """
 :host, body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif; }
 @media screen and (max-width: 900px) {
-  #content { flex-direction: column; overflow-y: auto; }
+  #content { flex-direction: column; overflow-y: auto; overflow-x: auto; }
   #sidebar { width: 100%; height: auto; overflow: visible; border-right: none; flex: none; }
   #sidebar.hidden { height: 0; }
   #main { height: auto; overflow: visible; flex: none; }
@@ -50,6 +50,9 @@ def page_template(title: str, sidebar, main, header=None):
     follow_history()
     return OfflineVanilla(title=title, sidebar=[sidebar], main=[main], header=header or [], sidebar_width=360,
                           header_background="#1f77b4", header_color="white", raw_css=[_CSS],
+                          # a phone lays the page out at its own width (without it: 980 px shrunk to ~40 %, text
+                          # ~5 px high, and the narrow-screen layout above never applied)
+                          meta_viewport="width=device-width, initial-scale=1",
                           busy_indicator=None)   # Panel's spinner shows every session's work on every page
 
 

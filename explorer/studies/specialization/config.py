@@ -119,7 +119,8 @@ class SpecializationConfig(StudyConfig):
     comms_start: int = setting(0, label="communication starts at step", kind="int", group=TIME,
                                bounds=(0, T_MAX - 1), soft=(0, 4), per_network=True,
                                doc="First time step whose update receives inter-module input (Béna & Goodman "
-                                   "2023a, Fig. 4B). At most T − 1.")
+                                   "2023a, Fig. 4B). At most T − 1. 0 and 1 train the same networks: step 0 "
+                                   "starts from rest, so no module has a state to send before step 1.")
     noise: float = setting(0.0, label="noise ratio", kind="float", group=TIME, bounds=(0.0, 1.0), step=0.05,
                            per_network=True,
                            doc="Structured noise: each step mixes in other samples at this ratio (Béna & Goodman "
