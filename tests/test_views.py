@@ -178,6 +178,8 @@ def test_overview_against_p_and_Q_and_heatmap():
     assert Z.shape == (2, 7)  # n ∈ {6, 10} × p columns (1/n², 0.02, …, 1)
     assert np.isnan(Z).sum() == 1  # 0.02 < 1/36 exists only at n = 10
     bokeh(hm)
+    # the title names the parameters as the axes do, not by their code names (it read "comms_start")
+    assert "mean F over module size n × sparsity p" in hm.opts.get().kwargs["title"]
 
 
 def test_overview_placeholders_when_nothing_is_stored():
@@ -578,3 +580,18 @@ def test_after_a_cancel_the_training_card_shows_the_shown_results_curves(tmp_pat
     page.cancel()
     got = page.figures.curves.data.reset_index(drop=True)
     assert got.equals(shown.reset_index(drop=True))
+
+
+@pytest.mark.skipif(not export.matplotlib_available(), reason="figure export needs matplotlib")
+def test_training_curves_tick_whole_epochs():
+    """With few epochs the axes read 1.5, 2.5 (1.25 … in the export)."""
+    import pandas as pd
+
+    from explorer.views import accuracy_curves, loss_curves
+
+    frame = pd.DataFrame({"epoch": [1.0, 2.0, 3.0] * 2, "seed": [0, 0, 0, 1, 1, 1],
+                          "loss": [2.0, 1.5, 1.0, 2.1, 1.4, 1.1], "accuracy": [0.3, 0.5, 0.6, 0.2, 0.5, 0.7]})
+    for view in (loss_curves, accuracy_curves):
+        assert bokeh(view(frame)).xaxis[0].ticker.min_interval == 1
+        ticks = _mpl_plot(lambda: view(frame)).handles["axis"].get_xticks()
+        assert all(float(t).is_integer() for t in ticks), ticks

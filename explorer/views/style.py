@@ -141,6 +141,16 @@ def _heads_as_whiskers(plot, element):
                 head.line_color = whisker.line_color
 
 
+def whole_x(plot, element):
+    """A hook (either backend) for an axis of whole numbers (epochs): no tick at 1.5 on a run of few epochs."""
+    if plot.renderer.backend == "bokeh":
+        plot.handles["xaxis"].ticker.min_interval = 1
+    else:
+        from matplotlib.ticker import MaxNLocator
+
+        plot.handles["axis"].xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def error_bars(bars, color: str | None = None):
     """``hv.ErrorBars`` in ``color`` (default: the theme's :func:`ink`), caps included, in both backends."""
     color = color or ink()

@@ -11,7 +11,7 @@ import holoviews as hv
 import numpy as np
 import pandas as pd
 
-from .style import ACC, EPOCH, LOSS, SEED_COLOURS, figure, ink, style_element
+from .style import ACC, EPOCH, LOSS, SEED_COLOURS, figure, ink, style_element, whole_x
 
 COLUMNS = ["epoch", "seed", "loss", "accuracy"]
 CHANCE = 0.1  #: ten classes for the global target T′
@@ -78,7 +78,7 @@ def loss_curves(df: pd.DataFrame, title: str = "Training loss per seed"):
     """Training loss (cross-entropy summed over target heads) against epochs trained."""
     df = empty_frame() if df is None else df
     return figure(_lines(df, LOSS), title, legend_position="top_right", framewise=True,
-                  bokeh=dict(height=280))
+                  bokeh=dict(height=280, hooks=[whole_x]), mpl=dict(hooks=[whole_x]))
 
 
 def accuracy_curves(df: pd.DataFrame, title: str = "Test accuracy per seed"):
@@ -87,4 +87,5 @@ def accuracy_curves(df: pd.DataFrame, title: str = "Test accuracy per seed"):
     chance = style_element(hv.HLine(CHANCE), bokeh=dict(color="#999999", line_dash="dotted"),
                            mpl=dict(color="#999999", linestyle="dotted"))
     return figure(_lines(df, ACC) * chance, title, ylim=(0, 1.02), legend_position="bottom_right",
-                  framewise=True, bokeh=dict(height=280))
+                  framewise=True,
+                  bokeh=dict(height=280, hooks=[whole_x]), mpl=dict(hooks=[whole_x]))

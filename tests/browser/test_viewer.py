@@ -104,7 +104,7 @@ def test_moving_between_stored_settings_moves_only_the_overview_marker(dashboard
     assert d.overview.line.object is plot           # the plot was not rebuilt …
     assert [s.location for s in spans] == [0.5]     # … only its marker moved
     heat = d.overview.grid.object                   # the heatmap card shows the stored grid too
-    assert heat is not None and "mean F over n × p" in heat.opts.get().kwargs.get("title", "")
+    assert heat is not None and "mean F over module size n × sparsity p" in heat.opts.get().kwargs.get("title", "")
     d.overview_options.against = "Q"                # another axis: redrawn, marker at this setting's Q
     assert d.overview.line.object is not plot
     spans = list(pn.panel(d.overview.line).get_root().select({"type": Span}))

@@ -161,8 +161,9 @@ class SpecializationConfig(StudyConfig):
                                         doc="Random-walk temperature of Deep-R at p → 0, annealed to 0 at p = 1.")
     seeds: tuple = setting((0, 1, 2, 3, 4), label="seeds", kind="seeds", group=TRAIN, bounds=(1, MAX_SEEDS),
                            soft=(1, 20), sweepable=False,
-                           doc="Networks in the ensemble (a count k: seeds 0 … k−1, or a list), trained together "
-                               "in one batched pass; curves show their mean and sd.")
+                           doc="Networks in the ensemble (a count k: seeds 0 … k−1; on the command line also a "
+                               "list such as 0,2), trained together in one batched pass; curves show their mean "
+                               "and sd.")
     data_dir: str | None = setting(None, label="data folder", kind="text", group=TRAIN, allow_none=True,
                                    identity=False, advanced=True, sweepable=False,
                                    doc="Where MNIST / EMNIST files live (default $EXPLORER_DATA or the user "

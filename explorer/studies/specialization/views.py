@@ -137,8 +137,9 @@ def specialization_over_time(ds, metrics=None):
         mean, sd = _summary(ds["F"].sel(metric=m))
         layers += band(t, mean, sd, METRIC_COLORS[m], METRIC_LABELS[m])
         points.append((t, mean, np.full(len(t), METRIC_COLORS[m], dtype=object)))
-    overlay = hv.Overlay(layers + [_dots(points)]) * markers(config_of(ds), y=1.04)
-    return figure(overlay, f"Specialization over time\n{describe(ds)}", ylim=(0, 1.08), xlabel=T.label,
+    # the markers' words above F = 1, in a strip of their own (at 1.04 they lay on the lines that reach 1)
+    overlay = hv.Overlay(layers + [_dots(points)]) * markers(config_of(ds), y=1.145)
+    return figure(overlay, f"Specialization over time\n{describe(ds)}", ylim=(0, 1.16), xlabel=T.label,
                   ylabel=F.label,
                   xlim=(t.min() - 0.3, t.max() + 0.3), xticks=list(t.astype(int)),
                   # the key below the axes, not in them: inside, it hid points (the weight mask at t = 0)
@@ -162,9 +163,9 @@ def module_specialization_over_time(ds, metrics=None):
             layers += band(t, mean, sd, METRIC_COLORS[m], METRIC_LABELS[m], dash=MODULE_DASH[module], ydim=FM)
             points.append((t, mean, np.full(len(t), METRIC_COLORS[m], dtype=object)))
     zero = style_element(hv.HLine(0), bokeh=dict(color="#999999", line_width=1), mpl=dict(color="#999999"))
-    overlay = hv.Overlay(layers + [_dots(points, FM), zero]) * markers(config_of(ds), y=1.0)
+    overlay = hv.Overlay(layers + [_dots(points, FM), zero]) * markers(config_of(ds), y=1.145)
     return figure(overlay, "Per-module specialization Fᵐ (solid: module 0, dashed: module 1; +1: digit 0 only, "
-                  "−1: digit 1 only)", ylim=(-1.08, 1.08), xlabel=T.label, ylabel=FM.label,
+                  "−1: digit 1 only)", ylim=(-1.08, 1.16), xlabel=T.label, ylabel=FM.label,
                   xlim=(t.min() - 0.3, t.max() + 0.3), xticks=list(t.astype(int)), legend_position="right",
                   bokeh=dict(BOKEH_EXTRA, height=380))
 

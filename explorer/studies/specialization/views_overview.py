@@ -135,7 +135,8 @@ def impossible_cells(xs, ys, x, y, xkey) -> list[tuple[int, int]]:
 def heatmap(frame: pd.DataFrame, x: str = "p", y: str = "n", metric: str = "bottleneck"):
     """Mean F at the last step over a grid of two parameters (Béna & Goodman 2023a, Fig. 3). Cells not computed yet stay
     blank; cells that cannot exist (p < 1/n²) are grey with a ✕ and say so in the legend and on hover."""
-    title = f"{METRIC_LABELS.get(metric, metric)}: mean F over {y} × {x}"
+    short = {name: label.split(" (")[0] for name, label in AXIS_LABELS.items()}   # "communication start", not a name
+    title = f"{METRIC_LABELS.get(metric, metric)}: mean F over {short.get(y, y)} × {short.get(x, x)}"
     if frame is None or frame.empty or x == y:
         why = "choose two different parameters" if x == y else "no stored cells for this grid yet"
         return placeholder(f"Heatmap: {why}.", title, LEAST)
