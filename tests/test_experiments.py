@@ -249,3 +249,33 @@ def test_a_refused_number_is_quoted_as_a_person_writes_it():
     from explorer.core.experiment import quoted
 
     assert quoted(1e9) == "1e+09" and quoted(2.5) == "2.5" and quoted("abc") == "'abc'" and quoted(3) == "3"
+
+
+def test_a_bound_that_follows_another_setting_says_what_it_moved(tmp_path):
+    """n 25 → 8 set a bottleneck of 40 to 32 in silence (found by a reviewer); T 6 → 3 moved a start time."""
+    import time
+
+    from explorer.store import Store
+    from explorer.studies.specialization.experiment import SpecializationExperiment
+    from explorer.studies.specialization.page import Page
+
+    exp = SpecializationExperiment(n=25, bottleneck=40, steps=6, start_1=5)
+    exp.n = 8
+    assert exp.bottleneck == 32
+    assert exp.take_moved() == ["bottleneck moved from 40 to 32 (at most 4n for n = 8)"]
+    exp.steps = 3
+    assert exp.take_moved() == ["digit 1 switches on at step moved from 5 to 2 (at most T − 1 = 2)"]
+    assert exp.take_moved() == []
+    exp.p = "1/n2"
+    exp.n = 4                      # one link stays one link: not a move (the bottleneck is)
+    assert exp.take_moved() == ["bottleneck moved from 32 to 16 (at most 4n for n = 4)"]
+
+    page = Page(store=Store(tmp_path / "store"), url=False,
+                defaults={"n": 4, "epochs": 1, "seeds": 1, "steps": 2, "until_accuracy": 0.0, "bottleneck": 16})
+    deadline = time.monotonic() + 120
+    while (page.result is None or page.job.running) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    page.experiment.n = 3
+    while (page.job.running or "n = 3" not in page.status.value) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "bottleneck moved from 16 to 12 (at most 4n for n = 3)" in page.status.value

@@ -106,6 +106,17 @@ class Experiment(param.Parameterized):
                                     f"; its settings are {', '.join(self.setting_names())}."))
         return super().__setattr__(name, value)
 
+    def moved(self, name: str, old, new, why: str) -> None:
+        """Note that ``name`` went from ``old`` to ``new`` because another setting moved its bound (``why``):
+        a bound that follows another setting never changes a value in silence (:meth:`take_moved`)."""
+        words = lambda v: f"{v:g}" if isinstance(v, float) else str(v)   # noqa: E731
+        self.__dict__.setdefault("_moved", []).append(
+            f"{self.param[name].label} moved from {words(old)} to {words(new)} ({why})")
+
+    def take_moved(self) -> list[str]:
+        """The sentences :meth:`moved` noted since the last call (the page's status line says them)."""
+        return self.__dict__.pop("_moved", [])
+
     # ------------------------------------------------------------------ what the settings are
     @classmethod
     def declared(cls, name: str) -> Setting | None:

@@ -56,7 +56,7 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         super().__init__(experiment=experiment or self.experiment_class(store=store), **params)
         warm_up()
         self.job = LiveJob()
-        self.result, self.stale = None, False
+        self.result, self.stale, self._moved = None, False, []
         self._pending: list = []
         self._last_draw = 0.0
         self._trained_rows = False
@@ -245,6 +245,7 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
     # ------------------------------------------------------------------ running
     def _setting_changed(self, *events):
         self._opening_errors = {}
+        self._moved = [*self._moved, *self.experiment.take_moved()]   # said with the next result
         self.request()
 
     def request(self):
@@ -335,9 +336,11 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         skill = self.skill_words(result)
         took = f"in {seconds:.2f} s" if seconds >= 0.005 else "at once"
         spread = f" ± {np.nanstd(acc):.2f}" if np.count_nonzero(~np.isnan(acc)) > 1 else ""   # one seed: none
+        moved, self._moved = self._moved, []   # values another setting's bound moved (Experiment.moved)
         self.say(f"<b>{self.setting_words(result.config)}</b> — {where} {took} · "
                  f"{escape(self.accuracy_words)} {np.nanmean(acc):.2f}{spread}"
-                 + (f" · <b>{escape(skill)}</b>" if skill else ""))
+                 + (f" · <b>{escape(skill)}</b>" if skill else "")
+                 + (f" · {escape('; '.join(moved))}" if moved else ""))
         self._running(False)
         self.after_result()
 

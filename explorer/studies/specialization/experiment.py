@@ -98,9 +98,12 @@ class SpecializationExperiment(_Base):
         if strict and self.p < lo * (1 - 1e-12):
             raise ConfigError(f"p must lie in [1/n², 1] = [{lo:.3g}, 1] for n = {self.n}, got {self.p:g}.")
         if keep_one_link or self.p < lo:
-            self.p = lo
+            old, self.p = self.p, lo
+            if not keep_one_link:   # one link stays one link: what the person chose, not a move
+                self.moved("p", old, lo, f"at least 1/n² for n = {self.n}")
         if self.bottleneck > 4 * self.n:
-            self.bottleneck = 4 * self.n
+            old, self.bottleneck = self.bottleneck, 4 * self.n
+            self.moved("bottleneck", old, self.bottleneck, f"at most 4n for n = {self.n}")
 
     def _follow_steps(self, strict: bool = False):
         last = self.steps - 1
@@ -112,6 +115,7 @@ class SpecializationExperiment(_Base):
             self.param[name].softbounds = (0, max(last, 1))
             if value > last:
                 setattr(self, name, last)
+                self.moved(name, value, last, f"at most T − 1 = {last}")
 
     # ------------------------------------------------------------------ the house's hooks
     def parse_text(self, name, text):
