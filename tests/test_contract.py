@@ -314,6 +314,37 @@ def test_a_run_that_fails_marks_the_plots_it_leaves_as_stale(ran):
     assert not page.stale
 
 
+def test_a_side_job_says_how_long_it_took_and_that_a_setting_change_stopped_it(ran):
+    """After "Compute missing cells" the status read "loaded from the store in 10.26 s" (the sweep's time, for a
+    setting that was loaded); and a setting changed mid-sweep dropped the sweep without a word (a reviewer)."""
+    import time
+
+    from explorer.core.cancel import check
+
+    study, config, store, result = ran
+    page = opened_page(study, config, store)
+
+    def wait(predicate):
+        deadline = time.monotonic() + 60
+        while not predicate() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    page.train(lambda report, cancel: result, "Sweeping …", label="computing the sweep")
+    wait(lambda: not page.job.running and "computing the sweep took" in page.status.value)
+    assert "computing the sweep took" in page.status.value and "at once" in page.status.value
+
+    def slow(report, cancel):
+        while True:
+            check(cancel)
+            time.sleep(0.01)
+
+    page.train(slow, "Sweeping …", label="computing the sweep")
+    wait(lambda: page.job.stage == "computing the sweep" and page.job.running)
+    page._setting_changed()   # the sidebar moved (to the setting on screen: it comes from memory)
+    wait(lambda: not page.job.running)
+    assert "computing the sweep stopped when a setting changed" in page.status.value
+
+
 def test_while_a_first_setting_trains_the_cards_it_will_fill_say_so(ran, monkeypatch):
     """A page opened on a setting not yet stored had empty cards above its live view while it trained (the growth
     page's first two); each now says what it waits for, takes no PREVIOUS mark, and the result replaces it."""

@@ -43,3 +43,16 @@ class Alert:
     @property
     def object(self) -> str:
         return self.pane.object
+
+
+def result_status(setting: str, where: str, seconds: float, accuracy_words: str, data, skill: str, notes) -> str:
+    """The status line under a result shown: the setting (already markup-safe), where it came from and how long
+    it took, the networks' accuracy (mean ± population sd over seeds, no sd for one), what the study says about
+    their skill (bold) and ``notes`` (values another setting moved, a side job's time); text escaped."""
+    import numpy as np
+
+    acc = data["accuracy"].values if "accuracy" in data else np.array([np.nan])
+    took = f"in {seconds:.2f} s" if seconds >= 0.005 else "at once"
+    spread = f" ± {np.nanstd(acc):.2f}" if np.count_nonzero(~np.isnan(acc)) > 1 else ""
+    return (f"<b>{setting}</b> — {where} {took} · {escape(accuracy_words)} {np.nanmean(acc):.2f}{spread}"
+            + (f" · <b>{escape(skill)}</b>" if skill else "") + (f" · {escape('; '.join(notes))}" if notes else ""))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from functools import partial
 
-import numpy as np
 import panel as pn
 import param
 
@@ -26,7 +25,7 @@ from .url import link_settings
 from .hooks import PageHooks
 from .live import LiveJob, training_slot, warm_up
 from .redraw import CANCELLED, PREVIOUS
-from .messages import Alert, sentences_text
+from .messages import Alert, result_status, sentences_text
 from .sidebar import Sidebar
 from .template import page_template
 from .widgets import escape
@@ -56,7 +55,7 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         super().__init__(experiment=experiment or self.experiment_class(store=store), **params)
         warm_up()
         self.job = LiveJob()
-        self.result, self.stale, self._moved = None, False, []
+        self.result, self.stale, self._notes, self._side = None, False, [], None
         self._pending: list = []
         self._last_draw = 0.0
         self._trained_rows = False
@@ -245,7 +244,10 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
     # ------------------------------------------------------------------ running
     def _setting_changed(self, *events):
         self._opening_errors = {}
-        self._moved = [*self._moved, *self.experiment.take_moved()]   # said with the next result
+        notes = self.experiment.take_moved()   # values another setting's bound moved (Experiment.moved)
+        if self.job.running and self._side is not None and self.job.stage == self._side:
+            notes.append(f"{self._side} stopped when a setting changed (what it finished is stored)")
+        self._notes = [*self._notes, *notes]   # said with the next result
         self.request()
 
     def request(self):
@@ -284,12 +286,18 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         return result, time.perf_counter() - t0
 
     def train(self, work, status: str, label: str = "training"):
-        """Run ``work(report, cancel) -> (result, seconds)`` as the session's job, holding a training slot
-        (e.g. a page's sweep over missing neighbours); progress and the result come back as for a setting."""
+        """Run ``work(report, cancel) -> result`` (the sidebar's setting's Result, after other runs: a page's sweep
+        over missing neighbours) as the session's job, holding a training slot; progress and the result come back
+        as for a setting, and the status line says how long the whole took (``label`` names it)."""
         def run(report, cancel):
             with training_slot(cancel, on_wait=lambda own: report({"stage": "queued", "own": own}), owner=self.job):
-                return work(report, cancel)
+                t0 = time.perf_counter()
+                result = work(report, cancel)
+                if not cancel.is_set():   # a stopped job's time is not the next result's news
+                    self._notes.append(f"{label} took {time.perf_counter() - t0:.1f} s")
+                return result, 0.0   # the sidebar's setting itself came from the work just timed
 
+        self._side = label
         self._trained_rows = False
         self._running(True, status, 0)
         self.job.submit(run, on_event=self._on_event, on_done=self._done, label=label)
@@ -331,16 +339,9 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         self.result, self.stale = result, False
         self.show_result(result)
         cached = result.cached if cached is None else cached
-        where = provenance_words(result, cached)
-        acc = result.data["accuracy"].values if "accuracy" in result.data else np.array([np.nan])
-        skill = self.skill_words(result)
-        took = f"in {seconds:.2f} s" if seconds >= 0.005 else "at once"
-        spread = f" ± {np.nanstd(acc):.2f}" if np.count_nonzero(~np.isnan(acc)) > 1 else ""   # one seed: none
-        moved, self._moved = self._moved, []   # values another setting's bound moved (Experiment.moved)
-        self.say(f"<b>{self.setting_words(result.config)}</b> — {where} {took} · "
-                 f"{escape(self.accuracy_words)} {np.nanmean(acc):.2f}{spread}"
-                 + (f" · <b>{escape(skill)}</b>" if skill else "")
-                 + (f" · {escape('; '.join(moved))}" if moved else ""))
+        notes, self._notes = self._notes, []
+        self.say(result_status(self.setting_words(result.config), provenance_words(result, cached), seconds,
+                               self.accuracy_words, result.data, self.skill_words(result), notes))
         self._running(False)
         self.after_result()
 

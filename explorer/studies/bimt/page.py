@@ -269,11 +269,8 @@ class Page(StudyShell):
         config = self.experiment.config()
 
         def work(report, cancel):
-            import time
-
-            t0 = time.perf_counter()
             memory.get_or_run_many(store, configs, on_progress=report, cancel=cancel)
-            return memory.get_or_run(store, config, cancel=cancel), time.perf_counter() - t0
+            return memory.get_or_run(store, config, cancel=cancel)
 
         self.train(work, f"Training {len(configs)} runs over λ and regime as one ensemble …",
                    label="computing the front")

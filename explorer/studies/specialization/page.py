@@ -8,7 +8,6 @@ the structure → function overview with a sweep over the neighbouring cells sti
 from __future__ import annotations
 
 import itertools
-import time
 from functools import partial
 
 import panel as pn
@@ -181,7 +180,7 @@ class Page(StudyShell):
         total = len(missing)
 
         def work(report, cancel):
-            t0, done = time.perf_counter(), 0
+            done = 0
             for i, group in enumerate(groups, 1):
                 first, last = done + 1, done + len(group)
                 part = (f"cell {first} of {total}" if first == last else f"cells {first}–{last} of {total}") + (
@@ -191,7 +190,7 @@ class Page(StudyShell):
                 memory.get_or_run_many(store, group, on_progress=lambda e, part=part: report({**e, "part": part}),
                                        cancel=cancel)
                 done = last
-            return memory.get_or_run(store, config, cancel=cancel), time.perf_counter() - t0
+            return memory.get_or_run(store, config, cancel=cancel)
 
         self.train(work, f"Computing {plural(total, 'missing cell')} as one sweep …",
                    label="computing missing cells")
