@@ -595,3 +595,16 @@ def test_training_curves_tick_whole_epochs():
         assert bokeh(view(frame)).xaxis[0].ticker.min_interval == 1
         ticks = _mpl_plot(lambda: view(frame)).handles["axis"].get_xticks()
         assert all(float(t).is_integer() for t in ticks), ticks
+
+
+def test_a_heatmap_row_nothing_of_which_is_stored_is_drawn_blank():
+    """With heatmap y = noise and only noise = 0 stored, the noise axis had one row while the title said
+    "blank: not computed yet" (a reviewer)."""
+    from explorer.studies.specialization.config import SpecializationConfig
+    from explorer.studies.specialization.views_overview import not_computed
+
+    stored = cells_frame([synthetic(i, p=p) for i, p in enumerate((0.1, 1.0))])
+    missing = [SpecializationConfig(n=6, p=p, noise=0.5) for p in (0.1, 1.0)]
+    hm = heatmap(pd.concat([stored, not_computed(missing)], ignore_index=True), "p", "noise", "bottleneck")
+    Z = hm.QuadMesh.I.dimension_values(2, flat=False)
+    assert Z.shape == (2, 2) and np.isnan(Z[1]).all() and np.isfinite(Z[0]).all()

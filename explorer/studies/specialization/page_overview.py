@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 
+import pandas as pd
 import panel as pn
 import param
 
@@ -12,7 +13,7 @@ from ...core.progress import plural
 from . import cells
 from .config import METRICS
 from .style import METRIC_LABELS
-from .views_overview import cells_frame, f_vs_structure, heatmap
+from .views_overview import cells_frame, f_vs_structure, heatmap, not_computed
 
 
 class OverviewOptions(param.Parameterized):
@@ -56,7 +57,10 @@ def gather(store, config, options: OverviewOptions) -> dict:
     found_line, missing_line = cells.stored(store, line)
     found_grid, missing_grid = cells.stored(store, grid)
     missing = list({c.key(): c for _, c in missing_line + missing_grid}.values())
-    data = {"line": cells_frame(found_line), "grid": cells_frame(found_grid), "missing": missing,
+    grid_frame = cells_frame(found_grid)
+    if missing_grid:   # drawn blank, so that a row or column nothing of which is stored still shows
+        grid_frame = pd.concat([grid_frame, not_computed([c for _, c in missing_grid])], ignore_index=True)
+    data = {"line": cells_frame(found_line), "grid": grid_frame, "missing": missing,
             "line_ps": {c.p for _, c in line}}
     with _CACHE_LOCK:
         if len(_CACHE) > 64:

@@ -50,6 +50,15 @@ def cells_frame(found, time=-1) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+def not_computed(configs) -> pd.DataFrame:
+    """Rows of cells not in the store yet, F unknown (NaN) for every metric: with them the heatmap draws a
+    missing row or column blank, as its title says, instead of leaving it out (with only noise = 0 stored, the
+    noise axis had one row)."""
+    rows = [{**{k: getattr(c, k) for k in PARAMS}, "p": float(c.p), "Q": float(c.Q), "Q_measured": np.nan,
+             "accuracy": np.nan, "seed": -1, "metric": m, "F": np.nan} for c in configs for m in METRIC_LABELS]
+    return pd.DataFrame(rows, columns=[*PARAMS, "Q", "Q_measured", "accuracy", "seed", "metric", "F"])
+
+
 def _marker(x):
     line = hv.VLine(x)
     return style_element(line, bokeh=dict(color="#d62728", line_dash="dotdash", line_width=1.5, line_alpha=0.7),
