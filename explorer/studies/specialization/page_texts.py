@@ -26,7 +26,9 @@ A global F near 0.5 can hide one generalist module (near 0) next to a specialist
 TRAINING = """
 **Training.** Loss while the ensemble trains (one thin line per seed, thick = their mean) and the global-task
 test accuracy after each epoch; dotted = chance (0.1). A seed's line ends where it reached the accuracy
-criterion and stopped; the mean is drawn while every seed trains. Curves stream in live during training.
+criterion and stopped; the mean is drawn while every seed trains. Curves stream in live during training:
+live, the loss of the latest batches, from the first step; once stored, each epoch's mean loss, from epoch 1,
+so the finished curves start lower and are smoother than the live ones.
 """
 
 CONNECTIVITY = """
