@@ -284,6 +284,10 @@ def test_while_a_new_setting_trains_the_last_results_cards_say_so(ran, monkeypat
     if not marked:
         pytest.skip(f"the {study} page draws its running setting live in every card")
     assert all(p.shown and p.marked == "" for p in marked)
+    request = page.request
+    monkeypatch.setattr(page, "request", lambda: None)   # a new setting in the sidebar, trained below by hand
+    assert not page.experiment.apply(seeds=page.experiment.seeds + 1)
+    monkeypatch.setattr(page, "request", request)
     page._trained_rows = False   # a new run's first training event, as the job hands it to the page
     page._on_event({"stage": "train", "fraction": 0.01, "epochs": 2, "epoch": 0, "step": 1, "seeds": [0],
                     "loss": [1.0], "accuracy": None})
@@ -299,7 +303,7 @@ def test_while_a_new_setting_trains_the_last_results_cards_say_so(ran, monkeypat
     assert [p.marked for p in marked] == [CANCELLED] * len(marked) and page.stale
 
 
-def test_a_run_that_fails_marks_the_plots_it_leaves_as_stale(ran):
+def test_a_run_that_fails_marks_the_plots_it_leaves_as_stale(ran, monkeypatch):
     """A failed run (MNIST offline, a device that is not there) left the last setting's plots unmarked beside
     a sidebar and a URL that named the failed one (found by a reviewer); a cancel already marked them."""
     from explorer.ui.redraw import CANCELLED
@@ -307,6 +311,8 @@ def test_a_run_that_fails_marks_the_plots_it_leaves_as_stale(ran):
     study, config, store, result = ran
     page = opened_page(study, config, store)
     page._show(result, 0.1)
+    monkeypatch.setattr(page, "request", lambda: None)   # the sidebar's new setting, its run about to fail
+    assert not page.experiment.apply(seeds=page.experiment.seeds + 1)
     page.job.error = "the data set is not on this machine."
     assert page.stale and "stale" in page.status.value
     assert all(p.marked == CANCELLED for p in page.setting_panes() if p.shown)
@@ -343,6 +349,15 @@ def test_a_side_job_says_how_long_it_took_and_that_a_setting_change_stopped_it(r
     page._setting_changed()   # the sidebar moved (to the setting on screen: it comes from memory)
     wait(lambda: not page.job.running)
     assert "computing the sweep stopped when a setting changed" in page.status.value
+    # a side job that fails leaves the sidebar's own result on screen: not stale (a reviewer saw it marked so)
+
+    def fails(report, cancel):
+        raise ValueError("the sweep could not run.")
+
+    page.train(fails, "Sweeping …", label="computing the sweep")
+    wait(lambda: not page.job.running and page.job.error)
+    assert page.job.error and not page.stale and "stale" not in page.status.value
+    assert all(p.marked == "" for p in page.setting_panes() if p.shown)
 
 
 def test_while_a_first_setting_trains_the_cards_it_will_fill_say_so(ran, monkeypatch):

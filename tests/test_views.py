@@ -566,20 +566,27 @@ def test_after_a_cancel_the_training_card_shows_the_shown_results_curves(tmp_pat
     from explorer.studies.specialization.page import Page
     from explorer.views import training_frame
 
-    page = Page(store=Store(tmp_path / "store"), url=False, defaults={"n": 4, "epochs": 1, "seeds": 1, "T": 2,
+    page = Page(store=Store(tmp_path / "store"), url=False, defaults={"n": 4, "epochs": 1, "seeds": 1, "steps": 2,
                                                                       "until_accuracy": 0.0})
     import time
 
     deadline = time.monotonic() + 120
     while (page.result is None or page.job.running) and time.monotonic() < deadline:
         time.sleep(0.05)
-    shown = training_frame(page.result.data)
-    page.figures.progress([{"stage": "train", "fraction": 0.5, "epochs": 9, "seeds": [0], "loss": [9.0],
-                            "accuracy": [0.01]}])
-    assert 9.0 in page.figures.curves.data["loss"].values
-    page.cancel()
-    got = page.figures.curves.data.reset_index(drop=True)
-    assert got.equals(shown.reset_index(drop=True))
+    shown = training_frame(page.result.data).reset_index(drop=True)
+    event = {"stage": "train", "fraction": 0.5, "epochs": 9, "epoch": 4, "step": 1, "seeds": [0], "loss": [9.0],
+             "accuracy": [0.01]}
+    for setting_changed in (True, False):   # a new setting's run, or a side job (a sweep) on the same setting
+        if setting_changed:
+            page.experiment.param.update(epochs=2)   # (its own run is cancelled at once below)
+        page._trained_rows = False
+        page._on_event(event)
+        page._draw_progress()
+        assert 9.0 in page.figures.curves.data["loss"].values
+        page.cancel()
+        assert page.figures.curves.data.reset_index(drop=True).equals(shown), setting_changed
+        page.experiment.param.update(epochs=1)
+        page.job.cancel()
 
 
 @pytest.mark.skipif(not export.matplotlib_available(), reason="figure export needs matplotlib")

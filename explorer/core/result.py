@@ -45,9 +45,10 @@ def merge_seeds(results: list[Result]) -> Result:
 
     data = xr.concat([r.data for r in results], dim="seed").sortby("seed")
     data.attrs = dict(results[0].data.attrs)
-    # where each seed's networks came from, when the store measured them again (explorer.store.remeasured):
-    # every seed's source, so that a Result half measured again and half trained does not read as either
-    again = [r.data.attrs.get("measured_again_from") for r in results]
+    # where each seed's networks came from, when the store measured them again just now (explorer.store.remeasured):
+    # every such seed's source, so that a Result half measured again and half trained does not read as either. A
+    # seed loaded from the store keeps its attribute in its own entry, but was not measured again by this request.
+    again = [r.data.attrs.get("measured_again_from") for r in results if not r.cached]
     data.attrs.pop("measured_again_from", None)
     if any(again):
         data.attrs["measured_again_from"] = " ".join(a for a in again if a)

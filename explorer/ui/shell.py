@@ -23,6 +23,7 @@ from ..store import memory
 from . import presets, quiet, session, share, texts, url
 from .url import link_settings
 from .hooks import PageHooks
+from .later import Later
 from .live import LiveJob, training_slot, warm_up
 from .redraw import CANCELLED, PREVIOUS
 from .messages import Alert, result_status, sentences_text
@@ -31,7 +32,7 @@ from .template import page_template
 from .widgets import escape
 
 
-class StudyShell(PageHooks, pn.viewable.Viewer):
+class StudyShell(PageHooks, Later, pn.viewable.Viewer):
     """Base class of every study page. Subclasses set ``experiment_class`` (and ``defaults``) and implement
     :meth:`build_main`; the other page hooks have working defaults."""
 
@@ -44,10 +45,6 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
     as_is: tuple = ()         #: words that keep their case at the start of a sentence (dataset names)
     accuracy_words = "test accuracy"   #: what the status line calls the result's ``accuracy`` (mean ± sd)
     update_interval = 1.5     #: seconds between redraws of live training curves
-    #: after a new result, a page's views other than its headline follow this many ms later, so that the
-    #: browser paints the headline (and the status line) before it receives the rest: at 30 ms they arrived
-    #: while the headline was still being drawn (benchmarks/bench_app.py: slider move 0.40 → 0.31 s median)
-    secondary_delay_ms = 250
 
     def __init__(self, experiment=None, store=None, defaults=None, url: bool = True, errors=None, **params):
         if self.served():
@@ -187,31 +184,10 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         for callback in waiting:
             self.once_shown(callback)
 
-    def after_headline(self, callback):
-        """Run ``callback`` :attr:`secondary_delay_ms` after the result now shown went out, if it is still the
-        one on screen (a page's secondary views; at once outside a server); on a page still opening, once it is
-        up (:meth:`once_shown`: drawn sooner, they held the loop when the browser asked for the document)."""
-        result = self.result
-        run = lambda: callback() if self.result is result else None   # noqa: E731
-        if self._on_page is not None and self.served():
-            self.once_shown(run)
-        else:
-            self.job.later(run, self.secondary_delay_ms)
-
-    def once_shown(self, callback):
-        """Run ``callback`` on the session's loop once the page is up in the browser, what it shows has left the
-        server, and no other page of this server is opening (e.g. a page's secondary cards: building them sooner
-        would only delay the first figure, on this page or on one opened meanwhile: :mod:`.quiet`)."""
-        if self._on_page is not None and self.served():
-            self._on_page.append(callback)
-        elif self.job.on_server and quiet.busy(exclude=self):   # polled on the session's loop
-            self.job.later(lambda: self.once_shown(callback), delay_ms=100)
-        else:   # (a closed page's job runs nothing)
-            self.job.later(callback)
-
     # ------------------------------------------------------------------ messages
     def show_errors(self, errors: dict, heading: str = "Not applied"):
         """One alert for what was refused (or why the run failed); hidden when all is well."""
+        self._notes += self.experiment.take_moved()   # values a following bound moved: said with the result
         problem = self.experiment.problem()
         errors = {k: v if len(v) <= 300 else v[:300] + "…" for k, v in errors.items()}   # a value is never huge
         if len(errors) > 3:   # a link full of bad values: one sentence naming them, not a wall of sentences
@@ -244,15 +220,14 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
     # ------------------------------------------------------------------ running
     def _setting_changed(self, *events):
         self._opening_errors = {}
-        notes = self.experiment.take_moved()   # values another setting's bound moved (Experiment.moved)
         if self.job.running and self._side is not None and self.job.stage == self._side:
-            notes.append(f"{self._side} stopped when a setting changed (what it finished is stored)")
-        self._notes = [*self._notes, *notes]   # said with the next result
+            self._notes.append(f"{self._side} stopped when a setting changed (what it finished is stored)")
         self.request()
 
     def request(self):
         """Show the current setting: from memory or the store when seen before, else train it (cancelling any
         stale job)."""
+        self._notes += self.experiment.take_moved()   # values a following bound moved: said with the result
         problem = self.experiment.problem()
         if problem:
             self.job.cancel()
@@ -293,9 +268,7 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
             with training_slot(cancel, on_wait=lambda own: report({"stage": "queued", "own": own}), owner=self.job):
                 t0 = time.perf_counter()
                 result = work(report, cancel)
-                if not cancel.is_set():   # a stopped job's time is not the next result's news
-                    self._notes.append(f"{label} took {time.perf_counter() - t0:.1f} s")
-                return result, 0.0   # the sidebar's setting itself came from the work just timed
+                return result, time.perf_counter() - t0, label   # said by _done, which runs for the current job
 
         self._side = label
         self._trained_rows = False
@@ -346,7 +319,10 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
         self.after_result()
 
     def _done(self, value):
-        result, seconds = value
+        result, seconds, *side = value
+        if side:   # a side job: its time is its own, not the time of the result it ends on
+            self._notes.append(f"{side[0]} took {seconds:.1f} s")
+            seconds = seconds if not result.cached else 0.0
         self._show(result, seconds)
 
     def _running(self, running: bool, html: str | None = None, percent: float = 0):
@@ -358,28 +334,38 @@ class StudyShell(PageHooks, pn.viewable.Viewer):
 
     def _job_failed(self, event):
         if event.new:
-            self._shown_stale()   # the plots show the last result, not the setting that failed
-            shows = (f" The plots are <b>stale</b>: they show {self.setting_words(self.result.config)}."
-                     if self.stale else "")
-            self._running(False, f"The last run did not finish; see the message above.{shows}")
+            self._notes = []
+            self._shown_stale()   # the plots show the last result, not the setting that failed (if they do)
+            self._running(False, "The last run did not finish; see the message above." + self._stale_words())
             self.show_errors({})
 
     def cancel(self):
         """Stop the run; the plots keep the last result, marked as not matching the sidebar."""
         self.job.cancel()
+        self._notes = []
         self._shown_stale()
-        shows = (f" The plots are <b>stale</b>: they show {self.setting_words(self.result.config)}, not the "
-                 "sidebar's setting." if self.stale else "")
-        self._running(False, f"Cancelled. Nothing was stored for this setting; press <b>Run</b> to train it.{shows}")
+        self._running(False, "Cancelled. Nothing was stored for this setting; press <b>Run</b> to train it."
+                      + self._stale_words(", not the sidebar's setting"))
         self.run_button.visible = True
 
+    def _stale_words(self, tail: str = "") -> str:
+        return f" The plots are <b>stale</b>: they show {self.setting_words(self.result.config)}{tail}." \
+            if self.stale else ""
+
     def _shown_stale(self):
-        """Mark the plots as showing a result that is not the sidebar's setting (when there is one)."""
-        self.stale = self.result is not None
+        """Mark the plots as showing a result that is not the sidebar's setting (when they do: a side job that
+        failed or was cancelled leaves the sidebar's own result on screen)."""
+        try:
+            shown_is_sidebars = self.result is not None and self.result.config == self.experiment.config()
+        except Exception:  # noqa: BLE001 — a sidebar setting that cannot run is not the one shown
+            shown_is_sidebars = False
+        self.stale = self.result is not None and not shown_is_sidebars
         if self.stale:
             for pane in self.setting_panes():
                 pane.mark(CANCELLED)
             self.mark_stale(True)
+        elif self.result is not None and self._trained_rows:   # a side job's training was drawn live: undone
+            self.show_result(self.result)
 
     # ------------------------------------------------------------------ serving
     def __panel__(self):

@@ -283,6 +283,10 @@ def test_a_result_half_measured_again_and_half_trained_says_so(tmp_path):
     assert measured_again(both) == 2
     assert provenance_words(both, cached=False) == "its stored networks measured again, now stored"
     assert provenance_words(both, cached=True) == "loaded from the store"
+    # a seed measured again earlier is loaded now, not measured again (its entry keeps where it came from)
+    mixed = store.get_or_run(BIMTConfig(**{**TINY, "clusters": 3}, seeds=(0, 1, 2)))
+    assert measured_again(mixed) == 0 and not mixed.cached
+    assert provenance_words(mixed, cached=False) == "trained and measured, now stored"
 
 
 def test_a_typed_task_list_is_checked_as_it_is_typed():

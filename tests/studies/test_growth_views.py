@@ -23,7 +23,10 @@ def test_heatmap_ticks_are_the_heads_themselves(ds):
 
 
 def test_robustness_legend_sits_outside_the_plot_area(ds):
-    fig = hv.render(robustness_curves(ds), backend="bokeh")
+    learned = ds.copy(deep=True)
+    learned["n_solved"][:] = 3   # the tiny networks may have solved nothing, and then no curve is drawn
+    learned["depth"][:] = 2
+    fig = hv.render(robustness_curves(learned), backend="bokeh")
     assert fig.legend and all(legend in fig.below for legend in fig.legend)
 
 
@@ -125,3 +128,19 @@ def test_robustness_is_not_reported_for_networks_that_learned_nothing(ds):
     s = summary(Result(data=none, weights={}))
     assert np.isnan(s["robustness"]["W_R"]["modular"]["eps_keep"][0])
     assert s["robustness"]["W_R"]["modular"]["eps_keep_censored"] == [False, False]
+
+
+def test_the_robustness_curves_leave_out_networks_that_learned_nothing(ds):
+    """The commit that kept ε_keep for learned networks only still averaged their curves (a reviewer)."""
+    import numpy as np
+
+    none = ds.copy(deep=True)
+    none["n_solved"][:] = 3
+    none["depth"][:] = 2
+    none["n_solved"].loc[dict(arch="rnn")] = [1, 3]
+    none["tasks_solved"].loc[dict(arch="rnn", seed=int(ds.seed.values[0]))] = 99.0   # would show in a mean
+    fig = robustness_curves(none, ["W_R"])
+    rnn = [c for c in fig.traverse(lambda x: x, [hv.Curve]) if "RNN" in c.label][0]
+    assert np.nanmax(rnn.dimension_values(1)) < 99 and "left out" in fig.opts.get().kwargs["title"]
+    none["n_solved"][:] = 1
+    assert "nothing to perturb" in robustness_curves(none, ["W_R"]).text

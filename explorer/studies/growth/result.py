@@ -141,13 +141,19 @@ def grown(ds, name: str, arch: str = "modular") -> xr.DataArray:
     return da.where(index < ds["depth"].sel(arch=arch))
 
 
-def learned_eps_keep(ds, arch: str, group: str) -> np.ndarray:
-    """``eps_keep`` per seed, NaN for a network that solved no task in its curriculum (N solved 1: what it keeps
-    under perturbation is not a finding), and for W_FF in a chain of one module (it has none to perturb)."""
-    keep = ds["eps_keep"].sel(arch=arch, group=group).values.astype(float).copy()
-    keep[ds["n_solved"].sel(arch=arch).values < 2] = np.nan
+def learned(ds, arch: str, group: str) -> np.ndarray:
+    """Per seed, whether its robustness to perturbing ``group`` is a finding: the network solved a task in its
+    curriculum (N solved ≥ 2), and, for W_FF, the chain has more than one module (one module has no W_FF)."""
+    ok = ds["n_solved"].sel(arch=arch).values >= 2
     if group == "W_FF":
-        keep[ds["depth"].sel(arch=arch).values < 2] = np.nan
+        ok = ok & (ds["depth"].sel(arch=arch).values >= 2)
+    return ok
+
+
+def learned_eps_keep(ds, arch: str, group: str) -> np.ndarray:
+    """``eps_keep`` per seed, NaN where it is not a finding (:func:`learned`)."""
+    keep = ds["eps_keep"].sel(arch=arch, group=group).values.astype(float).copy()
+    keep[~learned(ds, arch, group)] = np.nan
     return keep
 
 

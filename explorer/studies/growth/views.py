@@ -17,7 +17,7 @@ from ...core.progress import plural
 from ...views.style import figure, ink, mpl_colorbar_beside, placeholder, style_element
 from ...views.titles import text_width, title_room
 from .config import ARCH_LABELS
-from .result import grown
+from .result import grown, learned
 
 ARCH_COLOURS = {"modular": "#1b9e77", "rnn": "#d95f02"}
 GROUP_DASH = {"W_R": "solid", "W_FF": "dotted", "tau": "dashed"}
@@ -42,12 +42,17 @@ def robustness_curves(ds, groups=None):
     groups = groups or _config(ds).get("perturb", "W_R,W_FF,tau").split(",")
     eps = ds.eps.values
     x = np.where(eps > 0, eps, eps[eps > 0].min() / 3 if (eps > 0).any() else 1e-3)
-    layers = []
+    layers, left_out = [], False
     for arch in ("modular", "rnn"):
         for g in groups:
             ts = ds["tasks_solved"].sel(arch=arch, group=g).values
             if np.isnan(ts).all():
                 continue
+            ok = learned(ds, arch, g)   # a network that solved no task is not a finding (nor a one-module W_FF)
+            left_out = left_out or not ok.all()
+            if not ok.any():
+                continue
+            ts = ts[ok]
             mean, sd = np.nanmean(ts, 0), np.nanstd(ts, 0)
             c, dash = ARCH_COLOURS[arch], GROUP_DASH[g]
             label = f"{ARCH_LABELS[arch]}, {GROUP_LABELS[g]}"
@@ -59,10 +64,11 @@ def robustness_curves(ds, groups=None):
             layers.append(style_element(line, bokeh=dict(color=c, line_dash=dash, line_width=2.5),
                                         mpl=dict(color=c, linestyle=dash, linewidth=2)))
     if not layers:
-        return placeholder("No perturbation was measured.", "Robustness")
+        return placeholder("No network solved a task: there is nothing to perturb." if left_out
+                           else "No perturbation was measured.", "Robustness")
     n = ds.sizes["seed"]
-    return figure(hv.Overlay(layers), f"Tasks kept under perturbation (mean ± sd over {plural(n, 'seed')}; "
-                                      "left edge: ε = 0)",
+    over = plural(n, "seed") + ("; networks that solved no task left out" if left_out else "")
+    return figure(hv.Overlay(layers), f"Tasks kept under perturbation (mean ± sd over {over}; left edge: ε = 0)",
                   # below the plot, an architecture a column: never on a band, and the plot keeps its width
                   bokeh=dict(logx=True, height=470, legend_position="bottom", legend_cols=2),
                   mpl=dict(logx=True, aspect="auto", legend_position="right"))

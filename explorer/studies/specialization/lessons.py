@@ -16,5 +16,5 @@ LESSONS = (
            "their specialization at that step (Béna & Goodman 2023a, Fig. 4B)?",
            settings={"p": 1.0, "steps": 6, "comms_start": 3},
            hide=("advanced", *[n for n in _FIXED if n not in ("comms_start",)]),
-           warm=("comms_start", (0, 2, 3, 4, 5))),   # 1 is the same networks as 0 (config.py: comms_start)
+           warm=("comms_start", (0, 1, 2, 3, 4, 5))),
 )
