@@ -13,12 +13,12 @@ RANGES = """() => { const out = [];
 
 def test_the_weight_matrix_follows_a_new_module_size(page, app_url):
     page.goto(app_url + "?n=8&p=0.5")
-    wait_for_status(page, "p = 0.5", "n = 8", "stored")
+    wait_for_status(page, "p = 0.5", "n = 8", "store")   # stored now, or by a test before
     page.wait_for_function("() => Bokeh.documents.length > 0")
     box = page.locator(".ctl-n input").first
     box.fill("5")
     box.press("Enter")
-    wait_for_status(page, "n = 5", "stored")
+    wait_for_status(page, "n = 5", "store")
     # the secondary cards follow the headline: wait for the matrix's new extent (or time out and say what stayed)
     try:
         page.wait_for_function(f"() => {{ const r = ({RANGES})(); "
