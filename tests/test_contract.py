@@ -349,6 +349,11 @@ def test_a_side_job_says_how_long_it_took_and_that_a_setting_change_stopped_it(r
     page._setting_changed()   # the sidebar moved (to the setting on screen: it comes from memory)
     wait(lambda: not page.job.running)
     assert "computing the sweep stopped when a setting changed" in page.status.value
+    page.train(slow, "Sweeping …", label="computing the sweep")   # the Cancel button, on a sweep
+    wait(lambda: page.job.stage == "computing the sweep" and page.job.running)
+    page.cancel()
+    assert page.status.value == "Cancelled: computing the sweep stopped; what it finished is stored."
+    assert not page.stale and not page.run_button.visible
     # a side job that fails leaves the sidebar's own result on screen: not stale (a reviewer saw it marked so)
 
     def fails(report, cancel):

@@ -341,9 +341,13 @@ class StudyShell(PageHooks, Later, pn.viewable.Viewer):
 
     def cancel(self):
         """Stop the run; the plots keep the last result, marked as not matching the sidebar."""
+        side = self._side if self.job.running and self.job.stage == self._side else None
         self.job.cancel()
         self._notes = []
         self._shown_stale()
+        if side is not None and not self.stale:   # a sweep on the sidebar's own setting: that one is stored
+            self._running(False, f"Cancelled: {escape(side)} stopped; what it finished is stored.")
+            return
         self._running(False, "Cancelled. Nothing was stored for this setting; press <b>Run</b> to train it."
                       + self._stale_words(", not the sidebar's setting"))
         self.run_button.visible = True
