@@ -187,7 +187,6 @@ class StudyShell(PageHooks, Later, pn.viewable.Viewer):
     # ------------------------------------------------------------------ messages
     def show_errors(self, errors: dict, heading: str = "Not applied"):
         """One alert for what was refused (or why the run failed); hidden when all is well."""
-        self._notes += self.experiment.take_moved()   # values a following bound moved: said with the result
         problem = self.experiment.problem()
         errors = {k: v if len(v) <= 300 else v[:300] + "…" for k, v in errors.items()}   # a value is never huge
         if len(errors) > 3:   # a link full of bad values: one sentence naming them, not a wall of sentences
@@ -220,8 +219,9 @@ class StudyShell(PageHooks, Later, pn.viewable.Viewer):
     # ------------------------------------------------------------------ running
     def _setting_changed(self, *events):
         self._opening_errors = {}
-        if self.job.running and self._side is not None and self.job.stage == self._side:
-            self._notes.append(f"{self._side} stopped when a setting changed (what it finished is stored)")
+        side = self._side_running()
+        if side:
+            self._notes.append(f"{side} stopped when a setting changed (what it finished is stored)")
         self.request()
 
     def request(self):
@@ -341,7 +341,7 @@ class StudyShell(PageHooks, Later, pn.viewable.Viewer):
 
     def cancel(self):
         """Stop the run; the plots keep the last result, marked as not matching the sidebar."""
-        side = self._side if self.job.running and self.job.stage == self._side else None
+        side = self._side_running()
         self.job.cancel()
         self._notes = []
         self._shown_stale()
@@ -351,6 +351,10 @@ class StudyShell(PageHooks, Later, pn.viewable.Viewer):
         self._running(False, "Cancelled. Nothing was stored for this setting; press <b>Run</b> to train it."
                       + self._stale_words(", not the sidebar's setting"))
         self.run_button.visible = True
+
+    def _side_running(self) -> str | None:
+        """The label of the side job (:meth:`train`) running now, or None."""
+        return self._side if self.job.running and self.job.stage == self._side else None
 
     def _stale_words(self, tail: str = "") -> str:
         return f" The plots are <b>stale</b>: they show {self.setting_words(self.result.config)}{tail}." \
