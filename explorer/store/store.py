@@ -188,19 +188,22 @@ class Store(Catalogue, Upkeep):
                 raise RuntimeError("the seeds of one setting, trained together, could not be merged") from None
 
     def _get_or_train_once(self, configs, train, on_progress, cancel) -> list[Result]:
-        unique = list({c.key(): c for c in configs}.values())
-        found = {c.key(): self._load_seeds(c, quarantine=False) for c in unique}
-        if any(len(found[c.key()]) < len(c.seeds) for c in unique):
+        # each config's key once, before any work: a key names the data files too (data_identity), and files
+        # that changed while this request trained must not leave it looking for results under another key
+        keys = [c.key() for c in configs]
+        unique = dict(zip(keys, configs))
+        found = {k: self._load_seeds(c, quarantine=False) for k, c in unique.items()}
+        if any(len(found[k]) < len(c.seeds) for k, c in unique.items()):
             self.ensure_writable()  # before training, not after: a bad store path costs no work
             # One lock per configuration without seeds (sorted when several): every request for any seeds of
             # a config waits on it, then re-checks and trains only what is still missing. Taking locks in one
             # global order cannot deadlock, and it is one lock file per config instead of one per seed. Cost:
             # two requests for disjoint seeds of one config train one after the other (rare).
             said = (lambda: on_progress({"stage": "locked"})) if on_progress is not None else None
-            with self._locked(sorted({c.run_key() for c in unique}), cancel, on_wait=said):
-                found = {c.key(): self._load_seeds(c, quarantine=True) for c in unique}
-                todo = [(c.key(), c.replace(seeds=[s for s in c.seeds if s not in found[c.key()]]))
-                        for c in unique if len(found[c.key()]) < len(c.seeds)]
+            with self._locked(sorted({c.run_key() for c in unique.values()}), cancel, on_wait=said):
+                found = {k: self._load_seeds(c, quarantine=True) for k, c in unique.items()}
+                todo = [(k, c.replace(seeds=[s for s in c.seeds if s not in found[k]]))
+                        for k, c in unique.items() if len(found[k]) < len(c.seeds)]
                 todo = measure_again(self, todo, found, cancel)   # networks stored under other measuring settings
                 if todo:
                     t0 = time.perf_counter()
@@ -211,16 +214,16 @@ class Store(Catalogue, Upkeep):
                             self._write(c, seed, part, wall_time=wall, trained_with=list(c.seeds))
                             found[key][seed] = part
             with contextlib.suppress(Exception):  # the bound is housekeeping; it never fails a request
-                self.gc(keep={c.key(s) for c in unique for s in c.seeds})
+                self.gc(keep={c.key(s) for c in unique.values() for s in c.seeds})
         merged, misfits = {}, []
-        for c in unique:
+        for k, c in unique.items():
             try:
-                merged[c.key()] = merge_seeds([found[c.key()][s] for s in c.seeds])
+                merged[k] = merge_seeds([found[k][s] for s in c.seeds])
             except (RuntimeError, ValueError):   # arrays of other shapes: stored by another version
                 misfits.append(c)
         if misfits:
             raise _Misfit(misfits)
-        return [merged[c.key()] for c in configs]
+        return [merged[k] for k in keys]
 
     @staticmethod
     def _split(config, result):

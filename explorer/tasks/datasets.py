@@ -161,8 +161,9 @@ def fingerprint(dataset: str, data_dir: str | os.PathLike | None = None) -> str 
     """What a run on ``dataset`` reads, hashed: the first 16 hex digits of the sha256 over the contents of the
     files it is read from (torchvision's raw files, unpacked from their .gz first as reading does, else its
     processed folder), so that a run on other files of the same name is another run. None for the embedded
-    ``digits``; :data:`MISSING` when no file is there. Each file is hashed once per size and modification time
-    (in-process)."""
+    ``digits``; :data:`MISSING` when one of the data sets it reads has no file there (EMNIST letters read MNIST's
+    files too: MNIST alone is not enough to name the run, or the key would change when EMNIST arrives). Each file
+    is hashed once per size and modification time (in-process)."""
     if dataset == "digits" or dataset not in DATASETS:
         return None
     root = str(data_root(data_dir))
@@ -175,9 +176,9 @@ def fingerprint(dataset: str, data_dir: str | os.PathLike | None = None) -> str 
         if not files:   # each data set's own: torchvision's older processed/ files where its raw ones are not
             processed = os.path.join(root, spec.folder, "processed")
             files = sorted(str(p) for p in Path(processed).glob("*.pt")) if os.path.isdir(processed) else []
+        if not files:
+            return MISSING
         found += files
-    if not found:
-        return MISSING
     digest = hashlib.sha256()
     for path in found:
         st = os.stat(path)

@@ -329,6 +329,33 @@ def test_the_first_run_on_files_it_must_download_is_stored_under_the_files_it_tr
     assert fetched == ["MNIST", "MNIST"] and swept.sizes["p"] == 2
 
 
+def test_emnist_letters_beside_mnist_alone_are_fetched_before_the_run_is_named(tmp_path, monkeypatch):
+    """MNIST's files were there and EMNIST's not: the fingerprint named MNIST's alone, so nothing was fetched
+    before the key was taken, the download came during training, the entries went under the new files' key and
+    the run ended in a KeyError (a reviewer's catch). A data set with no files now makes the fingerprint
+    MISSING, and the download comes first."""
+    from explorer.store import Store
+    from explorer.studies.specialization.config import SpecializationConfig
+
+    fetched = []
+
+    def download(self, root):
+        fetched.append(self.folder)
+        letters = np.arange(20) % 10 + 1                   # a–j, every class present in both splits
+        for name, arr in zip(EMNIST_FILES, (images(20, 5), letters, images(20, 6), letters)):
+            write_idx(Path(root) / "EMNIST" / "raw" / name, arr)
+
+    monkeypatch.setattr(datasets._TorchvisionSpec, "download", download)
+    write_mnist(tmp_path / "data")
+    assert datasets.fingerprint("emnist-letters", tmp_path / "data") == datasets.MISSING
+    config = SpecializationConfig(dataset="emnist-letters", data_dir=str(tmp_path / "data"), n=6, epochs=1,
+                                  pairs_per_epoch=128, batch_size=64, steps=2, seeds=1)
+    store = Store(tmp_path / "store")
+    first = store.get_or_run(config)
+    assert fetched == ["EMNIST"] and not first.cached
+    assert store.get_or_run(config).cached and fetched == ["EMNIST"]
+
+
 def test_the_fingerprint_covers_each_data_set_s_own_files(tmp_path):
     """EMNIST read from torchvision's older processed/ files beside MNIST's raw ones: its files count too."""
     from explorer.store.catalogue import _stale

@@ -213,7 +213,7 @@ class SpecializationConfig(StudyConfig):
         return d
 
     def prepare(self) -> None:
-        """MNIST / EMNIST files fetched (torchvision's download) when none are there yet, so that the run's key
+        """MNIST / EMNIST files fetched (torchvision's download) when some are not there yet, so that the run's key
         names the files it trains on; a DatasetUnavailable sentence when they cannot be had."""
         from ...tasks.datasets import MISSING, fingerprint, load_sources
 
