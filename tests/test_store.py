@@ -370,6 +370,19 @@ def test_entries_no_run_reads_are_listed_stale_and_gc_stale_removes_only_them(st
     assert [r["key"] for r in store.ls()] == [CFG.key(0)]
 
 
+def test_a_change_to_deep_r_s_draws_leaves_fixed_link_runs_stored_and_ignored_settings_out_of_the_key():
+    """Deep-R's draws changed (schema 7 for deep-r links only): a fixed-link entry is still read, a deep-r one is
+    stale. Fixed links never read the Deep-R settings, so two fixed runs that differ only there are one run."""
+    from explorer.store.catalogue import _stale
+
+    fixed, deep_r = SpecializationConfig(), SpecializationConfig(connectivity="deep-r")
+    assert fixed.canonical()["schema"] == SpecializationConfig.SCHEMA and deep_r.canonical()["schema"] == 7
+    old = deep_r.canonical(with_seeds=False, with_data=False) | {"schema": SpecializationConfig.SCHEMA}
+    assert _stale(old) and not _stale(fixed.canonical(with_seeds=False, with_data=False))
+    assert SpecializationConfig(deep_r_temperature=1e-3, deep_r_lr=0.05).key() == fixed.key()
+    assert deep_r.replace(deep_r_temperature=1e-3).key() != deep_r.key()
+
+
 # --------------------------------------------------------------------------------------------- gc
 def test_gc_evicts_least_recently_used_down_to_the_bound(store):
     cfg = CFG.replace(seeds=6)

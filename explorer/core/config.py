@@ -183,11 +183,16 @@ class StudyConfig:
                 d[name] = _number(d[name])
         if not with_seeds:
             d.pop("seeds")
-        d["schema"] = self.SCHEMA
+        d["schema"] = self.schema()
         d["study"] = self.STUDY
         if with_data:
             d.update(self.data_identity())
         return d
+
+    def schema(self) -> int:
+        """The :attr:`SCHEMA` of this setting's stored results (a study may bump it for the settings whose
+        computation changed only, so that the others' stored runs stay valid)."""
+        return self.SCHEMA
 
     def prepare(self) -> None:
         """Study hook: fetch the data files a run of this setting reads (a download), before any key names them

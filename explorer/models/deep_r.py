@@ -96,8 +96,8 @@ class DeepR(nn.Module):
         E, n = theta.shape[0], self.n
         act = (theta > 0).reshape(E, 2, n * n)
         deficit = self.links[:, None] - act.sum(-1)                               # (E, 2) ≥ 0
-        if not bool((deficit > 0).any()):
-            return
+        # every network draws at every step, needed or not: a network's random stream must not depend on whether
+        # a mate of its ensemble lacked links
         scores = _per_network(self.gens, lambda g: torch.rand((2, n * n), generator=g)).to(theta.device)
         scores = scores.masked_fill(act, -1.0)                                    # never re-pick an active one
         rank = scores.argsort(-1, descending=True).argsort(-1)

@@ -35,6 +35,25 @@ def test_deep_r_rewires_links():
     assert not torch.equal(before, m.inter.active())
 
 
+def test_a_network_s_deep_r_walk_does_not_depend_on_its_ensemble_mates():
+    """Rewiring drew a network's random scores only when some network of its ensemble lacked links, so a network
+    trained beside a mate that lost links walked differently from the same network alone (a reviewer's catch).
+    Network 0 gets the same gradients in both ensembles; its mate's large ones kill links at every step."""
+    def walk(ps):
+        m = deep_r_ensemble(ps)
+        gen = torch.Generator().manual_seed(123)
+        for _ in range(30):
+            own = torch.randn(m.inter.theta.shape[1:], generator=gen)
+            m.inter.theta.grad = torch.stack([own] + [torch.full_like(own, 50.0)] * (len(ps) - 1))
+            m.inter.step(lr=0.05, temperature=1e-5)
+        return m.inter.theta[0].clone(), m.inter.active()[1:].sum().item()
+
+    alone, _ = walk([0.2])
+    beside, mate_links = walk([0.2, 0.5])
+    assert mate_links == 2 * n_links(0.5, 6)       # the mate lost links and got them back at every step
+    assert torch.equal(alone, beside)
+
+
 def test_deep_r_matches_the_deep_rewire_package_invariants_on_one_network():
     """Cross-check with the PyPI package deep-rewire (its DEEPR optimizer, Bellec et al. 2018).
 

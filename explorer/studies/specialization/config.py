@@ -7,6 +7,7 @@ JSON is the run's identity in the store.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ...core.config import MAX_SEEDS, ConfigError, StudyConfig
@@ -58,7 +59,8 @@ class SpecializationConfig(StudyConfig):
     #: 2026-12-01): static configs stay bit-identical and timed ones move by float rounding only (at most 6.2e-8,
     #: in the correlation metric, on the three reference configs) — less than BLAS builds differ — so stored runs
     #: stay valid. 6: each network stops at its own accuracy criterion (before, an ensemble trained until its
-    #: slowest network reached it, so a run's numbers depended on what it was trained with);
+    #: slowest network reached it, so a run's numbers depended on what it was trained with; Deep-R runs are at 7,
+    #: :meth:`schema`);
     #: 5: ablation readout solved by FISTA (converged), weight masks scored on either readout;
     #: 4: probes with the fixed data term of the gradient split off; exact per-network link gates;
     #: 3: cross-entropy as logsumexp − label logit; 2: bottleneck probes 60 steps at 0.3, tanh via sigmoid
@@ -191,6 +193,10 @@ class SpecializationConfig(StudyConfig):
             raise ConfigError(f"comms_start must be an integer from 0 to {self.steps - 1} (the last step is "
                               f"T−1 = {self.steps - 1}), got {self.comms_start}.")
         self._set("start_times", parse_start_times(self.start_times, self.steps))
+        if self.connectivity != "deep-r":   # what fixed links ignore is not part of a run's identity
+            for field in dataclasses.fields(self):
+                if field.name in ("deep_r_lr", "deep_r_temperature"):
+                    self._set(field.name, field.default)
 
     # ------------------------------------------------------------------ derived
     @property
@@ -211,6 +217,12 @@ class SpecializationConfig(StudyConfig):
         d = super().to_dict()
         d["start_times"] = self.start_times if isinstance(self.start_times, str) else list(self.start_times)
         return d
+
+    def schema(self) -> int:
+        """7 with Deep-R links: every network draws its rewiring scores at every step (before, only when a network
+        of its ensemble lacked links, so a network's draws depended on its mates); fixed links never draw, so their
+        stored runs stay at :attr:`SCHEMA`."""
+        return 7 if self.connectivity == "deep-r" else self.SCHEMA
 
     def prepare(self) -> None:
         """MNIST / EMNIST files fetched (torchvision's download) when some are not there yet, so that the run's key
