@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..core.config import ConfigError
 from .digits import ImageSampler, sample_digits, targets
 from .timing import TimedInputs, digit_on
 
@@ -102,8 +103,10 @@ class PairStream:
         """Per-network structured-noise offsets (nb, E, T, S) and pixel masks (nb, E, T, S, 2, F)."""
         S, T = self.S, self.steps
         F = self.sources[0].train_x.shape[1]
-        if batch < S + 1:
-            raise ValueError(f"structured noise mixes {S} other samples: the batch needs more than {S}")
+        if batch < S + 1:   # a config refuses this for its own setting; here for a mate of a timed ensemble
+            raise ConfigError(f"structured noise mixes {S} other samples of a batch, so a batch needs more than "
+                              f"{S} pairs; this one has {batch} (raise the batch size or pairs per epoch, or lower "
+                              "noise samples).")
         offs, keeps = [], []
         for m in self.members:
             rng = np.random.default_rng([int(m["seed"]), epoch, _PURPOSE[purpose], 99])
@@ -136,6 +139,7 @@ class PairStream:
         """Iterate over ``size // batch`` batches of freshly drawn pairs."""
         idx, dig, start, _ = self.draw(purpose, epoch, size, split)
         y = self.targets(dig)
+        batch = min(batch, size)   # fewer pairs than a batch: one batch of them (the noise's offsets wrap at it)
         nb = max(1, size // batch)
         noise = self.noise_draws(purpose, epoch, nb, batch) if self.timed else None
         for b in range(nb):
@@ -146,6 +150,7 @@ class PairStream:
     def fixed_set(self, purpose: str, size: int, split: str, batch: int = 256, swap: int | None = None):
         """A fixed evaluation set (same for every call), in batches; with swap, yields (batch, swapped batch)."""
         idx, dig, start, idx2 = self.draw(purpose, 0, size, split, swap=swap)
+        batch = min(batch, size)
         nb = max(1, size // batch)
         noise = self.noise_draws(purpose, 0, nb, batch) if self.timed else None
         for b in range(nb):

@@ -59,3 +59,26 @@ def test_device_setting_resolves_and_results_record_it():
     assert a.key() == b.key()                            # not part of a run's identity
     r = run(b)
     assert r.data.attrs["device"] == "cpu"
+
+
+def test_timed_inputs_need_more_pairs_in_a_batch_than_noise_samples_and_say_so_before_training():
+    """A batch of 4 with 5 noise samples was accepted and failed in training with a traceback; fewer pairs per
+    epoch than a batch drew the noise's offsets for the batch size and wrapped them at the pairs there, so a
+    sample could mix itself into its own noise (a reviewer's catch)."""
+    from explorer.core.config import ConfigError
+    from explorer.studies.specialization.config import SpecializationConfig
+    from explorer.studies.specialization.run import build_ensemble
+
+    for timed_setting in ({"noise": 0.5}, {"start_times": "random"}):
+        with pytest.raises(ConfigError, match="a batch needs more than 5 pairs; this one has 4"):
+            SpecializationConfig(batch_size=4, **timed_setting)
+        with pytest.raises(ConfigError, match="this one has 5"):
+            SpecializationConfig(pairs_per_epoch=5, **timed_setting)
+    assert SpecializationConfig(batch_size=4).batch_size == 4            # static inputs mix nothing
+    config = SpecializationConfig(n=6, steps=3, noise=0.5, pairs_per_epoch=12, batch_size=64, seeds=2)
+    _, stream = build_ensemble([config])
+    (batch,) = list(stream.batches("train", 0, config.pairs_per_epoch, config.batch_size))
+    B = batch.y.shape[1]
+    others = timing.other_indices(batch.x.offsets, B)                   # (E, T, B, S)
+    assert B == 12 and not (others == torch.arange(B)[:, None]).any()   # no sample is its own noise
+    assert all(len(set(row.tolist())) == config.noise_samples for row in others.reshape(-1, config.noise_samples))

@@ -193,6 +193,11 @@ class SpecializationConfig(StudyConfig):
             raise ConfigError(f"comms_start must be an integer from 0 to {self.steps - 1} (the last step is "
                               f"T−1 = {self.steps - 1}), got {self.comms_start}.")
         self._set("start_times", parse_start_times(self.start_times, self.steps))
+        pairs = min(self.batch_size, self.pairs_per_epoch)
+        if (self.noise > 0 or self.start_times != (0, 0)) and pairs <= self.noise_samples:
+            raise ConfigError(f"structured noise mixes {self.noise_samples} other samples of a batch, so a batch "
+                              f"needs more than {self.noise_samples} pairs; this one has {pairs} (raise the batch "
+                              "size or pairs per epoch, or lower noise samples).")
         if self.connectivity != "deep-r":   # what fixed links ignore is not part of a run's identity
             for field in dataclasses.fields(self):
                 if field.name in ("deep_r_lr", "deep_r_temperature"):
