@@ -61,6 +61,15 @@ def test_defaults_are_the_engines_and_every_field_has_a_parameter():
             assert par.bounds is not None, name
 
 
+def test_an_experiment_from_a_config_keeps_its_seeds_or_says_it_cannot():
+    """``from_config`` of a run of seeds 3 and 7 (``explorer run --seeds 3,7``) gave an experiment of seeds 0 and 1:
+    other networks, in silence (a reviewer's catch). Seeds 0 … k−1 round-trip; others get a sentence."""
+    config = SpecializationConfig(n=12, seeds=3)
+    assert SpecializationExperiment.from_config(config).config() == config
+    with pytest.raises(ConfigError, match="this config has seeds 3, 7: read it with the store"):
+        SpecializationExperiment.from_config(config.replace(seeds=(3, 7)))
+
+
 def test_p_lower_bound_follows_n_and_one_link_stays_one_link():
     exp = SpecializationExperiment(n=8, p=1 / 64)
     assert exp.param.p.bounds == (1 / 64, 1.0)

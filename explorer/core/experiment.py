@@ -288,12 +288,20 @@ class Experiment(param.Parameterized):
 
     @classmethod
     def from_config(cls, config, store=None):
+        """The experiment of a config (a stored run's ``Result.config``); its seeds must be 0 … k−1, the only
+        seeds an experiment trains (a count), else a :class:`ConfigError` says so rather than give other networks."""
         values = {}
         for name, s in cls.config_class.settings().items():
             if s.kind == "custom":
                 continue
             v = getattr(config, name)
-            values[name] = len(v) if s.kind == "seeds" else v
+            if s.kind == "seeds":
+                if tuple(v) != tuple(range(len(v))):
+                    raise ConfigError(f"an experiment trains seeds 0 … k−1 (its {name} setting is a count); this "
+                                      f"config has seeds {', '.join(map(str, v))}: read it with the store "
+                                      "(Store().get_or_run(config)) instead.")
+                v = len(v)
+            values[name] = v
         return cls(store=store, **values, **cls.custom_params(config))
 
     @property
