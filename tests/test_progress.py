@@ -121,3 +121,30 @@ def test_the_growth_lanes_report_their_part_and_epoch():
     assert {e["part"] for e in train} == {"growing modules", "non-modular RNN"}
     for e in train:   # the words follow the event's own lane, whatever the other lane has done
         assert f"epoch {min(int(e['epoch_fraction'] * 2) + 1, 2)} of 2" in progress_words(e)[1]
+
+
+def test_a_job_says_a_users_error_in_its_sentence_and_logs_a_bug_with_its_traceback(caplog):
+    """Every ValueError was shown as a sentence and never logged, so a bug raising one (a shape mismatch) lost
+    its traceback (a reviewer's catch). A user's error (bad setting, store path, diverged training) is said as it
+    is; anything else is logged in full and said as "the run failed: …"."""
+    import logging
+
+    from explorer.core.config import ConfigError
+    from explorer.store.catalogue import StoreError
+    from explorer.ui.live import LiveJob
+
+    def fail(exc):
+        def work(report, cancel):
+            raise exc
+        return work
+
+    said = []
+    for exc in (ConfigError("n must be at least 2."), StoreError("the store is a file."),
+                FloatingPointError("training diverged."), ValueError("operands could not be broadcast")):
+        job = LiveJob()
+        caplog.clear()
+        with caplog.at_level(logging.ERROR, logger="explorer.ui"):
+            job.submit(fail(exc)).join()
+        said.append((job.error, bool([r for r in caplog.records if r.exc_info])))
+    assert said == [("n must be at least 2.", False), ("the store is a file.", False),
+                    ("training diverged.", False), ("the run failed: operands could not be broadcast", True)]

@@ -24,6 +24,7 @@ from panel.io.state import set_curdoc
 
 from ..core.cancel import Cancelled
 from ..core.config import ConfigError
+from ..store.catalogue import StoreError
 from . import heap
 from .departures import connections, watch
 from .session import served
@@ -218,7 +219,7 @@ class LiveJob(param.Parameterized):
         except Exception as exc:  # noqa: BLE001 — every failure becomes one sentence on the page
             if cancel.is_set() or _is_cancelled(exc):
                 return
-            if isinstance(exc, (ConfigError, FloatingPointError, ValueError)):
+            if isinstance(exc, (ConfigError, StoreError, FloatingPointError)):   # what a user can cause: said
                 message = str(exc)
             else:
                 log.exception("background job failed")
