@@ -110,6 +110,33 @@ def opened_page(study, config, store):
     return page
 
 
+def test_a_page_trains_a_damaged_entry_again_holding_a_training_slot(ran, tmp_path, monkeypatch):
+    """The page asked the store whether a setting was there (its manifest) and, if so, read it outside the
+    training slots: an entry damaged (or evicted) meanwhile was trained again without one, past the server's
+    limit of trainings at once (a reviewer's catch). It now reads first and trains only in a slot."""
+    import shutil
+    import threading
+
+    from explorer.ui import shell
+
+    study, config, store, _ = ran
+    shutil.copytree(store.root, tmp_path / "store")
+    damaged = Store(tmp_path / "store")
+    page = opened_page(study, config, damaged)
+    path = damaged.entry_dir(config.key(config.seeds[-1])) / "result.nc"   # damaged after the page read it
+    blob = path.read_bytes()
+    path.write_bytes(blob[: len(blob) // 2])
+    slots = []
+    real_slot = shell.training_slot
+    monkeypatch.setattr(shell, "training_slot", lambda *a, **k: slots.append(1) or real_slot(*a, **k))
+    memory.forget()
+    result, _ = page._work(config, lambda event: None, threading.Event())
+    assert slots == [1] and not result.cached
+    memory.forget()
+    result, _ = page._work(config, lambda event: None, threading.Event())
+    assert slots == [1] and result.cached
+
+
 def test_its_page_builds_and_shows_the_result(ran):
     """The page opens on the stored setting (outside a server its first request runs at once, in a thread), and
     shows a Result handed to it."""

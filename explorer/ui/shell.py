@@ -10,6 +10,7 @@ Nothing here names a study.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from functools import partial
 
@@ -254,8 +255,9 @@ class StudyShell(PageHooks, Later, pn.viewable.Viewer):
         """Worker thread: load ``config`` from the store or train it; returns (result, seconds)."""
         t0 = time.perf_counter()
         store = self.experiment.store
-        if store.has(config):
-            return memory.get_or_run(store, config), time.perf_counter() - t0
+        stored = memory.load(store, config)   # None for an entry that is damaged or went meanwhile: trained below
+        if stored is not None:
+            return dataclasses.replace(stored, cached=True), time.perf_counter() - t0
         with training_slot(cancel, on_wait=lambda own: report({"stage": "queued", "own": own}), owner=self.job):
             result = memory.get_or_run(store, config, on_progress=report, cancel=cancel)
         return result, time.perf_counter() - t0
