@@ -110,6 +110,19 @@ def test_apply_takes_strings_and_refuses_with_sentences():
     assert exp.apply(deep_r_lr="", data_dir="") == {} and exp.deep_r_lr is None and exp.data_dir is None
 
 
+def test_a_yes_or_no_setting_takes_yes_or_no_words_only():
+    """``two_targets='f'`` or ``exclusion='nope'`` read as true (any non-empty text is truthy; a reviewer's
+    catch): a config, a sweep file or a notebook that wrote a word the setting does not know ran the other
+    setting in silence. Now the known words are read and anything else gets a sentence."""
+    import numpy as np
+
+    assert [SpecializationConfig(two_targets=v).two_targets for v in ("no", "Off", "0", "yes", True, 0, np.True_)] \
+        == [False, False, False, True, True, False, True]
+    for value in ("f", "nope", "", 2, 0.5):
+        with pytest.raises(ConfigError, match="two_targets must be true or false"):
+            SpecializationConfig(two_targets=value)
+
+
 def test_problem_explains_settings_that_cannot_run():
     exp = SpecializationExperiment(steps=2)
     assert exp.problem() is None

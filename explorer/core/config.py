@@ -93,9 +93,14 @@ def check_value(name: str, s: Setting, value):
     if s.kind == "seeds":
         return parse_seeds(value)
     if s.kind == "bool":
-        if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "on", "false", "0", "no", "off"):
-            return value.strip().lower() in ("true", "1", "yes", "on")
-        return bool(value)
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word not in ("true", "1", "yes", "on", "false", "0", "no", "off"):
+                raise ConfigError(f"{name} must be true or false (also yes / no, on / off, 1 / 0), got {value!r}.")
+            return word in ("true", "1", "yes", "on")
+        if (isinstance(value, int) or type(value).__name__ in ("bool", "bool_")) and value in (0, 1):   # numpy bool
+            return bool(value)
+        raise ConfigError(f"{name} must be true or false, got {value!r}.")
     if s.kind == "choice":
         if value not in s.choices:
             raise ConfigError(f"{name} must be one of {', '.join(map(str, s.choices))}; got {value!r}.")
