@@ -192,17 +192,26 @@ def test_sweep_cli_errors_are_one_line(tmp_path, capsys, monkeypatch, flags, mes
 
 
 # -------------------------------------------------------------------------------------- dask cluster
-def test_sweep_on_a_local_dask_cluster_matches_a_local_run(tmp_path):
-    """Two worker processes train the groups into a shared store; a local sweep gives the same numbers."""
+def test_sweep_on_a_local_dask_cluster_matches_a_local_run(tmp_path, monkeypatch):
+    """Two worker processes train the groups into a shared store; a local sweep gives the same numbers. The
+    store's bound is smaller than the sweep: a worker's bound evicted the other group's new cells before the
+    sweep read them back, and the sweep trained them again here, in silence (a reviewer's catch)."""
     import distributed
+
+    import explorer.studies.specialization.run as spec_run
 
     base = SpecializationConfig(n=4, epochs=1, pairs_per_epoch=256, seeds=1)
     grid = {"p": [0.1, 1], "n": [4, 5]}
-    remote_store = Store(tmp_path / "remote")
+    remote_store = Store(tmp_path / "remote", max_bytes=1)
+    trained_here = []
+    real = spec_run._run_group
+    monkeypatch.setattr(spec_run, "_run_group", lambda *a, **k: trained_here.append(1) or real(*a, **k))
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         remote = sweep(base, grid, store=remote_store, scheduler=client, progress=False)
+    assert trained_here == []
     assert len(remote_store.ls()) == 4 and all(remote_store.has(c) for _, c in expand(base, grid)[1])
+    monkeypatch.undo()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)   # the workers ran one thread each; match their arithmetic
     try:

@@ -13,6 +13,8 @@ settings that were not swept are scalar coordinates, so every file says what it 
 """
 from __future__ import annotations
 
+import contextlib
+
 import itertools
 import json
 import math
@@ -143,13 +145,18 @@ def groups_of(configs) -> list[list]:
     return [[configs[i] for i in idx] for idx in by_shape(configs)]
 
 
-def _run_group(root: str, max_bytes: int, study: str, config_dicts: list, run_many=None) -> list[str]:
+#: a worker's store is not bounded: its bound would evict the other groups' new cells before the sweep reads them
+#: back (and the sweep would train them again in-process); the sweep applies the bound once it has them all
+_UNBOUNDED = 1 << 62
+
+
+def _run_group(root: str, study: str, config_dicts: list, run_many=None) -> list[str]:
     """Cluster task: train (or find) one group of cells in the shared store; returns their keys."""
     from ..studies import get
     from .store import Store
 
     configs = [get(study).config_class.from_dict(d) for d in config_dicts]
-    Store(root, max_bytes=max_bytes).get_or_run_many(configs, run_many=run_many)
+    Store(root, max_bytes=_UNBOUNDED).get_or_run_many(configs, run_many=run_many)
     return [c.key() for c in configs]
 
 
@@ -214,6 +221,9 @@ def sweep(base_config, grid: dict, store=None, scheduler=None, progress=True,
     rest = [c for c in unique if c.key() not in data]
     for c, r in zip(rest, store.get_or_run_many(rest, run_many=run_many) if rest else []):
         data[c.key()] = r.data
+    if groups and scheduler:
+        with contextlib.suppress(Exception):   # the bound the workers did not apply (_UNBOUNDED); housekeeping
+            store.gc(keep={c.key(s) for c in unique for s in c.seeds})
     return _assemble(base_config, grid, axes, cells, data)
 
 
@@ -254,7 +264,7 @@ def _on_cluster(scheduler, store, groups, run_many, done, say=lambda words: None
 
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
-        futures = {client.submit(_run_group, str(store.root), store.max_bytes, type(g[0]).STUDY,
+        futures = {client.submit(_run_group, str(store.root), type(g[0]).STUDY,
                                  [c.to_dict() for c in g], run_many, pure=False): g for g in groups}
         if not client.scheduler_info().get("workers"):
             say(f"waiting for a worker: the scheduler at {client.scheduler.address} has none (start one with "
