@@ -14,7 +14,7 @@ Layout under the store root (``Store(root)``, else ``$EXPLORER_STORE``, else the
 sees a whole entry or none. A reader checks the manifest; an entry with a missing, truncated, corrupt or
 unexpected file is logged in one line, removed and recomputed. Only ``json``, ``safetensors`` and netCDF
 are ever parsed: nothing loaded from the store can execute code (no pickle, no ``torch.load``). The files
-of one entry are written, checked and parsed in :mod:`explorer.entry`; this module places, locks and evicts them.
+of one entry are written, checked and parsed in :mod:`explorer.store.entry`; this module places, locks and evicts them.
 """
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ import panel as pn
 
 from .. import studies
 from .url import CLASSROOM_ON, THEMES, session_query, shown, theme_of
-from .widgets import escape
+from .widgets import attribute, escape
 
 _HEADER_CSS = """
 .hub-nav { display: flex; gap: 4px; align-items: center; height: 100%; }
@@ -54,8 +54,8 @@ def kept(query: dict) -> dict:
 def nav(pages: list[str], current: str, keep: dict | None = None):
     more = "&" + urlencode(keep) if keep else ""
     links = "".join(
-        f'<a href="?study={escape(n)}{escape(more)}" class="{"current" if n == current else ""}" '
-        f'title="{escape(studies.get(n).question)}">{escape(studies.get(n).title)}</a>' for n in pages)
+        f'<a href="?study={attribute(n)}{attribute(more)}" class="{"current" if n == current else ""}" '
+        f'title="{attribute(studies.get(n).question)}">{escape(studies.get(n).title)}</a>' for n in pages)
     return pn.pane.HTML(f'<nav class="hub-nav">{links}</nav>', stylesheets=[_HEADER_CSS], margin=0,
                         css_classes=["hub-nav-pane"])
 

@@ -21,6 +21,11 @@ def escape(text) -> str:
     return html.escape(str(text), quote=False)
 
 
+def attribute(text) -> str:
+    """Text for an HTML attribute's value in double quotes: quotes escaped too, so it cannot end the attribute."""
+    return html.escape(str(text), quote=True)
+
+
 def number(text):
     """Typed text as the number it reads as (so that a sentence quotes ``1000``, not ``'1000'``), else the text."""
     t = str(text).strip()
