@@ -102,3 +102,14 @@ def test_a_measuring_setting_measures_the_stored_networks_again_instead_of_train
     assert np.isnan(again.data["eps_keep"].sel(group="W_FF").values).all()   # not perturbed this time
     store.get_or_run(other.replace(epochs=CONFIG_TINY["epochs"] + 1))
     assert trained == [1]
+
+
+def test_settings_that_do_not_change_the_computation_do_not_change_the_key():
+    """The RNN's rate given as the chain's, and a retraining budget while generalisation is off, were other
+    runs: trained again, stored twice (a reviewer's catch)."""
+    from explorer.studies.growth.config import GrowthConfig
+
+    assert GrowthConfig(rnn_lr=0.4).key() == GrowthConfig().key() and GrowthConfig(rnn_lr=0.4).rnn_lr is None
+    assert GrowthConfig(generalise_steps=10).key() == GrowthConfig().key()
+    assert GrowthConfig(rnn_lr=0.2).key() != GrowthConfig().key()
+    assert GrowthConfig(generalise=2, generalise_steps=10).key() != GrowthConfig(generalise=2).key()

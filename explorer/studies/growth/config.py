@@ -8,6 +8,7 @@ eq. 5). Full references in docs/papers.md.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ...core.config import MAX_SEEDS, ConfigError, StudyConfig, repeated
@@ -127,6 +128,13 @@ class GrowthConfig(StudyConfig):
         if twice is not None:
             raise ConfigError(f"perturbed parameters list {groups[twice]} more than once; give each once.")
         self._set("perturb", ",".join(groups))
+        # one computation, one key: the RNN's rate given as the chain's is the "same" default, and the retraining
+        # budget of a generalisation that is off is not read
+        if self.rnn_lr is not None and self.rnn_lr == self.lr:
+            self._set("rnn_lr", None)
+        if self.generalise == 0:
+            self._set("generalise_steps", next(f.default for f in dataclasses.fields(self)
+                                                if f.name == "generalise_steps"))
 
     @classmethod
     def parse_field(cls, name, text, values):
