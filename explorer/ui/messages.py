@@ -2,6 +2,8 @@
 box never becomes markup or a link), and the small grammar of status lines."""
 from __future__ import annotations
 
+import re
+
 import panel as pn
 
 from .widgets import escape
@@ -56,3 +58,17 @@ def result_status(setting: str, where: str, seconds: float, accuracy_words: str,
     spread = f" ± {np.nanstd(acc):.2f}" if np.count_nonzero(~np.isnan(acc)) > 1 else ""
     return (f"<b>{setting}</b> — {where} {took} · {escape(accuracy_words)} {np.nanmean(acc):.2f}{spread}"
             + (f" · <b>{escape(skill)}</b>" if skill else "") + (f" · {escape('; '.join(notes))}" if notes else ""))
+
+
+def differing_words(shown, sidebar, said: str, most: int = 3) -> str:
+    """`` (steps per epoch 60, not 120)``: the settings in which the ``shown`` config differs from the
+    ``sidebar``'s that the page's few words (``said``) do not name, so that two results described alike can be
+    told apart after a cancel (at most ``most``; escaped)."""
+    def value(v) -> str:
+        return "none" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
+
+    parts = [f"{s.label} {value(getattr(shown, name))}, not {value(getattr(sidebar, name))}"
+             for name, s in shown.settings().items()
+             if s.identity and name != "seeds" and getattr(shown, name) != getattr(sidebar, name)
+             and not re.search(rf"(?<![\w.]){re.escape(value(getattr(shown, name)))}(?![\w.])", said)]
+    return f" ({escape('; '.join(parts[:most]))})" if parts else ""

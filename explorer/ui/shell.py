@@ -27,7 +27,7 @@ from .hooks import PageHooks
 from .later import Later
 from .live import LiveJob, training_slot, warm_up
 from .redraw import CANCELLED, PREVIOUS
-from .messages import Alert, result_status, sentences_text
+from .messages import Alert, differing_words, result_status, sentences_text
 from .sidebar import Sidebar
 from .template import page_template
 from .widgets import escape
@@ -359,8 +359,14 @@ class StudyShell(PageHooks, Later, pn.viewable.Viewer):
         return self._side if self.job.running and self.job.stage == self._side else None
 
     def _stale_words(self, tail: str = "") -> str:
-        return f" The plots are <b>stale</b>: they show {self.setting_words(self.result.config)}{tail}." \
-            if self.stale else ""
+        if not self.stale:
+            return ""
+        shown, said = self.result.config, self.setting_words(self.result.config)
+        try:
+            differ = differing_words(shown, self.experiment.config(), said)
+        except Exception:  # noqa: BLE001 — a sidebar setting that cannot run: nothing to compare with
+            differ = ""
+        return f" The plots are <b>stale</b>: they show {said}{differ}{tail}."
 
     def _shown_stale(self):
         """Mark the plots as showing a result that is not the sidebar's setting (when they do: a side job that
@@ -391,3 +397,4 @@ class StudyShell(PageHooks, Later, pn.viewable.Viewer):
         if self.served():
             return self.template().servable(title=title or self.title, **kwargs)
         return self._layout.servable(title=title or self.title, **kwargs)
+

@@ -28,7 +28,9 @@ class GrowthConfig(StudyConfig):
     STUDY = "growth"
     #: 2: frozen chains train their newest module alone, one length per batch, per-copy ξ draws
     #: 3: a perturbed group's draws are salted by the group, not by its place in ``perturb`` (the RNN's τ changed)
-    SCHEMA = 3
+    #: 4: heads and modules past a seed's trained depth (one grown at the last check never trains) are NaN in the
+    #: stored head_accuracy, tau_module and tau_eff_module (the training is unchanged)
+    SCHEMA = 4
     COLUMNS = ("module_size", "n_max", "epochs", "steps_per_epoch")
     SWEEP_EXAMPLE = "--module-size 5,10 --n-max 12,16"
 

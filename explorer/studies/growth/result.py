@@ -11,11 +11,14 @@ loss_curve          (seed, arch, epoch)                training loss (summed cro
 params              (seed, arch)                       trainable parameters of the network (Fig. 2b)
 tasks_solved        (seed, arch, group, eps)           active heads above 90 % after an eq. 5 perturbation,
                                                        mean over draws (Fig. 3); NaN where not defined
-head_accuracy       (seed, arch, group, eps, N)        accuracy of each head (= each module of the chain)
+head_accuracy       (seed, arch, group, eps, N)        accuracy of each head (= each module of the chain);
+                                                       NaN past the seed's trained depth
 eps_keep            (seed, arch, group)                ε at which the tasks solved fall to half
-tau_module          (seed, N)                          the chain's trained τ̂ per module (mean)
+tau_module          (seed, N)                          the chain's trained τ̂ per module (mean); NaN past the
+                                                       seed's trained depth
 tau_rnn             (seed,)                            the RNN's trained τ̂ (mean)
-depth               (seed, arch)                       modules (chain) or heads (RNN) grown
+depth               (seed, arch)                       modules (chain) or heads (RNN) grown, counting one grown
+                                                       at the last check, never trained (:func:`trained_depth`)
 accuracy            (seed,)                            the chain's balanced accuracy on its active heads, last epoch
 generalisation      (seed, arch, K)                    accuracy on N_solved + K after a short retraining
                                                        (Fig. 2c); NaN when not measured
@@ -45,13 +48,16 @@ VARIABLES = {
     "accuracy_curve": ("balanced accuracy, mean over the active heads", "1"),
     "loss_curve": ("training loss, summed over the heads", "nats"), "params": ("trainable parameters", "1"),
     "tasks_solved": ("tasks (heads) still above 90 % accuracy after the perturbation, mean over draws", "1"),
-    "head_accuracy": ("accuracy of each head after the perturbation, mean over draws", "1"),
+    "head_accuracy": ("accuracy of each head after the perturbation, mean over draws (NaN: a head the network "
+                      "never trained)", "1"),
     "eps_keep": ("ε at which the tasks solved fall to half (the largest ε when they never do)", "1"),
-    "tau_module": ("the chain's trained time constant per module, mean", "steps"),
-    "tau_rnn": ("the RNN's trained time constant, mean", "steps"), "depth": ("modules or heads grown", "1"),
+    "tau_module": ("the chain's trained time constant per module, mean (NaN: a module never trained)", "steps"),
+    "tau_rnn": ("the RNN's trained time constant, mean", "steps"),
+    "depth": ("modules or heads grown (one grown at the last check never trained)", "1"),
     "accuracy": ("the growing chain's balanced accuracy over its active heads after the last epoch", "1"),
     "generalisation": ("balanced accuracy on N_solved + K after retraining the last solved task's readout", "1"),
-    "tau_eff_module": ("the chain's effective timescale per module (AIC-chosen fit of the autocorrelation)", "steps"),
+    "tau_eff_module": ("the chain's effective timescale per module (AIC-chosen fit of the autocorrelation; NaN: a "
+                       "module never trained)", "steps"),
     "tau_eff_rnn": ("the RNN's mean effective timescale (AIC-chosen fit of the autocorrelation)", "steps"),
 }
 
@@ -126,19 +132,35 @@ def build_dataset(config: GrowthConfig, out: dict, rows: list[int]) -> xr.Datase
     }, coords={"seed": [int(s) for s in np.asarray(out["seeds"])[rows]], "arch": list(ARCHS),
                "epoch": np.arange(1, per_arch("n_solved_curve").shape[-1] + 1), "group": list(GROUPS),
                "eps": eps, "N": heads, "K": np.arange(1, generalised.shape[2] + 1)})
+    # what a head or module past a seed's trained depth holds is no measurement of it: not stored as one
+    ds["head_accuracy"] = xr.concat([grown(ds, "head_accuracy", a) for a in ARCHS], dim="arch").transpose(
+        *ds["head_accuracy"].dims)
+    for name in ("tau_module", "tau_eff_module"):
+        ds[name] = grown(ds, name)
     describe(ds, {**VARIABLES, **COORDINATES})
     ds.attrs.update(config=json.dumps(config.canonical(with_seeds=False), sort_keys=True),
                     rnn_size=int(out["rnn_size"]))
     return ds
 
 
+def trained_depth(ds, arch: str = "modular") -> xr.DataArray:
+    """Per seed, the modules (chain) or heads (RNN) that trained. A network that passes the curriculum's check
+    after the last epoch still grows (``depth`` counts it), but its new module or head never trains: when the
+    last epoch solved a new N, the network trained the N − 1 modules or heads up to it (the first answers N = 2)."""
+    curve = ds["n_solved_curve"].sel(arch=arch)
+    before = curve.isel(epoch=-2) if curve.sizes["epoch"] >= 2 else xr.ones_like(curve.isel(epoch=-1))
+    last = curve.isel(epoch=-1)
+    depth = ds["depth"].sel(arch=arch)
+    return xr.where(last != before, np.minimum(last - 1, depth), depth).drop_vars("epoch", errors="ignore")
+
+
 def grown(ds, name: str, arch: str = "modular") -> xr.DataArray:
     """``ds[name]`` (a variable with an ``N`` axis: per head, or per module of the chain) with every head or
-    module past each seed's own depth set to NaN. The chain is preallocated to N_max − 1 modules and the RNN
-    to N_max − 1 heads; those a seed never grew were never trained, and are not measurements of it."""
+    module past each seed's :func:`trained_depth` set to NaN. The chain is preallocated to N_max − 1 modules and
+    the RNN to N_max − 1 heads; those a seed never trained are not measurements of it."""
     da = ds[name].sel(arch=arch) if "arch" in ds[name].dims else ds[name]
     index = xr.DataArray(np.arange(ds.sizes["N"]), dims="N", coords={"N": ds["N"]})
-    return da.where(index < ds["depth"].sel(arch=arch))
+    return da.where(index < trained_depth(ds, arch))
 
 
 def learned(ds, arch: str, group: str) -> np.ndarray:
@@ -146,7 +168,7 @@ def learned(ds, arch: str, group: str) -> np.ndarray:
     curriculum (N solved ≥ 2), and, for W_FF, the chain has more than one module (one module has no W_FF)."""
     ok = ds["n_solved"].sel(arch=arch).values >= 2
     if group == "W_FF":
-        ok = ok & (ds["depth"].sel(arch=arch).values >= 2)
+        ok = ok & (trained_depth(ds, arch).values >= 2)
     return ok
 
 
@@ -193,7 +215,7 @@ def summary(result: Result) -> dict:
         out["generalisation"] = {"K": [int(k) for k in ds.K.values]} | {
             a: [[_number(v) for v in row] for row in ds["generalisation"].sel(arch=a).values] for a in ARCHS}
     if "tau_eff_module" in ds and not np.isnan(ds["tau_eff_module"].values).all():
-        depth = int(ds["depth"].sel(arch="modular").max())   # each seed's own modules; past its depth null
+        depth = int(trained_depth(ds).max())   # each seed's own trained modules; past them null
         out["effective_timescales"] = {
             "modular": [[_number(v) for v in row[:depth]] for row in grown(ds, "tau_eff_module").values],
             "rnn": [_number(v) for v in ds["tau_eff_rnn"].values]}
@@ -238,7 +260,7 @@ def text(config: GrowthConfig, result: Result) -> str:
             lines.append(f"accuracy on N_solved + K (K = 1 … {len(s['generalisation']['K'])}) after "
                          f"{config.generalise_steps} steps, {a}: {rows}")
     if "effective_timescales" in s:
-        own = s["effective_timescales"]["modular"][0][:int(result.data["depth"].sel(arch="modular").values[0])]
+        own = s["effective_timescales"]["modular"][0][:int(trained_depth(result.data).values[0])]
         lines.append("effective timescales: chain per module (seed 0) " + ", ".join(
             "–" if v is None else f"{v:.2f}" for v in own) + "; RNN "
             + ", ".join("–" if v is None else f"{v:.2f}" for v in s["effective_timescales"]["rnn"]))

@@ -17,7 +17,7 @@ from ...core.progress import plural
 from ...views.style import figure, ink, mpl_colorbar_beside, placeholder, style_element
 from ...views.titles import text_width, title_room
 from .config import ARCH_LABELS
-from .result import grown, learned
+from .result import grown, learned, trained_depth
 
 ARCH_COLOURS = {"modular": "#1b9e77", "rnn": "#d95f02"}
 GROUP_DASH = {"W_R": "solid", "W_FF": "dotted", "tau": "dashed"}
@@ -79,8 +79,8 @@ def module_heatmap(ds, group: str = "W_R", arch: str = "modular"):
     Fig. 5): deeper modules lose their tasks first."""
     if np.isnan(ds["head_accuracy"].sel(arch=arch, group=group).values).all():
         return placeholder(f"{GROUP_LABELS.get(group, group)} was not perturbed.", "Accuracy per module")
-    acc = grown(ds, "head_accuracy", arch).sel(group=group)   # heads past a seed's own depth: not its numbers
-    depth = int(ds["depth"].sel(arch=arch).max())
+    acc = grown(ds, "head_accuracy", arch).sel(group=group)   # heads a seed never trained: not its numbers
+    depth = int(trained_depth(ds, arch).max())
     heads = [int(h) for h in ds["N"].values][:depth]
     mean = np.nanmean(acc.values[..., :depth], 0)             # (eps, head): over the seeds that grew each head
     rows = [(f"{e:.3g}", h, float(mean[i, k])) for i, e in enumerate(ds.eps.values) for k, h in enumerate(heads)]
@@ -94,7 +94,7 @@ def module_heatmap(ds, group: str = "W_R", arch: str = "modular"):
                          mpl=dict(cmap="viridis", colorbar=True, xrotation=45, show_values=False, aspect="auto",
                                   show_grid=False, yticks=ticks, hooks=[mpl_colorbar_beside]))
     n = acc.sizes.get("seed", 1)
-    over = plural(n, "seed") if int(ds["depth"].sel(arch=arch).min()) == depth else "the seeds that grew each head"
+    over = plural(n, "seed") if int(trained_depth(ds, arch).min()) == depth else "the seeds that grew each head"
     return figure(heat, f"{ARCH_LABELS[arch]}: accuracy per head when perturbing {GROUP_LABELS[group]} "
                         f"(mean over {over})",
                   bokeh=dict(height=380))
@@ -153,7 +153,7 @@ def chain_drawing(ds, seed_index: int = 0):
     feed-forward W_FF arrows between them and each module's head N above it (every k-th where a figure of the
     least width has no room for all)."""
     cfg = _config(ds)
-    depth = int(ds["depth"].sel(arch="modular").values[seed_index])
+    depth = int(trained_depth(ds).values[seed_index])
     size = cfg.get("module_size", 1)
     frozen = cfg.get("freeze", 0.0) == 0.0
     h = 0.3 + 0.7 * min(size, 30) / 30
@@ -183,10 +183,10 @@ def chain_drawing(ds, seed_index: int = 0):
 
 
 def tau_per_module(ds):
-    """The chain's time constants per module, mean ± sd over seeds, beside the RNN's mean (dashed)
+    """The chain's time constants per module, mean ± sd over seeds, beside the RNN's mean (a flat line)
     (Hamidi et al. 2024, Fig. 4): the trained τ̂ = max(τ, 1), and — when measured — each neuron's effective
     timescale from its activity (AIC-chosen exponential fit of the autocorrelation), the slower of the two."""
-    depth = int(ds["depth"].sel(arch="modular").max())
+    depth = int(trained_depth(ds).max())
     modules = [int(h) for h in ds["N"].values[:depth]]
     mdim = hv.Dimension("N", label="module (its head's N)")
     tdim = hv.Dimension("tau", label="time constant (steps)")
@@ -195,7 +195,7 @@ def tau_per_module(ds):
         kinds.append(("tau_eff_module", "tau_eff_rnn", "effective", "dashed"))
     layers, words = [], []
     for chain_var, rnn_var, label, dash in kinds:
-        tau = grown(ds, chain_var).values[:, :depth]   # a module past a seed's own depth was never trained
+        tau = grown(ds, chain_var).values[:, :depth]   # a module past a seed's trained depth never trained
         mean, sd = np.nanmean(tau, 0), np.nanstd(tau, 0)
         c = ARCH_COLOURS["modular"]
         layers.append(style_element(hv.Spread((modules, mean, sd), kdims=[mdim], vdims=[tdim, "sd"]),

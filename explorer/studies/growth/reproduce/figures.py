@@ -12,7 +12,7 @@ from ....core.figure import Figure
 from ....views.style import error_bars, figure, style_element
 from ..views import (ARCH_COLOURS, ARCH_LABELS, generalisation_curves, module_heatmap, n_solved_curves,
                      n_solved_frame, robustness_curves, tau_per_module)
-from ..result import learned_eps_keep
+from ..result import learned_eps_keep, trained_depth
 from .common import LAPTOP, PAPER, TINY, config_of, per_seed, skill
 
 ARCHS = ("modular", "rnn")
@@ -139,7 +139,7 @@ FIG3 = Figure("004-fig3", "Robustness to perturbed weights and time constants", 
 
 # ---------------------------------------------------------------------------------------------- Fig. 4
 def headline_4(ds) -> dict:
-    depth = int(ds["depth"].sel(arch="modular").min())
+    depth = int(trained_depth(ds).min())
     eff = np.nanmean(ds["tau_eff_module"].values[:, :depth], 0)
     trained = np.nanmean(ds["tau_module"].values[:, :depth], 0)
     N = ds.N.values[:depth].astype(float)
@@ -178,7 +178,7 @@ def headline_5(ds) -> dict:
     eps = ds.eps.values
     mid = int(np.argmin(np.abs(np.log(np.where(eps > 0, eps, 1e-9)) - np.log(0.3))))
     at = {g: acc.sel(group=g).isel(eps=mid).mean("seed").values for g in ("W_FF", "W_R")}
-    depth = int(ds["depth"].sel(arch="modular").min())
+    depth = int(trained_depth(ds).min())
     deeper = float(np.corrcoef(np.arange(depth), at["W_FF"][:depth])[0, 1]) if depth > 2 else float("nan")
     return {"eps_keep_W_FF": [round(float(v), 3) for v in ff], "eps_keep_W_R": [round(float(v), 3) for v in rec],
             "eps": round(float(eps[mid]), 3), "correlation_depth_accuracy_W_FF": round(deeper, 3),
