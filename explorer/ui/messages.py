@@ -62,8 +62,14 @@ def result_status(setting: str, where: str, seconds: float, accuracy_words: str,
 
 def differing_words(shown, sidebar, said: str, most: int = 3) -> str:
     """`` (steps per epoch 60, not 120)``: the settings in which the ``shown`` config differs from the
-    ``sidebar``'s that the page's few words (``said``) do not name, so that two results described alike can be
-    told apart after a cancel (at most ``most``; escaped)."""
+    ``sidebar``'s (a config, or an experiment whose config it is) that the page's few words (``said``) do not
+    name, so that two results described alike can be told apart after a cancel (at most ``most``; escaped)."""
+    if hasattr(sidebar, "config"):
+        try:
+            sidebar = sidebar.config()
+        except Exception:  # noqa: BLE001 — a sidebar setting that cannot run: nothing to compare with
+            return ""
+
     def value(v) -> str:
         return "none" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
 

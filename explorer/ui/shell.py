@@ -172,9 +172,10 @@ class StudyShell(PageHooks, Later, pn.viewable.Viewer):
             query = url.serialize(self.experiment, self._undone)
             for obj, names in self._synced:
                 query.update(url.serialize(obj, names))
-            if "study" in (url.session_query() or {}):   # a study the hub did not have names the one shown
-                query["study"] = self.study_name()
-            pn.state.location.update_query(**query)
+            raw = url.session_query() or {}   # a study the hub did not have: the address names the one shown
+            study = {"study": self.study_name()} if "study" in raw else {}
+            pn.state.location.search = url.cleaned(raw, query | study, self.lesson is not None, self.settings,
+                                                   self.experiment.advanced())   # what the page refused: gone
             if self._undone:   # the address now holds the values in force: follow them from here on
                 pn.state.location.sync(self.experiment, self._undone, on_error=lambda bad: None)
                 self._synced.append((self.experiment, self._undone))
@@ -361,11 +362,8 @@ class StudyShell(PageHooks, Later, pn.viewable.Viewer):
     def _stale_words(self, tail: str = "") -> str:
         if not self.stale:
             return ""
-        shown, said = self.result.config, self.setting_words(self.result.config)
-        try:
-            differ = differing_words(shown, self.experiment.config(), said)
-        except Exception:  # noqa: BLE001 — a sidebar setting that cannot run: nothing to compare with
-            differ = ""
+        said = self.setting_words(self.result.config)
+        differ = differing_words(self.result.config, self.experiment, said)
         return f" The plots are <b>stale</b>: they show {said}{differ}{tail}."
 
     def _shown_stale(self):

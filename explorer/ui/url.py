@@ -242,7 +242,27 @@ def hidden(classroom, settings, advanced, errors: dict | None = None) -> tuple:
     names = classroom if isinstance(classroom, list) else str(classroom).split(",")
     names = [str(n).strip() for n in names]
     out = tuple(advanced if "advanced" in names else ()) + tuple(n for n in names if n in settings)
-    if not out and errors is not None:
-        errors["classroom"] = (f"the link's classroom value {shown(fmt(classroom))} names no control; "
-                               "nothing was hidden.")
+    if errors is not None:
+        unknown = [n for n in names if n and n != "advanced" and n not in settings]
+        if not out:
+            errors["classroom"] = (f"the link's classroom value {shown(fmt(classroom))} names no control; "
+                                   "nothing was hidden.")
+        elif unknown:
+            words = ", ".join(shown(n) for n in unknown[:3]) + (" …" if len(unknown) > 3 else "")
+            errors["classroom"] = (f"the link's classroom value names {words}, which "
+                                   f"{'is' if len(unknown) == 1 else 'are'} no control of this page; the others "
+                                   "were hidden.")
     return out
+
+
+def cleaned(raw: dict, values: dict, lesson: bool, settings, advanced) -> str:
+    """The page's address query once it is up: ``values`` (every setting and view option in force, serialized)
+    and what of the link the page read besides (its lesson when ``lesson``, a theme, a classroom value that hid
+    something, Bokeh's own ``bokeh-*``); whatever else the link held (a refused value the page shows no value
+    for, a lesson or theme it does not have, a name it does not read) is not passed on by a copied address."""
+    from urllib.parse import urlencode
+
+    keep = {"lesson": lesson, "theme": theme_of(raw.get("theme")) is not None,
+            "classroom": bool(hidden(raw.get("classroom"), settings, advanced))}
+    own = {k: v for k, v in raw.items() if keep.get(k) or k.startswith("bokeh-")}
+    return "?" + urlencode({**own, **values})

@@ -88,6 +88,15 @@ def test_a_name_the_page_does_not_read_gets_a_sentence_naming_the_closest_one(pa
     page.goto(f"{app_url}?study=nope")   # the page shown is named in the address, so that a copied link opens it
     wait_for_status(page, "p = 0.1", "n = 8", "2 seeds")
     page.wait_for_function("() => window.location.search.includes('study=specialization')", timeout=10_000)
+    # what the page refused does not stay in the address a teacher copies: a name it does not read, a lesson or
+    # theme it does not have, an optional setting's bad value (it shows "automatic"), a classroom value naming
+    # no control (a reviewer saw them all kept)
+    page.goto(f"{app_url}?nn=12&lesson=nope&theme=%3Cb%3E&deep_r_lr=abc&classroom=zz&n=9")
+    wait_for_status(page, "n = 9")
+    page.wait_for_function("() => window.location.search.includes('n=9')", timeout=10_000)
+    page.wait_for_timeout(500)
+    search = page.evaluate("() => decodeURIComponent(window.location.search)")
+    assert not any(bad in search for bad in ("nn=", "lesson=", "theme=", "abc", "classroom=")), search
 
 
 def test_the_hub_loads_nothing_from_the_internet_and_logs_no_console_error(page, app_url, shots):
