@@ -205,6 +205,25 @@ def test_figures_export_as_png_and_svg(fmt, magic):
 
 
 @pytest.mark.skipif(not export.matplotlib_available(), reason="figure export needs matplotlib")
+def test_an_exported_heat_map_draws_no_grid_over_its_cells():
+    """The house's exported figures have grid lines; over a heat map's cells they cut each cell in parts (a
+    reviewer saw them on the growth study's per-head heat map, whose own option said no grid)."""
+    export.ensure_matplotlib()
+    frame = cells_frame([synthetic(i, p=p) for i, p in enumerate(p_grid(6))])
+    from explorer.views.style import figure, style_element
+
+    def grid(obj):
+        return hv.renderer("matplotlib").get_plot(obj).handles["axis"].xaxis._major_tick_kw.get("gridOn")
+
+    assert grid(heatmap(frame, "p", "n")) is False
+    heat = style_element(hv.HeatMap([(a, b, a * b) for a in range(3) for b in range(3)]),
+                         bokeh=dict(colorbar=True), mpl=dict(colorbar=True, show_grid=False))
+    assert grid(figure(heat, "a heat map whose own option says no grid")) is False
+    assert grid(figure(hv.Curve([(0, 1), (1, 2)]), "a curve")) is True   # other figures keep theirs
+    hv.Store.current_backend = "bokeh"
+
+
+@pytest.mark.skipif(not export.matplotlib_available(), reason="figure export needs matplotlib")
 def test_an_exported_log_x_panel_is_as_wide_as_it_asks():
     """HoloViews (matplotlib) measures a log axis's span in natural logs where matplotlib draws decades: a log-x
     panel came out ln 10 times narrower than a linear one beside it (paper 001 Fig. 2's panel A)."""

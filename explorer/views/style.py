@@ -158,11 +158,11 @@ def error_bars(bars, color: str | None = None):
     return style_element(bars, bokeh=dict(line_color=color, hooks=[_heads_as_whiskers]), mpl=dict(edgecolor=color))
 
 
-def _has_colorbar(obj) -> bool:
-    """Whether a Bokeh colour bar is drawn in ``obj``."""
-    if "bokeh" not in backends():
+def _has_colorbar(obj, backend: str = "bokeh") -> bool:
+    """Whether ``backend`` draws a colour bar in ``obj``."""
+    if backend not in backends():
         return False
-    return any(hv.Store.lookup_options("bokeh", el, "plot").kwargs.get("colorbar")
+    return any(hv.Store.lookup_options(backend, el, "plot").kwargs.get("colorbar")
                for el in obj.traverse(lambda x: x, [hv.Element]))
 
 
@@ -171,7 +171,8 @@ def figure(obj, title: str, *, bokeh=None, mpl=None, least=FIGURE_MIN_WIDTH, **c
     for every loaded backend. A figure with a colour bar keeps its toolbar on the right: with the toolbar above,
     Bokeh drew the bar without its numbers, or not at all, in notebooks and saved HTML (not in a served page)."""
     side = {"toolbar": "right"} if _has_colorbar(obj) else {}
-    mpl = {**MPL_FIG, **(mpl or {})}
+    # an exported heat map or image with grid lines over its cells reads as cells cut in parts
+    mpl = {**MPL_FIG, **({"show_grid": False} if _has_colorbar(obj, "matplotlib") else {}), **(mpl or {})}
     if common.get("logx") and isinstance(mpl.get("aspect"), (int, float)):
         # HoloViews (matplotlib) measures a log axis's span in natural logs where matplotlib draws decades: a
         # log-x panel came out ln 10 times narrower than asked (001-fig2's panel A beside B)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ...core.progress import plural
-from ...views.style import figure, ink, mpl_colorbar_beside, placeholder, style_element
+from ...views.style import figure, ink, mpl_colorbar_beside, placeholder, style_element, whole_x
 from ...views.titles import text_width, title_room
 from .config import ARCH_LABELS
 from .result import grown, learned, trained_depth
@@ -85,7 +85,7 @@ def module_heatmap(ds, group: str = "W_R", arch: str = "modular"):
     mean = np.nanmean(acc.values[..., :depth], 0)             # (eps, head): over the seeds that grew each head
     rows = [(f"{e:.3g}", h, float(mean[i, k])) for i, e in enumerate(ds.eps.values) for k, h in enumerate(heads)]
     frame = pd.DataFrame(rows, columns=["eps", "head", "accuracy"])
-    heat = hv.HeatMap(frame, kdims=[hv.Dimension("eps", label="ε = ‖ΔW‖_F / ‖W‖_F"),
+    heat = hv.HeatMap(frame, kdims=[hv.Dimension("eps", label=EPS.label),
                                     hv.Dimension("head", label="head N (its module)")],
                       vdims=[hv.Dimension("accuracy", label="accuracy", range=(0.4, 1))])
     # a tick on every head (integers: the heads are N = 2, 3, …), thinned to N = 2 and every fifth when many
@@ -144,8 +144,8 @@ def n_solved_curves(frame: pd.DataFrame, epochs: int | None = None, steps_per_ep
         layers = [hv.Curve(([], []), kdims=[xdim], vdims=[N_SOLVED])]
     xlim = (0, (epochs or 1) * scale) if epochs else None
     return figure(hv.Overlay(layers), "Largest N solved as the networks grow (thin: seeds, thick: mean)",
-                  bokeh=dict(height=340, legend_position="top_left"), **({"xlim": xlim} if xlim else {}),
-                  ylim=(0, None))
+                  bokeh=dict(height=340, legend_position="top_left", hooks=[whole_x]), mpl=dict(hooks=[whole_x]),
+                  **({"xlim": xlim} if xlim else {}), ylim=(0, None))
 
 
 def chain_drawing(ds, seed_index: int = 0):
@@ -212,7 +212,8 @@ def tau_per_module(ds):
                                     mpl=dict(color=ARCH_COLOURS["rnn"], linestyle=dash)))
         words.append(f"{label}: RNN {rnn:.2f}")
     return figure(hv.Overlay(layers), "Time constants per module of the chain (" + "; ".join(words) + ")",
-                  bokeh=dict(height=320, legend_position="bottom_right"), ylim=(0, None))
+                  bokeh=dict(height=320, legend_position="bottom_right", hooks=[whole_x]),
+                  mpl=dict(hooks=[whole_x]), ylim=(0, None))
 
 
 def generalisation_curves(ds):
@@ -243,7 +244,7 @@ def generalisation_curves(ds):
                   if "bokeh" in hv.Store.renderers else hv.HLine(0.5))
     return figure(hv.Overlay(layers), f"Generalisation: N_solved + K after {cfg.get('generalise_steps', '?')} steps of "
                                       f"retraining (mean ± sd over {plural(n, 'seed')}; dotted: chance)",
-                  bokeh=dict(height=320, legend_position="bottom_left"))
+                  bokeh=dict(height=320, legend_position="bottom_left", hooks=[whole_x]), mpl=dict(hooks=[whole_x]))
 
 
 #: Every view of one Result, by name, the headline view first (the page, exports and contract test use them).
