@@ -634,3 +634,22 @@ def test_a_heatmap_row_nothing_of_which_is_stored_is_drawn_blank():
     hm = heatmap(pd.concat([stored, not_computed(missing)], ignore_index=True), "p", "noise", "bottleneck")
     Z = hm.QuadMesh.I.dimension_values(2, flat=False)
     assert Z.shape == (2, 2) and np.isnan(Z[1]).all() and np.isfinite(Z[0]).all()
+
+
+def test_a_swap_with_any_neighbour_shows_on_the_live_map():
+    """The live map coloured each neuron by its starting slot on one scale, numbered column by column: the
+    neurons of a column differed by 1/63 of the scale, so a swap within a column (BIMT's local move) could not be
+    seen (a reviewer's catch). Hue follows the column, lightness the row: every pair of neighbouring slots
+    differs visibly."""
+    import numpy as np
+
+    from explorer.studies.bimt.views import identity_colours
+
+    side = 8
+    colours = identity_colours(np.arange(side ** 2), side ** 2)
+    rgb = np.array([[int(c[k:k + 2], 16) for k in (1, 3, 5)] for c in colours])
+    slot = np.arange(side ** 2).reshape(side, side)   # slot k: column k // side, row k % side
+    pairs = [(slot[c, r], slot[c, r + 1]) for c in range(side) for r in range(side - 1)] + \
+            [(slot[c, r], slot[c + 1, r]) for c in range(side - 1) for r in range(side)]
+    assert min(np.linalg.norm(rgb[a] - rgb[b]) for a, b in pairs) > 20   # (RGB distance; one column: 1/63)
+

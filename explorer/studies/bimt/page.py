@@ -31,14 +31,14 @@ INTRO = ("**Growing brains** (Liu et al. 2023). An RNN's neurons sit on a sheet;
          "*anatomical*?")
 TEXTS = {
     "map": "Each dot is a neuron at its place on the sheet; lines are connections (red excitatory, blue "
-           "inhibitory, thicker = stronger). While training, colours follow each neuron so swaps show as colours "
-           "moving; at the end they show its **functional cluster** (task-variance clusters, grey: not important). "
-           "Drag the slider to replay the swap rounds (L1 and no cost swap nothing: it replays snapshots taken "
-           "at the same steps).",
+           "inhibitory, thicker = stronger). While training, colours follow each neuron (under BIMT, a swap shows "
+           "as colours moving); at the end they show its **functional cluster** (task-variance clusters, grey: "
+           "not important). Drag the slider to replay the swap rounds (L1 and no cost swap nothing: it replays "
+           "snapshots taken at the same steps).",
     "anatomy": "Are clusters anatomical? The fraction of important neurons with no neighbour of their own cluster "
                "(lower = clustered) and the clusters' spread, for this sheet (red line) and for sheets with the "
                "cluster labels shuffled. A percentile below 5 means the clustering is spatial.",
-    "tasks": "Accuracy on each of the 20 tasks of Yang et al. 2019 (fixation held and the right choice).",
+    "tasks": "Accuracy on each task trained, of the 20 of Yang et al. 2019 (fixation held and the right choice).",
     "variance": "Each important neuron's task variance (how much its activity varies across a task's trials), "
                 "divided by its largest over the tasks: the features it was clustered by (Yang et al. 2019). The "
                 "neurons of one cluster stand side by side, white lines between clusters: one cluster's neurons "
@@ -51,8 +51,9 @@ TEXTS = {
 }
 
 #: The map's key while its colours are the neurons' own (training, a replayed swap round).
-IDENTITY_KEY = ("<span style='opacity:0.8'>Colour: each neuron's own (by the slot it started in), so a swap shows "
-                "as two colours trading places; clusters are coloured once training ends.</span>")
+IDENTITY_KEY = ("<span style='opacity:0.8'>Colour: each neuron's own, from the slot it started in (hue: its "
+                "column, lightness: its row), so a swap shows as two colours trading places; clusters are coloured "
+                "once training ends.</span>")
 
 
 def _key_html(key) -> str:
@@ -120,6 +121,7 @@ class Page(StudyShell):
         self.histograms = pn.Row(self.isolated, self.spread, sizing_mode="stretch_width")
         self.tasks, self.variance, self.loss = Redrawn(), Redrawn(), Redrawn()
         self.front = Redrawn()   # drawn once the store has been read (after the headline: _refresh_front)
+        self._front_frame = None  # the runs it shows
         self.once_shown(self._empty_front)
         self.front_axis = pn.widgets.RadioButtonGroup(options={"important neurons": "active_neurons",
                                                                "wiring length": "wiring_length"},
@@ -176,9 +178,11 @@ class Page(StudyShell):
                 "isolated neurons vs shuffles": lambda: views.shuffle_histogram(ds, "isolated_fraction", i),
                 "cluster spread vs shuffles": lambda: views.shuffle_histogram(ds, "spread", i),
                 "task variance": lambda: views.task_variance_heatmap(ds, i),
-                # the front as its card shows it (every λ and regime in the store, the chosen x axis)
-                "error against sparsity": lambda: self.front.figure or views.pareto(
-                    views.pareto_frame([result]), self.front_axis.value)}
+                # the front as its card shows it (every λ and regime in the store, the chosen x axis), built
+                # anew: the card's figure was styled before an export loaded matplotlib (no title, no colours)
+                "error against sparsity": lambda: views.pareto(
+                    self._front_frame if self._front_frame is not None else views.pareto_frame([result]),
+                    self.front_axis.value)}
 
     def start_training(self):
         self.options.snapshot = -1
@@ -249,6 +253,7 @@ class Page(StudyShell):
 
         def show(value):
             frame, missing = value
+            self._front_frame = frame
             self.front.show(views.pareto(frame, axis))
             self.compute.label = (f"Train the {missing} missing λ × regime runs as one ensemble" if missing
                                   else "Every λ × regime run is stored")

@@ -52,8 +52,7 @@ def neuron_map(coords, w, *, labels=None, identity=None, active: float = 1e-2, t
         name = np.array([f"cluster {int(l) + 1}" if l >= 0 else "not important" for l in labels])
     else:
         ident = np.arange(N) if identity is None else np.asarray(identity)
-        hue = ident / max(N - 1, 1)
-        colour = np.array([_viridis(h) for h in hue])
+        colour = identity_colours(ident, N, flat=bool(np.ptp(y) == 0))
         name = np.array([f"neuron {int(k)}" for k in ident])
     pts = pd.DataFrame({"x": x, "y": y, "colour": colour, "neuron": name, "slot": np.arange(N)})
     colour_by = dict(color="colour")
@@ -84,6 +83,25 @@ def cluster_key(labels) -> list[tuple[str, str, int]]:
     key = [(f"cluster {l + 1}", CLUSTER_COLOURS[l % len(CLUSTER_COLOURS)], int((labels == l).sum())) for l in found]
     unimportant = int((labels < 0).sum())
     return key + ([("not important", NEUTRAL, unimportant)] if unimportant else [])
+
+
+def identity_colours(ident, N: int, flat: bool = False) -> np.ndarray:
+    """A colour per neuron from the slot it started in (``ident``; slot k sits in column k // side, row
+    k % side): the hue follows its column and the lightness its row, stepping between neighbouring rows, so a
+    swap with any neighbour shows as two colours trading places. On a line (``flat``) the hue alone."""
+    ident = np.asarray(ident, int)
+    side = int(round(np.sqrt(N)))
+    if flat or side * side != N or side < 2:
+        return np.array([_viridis(k / max(N - 1, 1)) for k in ident])
+    column, row = ident // side, ident % side
+    light = 0.2 * row / (side - 1) + 0.2 * (row % 2)   # 0 (the hue itself) … 0.4: paler would wash the hue out
+    return np.array([_lighter(_viridis(c / (side - 1)), t) for c, t in zip(column, light)])
+
+
+def _lighter(colour: str, t: float) -> str:
+    """``colour`` (#rrggbb) mixed with white, ``t`` of the way."""
+    rgb = [int(colour[k:k + 2], 16) for k in (1, 3, 5)]
+    return "#%02x%02x%02x" % tuple(int(round(v + t * (255 - v))) for v in rgb)
 
 
 def _viridis(h: float) -> str:
@@ -213,7 +231,7 @@ def loss_curves(ds):
                              label=f"seed {int(seed)}" if name == "loss" else "")
             curves.append(style_element(curve, bokeh=dict(color=c, line_dash=dash), mpl=dict(color=c, linestyle=dash)))
     return figure(hv.Overlay(curves), "Training loss per seed (solid: with λ·cost, dashed: prediction only)",
-                  bokeh=dict(height=300, logy=True, show_legend=False))
+                  logy=True, bokeh=dict(height=300, show_legend=False), mpl=dict(show_legend=False))
 
 
 def pareto(frame: pd.DataFrame, x: str = "active_neurons"):
@@ -236,7 +254,8 @@ def pareto(frame: pd.DataFrame, x: str = "active_neurons"):
                    error_bars(bars, c),
                    style_element(dots, bokeh=dict(color=c, size=8, tools=["hover"]), mpl=dict(color=c, s=30))]
     return figure(hv.Overlay(layers), f"Error against {xlabel} over λ (mean ± sd over seeds; lower left is better)",
-                  xlim=(0, 1.1 * float(frame[x].max()) or 1.0), bokeh=dict(height=320, legend_position="top_right"))
+                  xlim=(0, 1.1 * float(frame[x].max()) or 1.0),   # the legend beside the axes: it hid points
+                  bokeh=dict(height=320, legend_position="right"), mpl=dict(legend_position="right"))
 
 
 def pareto_frame(results) -> pd.DataFrame:

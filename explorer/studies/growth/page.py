@@ -30,14 +30,17 @@ INTRO = ("**Modular growth** (Hamidi et al. 2024). A chain of small modules grow
 TEXTS = {
     "robustness": "Each trained network's recurrent weights W_R, feed-forward weights W_FF (chain only) or time "
                   "constants τ are moved by a random ε‖W‖ (Hamidi et al. 2024, eq. 5); the curve counts the tasks "
-                  "it still solves (accuracy > 0.9), averaged over draws, ± sd over seeds. Further right = more "
-                  "robust.",
+                  "it still solves (accuracy > 0.9 on one balanced batch, the paper's count), averaged over draws, "
+                  "± sd over seeds. Further right = more robust. At ε = 0 it can differ from N solved − 1, which "
+                  "counts the tasks the curriculum passed at > 98 %.",
     "modules": "Accuracy of each head of the chain (head N is read from module N − 1) against ε: deeper modules "
                "go first (Hamidi et al. 2024, Fig. 5).",
     "growth": "The largest N each network has solved (> 98 % on balanced sequences), epoch by epoch, live while "
-              "training. Each network can add at most one N per epoch.",
+              "training. Each network can add at most one N per epoch. The training loss the status line shows "
+              "is summed over the network's heads, so it rises as heads are added.",
     "chain": "The grown chain: one box per module, arrows for the feed-forward weights W_FF into the next one; the "
-             "number above a box is the N its head answers.",
+             "number above a box is the N its head answers. With the older modules frozen the newest, still "
+             "learning, is drawn darker.",
     "tau": "Trained time constants τ̂ = max(τ, 1) per module of the chain and the RNN's mean (Hamidi et al. 2024, "
            "Fig. 4a); with 'effective timescales' on, also each neuron's effective timescale read from its activity "
            "(Fig. 4b).",
