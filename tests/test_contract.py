@@ -130,11 +130,46 @@ def test_a_page_trains_a_damaged_entry_again_holding_a_training_slot(ran, tmp_pa
     real_slot = shell.training_slot
     monkeypatch.setattr(shell, "training_slot", lambda *a, **k: slots.append(1) or real_slot(*a, **k))
     memory.forget()
-    result, _ = page._work(config, lambda event: None, threading.Event())
+    result, _ = page._work(config, None, lambda event: None, threading.Event())
     assert slots == [1] and not result.cached
     memory.forget()
-    result, _ = page._work(config, lambda event: None, threading.Event())
+    result, _ = page._work(config, None, lambda event: None, threading.Event())
     assert slots == [1] and result.cached
+
+
+def test_a_setting_far_larger_than_the_opening_one_waits_for_run_and_a_class_never_trains_it(ran, monkeypatch):
+    """A link (``?steps=200000&seeds=64``) or a slider at its end started a job of hours at once, and the
+    server trains one run at a time: a whole class waited behind it (a reviewer's catch, on a classroom page).
+    A setting over ten times the opening one's work waits for Run; a class's page does not train it at all."""
+    import time
+
+    from explorer.ui import shell
+
+    study, config, store, result = ran
+    page = opened_page(study, config, store)
+    trained = []
+    monkeypatch.setattr(shell.memory, "get_or_run", lambda *a, **k: trained.append(1) or result)
+
+    def settled(done=lambda: True):   # the job's end is set before its result is handled: wait for both
+        deadline = time.monotonic() + 60
+        while (page.job.running or not done()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    page.experiment.seeds = 11 * len(config.seeds)          # 11 × the opening setting's networks
+    settled(lambda: "opening one" in page.status.value)
+    assert trained == [] and page.result.config == config and page.stale and page.run_button.visible, page.status.value
+    assert "11× as much as the page's opening one" in page.status.value and "press Run" in page.status.value
+    page.classroom = True                                   # a class's page: Run does not start it
+    page.request(pressed=True)
+    settled(lambda: "too much for a class" in page.status.value)
+    assert trained == [] and not page.run_button.visible and "too much for a class" in page.status.value
+    page.classroom = False
+    page.request(pressed=True)                              # Run: trained
+    settled(lambda: bool(trained))
+    assert trained == [1]
+    page.experiment.seeds = len(config.seeds)               # the opening setting again: at once
+    settled(lambda: not page.stale)
+    assert not page.stale
 
 
 def test_its_page_builds_and_shows_the_result(ran):

@@ -194,6 +194,11 @@ class StudyConfig:
             d.update(self.data_identity())
         return d
 
+    def work(self) -> float | None:
+        """Study hook: a number proportional to what training this setting computes (seeds × steps × the
+        network's size …), compared with the page's opening setting (:mod:`explorer.ui.budget`); None: not said."""
+        return None
+
     def schema(self) -> int:
         """The :attr:`SCHEMA` of this setting's stored results (a study may bump it for the settings whose
         computation changed only, so that the others' stored runs stay valid)."""

@@ -21,19 +21,20 @@ from .. import studies
 from ..core.experiment import Experiment
 from ..core.progress import plural, progress_words, provenance_words
 from ..store import memory
-from . import presets, quiet, session, share, texts, url
+from . import budget, presets, quiet, session, share, texts, url
 from .url import link_settings
 from .hooks import PageHooks
 from .later import Later
+from .stale import Stale
 from .live import LiveJob, training_slot, warm_up
-from .redraw import CANCELLED, PREVIOUS
-from .messages import Alert, differing_words, result_status, sentences_text
+from .redraw import PREVIOUS
+from .messages import Alert, result_status, sentences_text
 from .sidebar import Sidebar
 from .template import page_template
 from .widgets import escape
 
 
-class StudyShell(PageHooks, Later, pn.viewable.Viewer):
+class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
     """Base class of every study page. Subclasses set ``experiment_class`` (and ``defaults``) and implement
     :meth:`build_main`; the other page hooks have working defaults."""
 
@@ -65,6 +66,7 @@ class StudyShell(PageHooks, Later, pn.viewable.Viewer):
         self.url_settings = link_settings(self.experiment)
         errors = {**(errors or {}), **self.experiment.apply(**(self.app_defaults() if defaults is None else defaults))}
         self.opening_setting = {k: getattr(self.experiment, k) for k in self.settings}   #: before a link's values
+        self._opening_work, self._confirmed = budget.work(self.experiment), None   # a large setting waits for Run
         self.alert = Alert()
         # a StaticText, not a pane: updating a pane re-sends its stylesheets, which makes Bokeh re-walk the
         # whole document (≈ 0.3 s here) on every progress report
@@ -75,7 +77,7 @@ class StudyShell(PageHooks, Later, pn.viewable.Viewer):
         self.cancel_button = pn.widgets.Button(label="Cancel", color="warning", visible=False, width=100)
         self.run_button = pn.widgets.Button(label="Run", color="primary", visible=False, width=100)
         self.cancel_button.on_click(lambda e: self.cancel())
-        self.run_button.on_click(lambda e: self.request())
+        self.run_button.on_click(lambda e: self.request(pressed=True))
         self.sidebar_controls = Sidebar(self.experiment, self.show_errors, self.overrides(), self.settings_changed)
         self._synced: list = []
         self._undone: list = []   #: settings a link set that could not run together, put back (url.runnable)
@@ -226,9 +228,9 @@ class StudyShell(PageHooks, Later, pn.viewable.Viewer):
             self._notes.append(f"{side} stopped when a setting changed (what it finished is stored)")
         self.request()
 
-    def request(self):
+    def request(self, pressed: bool = False):
         """Show the current setting: from memory or the store when seen before, else train it (cancelling any
-        stale job)."""
+        stale job); a setting far larger than the opening one trains once Run is ``pressed`` (:mod:`.budget`)."""
         self._notes += self.experiment.take_moved()   # values a following bound moved: said with the result
         problem = self.experiment.problem()
         if problem:
@@ -248,17 +250,22 @@ class StudyShell(PageHooks, Later, pn.viewable.Viewer):
             self._running(False)
             self._show(remembered, time.perf_counter() - t0, cached=True)
             return
+        self._confirmed = config.key() if pressed and not self.classroom else self._confirmed
+        large = None if self._confirmed == config.key() else budget.ratio(config, self._opening_work)
         self._running(True, "Looking for this setting in the store …", 0)   # before: the job may end at once
-        self.job.submit(partial(self._work, config), on_event=self._on_event, on_done=self._done,
+        self.job.submit(partial(self._work, config, large), on_event=self._on_event, on_done=self._done,
                         label="looking in the store")
 
-    def _work(self, config, report, cancel):
-        """Worker thread: load ``config`` from the store or train it; returns (result, seconds)."""
+    def _work(self, config, large, report, cancel):
+        """Worker thread: load ``config`` from the store or train it (unless it is ``large``: then ``(None,
+        large)``); returns (result, seconds)."""
         t0 = time.perf_counter()
         store = self.experiment.store
         stored = memory.load(store, config)   # None for an entry that is damaged or went meanwhile: trained below
         if stored is not None:
             return dataclasses.replace(stored, cached=True), time.perf_counter() - t0
+        if large is not None:
+            return None, large
         with training_slot(cancel, on_wait=lambda own: report({"stage": "queued", "own": own}), owner=self.job):
             result = memory.get_or_run(store, config, on_progress=report, cancel=cancel)
         return result, time.perf_counter() - t0
@@ -323,6 +330,8 @@ class StudyShell(PageHooks, Later, pn.viewable.Viewer):
 
     def _done(self, value):
         result, seconds, *side = value
+        if result is None:   # a large setting, not stored: it waits for Run (never, on a class's page)
+            return self._waits(seconds)
         if side:   # a side job: its time is its own, not the time of the result it ends on
             self._notes.append(f"{side[0]} took {seconds:.1f} s")
             seconds = seconds if not result.cached else 0.0
@@ -334,52 +343,6 @@ class StudyShell(PageHooks, Later, pn.viewable.Viewer):
         self.run_button.visible = False
         if html is not None:
             self.say(html)
-
-    def _job_failed(self, event):
-        if event.new:
-            self._notes = []
-            self._shown_stale()   # the plots show the last result, not the setting that failed (if they do)
-            self._running(False, "The last run did not finish; see the message above." + self._stale_words())
-            self.show_errors({})
-
-    def cancel(self):
-        """Stop the run; the plots keep the last result, marked as not matching the sidebar."""
-        side = self._side_running()
-        self.job.cancel()
-        self._notes = []
-        self._shown_stale()
-        if side is not None and not self.stale:   # a sweep on the sidebar's own setting: that one is stored
-            self._running(False, f"Cancelled: {escape(side)} stopped; what it finished is stored.")
-            return
-        self._running(False, "Cancelled. Nothing was stored for this setting; press <b>Run</b> to train it."
-                      + self._stale_words(", not the sidebar's setting"))
-        self.run_button.visible = True
-
-    def _side_running(self) -> str | None:
-        """The label of the side job (:meth:`train`) running now, or None."""
-        return self._side if self.job.running and self.job.stage == self._side else None
-
-    def _stale_words(self, tail: str = "") -> str:
-        if not self.stale:
-            return ""
-        said = self.setting_words(self.result.config)
-        differ = differing_words(self.result.config, self.experiment, said)
-        return f" The plots are <b>stale</b>: they show {said}{differ}{tail}."
-
-    def _shown_stale(self):
-        """Mark the plots as showing a result that is not the sidebar's setting (when they do: a side job that
-        failed or was cancelled leaves the sidebar's own result on screen)."""
-        try:
-            shown_is_sidebars = self.result is not None and self.result.config == self.experiment.config()
-        except Exception:  # noqa: BLE001 — a sidebar setting that cannot run is not the one shown
-            shown_is_sidebars = False
-        self.stale = self.result is not None and not shown_is_sidebars
-        if self.stale:
-            for pane in self.setting_panes():
-                pane.mark(CANCELLED)
-            self.mark_stale(True)
-        elif self.result is not None and self._trained_rows:   # a side job's training was drawn live: undone
-            self.show_result(self.result)
 
     # ------------------------------------------------------------------ serving
     def __panel__(self):

@@ -114,6 +114,12 @@ class BIMTConfig(StudyConfig):
                            sweepable=False, doc="Networks of this regime, trained together with the other "
                                                 "regimes' in one batched pass.")
 
+    def work(self) -> float:
+        """Seeds × steps × trials a step × the sheet's recurrent and input weights."""
+        tasks = 20 if self.tasks == "all" else len([t for t in str(self.tasks).split(",") if t.strip()])
+        neurons = self.grid * self.grid
+        return float(len(self.seeds) * self.steps * self.trials_per_task * tasks * neurons * (neurons + 53))
+
     def validate(self):
         if self.warmup + self.cooldown > 1:
             raise ConfigError("the warm-up and cool-down fractions add up to more than 1 "

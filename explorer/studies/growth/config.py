@@ -113,6 +113,11 @@ class GrowthConfig(StudyConfig):
                            sweepable=False, doc="Networks of each architecture, trained together in one batched "
                                                 "pass per architecture.")
 
+    def work(self) -> float:
+        """Seeds × steps × sequences a step × the chain's length and weights (both grow with N)."""
+        return float(len(self.seeds) * self.epochs * self.steps_per_epoch * self.batch_size * self.n_max ** 2
+                     * self.module_size ** 2)
+
     def normalise(self):
         if isinstance(self.duplicate, str) and self.duplicate.strip().lower() in ("", "off", "none"):
             self._set("duplicate", None)

@@ -223,6 +223,11 @@ class SpecializationConfig(StudyConfig):
         d["start_times"] = self.start_times if isinstance(self.start_times, str) else list(self.start_times)
         return d
 
+    def work(self) -> float:
+        """Seeds × the most epochs × pairs × time steps × the modules' weights (recurrent and input)."""
+        features = 64 if self.dataset == "digits" else 784
+        return float(len(self.seeds) * self.epochs * self.pairs_per_epoch * self.steps * self.n * (self.n + features))
+
     def schema(self) -> int:
         """7 with Deep-R links: every network draws its rewiring scores at every step (before, only when a network
         of its ensemble lacked links, so a network's draws depended on its mates); fixed links never draw, so their
