@@ -33,10 +33,10 @@ OfflineVanilla = type("VanillaTemplate", (pn.template.VanillaTemplate,), {
 _CSS = """
 :host, body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif; }
 @media screen and (max-width: 900px) {
-  #content { flex-direction: column; overflow-y: auto; overflow-x: auto; }
+  #content { flex-direction: column; overflow-y: auto; overflow-x: clip; }
   #sidebar { width: 100%; height: auto; overflow: visible; border-right: none; flex: none; }
   #sidebar.hidden { height: 0; }
-  #main { height: auto; overflow: visible; flex: none; }
+  #main { height: auto; overflow-y: visible; overflow-x: auto; flex: none; max-width: 100vw; }
   #header { flex-wrap: wrap; padding: 4px 10px; }
   a.title { font-size: 1.2em; line-height: 1.5em; white-space: normal; }
   #header-items { padding-left: 0; }
