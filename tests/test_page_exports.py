@@ -32,13 +32,18 @@ def test_a_study_page_exports_every_view_and_its_result(tmp_path, name):
             for view in study.views:
                 ex.figure.value = view
                 assert ex._figure("png").getvalue().startswith(b"\x89PNG"), view
-                assert ex.png.filename == f"{view.replace(' ', '-')}-{key}.png"
+                tag = page.export_tag(view)   # what of the result the figure shows: seed 0's map, W_R's heat map
+                assert ex.png.filename == f"{view.replace(' ', '-')}-{key}{'-' + tag if tag else ''}.png"
             assert b"<svg" in ex._figure("svg").getvalue()
         # a figure of one network is the one the page's seed slider picks
         page.options.seed_index = 1
         one = {"bimt": "neuron map", "growth": "chain"}[name]
         title = hv.renderer("bokeh").get_plot(ex.build(one)()).state.title.text
         assert "seed 1" in title.lower(), title
+        if export.matplotlib_available():   # and its file says so: two networks' exports did not collide
+            ex.figure.value = one
+            ex._figure("png")
+            assert ex.png.filename == f"{one.replace(' ', '-')}-{key}-seed-1.png"
         if name == "bimt":   # the front as its card shows it (every λ stored, its x axis), not one run's point
             import pandas as pd
 

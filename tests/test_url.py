@@ -106,10 +106,10 @@ def test_a_name_given_twice_with_different_values_says_which_value_the_page_read
     """?p=0.1&p=0.5 silently used 0.5; now the dropped value gets a sentence (equal repeats are harmless)."""
     assert url.repeated({"p": [b"0.1"], "n": [b"5", b"5"]}) == {}
     assert url.repeated({"p": [b"0.1", b"0.5"]}) == {
-        "“p” repeated": "“0.1” was not applied: the link gives “p” 2 values, and the page reads the last, “0.5”."}
+        "“p” repeated": "“0.1” was ignored: the link gives “p” 2 values, and the page reads the last, “0.5”."}
     [sentence] = url.repeated({"Ã±": [b"1", b"2", b"3", b"4", b"5"]}).values()
-    assert sentence == ("“1”, “2”, “3” … were not applied: the link gives “ñ” 5 values, and the page reads the "
+    assert sentence == ("“1”, “2”, “3” … were ignored: the link gives “ñ” 5 values, and the page reads the "
                         "last, “5”.")
     # the value read is the last one given, even when it was given before too
     assert url.repeated({"p": [b"0.1", b"0.5", b"0.1"]}) == {
-        "“p” repeated": "“0.5” was not applied: the link gives “p” 3 values, and the page reads the last, “0.1”."}
+        "“p” repeated": "“0.5” was ignored: the link gives “p” 3 values, and the page reads the last, “0.1”."}

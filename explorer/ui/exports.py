@@ -34,8 +34,8 @@ class Exports:
     or None when there is nothing to draw yet; ``result()``: the Result on screen or None; ``on_error(sentence)``
     shows a failed export on the page."""
 
-    def __init__(self, study: str, figures: dict, build, result, on_error):
-        self.study, self.build, self.result, self.on_error = study, build, result, on_error
+    def __init__(self, study: str, figures: dict, build, result, on_error, tag=lambda view: ""):
+        self.study, self.build, self.result, self.on_error, self.tag = study, build, result, on_error, tag
         self.figure = pn.widgets.Select(label="figure", options=figures, value=next(iter(figures.values())),
                                         sizing_mode="stretch_width")
         self.png = self._button("Figure as PNG", lambda: self._figure("png"), "png")
@@ -55,18 +55,19 @@ class Exports:
         return Download(callback=callback, filename=f"{self.study}.{ext}", label=label, color="light",
                         sizing_mode="stretch_width")
 
-    def _name(self, button, stem: str, ext: str):
-        """Name the file before it is sent (Panel reads the name after the callback has run)."""
+    def _name(self, button, stem: str, ext: str, tag: str = ""):
+        """Name the file before it is sent (Panel reads the name after the callback has run); ``tag`` names what
+        of the result a figure shows (``seed-2-round-5``), so two exports of one setting do not collide."""
         r = self.result()
         key = r.config.key()[:10] if r is not None else "result"
-        button.filename = f"{stem.replace(' ', '-')}-{key}.{ext}"
+        button.filename = f"{stem.replace(' ', '-')}-{key}{'-' + tag if tag else ''}.{ext}"
 
     def _figure(self, fmt):
         make = self.build(self.figure.value)
         if make is None:
             self.on_error(NOTHING)
             return None
-        self._name(self.png if fmt == "png" else self.svg, self.figure.value, fmt)
+        self._name(self.png if fmt == "png" else self.svg, self.figure.value, fmt, self.tag(self.figure.value))
         try:
             return io.BytesIO(export.figure_bytes(make, fmt))
         except Exception as e:  # noqa: BLE001 — an export problem is a message, not a crash
@@ -105,5 +106,5 @@ def card(shell) -> pn.Card:
         return shell.views_as_shown(r).get(view, lambda: views[view](r))
 
     shell.exports = Exports(name, {v: v for v in views}, build, lambda: shell.result,
-                            lambda sentence: shell.show_errors({"export": sentence}))
+                            lambda sentence: shell.show_errors({"export": sentence}), shell.export_tag)
     return shell.exports.card

@@ -49,6 +49,11 @@ class PageHooks:
         round): the Export card saves those as the page shows them, the others as the view draws them."""
         return {}
 
+    def export_tag(self, view: str) -> str:
+        """What of the result the exported ``view`` shows, for its file name (``seed-2-round-5``), or ``""``:
+        a view the page's own controls change (:meth:`views_as_shown`) names their values."""
+        return ""
+
     def skill_words(self, result) -> str:
         """Plain text after the status line's accuracy (e.g. the seeds below the criterion; escaped); or ``""``."""
         return ""

@@ -68,7 +68,7 @@ def repeated(args: dict) -> dict:
             name = _utf8(name)
             words = ", ".join(shown(v) for v in dropped[:3]) + (" …" if len(dropped) > 3 else "")
             out[f"{shown(name)} repeated"] = (
-                f"{words} {'was' if len(dropped) == 1 else 'were'} not applied: the link gives {shown(name)} "
+                f"{words} {'was' if len(dropped) == 1 else 'were'} ignored: the link gives {shown(name)} "
                 f"{len(raw)} values, and the page reads the last, {shown(last)}.")
     return out
 

@@ -81,7 +81,7 @@ def test_a_name_the_page_does_not_read_gets_a_sentence_naming_the_closest_one(pa
     wait_for_status(page, "p = 0.1", "n = 8", "2 seeds")
     alert = text_of(page.locator(".run-alert"))
     assert "This page has no setting called “nn” (did you mean “n”?); it was ignored." in alert
-    assert "“0.5” was not applied: the link gives “p” 2 values, and the page reads the last, “0.1”." in alert
+    assert "“0.5” was ignored: the link gives “p” 2 values, and the page reads the last, “0.1”." in alert
     assert "no setting called “<img src=x" in alert              # quoted as the text it is, cut short
     assert page.title() == TITLE and page.evaluate(INJECTED) == {"img": 0, "js": 0, "script": 0}
     assert page.locator(".ctl-n input").first.input_value() == "8"

@@ -184,6 +184,13 @@ class Page(StudyShell):
                     self._front_frame if self._front_frame is not None else views.pareto_frame([result]),
                     self.front_axis.value)}
 
+    def export_tag(self, view: str) -> str:
+        if view == "error against sparsity" or self.result is None:
+            return ""
+        seed = int(self.result.data.seed.values[min(self.options.seed_index, self.result.data.sizes["seed"] - 1)])
+        snap = self.options.snapshot
+        return f"seed-{seed}" + (f"-round-{snap}" if view == "neuron map" and snap >= 0 else "")
+
     def start_training(self):
         self.options.snapshot = -1
 

@@ -177,6 +177,14 @@ class Page(StudyShell):
         return {"accuracy per module": lambda: views.module_heatmap(ds, self.options.group),
                 "chain": lambda: views.chain_drawing(ds, i)}
 
+    def export_tag(self, view: str) -> str:
+        if self.result is None:
+            return ""
+        if view == "accuracy per module":
+            return self.options.group
+        seed = int(self.result.data.seed.values[min(self.options.seed_index, self.result.data.sizes["seed"] - 1)])
+        return f"seed-{seed}" if view == "chain" else ""
+
     def _matched(self):
         exp = self.experiment
         try:
