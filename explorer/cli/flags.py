@@ -91,7 +91,7 @@ def add_setting_flags(parser, config_class) -> None:
         parser.add_argument(flag, dest=name, action=_Alias, value=value, default=None,
                             help=help_.replace("%", "%%"))
     if config_class.PRESETS:
-        docs = "; ".join(f"{k}: {config_class.PRESET_DOCS.get(k, '')}" for k in config_class.PRESETS)
+        docs = "; ".join(f"{k}: {config_class.PRESET_DOCS.get(k, '').rstrip('.')}" for k in config_class.PRESETS)
         parser.add_argument("--preset", choices=list(config_class.PRESETS), default=None,
                             help=f"start from a named setting; flags given override it ({docs})".replace("%", "%%"))
 

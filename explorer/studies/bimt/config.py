@@ -90,11 +90,11 @@ class BIMTConfig(StudyConfig):
     bank_seed: int = setting(0, label="trial bank seed", kind="int", group=TR, bounds=(0, 2**31 - 1),
                              advanced=True, doc="Seed of the trial banks (each network draws its batches "
                                                 "with its own seed).")
-    importance: float = setting(1e-3, label="important neuron: task variance >", kind="float", group=M,
+    importance: float = setting(1e-3, label="importance threshold (task variance)", kind="float", group=M,
                                 measured=True, bounds=(0.0, 100.0), soft=(1e-5, 0.1), log=True,
                                 doc="A neuron is important when its summed task variance exceeds this "
                                     "(Liu et al. 2023: 1e-3).")
-    active: float = setting(1e-2, label="active connection: abs(w) >", kind="float", group=M, measured=True,
+    active: float = setting(1e-2, label="active-connection threshold (abs(w))", kind="float", group=M, measured=True,
                             bounds=(0.0, 100.0), soft=(1e-4, 0.1), log=True,
                             doc="A connection counts (wiring length, drawing) when its absolute weight exceeds this "
                                 "(Liu et al. 2023: 1e-2).")
@@ -111,8 +111,8 @@ class BIMTConfig(StudyConfig):
                             doc="important: cluster labels shuffled among the important neurons' own positions "
                                 "(conservative); grid: over the whole sheet (flatters BIMT).")
     seeds: tuple = setting((0, 1, 2), label="seeds", kind="seeds", group=TR, bounds=(1, MAX_SEEDS), soft=(1, 8),
-                           sweepable=False, doc="Networks of this regime, trained together with the other "
-                                                "regimes' in one batched pass.")
+                           sweepable=False, doc="Networks of this setting, trained together in one batched pass "
+                                                "(a sweep over regimes trains every regime's in the same pass).")
 
     def work(self) -> float:
         """Seeds × steps × trials a step × the sheet's recurrent and input weights."""

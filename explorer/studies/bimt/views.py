@@ -114,6 +114,14 @@ def _viridis(h: float) -> str:
     return "#fde725"
 
 
+def _unlearned(ds, seed_index: int) -> str:
+    """`` — NOT LEARNED`` for a network below the mean task accuracy at which its clusters are a finding (an
+    exported figure carries the warning the status line gives), else ``""``."""
+    from .result import LEARNED
+
+    return "" if float(ds["accuracy"].values[seed_index]) >= LEARNED else " — NOT LEARNED"
+
+
 def _config(ds) -> dict:
     try:
         return json.loads(ds.attrs.get("config", "{}"))
@@ -137,7 +145,8 @@ def result_map(result, seed_index: int = 0, snapshot: int | None = None, legend:
     acc = float(ds["accuracy"].values[seed_index])
     pct = float(ds["isolated_percentile"].values[seed_index])
     clusters = int(ds["clusters"].values[seed_index])
-    title = f"{regime} seed {seed}: {clusters} clusters, accuracy {acc:.2f}, isolated-neuron percentile {pct:.0f}"
+    title = (f"{regime} seed {seed}{_unlearned(ds, seed_index)}: {clusters} clusters, accuracy {acc:.2f}, "
+             f"isolated-neuron percentile {pct:.0f}")
     return neuron_map(coords, result.weights["w"][seed_index].numpy(), labels=ds["labels"].values[seed_index],
                       active=cfg.get("active", 1e-2), title=title, legend=legend)
 
@@ -163,7 +172,8 @@ def shuffle_histogram(ds, measure: str = "isolated_fraction", seed_index: int = 
                     label="this network")
     line = style_element(line, bokeh=dict(color="#c0392b", line_width=3), mpl=dict(color="#c0392b", linewidth=3))
     cfg = _config(ds)
-    who = f"{REGIME_LABELS.get(cfg.get('regime'), cfg.get('regime', ''))} seed {int(ds.seed.values[seed_index])}"
+    who = (f"{REGIME_LABELS.get(cfg.get('regime'), cfg.get('regime', ''))} seed {int(ds.seed.values[seed_index])}"
+           f"{_unlearned(ds, seed_index)}")
     return figure(hist * line, f"{short}: percentile {pct:.1f}\n{who}", xlabel=label,   # side by side: smaller title
                   legend_position="bottom", bokeh=dict(height=320, fontsize={"title": "10pt"}))
 
@@ -212,7 +222,8 @@ def task_variance_heatmap(ds, seed_index: int = 0):
                            mpl=dict(color="white", linewidth=2)) for x in starts]
     seed = int(ds.seed.values[seed_index])
     return figure(hv.Overlay([heat, *lines]) if lines else heat,
-                  f"Task variance of seed {seed}'s {keep.size} important neurons in {len(ticks)} clusters",
+                  f"Task variance of seed {seed}'s {keep.size} important neurons in {len(ticks)} clusters"
+                  f"{_unlearned(ds, seed_index)}",
                   xlabel="functional cluster (its important neurons side by side)", xlim=(-0.5, len(order) - 0.5),
                   bokeh=dict(height=380))
 
