@@ -155,7 +155,7 @@ def test_a_setting_far_larger_than_the_opening_one_waits_for_run_and_a_class_nev
         while (page.job.running or not done()) and time.monotonic() < deadline:
             time.sleep(0.02)
 
-    page.experiment.seeds = 11 * len(config.seeds)          # 11 × the opening setting's networks
+    page.experiment.seeds = 12 * len(config.seeds)          # 11 × the opening's networks not stored yet
     settled(lambda: "opening one" in page.status.value)
     assert trained == [] and page.result.config == config and page.stale and page.run_button.visible, page.status.value
     assert "11× as much as the page's opening one" in page.status.value and "press Run" in page.status.value

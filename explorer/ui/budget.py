@@ -4,7 +4,8 @@ A link (``?steps=200000&seeds=64``) or a slider dragged to its end started a job
 trains one run at a time, so every other page waited behind it (found by a reviewer on the BIMT page, in
 classroom mode). Each study's config says how much it trains (``StudyConfig.work``: a number proportional to
 the training's arithmetic); a setting above :data:`LIMIT` times the opening setting's waits for Run, and a class's
-page (``?classroom=1``, a lesson) does not train it at all. A stored setting always opens at once.
+page (``?classroom=1``, a lesson) does not train it at all. A stored setting opens at once, and only what
+the store lacks counts (seeds not stored; networks stored under other measuring settings are measured again).
 """
 from __future__ import annotations
 
@@ -29,10 +30,26 @@ def ratio(config, opening: float | None) -> float | None:
     return times if times > LIMIT else None
 
 
+def to_train(store, config, opening: float | None) -> float | None:
+    """:func:`ratio` of what ``store`` lacks of ``config``: its seeds not stored, less those whose networks are
+    stored under other measuring settings (measured again in seconds, not trained)."""
+    if not opening:
+        return None
+    missing = store.missing_seeds(config)
+    if not missing or ratio(config.replace(seeds=missing), opening) is None:
+        return None
+    from ..store.remeasured import trained_before
+
+    part = config.replace(seeds=missing)
+    found = trained_before(store, [part])
+    untrained = [s for s in missing if (part.run_key(), s) not in found]
+    return ratio(config.replace(seeds=untrained), opening) if untrained else None
+
+
 def words(times: float, classroom: bool) -> str:
     """The status line's sentence for a setting that waits (plain text)."""
     if classroom:
         return (f"This setting trains about {times:.0f}× as much as the page's opening one: too much for a class's "
-                "shared server, so it was not started. Lower the steps, seeds or size to train it here.")
+                "shared server, so it was not started. A setting closer to the lesson's trains here.")
     return (f"This setting trains about {times:.0f}× as much as the page's opening one (a long run, and the server "
             "trains one run at a time): press Run to start it.")

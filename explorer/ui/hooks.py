@@ -25,6 +25,9 @@ class PageHooks:
         """What follows the settings in the sidebar: the Export card of the study's views (:mod:`.exports`)."""
         return [exports.card(self)]
 
+    #: the settings :meth:`describe` names (a stale plot's words add the other settings that differ)
+    described: tuple = ()
+
     def describe(self, config) -> str:
         """The setting in a few words for the status line (plain text; seeds are added by the shell)."""
         return ""

@@ -2,8 +2,6 @@
 box never becomes markup or a link), and the small grammar of status lines."""
 from __future__ import annotations
 
-import re
-
 import panel as pn
 
 from .widgets import escape
@@ -60,10 +58,11 @@ def result_status(setting: str, where: str, seconds: float, accuracy_words: str,
             + (f" · <b>{escape(skill)}</b>" if skill else "") + (f" · {escape('; '.join(notes))}" if notes else ""))
 
 
-def differing_words(shown, sidebar, said: str, most: int = 3) -> str:
+def differing_words(shown, sidebar, described=(), most: int = 3) -> str:
     """`` (steps per epoch 60, not 120)``: the settings in which the ``shown`` config differs from the
-    ``sidebar``'s (a config, or an experiment whose config it is) that the page's few words (``said``) do not
-    name, so that two results described alike can be told apart after a cancel (at most ``most``; escaped)."""
+    ``sidebar``'s (a config, or an experiment whose config it is), but for the ones the page's few words name
+    (``described``) and the seeds, so that two results described alike can be told apart after a cancel (at most
+    ``most``; escaped)."""
     if hasattr(sidebar, "config"):
         try:
             sidebar = sidebar.config()
@@ -75,6 +74,6 @@ def differing_words(shown, sidebar, said: str, most: int = 3) -> str:
 
     parts = [f"{s.label} {value(getattr(shown, name))}, not {value(getattr(sidebar, name))}"
              for name, s in shown.settings().items()
-             if s.identity and name != "seeds" and getattr(shown, name) != getattr(sidebar, name)
-             and not re.search(rf"(?<![\w.]){re.escape(value(getattr(shown, name)))}(?![\w.])", said)]
+             if s.identity and name != "seeds" and name not in described
+             and getattr(shown, name) != getattr(sidebar, name)]
     return f" ({escape('; '.join(parts[:most]))})" if parts else ""

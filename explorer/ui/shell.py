@@ -141,6 +141,7 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
                 self.lesson = lessons[name]
                 errors.update(self.experiment.apply(**self.lesson.settings))
                 hidden = self.lesson.hidden(self.experiment.advanced())
+                self._opening_work = budget.work(self.experiment)   # a class's page measures against its lesson
             else:
                 errors["lesson"] = url.no_lesson(name)
         linked = {k: v for k, v in query.items() if k in self.url_settings}
@@ -251,19 +252,20 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
             self._show(remembered, time.perf_counter() - t0, cached=True)
             return
         self._confirmed = config.key() if pressed and not self.classroom else self._confirmed
-        large = None if self._confirmed == config.key() else budget.ratio(config, self._opening_work)
+        opening = None if self._confirmed == config.key() else self._opening_work
         self._running(True, "Looking for this setting in the store …", 0)   # before: the job may end at once
-        self.job.submit(partial(self._work, config, large), on_event=self._on_event, on_done=self._done,
+        self.job.submit(partial(self._work, config, opening), on_event=self._on_event, on_done=self._done,
                         label="looking in the store")
 
-    def _work(self, config, large, report, cancel):
-        """Worker thread: load ``config`` from the store or train it (unless it is ``large``: then ``(None,
-        large)``); returns (result, seconds)."""
+    def _work(self, config, opening, report, cancel):
+        """Worker thread: load ``config`` from the store or train it; returns (result, seconds), or ``(None,
+        times)`` when what it would train is ``times`` the ``opening`` work, over :data:`.budget.LIMIT`."""
         t0 = time.perf_counter()
         store = self.experiment.store
         stored = memory.load(store, config)   # None for an entry that is damaged or went meanwhile: trained below
         if stored is not None:
             return dataclasses.replace(stored, cached=True), time.perf_counter() - t0
+        large = budget.to_train(store, config, opening)
         if large is not None:
             return None, large
         with training_slot(cancel, on_wait=lambda own: report({"stage": "queued", "own": own}), owner=self.job):

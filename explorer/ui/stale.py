@@ -40,7 +40,7 @@ class Stale:
         if not self.stale:
             return ""
         said = self.setting_words(self.result.config)
-        differ = differing_words(self.result.config, self.experiment, said)
+        differ = differing_words(self.result.config, self.experiment, self.described)
         return f" The plots are <b>stale</b>: they show {said}{differ}{tail}."
 
     def _shown_stale(self):
@@ -62,5 +62,8 @@ class Stale:
         """A setting ``times`` the opening one's work, not stored: said, with Run to start it (not on a class's
         page, which does not train it)."""
         self._shown_stale()
+        if self.result is None:   # nothing shown yet: the cards say what they wait for, not a cancelled run's rows
+            for pane in self.setting_panes():
+                pane.wait()
         self._running(False, escape(budget.words(times, self.classroom)) + self._stale_words())
         self.run_button.visible = not self.classroom

@@ -93,7 +93,7 @@ def test_a_name_the_page_does_not_read_gets_a_sentence_naming_the_closest_one(pa
     # no control (a reviewer saw them all kept)
     page.goto(f"{app_url}?nn=12&lesson=nope&theme=%3Cb%3E&deep_r_lr=abc&classroom=zz&n=9")
     wait_for_status(page, "n = 9")
-    page.wait_for_function("() => window.location.search.includes('n=9')", timeout=10_000)
+    page.wait_for_function("() => !window.location.search.includes('nn=')", timeout=10_000)   # rewritten
     page.wait_for_timeout(500)
     search = page.evaluate("() => decodeURIComponent(window.location.search)")
     assert not any(bad in search for bad in ("nn=", "lesson=", "theme=", "abc", "classroom=")), search

@@ -161,3 +161,19 @@ def test_the_robustness_curves_leave_out_networks_that_learned_nothing(ds):
     assert np.nanmax(rnn.dimension_values(1)) < 99 and "left out" in fig.opts.get().kwargs["title"]
     none["n_solved"][:] = 1
     assert "nothing to perturb" in robustness_curves(none, ["W_R"]).text
+
+
+def test_the_trained_depth_of_a_sweep_over_epochs_reads_each_cell_s_own_last_epoch():
+    """A sweep over epochs pads a shorter run's curve with NaN: its trained depth read the padding (NaN) and the
+    per-module views failed on it (a reviewer's catch)."""
+    import numpy as np
+
+    from explorer.studies.growth.result import trained_depth
+
+    curve = np.array([[[[1, 2, np.nan]], [[1, 1, np.nan]]], [[[1, 2, 3]], [[1, 1, 1]]]])   # (epochs, arch, seed, epoch)
+    ds = xr.Dataset({"n_solved_curve": (("epochs", "arch", "seed", "epoch"), curve),
+                     "depth": (("epochs", "arch", "seed"), np.array([[[2], [1]], [[3], [1]]]))},
+                    coords={"arch": ["modular", "rnn"], "epochs": [2, 3], "seed": [0], "epoch": [1, 2, 3]})
+    # two epochs: N = 2 solved in the last, its second module grown after it; three: N = 3, its third after it
+    assert trained_depth(ds).values.tolist() == [[1], [2]]
+    assert trained_depth(ds, "rnn").values.tolist() == [[1], [1]]

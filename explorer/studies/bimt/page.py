@@ -96,6 +96,8 @@ class Page(StudyShell):
     def view_options(self):
         return [(self.options, ["seed_index", "snapshot"])]
 
+    described = ("regime", "grid", "lam")
+
     def describe(self, config) -> str:
         return f"{config.regime}, {config.grid} × {config.grid} sheet, λ = {config.lam:g}"
 
@@ -185,8 +187,8 @@ class Page(StudyShell):
                     self.front_axis.value)}
 
     def export_tag(self, view: str) -> str:
-        if view == "error against sparsity" or self.result is None:
-            return ""
+        if self.result is None or view not in self.views_as_shown(self.result) or view == "error against sparsity":
+            return ""   # the views of every seed (accuracy per task, the loss) and the front name no network
         seed = int(self.result.data.seed.values[min(self.options.seed_index, self.result.data.sizes["seed"] - 1)])
         snap = self.options.snapshot
         return f"seed-{seed}" + (f"-round-{snap}" if view == "neuron map" and snap >= 0 else "")

@@ -114,9 +114,13 @@ class GrowthConfig(StudyConfig):
                                                 "pass per architecture.")
 
     def work(self) -> float:
-        """Seeds × steps × sequences a step × the chain's length and weights (both grow with N)."""
-        return float(len(self.seeds) * self.epochs * self.steps_per_epoch * self.batch_size * self.n_max ** 2
-                     * self.module_size ** 2)
+        """Seeds × the sequences trained and measured × the chain's length and weights (both grow with N):
+        the curriculum, the N + K retraining, the perturbed copies (a forward pass each, a third of a training
+        step) and the timescales' simulation (one time step each, of sequences N_max long)."""
+        sequences = (self.epochs * self.steps_per_epoch + self.generalise * self.generalise_steps) * self.batch_size
+        sequences += self.draws * (self.eps_points + 1) * len(self.perturb.split(",")) * self.eval_batch_size / 3
+        sequences += 2 * self.timescale_steps / self.n_max if self.timescales else 0
+        return float(len(self.seeds) * sequences * self.n_max ** 2 * self.module_size ** 2)
 
     def normalise(self):
         if isinstance(self.duplicate, str) and self.duplicate.strip().lower() in ("", "off", "none"):

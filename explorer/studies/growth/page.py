@@ -81,6 +81,8 @@ class Page(StudyShell):
     def view_options(self):
         return [(self.options, ["group", "seed_index"])]
 
+    described = ("module_size", "n_max", "epochs")
+
     def describe(self, config) -> str:
         return f"modules of {config.module_size}, N up to {config.n_max}, {plural(config.epochs, 'epoch')}"
 

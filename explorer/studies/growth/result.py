@@ -148,8 +148,10 @@ def trained_depth(ds, arch: str = "modular") -> xr.DataArray:
     after the last epoch still grows (``depth`` counts it), but its new module or head never trains: when the
     last epoch solved a new N, the network trained the N − 1 modules or heads up to it (the first answers N = 2)."""
     curve = ds["n_solved_curve"].sel(arch=arch)
-    before = curve.isel(epoch=-2) if curve.sizes["epoch"] >= 2 else xr.ones_like(curve.isel(epoch=-1))
-    last = curve.isel(epoch=-1)
+    # a sweep over epochs pads a shorter run's curve with NaN: its last epoch is its last value
+    epochs = curve.notnull().sum("epoch")
+    last = curve.isel(epoch=(epochs - 1).clip(min=0))
+    before = curve.isel(epoch=(epochs - 2).clip(min=0)).where(epochs >= 2, 1)
     depth = ds["depth"].sel(arch=arch)
     return xr.where(last != before, np.minimum(last - 1, depth), depth).drop_vars("epoch", errors="ignore")
 

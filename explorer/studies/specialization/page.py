@@ -70,6 +70,8 @@ class Page(StudyShell):
         return [(self.display, ["metrics", "per_module", "seed_index"]),
                 (self.overview_options, ["against", "heat_x", "heat_y", "heat_metric"])]
 
+    described = ("p", "n")
+
     def describe(self, config) -> str:
         return f"p = {config.p:.3g}, n = {config.n}"
 
