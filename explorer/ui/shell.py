@@ -267,6 +267,7 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
             return dataclasses.replace(stored, cached=True), time.perf_counter() - t0
         large = budget.to_train(store, config, opening)
         if large is not None:
+            config.prepare()   # data it cannot have (MNIST offline) is said first, not "press Run"
             return None, large
         with training_slot(cancel, on_wait=lambda own: report({"stage": "queued", "own": own}), owner=self.job):
             result = memory.get_or_run(store, config, on_progress=report, cancel=cancel)

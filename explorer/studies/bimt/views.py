@@ -119,6 +119,8 @@ def _unlearned(ds, seed_index: int) -> str:
     exported figure carries the warning the status line gives), else ``""``."""
     from .result import LEARNED
 
+    if "accuracy" not in ds:   # a view drawn from a part of a result (its clusters alone)
+        return ""
     return "" if float(ds["accuracy"].values[seed_index]) >= LEARNED else " — NOT LEARNED"
 
 
