@@ -29,3 +29,19 @@ def test_networks_stored_under_other_measuring_settings_are_not_counted(tmp_path
     store.get_or_run(twelve)
     other = twelve.replace(draws=3)                            # measured again, not trained
     assert store.missing_seeds(other) == list(range(12)) and budget.to_train(store, other, one.work()) is None
+
+
+def test_a_page_opened_on_tiny_settings_measures_against_its_study_s_defaults():
+    """A server opened on tiny settings (``EXPLORER_APP_DEFAULTS``, as the browser tests' is) held back every
+    ordinary setting, the study's own defaults included; a lesson's page measures against its lesson alone."""
+    from explorer.studies.specialization.config import TINY
+    from explorer.studies.specialization.experiment import SpecializationExperiment
+    from explorer.studies.specialization.page import Page
+
+    tiny = SpecializationExperiment()
+    tiny.apply(**TINY)
+    defaults = SpecializationExperiment()
+    defaults.apply(**Page.defaults)
+    assert budget.opening(Page, tiny) == budget.work(defaults) > 100 * budget.work(tiny)
+    assert budget.opening(Page, tiny, lesson=True) == budget.work(tiny)
+

@@ -147,6 +147,7 @@ def test_a_setting_far_larger_than_the_opening_one_waits_for_run_and_a_class_nev
 
     study, config, store, result = ran
     page = opened_page(study, config, store)
+    page._opening_work = config.work()   # measured against the TINY setting it opened on (not the study's defaults)
     trained = []
     monkeypatch.setattr(shell.memory, "get_or_run", lambda *a, **k: trained.append(1) or result)
 

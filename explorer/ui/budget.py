@@ -21,6 +21,18 @@ def work(experiment) -> float | None:
         return None
 
 
+def opening(shell, experiment, lesson: bool = False) -> float | None:
+    """The work a page measures large settings against: its opening setting's (``experiment`` now), or the
+    study page's own defaults' where those are larger (a server opened on tiny settings, as the browser tests'
+    is, would otherwise hold back every ordinary one); a ``lesson``'s page, its lesson's alone."""
+    if lesson:
+        return work(experiment)
+    base = type(experiment)(store=experiment.store)
+    base.apply(**shell.defaults)
+    sizes = [w for w in (work(experiment), work(base)) if w]
+    return max(sizes) if sizes else None
+
+
 def ratio(config, opening: float | None) -> float | None:
     """How many times the ``opening`` work ``config`` trains, when that is more than :data:`LIMIT`; else None."""
     size = config.work()

@@ -66,7 +66,7 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
         self.url_settings = link_settings(self.experiment)
         errors = {**(errors or {}), **self.experiment.apply(**(self.app_defaults() if defaults is None else defaults))}
         self.opening_setting = {k: getattr(self.experiment, k) for k in self.settings}   #: before a link's values
-        self._opening_work, self._confirmed = budget.work(self.experiment), None   # a large setting waits for Run
+        self._opening_work, self._confirmed = budget.opening(self, self.experiment), None   # large: waits for Run
         self.alert = Alert()
         # a StaticText, not a pane: updating a pane re-sends its stylesheets, which makes Bokeh re-walk the
         # whole document (≈ 0.3 s here) on every progress report
@@ -141,7 +141,7 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
                 self.lesson = lessons[name]
                 errors.update(self.experiment.apply(**self.lesson.settings))
                 hidden = self.lesson.hidden(self.experiment.advanced())
-                self._opening_work = budget.work(self.experiment)   # a class's page measures against its lesson
+                self._opening_work = budget.opening(self, self.experiment, lesson=True)   # against the lesson
             else:
                 errors["lesson"] = url.no_lesson(name)
         linked = {k: v for k, v in query.items() if k in self.url_settings}

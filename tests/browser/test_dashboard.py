@@ -139,9 +139,8 @@ def test_screenshot_of_the_default_setting(page, app_url, shots):
     training = {k: getattr(study, k) for k in ("steps", "epochs", "until_accuracy", "lr", "pairs_per_epoch")}
     query = "&".join(f"{k}={v}" for k, v in {**training, **PAGE_DEFAULTS}.items())
     page.goto(f"{app_url}?{query}")
-    # far more than the test app's tiny opening setting: it waits for Run (explorer/ui/budget.py)
-    wait_for_status(page, "opening one", "press Run")
-    page.get_by_role("button", name="Run").click()
+    # the page's own defaults, larger than the test app's tiny opening setting: they train at once (a large
+    # setting is measured against the larger of the two, explorer/ui/budget.py)
     status = wait_for_status(page, "p = 0.1", "n = 25", "3 seeds", "test accuracy")
     mean = float(re.search(r"test accuracy (\d\.\d+) ±", status).group(1))
     assert mean >= criterion and "below the" not in status, status  # trained to the criterion, then measured
