@@ -62,6 +62,6 @@ def words(times: float, classroom: bool) -> str:
     """The status line's sentence for a setting that waits (plain text)."""
     if classroom:
         return (f"This setting trains about {times:.0f}× as much as the page's opening one: too much for a class's "
-                "shared server, so it was not started. A setting closer to the lesson's trains here.")
+                "shared server, so it was not started. A setting nearer the opening one trains here.")
     return (f"This setting trains about {times:.0f}× as much as the page's opening one (a long run, and the server "
             "trains one run at a time): press Run to start it.")
