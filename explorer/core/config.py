@@ -163,6 +163,13 @@ class StudyConfig:
     def _set(self, name, value):
         object.__setattr__(self, name, value)  # frozen dataclass
 
+    def _unread(self, *names) -> None:
+        """Set settings this run does not read back to their defaults (in ``validate``): what a run ignores is
+        not part of its identity, so runs that differ only there are one run (one key, trained once)."""
+        for field in dataclasses.fields(self):
+            if field.name in names:
+                self._set(field.name, field.default)
+
     def normalise(self) -> None:
         """Study hook run before the per-field checks (e.g. parse ``p = "1/n2"`` once n is known)."""
 

@@ -48,11 +48,11 @@ def to_train(store, config, opening: float | None) -> float | None:
     if not opening:
         return None
     missing = store.missing_seeds(config)
-    if not missing or ratio(config.replace(seeds=missing), opening) is None:
+    part = config.replace(seeds=missing) if missing else None
+    if part is None or ratio(part, opening) is None:
         return None
     from ..store.remeasured import trained_before
 
-    part = config.replace(seeds=missing)
     found = trained_before(store, [part])
     untrained = [s for s in missing if (part.run_key(), s) not in found]
     return ratio(config.replace(seeds=untrained), opening) if untrained else None

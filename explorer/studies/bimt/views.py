@@ -15,6 +15,7 @@ from ...core.progress import plural
 from ...metrics.anatomy import normalise
 from ...views.style import (SEED_COLOURS, error_bars, figure, frame_sized, mpl_colorbar_beside, placeholder, style,
                              style_element)
+from .result import LEARNED
 
 #: colours of functional clusters (Glasbey-like, readable on white); unimportant neurons are grey
 CLUSTER_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
@@ -117,8 +118,6 @@ def _viridis(h: float) -> str:
 def _unlearned(ds, seed_index: int) -> str:
     """`` — NOT LEARNED`` for a network below the mean task accuracy at which its clusters are a finding (an
     exported figure carries the warning the status line gives), else ``""``."""
-    from .result import LEARNED
-
     if "accuracy" not in ds:   # a view drawn from a part of a result (its clusters alone)
         return ""
     return "" if float(ds["accuracy"].values[seed_index]) >= LEARNED else " — NOT LEARNED"

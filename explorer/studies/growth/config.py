@@ -8,7 +8,6 @@ eq. 5). Full references in docs/papers.md.
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from ...core.config import MAX_SEEDS, ConfigError, StudyConfig, repeated
@@ -144,8 +143,7 @@ class GrowthConfig(StudyConfig):
         if self.rnn_lr is not None and self.rnn_lr == self.lr:
             self._set("rnn_lr", None)
         if self.generalise == 0:
-            self._set("generalise_steps", next(f.default for f in dataclasses.fields(self)
-                                                if f.name == "generalise_steps"))
+            self._unread("generalise_steps")
 
     @classmethod
     def parse_field(cls, name, text, values):

@@ -7,7 +7,6 @@ JSON is the run's identity in the store.
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from ...core.config import MAX_SEEDS, ConfigError, StudyConfig
@@ -198,10 +197,8 @@ class SpecializationConfig(StudyConfig):
             raise ConfigError(f"structured noise mixes {self.noise_samples} other samples of a batch, so a batch "
                               f"needs more than {self.noise_samples} pairs; this one has {pairs} (raise the batch "
                               "size or pairs per epoch, or lower noise samples).")
-        if self.connectivity != "deep-r":   # what fixed links ignore is not part of a run's identity
-            for field in dataclasses.fields(self):
-                if field.name in ("deep_r_lr", "deep_r_temperature"):
-                    self._set(field.name, field.default)
+        if self.connectivity != "deep-r":
+            self._unread("deep_r_lr", "deep_r_temperature")
 
     # ------------------------------------------------------------------ derived
     @property
