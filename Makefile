@@ -10,7 +10,7 @@ PORT    ?= 5006
 # pip picks by default on Linux, several GB); it needs download.pytorch.org.
 TORCH   ?=
 
-.PHONY: app test install install-test browser screenshots pictures bench demo clean
+.PHONY: app lab test install install-lab install-test browser screenshots pictures bench demo clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -21,15 +21,24 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -e ".[test]"
+$(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e ".[notebook]"
 	touch $(VENV)/.installed $@
 
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e ".[test]"
+	touch $(VENV)/.installed $(VENV)/.installed-lab $@
+
 install: $(VENV)/.installed
+install-lab: $(VENV)/.installed-lab
 install-test: $(VENV)/.installed-test
 
 app: install
 	$(BIN)/panel serve apps/dynamics.py --setup apps/setup.py --port $(PORT) --show
+
+# The course in JupyterLab (notebooks/); `make app` serves the dashboard beside it.
+lab: install-lab
+	$(BIN)/jupyter lab notebooks/
 
 demo: install
 	$(BIN)/explorer run specialization --epochs 10 --seeds 3

@@ -41,7 +41,7 @@ def render() -> str:
     for name in studies.names():
         study = studies.get(name)
         cls = study.config_class
-        defaults = defaults_of(cls)
+        defaults, settings = defaults_of(cls), cls.settings()
         lines += [f"## {study.title} (`{name}`)", "", f"{study.question} ({study.papers})", ""]
         groups: dict = {}
         for field, s in cls.settings().items():
@@ -63,7 +63,7 @@ def render() -> str:
             lines += ["Presets (`--preset NAME`; the page's preset menu, which also leads back to the page's "
                       "opening setting), flags given override them:", ""]
             lines += [f"- `{k}`: {_cell(cls.PRESET_DOCS.get(k, ''))} "
-                      f"({', '.join(f'{f}={shown_default(v)}' for f, v in cls.PRESETS[k].items())})"
+                      f"({', '.join(f'{f}={shown_default(v, settings[f])}' for f, v in cls.PRESETS[k].items())})"
                       for k in cls.PRESETS] + [""]
         aliases = getattr(cls, "CLI_ALIASES", {})
         if aliases:
