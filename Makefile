@@ -38,7 +38,7 @@ app: install
 
 # The course in JupyterLab (notebooks/); `make app` serves the dashboard beside it.
 lab: install-lab
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 demo: install
 	$(BIN)/explorer run specialization --epochs 10 --seeds 3
