@@ -366,6 +366,23 @@ def test_while_a_new_setting_trains_the_last_results_cards_say_so(ran, monkeypat
     assert [p.marked for p in marked] == [CANCELLED] * len(marked) and page.stale
 
 
+def test_the_status_while_training_names_the_setting_and_its_time(ran, monkeypatch):
+    """Sliders may move on while a setting trains: the status line names the setting that trains (escaped, as
+    every value a link may set) and how long it has trained."""
+    study, config, store, result = ran
+    page = opened_page(study, config, store)
+    monkeypatch.setattr(page.job, "submit", lambda *a, **k: None)   # the request's job: its events by hand below
+    page.request()
+    monkeypatch.setattr("explorer.ui.shell.time.perf_counter", lambda: 100.0)
+    page._on_event({"stage": "train", "fraction": 0.01, "epochs": 2, "epoch": 0, "step": 1, "seeds": [0],
+                    "loss": [1.0], "accuracy": None})
+    monkeypatch.setattr("explorer.ui.shell.time.perf_counter", lambda: 107.2)
+    page._on_event({"stage": "metrics", "fraction": 0.5, "metric": "m"})
+    status = page.status.value
+    assert status.startswith(f"<b>{page.setting_words(page.experiment.config())}</b> — ")
+    assert status.endswith(" · 7 s") and "Measuring m" in status
+
+
 def test_a_run_that_fails_marks_the_plots_it_leaves_as_stale(ran, monkeypatch):
     """A failed run (MNIST offline, a device that is not there) left the last setting's plots unmarked beside
     a sidebar and a URL that named the failed one (found by a reviewer); a cancel already marked them."""

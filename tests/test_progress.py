@@ -148,3 +148,19 @@ def test_a_job_says_a_users_error_in_its_sentence_and_logs_a_bug_with_its_traceb
         said.append((job.error, bool([r for r in caplog.records if r.exc_info])))
     assert said == [("n must be at least 2.", False), ("the store is a file.", False),
                     ("training diverged.", False), ("the run failed: operands could not be broadcast", True)]
+
+
+def test_the_time_a_run_has_trained_and_has_left():
+    """The page's status while training says how long it has trained and, for a run of a known number of steps
+    once a tenth is done, about how long it has left; never for a run that may stop early or trains in parts."""
+    from explorer.core.progress import time_words
+
+    steps = {"stage": "train", "fraction": 0.25, "total_steps": 4000, "step": 1000}
+    assert time_words(12.4, steps) == " · 12 s · about 37 s of training left"
+    assert time_words(60.0, {**steps, "fraction": 0.2}) == " · 60 s · about 4 min of training left"
+    assert time_words(99.0, {**steps, "fraction": 0.995}) == " · 99 s"   # under a second: no "0 s left"
+    assert time_words(3.0, {**steps, "fraction": 0.05}) == " · 3 s"         # too early to tell
+    assert time_words(12.0, {**steps, "part": "growing modules"}) == " · 12 s"
+    epochs = {"stage": "train", "fraction": 0.5, "epochs": 150, "epoch": 75}   # until an accuracy, at most 150
+    assert time_words(30.0, epochs) == " · 30 s"
+    assert time_words(40.0, {"stage": "metrics", "fraction": 0.5}) == " · 40 s"

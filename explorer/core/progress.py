@@ -63,6 +63,20 @@ def progress_words(event: dict, accuracy=None) -> tuple[float | None, str | None
     return TRAINING_SHARE * fraction, words
 
 
+def time_words(elapsed: float, event: dict) -> str:
+    """`` · 12 s`` since training began, and `` · about 40 s of training left`` where the run's length is known in
+    advance (a study trained for a fixed number of steps) and a tenth of it is done; a run that may stop early
+    (until an accuracy) or trains in several parts gets no estimate, which would overstate or understate it."""
+    words = f" · {elapsed:.0f} s"
+    fraction = float(event.get("fraction") or 0)
+    if event.get("stage") == "train" and event.get("total_steps") and not event.get("part") and 0.1 <= fraction < 1:
+        left = elapsed * (1 - fraction) / fraction
+        if left >= 1:
+            words += (f" · about {left:.0f} s of training left" if left < 90 else
+                      f" · about {left / 60:.0f} min of training left")
+    return words
+
+
 def provenance_words(result, cached: bool) -> str:
     """Where a Result shown now came from, in the page's status words: the store, training, or the store's
     networks measured again (all or some seeds: :func:`explorer.core.result.measured_again`)."""

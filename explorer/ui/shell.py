@@ -19,7 +19,7 @@ import param
 
 from .. import studies
 from ..core.experiment import Experiment
-from ..core.progress import plural, progress_words, provenance_words
+from ..core.progress import plural, progress_words, provenance_words, time_words
 from ..store import memory
 from . import budget, presets, quiet, session, share, texts, url
 from .url import link_settings
@@ -57,7 +57,7 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
         self.result, self.stale, self._notes, self._side = None, False, [], None
         self._pending: list = []
         self._last_draw = 0.0
-        self._trained_rows = False
+        self._trained_rows, self._training = False, ("", None)
         self._on_page: list | None = []   #: callbacks waiting for the page to be up (None once it is)
         self.settings = self.experiment.setting_names()
         #: settings a link may set: those that are part of a run's identity. Settings declared with
@@ -241,6 +241,7 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
             return
         config = self.experiment.config()
         self._trained_rows, self._pending = False, []
+        self._training = (self.setting_words(config), None)   # what trains, and since when (the first step)
         t0 = time.perf_counter()
         remembered = memory.recall(self.experiment.store, config)
         if remembered is None and not self.served():
@@ -284,7 +285,7 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
                 return result, time.perf_counter() - t0, label   # said by _done, which runs for the current job
 
         self._side = label
-        self._trained_rows = False
+        self._trained_rows, self._training = False, ("", None)   # ``status`` names the side job
         self._running(True, status, 0)
         self.job.submit(run, on_event=self._on_event, on_done=self._done, label=label)
 
@@ -299,6 +300,7 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
                         pane.wait()           # it says why it is empty
                 self.start_training()
                 self._trained_rows, self._last_draw = True, 0.0
+                self._training = (self._training[0], time.perf_counter())
             self._pending.append(event)
             if time.perf_counter() - self._last_draw >= self.update_interval:  # each redraw costs CPU
                 self._draw_progress()
@@ -307,7 +309,7 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
             self._draw_progress()
         percent, words = progress_words(event)
         if words is not None:
-            self._running(True, escape(words), percent or 0)
+            self._running(True, self._training_html(words, event), percent or 0)
 
     def _draw_progress(self):
         if not self._pending:
@@ -317,7 +319,14 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
         self.stream(events)
         accuracy = next((e["accuracy"] for e in reversed(events) if e.get("accuracy")), None)
         percent, words = progress_words(events[-1], accuracy=accuracy)
-        self._running(True, escape(words), percent)
+        self._running(True, self._training_html(words, events[-1]), percent)
+
+    def _training_html(self, words: str, event: dict) -> str:
+        """The status line while a setting trains: which setting (sliders may have moved on), what it does, how
+        long it has trained and, where known, how long it has left."""
+        setting, since = self._training
+        since_words = time_words(time.perf_counter() - since, event) if since is not None else ""
+        return (f"<b>{setting}</b> — " if setting else "") + escape(words + since_words)
 
     def _show(self, result, seconds, cached=None):
         if self.stale:
