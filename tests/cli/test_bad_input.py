@@ -162,6 +162,8 @@ CASES = [
      "with swap_every 200 and 200 steps it would never swap"),
     ("tasks-repeated", ["--store", "{store}", "run", "bimt", "--tasks", "go,anti,go"], 2,
      "the task 'go' is chosen more than once"),
+    ("tasks-one", ["--store", "{store}", "run", "bimt", "--tasks", "dm1"], 2,
+     "they need two tasks or more; 'dm1' is one. Add another task, e.g. 'dm1,anti'"),
     ("perturb-repeated", ["--store", "{store}", "run", "growth", "--perturb", "W_R,tau,W_R"], 2,
      "perturbed parameters list W_R more than once"),
     ("start-times-three", [*RUN, "--start-times", "0,1,2"], 2, "one step per digit (two), got 3"),

@@ -74,7 +74,8 @@ class BIMTConfig(StudyConfig):
                                    soft=(1, 32), advanced=True,
                                    doc="Every batch holds this many trials of each task (mixed-task batches).")
     tasks: str = setting("all", label="tasks", kind="text", group=TR, advanced=True,
-                         doc="'all' (the 20 tasks of Yang et al. 2019) or a comma list of their names.")
+                         doc="'all' (the 20 tasks of Yang et al. 2019) or a comma list of two or more of their names "
+                             "(functional clusters compare tasks).")
     decision_weight: float = setting(5.0, label="decision-period weight", kind="float", group=TR,
                                      bounds=(0.0, 100.0), advanced=True,
                                      doc="Loss weight of decision-period steps against fixation steps "
@@ -141,6 +142,10 @@ class BIMTConfig(StudyConfig):
             self._set("tasks", tasks_text(self.tasks))
         except ValueError as e:
             raise ConfigError(str(e)) from None
+        if self.tasks != "all" and "," not in self.tasks:   # one task: every neuron's profile is the same point
+            raise ConfigError(f"functional clusters group neurons by how their activity varies across tasks, so "
+                              f"they need two tasks or more; '{self.tasks}' is one. Add another task, e.g. "
+                              f"'{self.tasks},{'anti' if self.tasks != 'anti' else 'go'}'.")
 
     @property
     def neurons(self) -> int:
