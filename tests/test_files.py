@@ -3,7 +3,7 @@ import errno
 
 import pytest
 
-from explorer.core.files import check_writable, replacing, why, write_replacing
+from explorer.core.files import check_writable, interrupts_deferred, replacing, why, write_replacing
 
 
 def test_write_replacing_writes_text_and_bytes(tmp_path):
@@ -53,3 +53,20 @@ def test_check_creatable_makes_nothing_and_finds_what_stands_in_the_way(tmp_path
     with pytest.raises(OSError) as info:
         check_creatable(tmp_path / "file" / "b")
     assert why(info.value) == "a file is in the way"
+
+
+def test_ctrl_c_during_a_write_waits_for_the_write_to_end():
+    """Ctrl-C inside netCDF4's write left xarray's lock held and the CLI hung; the interrupt now comes after."""
+    import os
+    import signal
+
+    before = signal.getsignal(signal.SIGINT)
+    finished = []
+    with pytest.raises(KeyboardInterrupt):
+        with interrupts_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            finished.append(True)   # the block goes on to its end
+    assert finished == [True] and signal.getsignal(signal.SIGINT) is before
+    with interrupts_deferred():   # without a Ctrl-C, nothing happens
+        finished.append(True)
+    assert signal.getsignal(signal.SIGINT) is before

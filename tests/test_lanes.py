@@ -62,6 +62,32 @@ def test_cancel_reaches_every_lane(monkeypatch):
         run_lanes({"a": lambda c: check(c), "b": lambda c: check(c)}, flag)
 
 
+def test_ctrl_c_while_the_lanes_train_stops_them_before_it_goes_on(monkeypatch):
+    """A sweep interrupted by Ctrl-C left its lanes training while Python shut down: "terminate called without
+    an active exception", exit code 134. The interrupt now stops every lane before it reaches the caller."""
+    import os
+    import signal
+
+    monkeypatch.setenv("EXPLORER_LANES", "2")
+    stopped = []
+
+    def lane(cancel):
+        for _ in range(1000):   # 10 s at most
+            if cancel.is_set():
+                stopped.append(True)
+                return "stopped"
+            time.sleep(0.01)
+        return "finished"
+
+    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))   # a real Ctrl-C: it wakes the wait
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        run_lanes({"a": lane, "b": lane})
+    timer.join()
+    assert stopped == [True, True]   # both lanes saw the flag and ended before the interrupt went on
+    assert not [t for t in threading.enumerate() if t.name.startswith("explorer-lane")]
+
+
 def test_growth_gives_the_same_numbers_in_one_lane_or_two(monkeypatch):
     """The two architectures train as two lanes; each is exactly what it is alone, and progress still rises."""
     runs, events = {}, {}

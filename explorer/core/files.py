@@ -21,6 +21,29 @@ def replacing(path: str | Path):
         tmp.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def interrupts_deferred():
+    """Hold Ctrl-C until the block ends, then raise it (in the main thread; elsewhere a no-op). A
+    KeyboardInterrupt raised inside a library's write (netCDF4 under xarray's file lock) left that lock held, and
+    the next write, or the clean-up of the half-written one, waited for it forever."""
+    import signal
+    import threading
+
+    caught: list = []
+    installed, old = False, None
+    if threading.current_thread() is threading.main_thread():
+        with contextlib.suppress(ValueError, OSError):   # no signals where this runs (an embedded interpreter)
+            old = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+            installed = True
+    try:
+        yield
+    finally:
+        if installed:   # a handler not set from Python reads as None: Python's own then
+            signal.signal(signal.SIGINT, old if old is not None else signal.default_int_handler)
+        if caught:
+            raise KeyboardInterrupt
+
+
 def write_replacing(path: str | Path, data: bytes | str) -> Path:
     """Write ``data`` (text as UTF-8) to ``path`` through :func:`replacing`; returns ``path``."""
     with replacing(path) as tmp:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Callable
 
 from .cancel import is_set
@@ -63,8 +63,15 @@ def run_lanes(jobs: dict[str, Callable], cancel=None) -> dict:
             flag.failed.set()
             raise
 
-    with ThreadPoolExecutor(min(lanes(), len(jobs)), thread_name_prefix="explorer-lane") as pool:
+    pool = ThreadPoolExecutor(min(lanes(), len(jobs)), thread_name_prefix="explorer-lane")
+    try:
         futures = {name: pool.submit(guarded, job) for name, job in jobs.items()}
+        wait(futures.values())
+    except BaseException:   # Ctrl-C in the waiting thread: the lanes stop at their next check, before it goes on
+        flag.failed.set()   # (lanes left training while Python shut down ended it in "terminate called …")
+        raise
+    finally:
+        pool.shutdown(wait=True)
     errors = [f.exception() for f in futures.values() if f.exception() is not None]
     if errors:   # the lane that failed first, not the ones it stopped
         raise next((e for e in errors if type(e).__name__ != "Cancelled"), errors[0])

@@ -16,6 +16,7 @@ import stat
 import threading
 from pathlib import Path
 
+from ..core.files import interrupts_deferred
 from ..core.result import Result
 
 FILES = ("weights.safetensors", "result.nc", "config.json")  #: data files, in writing order
@@ -60,7 +61,7 @@ def to_netcdf(ds, path) -> None:
     """Write a Dataset to netCDF with text as fixed-width characters: decoding variable-length strings on
     read goes through ``astype``, whose first call imports dask.array (~1 s) before any result is served."""
     encoding = {name: {"dtype": "S1"} for name, v in ds.variables.items() if v.dtype.kind in "OU"}
-    with NETCDF_LOCK:
+    with interrupts_deferred(), NETCDF_LOCK:   # Ctrl-C mid-write could leave xarray's lock held (a hang)
         ds.to_netcdf(path, engine=_netcdf_engine(), encoding=encoding)
 
 
