@@ -40,6 +40,7 @@ log = logging.getLogger("explorer.store")
 
 DEFAULT_MAX_BYTES = 2_000_000_000  #: 2 GB
 STALE_TMP_S = 3600  #: a tmp/ folder untouched this long belongs to a dead writer
+ENTRY_NAME = re.compile(r"[0-9a-f]{24}")  #: an entry's folder is named by its key (config.content_key)
 _UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 
 
@@ -330,6 +331,8 @@ class Store(Catalogue, Upkeep):
         out = []
         if self.runs.is_dir():
             for path in self.runs.iterdir():
+                if not ENTRY_NAME.fullmatch(path.name):
+                    continue   # not an entry (entries are named by their key): never counted, checked or removed
                 try:
                     size = sum(f.stat().st_size for f in path.iterdir())
                     out.append((path.stat().st_mtime, path.name, size))
@@ -384,6 +387,11 @@ class Store(Catalogue, Upkeep):
                              "$EXPLORER_STORE) a folder.")
         if self.root.is_dir() and not os.access(self.root, os.R_OK | os.X_OK):
             raise StoreError(f"the store folder {self.root} cannot be read (permission denied).")
+        inner = next((p for p in (self.root, self.root.parent) if p.name in ("runs", "tmp", "locks")
+                      and (p.parent / "runs").is_dir() and (p.parent / "locks").is_dir()), None)
+        if inner is not None:   # its folders would read as entries, and `verify --fix` would remove real ones
+            raise StoreError(f"{self.root} is inside the store at {inner.parent}, not a store of its own; give "
+                             f"--store (or $EXPLORER_STORE) {inner.parent}.")
 
     def ensure_writable(self) -> None:
         """Create the store's folders and check a file can be written there, before any work starts.

@@ -188,13 +188,16 @@ FAILS = {"interrupted": KeyboardInterrupt(), "diverged": FloatingPointError("the
 
 def _garbage_store(root):
     runs = root / "runs"
+    key = lambda start: start + "0" * (24 - len(start))   # named like entries: a store's keys are 24 hex digits
     for name, text in {"aaaa1": "not json", "aaaa2": "[1, 2]", "aaaa3": '{"config": "text"}',
                        "aaaa4": '{"config": {"study": "specialization", "n": 4}, "provenance": "x", "seed": "z"}',
                        "aaaa6": '{"config": {"study": "nosuch"}, "seed": 3}'}.items():
-        (runs / name).mkdir(parents=True)
-        (runs / name / "config.json").write_text(text)
-    (runs / "aaaa5").mkdir()
-    (runs / "bbbbfile").write_text("not an entry")
+        (runs / key(name)).mkdir(parents=True)
+        (runs / key(name) / "config.json").write_text(text)
+    (runs / key("aaaa5")).mkdir()
+    (runs / key("bbbbf")).write_text("not an entry")
+    (runs / "notes").mkdir()   # not named like an entry: never listed, checked or removed
+    (runs / "notes" / "config.json").write_text("a user's own folder")
 
 
 def _snapshot(root) -> dict:
@@ -272,6 +275,23 @@ def test_a_store_full_of_garbage_still_lists(places, capsys):
     assert main(["--store", places["garbage"], "store", "ls", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == 6 and {r["seed"] for r in rows} == {None, 3}
+
+
+def test_a_folder_inside_a_store_is_refused_and_its_store_keeps_every_entry(places, capsys):
+    """--store pointed at a store's runs/ folder was taken as a store: the real store then listed runs/, locks/
+    and tmp/ as damaged entries, and `store verify --fix` removed them with the entry they held."""
+    from pathlib import Path
+
+    store = Path(places["store"])
+    for inner in ("runs", "locks", "runs/" + places["key"]):
+        assert main(["--store", str(store / inner), "store", "ls"]) == 2
+        assert f"is inside the store at {store}, not a store of its own; give --store" in capsys.readouterr().err
+    assert main(["--store", str(store / "runs"), "run", "specialization", *NEW]) == 2
+    assert not (store / "runs" / "runs").exists()
+    (store / "runs" / "scratch").mkdir()   # a folder not named like an entry, in the real store
+    assert main(["--store", str(store), "store", "verify", "--fix"]) == 0
+    out = capsys.readouterr().out
+    assert (store / "runs" / places["key"]).is_dir() and (store / "runs" / "scratch").is_dir(), out
 
 
 @pytest.mark.parametrize("argv, env", [
