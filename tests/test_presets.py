@@ -24,6 +24,32 @@ def test_a_preset_is_the_config_and_flags_override_it():
     assert (cfg.grid, cfg.steps, cfg.seeds) == (10, 500, (0,))
 
 
+def test_a_presets_every_neuron_follows_the_sheet_a_flag_gives():
+    """`--preset paper-10x10 --grid 20` tried 100 of 400 neurons per swap (the preset's 100) where the preset
+    promises every neuron; on its own sheet the preset is the same run as before (the same store key)."""
+    assert config_from_args(BIMT, parse("--preset", "paper-10x10", "--grid", "20")).top_k == 400
+    assert config_from_args(BIMT, parse("--preset", "quick-8x8", "--grid", "10")).top_k == 100
+    cfg = config_from_args(BIMT, parse("--preset", "paper-10x10"))
+    assert cfg.top_k == 100 and cfg.key() == BIMT(**{**BIMT.PRESETS["paper-10x10"], "top_k": 100}).key()
+    assert config_from_args(BIMT, parse("--preset", "paper-10x10", "--top-k", "10")).top_k == 10
+
+
+def test_the_page_menu_tries_every_neuron_after_a_user_chose_fewer(tmp_path):
+    import torch  # noqa: F401 — imported here, not first by the page's job thread while the next test starts
+
+    from explorer.store.store import Store
+
+    page = studies.get("bimt").page_class(store=Store(tmp_path), url=False)
+    try:
+        page.experiment.top_k = 10
+        page.presets.select.value = "paper-10x10"
+        assert (page.experiment.grid, page.experiment.top_k) == (10, 100)
+        assert page.presets.select.value == "paper-10x10"
+        assert not page.experiment.apply(top_k=400) and page.experiment.top_k == 100   # a link's 400: all
+    finally:
+        page.job.cancel()
+
+
 def test_an_unknown_preset_is_one_line_naming_the_presets(capsys):
     assert main(["run", "bimt", "--preset", "nope"]) == 2
     err = capsys.readouterr().err.strip()

@@ -36,7 +36,13 @@ class PresetMenu:
         return OPENING if self._matches(self.shell.opening_setting) else CUSTOM
 
     def _matches(self, values: dict) -> bool:
-        return all(getattr(self.experiment, k) == v for k, v in values.items())
+        """Whether the sidebar holds ``values``, as the experiment reads them (BIMT's top_k of 400: every neuron)."""
+        def read(k, v):
+            try:
+                return self.experiment._coerce(k, v)
+            except (ValueError, TypeError):
+                return v
+        return all(getattr(self.experiment, k) == read(k, v) for k, v in values.items())
 
     def _picked(self, event):
         if event.new != CUSTOM and event.new != self.in_force():

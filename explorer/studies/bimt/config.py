@@ -19,6 +19,9 @@ REGIMES = ("bimt", "l1", "none")
 USED_BY = {"lam": ("bimt", "l1"), "warmup": ("bimt", "l1"), "cooldown": ("bimt", "l1"), "A": ("bimt",),
            "swap_every": ("bimt",), "top_k": ("bimt",)}
 SHEETS = ("2d", "1d")
+#: top_k's bound, the neurons of the largest sheet (20 × 20): "every neuron tries", on whatever sheet, since more
+#: than a sheet has is clamped to it (a preset's 100 tried 100 of 400 with `--preset paper-10x10 --grid 20`)
+ALL = 400
 BASELINES = ("important", "grid")
 S, TR, M = "Sheet and cost", "Training", "Measuring"
 
@@ -53,7 +56,7 @@ class BIMTConfig(StudyConfig):
                               soft=(50, 1000), step=10, log=True,
                               doc="Steps between rounds of neuron swaps (BIMT; the reference uses 200). Fewer than "
                                   "the training steps, or no swap would happen.")
-    top_k: int = setting(400, label="neurons tried per swap", kind="int", group=S, bounds=(1, 400), soft=(1, 400),
+    top_k: int = setting(ALL, label="neurons tried per swap", kind="int", group=S, bounds=(1, ALL), soft=(1, ALL),
                          doc="Each round, the k most connected neurons each try every partner and keep the swap "
                              "that lowers the cost most. Clamped to the number of neurons, so the default tries "
                              "all of them (with 10 of 100 the anatomy did not form; see docs/bimt.md).",
@@ -160,13 +163,13 @@ TINY = dict(grid=3, steps=20, swap_every=10, top_k=2, tasks="go,anti", trials_pe
 
 #: Named settings a user can pick (each reproduces a row of docs/bimt.md); one-line docs in PRESET_DOCS.
 PRESETS: dict[str, dict] = {
-    "paper-10x10": dict(grid=10, steps=4000, lam=1e-3, A=1.0, warmup=0.25, cooldown=0.0, swap_every=200, top_k=100,
+    "paper-10x10": dict(grid=10, steps=4000, lam=1e-3, A=1.0, warmup=0.25, cooldown=0.0, swap_every=200, top_k=ALL,
                         trials_per_task=8, decision_weight=5.0, recurrent_gain=0.5, importance=1e-3, clusters=0,
                         shuffles=2000, baseline="important", seeds=(0, 1, 2)),
-    "paper-8x8": dict(grid=8, steps=4000, lam=1e-3, A=1.0, warmup=0.25, cooldown=0.0, swap_every=200, top_k=64,
+    "paper-8x8": dict(grid=8, steps=4000, lam=1e-3, A=1.0, warmup=0.25, cooldown=0.0, swap_every=200, top_k=ALL,
                       trials_per_task=8, decision_weight=5.0, recurrent_gain=0.5, importance=1e-3, clusters=0,
                       shuffles=2000, baseline="important", seeds=(0, 1, 2)),
-    "quick-8x8": dict(grid=8, steps=1000, cooldown=0.0, swap_every=100, top_k=64, shuffles=1000, seeds=(0, 1, 2)),
+    "quick-8x8": dict(grid=8, steps=1000, cooldown=0.0, swap_every=100, top_k=ALL, shuffles=1000, seeds=(0, 1, 2)),
 }
 PRESET_DOCS: dict[str, str] = {
     "paper-10x10": "Liu et al. 2023 fig. 2 at laptop scale (docs/bimt.md): 10 × 10, λ = 1e-3 after a λ/10 warm-up, "

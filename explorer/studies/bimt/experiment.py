@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...core.config import ConfigError
 from ...core.experiment import Experiment as _Base, with_settings
-from .config import BIMTConfig
+from .config import ALL, BIMTConfig
 
 #: The page's opening setting over the config's defaults (the app, a lesson's base): none, so the page opens on
 #: the config's own (8 × 8 sheet, BIMT, 3 seeds as one ensemble).
@@ -35,6 +35,13 @@ class BIMTExperiment(_Base):
         self.param.top_k.bounds = (1, n)
         if self.top_k > n or every:
             self.top_k = n
+
+    def _coerce(self, name, value):
+        """As the config: more neurons per swap than the sheet has is all of them (a preset's, a link's 400)."""
+        value = super()._coerce(name, value)
+        if name == "top_k" and self.grid * self.grid < value <= ALL:
+            value = self.grid * self.grid
+        return value
 
     def parse_text(self, name, text):
         """The task list is checked as it is typed: an unknown name is refused with its sentence and the box goes
