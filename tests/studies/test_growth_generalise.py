@@ -40,6 +40,10 @@ def test_generalisation_and_timescales_reach_the_result_summary_and_views():
     assert "effective_timescales" in s and "accuracy on N_solved + K" in text(config, result)
     assert "not measured" not in str(generalisation_curves(ds))
     tau_per_module(ds)
+    # the text names the seeds it shows (seeds 1 and 2 read "chain per module (seed 0)" and an RNN list like it)
+    other = Result(data=ds.assign_coords(seed=[3, 4]), weights={})
+    line = next(x for x in text(config, other).splitlines() if x.startswith("effective timescales"))
+    assert "chain per module (seed 3) " in line and "; RNN per seed (3, 4) " in line
 
 
 def test_without_generalisation_the_variable_is_nan_and_the_view_says_so():

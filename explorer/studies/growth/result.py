@@ -263,8 +263,9 @@ def text(config: GrowthConfig, result: Result) -> str:
                          f"{config.generalise_steps} steps, {a}: {rows}")
     if "effective_timescales" in s:
         own = s["effective_timescales"]["modular"][0][:int(trained_depth(result.data).values[0])]
-        lines.append("effective timescales: chain per module (seed 0) " + ", ".join(
-            "–" if v is None else f"{v:.2f}" for v in own) + "; RNN "
+        seeds = [int(v) for v in result.data.seed.values]   # the first seed's chain, not always seed 0
+        lines.append(f"effective timescales: chain per module (seed {seeds[0]}) " + ", ".join(
+            "–" if v is None else f"{v:.2f}" for v in own) + f"; RNN per seed ({', '.join(map(str, seeds))}) "
             + ", ".join("–" if v is None else f"{v:.2f}" for v in s["effective_timescales"]["rnn"]))
     return "\n".join(lines)
 
