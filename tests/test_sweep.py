@@ -175,6 +175,14 @@ def test_sweep_cli_writes_netcdf(tmp_path, capsys, monkeypatch):
     code, stdout, err = _main(["sweep", "specialization", "--p", "1/n2,0.0625", "--n", "4", "--seeds", "1",
                                "--epochs", "2", "--no-progress", "--store", str(tmp_path / "s")], capsys, monkeypatch)
     assert code == 0 and "note: --p 1/n2,0.0625 gives 1 distinct value here (0.0625): equal values are one cell." in err
+    # a whole-number log grid whose points round alike has fewer points than asked: said
+    code, stdout, err = _main(["sweep", "specialization", "--n", "4:5:4", "--seeds", "1", "--epochs", "2",
+                               "--no-progress", "--json", "--store", str(tmp_path / "s")], capsys, monkeypatch)
+    assert code == 0 and "note: --n 4:5:4 gives 2 distinct values (4, 5), not 4: whole numbers that round" in err
+    # values that differ as typed but are the same run once read: one start time is every digit's
+    code, stdout, err = _main(["sweep", "specialization", "--start-times", "1;1,1", "--n", "4", "--seeds", "1",
+                               "--epochs", "2", "--no-progress", "--store", str(tmp_path / "s")], capsys, monkeypatch)
+    assert code == 0 and "note: --start-times 1 and 1,1 are the same run once read" in err
 
 
 @pytest.mark.parametrize("flags, message", [

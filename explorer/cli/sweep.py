@@ -160,11 +160,19 @@ def cmd_sweep(args) -> int:
     out = check_out(args.out, args.force)
     axes, cells = expand(base, grid)   # every cell is checked before any training
     for name, values in grid.items():   # values that are equal here make one cell: say so, not silently
-        grids = any(isinstance(v, str) and ":" in v for v in values)   # a log grid's points are counted apart
-        if not grids and len(axes[name]) < len(values):
-            print(f"note: {flag_of(name, config_class.settings()[name])} {','.join(map(str, values))} gives "
-                  f"{len(axes[name])} distinct value{'s' if len(axes[name]) != 1 else ''} here "
-                  f"({', '.join(map(str, axes[name]))}): equal values are one cell.", file=sys.stderr)
+        flag = flag_of(name, config_class.settings()[name])
+        grids = [v for v in values if isinstance(v, str) and ":" in v]
+        if grids:   # a whole-number log grid rounds its points, and equal ones are one point
+            asked = sum(int(g.split(":")[2]) for g in grids) + len(values) - len(grids)
+            if len(axes[name]) < asked:
+                print(f"note: {flag} {','.join(map(str, values))} gives {len(axes[name])} distinct value"
+                      f"{'s' if len(axes[name]) != 1 else ''} ({', '.join(map(str, axes[name]))}), not {asked}: "
+                      "whole numbers that round alike are one point.", file=sys.stderr)
+        elif len(axes[name]) < len(values):
+            print(f"note: {flag} {','.join(map(str, values))} gives {len(axes[name])} distinct value"
+                  f"{'s' if len(axes[name]) != 1 else ''} here ({', '.join(map(str, axes[name]))}): equal values "
+                  "are one cell.", file=sys.stderr)
+    _same_runs(config_class, list(grid), cells)
     ds = sweep(base, grid, store=Store(getattr(args, "store", None)), scheduler=args.scheduler,
                progress=not args.no_progress)
     if out is not None:
@@ -189,6 +197,23 @@ def cmd_sweep(args) -> int:
         if out is not None:
             print(f"wrote {out} ({', '.join(f'{d}: {s}' for d, s in ds.sizes.items())})")
     return 0
+
+
+def _same_runs(config_class, fields: list, cells) -> None:
+    """Say which values of an axis are the same run once read (``--start-times "1;1,1"``: one start time is
+    every digit's; task lists in another order), not only values equal as typed: such cells are trained once."""
+    first, said = {}, set()
+    for labels, cfg in cells:
+        key, labels = cfg.key(), dict(zip(fields, labels))
+        if key in first:
+            differ = tuple((n, first[key][n], labels[n]) for n in fields if labels[n] != first[key][n])
+            if differ and differ not in said and len(said) < 3:
+                said.add(differ)
+                words = "; ".join(f"{flag_of(n, config_class.settings()[n])} {a} and {b}" for n, a, b in differ)
+                print(f"note: {words} are the same run once read (one cell's numbers stand for both; trained "
+                      "once).", file=sys.stderr)
+        else:
+            first[key] = labels
 
 
 def cell_rows(study, ds, fields: list) -> list[dict]:

@@ -103,6 +103,8 @@ class Catalogue:
 
     def export(self, key: str, out_dir) -> list[Path]:
         """Copy one verified entry's files into ``out_dir`` and add ``results.csv`` (tidy: one value a row)."""
+        if not str(out_dir).strip():   # Path("") is the working folder: never meant
+            raise StoreError("--out needs a folder to export into (it is empty).")
         key, path, _ = self._checked(key)
         out = Path(out_dir).expanduser()
         if out.exists() and not out.is_dir():

@@ -108,9 +108,12 @@ class Store(Catalogue, Upkeep):
         if root is not None and not str(root).strip():   # Path("") is the working folder: never meant
             raise StoreError("the store path is empty; give --store (or $EXPLORER_STORE) a folder.")
         self.root = Path(root).expanduser() if root is not None else default_root()
-        if max_bytes is None:
-            max_bytes = os.environ.get("EXPLORER_STORE_MAX_BYTES", DEFAULT_MAX_BYTES)
-        self.max_bytes = parse_bytes(max_bytes)
+        if max_bytes is None and os.environ.get("EXPLORER_STORE_MAX_BYTES", "").strip():
+            try:
+                max_bytes = parse_bytes(os.environ["EXPLORER_STORE_MAX_BYTES"])
+            except StoreError as e:
+                raise StoreError(f"$EXPLORER_STORE_MAX_BYTES: {e} Unset it for the default, 2G.") from None
+        self.max_bytes = parse_bytes(DEFAULT_MAX_BYTES if max_bytes is None else max_bytes)
         #: test hook, called with each file's path once it is written into tmp/ (e.g. to kill the writer)
         self.after_file_written = None
 

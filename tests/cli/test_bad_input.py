@@ -162,6 +162,10 @@ CASES = [
      "with swap_every 200 and 200 steps it would never swap"),
     ("tasks-repeated", ["--store", "{store}", "run", "bimt", "--tasks", "go,anti,go"], 2,
      "the task 'go' is chosen more than once"),
+    ("export-out-empty", [*RUN[:2], "store", "export", "{key}", "--out", ""], 2,
+     "--out needs a folder to export into (it is empty)."),
+    ("env-max-bytes-garbage", [*RUN[:2], "store", "ls"], 2,
+     "$EXPLORER_STORE_MAX_BYTES: a store size must be a number of bytes such as 500M or 2G, got 'abc'. Unset it"),
     ("tasks-one", ["--store", "{store}", "run", "bimt", "--tasks", "dm1"], 2,
      "they need two tasks or more; 'dm1' is one. Add another task, e.g. 'dm1,anti'"),
     ("perturb-repeated", ["--store", "{store}", "run", "growth", "--perturb", "W_R,tau,W_R"], 2,
@@ -226,6 +230,8 @@ def test_bad_input_gets_one_sentence(case, places, trainer, read_only, monkeypat
     argv = [a.format(**places) for a in argv]
     if name == "env-store-is-a-file":
         monkeypatch.setenv("EXPLORER_STORE", places["file"])
+    if name == "env-max-bytes-garbage":
+        monkeypatch.setenv("EXPLORER_STORE_MAX_BYTES", "abc")
     if name.startswith("store-read-only"):
         read_only(places["store"])
     if name == "sweep-out-read-only":
