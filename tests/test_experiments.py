@@ -91,8 +91,21 @@ def test_time_bounds_follow_T():
     exp.steps = 3
     assert (exp.comms_start, exp.start_1) == (2, 2)
     assert exp.param.comms_start.bounds == (0, 2)
-    with pytest.raises(ConfigError, match="comms_start must be an integer from 0 to 2"):
+    with pytest.raises(ConfigError, match="the communication start must be an integer from 0 to 2"):
         SpecializationExperiment(steps=3, comms_start=4)
+
+
+def test_a_refusal_names_a_setting_by_its_label_not_its_code_name():
+    """The config opens a refusal with the setting's name (the CLI opens it with the flag): a page said
+    "comms_start must be …"; it says the label, as for a typed value."""
+    from explorer.studies.bimt.experiment import BIMTExperiment
+
+    exp = SpecializationExperiment(steps=5)
+    exp.param.comms_start.bounds = (0, 10)   # what a config refuses beyond the page's own bounds
+    exp.comms_start = 7
+    assert exp.problem().startswith("the communication start must be an integer from 0 to 4")
+    bimt = BIMTExperiment(steps=300)
+    assert "_" not in bimt.apply(swap_every=300).get("swap_every", bimt.problem() or "")
 
 
 def test_apply_takes_strings_and_refuses_with_sentences():

@@ -236,7 +236,7 @@ class Experiment(param.Parameterized):
         label = self.nouns.get(name, par.label)
         shown = quoted(value)
         if isinstance(error, ConfigError):
-            return str(error)
+            return self.in_words(str(error))
         if isinstance(par, param.Selector):
             return f"{label} must be one of {', '.join(map(str, par.objects))}; got {shown}."
         if isinstance(par, param.Boolean):
@@ -248,6 +248,14 @@ class Experiment(param.Parameterized):
             where = f" from {fmt(lo)} to {fmt(hi)}" if lo is not None and hi is not None else ""
             return f"{label} must be {kind}{where}{self.bounds_note(name)}; got {shown}."
         return f"{label} cannot be {shown}."
+
+    def in_words(self, text: str) -> str:
+        """A config's refusal that opens with a setting's name (``comms_start must be …``, as the command line
+        opens it with the flag) opens with the setting's label on a page or in a notebook."""
+        for name in self.setting_names():
+            if text.startswith(name + " ") and "_" in name and name in self.param:
+                return self.nouns.get(name, self.param[name].label) + text[len(name):]
+        return text
 
     def bounds_note(self, name: str) -> str:
         """Study hook: why a bound is what it is (" for n = 25")."""
@@ -278,7 +286,7 @@ class Experiment(param.Parameterized):
         try:
             self.config()
         except ConfigError as e:
-            return str(e)
+            return self.in_words(str(e))
         return None
 
     @classmethod

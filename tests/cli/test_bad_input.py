@@ -159,7 +159,7 @@ CASES = [
     ("sweep-negative-list", ["--store", "{store}", "sweep", "bimt", "--lam", "-1e-3,1e-3"], 2,
      "--lam must lie in [0, 1], got -0.001"),
     ("bimt-never-swaps", ["--store", "{store}", "run", "bimt", "--steps", "200"], 2,
-     "with swap_every 200 and 200 steps it would never swap"),
+     "swaps neurons every 200 steps before the last, and training has 200 steps, so it would never swap"),
     ("tasks-repeated", ["--store", "{store}", "run", "bimt", "--tasks", "go,anti,go"], 2,
      "the task 'go' is chosen more than once"),
     ("export-out-empty", [*RUN[:2], "store", "export", "{key}", "--out", ""], 2,

@@ -129,9 +129,9 @@ class BIMTConfig(StudyConfig):
             raise ConfigError("the warm-up and cool-down fractions add up to more than 1 "
                               f"({self.warmup:g} + {self.cooldown:g}).")
         if self.regime == "bimt" and self.swap_every >= self.steps:
-            raise ConfigError(f"the bimt regime swaps neurons every swap_every steps before the last; with "
-                              f"swap_every {self.swap_every} and {self.steps} steps it would never swap. Lower "
-                              f"swap_every below {self.steps} or train for more steps.")
+            raise ConfigError(f"the bimt regime swaps neurons every {self.swap_every} steps before the last, and "
+                              f"training has {self.steps} steps, so it would never swap: swap more often than "
+                              "the training steps, or train for more steps.")
         if self.top_k > self.neurons:
             self._set("top_k", self.neurons)          # "all neurons" on this sheet (the default)
         # what a regime ignores is not part of its identity: "none" trains at λ = 0 and L1 at A = 0 whatever the
