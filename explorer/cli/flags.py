@@ -63,7 +63,7 @@ def help_text(s: Setting, default) -> str:
     parts = [s.cli_help or first_sentence(s.doc)]
     bounds = "" if s.kind in ("bool", "seeds") else bounds_text(s)
     if s.kind == "seeds":
-        bounds = "a count or a comma list"
+        bounds = f"a count or a comma list; at most {s.bounds[1]} networks"
     if bounds:
         parts.append(f"[{bounds}]")
     parts.append(f"(default: {shown_default(default, s)})")

@@ -34,9 +34,10 @@ class Parser(argparse.ArgumentParser):
         verbs = re.fullmatch(r"the following arguments are required: \{(.*)\}", message.strip())
         if verbs:   # no command at all
             *rest, last = verbs.group(1).split(",")
-            message = f"a command is required: {', '.join(rest)} or {last} (see {self.prog} --help)"
-        unknown = re.match(r"argument STUDY: invalid choice: '(.*)' \(choose from", message)
-        if unknown:
+            what = "a study" if self.prog.split()[-1] in ("run", "sweep") else "a command"
+            message = f"{what} is required: {', '.join(rest)} or {last} (see {self.prog} --help)"
+        unknown = re.match(r"argument (?:STUDY|\{[a-z,]*\}): invalid choice: '(.*)' \(choose from", message)
+        if unknown and self.prog.split()[-1] in ("run", "sweep"):
             try:
                 studies.get(unknown.group(1))
             except Exception as e:  # noqa: BLE001 — the registry's own sentence names every study

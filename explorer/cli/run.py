@@ -20,7 +20,8 @@ def add_run_command(subparsers, studies) -> None:
     p = subparsers.add_parser("run", help="train an ensemble of one study (or load it from the store)",
                               description="Train every seed of one setting as one batched ensemble, or load it "
                                           "from the store when it was seen before.")
-    sub = p.add_subparsers(dest="study", metavar="STUDY", required=True, parser_class=type(p))
+    sub = p.add_subparsers(dest="study", metavar="{" + ",".join(s.name for s in studies) + "}", required=True,
+                           parser_class=type(p))
     for study in studies:
         sp = sub.add_parser(study.name, help=study.question, description=f"{study.title}: {study.question} "
                             f"({study.papers})")

@@ -238,7 +238,7 @@ def _verify(args) -> int:
 
 
 def _gc(args) -> int:
-    from ..store.store import parse_bytes
+    from ..store.place import parse_bytes
 
     store = _store(args)
     bound = parse_bytes(store.max_bytes if args.max_bytes is None else args.max_bytes)

@@ -17,20 +17,28 @@ from ..core.files import check_writable, replacing, why
 from ..core.jsontext import json_text
 from .flags import GIVEN, add_setting_flags, make_config, parse_value, values_from_args
 
+DESCRIPTION = ("Every setting flag of the study takes a comma list: each list is a grid axis, in the order the flags "
+               "were given (settings whose one value is itself a comma list separate their values with ';'). A "
+               "number setting's element may be text the study understands (specialization's p: 1/n2) or a log "
+               "grid start:stop:num, resolved per cell. The output file's folder is checked before any training.")
 
 
 def add_sweep_command(subparsers, studies) -> None:
     from .store import add_store_flag
 
     p = subparsers.add_parser("sweep", help="run a grid of configurations of one study (cached cell by cell)",
-                              description=__doc__.split("\n\n", 1)[1])
-    sub = p.add_subparsers(dest="study", metavar="STUDY", required=True, parser_class=type(p))
+                              description=DESCRIPTION)
+    sub = p.add_subparsers(dest="study", metavar="{" + ",".join(s.name for s in studies) + "}", required=True,
+                           parser_class=type(p))
     for study in studies:
+        lists = [flag_of(n, s) for n, s in study.config_class.settings().items() if takes_commas(s) and s.sweepable]
         sp = sub.add_parser(study.name, help=f"a grid over any of {study.name}'s settings",
                             description=f"A grid of the {study.title} study's settings: comma lists make grid axes "
                                         f"(e.g. {study.config_class.SWEEP_EXAMPLE}), and start:stop:num is a log "
                                         "grid of any number (rounded to whole numbers for an integer setting). "
-                                        "--seeds is every cell's seeds, never an axis.")
+                                        "--seeds is every cell's seeds, never an axis."
+                                        + (f" A value of {', '.join(lists)} is itself a comma list: a sweep "
+                                           "separates its values with ';'." if lists else ""))
         add_setting_flags(sp, study.config_class)
         add_store_flag(sp)
         sp.add_argument("--out", metavar="FILE.nc", help="write the sweep Dataset to this netCDF file (its folder "
@@ -156,7 +164,15 @@ def cmd_sweep(args) -> int:
     study = args.study_obj
     config_class = study.config_class
     grid, single = grid_from_args(config_class, args)
-    base = base_config(config_class, grid, single)
+    try:
+        base = base_config(config_class, grid, single)
+    except ConfigError as e:   # "--start-times 0,1,1,0": four values of one setting, meant as two of a sweep?
+        lists = [flag_of(n, st) for n, st in config_class.settings().items()
+                 if takes_commas(st) and "," in str(single.get(n, ""))]
+        if not lists:
+            raise
+        raise ConfigError(f"{str(e).rstrip('.')}; a sweep separates values of {lists[0]} with ';', since each "
+                          "value is a comma list itself.") from None
     out = check_out(args.out, args.force)
     axes, cells = expand(base, grid)   # every cell is checked before any training
     for name, values in grid.items():   # values that are equal here make one cell: say so, not silently

@@ -33,37 +33,14 @@ from ..core.result import Result, merge_seeds
 from . import entry
 from .catalogue import Catalogue, StoreError
 from .entry import MANIFEST, fsync
+from .place import check_root, default_max_bytes, default_root, parse_bytes
 from .remeasured import measure_again
 from .upkeep import Upkeep
 
 log = logging.getLogger("explorer.store")
 
-DEFAULT_MAX_BYTES = 2_000_000_000  #: 2 GB
 STALE_TMP_S = 3600  #: a tmp/ folder untouched this long belongs to a dead writer
 ENTRY_NAME = re.compile(r"[0-9a-f]{24}")  #: an entry's folder is named by its key (config.content_key)
-_UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
-
-
-def parse_bytes(value) -> int:
-    """Parse a size such as ``2000000``, ``"500M"``, ``"2G"`` or ``"1.5GB"`` into bytes."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if value < 0:
-            raise StoreError(f"a store size must not be negative, got {value!r}.")
-        return int(value)
-    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([kmgt]?)i?b?\s*", str(value).lower())
-    if not m:
-        raise StoreError(f"a store size must be a number of bytes such as 500M or 2G, got {value!r}.")
-    return int(float(m.group(1)) * _UNITS[m.group(2)])
-
-
-def default_root() -> Path:
-    """``$EXPLORER_STORE`` if set, else the per-user cache folder."""
-    env = os.environ.get("EXPLORER_STORE")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("explorer")) / "store"
 
 
 def _cancelled():
@@ -108,12 +85,7 @@ class Store(Catalogue, Upkeep):
         if root is not None and not str(root).strip():   # Path("") is the working folder: never meant
             raise StoreError("the store path is empty; give --store (or $EXPLORER_STORE) a folder.")
         self.root = Path(root).expanduser() if root is not None else default_root()
-        if max_bytes is None and os.environ.get("EXPLORER_STORE_MAX_BYTES", "").strip():
-            try:
-                max_bytes = parse_bytes(os.environ["EXPLORER_STORE_MAX_BYTES"])
-            except StoreError as e:
-                raise StoreError(f"$EXPLORER_STORE_MAX_BYTES: {e} Unset it for the default, 2G.") from None
-        self.max_bytes = parse_bytes(DEFAULT_MAX_BYTES if max_bytes is None else max_bytes)
+        self.max_bytes = default_max_bytes() if max_bytes is None else parse_bytes(max_bytes)
         #: test hook, called with each file's path once it is written into tmp/ (e.g. to kill the writer)
         self.after_file_written = None
 
@@ -384,17 +356,8 @@ class Store(Catalogue, Upkeep):
 
     # ------------------------------------------------------------------ the folder itself
     def _readable(self) -> None:
-        """Raise :class:`StoreError` when the store path cannot be a store (a file, an unreadable folder)."""
-        if self.root.exists() and not self.root.is_dir():
-            raise StoreError(f"the store path {self.root} is a file, not a folder; give --store (or "
-                             "$EXPLORER_STORE) a folder.")
-        if self.root.is_dir() and not os.access(self.root, os.R_OK | os.X_OK):
-            raise StoreError(f"the store folder {self.root} cannot be read (permission denied).")
-        inner = next((p for p in (self.root, self.root.parent) if p.name in ("runs", "tmp", "locks")
-                      and (p.parent / "runs").is_dir() and (p.parent / "locks").is_dir()), None)
-        if inner is not None:   # its folders would read as entries, and `verify --fix` would remove real ones
-            raise StoreError(f"{self.root} is inside the store at {inner.parent}, not a store of its own; give "
-                             f"--store (or $EXPLORER_STORE) {inner.parent}.")
+        """Raise :class:`StoreError` when the store path cannot be a store (:func:`.place.check_root`)."""
+        check_root(self.root)
 
     def ensure_writable(self) -> None:
         """Create the store's folders and check a file can be written there, before any work starts.

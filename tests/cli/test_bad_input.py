@@ -171,6 +171,8 @@ CASES = [
     ("perturb-repeated", ["--store", "{store}", "run", "growth", "--perturb", "W_R,tau,W_R"], 2,
      "perturbed parameters list W_R more than once"),
     ("start-times-three", [*RUN, "--start-times", "0,1,2"], 2, "one step per digit (two), got 3"),
+    ("sweep-start-times-commas", ["--store", "{store}", "sweep", "specialization", "--start-times", "0,1,1,0"], 2,
+     "got 4; a sweep separates values of --start-times with ';', since each value is a comma list itself."),
     ("export-unwritable", [*RUN[:2], "store", "export", "{key}", "--out", "/proc/nonexistent/x"], 1,
      "nothing stored was changed"),
     # --- a store full of garbage entries still answers

@@ -167,9 +167,10 @@ class SpecializationConfig(StudyConfig):
                                "and sd.")
     data_dir: str | None = setting(None, label="data folder", kind="text", group=TRAIN, allow_none=True,
                                    identity=False, advanced=True, sweepable=False,
-                                   doc="Where MNIST / EMNIST files live (default $EXPLORER_DATA or the user "
-                                       "cache). Where they live is not part of a run's identity; what they "
-                                       "hold is (a hash of the files, 'data' in the stored setting).")
+                                   empty="$EXPLORER_DATA, else the user cache",
+                                   doc="Where MNIST / EMNIST files live. Where they live is not part of a run's "
+                                       "identity; what they hold is (a hash of the files, 'data' in the stored "
+                                       "setting).")
     device: str = setting("auto", label="device", kind="choice", group=TRAIN, choices=DEVICES, identity=False,
                           advanced=True, sweepable=False,
                           doc="Where the ensemble trains and is measured: auto = a CUDA GPU when torch sees one, "
