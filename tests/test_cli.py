@@ -246,3 +246,10 @@ def test_a_sweep_splits_list_valued_settings_at_semicolons_and_shows_none_words(
     duplicate, rnn_lr = growth.settings()["duplicate"], growth.settings()["rnn_lr"]
     assert shown_default(None, duplicate) == "off" and parse_value(growth, "duplicate", duplicate, "off", {}) is None
     assert shown_default(None, rnn_lr) == "same" and parse_value(growth, "rnn_lr", rnn_lr, "same", {}) is None
+
+
+def test_verify_and_gc_speak_of_what_is_there(tmp_path, capsys):
+    """`store verify` where no store is said "all 0 entries … passed"."""
+    assert main(["--store", str(tmp_path / "none"), "store", "verify"]) == 0
+    assert f"there is no store at {tmp_path / 'none'} yet: nothing to check." in capsys.readouterr().out
+    assert not (tmp_path / "none").exists()

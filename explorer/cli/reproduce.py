@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..core.config import ConfigError
 from ..core.progress import plural
 from .store import add_store_flag
 
@@ -30,7 +31,6 @@ def out_folder(path: str, names=(), force: bool = False) -> Path:
     """``--out`` checked before any work: writable where it is, or creatable from its nearest existing folder
     (it is made when the first figure is saved, so a run that fails leaves no empty folder behind), and none of
     the files of figures ``names`` already in it unless ``force``; else one sentence (ConfigError)."""
-    from ..core.config import ConfigError
     from ..core.files import check_creatable, why
     from ..reproduce import output_paths
 
@@ -54,11 +54,14 @@ def cmd_reproduce(args) -> int:
     from ..reproduce import figures
 
     every = figures()
+    if args.list and args.figure:
+        raise ConfigError("--list names every figure and takes no figure names; give the names without --list to "
+                          "reproduce them.")
     if args.list or not args.figure:
         for name, (study, fig) in every.items():
             print(f"{name:<10} {fig.paper}: {fig.claim}")
         return 0
-    names = list(every) if args.figure == ["all"] else args.figure
+    names = list(every) if args.figure == ["all"] else list(dict.fromkeys(args.figure))   # each figure once
     from ..reproduce import plan, reproduce
 
     for name in names:

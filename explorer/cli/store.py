@@ -229,7 +229,8 @@ def _verify(args) -> int:
     for key, reason in bad:
         print(f"{key[:12]}  {reason}")
     if not bad:
-        print(f"all {plural(total, 'entry')} in {store.root} passed their checks (files, checksums, config).")
+        print(f"all {plural(total, 'entry')} in {store.root} passed their checks (files, checksums, config)."
+              if total or store.runs.is_dir() else f"there is no store at {store.root} yet: nothing to check.")
         return 0
     print(f"{len(bad)} of {plural(total, 'entry')} failed their checks; "
           + ("removed: a run that asks for them trains them again." if args.fix else
@@ -253,7 +254,7 @@ def _gc(args) -> int:
         else:
             for key in evicted:
                 print(f"would evict {key[:12]}  {mb(sizes[key])}")
-            print(f"would evict {len(evicted)} entries (least recently used first); the store would hold "
+            print(f"would evict {plural(len(evicted), 'entry')} (least recently used first); the store would hold "
                   f"{mb(left)} of {mb(bound)}. Nothing was removed.")
         return 0
     evicted = store.gc(bound, stale=args.stale)
@@ -261,7 +262,7 @@ def _gc(args) -> int:
     if args.json:
         print(json_text(out, indent=1))
     else:
-        print(f"evicted {len(evicted)} entries; the store holds {mb(out['bytes'])} of {mb(bound)}.")
+        print(f"evicted {plural(len(evicted), 'entry')}; the store holds {mb(out['bytes'])} of {mb(bound)}.")
     return 0
 
 

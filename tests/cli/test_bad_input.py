@@ -166,6 +166,7 @@ CASES = [
      "--out needs a folder to export into (it is empty)."),
     ("env-max-bytes-garbage", [*RUN[:2], "store", "ls"], 2,
      "$EXPLORER_STORE_MAX_BYTES: a store size must be a number of bytes such as 500M or 2G, got 'abc'. Unset it"),
+    ("reproduce-list-and-names", ["reproduce", "--list", "000-fig4b"], 2, "--list names every figure and takes no"),
     ("tasks-one", ["--store", "{store}", "run", "bimt", "--tasks", "dm1"], 2,
      "they need two tasks or more; 'dm1' is one. Add another task, e.g. 'dm1,anti'"),
     ("perturb-repeated", ["--store", "{store}", "run", "growth", "--perturb", "W_R,tau,W_R"], 2,
