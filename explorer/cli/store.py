@@ -155,20 +155,35 @@ def _lookup(store, key: str):
         return "entry", entry
     if not runs:
         raise StoreError(f"no stored run has key {key} in {store.root} (as an entry key or a run key).")
-    return "run", [store.info(k) for k in runs]
+    found = []
+    for k in runs:   # a damaged seed is named, not a reason to refuse the run's healthy ones
+        try:
+            found.append(store.info(k))
+        except StoreError as e:
+            found.append({"key": k, "unusable": str(e)})
+    return "run", found
 
 
 def _info(args) -> int:
+    from ..store.catalogue import StoreError
+
     store = _store(args)
     kind, found = _lookup(store, args.key)
     if kind == "run":
+        damaged = [i for i in found if "unusable" in i]
+        found = [i for i in found if "unusable" not in i]
+        if not found:
+            raise StoreError(damaged[0]["unusable"])
         out = {"run": _run_of(found[0]), "study": found[0]["config"].get("study"), "config": found[0]["config"],
-               "entries": [{"key": i["key"], "seed": i["seed"], "summary": i["summary"]} for i in found]}
+               "entries": [{"key": i["key"], "seed": i["seed"], "summary": i["summary"]} for i in found],
+               "unusable": [{"key": i["key"], "why": i["unusable"]} for i in damaged]}
         if args.json:
             print(json_text(out, indent=1))
             return 0
         seeds = ", ".join(str(i["seed"]) for i in found)
         print(f"{'run':<30}{out['run']}\n{'study':<30}{out['study']}\n{'seeds stored':<30}{seeds}")
+        for i in damaged:
+            print(f"{'unusable entry':<30}{i['unusable']}")
         print("config:")
         for k, v in sorted(out["config"].items()):
             print(f"  {k:<28}{_plain(v)}")

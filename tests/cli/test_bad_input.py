@@ -322,3 +322,20 @@ def test_in_a_real_process(argv, env, places):
     assert out.returncode == 2 and out.stderr.startswith("explorer: ") and out.stderr.count("\n") == 1, out.stderr
     assert "0 entries" not in out.stdout
     BATTERY.append(f"process-{argv[0]}")
+
+
+def test_a_run_with_one_damaged_seed_still_shows_and_removes_whole(places, capsys):
+    """`store info RUN` refused the whole run when one seed's entry was damaged: the healthy seeds could not be
+    seen. It shows them and names the damaged one; `store rm RUN` removes both."""
+    from pathlib import Path
+
+    damaged = Path(places["store"]) / "runs" / STORED.key(1) / "result.nc"
+    damaged.write_bytes(b"not netcdf")
+    assert main(["--store", places["store"], "store", "info", places["run"]]) == 0
+    out = capsys.readouterr().out
+    assert "seeds stored                  0\n" in out and f"stored run {STORED.key(1)} is unusable" in out
+    assert main(["--store", places["store"], "store", "info", places["run"], "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [e["seed"] for e in shown["entries"]] == [0] and shown["unusable"][0]["key"] == STORED.key(1)
+    assert main(["--store", places["store"], "store", "rm", places["run"]]) == 0
+    assert "removed 2 entries (every seed of the run)" in capsys.readouterr().out
