@@ -434,6 +434,21 @@ def test_a_side_job_says_how_long_it_took_and_that_a_setting_change_stopped_it(r
     page.cancel()
     assert page.status.value == "Cancelled: computing the sweep stopped; what it finished is stored."
     assert not page.stale and not page.run_button.visible
+    # a side job's training is not the sidebar's setting: its status says it trains, the figures keep this
+    # setting (the specialization page drew the sweep's 58 networks in its own Training figure)
+    streamed = []
+    page.stream = streamed.append
+
+    def reporting(report, cancel):
+        report({"stage": "train", "fraction": 0.5, "epochs": 2, "epoch": 1, "step": 3, "seeds": [0, 1],
+                "loss": [1.0, 1.0], "accuracy": None})
+        slow(report, cancel)
+
+    page.train(reporting, "Sweeping …", label="computing the sweep")
+    wait(lambda: "Training 2 networks" in page.status.value)
+    assert "Training 2 networks" in page.status.value and not streamed
+    assert all(p.marked == "" for p in page.setting_panes() if p.shown)
+    page.cancel()
     # a side job that fails leaves the sidebar's own result on screen: not stale (a reviewer saw it marked so)
 
     def fails(report, cancel):

@@ -293,12 +293,13 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
         stage = event.get("stage")
         if stage == "train":
             if not self._trained_rows:
-                for pane in self.setting_panes():
-                    if pane.shown:
-                        pane.mark(PREVIOUS)   # it keeps the last result while this one trains
-                    else:
-                        pane.wait()           # it says why it is empty
-                self.start_training()
+                if self._side_running() is None:   # a side job trains other settings: the figures keep this one
+                    for pane in self.setting_panes():
+                        if pane.shown:
+                            pane.mark(PREVIOUS)   # it keeps the last result while this one trains
+                        else:
+                            pane.wait()           # it says why it is empty
+                    self.start_training()
                 self._trained_rows, self._last_draw = True, 0.0
                 self._training = (self._training[0], time.perf_counter())
             self._pending.append(event)
@@ -316,7 +317,8 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
             return
         events, self._pending = self._pending, []
         self._last_draw = time.perf_counter()
-        self.stream(events)
+        if self._side_running() is None:   # a sweep over missing cells is not the sidebar's setting training
+            self.stream(events)
         accuracy = next((e["accuracy"] for e in reversed(events) if e.get("accuracy")), None)
         percent, words = progress_words(events[-1], accuracy=accuracy)
         self._running(True, self._training_html(words, events[-1]), percent)

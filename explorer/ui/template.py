@@ -56,9 +56,19 @@ def page_template(title: str, sidebar, main, header=None):
                           busy_indicator=None)   # Panel's spinner shows every session's work on every page
 
 
-#: Back / Forward change the address without loading a page: open the page that address names.
-_FOLLOW_HISTORY = "if (!window.__explorer_history) { window.__explorer_history = true; " \
-                  "window.addEventListener('popstate', () => window.location.reload()); }"
+#: Back / Forward change the address without loading a page: open the page that address names. Panel's Location
+#: pushes every address the server writes, the one a page writes as it opens (its whole setting, a link's refused
+#: values gone) too: Back then led to the link as typed, which reloaded, wrote its address again, and no Back ever
+#: left the page. An address written before the person first touches the page replaces the entry instead.
+_FOLLOW_HISTORY = """if (!window.__explorer_history) { window.__explorer_history = true;
+  window.addEventListener('popstate', () => window.location.reload());
+  let touched = false;
+  for (const e of ['pointerdown', 'keydown', 'touchstart'])
+    window.addEventListener(e, () => { touched = true; }, {capture: true, once: true});
+  const push = history.pushState.bind(history);
+  history.pushState = (state, title, url) =>
+    touched ? push(state, title, url) : history.replaceState(state, title, url);
+}"""
 
 
 def follow_history() -> None:

@@ -41,13 +41,22 @@ def title_extents(page) -> list[dict]:
         return out; }""")
 
 
+#: what a page is doing while a setting trains, after the setting's words ("bimt, 5 × 5 sheet, 2 seeds — Training …")
+RUNNING = ("Training", "Measuring", "Stopping the previous", "Waiting for another", "Looking for this setting",
+           "Another process")
+
+
 def wait_for_status(page, *words, timeout=RUN_TIMEOUT_MS):
-    """Wait until the status line contains every one of ``words``; return its text."""
+    """Wait until the status line contains every one of ``words``; return its text. While a setting trains the
+    line opens with that setting's words: there ``words`` are looked for in what the page is doing only, so
+    waiting for a setting's words waits for its result, not for its training to start."""
     status = page.locator(".run-status")
     deadline = time.time() + timeout / 1000
     while True:
         text = text_of(status) if status.count() else ""
-        if all(w in text for w in words):
+        setting, dash, doing = text.partition(" — ")
+        searched = doing if dash and doing.startswith(RUNNING) else text
+        if all(w in searched for w in words):
             return text
         if time.time() > deadline:
             raise AssertionError(f"status never showed {words!r}; it shows {text!r}")

@@ -70,3 +70,21 @@ def test_an_unknown_lesson_gets_a_sentence_and_the_page_opens(page, app_url):
     assert "no lesson called" in text and "<b>nope</b>" in text and "sparsity" in text
     assert page.locator(".run-alert b", has_text="nope").count() == 0   # shown as text, never as markup
     wait_for_status(page, "n = 8", "2 seeds")
+
+
+def test_back_leaves_a_page_opened_from_a_link(page, app_url):
+    """The address a page writes as it opens (its whole setting) was pushed onto the browser's history: Back led
+    to the link as typed, which reloaded and wrote its address again, so no Back ever left the page. Now Back
+    returns to the page before, and a setting moved by hand is still one step of history."""
+    page.goto(app_url)
+    wait_for_status(page, "2 seeds")
+    page.wait_for_function("() => window.location.search.includes('seeds=')")   # the opening page wrote its address
+    opening = page.evaluate("window.location.href")
+    page.goto(f"{app_url}?lesson=sparsity")
+    wait_for_status(page, "p = 1", "2 seeds")
+    page.wait_for_function("() => window.location.search.includes('seeds=')")
+    assert page.evaluate("history.length") == 3   # the blank tab, the opening page, the lesson: one entry each
+    page.go_back()
+    page.wait_for_function(f"() => window.location.href === {opening!r}")
+    wait_for_status(page, "2 seeds")
+    assert "lesson=" not in page.evaluate("window.location.search")
