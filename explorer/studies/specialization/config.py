@@ -19,6 +19,13 @@ DATASETS = ("digits", "mnist", "emnist-letters")
 CONNECTIVITIES = ("fixed", "deep-r")
 DEVICES = ("auto", "cpu", "cuda")
 METRICS = ("bottleneck", "ablation", "correlation", "weight_mask")
+#: The papers' names for the four specialization metrics (Béna & Goodman 2023a, §2.4; 2023b, §3).
+METRIC_LABELS = {
+    "bottleneck": "bottleneck retraining",
+    "ablation": "module ablation",
+    "correlation": "hidden-state correlation",
+    "weight_mask": "weight mask",
+}
 N_MAX = 512
 T_MAX = 50
 

@@ -20,7 +20,7 @@ from ...ui.live import add_warmer
 from ...ui.shell import StudyShell
 from . import page_texts as texts
 from .config import METRICS
-from .experiment import PAGE_DEFAULTS, SpecializationExperiment
+from .experiment import PAGE_DEFAULTS, SpecializationExperiment, p_label
 from .page_controls import p_control
 from .page_exports import exports
 from .page_figures import DisplayOptions, Figures
@@ -73,7 +73,7 @@ class Page(StudyShell):
     described = ("p", "n")
 
     def describe(self, config) -> str:
-        return f"p = {config.p:.3g}, n = {config.n}"
+        return f"p = {p_label(config.p, config.n)}, n = {config.n}"   # "1/n²" as the slider and the title say
 
     def skill_words(self, result) -> str:
         missed = below_criterion(result)

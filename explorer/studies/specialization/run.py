@@ -21,7 +21,7 @@ from ...metrics.weight_mask import weight_mask_metric
 from ...models.modular import ModularEnsemble, realised_adjacency
 from ...tasks.datasets import load_sources
 from ...tasks.pairs import PairStream
-from .config import SpecializationConfig
+from .config import METRIC_LABELS, SpecializationConfig
 from .result import build_dataset
 from .train import evaluate, train
 
@@ -71,18 +71,17 @@ def measure(model, stream, steps: int, on_progress=None, cancel=None) -> dict:
     train_states = states(model, stream, steps, "probe-train", PROBE_TRAIN, "train")
     test_states = states(model, stream, steps, "probe-test", PROBE_TEST, "test")
     _check(cancel)
-    report(0.1, "bottleneck")
+    report(0.1, METRIC_LABELS["bottleneck"])   # the page's names of the measures (the buttons' words)
     M_bn = bottleneck_metric(model, train_states, test_states)
     _check(cancel)
-    report(0.3, "ablation")
+    report(0.3, METRIC_LABELS["ablation"])
     M_ab = ablation_metric(model, train_states, test_states)
     _check(cancel)
-    report(0.5, "correlation")
+    report(0.5, METRIC_LABELS["correlation"])
     M_cr = correlation_metric(model, stream, steps)
     _check(cancel)
-    report(0.6, "weight mask")
+    report(0.6, "weight masks")
     M_wm, mask_acc = weight_mask_metric(model, stream, steps, return_accuracy=True)
-    report(1.0, "done")
     M = torch.stack([M_bn, M_ab, M_cr, M_wm], 1)                                       # (E, 4, T, 2, 2)
     return {"M": M.detach().cpu().numpy(), "mask_accuracy": mask_acc.cpu().numpy()}
 

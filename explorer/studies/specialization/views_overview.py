@@ -192,5 +192,5 @@ def heatmap(frame: pd.DataFrame, x: str = "p", y: str = "n", metric: str = "bott
     ticks = dict(xticks=list(zip(range(len(xs)), xl)), yticks=list(zip(range(len(ys)), yl)))
     note = "\nblank: not computed yet" + (" · grey ✕: cannot exist" if gone else "")   # a line of its own
     return figure(layers, title + note, xlim=(-0.5, len(xs) - 0.5), ylim=(-0.5, len(ys) - 0.5), **ticks, least=LEAST,
-                  bokeh=dict(height=320, show_legend=bool(gone), legend_position="top_left"),
-                  mpl=dict(fig_inches=(8, 4), aspect=1.6, show_legend=False))   # the title says it there
+                  # the title says what the grey crosses are: a legend inside the plot covered computed cells
+                  bokeh=dict(height=320, show_legend=False), mpl=dict(fig_inches=(8, 4), aspect=1.6, show_legend=False))
