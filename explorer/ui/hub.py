@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import panel as pn
 
 from .. import studies
+from .session import served
 from .url import CLASSROOM_ON, THEMES, session_query, shown, theme_of
 from .widgets import attribute, escape
 
@@ -81,7 +82,33 @@ def page(study: str | None = None, **kwargs):
     return view, nav(pages, study, kept(query)), study
 
 
+#: The switcher returns to where each study's page was left in this tab: its address is kept as the page is left
+#: (sessionStorage, per tab), and a click on that study's link opens it there (a bare ``?study=`` link opened its
+#: defaults and trained them; a lesson's pupil who clicked a tab lost the lesson). Only an address of this app's own
+#: path is opened: same origin, a query string, nothing from it is shown as markup.
+_REMEMBER = """const mine = 'explorer-page:' + study;
+window.addEventListener('pagehide', () => sessionStorage.setItem(mine, window.location.search));
+document.addEventListener('click', (event) => {
+  const link = event.composedPath().find(e => e.tagName === 'A' && e.parentElement &&
+                                               e.parentElement.classList.contains('hub-nav'));
+  if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  const target = new URL(link.href).searchParams.get('study');
+  const kept = target === study ? window.location.search : sessionStorage.getItem('explorer-page:' + target);
+  if (kept && kept.startsWith('?')) { event.preventDefault(); window.location.assign(window.location.pathname + kept); }
+}, true);"""
+
+
+def remember_pages(study: str) -> None:
+    """In a served session: the switcher's links return to each study's page as it was left (:data:`_REMEMBER`)."""
+    from bokeh.models import CustomJS
+
+    doc = pn.state.curdoc
+    if doc is not None and served():
+        doc.js_on_event("document_ready", CustomJS(args={"study": study}, code=_REMEMBER))
+
+
 def servable():
     """Build the page of this session and serve it in its template (the hub's ``apps/dynamics.py``)."""
-    view, header, _ = page()
+    view, header, study = page()
+    remember_pages(study)
     return view.template(header=[header]).servable(title=view.title)

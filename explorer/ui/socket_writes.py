@@ -12,6 +12,12 @@ socket before it makes the future; a tab closed between two parts of one update:
 traceback from Panel's dispatch task, seen once in a full test run) into a finished write, so the server's log
 shows only what needs attention.
 
+Bokeh's keep-alive pings every connection; a ping to a tab that has just closed drops the connection's session
+(``client_lost``), and when tornado then reports the close, Bokeh's ``WSHandler.on_close`` asks that connection for
+its session and fails an assertion: a traceback in the log for a tab closed at the wrong moment (seen once in a
+browser-test run on a busy machine). The Bokeh versions of :data:`.patches.BOKEH_VERSIONS` get an ``on_close``
+that leaves a connection already dropped as it is.
+
 Nothing applies this on import: the served app calls :func:`apply` from ``apps/setup.py``. It wraps
 ``tornado.websocket.WebSocketHandler.write_message`` of the tornado versions in :data:`TORNADO_VERSIONS` (whose
 ``write_message`` returns the write's future); on any other tornado it logs one line and does nothing.
@@ -86,5 +92,26 @@ def apply() -> bool:
         return future
 
     WebSocketHandler.write_message = write_message
+    _guard_close()
     _APPLIED = True
     return True
+
+
+def _guard_close() -> None:
+    """Bokeh's ``WSHandler.on_close`` for a connection the keep-alive already dropped: logged, not asserted."""
+    from bokeh.server.views.ws import WSHandler
+
+    from .patches import bokeh_supported
+
+    if not bokeh_supported():
+        return
+    original = WSHandler.on_close
+
+    def on_close(self):
+        connection = getattr(self, "connection", None)
+        if connection is not None and getattr(connection, "_session", None) is None:
+            log.info("WebSocket connection closed after the keep-alive dropped it: code=%s", self.close_code)
+            return
+        original(self)
+
+    WSHandler.on_close = on_close

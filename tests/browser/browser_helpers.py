@@ -55,7 +55,7 @@ def wait_for_status(page, *words, timeout=RUN_TIMEOUT_MS):
     while True:
         text = text_of(status) if status.count() else ""
         setting, dash, doing = text.partition(" — ")
-        searched = doing if dash and doing.startswith(RUNNING) else text
+        searched = doing if dash and any(r in doing for r in RUNNING) else text   # "growing modules · Training …"
         if all(w in searched for w in words):
             return text
         if time.time() > deadline:

@@ -163,3 +163,19 @@ def test_on_a_laptop_screen_with_the_sidebar_open_every_card_and_every_title_fit
         assert len(titles) >= len(names), titles
         cut = [t for t in titles if t["right"] > t["width"] + 1 or t["top"] < 0 or t["bottom"] > t["height"] + 1]
         assert not cut, (width, cut)
+
+
+def test_the_header_returns_to_each_study_as_it_was_left(page, app_url):
+    """Switching studies in the header and back opened the first study's defaults (a bare ?study= link) and
+    trained them: the setting on screen was lost. Each study's link now returns to where its page was left."""
+    page.goto(f"{app_url}?{GROWTH}")
+    wait_for_status(page, "N up to 5,", "2 seeds")
+    page.goto(f"{app_url}?study=specialization&n=6&p=0.5&seeds=2")
+    wait_for_status(page, "p = 0.5", "n = 6")
+    page.locator(".hub-nav a", has_text="Modular growth").click()
+    page.wait_for_function("() => window.location.search.includes('study=growth')")
+    wait_for_status(page, "N up to 5,", "loaded from the store")
+    assert "n_max=5" in page.evaluate("window.location.search")
+    page.locator(".hub-nav a", has_text="Specialization").click()
+    page.wait_for_function("() => window.location.search.includes('study=specialization')")
+    wait_for_status(page, "p = 0.5", "n = 6", "loaded from the store")
