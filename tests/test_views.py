@@ -654,3 +654,23 @@ def test_a_swap_with_any_neighbour_shows_on_the_live_map():
             [(slot[c, r], slot[c + 1, r]) for c in range(side - 1) for r in range(side)]
     assert min(np.linalg.norm(rgb[a] - rgb[b]) for a, b in pairs) > 20   # (RGB distance; one column: 1/63)
 
+
+
+def test_the_weight_mask_note_shows_only_with_its_curve(tmp_path):
+    """The note on how well the weight masks classify their digit stayed under the figure after the weight-mask
+    curve was switched off (a reviewer)."""
+    import torch  # noqa: F401 — imported here, not first by the page's job thread
+
+    from explorer import studies
+    from explorer.store.store import Store
+
+    page = studies.get("specialization").page_class(store=Store(tmp_path), url=False)
+    try:
+        note = page.figures.mask_note
+        assert note.visible
+        page.display.metrics = ["bottleneck", "correlation"]
+        assert not note.visible
+        page.display.metrics = ["weight_mask"]
+        assert note.visible
+    finally:
+        page.job.cancel()

@@ -261,8 +261,8 @@ class _TorchvisionSpec:
 
     def sentence(self, root: str, downloaded: bool) -> str:
         why = "it could not be downloaded (offline?)" if downloaded else "downloading is switched off"
-        return (f"{self.label} not found in {self.raw(root)} and {why}: put {_listing(self.files)} there "
-                f"(or their .gz), or choose --dataset digits.")
+        return (f"{self.label} is not on this machine and {why}; choose --dataset digits (embedded), or whoever "
+                f"runs it can put {_listing(self.files)} (or their .gz) in {self.raw(root)}.")
 
 
 class _EmnistLetters(_TorchvisionSpec):

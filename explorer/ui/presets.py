@@ -18,7 +18,8 @@ class PresetMenu:
         docs = config_class.PRESET_DOCS
         self.select = pn.widgets.Select(label="preset", options=[CUSTOM, OPENING, *config_class.PRESETS],
                                         value=self.in_force(), sizing_mode="stretch_width", css_classes=["ctl-preset"],
-                                        description=" ".join([f"{k}: {docs.get(k, '')}" for k in config_class.PRESETS]
+                                        description=" ".join([f"{k}: {docs.get(k, '').rstrip('.')}."
+                                                              for k in config_class.PRESETS]   # each its sentence
                                                              + [f"{OPENING[1:-1]}: back to the page's defaults."]))
         self.select.param.watch(self._picked, "value")
         self.experiment.param.watch(lambda *e: setattr(self.select, "value", self.in_force()), shell.settings)

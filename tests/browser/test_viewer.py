@@ -179,8 +179,8 @@ def test_a_missing_dataset_is_one_sentence_in_the_page(dashboard, tmp_path, monk
     while not d.alert.visible:
         assert time.time() < deadline, d.status.value
         time.sleep(0.02)
-    assert f"MNIST not found in {tmp_path / 'nowhere'}" in d.alert.object and "Traceback" not in d.alert.object
-    assert "choose the dataset 'digits'" in d.alert.object
+    assert "MNIST is not on this machine" in d.alert.object and "Traceback" not in d.alert.object
+    assert "choose the dataset 'digits' (embedded)" in d.alert.object and str(tmp_path / "nowhere") in d.alert.object
     assert not d.job.running and "did not finish" in d.status.value
     d.sidebar_controls.submit("dataset", "digits")  # and the page recovers
     settle(d)

@@ -294,7 +294,7 @@ def test_a_run_on_other_data_files_is_another_run_and_a_folder_without_them_is_n
     assert store.get_or_run(config("same")).cached
     other = store.get_or_run(config("b"))
     assert not other.cached and not np.array_equal(other.weights["W_in"].numpy(), first.weights["W_in"].numpy())
-    with pytest.raises(DatasetUnavailable, match="MNIST not found in"):
+    with pytest.raises(DatasetUnavailable, match="MNIST is not on this machine"):
         store.get_or_run(config("typo"))
     # a file changed in place: read again, another run
     write_idx(tmp_path / "a" / "MNIST" / "raw" / MNIST_FILES[2], images(10, 7))

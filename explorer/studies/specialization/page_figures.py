@@ -63,7 +63,7 @@ class Figures:
         self.modules = pn.Column(sizing_mode="stretch_width", visible=options.per_module)
         self.mask_note = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10),
                                           styles={"font-size": "0.92em", "opacity": "0.85"},
-                                          css_classes=["mask-accuracy"])
+                                          css_classes=["mask-accuracy"], visible="weight_mask" in options.metrics)
         self.connectivity = pn.Column(waiting_line("The weight matrix appears with the first result."),
                                       sizing_mode="stretch_width")
         self.loss = pn.pane.HoloViews(hv.DynamicMap(lambda data, stale: _titled(loss_curves(data), stale),
@@ -116,6 +116,7 @@ class Figures:
             self.modules.objects = []
 
     def _metrics_changed(self, event):
+        self.mask_note.visible = "weight_mask" in self.options.metrics   # a note on a curve not drawn: hidden
         if self._built:
             self.specialization[0].object = self._spec_dmap("global")
             self._modules_shown()
