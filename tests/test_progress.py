@@ -164,3 +164,13 @@ def test_the_time_a_run_has_trained_and_has_left():
     epochs = {"stage": "train", "fraction": 0.5, "epochs": 150, "epoch": 75}   # until an accuracy, at most 150
     assert time_words(30.0, epochs) == " · 30 s"
     assert time_words(40.0, {"stage": "metrics", "fraction": 0.5}) == " · 40 s"
+
+
+def test_the_networks_kept_at_the_criterion_are_said():
+    """The live accuracy is the mean over the ensemble, stopped networks included: "0.84" stood still for 100
+    epochs while the one network still training sat at 0.80 (a reviewer). The line says how many stopped."""
+    event = {"stage": "train", "epoch": 50, "epochs": 150, "fraction": 0.33, "seeds": [0, 1, 2], "loss": [0.5],
+             "accuracy": [0.86, 0.86, 0.80], "at_criterion": 2}
+    assert progress_words(event)[1].endswith("test accuracy 0.84 (2 of 3 at the criterion, kept there)")
+    assert "criterion" not in progress_words({**event, "at_criterion": 0})[1]
+    assert "criterion" not in progress_words({**event, "at_criterion": 3})[1]

@@ -60,6 +60,9 @@ def progress_words(event: dict, accuracy=None) -> tuple[float | None, str | None
     acc = _mean(accuracy if accuracy is not None else event.get("accuracy"))
     if acc is not None:
         words += f" · test accuracy {acc:.2f}"
+    done = event.get("at_criterion")   # networks kept as they reached an accuracy criterion: their accuracy stays
+    if done and networks and done < networks:
+        words += f" ({done} of {networks} at the criterion, kept there)"
     return TRAINING_SHARE * fraction, words
 
 

@@ -95,7 +95,8 @@ def train(model, stream, *, steps: int, epochs: int, pairs_per_epoch: int, batch
                     k[idx] = p.detach()[idx]
                 stopped[new], stop_epoch[new] = True, epoch + 1
                 on_device[:] = [stopped.to(params[0].device)]
-        return {"accuracy": acc, "stop": bool(stopped.all())}
+        done = {"at_criterion": int(stopped.sum())} if until_accuracy > 0 else {}   # the progress line says it
+        return {"accuracy": acc, "stop": bool(stopped.all()), **done}
 
     curves = fit(epochs=epochs, n_batches=n_batches, seeds=model.seeds, on_progress=on_progress, cancel=cancel,
                  batches=lambda epoch: stream.batches("train", epoch, pairs_per_epoch, batch_size), step=step,
