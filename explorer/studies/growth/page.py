@@ -45,8 +45,8 @@ TEXTS = {
            "Fig. 4a); with 'effective timescales' on, also each neuron's effective timescale read from its activity "
            "(Fig. 4b).",
     "general": "Each network's last solved task N gets a fresh readout, retrained briefly on N + K-parity; accuracy "
-               "on balanced sequences against K (Hamidi et al. 2024, Fig. 2c; chance 0.5). Set 'generalise to "
-               "N + 1 … N + K' above 0, or pick the 'generalise' preset.",
+               "on balanced sequences against K (Hamidi et al. 2024, Fig. 2c; chance 0.5). It is measured when "
+               "'generalise to N + 1 … N + K' is above 0 (the 'generalise' preset sets it).",
 }
 
 

@@ -11,7 +11,7 @@ SPECIALIZATION = """
 **Specialization over time.** Global specialization **F** ∈ [0, 1] at every time step of the unrolled
 network, one colour per metric: line = mean over the seeds of the ensemble, band = ± 1 sd.
 F = 1: each module carries only its own digit; F = 0: both carry both.
-Dashed lines mark the step communication between modules starts and when each digit switches on
+When the modules start to talk after step 0, or a digit switches on late, dashed lines mark those steps
 (Béna & Goodman 2023a, Fig. 4). The papers find sparse links (small p, high Q) keep F higher than dense ones
 once the modules talk. Here the gap is clear only near one link (p = 1/n²: F 0.16–0.30 above dense at n = 25,
 10 seeds each, docs/science.md); between p = 0.1 and p = 1 it is within the seeds' spread, so compare bands, not
@@ -42,7 +42,7 @@ OVERVIEW = """
 **Structure → function.** Each metric's F at the last step against sparsity p (log axis) or modularity Q,
 for the runs of this setting already in the store (Béna & Goodman 2023b, Fig. 2); the red line marks the current p.
 The heatmap shows mean F over two parameters (Béna & Goodman 2023a, Fig. 3); blank cells are not computed yet —
-*compute missing cells* trains them as one sweep (equal shapes share one ensemble).
+outside a class's page, *compute missing cells* trains them as one sweep (equal shapes share one ensemble).
 """
 
 CLASSROOM = "Classroom mode: some controls are hidden by the link you followed."
