@@ -674,3 +674,16 @@ def test_the_weight_mask_note_shows_only_with_its_curve(tmp_path):
         assert note.visible
     finally:
         page.job.cancel()
+
+
+def test_a_heatmap_cell_with_a_network_below_its_criterion_is_starred():
+    """The heatmap showed clean numbers for networks at test accuracy 0.19 (3 epochs, criterion 0.85): only the
+    status line and the line plot warned (a reviewer). Such a cell's number carries a star the title explains."""
+    fixed = synthetic(0, n=6, p=0.5, until_accuracy=0.0)     # no criterion: never starred
+    short = synthetic(1, n=6, p=1.0)
+    short.data["accuracy"].values[:] = 0.19                  # trained to 0.85 within its epochs, and missed it
+    hm = heatmap(cells_frame([fixed, short]), "p", "n", "bottleneck")
+    texts = [t for e in hm for t in (e.dimension_values("text") if isinstance(e, hv.Labels) else [])]
+    assert len(texts) == 2 and texts[0][-1].isdigit() and texts[1].endswith("*")
+    assert "*: a network below its accuracy criterion" in bokeh(hm).title.text
+    assert "*" not in bokeh(heatmap(cells_frame([fixed]), "p", "n", "bottleneck")).title.text

@@ -41,12 +41,13 @@ def cells_frame(found, time=-1) -> pd.DataFrame:
         F_t = ds["F"].isel(time=time)
         for i, seed in enumerate(ds.seed.values):
             base = {k: cfg.get(k) for k in PARAMS}
+            acc, criterion = float(ds["accuracy"].values[i]), float(cfg.get("until_accuracy") or 0)
             base.update(p=float(ds.attrs.get("p", cfg.get("p"))), Q=float(ds.attrs.get("Q", np.nan)),
-                        Q_measured=float(ds["Q_measured"].values[i]), accuracy=float(ds["accuracy"].values[i]),
-                        seed=int(seed))
+                        Q_measured=float(ds["Q_measured"].values[i]), accuracy=acc, seed=int(seed),
+                        below=bool(criterion > 0 and acc < criterion))   # trained to a criterion it missed
             for m in ds.metric.values:
                 rows.append({**base, "metric": str(m), "F": float(F_t.sel(metric=m).values[i])})
-    cols = [*PARAMS, "Q", "Q_measured", "accuracy", "seed", "metric", "F"]
+    cols = [*PARAMS, "Q", "Q_measured", "accuracy", "below", "seed", "metric", "F"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -55,8 +56,9 @@ def not_computed(configs) -> pd.DataFrame:
     missing row or column blank, as its title says, instead of leaving it out (with only noise = 0 stored, the
     noise axis had one row)."""
     rows = [{**{k: getattr(c, k) for k in PARAMS}, "p": float(c.p), "Q": float(c.Q), "Q_measured": np.nan,
-             "accuracy": np.nan, "seed": -1, "metric": m, "F": np.nan} for c in configs for m in METRIC_LABELS]
-    return pd.DataFrame(rows, columns=[*PARAMS, "Q", "Q_measured", "accuracy", "seed", "metric", "F"])
+             "accuracy": np.nan, "below": False, "seed": -1, "metric": m, "F": np.nan}
+            for c in configs for m in METRIC_LABELS]
+    return pd.DataFrame(rows, columns=[*PARAMS, "Q", "Q_measured", "accuracy", "below", "seed", "metric", "F"])
 
 
 def _marker(x):
@@ -155,7 +157,9 @@ def heatmap(frame: pd.DataFrame, x: str = "p", y: str = "n", metric: str = "bott
         xkey = "p_key"
     else:
         xkey = x
-    cells = sub.groupby([xkey, y])["F"].mean().reset_index()
+    if "below" not in sub:
+        sub["below"] = False
+    cells = sub.groupby([xkey, y]).agg(F=("F", "mean"), below=("below", "any")).reset_index()
     xs, ys = sorted(cells[xkey].unique()), sorted(cells[y].unique())
     xl = ["1/n²" if (xkey == "p_key" and v == 0) else lab
           for v, lab in zip(xs, _axis_labels(xs, x, sub.n.astype(int)))]
@@ -163,8 +167,10 @@ def heatmap(frame: pd.DataFrame, x: str = "p", y: str = "n", metric: str = "bott
     # integer cell positions with tick labels: identical layout in Bokeh and Matplotlib, blanks stay NaN
     Z = np.full((len(ys), len(xs)), np.nan)
     xi, yi = {v: i for i, v in enumerate(xs)}, {v: i for i, v in enumerate(ys)}
+    short_of = np.zeros(Z.shape, bool)   # a cell with a network below its accuracy criterion: starred
     for _, row in cells.iterrows():
         Z[yi[row[y]], xi[row[xkey]]] = row["F"]
+        short_of[yi[row[y]], xi[row[xkey]]] = bool(row["below"])
     xdim = hv.Dimension(x, label=AXIS_LABELS.get(x, x).replace(", log scale", ""))
     ydim = hv.Dimension(y, label=AXIS_LABELS.get(y, y).replace(", log scale", ""))
     fdim = hv.Dimension("F", label=f"mean last-step F, {metric.replace('_', ' ')}", range=(0, 1))   # which metric
@@ -175,7 +181,7 @@ def heatmap(frame: pd.DataFrame, x: str = "p", y: str = "n", metric: str = "bott
                        mpl=dict(cmap="viridis", clim=(0, 1), colorbar=True, edgecolors="white",
                                 hooks=[mpl_colorbar_beside]))
     jj, ii = np.nonzero(np.isfinite(Z))
-    text = [f"{Z[j, i]:.2f}" for j, i in zip(jj, ii)]
+    text = [f"{Z[j, i]:.2f}" + ("*" if short_of[j, i] else "") for j, i in zip(jj, ii)]
     labels = style_element(hv.Labels((ii.astype(float), jj.astype(float), text), kdims=[xdim, ydim], vdims="text"),
                            bokeh=dict(text_color="white", text_font_size="9pt"), mpl=dict(color="white", size=8))
     layers = hm * labels
@@ -190,7 +196,8 @@ def heatmap(frame: pd.DataFrame, x: str = "p", y: str = "n", metric: str = "bott
         layers = layers * style_element(crosses, bokeh=dict(text_color="#666666", text_font_size="12pt"),
                                         mpl=dict(color="#666666", size=11))
     ticks = dict(xticks=list(zip(range(len(xs)), xl)), yticks=list(zip(range(len(ys)), yl)))
-    note = "\nblank: not computed yet" + (" · grey ✕: cannot exist" if gone else "")   # a line of its own
+    note = ("\nblank: not computed yet" + (" · grey ✕: cannot exist" if gone else "")   # a line of its own
+            + (" · *: a network below its accuracy criterion" if short_of[np.isfinite(Z)].any() else ""))
     return figure(layers, title + note, xlim=(-0.5, len(xs) - 0.5), ylim=(-0.5, len(ys) - 0.5), **ticks, least=LEAST,
                   # the title says what the grey crosses are: a legend inside the plot covered computed cells
                   bokeh=dict(height=320, show_legend=False), mpl=dict(fig_inches=(8, 4), aspect=1.6, show_legend=False))
