@@ -85,7 +85,7 @@ def test_a_bad_value_shows_one_clear_message_and_nothing_breaks(page, app_url, s
     text = page.locator(".ctl-p-text input").first
     text.fill("1/n2")
     text.press("Enter")
-    wait_for_status(page, "p = 0.0156")  # other controls keep working (one link at n = 8)
+    wait_for_status(page, "p = 1/n²", "n = 8")  # other controls keep working (one link at n = 8)
     assert not page.locator(".run-alert").first.is_visible()
 
 
