@@ -332,6 +332,12 @@ def test_a_link_made_on_a_class_page_hides_what_that_page_hides(ran):
     assert link.hide.value == list(hidden) and link.query()["classroom"] == ",".join(hidden)
     every = (*page.experiment.advanced(), hidden[-1])   # all of the advanced ones read as one word
     assert ShareLink(page, every).query()["classroom"] == f"advanced,{hidden[-1]}"
+    # the card offers every advanced control as one choice (a teacher had to pick each by name)
+    picked = ShareLink(page)
+    assert "advanced" in picked.hide.options.values()
+    picked.hide.value = ["advanced", hidden[-1]]
+    assert picked.query()["classroom"] == f"advanced,{hidden[-1]}"
+    assert ShareLink(page, every).hide.value == ["advanced", hidden[-1]]
     page.job.cancel()
 
 

@@ -36,7 +36,10 @@ class ShareLink:
         self.lesson = pn.widgets.Select(label="lesson", options={NONE: "", **{f"{v.title} ({k})": k
                                                                            for k, v in lessons.items()}},
                                         value=shell.lesson.name if shell.lesson else "", sizing_mode="stretch_width")
-        labels = {f"{experiment.param[n].label} ({n})": n for n in shell.settings}
+        advanced = set(experiment.advanced())
+        labels = {**({"every advanced control (advanced)": "advanced"} if advanced else {}),
+                  **{f"{experiment.param[n].label} ({n}{', advanced' if n in advanced else ''})": n
+                     for n in shell.settings}}
         self.hide = pn.widgets.MultiChoice(label="hide these controls", options=labels, value=[],
                                            sizing_mode="stretch_width")
         self.link = pn.widgets.TextAreaInput(label="link (copy it)", value="", rows=3, sizing_mode="stretch_width",
@@ -49,17 +52,24 @@ class ShareLink:
             obj.param.watch(lambda *e: self.update(), names)
         # the page's own hidden controls (a lesson's, or a ?classroom= link's): a link made here hides them too
         shown_here = shell.lesson.hidden(experiment.advanced()) if shell.lesson is not None else hidden
-        self.hide.value = [n for n in shown_here if n in labels.values()]
+        self.hide.value = self._grouped([n for n in shown_here if n in labels.values()])
         self.update()
 
     def _lesson_picked(self, event):
         lesson = self.shell.lessons().get(event.new)
         if lesson is not None:
-            self.hide.value = list(lesson.hidden(self.shell.experiment.advanced()))
+            self.hide.value = self._grouped(lesson.hidden(self.shell.experiment.advanced()))
             errors = self.shell.experiment.apply(**lesson.settings)   # the page moves to the lesson's setting
             if errors:
                 self.shell.show_errors(errors)
         self.update()
+
+    def _grouped(self, names) -> list[str]:
+        """``names`` with every advanced control said in one word, ``advanced`` (as ``?classroom=`` reads it)."""
+        names, advanced = list(dict.fromkeys(names)), set(self.shell.experiment.advanced())
+        if advanced and ("advanced" in names or advanced <= set(names)):
+            names = ["advanced", *(n for n in names if n != "advanced" and n not in advanced)]
+        return names
 
     def query(self) -> dict:
         """The link's query: study, lesson, the hidden controls and every setting a link may carry."""
@@ -67,10 +77,7 @@ class ShareLink:
         if self.lesson.value:
             q["lesson"] = self.lesson.value
         if self.hide.value:
-            names, advanced = list(self.hide.value), set(self.shell.experiment.advanced())
-            if advanced and advanced <= set(names):   # every advanced control: one word (url.hidden reads it)
-                names = ["advanced", *(n for n in names if n not in advanced)]
-            q["classroom"] = ",".join(names)
+            q["classroom"] = ",".join(self._grouped(self.hide.value))
         theme = url.theme_of((url.session_query() or {}).get("theme"))
         if theme not in (None, "default"):   # the page's theme goes with its link
             q["theme"] = theme
