@@ -148,7 +148,7 @@ def test_bad_values_meet_one_sentence_and_the_rest_keeps_working(dashboard):
     assert not d.alert.visible
     d.sidebar_controls.controls["p"].box.widget.value = "1/n2"
     settle(d)
-    assert d.experiment.p == pytest.approx(1 / 36) and "p = 0.0278" in d.status.value
+    assert d.experiment.p == pytest.approx(1 / 36) and "p = 1/n², n = 6" in d.status.value
 
 
 def test_the_status_names_networks_below_the_accuracy_criterion(dashboard):
