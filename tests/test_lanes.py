@@ -79,11 +79,17 @@ def test_ctrl_c_while_the_lanes_train_stops_them_before_it_goes_on(monkeypatch):
             time.sleep(0.01)
         return "finished"
 
+    # Python's own Ctrl-C handler, whatever an earlier test of the run installed (in the full suite one had
+    # replaced it, and the signal raised nothing)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))   # a real Ctrl-C: it wakes the wait
-    timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        run_lanes({"a": lane, "b": lane})
-    timer.join()
+    try:
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            run_lanes({"a": lane, "b": lane})
+    finally:
+        timer.join()
+        signal.signal(signal.SIGINT, before)
     assert stopped == [True, True]   # both lanes saw the flag and ended before the interrupt went on
     assert not [t for t in threading.enumerate() if t.name.startswith("explorer-lane")]
 
