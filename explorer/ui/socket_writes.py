@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 
-from .patches import version_of, written_for
+from .patches import bokeh_supported, version_of, written_for
 
 log = logging.getLogger("explorer.ui")
 
@@ -100,8 +100,6 @@ def apply() -> bool:
 def _guard_close() -> None:
     """Bokeh's ``WSHandler.on_close`` for a connection the keep-alive already dropped: logged, not asserted."""
     from bokeh.server.views.ws import WSHandler
-
-    from .patches import bokeh_supported
 
     if not bokeh_supported():
         return

@@ -19,14 +19,14 @@ from ...ui.cards import beside, card
 from ...ui.live import add_warmer
 from ...ui.shell import StudyShell
 from . import page_texts as texts
-from .config import METRICS
+from .config import METRICS, METRIC_LABELS
 from .experiment import PAGE_DEFAULTS, SpecializationExperiment, p_label
 from .page_controls import p_control
 from .page_exports import exports
 from .page_figures import DisplayOptions, Figures
 from .page_overview import Overview, OverviewOptions, gather
 from .result import below_criterion
-from .style import METRIC_LABELS
+
 from .views_overview import LEAST as OVERVIEW_LEAST
 
 #: Width (px) of the overview card's column of widgets (axes, metric, compute), beside or under its figures.

@@ -5,7 +5,7 @@ import holoviews as hv
 
 from ...views.style import (ACC, BOKEH_FIG, EPOCH, MPL_FIG, SEED_COLOURS, T, backends, config_of,  # noqa: F401
                             figure, ink, placeholder, style, style_element)
-from .config import METRIC_LABELS, METRICS  # noqa: F401 — METRIC_LABELS: the views' import of it
+from .config import METRICS
 METRIC_COLORS = {"bottleneck": "#1f77b4", "ablation": "#ff7f0e", "correlation": "#2ca02c",
                  "weight_mask": "#9467bd"}
 MODULE_DASH = {0: "solid", 1: "dashed"}

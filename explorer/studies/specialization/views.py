@@ -14,8 +14,8 @@ import holoviews as hv
 import numpy as np
 
 from ...core.progress import plural
-from .style import (FM, METRIC_COLORS, METRIC_LABELS, MODULE_DASH, F, T, config_of, figure, ink, metrics_of,
-                    style_element)
+from .config import METRIC_LABELS
+from .style import FM, METRIC_COLORS, MODULE_DASH, F, T, config_of, figure, ink, metrics_of, style_element
 
 
 def markers(config: dict, y: float = 1.0):

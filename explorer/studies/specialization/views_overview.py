@@ -14,7 +14,8 @@ import pandas as pd
 
 from ...core.progress import plural
 from ...views.style import mpl_colorbar_beside
-from .style import METRIC_COLORS, METRIC_LABELS, F, config_of, figure, placeholder, style_element
+from .config import METRIC_LABELS
+from .style import METRIC_COLORS, F, config_of, figure, placeholder, style_element
 
 #: The least width (px) of the overview's figures in their card: beside the card's column of widgets, or above it
 #: on a narrower page (the page's layout, explorer.ui.cards.beside); their titles are wrapped to fit it.

@@ -6,7 +6,8 @@ import holoviews as hv
 import numpy as np
 
 from ....core.figure import Figure
-from ..style import METRIC_LABELS, F, T, figure
+from ..config import METRIC_LABELS
+from ..style import F, T, figure
 from ..views import band
 from .common import EQUAL_SKILL, PAPER, SPREAD, TINY, p_text, p_value, skill, vline
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import holoviews as hv
 
 from ....core.figure import Figure
-from ..style import METRIC_LABELS, F, T, figure
+from ..config import METRIC_LABELS
+from ..style import F, T, figure
 from ..views import band
 from .common import EQUAL_SKILL, PAPER, SPREAD, TINY, p_text, p_value, skill
 

@@ -6,7 +6,8 @@ import holoviews as hv
 import numpy as np
 
 from ....core.figure import Figure
-from ..style import FM, METRIC_LABELS, MODULE_DASH, T, figure, style_element
+from ..config import METRIC_LABELS
+from ..style import FM, MODULE_DASH, T, figure, style_element
 from ..views import band
 from .common import EQUAL_SKILL, PAPER, SPREAD, TINY, skill, vline
 

@@ -7,8 +7,8 @@ import holoviews as hv
 import numpy as np
 
 from ....core.figure import Figure
-from ..config import METRICS
-from ..style import METRIC_COLORS, METRIC_LABELS, F, figure
+from ..config import METRICS, METRIC_LABELS
+from ..style import METRIC_COLORS, F, figure
 from ..views import band
 from .common import EQUAL_SKILL, PAPER, SPREAD, TINY, last_F, p_value, skill
 
