@@ -311,6 +311,7 @@ def test_a_bound_that_follows_another_setting_says_what_it_moved(tmp_path):
     while (page.result is None or page.job.running) and time.monotonic() < deadline:
         time.sleep(0.05)
     page.experiment.n = 3
-    while (page.job.running or "n = 3" not in page.status.value) and time.monotonic() < deadline:
+    # wait for n = 3's result, not for an idle job: the job starts a moment after the status names n = 3
+    while (page.job.running or page.result.config.n != 3) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert "bottleneck moved from 16 to 12 (at most 4n for n = 3)" in page.status.value
