@@ -26,7 +26,6 @@ from .page_exports import exports
 from .page_figures import DisplayOptions, Figures
 from .page_overview import Overview, OverviewOptions, gather
 from .result import below_criterion
-
 from .views_overview import LEAST as OVERVIEW_LEAST
 
 #: Width (px) of the overview card's column of widgets (axes, metric, compute), beside or under its figures.

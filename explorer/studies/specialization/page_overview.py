@@ -12,7 +12,6 @@ import param
 from ...core.progress import plural
 from . import cells
 from .config import METRICS, METRIC_LABELS
-
 from .views_overview import cells_frame, f_vs_structure, heatmap, not_computed
 
 
