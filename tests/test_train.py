@@ -59,8 +59,9 @@ def test_until_accuracy_stops_early():
 
 def test_each_network_stops_at_its_own_criterion(monkeypatch):
     """Network 0 reaches the criterion after epoch 2, network 1 never: network 0's weights stay as they were then
-    while network 1 trains all 5 epochs, and network 0's curves end there. (Before, network 0 trained on until
-    the slowest network of its ensemble reached the criterion: its numbers depended on its ensemble mates.)"""
+    while network 1 trains all 5 epochs, alone (network 0 is no longer computed), and network 0's curves end
+    there. (Before, network 0 trained on until the slowest network of its ensemble reached the criterion: its
+    numbers depended on its ensemble mates.)"""
     import explorer.studies.specialization.train as training
 
     config = SpecializationConfig(**{**TINY, "epochs": 5})
@@ -68,21 +69,56 @@ def test_each_network_stops_at_its_own_criterion(monkeypatch):
     calls, at_stop = [], {}
 
     def scripted(model, stream, steps, size, *a, **k):   # accuracy per network after each epoch
-        calls.append(len(calls))
+        calls.append((model.seeds, [m["seed"] for m in stream.members]))
         if len(calls) == 2:
             at_stop.update({n: p.detach()[0].clone() for n, p in model.named_parameters()})
-        return torch.tensor([0.9 if len(calls) >= 2 else 0.5, 0.5]), torch.zeros(2)
+        acc = {0: 0.9 if len(calls) >= 2 else 0.5, 1: 0.5}
+        return torch.tensor([acc[s] for s in model.seeds]), torch.zeros(model.E)
 
     monkeypatch.setattr(training, "evaluate", scripted)
     start = {n: p.detach().clone() for n, p in model.named_parameters()}
     curves = train(model, stream, steps=config.steps, epochs=5, pairs_per_epoch=config.pairs_per_epoch,
                    batch_size=config.batch_size, lr=config.lr, until_accuracy=0.85, test_size=256)
-    assert len(calls) == 5                                                    # network 1 kept the loop going
+    assert calls == [([0, 1], [0, 1])] * 2 + [([1], [1])] * 3                 # network 1 kept the loop going, alone
     for name, p in model.named_parameters():
         assert torch.equal(p.detach()[0], at_stop[name]), name                # network 0: as it stopped
     assert any(not torch.equal(p.detach()[1], start[n][1]) for n, p in model.named_parameters())
     assert np.isfinite(curves["accuracy"][:2, 0]).all() and np.isnan(curves["accuracy"][2:, 0]).all()
     assert np.isfinite(curves["loss"][:, 1]).all()
+
+
+@pytest.mark.parametrize("knobs", [{}, {"connectivity": "deep-r", "p": 0.2}, {"noise": 0.3, "start_times": (0, 1)}])
+def test_a_network_left_training_alone_goes_on_as_in_its_ensemble(monkeypatch, knobs):
+    """Once its mate reached the criterion, network 1 trains on as an ensemble of its own: its weights, Adam
+    moments, Deep-R state and random generator, and its data stream are taken out of the whole ensemble. Its
+    final weights equal those of the same seed trained alone from the start, up to float rounding (a dropped
+    Adam state, a restarted generator or another network's data would move them by orders of magnitude more)."""
+    import explorer.studies.specialization.train as training
+
+    config = SpecializationConfig(**{**TINY, "epochs": 3, **knobs})
+    calls = []
+
+    def scripted(model, stream, steps, size, *a, **k):   # seed 0 at the criterion after epoch 1, seed 1 never
+        calls.append(model.seeds)
+        return torch.tensor([0.9 if s == 0 else 0.5 for s in model.seeds]), torch.zeros(model.E)
+
+    def trained(seeds, until):
+        model, stream = build_ensemble([config.replace(seeds=seeds)])
+        train(model, stream, steps=config.steps, epochs=3, pairs_per_epoch=config.pairs_per_epoch,
+              batch_size=config.batch_size, lr=config.lr, deep_r_lr=config.deep_r_lr,
+              deep_r_temperature=config.deep_r_temperature, until_accuracy=until, test_size=256)
+        return model
+
+    monkeypatch.setattr(training, "evaluate", scripted)
+    both, alone = trained((0, 1), 0.85), trained((1,), 0.0)
+    assert calls[:3] == [[0, 1], [1], [1]]
+    moved = 0.0
+    for (name, p), q in zip(both.named_parameters(), alone.parameters()):
+        torch.testing.assert_close(p.detach()[1], q.detach()[0], rtol=0, atol=2e-5, msg=name)
+        moved = max(moved, float((p.detach()[1] - q.detach()[0]).abs().max()))
+    untrained, _ = build_ensemble([config.replace(seeds=(1,))])
+    assert max(float((p.detach() - q.detach()).abs().max())
+               for p, q in zip(alone.parameters(), untrained.parameters())) > 100 * max(moved, 1e-7)
 
 
 def test_networks_below_the_criterion_are_named():

@@ -29,7 +29,8 @@ class Hook:
     """Something done after each optimisation step and/or after each epoch (override what you need).
 
     ``after_epoch`` may return a dict that is merged into the epoch's progress event; a key ``"stop": True``
-    ends training after this epoch.
+    ends training after this epoch, and ``"stopped"`` (E,) bool names the networks that train no more: from the
+    next step on the study's ``step`` returns NaN as their loss, which the NaN guard leaves alone.
     """
 
     def after_step(self, step: int, epoch: int) -> None:  # pragma: no cover - default does nothing
@@ -88,6 +89,7 @@ def fit(*, epochs: int, batches: Callable[[int], Iterable], step: Callable[[obje
     t0 = time.perf_counter()
     global_step = 0
     counted = {} if total_steps is None else {"total_steps": int(total_steps)}
+    stopped = torch.zeros(E, dtype=torch.bool)        # networks a hook stopped: their loss is NaN, not diverged
     for epoch in range(epochs):
         run_loss = torch.zeros(E)
         count = 0
@@ -108,7 +110,7 @@ def fit(*, epochs: int, batches: Callable[[int], Iterable], step: Callable[[obje
                     event["snapshot"] = snapshot()
                 on_progress(event)
         epoch_loss = run_loss / max(count, 1)
-        finite = torch.isfinite(epoch_loss)
+        finite = torch.isfinite(epoch_loss) | stopped
         if not finite.all():
             bad = [s for s, ok in zip(seeds, finite.tolist()) if not ok]
             who = f"{'seed' if len(bad) == 1 else 'seeds'} {', '.join(map(str, bad))}"
@@ -117,6 +119,8 @@ def fit(*, epochs: int, batches: Callable[[int], Iterable], step: Callable[[obje
         for h in hooks:
             info.update(h.after_epoch(epoch, epoch_loss) or {})
         stop = bool(info.pop("stop", False))
+        if "stopped" in info:
+            stopped = torch.as_tensor(info.pop("stopped"), dtype=torch.bool).cpu()
         acc = info.pop("accuracy", None)
         losses.append(epoch_loss)
         accs.append(torch.as_tensor(acc, dtype=torch.float32).cpu() if acc is not None

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..core.subsets import take
 from ..metrics.structure import n_links
 from ..tasks.timing import TimedInputs
 from . import recurrence
@@ -70,6 +71,16 @@ class ModularEnsemble(nn.Module):
         else:
             self.W_r = nn.Parameter(_uniform(gens, (C, 2 * d)))
             self.b_r = nn.Parameter(_uniform(gens, (C,)))
+
+    def select(self, idx: torch.Tensor) -> "ModularEnsemble":
+        """The networks ``idx`` (a long tensor) as an ensemble of their own: copies of their weights and Deep-R
+        state, and the same random generators, so each network goes on drawing its own stream."""
+        sub = take(self, idx)
+        keep = idx.tolist()
+        sub.E, sub.seeds = len(keep), [self.seeds[i] for i in keep]
+        sub.p, sub.links = self.p[keep], self.links[keep]
+        sub.inter.gens = [self.inter.gens[i] for i in keep]
+        return sub
 
     # ------------------------------------------------------------------ pieces
     def dense_parameters(self):

@@ -6,6 +6,7 @@ and the draws are stacked into (E, ...) tensors that the batched model consumes.
 """
 from __future__ import annotations
 
+import copy
 import warnings
 from dataclasses import dataclass
 
@@ -52,6 +53,14 @@ class PairStream:
         self.timed = any(m["noise"] > 0 or m["start_times"] != (0, 0) for m in members)
         self._x = {}
         self._samplers = {}
+
+    def select(self, keep: list[int]) -> "PairStream":
+        """The streams of the members ``keep`` alone (the same images; timed inputs stay timed if the ensemble's
+        were, so a network's inputs take the same path)."""
+        sub = copy.copy(self)
+        sub.members = [self.members[i] for i in keep]
+        sub.ratio = self.ratio[torch.tensor(keep, device=self.device)]
+        return sub
 
     def _images(self, split):
         if split not in self._x:

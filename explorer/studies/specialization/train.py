@@ -12,6 +12,7 @@ import math
 import torch
 
 from ...core.fit import fit, hook
+from ...core.subsets import put, take_optimizer_state
 from ...models.losses import cross_entropy
 
 
@@ -40,71 +41,108 @@ def evaluate(model, stream, steps: int, size: int, split: str = "test", purpose:
     return correct / total, loss / total
 
 
+def _adam(model, lr: float) -> torch.optim.Adam:
+    """Adam over the dense weights (fused: one kernel per parameter, 2–3.5× faster than the default per-tensor loop
+    on the CPU) and fixed links' weights; Deep-R links take their own step."""
+    opt = torch.optim.Adam(model.dense_parameters(), lr=lr, fused=True)
+    if not model.inter.trainable_mask:
+        opt.add_param_group({"params": [model.inter.w]})
+    return opt
+
+
+class _Training:
+    """The networks still training: at first the whole ensemble; once some reached the criterion, the others as
+    an ensemble of their own (their weights, Adam and Deep-R state and data streams taken out of the whole one:
+    :mod:`explorer.core.subsets`), so networks that are done cost nothing more."""
+
+    def __init__(self, model, stream, lr: float):
+        self.whole, self.whole_stream = model, stream
+        self.model, self.stream, self.opt = model, stream, _adam(model, lr)
+        self.idx = torch.arange(model.E)         # which networks of the whole ensemble train now
+
+    def drop(self, done: torch.Tensor) -> None:
+        """Stop the networks ``done`` ((E_now,) bool over those training now): all go back into the whole ensemble,
+        and the others are taken out again to train on alone."""
+        old, old_opt = self.model, self.opt
+        self.put_back()
+        keep = (~done).nonzero().flatten()
+        self.idx = self.idx[keep]
+        if not len(self.idx):
+            return
+        self.model, self.stream = self.whole.select(self.idx), self.whole_stream.select(self.idx.tolist())
+        self.opt = _adam(self.model, old_opt.defaults["lr"])
+        mine = dict(self.model.named_parameters())
+        take_optimizer_state(old_opt, self.opt, [(p, mine[name]) for name, p in old.named_parameters()], keep)
+
+    def put_back(self) -> None:
+        """The networks training now written back into the whole ensemble."""
+        if self.model is not self.whole:
+            put(self.whole, self.idx, self.model)
+            self.model, self.stream = self.whole, self.whole_stream
+
+    def spread(self, values: torch.Tensor) -> torch.Tensor:
+        """(E_now,) values of the networks training now as (E,) for the whole ensemble, NaN for the others."""
+        if self.model is self.whole:
+            return values
+        out = values.new_full((self.whole.E,), float("nan"))
+        out[self.idx.to(values.device)] = values
+        return out
+
+
 def train(model, stream, *, steps: int, epochs: int, pairs_per_epoch: int, batch_size: int, lr: float,
           deep_r_lr=None, deep_r_temperature=0.0, until_accuracy: float = 0.0, test_size: int = 1024,
           on_progress=None, cancel=None):
     """Train the ensemble in place; returns per-epoch curves {"loss": (epochs, E), "accuracy": (epochs, E)}.
 
     With ``until_accuracy`` > 0 each network stops after the first epoch at which its own test accuracy reached
-    the criterion: its weights are kept as they were then (restored after every later step of the others) and
-    its curves are NaN from there on. Training ends when every network has stopped or the epochs are spent. So
-    a network trains as long as it would alone, whichever networks share its ensemble (before, the whole
-    ensemble trained until its slowest network reached the criterion, so the same config and seed could train
-    15 epochs in one ensemble and 150 in another).
+    the criterion: its weights are kept as they were then and its curves are NaN from there on, and the others
+    train on as an ensemble of their own. Training ends when every network has stopped or the epochs are spent.
+    So a network trains as long as it would alone, whichever networks share its ensemble, and networks that are
+    done cost nothing more (before 2026-12-06 they were computed on and their steps undone: with one straggler an
+    ensemble of 27 ran all its epochs at the cost of 27 networks).
     """
-    # fused Adam: one kernel per parameter (2–3.5× faster than the default per-tensor loop on the CPU)
-    opt = torch.optim.Adam(model.dense_parameters(), lr=lr, fused=True)
-    if not model.inter.trainable_mask:
-        opt.add_param_group({"params": [model.inter.w]})
+    now = _Training(model, stream, lr)
     n_batches = max(1, pairs_per_epoch // batch_size)
-    # cosine decay of the dense learning rate to 5 % over the whole run (a sharper end point)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda i: 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, i / (epochs * n_batches)))))
+    total = epochs * n_batches
+    done_steps = 0
+    stopped = torch.zeros(model.E, dtype=torch.bool)      # networks at the criterion: weights kept
 
     def step(batch):
-        opt.zero_grad(set_to_none=True)
-        if model.inter.trainable_mask:
-            model.inter.theta.grad = None
-        per_net = network_losses(model(batch.x, steps), batch.y)      # (E,)
-        per_net.sum().backward()                                       # = ensemble_loss
-        opt.step()
-        sched.step()
-        return per_net
-
-    params = list(model.parameters())
-    stopped = torch.zeros(len(model.seeds), dtype=torch.bool)      # networks at the criterion: weights kept
-    stop_epoch = torch.full((len(model.seeds),), epochs)
-    kept: list[torch.Tensor] = []                                   # each parameter as its network stopped
-    on_device: list[torch.Tensor] = []                              # ``stopped`` where the weights live
-
-    @torch.no_grad()
-    def keep_stopped(*_):   # after the optimiser and Deep-R moved every network: stopped ones back
-        if on_device:       # (set at an epoch's end, so a step costs no host-to-device copy or sync)
-            for p, k in zip(params, kept):
-                p[on_device[0]] = k[on_device[0]]
+        nonlocal done_steps
+        # cosine decay of the dense learning rate to 5 % over the whole run (a sharper end point)
+        decay = 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, done_steps / total)))
+        for group in now.opt.param_groups:
+            group["lr"] = lr * decay
+        done_steps += 1
+        now.opt.zero_grad(set_to_none=True)
+        if now.model.inter.trainable_mask:
+            now.model.inter.theta.grad = None
+        per_net = network_losses(now.model(batch.x, steps), batch.y)      # (E_now,)
+        per_net.sum().backward()                                           # = ensemble_loss
+        now.opt.step()
+        return now.spread(per_net.detach())
 
     def after_epoch(epoch, losses):
-        acc, _ = evaluate(model, stream, steps, test_size)
+        acc, _ = evaluate(now.model, now.stream, steps, test_size)
+        acc = now.spread(acc.cpu())
+        info = {"accuracy": acc}
         if until_accuracy > 0:
-            new = (acc.cpu() >= until_accuracy) & ~stopped
+            new = (acc >= until_accuracy) & ~stopped
             if new.any():
-                if not kept:
-                    kept.extend(p.detach().clone() for p in params)
-                idx = new.to(params[0].device)
-                for p, k in zip(params, kept):
-                    k[idx] = p.detach()[idx]
-                stopped[new], stop_epoch[new] = True, epoch + 1
-                on_device[:] = [stopped.to(params[0].device)]
-        done = {"at_criterion": int(stopped.sum())} if until_accuracy > 0 else {}   # the progress line says it
-        return {"accuracy": acc, "stop": bool(stopped.all()), **done}
+                stopped[new] = True
+                now.drop(new[now.idx])
+            info.update(stop=bool(stopped.all()), stopped=stopped.clone(),
+                        at_criterion=int(stopped.sum()))   # the progress line says it
+        return info
 
-    curves = fit(epochs=epochs, n_batches=n_batches, seeds=model.seeds, on_progress=on_progress, cancel=cancel,
-                 batches=lambda epoch: stream.batches("train", epoch, pairs_per_epoch, batch_size), step=step,
-                 hooks=[hook(after_step=lambda *_: model.inter.step(deep_r_lr, deep_r_temperature)),
-                        hook(after_step=keep_stopped, after_epoch=after_epoch)])
-    after = torch.arange(epochs)[:, None] >= stop_epoch[None, :]   # (epochs, E): a stopped network's later epochs
-    loss, accuracy = curves.loss.masked_fill(after, float("nan")), curves.accuracy.masked_fill(after, float("nan"))
-    return {"loss": loss.numpy(), "accuracy": accuracy.numpy()}
+    try:
+        curves = fit(epochs=epochs, n_batches=n_batches, seeds=model.seeds, on_progress=on_progress, cancel=cancel,
+                     batches=lambda epoch: now.stream.batches("train", epoch, pairs_per_epoch, batch_size),
+                     step=step, hooks=[hook(after_step=lambda *_: now.model.inter.step(deep_r_lr, deep_r_temperature),
+                                            after_epoch=after_epoch)])
+    finally:
+        now.put_back()
+    return {"loss": curves.loss.numpy(), "accuracy": curves.accuracy.numpy()}
 
 
 def training_flops(model, steps: int, batch: int) -> float:
