@@ -167,10 +167,31 @@ def test_the_time_a_run_has_trained_and_has_left():
 
 
 def test_the_networks_kept_at_the_criterion_are_said():
-    """The live accuracy is the mean over the ensemble, stopped networks included: "0.84" stood still for 100
-    epochs while the one network still training sat at 0.80 (a reviewer). The line says how many stopped."""
-    event = {"stage": "train", "epoch": 50, "epochs": 150, "fraction": 0.33, "seeds": [0, 1, 2], "loss": [0.5],
-             "accuracy": [0.86, 0.86, 0.80], "at_criterion": 2}
-    assert progress_words(event)[1].endswith("test accuracy 0.84 (2 of 3 at the criterion, kept there)")
-    assert "criterion" not in progress_words({**event, "at_criterion": 0})[1]
-    assert "criterion" not in progress_words({**event, "at_criterion": 3})[1]
+    """Once some networks reached the criterion only the others train, and the line says so: its loss and
+    accuracy are theirs (a mean over the whole ensemble, stopped networks included, once read "0.84" for 100
+    epochs while the one network still training sat at 0.80: a reviewer)."""
+    nan = float("nan")
+    event = {"stage": "train", "epoch": 50, "epochs": 150, "fraction": 0.33, "seeds": [0, 1, 2],
+             "loss": [nan, nan, 0.5], "accuracy": [nan, nan, 0.80], "stopped": 2}
+    assert progress_words(event)[1] == ("Training 1 network on (2 of 3 at the criterion, kept there) · epoch 50 of "
+                                        "150 · loss 0.500 · test accuracy 0.80")
+    assert progress_words({**event, "seeds": [0, 1, 2, 3]})[1].startswith(
+        "Training 2 networks on as one ensemble (2 of 4 at the criterion, kept there) · ")
+    assert "criterion" not in progress_words({**event, "stopped": 0})[1]
+    assert "criterion" not in progress_words({**event, "stopped": 3})[1]
+
+
+def test_training_events_count_the_networks_that_stopped():
+    """Every training event after a network stopped says how many did, mid-epoch ones too (so the line does not
+    flicker between the epoch ends' words and the others')."""
+    import torch
+
+    from explorer.core.fit import fit, hook
+
+    events = []
+    stopped = torch.tensor([True, False, False])
+    fit(epochs=3, n_batches=2, seeds=[0, 1, 2], batches=lambda e: [0, 1], on_progress=events.append, report_every=1,
+        step=lambda b: torch.where(stopped, float("nan"), 0.5) if len(events) > 2 else torch.full((3,), 0.5),
+        hooks=[hook(after_epoch=lambda e, losses: {"stopped": stopped})])
+    assert [e.get("stopped") for e in events] == [None, None, 1] + [1] * 6
+    assert all(progress_words(e)[1].startswith("Training 2 networks on as one ensemble") for e in events[2:])

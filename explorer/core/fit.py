@@ -10,7 +10,8 @@ Progress events are plain dicts::
 
     {"stage": "train", "epoch": e, "epochs": E_total, "fraction": f ∈ [0, 1], "seeds": [...],
      "loss": [per network], "accuracy": [per network] or None, "step": steps done, "snapshot": {...}
-     (optional), "total_steps": T (when the study counts its training in steps), ...}
+     (optional), "total_steps": T (when the study counts its training in steps), "stopped": k (once k networks
+     train no more, e.g. at an accuracy criterion: their loss and accuracy are NaN), ...}
 """
 from __future__ import annotations
 
@@ -69,6 +70,12 @@ class Curves:
     extra: dict = field(default_factory=dict)
 
 
+def _stopped(stopped: torch.Tensor) -> dict:
+    """``{"stopped": k}`` for a progress event once k networks train no more (their loss and accuracy are NaN)."""
+    k = int(stopped.sum())
+    return {"stopped": k} if k else {}
+
+
 def fit(*, epochs: int, batches: Callable[[int], Iterable], step: Callable[[object], torch.Tensor],
         n_batches: int, seeds: list, hooks: Iterable[Hook] = (), on_progress=None, cancel=None,
         report_every: int = 16, snapshot: Callable[[], dict] | None = None, snapshot_every: int = 0,
@@ -105,7 +112,7 @@ def fit(*, epochs: int, batches: Callable[[int], Iterable], step: Callable[[obje
                 event = {"stage": "train", "epoch": epoch, "epochs": epochs,
                          "fraction": (epoch + (b + 1) / n_batches) / epochs, "seeds": list(seeds),
                          "loss": (run_loss / count).tolist(), "accuracy": None, "step": global_step,
-                         **counted}
+                         **counted, **_stopped(stopped)}
                 if snapshot is not None and snapshot_every and (b == 0 or global_step % snapshot_every == 0):
                     event["snapshot"] = snapshot()
                 on_progress(event)
@@ -131,7 +138,8 @@ def fit(*, epochs: int, batches: Callable[[int], Iterable], step: Callable[[obje
             event = {"stage": "train", "epoch": epoch + 1, "epochs": epochs, "fraction": (epoch + 1) / epochs,
                      "seeds": list(seeds), "loss": epoch_loss.tolist(),
                      "accuracy": accs[-1].tolist() if acc is not None else None,
-                     "elapsed": time.perf_counter() - t0, "step": global_step, **counted, **info}
+                     "elapsed": time.perf_counter() - t0, "step": global_step, **counted, **_stopped(stopped),
+                     **info}
             if snapshot is not None:
                 event["snapshot"] = snapshot()
             on_progress(event)

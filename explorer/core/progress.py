@@ -49,7 +49,13 @@ def progress_words(event: dict, accuracy=None) -> tuple[float | None, str | None
     own = min(max(float(event.get("epoch_fraction", fraction) or 0), 0.0), 1.0)
     epoch = min(int(own * epochs) + 1, epochs)
     networks = len(event.get("seeds") or ())
-    words = f"{part}Training {plural(networks, 'network')} as one ensemble" if networks else f"{part}Training"
+    done = int(event.get("stopped") or 0)   # networks kept as they reached an accuracy criterion, no longer trained
+    if networks and 0 < done < networks:    # the loss and accuracy below are the others'
+        left = networks - done
+        words = (f"{part}Training {plural(left, 'network')} on{' as one ensemble' if left > 1 else ''} "
+                 f"({done} of {networks} at the criterion, kept there)")
+    else:
+        words = f"{part}Training {plural(networks, 'network')} as one ensemble" if networks else f"{part}Training"
     if event.get("total_steps"):   # a study trained for a number of steps (its epochs are only blocks of them)
         words += f" · step {int(event.get('step') or 0)} of {int(event['total_steps'])}"
     else:
@@ -60,9 +66,6 @@ def progress_words(event: dict, accuracy=None) -> tuple[float | None, str | None
     acc = _mean(accuracy if accuracy is not None else event.get("accuracy"))
     if acc is not None:
         words += f" · test accuracy {acc:.2f}"
-    done = event.get("at_criterion")   # networks kept as they reached an accuracy criterion: their accuracy stays
-    if done and networks and done < networks:
-        words += f" ({done} of {networks} at the criterion, kept there)"
     return TRAINING_SHARE * fraction, words
 
 

@@ -131,8 +131,7 @@ def train(model, stream, *, steps: int, epochs: int, pairs_per_epoch: int, batch
             if new.any():
                 stopped[new] = True
                 now.drop(new[now.idx])
-            info.update(stop=bool(stopped.all()), stopped=stopped.clone(),
-                        at_criterion=int(stopped.sum()))   # the progress line says it
+            info.update(stop=bool(stopped.all()), stopped=stopped.clone())   # the progress line says how many
         return info
 
     try:
