@@ -34,14 +34,17 @@ def main():
         if args.out:
             r.save(args.out)
         h = r.headline
+        below = h.get("below_criterion")   # the specialization figures train to a criterion; growth's do not
         rows.append({"figure": name, "seconds": round(r.seconds, 1), "cells_trained": r.trained,
                      "reproduced": h["reproduced"], "seeds": h["seeds"], "accuracy": h["accuracy"],
-                     "below_criterion": len(h["below_criterion"]), "networks": h["networks"],
-                     "sentence": h["sentence"]})
+                     "below_criterion": None if below is None else len(below), "networks": h["networks"],
+                     "sentence": h.get("sentence", "")})
         print(f"{name:<10} {r.seconds:7.1f} s  {r.trained:3d} cells trained  reproduced={h['reproduced']!s:<5} "
               f"seeds {h['seeds']}  accuracy {h['accuracy'][0]:.2f}–{h['accuracy'][1]:.2f}  "
-              f"{len(h['below_criterion'])}/{h['networks']} below the criterion", flush=True)
-        print(f"           {h['sentence']}", flush=True)
+              + (f"{len(below)}/{h['networks']} below the criterion" if below is not None
+                 else f"{h['networks']} networks"), flush=True)
+        if h.get("sentence"):
+            print(f"           {h['sentence']}", flush=True)
     first = time.perf_counter() - t_all
     t1 = time.perf_counter()
     for name in names:
