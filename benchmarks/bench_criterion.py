@@ -55,11 +55,12 @@ def _train(configs, until: float, epochs: int, cancel=None):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--lesson", default="sparsity", help="a specialization lesson whose grid is trained")
+    study = studies.get("specialization")    # the study whose networks train to an accuracy criterion
+    ap.add_argument("--lesson", default="sparsity", choices=list(study.lessons),
+                    help="a specialization lesson whose settings are trained as one ensemble")
     args = ap.parse_args()
-    study, lesson = studies.lesson(args.lesson)
-    experiments = lesson.experiments(study.experiment_class, study.page_defaults())
-    configs = sorted(dict.fromkeys(e.config() for e in experiments), key=lambda c: c.p)
+    configs = sorted(study.lessons[args.lesson].configs(study.experiment_class, study.page_defaults()),
+                     key=lambda c: c.p)
     base = configs[0]
     E = sum(len(c.seeds) for c in configs)
     print(f"lesson {args.lesson!r}: {len(configs)} settings × {len(base.seeds)} seeds = {E} networks, n = {base.n}, "

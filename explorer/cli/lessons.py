@@ -103,8 +103,8 @@ def warm(store_path=None, out=None) -> int:
         if not study.lessons:
             continue
         defaults = study.page_defaults()
-        configs = list(dict.fromkeys(e.config() for lesson in study.lessons.values()
-                                     for e in lesson.experiments(study.experiment_class, defaults)))
+        configs = list(dict.fromkeys(c for lesson in study.lessons.values()
+                                     for c in lesson.configs(study.experiment_class, defaults)))
         todo = [c for c in configs if not store.has(c)]
         t0 = time.perf_counter()
         if todo:   # said before the minutes of training, and followed by a bar where someone watches

@@ -29,9 +29,9 @@ __all__ = ["fit", "Hook", "Cancelled", "check"]
 class Hook:
     """Something done after each optimisation step and/or after each epoch (override what you need).
 
-    ``after_epoch`` may return a dict that is merged into the epoch's progress event; a key ``"stop": True``
-    ends training after this epoch, and ``"stopped"`` (E,) bool names the networks that train no more: from the
-    next step on the study's ``step`` returns NaN as their loss, which the NaN guard leaves alone.
+    ``after_epoch`` may return a dict that is merged into the epoch's progress event; a key ``"stopped"`` (E,) bool
+    names the networks that train no more: from the next step on the study's ``step`` returns NaN as their loss,
+    which the NaN guard leaves alone, and once every network has stopped training ends.
     """
 
     def after_step(self, step: int, epoch: int) -> None:  # pragma: no cover - default does nothing
@@ -125,7 +125,6 @@ def fit(*, epochs: int, batches: Callable[[int], Iterable], step: Callable[[obje
         info: dict = {}
         for h in hooks:
             info.update(h.after_epoch(epoch, epoch_loss) or {})
-        stop = bool(info.pop("stop", False))
         if "stopped" in info:
             stopped = torch.as_tensor(info.pop("stopped"), dtype=torch.bool).cpu()
         acc = info.pop("accuracy", None)
@@ -143,7 +142,7 @@ def fit(*, epochs: int, batches: Callable[[int], Iterable], step: Callable[[obje
             if snapshot is not None:
                 event["snapshot"] = snapshot()
             on_progress(event)
-        if stop:
+        if bool(stopped.all()):
             break
     run = len(losses)
     pad = torch.full((epochs - run, E), float("nan"))

@@ -48,6 +48,11 @@ class Lesson:
             out += [make({name: v}) for v in self.warm_values(out[0])]
         return out
 
+    def configs(self, experiment_class, defaults: dict) -> list:
+        """The distinct configs of :meth:`experiments`, in their order (a warm value that lands on the opening
+        setting is one run)."""
+        return list(dict.fromkeys(e.config() for e in self.experiments(experiment_class, defaults)))
+
     def warm_values(self, experiment) -> list:
         """The values of :attr:`warm`'s setting for the lesson's opening ``experiment``."""
         values = self.warm[1] if self.warm else ()

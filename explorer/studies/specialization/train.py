@@ -80,6 +80,12 @@ class _Training:
             put(self.whole, self.idx, self.model)
             self.model, self.stream = self.whole, self.whole_stream
 
+    def stopped(self) -> torch.Tensor:
+        """(E,) bool: the networks of the whole ensemble that no longer train."""
+        out = torch.ones(self.whole.E, dtype=torch.bool)
+        out[self.idx] = False
+        return out
+
     def spread(self, values: torch.Tensor) -> torch.Tensor:
         """(E_now,) values of the networks training now as (E,) for the whole ensemble, NaN for the others."""
         if self.model is self.whole:
@@ -105,7 +111,6 @@ def train(model, stream, *, steps: int, epochs: int, pairs_per_epoch: int, batch
     n_batches = max(1, pairs_per_epoch // batch_size)
     total = epochs * n_batches
     done_steps = 0
-    stopped = torch.zeros(model.E, dtype=torch.bool)      # networks at the criterion: weights kept
 
     def step(batch):
         nonlocal done_steps
@@ -123,15 +128,14 @@ def train(model, stream, *, steps: int, epochs: int, pairs_per_epoch: int, batch
         return now.spread(per_net.detach())
 
     def after_epoch(epoch, losses):
-        acc, _ = evaluate(now.model, now.stream, steps, test_size)
-        acc = now.spread(acc.cpu())
-        info = {"accuracy": acc}
+        acc, _ = evaluate(now.model, now.stream, steps, test_size)     # of the networks training now
+        acc = acc.cpu()
+        info = {"accuracy": now.spread(acc)}
         if until_accuracy > 0:
-            new = (acc >= until_accuracy) & ~stopped
-            if new.any():
-                stopped[new] = True
-                now.drop(new[now.idx])
-            info.update(stop=bool(stopped.all()), stopped=stopped.clone())   # the progress line says how many
+            done = acc >= until_accuracy
+            if done.any():
+                now.drop(done)
+            info["stopped"] = now.stopped()        # fit ends training once all have; the progress line says how many
         return info
 
     try:
