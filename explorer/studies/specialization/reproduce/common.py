@@ -12,8 +12,8 @@ from ..style import style_element
 
 #: Networks compared at equal skill: each trained until it reaches CRITERION test accuracy (then kept as it was),
 #: within BUDGET epochs, at the learning rate that lets one-link networks get there (Adam 0.005: at n = 25 and 50
-#: one-link networks reach 0.89–0.94, at the paper's 0.02 they plateau at 0.71–0.84; not at n ≤ 15, where they
-#: stay below 0.85 (best 0.83) — docs/gallery.md, "Equal skill"). The same as ``--preset equal-skill``.
+#: one-link networks reach 0.89–0.94, at the explorer's earlier 0.02 they plateau at 0.71–0.84; not at n ≤ 15,
+#: where they stay below 0.85 (best 0.83) — docs/gallery.md, "Equal skill"). The same as ``--preset equal-skill``.
 EQUAL_SKILL = dict(SpecializationConfig.PRESETS["equal-skill"])
 CRITERION, BUDGET = EQUAL_SKILL["until_accuracy"], EQUAL_SKILL["epochs"]
 #: Tiny: real training in seconds (the tests), not a result.
