@@ -123,6 +123,15 @@ def test_apply_takes_strings_and_refuses_with_sentences():
     assert exp.apply(deep_r_lr="", data_dir="") == {} and exp.deep_r_lr is None and exp.data_dir is None
 
 
+def test_a_data_folder_in_a_home_that_does_not_exist_gets_a_sentence():
+    """Typed into the page's data folder box, "~nobody/data" raised a RuntimeError when the run's key was made
+    (Path.expanduser): the page said nothing. Now the setting's problem names it, as the CLI does."""
+    exp = SpecializationExperiment()
+    assert exp.apply(dataset="mnist", data_dir="~nosuchuser_xq/data") == {}
+    assert exp.problem() == ("the data folder ~nosuchuser_xq/… names a home folder that does not exist here "
+                             "(~nosuchuser_xq): give the folder in full.")
+
+
 def test_a_yes_or_no_setting_takes_yes_or_no_words_only():
     """``two_targets='f'`` or ``exclusion='nope'`` read as true (any non-empty text is truthy; a reviewer's
     catch): a config, a sweep file or a notebook that wrote a word the setting does not know ran the other

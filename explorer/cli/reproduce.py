@@ -31,10 +31,10 @@ def out_folder(path: str, names=(), force: bool = False) -> Path:
     """``--out`` checked before any work: writable where it is, or creatable from its nearest existing folder
     (it is made when the first figure is saved, so a run that fails leaves no empty folder behind), and none of
     the files of figures ``names`` already in it unless ``force``; else one sentence (ConfigError)."""
-    from ..core.files import check_creatable, why
+    from ..core.files import check_creatable, expanded, why
     from ..reproduce import output_paths
 
-    out = Path(path).expanduser()
+    out = expanded(path, "--out")
     if not path.strip():
         raise ConfigError("--out needs a folder name (it is empty).")
     if out.exists() and not out.is_dir():

@@ -237,20 +237,28 @@ def _verify(args) -> int:
     store._readable()
     total = len(store._entries())
     bad = store.verify(fix=args.fix)
+    damaged = [k for k, _, d in bad if d]
+    left = len(bad) - len(damaged)
     if args.json:
-        print(json_text({"entries": total, "failed": [{"key": k, "why": w} for k, w in bad],
+        print(json_text({"entries": total, "failed": [{"key": k, "why": w, "damaged": d} for k, w, d in bad],
                          "removed": bool(args.fix)}, indent=1))
-        return 1 if bad and not args.fix else 0
-    for key, reason in bad:
+        return 1 if (damaged and not args.fix) or left else 0
+    for key, reason, _ in bad:
         print(f"{key[:12]}  {reason}")
     if not bad:
-        print(f"all {plural(total, 'entry')} in {store.root} passed their checks (files, checksums, config)."
-              if total or store.runs.is_dir() else f"there is no store at {store.root} yet: nothing to check.")
+        print(f"all {plural(total, 'entry')} in {store.root} passed their checks (files, checksums, config, "
+              "contents)." if total or store.runs.is_dir() else f"there is no store at {store.root} yet: nothing to "
+              "check.")
         return 0
-    print(f"{len(bad)} of {plural(total, 'entry')} failed their checks; "
-          + ("removed: a run that asks for them trains them again." if args.fix else
-             "none of them is ever served (reading checks the same); 'explorer store verify --fix' removes them."))
-    return 0 if args.fix else 1
+    if damaged:
+        print(f"{len(damaged)} of {plural(total, 'entry')} failed their checks; "
+              + ("removed: a run that asks for them trains them again." if args.fix else
+                 "none of them is ever served (reading checks the same); 'explorer store verify --fix' removes "
+                 "them."))
+    if left:
+        print(f"{plural(left, 'entry')} could not be read now and {'were' if left > 1 else 'was'} left as "
+              f"{'they are' if left > 1 else 'it is'}: check the store folder's permissions.")
+    return 0 if args.fix and not left else 1
 
 
 def _gc(args) -> int:

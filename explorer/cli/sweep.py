@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..core.config import ConfigError, repeated
 from ..core.fields import flag_of
-from ..core.files import check_writable, replacing, why
+from ..core.files import check_writable, expanded, replacing, why
 from ..core.jsontext import json_text
 from .flags import GIVEN, add_setting_flags, make_config, parse_value, values_from_args
 
@@ -140,7 +140,7 @@ def check_out(path: str | None, force: bool) -> Path | None:
         return None
     if not path.strip():
         raise ConfigError("--out needs a file name such as sweep.nc (it is empty).")
-    out = Path(path).expanduser()
+    out = expanded(path, "--out")
     if out.is_dir():
         raise ConfigError(f"--out {out} is a folder; give a file name such as {out / 'sweep.nc'}.")
     if out.exists() and not force:

@@ -57,6 +57,19 @@ _WHY = {errno.EACCES: "permission denied", errno.EPERM: "permission denied",
         errno.ENOENT: "a folder on its path does not exist", errno.ENOSPC: "the disk is full"}
 
 
+def expanded(path, what: str = "the path") -> Path:
+    """``path`` with a leading ``~`` or ``~user`` expanded; a :class:`~explorer.core.config.ConfigError` naming
+    ``what`` when there is no such home folder (``Path.expanduser`` raises a RuntimeError, a traceback)."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:
+        from .config import ConfigError
+
+        head = str(path).split("/", 1)[0][:40]
+        raise ConfigError(f"{what} {head}/… names a home folder that does not exist here ({head}): give the "
+                          "folder in full.") from None
+
+
 def why(error: OSError) -> str:
     """``error`` in a few words for the end of a sentence."""
     return _WHY.get(error.errno, error.strerror or str(error))

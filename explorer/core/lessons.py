@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from .config import ConfigError
+
 
 @dataclass(frozen=True)
 class Lesson:
@@ -34,12 +36,13 @@ class Lesson:
 
     def experiments(self, experiment_class, defaults: dict) -> list:
         """The experiments the lesson opens on and warms: its setting over the page's ``defaults``, then one
-        per value of :attr:`warm`. Raises ``ValueError`` with the refused values' sentences."""
+        per value of :attr:`warm`. Raises :class:`ConfigError` (a ``ValueError``) with the refused values' sentences."""
         def make(extra):
             experiment = experiment_class()
             errors = experiment.apply(**{**defaults, **self.settings, **extra})
             if errors or experiment.problem():
-                raise ValueError(f"lesson {self.name!r}: " + " ".join([*errors.values(), experiment.problem() or ""]))
+                raise ConfigError(f"lesson {self.name!r}: " + " ".join(filter(None, [*errors.values(),
+                                                                                  experiment.problem()])))
             return experiment
 
         out = [make({})]

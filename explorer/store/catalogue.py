@@ -13,9 +13,10 @@ import shutil
 from pathlib import Path
 
 from ..core.config import content_key
+from ..core.files import expanded, why
 from ..core.result import tidy
 from . import entry
-from .entry import FILES, MANIFEST, Unusable, load_netcdf
+from .entry import FILES, MANIFEST, Unusable
 
 
 class StoreError(Exception):
@@ -65,22 +66,25 @@ class Catalogue:
                          "stale": _stale(cfg)})
         return rows
 
-    def _checked(self, key: str) -> tuple[str, Path, dict]:
+    def _checked(self, key: str) -> tuple[str, Path, dict, object]:
+        """(key, folder, config.json, result Dataset) of one entry that passes every check, else one sentence."""
         self._readable()
         key = self.resolve(key)
         path = self.entry_dir(key)
         try:
-            return key, path, entry.verify(path)
-        except (Unusable, OSError, ValueError) as e:
+            meta = entry.verify(path)
+            return key, path, meta, entry.parsed(path)
+        except (OSError, ValueError, Unusable) as e:
+            if entry.unreadable_now(e):
+                raise StoreError(f"stored run {key} cannot be read now ({why(e)}); it is left as it is.") from None
             raise StoreError(f"stored run {key} is unusable ({e}); the next request for it recomputes it.") from None
 
     def info(self, key: str) -> dict:
         """Config, provenance, files and a result summary of one verified entry."""
-        key, path, meta = self._checked(key)
+        key, path, meta, ds = self._checked(key)
         if not (isinstance(meta, dict) and isinstance(meta.get("config"), dict) and "seed" in meta):
             raise StoreError(f"stored run {key} is unusable (its config.json lacks the config or the seed); the "
                              "next request for it recomputes it.")
-        ds = load_netcdf(path / "result.nc")
         try:
             from ..studies import get
 
@@ -105,8 +109,8 @@ class Catalogue:
         """Copy one verified entry's files into ``out_dir`` and add ``results.csv`` (tidy: one value a row)."""
         if not str(out_dir).strip():   # Path("") is the working folder: never meant
             raise StoreError("--out needs a folder to export into (it is empty).")
-        key, path, _ = self._checked(key)
-        out = Path(out_dir).expanduser()
+        key, path, _, ds = self._checked(key)
+        out = expanded(out_dir, "--out")
         if out.exists() and not out.is_dir():
             raise StoreError(f"--out {out} is a file; an entry exports into a folder (empty or new).")
         names = (*FILES, MANIFEST, "results.csv")
@@ -116,7 +120,6 @@ class Catalogue:
         out.mkdir(parents=True, exist_ok=True)
         for name in (*FILES, MANIFEST):
             shutil.copy2(path / name, out / name)
-        ds = load_netcdf(path / "result.nc")
         tidy(ds).to_csv(out / "results.csv", index=False)
         return [out / n for n in names]
 
@@ -149,7 +152,8 @@ def _int_or_none(v):
 def _stale(cfg: dict) -> bool:
     """Whether no config of today's code has this stored config's run key: its study's schema moved on, or the
     setting now reads differently (a value its validation now sets from the setting's other choices). A config
-    that cannot be read as any study's is not called stale (it is listed as it is and left to the size bound)."""
+    that cannot be read as any study's, or that a newer version of its study wrote (a store shared by two
+    checkouts), is not called stale (it is listed as it is and left to the size bound)."""
     if not cfg:
         return False
     try:
@@ -157,6 +161,9 @@ def _stale(cfg: dict) -> bool:
 
         current = get(cfg.get("study")).config_class.from_dict(cfg)
     except Exception:  # noqa: BLE001 — an unknown study or a setting refused today: not ours to judge
+        return False
+    stored = cfg.get("schema")
+    if isinstance(stored, int) and stored > current.schema():   # written by a newer version sharing the store
         return False
     if "data" not in cfg and current.data_identity():   # read files before their contents were in the key
         return True

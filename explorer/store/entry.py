@@ -9,6 +9,7 @@ they are renamed into place, locked and evicted is :mod:`explorer.store`'s busin
 from __future__ import annotations
 
 import datetime
+import errno
 import hashlib
 import json
 import os
@@ -25,6 +26,20 @@ MANIFEST = "manifest.json"
 
 class Unusable(Exception):
     """Why an entry cannot be served (missing, unexpected, truncated or corrupt files, a foreign config)."""
+
+
+#: errors of the moment or of the reader, not of the entry (a file where a folder should be is the entry's)
+_NOT_NOW = {errno.EACCES, errno.EPERM, errno.EMFILE, errno.ENFILE, errno.EIO, errno.EAGAIN, errno.EBUSY,
+            errno.ENOMEM, errno.EINTR, errno.ETIMEDOUT, errno.ESTALE, errno.ENOLCK}
+
+
+def unreadable_now(error: BaseException) -> bool:
+    """Whether ``error`` says the entry cannot be read *now* (permission, too many open files, I/O, memory)
+    rather than that it is damaged: such an entry is left in place, never removed. Other OSErrors are the
+    entry's (a file where its folder should be; the netCDF library's negative errno for a damaged file)."""
+    if isinstance(error, MemoryError):
+        return True
+    return isinstance(error, OSError) and error.errno in _NOT_NOW
 
 
 def sha256(path: Path) -> str:
@@ -92,6 +107,27 @@ def verify(path: Path) -> dict:
         if sha256(path / name) != sums[name]:
             raise Unusable(f"{name} fails its checksum (truncated or corrupt)")
     return json.loads((path / "config.json").read_text())
+
+
+def parsed(path: Path):
+    """The entry's result Dataset, after checking that its result.nc and the header of its weights parse (an
+    entry whose manifest was rewritten by hand passes :func:`verify` and may still hold a file nothing reads).
+    Raises :class:`Unusable`; an error that says a file cannot be read now (:func:`unreadable_now`) goes to the
+    caller."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        data = load_netcdf(path / "result.nc")
+    except (ValueError, TypeError, KeyError, OSError) as e:
+        if unreadable_now(e):
+            raise
+        raise Unusable(f"its result.nc cannot be read as netCDF ({' '.join(str(e).split())[:120]})") from None
+    try:
+        with safe_open(str(path / "weights.safetensors"), framework="numpy") as f:
+            f.keys()
+    except SafetensorError as e:
+        raise Unusable(f"its weights.safetensors cannot be read ({e})") from None
+    return data
 
 
 def read(path: Path, canonical: dict, seed: int, weights: bool = True) -> Result:

@@ -6,22 +6,31 @@ import os
 import re
 from pathlib import Path
 
+from ..core.files import expanded
 from .catalogue import StoreError
 
 DEFAULT_MAX_BYTES = 2_000_000_000  #: 2 GB
 _UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 
 
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:30]}… ({len(str(value))} characters)"
+
+
 def parse_bytes(value) -> int:
     """Parse a size such as ``2000000``, ``"500M"``, ``"2G"`` or ``"1.5GB"`` into bytes."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if value < 0:
-            raise StoreError(f"a store size must not be negative, got {value!r}.")
-        return int(value)
+        if not value >= 0:   # negative or NaN
+            raise StoreError(f"a store size must not be negative, got {_shown(value)}.")
+        value = str(value)
     m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([kmgt]?)i?b?\s*", str(value).lower())
     if not m:
-        raise StoreError(f"a store size must be a number of bytes such as 500M or 2G, got {value!r}.")
-    return int(float(m.group(1)) * _UNITS[m.group(2)])
+        raise StoreError(f"a store size must be a number of bytes such as 500M or 2G, got {_shown(value)}.")
+    size = float(m.group(1)) * _UNITS[m.group(2)]
+    if size > 10**18:   # an exabyte: a typo, and float('1e400') would not even convert to an int
+        raise StoreError(f"a store size must be at most 1000000T, got {_shown(value)}.")
+    return int(size)
 
 
 def default_max_bytes() -> int:
@@ -40,7 +49,7 @@ def default_root() -> Path:
     """``$EXPLORER_STORE`` if set, else the per-user cache folder."""
     env = os.environ.get("EXPLORER_STORE")
     if env:
-        return Path(env).expanduser()
+        return expanded(env, "$EXPLORER_STORE")
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("explorer")) / "store"
@@ -55,7 +64,8 @@ def check_root(root: Path) -> None:
                          "folder.")
     if root.is_dir() and not os.access(root, os.R_OK | os.X_OK):
         raise StoreError(f"the store folder {root} cannot be read (permission denied).")
-    inner = next((p for p in (root, root.parent) if p.name in ("runs", "tmp", "locks")
+    here = Path(root).absolute()   # "." or a relative path has no name to check
+    inner = next((p for p in (here, *here.parents) if p.name in ("runs", "tmp", "locks")
                   and (p.parent / "runs").is_dir() and (p.parent / "locks").is_dir()), None)
     if inner is not None:
         raise StoreError(f"{root} is inside the store at {inner.parent}, not a store of its own; give --store (or "

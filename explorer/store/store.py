@@ -28,7 +28,7 @@ import uuid
 from pathlib import Path
 
 from ..core.cancel import Cancelled, is_set as _is_set
-from ..core.files import check_writable, why
+from ..core.files import check_writable, expanded, why
 from ..core.result import Result, merge_seeds
 from . import entry
 from .catalogue import Catalogue, StoreError
@@ -41,6 +41,10 @@ log = logging.getLogger("explorer.store")
 
 STALE_TMP_S = 3600  #: a tmp/ folder untouched this long belongs to a dead writer
 ENTRY_NAME = re.compile(r"[0-9a-f]{24}")  #: an entry's folder is named by its key (config.content_key)
+#: what the store itself leaves in tmp/: an entry being written (``<key>.<uuid>``), one being removed
+#: (``<key>.trash.<uuid>``), a write probe (``.probe.<uuid>``). Only these are ever cleared: a store given a
+#: folder that already held a tmp/ of its own (a home folder, a project) must not empty it.
+TMP_NAME = re.compile(r"(?:[0-9a-f]{24}(?:\.trash)?|\.probe)\.[0-9a-f]{32}")
 
 
 def _cancelled():
@@ -84,7 +88,7 @@ class Store(Catalogue, Upkeep):
     def __init__(self, root=None, max_bytes=None):
         if root is not None and not str(root).strip():   # Path("") is the working folder: never meant
             raise StoreError("the store path is empty; give --store (or $EXPLORER_STORE) a folder.")
-        self.root = Path(root).expanduser() if root is not None else default_root()
+        self.root = expanded(root, "the store") if root is not None else default_root()
         self.max_bytes = default_max_bytes() if max_bytes is None else parse_bytes(max_bytes)
         #: test hook, called with each file's path once it is written into tmp/ (e.g. to kill the writer)
         self.after_file_written = None
@@ -255,7 +259,10 @@ class Store(Catalogue, Upkeep):
                 if path.exists() and quarantine:  # a file of the entry is missing (the entry itself vanished: gc)
                     self._discard(path, "a file is missing")
             except Exception as e:  # noqa: BLE001 — anything unreadable is recomputed, never served
-                if quarantine:
+                if entry.unreadable_now(e):   # permission, open files, I/O: not damage, so never removed
+                    log.warning("store entry %s cannot be read now (%s); left in place, computed anew.",
+                                path.name, " ".join(str(e).split())[:200])
+                elif quarantine:
                     self._discard(path, str(e) or type(e).__name__)
         return found
 
@@ -329,7 +336,7 @@ class Store(Catalogue, Upkeep):
         if tmp.is_dir() and not dry_run:
             for path in tmp.iterdir():
                 with contextlib.suppress(OSError):
-                    if time.time() - path.stat().st_mtime > STALE_TMP_S:
+                    if TMP_NAME.fullmatch(path.name) and time.time() - path.stat().st_mtime > STALE_TMP_S:
                         shutil.rmtree(path, ignore_errors=True)
         entries = self._entries()
         total = sum(size for *_, size in entries)

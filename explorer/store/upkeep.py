@@ -10,10 +10,12 @@ from . import entry
 class Upkeep:
     """Checking and removing entries of a store folder (mixed into :class:`~explorer.store.store.Store`)."""
 
-    def verify(self, fix: bool = False) -> list[tuple[str, str]]:
-        """``(entry key, why)`` for every entry that fails its checks (its files, their checksums, its
-        config.json); ``fix`` removes those (a run that asks for them trains them again). A damaged entry is
-        never served either way: reading checks the same (this finds them before they are asked for)."""
+    def verify(self, fix: bool = False) -> list[tuple[str, str, bool]]:
+        """``(entry key, why, damaged)`` for every entry that fails its checks (its files, their checksums, its
+        config.json, whether its result and weights parse); ``fix`` removes the damaged ones (a run that asks for
+        them trains them again). An entry that cannot be read *now* (permission denied, too many open files) is
+        reported with ``damaged`` False and never removed. A damaged entry is never served either way: reading
+        checks the same (this finds them before they are asked for)."""
         bad = []
         for _, key, _ in self._entries():
             path = self.entry_dir(key)
@@ -23,14 +25,18 @@ class Upkeep:
                     raise entry.Unusable("its config.json lacks the config or the seed")
                 if meta.get("key") != key:
                     raise entry.Unusable("its config.json names another entry")
+                entry.parsed(path)
             except entry.Unusable as e:
-                bad.append((key, str(e)))
-            except (OSError, ValueError) as e:   # removed meanwhile, unreadable JSON
-                if path.exists():
-                    bad.append((key, f"unreadable ({why(e) if isinstance(e, OSError) else e})"))
+                bad.append((key, str(e), True))
+            except (OSError, ValueError) as e:   # removed meanwhile, unreadable JSON, a file not readable now
+                if entry.unreadable_now(e):
+                    bad.append((key, f"cannot be read now ({why(e)}); left in place", False))
+                elif path.exists():
+                    bad.append((key, f"unreadable ({why(e) if isinstance(e, OSError) else e})", True))
         if fix:
-            for key, _ in bad:
-                self._remove(self.entry_dir(key))
+            for key, _, damaged in bad:
+                if damaged:
+                    self._remove(self.entry_dir(key))
         return bad
 
     def remove(self, keys) -> list[str]:

@@ -160,11 +160,16 @@ def opening_setting(study: str, defaults: dict) -> dict:
     """``defaults`` updated by ``study``'s entry of ``$EXPLORER_APP_DEFAULTS``, a JSON object keyed by study name
     (``{"specialization": {"epochs": 2}}``): each page takes only its own study's values, so one variable serves
     every page of the hub."""
+    from ..core.config import ConfigError
+
     extra = os.environ.get("EXPLORER_APP_DEFAULTS")
-    keyed = json.loads(extra) if extra else {}
+    try:
+        keyed = json.loads(extra) if extra else {}
+    except ValueError:
+        keyed = None
     if not isinstance(keyed, dict) or not all(isinstance(v, dict) for v in keyed.values()):
-        raise ValueError('EXPLORER_APP_DEFAULTS must be a JSON object keyed by study, e.g. '
-                         '{"specialization": {"epochs": 2}}')
+        raise ConfigError('$EXPLORER_APP_DEFAULTS must be a JSON object keyed by study, e.g. '
+                          '{"specialization": {"epochs": 2}}; unset it for the pages\' own opening settings.')
     return {**defaults, **keyed.get(study, {})}
 
 

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.config import ConfigError
-from ..core.files import missing_folders, replacing
+from ..core.files import expanded, missing_folders, replacing
 
 __all__ = ["Source", "DatasetUnavailable", "load_sources", "data_root", "fingerprint", "DATASETS"]
 
@@ -98,7 +98,7 @@ def data_root(data_dir: str | os.PathLike | None = None) -> Path:
         import platformdirs
 
         data_dir = os.path.join(platformdirs.user_cache_dir("explorer"), "data")
-    return Path(data_dir).expanduser().resolve()
+    return expanded(data_dir, "the data folder").resolve()
 
 
 def load_sources(dataset: str, data_dir: str | os.PathLike | None = None,

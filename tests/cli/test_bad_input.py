@@ -167,6 +167,21 @@ CASES = [
     ("env-max-bytes-garbage", [*RUN[:2], "store", "ls"], 2,
      "$EXPLORER_STORE_MAX_BYTES: a store size must be a number of bytes such as 500M or 2G, got 'abc'. Unset it"),
     ("reproduce-list-and-names", ["reproduce", "--list", "000-fig4b"], 2, "--list names every figure and takes no"),
+    # --- a home folder that does not exist ("~nobody/…": Path.expanduser raised a RuntimeError, a traceback)
+    ("store-no-such-home", ["--store", "~nosuchuser_xq/s", "run", "specialization", *NEW], 2,
+     "the store ~nosuchuser_xq/… names a home folder that does not exist here"),
+    ("sweep-out-no-such-home", [*SWEEP, "--n", "5,6", "--out", "~nosuchuser_xq/x.nc"], 2,
+     "--out ~nosuchuser_xq/… names a home folder"),
+    ("reproduce-out-no-such-home", [*RUN[:2], "reproduce", "001-fig2", "--scale", "tiny", "--out",
+                                    "~nosuchuser_xq/f"], 2, "--out ~nosuchuser_xq/… names a home folder"),
+    ("export-out-no-such-home", [*RUN[:2], "store", "export", "{key}", "--out", "~nosuchuser_xq/x"], 2,
+     "--out ~nosuchuser_xq/… names a home folder"),
+    ("data-dir-no-such-home", [*RUN, *NEW, "--dataset", "mnist", "--data-dir", "~nosuchuser_xq/d"], 2,
+     "the data folder ~nosuchuser_xq/… names a home folder"),
+    ("gc-max-bytes-huge", [*RUN[:2], "store", "gc", "--max-bytes", "9" * 400], 2,
+     "a store size must be at most 1000000T, got '99999"),
+    ("env-app-defaults-garbage", [*RUN[:2], "lessons", "--warm"], 2,
+     "$EXPLORER_APP_DEFAULTS must be a JSON object keyed by study"),
     ("tasks-one", ["--store", "{store}", "run", "bimt", "--tasks", "dm1"], 2,
      "they need two tasks or more; 'dm1' is one. Add another task, e.g. 'dm1,anti'"),
     ("perturb-repeated", ["--store", "{store}", "run", "growth", "--perturb", "W_R,tau,W_R"], 2,
@@ -235,6 +250,8 @@ def test_bad_input_gets_one_sentence(case, places, trainer, read_only, monkeypat
         monkeypatch.setenv("EXPLORER_STORE", places["file"])
     if name == "env-max-bytes-garbage":
         monkeypatch.setenv("EXPLORER_STORE_MAX_BYTES", "abc")
+    if name == "env-app-defaults-garbage":
+        monkeypatch.setenv("EXPLORER_APP_DEFAULTS", "{not json")
     if name.startswith("store-read-only"):
         read_only(places["store"])
     if name == "sweep-out-read-only":

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ...core.config import MAX_SEEDS, ConfigError, StudyConfig
 from ...core.fields import setting
+from ...core.files import expanded
 from ...metrics.structure import n_links, q_analytic
 
 INPUTS = ("separate", "fused", "common")
@@ -207,6 +208,8 @@ class SpecializationConfig(StudyConfig):
                               "size or pairs per epoch, or lower noise samples).")
         if self.connectivity != "deep-r":
             self._unread("deep_r_lr", "deep_r_temperature")
+        if self.data_dir:
+            expanded(self.data_dir, "the data folder")   # "~nobody/data": said here, not when the key is made
 
     # ------------------------------------------------------------------ derived
     @property

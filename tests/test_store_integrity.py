@@ -1,0 +1,143 @@
+"""What is stored is never lost: the store removes only what is its own and what is damaged.
+
+Each case was found by reading the code as an attacker or an unlucky user would (2026-12-06): a store given a
+folder that already held a ``tmp/`` of its own, an entry that could not be read at the moment, a store path
+inside an entry given relatively, an entry written by a newer version sharing the store, and an entry whose
+files pass their checksums but do not parse.
+"""
+from __future__ import annotations
+
+import errno
+import json
+import os
+import time
+
+import pytest
+from test_store import CFG, fake_run
+
+from explorer.cli import main
+from explorer.store import Store, StoreError
+from explorer.store import entry as entry_module
+from explorer.store.store import STALE_TMP_S
+
+
+def _age(path, seconds):
+    past = time.time() - seconds
+    os.utime(path, (past, past))
+
+
+def test_gc_clears_only_its_own_leftovers_in_tmp(tmp_path):
+    """A store given a folder that already held a tmp/ (a home folder, a project) emptied it: gc removed anything
+    in tmp/ older than an hour."""
+    (tmp_path / "tmp" / "project").mkdir(parents=True)
+    (tmp_path / "tmp" / "project" / "notes.txt").write_text("a user's own work")
+    (tmp_path / "tmp" / "draft.txt").write_text("also theirs")
+    store = Store(tmp_path)
+    ours = tmp_path / "tmp" / f"{CFG.key(0)}.{'a' * 32}"           # a killed writer's entry
+    trash = tmp_path / "tmp" / f"{CFG.key(1)}.trash.{'b' * 32}"    # a removal that did not finish
+    for leftover in (ours, trash):
+        leftover.mkdir()
+        (leftover / "result.nc").write_bytes(b"half")
+    for path in (tmp_path / "tmp" / "project", tmp_path / "tmp" / "draft.txt", ours, trash):
+        _age(path, 2 * STALE_TMP_S)
+    store.get_or_run(CFG, runner=fake_run)   # every run ends with gc
+    assert not ours.exists() and not trash.exists()
+    assert (tmp_path / "tmp" / "project" / "notes.txt").read_text() == "a user's own work"
+    assert (tmp_path / "tmp" / "draft.txt").exists()
+
+
+def test_an_entry_that_cannot_be_read_now_is_left_in_place(tmp_path, monkeypatch, caplog):
+    """Too many open files or a permission denied while reading made the store remove valid entries as damaged
+    (on a request, and with `store verify --fix`)."""
+    store = Store(tmp_path / "s")
+    first = store.get_or_run(CFG, runner=fake_run)
+    files = {p: p.read_bytes() for p in store.runs.rglob("*") if p.is_file()}
+
+    def busy(path):
+        raise OSError(errno.EMFILE, "Too many open files", str(path))
+
+    monkeypatch.setattr(entry_module, "load_netcdf", busy)
+    again = store.get_or_run(CFG, runner=fake_run)   # not served from the store: computed anew
+    assert not again.cached
+    assert "cannot be read now" in caplog.text and "removed" not in caplog.text
+    assert main(["--store", str(store.root), "store", "verify", "--fix", "--json"]) == 1
+    assert {p: p.read_bytes() for p in store.runs.rglob("*") if p.is_file()} == files   # nothing removed
+    monkeypatch.undo()
+    assert store.get_or_run(CFG, runner=fake_run).cached
+    assert float(abs(first.data["M"] - store.get_or_run(CFG, runner=fake_run).data["M"]).max()) == 0
+
+
+def test_verify_tells_an_entry_that_cannot_be_read_from_a_damaged_one(tmp_path, monkeypatch, capsys):
+    store = Store(tmp_path / "s")
+    store.get_or_run(CFG, runner=fake_run)
+    real = entry_module.load_netcdf
+
+    def denied_for_seed_0(path):
+        if CFG.key(0) in str(path):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(entry_module, "load_netcdf", denied_for_seed_0)
+    assert main(["--store", str(store.root), "store", "verify", "--fix"]) == 1
+    out = capsys.readouterr().out
+    assert f"{CFG.key(0)[:12]}  cannot be read now (permission denied); left in place" in out
+    assert "1 entry could not be read now and was left as it is" in out
+    assert store.entry_dir(CFG.key(0)).is_dir() and store.entry_dir(CFG.key(1)).is_dir()
+
+
+def _rewrite_with_checksum(path, name, data: bytes):
+    """Replace one file of an entry and its manifest sum, as a hand-repaired or foreign entry would be."""
+    (path / name).write_bytes(data)
+    manifest = json.loads((path / entry_module.MANIFEST).read_text())
+    manifest["files"][name] = entry_module.sha256(path / name)
+    (path / entry_module.MANIFEST).write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize("name, data", [("result.nc", b"\x89HDF\r\n\x1a\nnot a dataset"),
+                                        ("result.nc", b"plain garbage"),
+                                        ("weights.safetensors", b"\x08\x00\x00\x00\x00\x00\x00\x00{bad json")])
+def test_an_entry_that_passes_its_checksums_but_does_not_parse(tmp_path, capsys, name, data):
+    """`store info` and `store export` printed a traceback for such an entry, and `store verify` passed it."""
+    store = Store(tmp_path / "s")
+    store.get_or_run(CFG, runner=fake_run)
+    key = CFG.key(0)
+    _rewrite_with_checksum(store.entry_dir(key), name, data)
+    for argv in (["store", "info", key], ["store", "export", key, "--out", str(tmp_path / "out")]):
+        assert main(["--store", str(store.root), *argv]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"explorer: stored run {key} is unusable (its {name} cannot be read") and \
+            err.count("\n") == 1, err
+    assert main(["--store", str(store.root), "store", "verify", "--json"]) == 1
+    failed = json.loads(capsys.readouterr().out)["failed"]
+    assert [(f["key"], f["damaged"]) for f in failed] == [(key, True)] and name in failed[0]["why"]
+    assert not store.get_or_run(CFG, runner=fake_run).cached          # never served: trained again
+    assert not store.entry_dir(key).exists() or store.get_or_run(CFG, runner=fake_run).cached
+
+
+def test_a_store_path_inside_an_entry_is_refused_however_it_is_written(tmp_path, monkeypatch, capsys):
+    """`--store .` from inside an entry, or a folder below one, was taken as a store of its own: its runs/, tmp/
+    and locks/ inside the entry made the real store call the entry damaged and remove it."""
+    store = Store(tmp_path / "s")
+    store.get_or_run(CFG, runner=fake_run)
+    inside = store.entry_dir(CFG.key(0))
+    monkeypatch.chdir(inside)
+    for given in (".", "sub", str(inside / "sub" / "deeper")):
+        with pytest.raises(StoreError, match=f"is inside the store at {store.root}, not a store of its own"):
+            Store(given).ensure_writable()
+    assert sorted(p.name for p in inside.iterdir()) == sorted([*entry_module.FILES, entry_module.MANIFEST])
+    assert main(["--store", str(store.root), "store", "verify"]) == 0
+
+
+def test_an_entry_of_a_newer_version_is_not_called_stale(tmp_path, capsys):
+    """A store shared by two checkouts: the older one called the newer one's entries 'stored by an earlier
+    version' and `gc --stale` removed them."""
+    store = Store(tmp_path / "s")
+    store.get_or_run(CFG, runner=fake_run)
+    path = store.entry_dir(CFG.key(0))
+    config = json.loads((path / "config.json").read_text())
+    config["config"]["schema"] = CFG.schema() + 1
+    _rewrite_with_checksum(path, "config.json", json.dumps(config).encode())
+    rows = {r["key"]: r for r in store.ls()}
+    assert rows[CFG.key(0)]["stale"] is False
+    assert main(["--store", str(store.root), "store", "gc", "--stale"]) == 0
+    assert path.is_dir()
