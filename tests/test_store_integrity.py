@@ -141,3 +141,23 @@ def test_an_entry_of_a_newer_version_is_not_called_stale(tmp_path, capsys):
     assert rows[CFG.key(0)]["stale"] is False
     assert main(["--store", str(store.root), "store", "gc", "--stale"]) == 0
     assert path.is_dir()
+
+
+def test_a_system_file_in_an_entry_does_not_make_it_damaged(tmp_path):
+    """A .DS_Store left by a file browser (or an .nfs… file) made a valid entry 'damaged', and it was removed."""
+    store = Store(tmp_path / "s")
+    store.get_or_run(CFG, runner=fake_run)
+    (store.entry_dir(CFG.key(0)) / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    assert store.get_or_run(CFG, runner=fake_run).cached
+    assert store.verify() == [] and (store.entry_dir(CFG.key(0)) / ".DS_Store").exists()
+
+
+def test_a_fifo_in_place_of_a_file_is_damage_not_a_hang(tmp_path):
+    """Reading a named pipe where result.nc should be waited forever (verify, or a request)."""
+    store = Store(tmp_path / "s")
+    store.get_or_run(CFG, runner=fake_run)
+    path = store.entry_dir(CFG.key(0))
+    (path / "result.nc").unlink()
+    os.mkfifo(path / "result.nc")
+    assert store.verify() == [(CFG.key(0), "result.nc is not a regular file", True)]
+    assert not store.get_or_run(CFG, runner=fake_run).cached

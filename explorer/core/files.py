@@ -16,6 +16,12 @@ def replacing(path: str | Path):
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         yield tmp
+        if tmp.exists():   # on disk before it takes the old file's name: a power cut leaves one or the other
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -90,12 +90,14 @@ def load_netcdf(path):
 
 def verify(path: Path) -> dict:
     """Check the entry's file list and checksums; return its config.json. Raises :class:`Unusable`."""
-    names = {p.name for p in path.iterdir()}
+    names = {p.name for p in path.iterdir() if not p.name.startswith(".")}   # .DS_Store, .nfs…: the system's
     expected = set(FILES) | {MANIFEST}
     if names != expected:
         extra, missing = sorted(names - expected), sorted(expected - names)
         raise Unusable("; ".join(filter(None, [extra and f"unexpected file(s) {', '.join(extra)}",
                                                 missing and f"missing file(s) {', '.join(missing)}"])))
+    if not (path / MANIFEST).is_file():
+        raise Unusable(f"{MANIFEST} is not a regular file")
     try:
         manifest = json.loads((path / MANIFEST).read_text())
         sums = manifest["files"]
@@ -104,6 +106,8 @@ def verify(path: Path) -> dict:
     if not isinstance(sums, dict) or set(sums) != set(FILES):
         raise Unusable("the manifest does not list the entry's files")
     for name in FILES:
+        if not (path / name).is_file():   # a folder or a FIFO of that name (reading a FIFO would wait forever)
+            raise Unusable(f"{name} is not a regular file")
         if sha256(path / name) != sums[name]:
             raise Unusable(f"{name} fails its checksum (truncated or corrupt)")
     return json.loads((path / "config.json").read_text())
