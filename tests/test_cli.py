@@ -136,6 +136,26 @@ def _in_a_process(args, store) -> dict:
     return {"out": out.stdout, "heavy": json.loads(out.stderr.strip().splitlines()[-1])}
 
 
+def test_a_sweep_cell_s_json_values_run_that_cell(capsys, tmp_path):
+    """A log grid's p came out of `sweep --json` rounded to 6 digits (0.0464159), and a run with it was another
+    run (trained again); a "1/n2" cell gave no number for its p. Now the labels are exact and the number a label
+    stands for is there too (p_value)."""
+    store = ["--store", str(tmp_path / "s")]
+    tiny = ["--epochs", "1", "--pairs-per-epoch", "256", "--seeds", "1", "--steps", "3", "--no-progress"]
+    assert main([*store, "sweep", "specialization", "--n", "6", "--p", "1/n2:1:3", *tiny, "--json"]) == 0
+    cells = json.loads(capsys.readouterr().out)["cells"]
+    assert [c["p"] for c in cells] == pytest.approx([1 / 36, 1 / 6, 1]) and cells[1]["p"] != round(cells[1]["p"], 6)
+    assert [c["p_value"] for c in cells] == [c["p"] for c in cells]
+    for cell in cells:
+        assert main([*store, "run", "specialization", "--n", "6", "--p", repr(cell["p"]), *tiny[:-1], "--json"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out["cached"] is True and out["key"] == cell["key"]
+    assert main([*store, "sweep", "specialization", "--n", "6,7", "--p", "1/n2,1", *tiny, "--json"]) == 0
+    cells = json.loads(capsys.readouterr().out)["cells"]
+    assert [(c["n"], c["p"], c["p_value"]) for c in cells] == [(6, "1/n2", 1 / 36), (6, "1.0", 1.0),
+                                                               (7, "1/n2", 1 / 49), (7, "1.0", 1.0)]
+
+
 def test_help_and_a_cached_json_answer_import_no_torch_dask_or_panel(tmp_path, capsys):
     from test_store import fake_run
 

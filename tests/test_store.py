@@ -381,6 +381,12 @@ def test_a_change_to_deep_r_s_draws_leaves_fixed_link_runs_stored_and_ignored_se
     assert _stale(old) and not _stale(fixed.canonical(with_seeds=False, with_data=False))
     assert SpecializationConfig(deep_r_temperature=1e-3, deep_r_lr=0.05).key() == fixed.key()
     assert deep_r.replace(deep_r_temperature=1e-3).key() != deep_r.key()
+    # nothing is mixed without noise or late digits, so the number of samples mixed is not read (a CLI audit's
+    # catch: `--noise-samples 9` retrained the default networks and stored them twice)
+    assert SpecializationConfig(noise_samples=9).key() == fixed.key()
+    assert SpecializationConfig(noise=0.5, noise_samples=9).key() != SpecializationConfig(noise=0.5).key()
+    assert SpecializationConfig(start_times="0,2", noise_samples=9).key() != \
+        SpecializationConfig(start_times="0,2").key()
 
 
 # --------------------------------------------------------------------------------------------- gc

@@ -39,6 +39,7 @@ def add_lessons_command(subparsers) -> None:
     p.add_argument("--warm", action="store_true", help="train every lesson's setting, and the values its slider "
                    "stops at, into the store (one batched run per study), so a class opens on stored results; "
                    "minutes on an empty store")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar while --warm trains (as run's)")
     add_store_flag(p)
     p.set_defaults(func=cmd_lessons)
 
@@ -76,7 +77,7 @@ def cmd_lessons(args) -> int:
     if args.binder and args.base:
         raise ConfigError("give --base (a running app) or --binder (a repository to launch), not both.")
     if args.warm:
-        return warm(getattr(args, "store", None))
+        return warm(getattr(args, "store", None), progress=not args.no_progress)
     from .store import table
 
     link = (lambda lesson: binder_link(args.binder, lesson)) if args.binder else (lambda lesson: lesson.link(args.base))
@@ -86,10 +87,10 @@ def cmd_lessons(args) -> int:
     return 0
 
 
-def warm(store_path=None, out=None) -> int:
+def warm(store_path=None, out=None, progress: bool = True) -> int:
     """Store every lesson's runs (binder/postBuild): per study, one ``get_or_run_many`` over its lessons'
     settings, so networks of one shape train as one ensemble. Says what it trains before it starts (with a
-    progress bar on a terminal), then what it did and how long it took."""
+    progress bar on a terminal unless ``progress`` is False), then what it did and how long it took."""
     from ..store import memory
     from ..store.store import Store
     from .run import ProgressBar
@@ -109,7 +110,7 @@ def warm(store_path=None, out=None) -> int:
         t0 = time.perf_counter()
         if todo:   # said before the minutes of training, and followed by a bar where someone watches
             print(f"{study.title}: training {_n(len(todo), 'setting')} of {len(configs)} …", file=out, flush=True)
-            bar = ProgressBar(getattr(out, "isatty", lambda: False)())
+            bar = ProgressBar(progress and getattr(out, "isatty", lambda: False)())
             try:
                 memory.get_or_run_many(store, todo, on_progress=bar, cancel=threading.Event())
             finally:

@@ -58,7 +58,8 @@ def unknown_hint(args, extra: list) -> str:
              for name in studies.names()}
     others = [name for name, fs in flags.items() if name != study.name and flag in fs]
     if others:
-        return f" ({flag} is a setting of the {' and '.join(others)} study, not of {study.name})"
+        return (f" ({flag} is a setting of the {' and '.join(others)} "
+                f"{'studies' if len(others) > 1 else 'study'}, not of {study.name})")
     close = closest(flag, flags[study.name], key=lambda f: f.lstrip("-").lower())   # "--n" is not close to "--A"
     if close:
         return f" (did you mean {close}?)"

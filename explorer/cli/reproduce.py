@@ -23,6 +23,7 @@ def add_reproduce_command(subparsers) -> None:
     p.add_argument("--out", default="figures", metavar="DIR", help="folder for the files (default: ./figures)")
     p.add_argument("--force", action="store_true", help="replace figure files already in --out")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a dask.distributed scheduler to train on")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars (as run's and sweep's)")
     add_store_flag(p)
     p.set_defaults(func=cmd_reproduce)
 
@@ -71,8 +72,9 @@ def cmd_reproduce(args) -> int:
     store = Store(getattr(args, "store", None))
     store.ensure_writable()
     out = out_folder(args.out, names, args.force)   # refused before any training
+    bars = sys.stderr.isatty() and not args.no_progress
     for name in names:
-        r = reproduce(name, args.scale, store=store, scheduler=args.scheduler, progress=sys.stderr.isatty())
+        r = reproduce(name, args.scale, store=store, scheduler=args.scheduler, progress=bars)
         paths = r.save(out)
         h = r.headline
         missed = h.get("below_criterion") or []

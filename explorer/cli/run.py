@@ -5,6 +5,7 @@ must train checks the store can take it (``Store.ensure_writable``) before any w
 """
 from __future__ import annotations
 
+import re
 import sys
 import threading
 
@@ -69,8 +70,10 @@ def _one_value_each(study, args) -> None:
         text = getattr(args, name, None)
         if s.kind in ("int", "float") and isinstance(text, str) and "," in text:
             flag = flag_of(name, s)
-            raise ConfigError(f"{flag} takes one value in 'explorer run'; 'explorer sweep {study.name} {flag} "
-                              f"{text}' runs each of {text}.")
+            decimal = re.fullmatch(r"\s*(\d+),(\d+)\s*", text) if s.kind == "float" else None
+            meant = (f" (if you meant {decimal[1]}.{decimal[2]}, write a decimal point)" if decimal else "")
+            raise ConfigError(f"{flag} takes one value in 'explorer run'{meant}; 'explorer sweep {study.name} "
+                              f"{flag} {text}' runs each of {text}.")
 
 
 def cmd_run(args) -> int:

@@ -202,7 +202,8 @@ def cmd_sweep(args) -> int:
     else:
         from .store import table
 
-        shown = [{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()} for r in rows]
+        shown = [{k: float(f"{v:.6g}" if k in grid else f"{v:.4g}") if isinstance(v, float) else v
+                  for k, v in r.items()} for r in rows]   # a λ of 3e-05 stays 3e-05, not 0.0
         print(table(shown, list(dict.fromkeys(c for r in rows for c in r))))
         short = [r for r in rows if r.get("reached_criterion", 1) < 1]
         if short:   # compared at equal skill only where every network got there: say where they did not
@@ -239,9 +240,12 @@ def cell_rows(study, ds, fields: list) -> list[dict]:
     from .store import flat
 
     rows = []
+    # numbers a cell's labels stand for (specialization's p_value where p is written "1/n2"): on the swept dims
+    derived = [c for c, v in ds.coords.items() if c not in ds.dims and v.dims and set(v.dims) <= set(fields)
+               and v.dtype.kind in "iuf"]
     for index in itertools.product(*(range(ds.sizes[f]) for f in fields)):
         cell = ds.isel(dict(zip(fields, index))) if fields else ds
-        row = {f: _plain(cell[f].values) for f in fields}
+        row = {f: _plain(cell[f].values) for f in [*fields, *derived]}
         per_seed = [flat(study.result.entry_summary(cell.isel(seed=[i]))) for i in range(cell.sizes["seed"])]
         for k in dict.fromkeys(k for p in per_seed for k in p):   # every seed's numbers, not the first's
             vals = [p[k] for p in per_seed if isinstance(p.get(k), (int, float))]
@@ -252,7 +256,6 @@ def cell_rows(study, ds, fields: list) -> list[dict]:
 
 
 def _plain(v):
-    """A label as a reader wants it: 0.0464 of a log grid, not 0.046415888336127774 (the exact values are in
-    the netCDF file)."""
-    v = v.item() if hasattr(v, "item") else v
-    return float(f"{v:.6g}") if isinstance(v, float) else v
+    """A label as Python's own value, at full precision: a log grid's 0.046415888336127774 is the value a run
+    of that cell has (its key); the table rounds it for reading."""
+    return v.item() if hasattr(v, "item") else v

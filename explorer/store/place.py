@@ -23,13 +23,15 @@ def parse_bytes(value) -> int:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if not value >= 0:   # negative or NaN
             raise StoreError(f"a store size must not be negative, got {_shown(value)}.")
-        value = str(value)
+        if isinstance(value, int):
+            return value
+        value = repr(value)
     m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([kmgt]?)i?b?\s*", str(value).lower())
     if not m:
         raise StoreError(f"a store size must be a number of bytes such as 500M or 2G, got {_shown(value)}.")
     size = float(m.group(1)) * _UNITS[m.group(2)]
-    if size > 10**18:   # an exabyte: a typo, and float('1e400') would not even convert to an int
-        raise StoreError(f"a store size must be at most 1000000T, got {_shown(value)}.")
+    if size >= 2**63:   # a typo (and a 400-digit number is infinite as a float: no int at all)
+        raise StoreError(f"a store size must be below 9000000T, got {_shown(value)}.")
     return int(size)
 
 

@@ -122,7 +122,9 @@ def load_sources(dataset: str, data_dir: str | os.PathLike | None = None,
         except _Missing as missing:
             spec = missing.spec
             if not download or spec.folder in tried:
-                raise DatasetUnavailable(spec.sentence(root, downloaded=spec.folder in tried)) from None
+                # every data set this choice needs and lacks, in one sentence (EMNIST letters also needs MNIST)
+                lacking = [spec, *(s for s in _NEEDS[dataset] if s is not spec and s.lacking(root))]
+                raise DatasetUnavailable(_sentence(lacking, root, downloaded=spec.folder in tried)) from None
             tried.add(spec.folder)
             spec.download(root)
 
@@ -225,9 +227,13 @@ class _TorchvisionSpec:
         _gunzip_missing(raw, self.files)
         return [f for f in self.files if not os.path.isfile(os.path.join(raw, f))]
 
+    def lacking(self, root: str) -> bool:
+        """Whether neither its raw files nor torchvision's older processed/ files are under ``root``."""
+        return bool(self._missing_files(root)) and not os.path.isdir(os.path.join(root, self.folder, "processed"))
+
     def read(self, root: str) -> Source:
         """Read train and test through torchvision (download off); raises _Missing or DatasetUnavailable."""
-        if self._missing_files(root) and not os.path.isdir(os.path.join(root, self.folder, "processed")):
+        if self.lacking(root):
             raise _Missing(self)
         try:
             train, test = self._dataset(root, True, False), self._dataset(root, False, False)
@@ -259,10 +265,6 @@ class _TorchvisionSpec:
                 with contextlib.suppress(OSError):
                     os.rmdir(folder)
 
-    def sentence(self, root: str, downloaded: bool) -> str:
-        why = "it could not be downloaded (offline?)" if downloaded else "downloading is switched off"
-        return (f"{self.label} is not on this machine and {why}; choose --dataset digits (embedded), or whoever "
-                f"runs it can put {_listing(self.files)} (or their .gz) in {self.raw(root)}.")
 
 
 class _EmnistLetters(_TorchvisionSpec):
@@ -284,8 +286,21 @@ _EMNIST_LETTERS = _EmnistLetters("EMNIST letters", "EMNIST", (
     "emnist-letters-test-images-idx3-ubyte", "emnist-letters-test-labels-idx1-ubyte"), split="letters")
 
 
+_NEEDS = {"mnist": (_MNIST,), "emnist-letters": (_MNIST, _EMNIST_LETTERS)}   #: module 0's, then module 1's
+
+
 def _listing(files) -> str:
     return ", ".join(files)
+
+
+def _sentence(specs, root: str, downloaded: bool) -> str:
+    """One sentence for every data set in ``specs`` that is missing: what to put where."""
+    one = len(specs) == 1
+    why = (f"{'it' if one else 'they'} could not be downloaded (offline?)" if downloaded
+           else "downloading is switched off")
+    where = "; and ".join(f"{_listing(s.files)} (or their .gz) in {s.raw(root)}" for s in specs)
+    return (f"{' and '.join(s.label for s in specs)} {'is' if one else 'are'} not on this machine and {why}; "
+            f"choose --dataset digits (embedded), or whoever runs it can put {where}.")
 
 
 def _gunzip_missing(folder: str, files) -> None:

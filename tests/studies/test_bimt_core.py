@@ -101,6 +101,13 @@ def test_what_a_regime_ignores_is_not_part_of_its_key():
     assert BIMTConfig(regime="l1", A=1.0).key() == BIMTConfig(regime="l1", A=3.0).key()
     assert BIMTConfig(regime="l1", lam=1e-3).key() != BIMTConfig(regime="l1", lam=3e-4).key()
     assert BIMTConfig(regime="bimt", A=1.0).key() != BIMTConfig(regime="bimt", A=3.0).key()
+    # neither L1 nor "none" tries swaps, and "none" has no λ schedule (a CLI audit's catch); the swap interval
+    # stays in every key: it is also when L1 and "none" networks record the snapshots their maps replay
+    assert BIMTConfig(regime="l1", top_k=2).key() == BIMTConfig(regime="l1").key()
+    assert BIMTConfig(regime="none", warmup=0.5, cooldown=0.3, top_k=5).key() == BIMTConfig(regime="none").key()
+    assert BIMTConfig(regime="l1", warmup=0.5).key() != BIMTConfig(regime="l1").key()
+    assert BIMTConfig(regime="bimt", top_k=2).key() != BIMTConfig(regime="bimt").key()
+    assert BIMTConfig(regime="l1", swap_every=100).key() != BIMTConfig(regime="l1").key()
     none = BIMTConfig(regime="none", lam=1e-3)
     assert (none.lam, none.A) == (0.0, 0.0)
     _, cells = expand(BIMTConfig(), {"regime": ["bimt", "none"], "lam": [3e-4, 1e-3]})

@@ -113,3 +113,6 @@ def test_settings_that_do_not_change_the_computation_do_not_change_the_key():
     assert GrowthConfig(generalise_steps=10).key() == GrowthConfig().key()
     assert GrowthConfig(rnn_lr=0.2).key() != GrowthConfig().key()
     assert GrowthConfig(generalise=2, generalise_steps=10).key() != GrowthConfig(generalise=2).key()
+    # the timescales' simulation length while timescales are off (a CLI audit's catch: measured again for nothing)
+    assert GrowthConfig(timescale_steps=500).key() == GrowthConfig().key()
+    assert GrowthConfig(timescales=True, timescale_steps=500).key() != GrowthConfig(timescales=True).key()

@@ -215,6 +215,18 @@ def test_missing_emnist_names_its_files(tmp_path, offline):
     assert offline  # a download was tried (and refused)
 
 
+@pytest.mark.parametrize("download", [True, False])
+def test_emnist_letters_without_either_data_set_names_both(tmp_path, offline, download):
+    """EMNIST letters needs MNIST for module 0 too: with neither on disk the sentence named only MNIST, and only
+    once MNIST was there did a second one name EMNIST's files (a CLI audit's catch)."""
+    with pytest.raises(DatasetUnavailable) as info:
+        load_sources("emnist-letters", data_dir=tmp_path, download=download)
+    msg = str(info.value)
+    assert msg.startswith("MNIST and EMNIST letters are not on this machine") and "\n" not in msg
+    for folder, files in (("MNIST", MNIST_FILES), ("EMNIST", EMNIST_FILES)):
+        assert str(tmp_path / folder / "raw") in msg and all(f in msg for f in files)
+
+
 def test_corrupt_file_is_one_sentence(tmp_path):
     write_mnist(tmp_path)
     (tmp_path / "MNIST" / "raw" / "train-images-idx3-ubyte").write_bytes(b"\x00\x00\x0d\x07garbage")

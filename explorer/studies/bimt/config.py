@@ -132,13 +132,18 @@ class BIMTConfig(StudyConfig):
             raise ConfigError(f"the bimt regime swaps neurons every {self.swap_every} steps before the last, and "
                               f"training has {self.steps} steps, so it would never swap: swap more often than "
                               "the training steps, or train for more steps.")
+        # what a regime ignores is not part of its identity: "none" trains at λ = 0 and L1 at A = 0 whatever the
+        # sliders say, neither tries swaps (top_k) and "none" has no λ schedule, so runs that differ only there are
+        # one run (one store entry, trained once in a sweep). swap_every stays: it also sets the steps at which
+        # L1 and "none" networks record the snapshots their map replays.
+        for name, regimes in USED_BY.items():
+            if self.regime not in regimes and name != "swap_every":
+                if name in ("lam", "A"):
+                    self._set(name, 0.0)
+                else:
+                    self._unread(name)
         if self.top_k > self.neurons:
             self._set("top_k", self.neurons)          # "all neurons" on this sheet (the default)
-        # what a regime ignores is not part of its identity: "none" trains at λ = 0 and L1 at A = 0 whatever the
-        # sliders say, so runs that differ only there are one run (one store entry, trained once in a sweep)
-        for name in ("lam", "A"):
-            if self.regime not in USED_BY[name]:
-                self._set(name, 0.0)
         from ...tasks.yang19 import tasks_text
 
         try:

@@ -91,8 +91,9 @@ class GrowthConfig(StudyConfig):
     eps_max: float = setting(10.0, label="largest ε", kind="float", group=R, measured=True, bounds=(1e-6, 1e3),
                              soft=(0.1, 100.0), log=True,
                              doc="Largest relative perturbation ‖ΔW‖_F / ‖W‖_F.")
-    eps_points: int = setting(10, label="ε points", kind="int", group=R, measured=True, bounds=(1, 100), soft=(2, 20),
-                              doc="Log-spaced ε values besides 0.")
+    eps_points: int = setting(10, label="ε points", kind="int", group=R, measured=True, bounds=(2, 100), soft=(2, 20),
+                              doc="Log-spaced ε values besides 0, from the smallest ε to the largest (both ends: "
+                                  "at least 2).")
     draws: int = setting(5, label="draws per ε", kind="int", group=R, measured=True, bounds=(1, 1000), soft=(1, 20),
                          doc="Random perturbations averaged at each ε (Hamidi et al. 2024: 10).")
     perturb_chunk: int | None = setting(None, label="perturbed copies per pass (empty: automatic)", kind="int",
@@ -144,6 +145,8 @@ class GrowthConfig(StudyConfig):
             self._set("rnn_lr", None)
         if self.generalise == 0:
             self._unread("generalise_steps")
+        if not self.timescales:
+            self._unread("timescale_steps")
 
     @classmethod
     def parse_field(cls, name, text, values):

@@ -208,6 +208,8 @@ class SpecializationConfig(StudyConfig):
                               "size or pairs per epoch, or lower noise samples).")
         if self.connectivity != "deep-r":
             self._unread("deep_r_lr", "deep_r_temperature")
+        if self.noise == 0 and self.start_times == (0, 0):   # nothing is mixed: no sample is drawn to mix
+            self._unread("noise_samples")
         if self.data_dir:
             expanded(self.data_dir, "the data folder")   # "~nobody/data": said here, not when the key is made
 

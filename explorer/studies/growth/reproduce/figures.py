@@ -179,14 +179,18 @@ def headline_5(ds) -> dict:
     mid = int(np.argmin(np.abs(np.log(np.where(eps > 0, eps, 1e-9)) - np.log(0.3))))
     at = {g: acc.sel(group=g).isel(eps=mid).mean("seed").values for g in ("W_FF", "W_R")}
     depth = int(trained_depth(ds).min())
-    deeper = float(np.corrcoef(np.arange(depth), at["W_FF"][:depth])[0, 1]) if depth > 2 else float("nan")
+    heads = at["W_FF"][:depth]
+    flat = depth <= 2 or not np.all(np.isfinite(heads)) or np.ptp(heads) == 0   # no correlation to compute
+    deeper = float("nan") if flat else float(np.corrcoef(np.arange(depth), heads)[0, 1])
+    with_depth = (f"correlates {deeper:+.2f} with their depth" if not flat else
+                  "has no correlation with their depth to report (fewer than three heads, or every head at the "
+                  "same accuracy)")
     return {"eps_keep_W_FF": [round(float(v), 3) for v in ff], "eps_keep_W_R": [round(float(v), 3) for v in rec],
             "eps": round(float(eps[mid]), 3), "correlation_depth_accuracy_W_FF": round(deeper, 3),
             "reproduced": bool(np.nanmean(ff) < np.nanmean(rec)), **skill(ds),
             "sentence": f"ε at which half the chain's tasks are lost: W_FF {np.nanmean(ff):.2f}, "
                         f"W_R {np.nanmean(rec):.2f} "
-                        f"(mean over seeds); at ε = {eps[mid]:.2g} the heads' accuracy under W_FF correlates "
-                        f"{deeper:+.2f} with their depth."}
+                        f"(mean over seeds); at ε = {eps[mid]:.2g} the heads' accuracy under W_FF {with_depth}."}
 
 
 FIG5 = Figure("004-fig5", "Feed-forward against recurrent weights, per module", "Hamidi et al. 2024, Fig. 5a–b",
