@@ -161,3 +161,36 @@ def test_a_fifo_in_place_of_a_file_is_damage_not_a_hang(tmp_path):
     os.mkfifo(path / "result.nc")
     assert store.verify() == [(CFG.key(0), "result.nc is not a regular file", True)]
     assert not store.get_or_run(CFG, runner=fake_run).cached
+
+
+def test_what_counts_as_an_error_of_the_moment():
+    """Left in place: errors of the reader or the moment, including safetensors' way of wording them (no
+    errno, "(os error 13)" in the text). Damage: a file where a folder should be, the netCDF library's errors."""
+    now = entry_module.unreadable_now
+    assert now(OSError(errno.EMFILE, "Too many open files")) and now(PermissionError("denied")) and now(MemoryError())
+    assert now(OSError("Permission denied (os error 13)")) and now(OSError(errno.EIO, "Input/output error"))
+    assert not now(NotADirectoryError(errno.ENOTDIR, "Not a directory")) and not now(OSError(-101, "HDF error"))
+    assert not now(OSError("No such device (os error 19)")) and not now(ValueError("not netCDF"))
+    assert not now(FileNotFoundError(errno.ENOENT, "gone"))
+
+
+def test_a_stat_that_fails_now_is_not_read_as_no_file(tmp_path, monkeypatch):
+    """`Path.is_file()` answers False for any OSError on newer Pythons: a denied stat would make an entry
+    'damaged' (removed) instead of 'cannot be read now' (left)."""
+    store = Store(tmp_path / "s")
+    store.get_or_run(CFG, runner=fake_run)
+    class DeniedOs:   # the entry module's os: its stat of result.nc is denied (the store's own listing is not)
+        def __getattr__(self, name):
+            return getattr(os, name)
+
+        @staticmethod
+        def stat(path, *a, **kw):
+            if str(path).endswith("result.nc"):
+                raise PermissionError(errno.EACCES, "Permission denied", str(path))
+            return os.stat(path, *a, **kw)
+
+    monkeypatch.setattr(entry_module, "os", DeniedOs())
+    bad = store.verify(fix=True)
+    assert {(k, d) for k, _, d in bad} == {(CFG.key(0), False), (CFG.key(1), False)}
+    monkeypatch.undo()
+    assert store.get_or_run(CFG, runner=fake_run).cached

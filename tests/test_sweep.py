@@ -300,3 +300,39 @@ def test_a_bad_scheduler_address_from_the_environment_says_where_it_came_from(tm
     monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://127.0.0.1:1")
     with pytest.raises(ConfigError, match=r"nothing listens on that port.*\$DASK_SCHEDULER_ADDRESS's; unset it"):
         sweep(BASE, {"n": [4]}, store=Store(tmp_path / "store"), progress=False, run_many=fake_many)
+
+
+@pytest.mark.parametrize("study, argv, name, asked", [
+    ("bimt", ["--regime", "none,l1,bimt", "--lam", "3e-4", "--A", "2"], "lam", 3e-4),
+    ("bimt", ["--regime", "none,l1,bimt", "--lam", "3e-4", "--A", "2"], "A", 2.0),
+    ("bimt", ["--regime", "l1,bimt", "--top-k", "10"], "top_k", 10),
+    ("bimt", ["--regime", "none,bimt", "--warmup", "0.1"], "warmup", 0.1),
+    ("bimt", ["--grid", "8,10"], "top_k", 100),                       # every neuron of the larger sheet
+    ("specialization", ["--noise", "0,0.2", "--noise-samples", "3"], "noise_samples", 3),
+    ("specialization", ["--connectivity", "fixed,deep-r", "--deep-r-lr", "0.05"], "deep_r_lr", 0.05),
+    ("growth", ["--generalise", "0,2", "--generalise-steps", "7"], "generalise_steps", 7),
+])
+def test_a_cell_gets_what_was_asked_when_the_first_value_ignores_it(study, argv, name, asked):
+    """A sweep varies a config built from each axis's first value, whose validation had already set what that
+    value ignores to a stand-in: `--regime none,l1,bimt --lam 3e-4` trained BIMT at λ = 0 (a reviewer's catch),
+    `--grid 8,10` tried 64 of the 10 × 10 sheet's 100 neurons. The last cell reads the setting as asked."""
+    from explorer import studies
+    from explorer.cli.main import build_parser
+    from explorer.cli.sweep import base_config, grid_from_args
+
+    args = build_parser().parse_args(["sweep", study, *argv])
+    config_class = studies.get(study).config_class
+    grid, single = grid_from_args(config_class, args)
+    _, cells = expand(base_config(config_class, grid, single), grid)
+    assert getattr(cells[-1][1], name) == asked
+
+
+def test_a_neighbour_of_a_config_gets_what_was_asked_of_it():
+    """The same through ``replace`` (the page's neighbours, a grid over a yes/no setting)."""
+    from explorer.studies.bimt.config import BIMTConfig
+    from explorer.studies.growth.config import GrowthConfig
+
+    assert expand(GrowthConfig(timescale_steps=500), {"timescales": [False, True]})[1][-1][1].timescale_steps == 500
+    l1 = BIMTConfig(regime="l1", top_k=10)
+    assert l1.top_k == BIMTConfig().top_k and l1.replace(regime="bimt").top_k == 10
+    assert l1.replace(regime="bimt", top_k=3).top_k == 3 and l1 == BIMTConfig(regime="l1")

@@ -257,7 +257,9 @@ def _verify(args) -> int:
                  "them."))
     if left:
         print(f"{plural(left, 'entry')} could not be read now and {'were' if left > 1 else 'was'} left as "
-              f"{'they are' if left > 1 else 'it is'}: check the store folder's permissions.")
+              f"{'they are' if left > 1 else 'it is'}: check the store folder's permissions and disk, or remove "
+              f"{'them' if left > 1 else 'it'} with 'explorer store rm KEY' to train {'them' if left > 1 else 'it'} "
+              "again.")
     return 0 if args.fix and not left else 1
 
 

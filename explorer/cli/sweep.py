@@ -202,8 +202,8 @@ def cmd_sweep(args) -> int:
     else:
         from .store import table
 
-        shown = [{k: float(f"{v:.6g}" if k in grid else f"{v:.4g}") if isinstance(v, float) else v
-                  for k, v in r.items()} for r in rows]   # a λ of 3e-05 stays 3e-05, not 0.0
+        shown = [{k: _shown(v, 6 if k in grid else 4) if isinstance(v, float) else v for k, v in r.items()}
+                 for r in rows]
         print(table(shown, list(dict.fromkeys(c for r in rows for c in r))))
         short = [r for r in rows if r.get("reached_criterion", 1) < 1]
         if short:   # compared at equal skill only where every network got there: say where they did not
@@ -253,6 +253,12 @@ def cell_rows(study, ds, fields: list) -> list[dict]:
                 row[k] = sum(vals) / len(vals)   # full precision (--json); the table rounds
         rows.append(row)
     return rows
+
+
+def _shown(v: float, digits: int) -> float:
+    """A number for the table: ``digits`` decimals, or significant digits where that would read 0 (a λ of
+    3e-05 stays 3e-05; a wiring length of 12345.6 stays 12345.6)."""
+    return round(v, digits) if v == 0 or abs(v) >= 10 ** -digits * 10 else float(f"{v:.{digits}g}")
 
 
 def _plain(v):

@@ -163,12 +163,19 @@ class StudyConfig:
     def _set(self, name, value):
         object.__setattr__(self, name, value)  # frozen dataclass
 
+    def _settle(self, name, value) -> None:
+        """Set ``name`` to a value ``validate`` derives from the other settings (0 for what a regime ignores, a
+        count clamped to the sheet), keeping the value as given: :meth:`replace` starts from it again, so a
+        sweep's cell or a neighbour derived from this config gets what was asked, not this config's stand-in."""
+        self.__dict__.setdefault("_given", {}).setdefault(name, getattr(self, name))
+        self._set(name, value)
+
     def _unread(self, *names) -> None:
         """Set settings this run does not read back to their defaults (in ``validate``): what a run ignores is
         not part of its identity, so runs that differ only there are one run (one key, trained once)."""
         for field in dataclasses.fields(self):
             if field.name in names:
-                self._set(field.name, field.default)
+                self._settle(field.name, field.default)
 
     def normalise(self) -> None:
         """Study hook run before the per-field checks (e.g. parse ``p = "1/n2"`` once n is known)."""
@@ -270,7 +277,11 @@ class StudyConfig:
         return {}
 
     def replace(self, **changes):
-        return dataclasses.replace(self, **changes)
+        """This config with ``changes``; a setting ``validate`` settled (:meth:`_settle`) and not changed starts
+        from the value it was given (``BIMTConfig(regime="l1", top_k=10).replace(regime="bimt")`` tries 10
+        neurons a swap, not the default that L1 stored)."""
+        given = {k: v for k, v in self.__dict__.get("_given", {}).items() if k not in changes}
+        return dataclasses.replace(self, **given, **changes)
 
     @classmethod
     def from_dict(cls, d: dict):

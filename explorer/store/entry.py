@@ -13,6 +13,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import stat
 import threading
 from pathlib import Path
@@ -39,7 +40,22 @@ def unreadable_now(error: BaseException) -> bool:
     entry's (a file where its folder should be; the netCDF library's negative errno for a damaged file)."""
     if isinstance(error, MemoryError):
         return True
-    return isinstance(error, OSError) and error.errno in _NOT_NOW
+    if not isinstance(error, OSError):
+        return False
+    code = error.errno
+    if code is None:   # safetensors words the OS's error without setting errno: "… (os error 13)"
+        found = re.search(r"os error (\d+)", str(error))
+        code = int(found[1]) if found else None
+    return code in _NOT_NOW or isinstance(error, (PermissionError, BlockingIOError, InterruptedError, TimeoutError))
+
+
+def _regular(path: Path) -> bool:
+    """Whether ``path`` is a regular file; an error of the moment (EACCES, EIO) is raised, not read as "no"
+    (``Path.is_file`` answers False for any OSError on newer Pythons, which would call the entry damaged)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return False
 
 
 def sha256(path: Path) -> str:
@@ -96,7 +112,7 @@ def verify(path: Path) -> dict:
         extra, missing = sorted(names - expected), sorted(expected - names)
         raise Unusable("; ".join(filter(None, [extra and f"unexpected file(s) {', '.join(extra)}",
                                                 missing and f"missing file(s) {', '.join(missing)}"])))
-    if not (path / MANIFEST).is_file():
+    if not _regular(path / MANIFEST):
         raise Unusable(f"{MANIFEST} is not a regular file")
     try:
         manifest = json.loads((path / MANIFEST).read_text())
@@ -106,7 +122,7 @@ def verify(path: Path) -> dict:
     if not isinstance(sums, dict) or set(sums) != set(FILES):
         raise Unusable("the manifest does not list the entry's files")
     for name in FILES:
-        if not (path / name).is_file():   # a folder or a FIFO of that name (reading a FIFO would wait forever)
+        if not _regular(path / name):   # a folder or a FIFO of that name (reading a FIFO would wait forever)
             raise Unusable(f"{name} is not a regular file")
         if sha256(path / name) != sums[name]:
             raise Unusable(f"{name} fails its checksum (truncated or corrupt)")

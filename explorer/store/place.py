@@ -23,9 +23,9 @@ def parse_bytes(value) -> int:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if not value >= 0:   # negative or NaN
             raise StoreError(f"a store size must not be negative, got {_shown(value)}.")
-        if isinstance(value, int):
-            return value
-        value = repr(value)
+        if value >= 2**63:
+            raise StoreError(f"a store size must be below 9000000T, got {_shown(value)}.")
+        return int(value)
     m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([kmgt]?)i?b?\s*", str(value).lower())
     if not m:
         raise StoreError(f"a store size must be a number of bytes such as 500M or 2G, got {_shown(value)}.")

@@ -260,8 +260,9 @@ class Store(Catalogue, Upkeep):
                     self._discard(path, "a file is missing")
             except Exception as e:  # noqa: BLE001 — anything unreadable is recomputed, never served
                 if entry.unreadable_now(e):   # permission, open files, I/O: not damage, so never removed
-                    log.warning("store entry %s cannot be read now (%s); left in place, computed anew.",
-                                path.name, " ".join(str(e).split())[:200])
+                    log.warning("store entry %s cannot be read now (%s); left in place and computed anew, and "
+                                "the new result is not stored while it stands ('explorer store rm %s' removes it).",
+                                path.name, " ".join(str(e).split())[:200], path.name[:12])
                 elif quarantine:
                     self._discard(path, str(e) or type(e).__name__)
         return found

@@ -125,9 +125,6 @@ class BIMTConfig(StudyConfig):
         return float(len(self.seeds) * self.steps * self.trials_per_task * tasks * neurons * (neurons + 53))
 
     def validate(self):
-        if self.warmup + self.cooldown > 1:
-            raise ConfigError("the warm-up and cool-down fractions add up to more than 1 "
-                              f"({self.warmup:g} + {self.cooldown:g}).")
         if self.regime == "bimt" and self.swap_every >= self.steps:
             raise ConfigError(f"the bimt regime swaps neurons every {self.swap_every} steps before the last, and "
                               f"training has {self.steps} steps, so it would never swap: swap more often than "
@@ -139,11 +136,14 @@ class BIMTConfig(StudyConfig):
         for name, regimes in USED_BY.items():
             if self.regime not in regimes and name != "swap_every":
                 if name in ("lam", "A"):
-                    self._set(name, 0.0)
+                    self._settle(name, 0.0)
                 else:
                     self._unread(name)
+        if self.warmup + self.cooldown > 1:   # after: "none" reads no schedule (its controls are greyed out)
+            raise ConfigError("the warm-up and cool-down fractions add up to more than 1 "
+                              f"({self.warmup:g} + {self.cooldown:g}).")
         if self.top_k > self.neurons:
-            self._set("top_k", self.neurons)          # "all neurons" on this sheet (the default)
+            self._settle("top_k", self.neurons)          # "all neurons" on this sheet (the default)
         from ...tasks.yang19 import tasks_text
 
         try:

@@ -257,14 +257,16 @@ class Page(StudyShell):
         axis = self.front_axis.value
 
         def gather():
-            found = [r for r in (memory.load(store, c) for c in configs) if r is not None]
-            return views.pareto_frame(found), len(configs) - len(found)
+            loaded = [(c, memory.load(store, c)) for c in configs]
+            todo = [c for c, r in loaded if r is None]
+            return views.pareto_frame([r for _, r in loaded if r is not None]), todo
 
         def show(value):
-            frame, missing = value
+            frame, todo = value
+            missing = len(todo)
             self._front_frame = frame
             self.front.show(views.pareto(frame, axis))
-            self.compute.label = (f"Train the {missing} missing λ × regime runs as one ensemble" if missing
+            self.compute.label = (f"Train the {missing} missing λ × regime runs {_as_ensembles(todo)}" if missing
                                   else "Every λ × regime run is stored")
             self.compute.disabled = missing == 0
 
@@ -286,5 +288,13 @@ class Page(StudyShell):
             memory.get_or_run_many(store, configs, on_progress=report, cancel=cancel)
             return memory.get_or_run(store, config, cancel=cancel)
 
-        self.train(work, f"Training {len(configs)} runs over λ and regime as one ensemble …",
+        self.train(work, f"Training {len(configs)} runs over λ and regime {_as_ensembles(configs)} …",
                    label="computing the front")
+
+
+def _as_ensembles(configs) -> str:
+    """The words "as one ensemble", or in how many: a regime leaves out of its setting what it does not read
+    (config.py), so with the sidebar's swaps or schedule away from their defaults L1 and "none" train beside
+    BIMT, not with it."""
+    k = len({c.shape_key() for c in configs})
+    return "as one ensemble" if k == 1 else f"in {k} ensembles"

@@ -142,7 +142,7 @@ class GrowthConfig(StudyConfig):
         # one computation, one key: the RNN's rate given as the chain's is the "same" default, and the retraining
         # budget of a generalisation that is off is not read
         if self.rnn_lr is not None and self.rnn_lr == self.lr:
-            self._set("rnn_lr", None)
+            self._settle("rnn_lr", None)
         if self.generalise == 0:
             self._unread("generalise_steps")
         if not self.timescales:
