@@ -52,3 +52,27 @@ def test_the_growth_pages_epsilon_slider_moves_in_decades(tmp_path, monkeypatch)
     assert page.experiment.eps_min == 1e-5 and slider.value == -3 and control.box.widget.value == "1e-05"
     n = page.sidebar_controls.controls["module_size"].panel.slider   # a linear slider stays linear
     assert isinstance(n, pn.widgets.IntSlider) and n.value == page.experiment.module_size
+
+
+def test_a_served_page_keeps_the_server_s_data_folder(monkeypatch, tmp_path):
+    """A visitor could type any folder of the server's disk as the data folder: the server would read, unpack and
+    (online) download MNIST / EMNIST there. A served page greys the box out and puts back the server's folder,
+    whatever value reaches the parameter; a notebook's page (no server) keeps what is typed."""
+    import panel as pn
+
+    from explorer.store import Store
+    from explorer.studies.specialization.page import Page
+    from explorer.ui.shell import StudyShell
+
+    monkeypatch.setattr(StudyShell, "request", lambda self, pressed=False: None)
+    monkeypatch.setattr(StudyShell, "served", staticmethod(lambda: True))
+    page = Page(store=Store(tmp_path / "store"), url=False)
+    box = page.sidebar_controls.controls["data_dir"].panel
+    assert any(w.disabled for w in box.select(pn.widgets.TextInput))
+    page.experiment.data_dir = "/etc"
+    assert page.experiment.data_dir is None
+    assert any("server's data folder" in note for note in page._notes)
+    monkeypatch.setattr(StudyShell, "served", staticmethod(lambda: False))
+    notebook = Page(store=Store(tmp_path / "store"), url=False)
+    notebook.experiment.data_dir = str(tmp_path / "mnist")
+    assert notebook.experiment.data_dir == str(tmp_path / "mnist")

@@ -178,7 +178,7 @@ class SpecializationConfig(StudyConfig):
                                    empty="$EXPLORER_DATA, else the user cache",
                                    doc="Where MNIST / EMNIST files live. Where they live is not part of a run's "
                                        "identity; what they hold is (a hash of the files, 'data' in the stored "
-                                       "setting).")
+                                       "setting). A served page keeps the server's folder (greyed out).")
     device: str = setting("auto", label="device", kind="choice", group=TRAIN, choices=DEVICES, identity=False,
                           advanced=True, sweepable=False,
                           doc="Where the ensemble trains and is measured: auto = a CUDA GPU when torch sees one, "
