@@ -70,9 +70,10 @@ class Sidebar:
             return Control(c, c.show, follow=lambda: c.follow(getattr(self.exp, name)),
                            disable=lambda off: setattr(c, "disabled", off))
         else:   # text, and numbers that may be left to "auto"
+            declared = self.exp.declared(name)
             box = TypedBox(lambda text: self.submit(name, text), label=par.label, value=fmt(value),
-                           placeholder=getattr(self.exp.declared(name), "empty", "auto")
-                           if isinstance(par, param.Number) else "",
+                           placeholder=getattr(declared, "empty", "auto") if isinstance(par, param.Number)
+                           else declared.empty if declared is not None and declared.allow_none else "",
                            sizing_mode="stretch_width", css_classes=css)
             return Control(with_help(box.widget, par.doc), box.show,
                            disable=lambda off: setattr(box.widget, "disabled", off))
