@@ -64,13 +64,14 @@ def test_a_served_page_keeps_the_server_s_data_folder(monkeypatch, tmp_path):
     from explorer.studies.specialization.page import Page
     from explorer.ui.shell import StudyShell
 
-    monkeypatch.setattr(StudyShell, "request", lambda self, pressed=False: None)
+    asked = []   # the data folder of every setting the page asked for: a visitor's never reaches a request
+    monkeypatch.setattr(StudyShell, "request", lambda self, pressed=False: asked.append(self.experiment.data_dir))
     monkeypatch.setattr(StudyShell, "served", staticmethod(lambda: True))
     page = Page(store=Store(tmp_path / "store"), url=False)
     box = page.sidebar_controls.controls["data_dir"].panel
     assert any(w.disabled for w in box.select(pn.widgets.TextInput))
     page.experiment.data_dir = "/etc"
-    assert page.experiment.data_dir is None
+    assert page.experiment.data_dir is None and "/etc" not in asked
     assert any("server's data folder" in note for note in page._notes)
     monkeypatch.setattr(StudyShell, "served", staticmethod(lambda: False))
     notebook = Page(store=Store(tmp_path / "store"), url=False)

@@ -14,6 +14,7 @@ import json
 from typing import ClassVar
 
 from .fields import Setting, bounds_text, settings_of
+from .files import expanded
 
 MAX_SEEDS = 64  #: the most networks one run may hold (CLI, UI and notebooks alike)
 
@@ -124,6 +125,8 @@ def check_value(name: str, s: Setting, value):
         return v
     if s.kind == "text" and not isinstance(value, str):
         raise ConfigError(f"{name} must be text, got {value!r}.")
+    if s.local:
+        expanded(value, f"the {s.label}")   # "~nobody/data": said here, not when a key reads the folder
     return value
 
 

@@ -44,6 +44,9 @@ class Setting:
     #: the setting whose value its text is read against (a sparsity written "1/n2" depends on the module size n);
     #: a sweep resolves it per value of that setting
     depends_on: str | None = None
+    #: names a place on the machine that runs it (a data folder): ``~`` must expand there, and a served page keeps
+    #: the server's value (a visitor's path would have the server read, unpack and download files anywhere)
+    local: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS:

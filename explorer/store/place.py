@@ -13,7 +13,7 @@ DEFAULT_MAX_BYTES = 2_000_000_000  #: 2 GB
 _UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 
 
-def _shown(value) -> str:
+def _quoted(value) -> str:
     text = repr(value)
     return text if len(text) <= 40 else f"{text[:30]}… ({len(str(value))} characters)"
 
@@ -22,16 +22,15 @@ def parse_bytes(value) -> int:
     """Parse a size such as ``2000000``, ``"500M"``, ``"2G"`` or ``"1.5GB"`` into bytes."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if not value >= 0:   # negative or NaN
-            raise StoreError(f"a store size must not be negative, got {_shown(value)}.")
-        if value >= 2**63:
-            raise StoreError(f"a store size must be below 9000000T, got {_shown(value)}.")
-        return int(value)
-    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([kmgt]?)i?b?\s*", str(value).lower())
-    if not m:
-        raise StoreError(f"a store size must be a number of bytes such as 500M or 2G, got {_shown(value)}.")
-    size = float(m.group(1)) * _UNITS[m.group(2)]
+            raise StoreError(f"a store size must not be negative, got {_quoted(value)}.")
+        size = value
+    else:
+        m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([kmgt]?)i?b?\s*", str(value).lower())
+        if not m:
+            raise StoreError(f"a store size must be a number of bytes such as 500M or 2G, got {_quoted(value)}.")
+        size = float(m.group(1)) * _UNITS[m.group(2)]
     if size >= 2**63:   # a typo (and a 400-digit number is infinite as a float: no int at all)
-        raise StoreError(f"a store size must be below 9000000T, got {_shown(value)}.")
+        raise StoreError(f"a store size must be below 9000000T, got {_quoted(value)}.")
     return int(size)
 
 

@@ -21,7 +21,7 @@ from .. import studies
 from ..core.experiment import Experiment
 from ..core.progress import plural, progress_words, provenance_words, time_words
 from ..store import memory
-from . import budget, presets, quiet, session, share, texts, url
+from . import budget, local, presets, quiet, session, share, texts, url
 from .url import link_settings
 from .hooks import PageHooks
 from .later import Later
@@ -88,6 +88,8 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
         #: that start a large job on the shared server (:meth:`big_job`)
         self.classroom = bool(advanced) and advanced <= set(hidden)
         self._opening_errors = dict(errors)   # what the link or the defaults refused: said until a setting changes
+        if self.served():
+            local.keep_server_values(self)   # first: a visitor's server path is put back before it is read
         self.experiment.param.watch(self._setting_changed, self.settings)
         self.job.param.watch(self._job_failed, ["error"])
         self.sidebar = pn.Column(

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from ...core.config import MAX_SEEDS, ConfigError, StudyConfig
 from ...core.fields import setting
-from ...core.files import expanded
 from ...metrics.structure import n_links, q_analytic
 
 INPUTS = ("separate", "fused", "common")
@@ -174,7 +173,7 @@ class SpecializationConfig(StudyConfig):
                                "list such as 0,2), trained together in one batched pass; curves show their mean "
                                "and sd.")
     data_dir: str | None = setting(None, label="data folder", kind="text", group=TRAIN, allow_none=True,
-                                   identity=False, advanced=True, sweepable=False,
+                                   identity=False, advanced=True, sweepable=False, local=True,
                                    empty="$EXPLORER_DATA, else the user cache",
                                    doc="Where MNIST / EMNIST files live. Where they live is not part of a run's "
                                        "identity; what they hold is (a hash of the files, 'data' in the stored "
@@ -210,8 +209,6 @@ class SpecializationConfig(StudyConfig):
             self._unread("deep_r_lr", "deep_r_temperature")
         if self.noise == 0 and self.start_times == (0, 0):   # nothing is mixed: no sample is drawn to mix
             self._unread("noise_samples")
-        if self.data_dir:
-            expanded(self.data_dir, "the data folder")   # "~nobody/data": said here, not when the key is made
 
     # ------------------------------------------------------------------ derived
     @property

@@ -60,19 +60,6 @@ class Page(StudyShell):
         self.overview_options = OverviewOptions()
         self._lazy: list = []
         super().__init__(experiment=experiment, store=store, defaults=defaults, url=url, **params)
-        if self.served():   # the server's disk is not a visitor's to choose: its data folder is set where it starts
-            self._server_data_dir = self.experiment.data_dir
-            self.sidebar_controls.disable("data_dir")
-            self.experiment.param.watch(self._keep_server_data_dir, "data_dir")
-
-    def _keep_server_data_dir(self, event):
-        """A served page reads MNIST / EMNIST from the server's folder only: a visitor's folder would have the
-        server read, unpack and download data sets anywhere it may write (the box is greyed out; this also holds
-        against a value sent past it)."""
-        if event.new != self._server_data_dir:
-            self.experiment.data_dir = self._server_data_dir
-            self._notes.append("a served page reads its data from the server's data folder ($EXPLORER_DATA, set "
-                               "where the server starts), not from one typed here")
 
     # ------------------------------------------------------------------ the shell's hooks
     def overrides(self):
