@@ -72,8 +72,7 @@ class Catalogue:
         key = self.resolve(key)
         path = self.entry_dir(key)
         try:
-            meta = entry.verify(path)
-            return key, path, meta, entry.parsed(path)
+            return key, path, *entry.checked(path)
         except (OSError, ValueError, Unusable) as e:
             if entry.unreadable_now(e):
                 raise StoreError(f"stored run {key} cannot be read now ({why(e)}); it is left as it is.") from None
@@ -82,9 +81,6 @@ class Catalogue:
     def info(self, key: str) -> dict:
         """Config, provenance, files and a result summary of one verified entry."""
         key, path, meta, ds = self._checked(key)
-        if not (isinstance(meta, dict) and isinstance(meta.get("config"), dict) and "seed" in meta):
-            raise StoreError(f"stored run {key} is unusable (its config.json lacks the config or the seed); the "
-                             "next request for it recomputes it.")
         try:
             from ..studies import get
 

@@ -150,6 +150,19 @@ def parsed(path: Path):
     return data
 
 
+def checked(path: Path, key: str | None = None):
+    """``(config.json, result Dataset)`` of an entry that passes every check a reader can make without knowing
+    which configuration it is asked for: its files and checksums (:func:`verify`), a config.json that holds a
+    config and a seed (and names ``key``, where given), and files that parse (:func:`parsed`). Raises
+    :class:`Unusable`, or an error of the moment (:func:`unreadable_now`)."""
+    meta = verify(path)
+    if not (isinstance(meta, dict) and isinstance(meta.get("config"), dict) and "seed" in meta):
+        raise Unusable("its config.json lacks the config or the seed")
+    if key is not None and meta.get("key") != key:
+        raise Unusable("its config.json names another entry")
+    return meta, parsed(path)
+
+
 def read(path: Path, canonical: dict, seed: int, weights: bool = True) -> Result:
     """The verified Result of one entry, which must hold ``seed`` of the configuration ``canonical``.
 

@@ -20,12 +20,7 @@ class Upkeep:
         for _, key, _ in self._entries():
             path = self.entry_dir(key)
             try:
-                meta = entry.verify(path)
-                if not (isinstance(meta, dict) and isinstance(meta.get("config"), dict) and "seed" in meta):
-                    raise entry.Unusable("its config.json lacks the config or the seed")
-                if meta.get("key") != key:
-                    raise entry.Unusable("its config.json names another entry")
-                entry.parsed(path)
+                entry.checked(path, key)
             except entry.Unusable as e:
                 bad.append((key, str(e), True))
             except (OSError, ValueError) as e:   # removed meanwhile, unreadable JSON, a file not readable now
