@@ -492,6 +492,7 @@ def test_store_rm_and_verify(store, capsys):
     assert code == 1 and json.loads(out)["failed"] == [{"key": CFG.key(1),
                                                         "why": "result.nc fails its checksum (truncated or corrupt)",
                                                         "damaged": True}]
+    assert json.loads(out)["removed"] == [] and CFG.key(1) in entries(store)   # without --fix nothing goes
     code, out, _ = _cli(["store", "verify", "--fix", *root], capsys)
     assert code == 0 and "1 of 4 entries failed" in out and "removed" in out
     assert sorted(entries(store)) == sorted([CFG.key(0), other.key(0), other.key(1)])

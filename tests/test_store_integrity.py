@@ -46,7 +46,7 @@ def test_gc_clears_only_its_own_leftovers_in_tmp(tmp_path):
     assert (tmp_path / "tmp" / "draft.txt").exists()
 
 
-def test_an_entry_that_cannot_be_read_now_is_left_in_place(tmp_path, monkeypatch, caplog):
+def test_an_entry_that_cannot_be_read_now_is_left_in_place(tmp_path, monkeypatch, caplog, capsys):
     """Too many open files or a permission denied while reading made the store remove valid entries as damaged
     (on a request, and with `store verify --fix`)."""
     store = Store(tmp_path / "s")
@@ -61,6 +61,8 @@ def test_an_entry_that_cannot_be_read_now_is_left_in_place(tmp_path, monkeypatch
     assert not again.cached
     assert "cannot be read now" in caplog.text and "removed" not in caplog.text
     assert main(["--store", str(store.root), "store", "verify", "--fix", "--json"]) == 1
+    said = json.loads(capsys.readouterr().out)
+    assert said["removed"] == [] and [f["damaged"] for f in said["failed"]] == [False, False]
     assert {p: p.read_bytes() for p in store.runs.rglob("*") if p.is_file()} == files   # nothing removed
     monkeypatch.undo()
     assert store.get_or_run(CFG, runner=fake_run).cached
@@ -83,6 +85,14 @@ def test_verify_tells_an_entry_that_cannot_be_read_from_a_damaged_one(tmp_path, 
     assert f"{CFG.key(0)[:12]}  cannot be read now (permission denied); left in place" in out
     assert "1 entry could not be read now and was left as it is" in out
     assert store.entry_dir(CFG.key(0)).is_dir() and store.entry_dir(CFG.key(1)).is_dir()
+    # one damaged and one unreadable now: --json says which went (it said "removed": true for both)
+    with open(store.entry_dir(CFG.key(1)) / "result.nc", "ab") as f:
+        f.write(b"garbage")
+    assert main(["--store", str(store.root), "store", "verify", "--fix", "--json"]) == 1
+    said = json.loads(capsys.readouterr().out)
+    assert said["removed"] == [CFG.key(1)] and not store.entry_dir(CFG.key(1)).exists()
+    assert {f["key"]: f["damaged"] for f in said["failed"]} == {CFG.key(0): False, CFG.key(1): True}
+    assert store.entry_dir(CFG.key(0)).is_dir()
 
 
 def _rewrite_with_checksum(path, name, data: bytes):
@@ -112,6 +122,32 @@ def test_an_entry_that_passes_its_checksums_but_does_not_parse(tmp_path, capsys,
     assert [(f["key"], f["damaged"]) for f in failed] == [(key, True)] and name in failed[0]["why"]
     assert not store.get_or_run(CFG, runner=fake_run).cached          # never served: trained again
     assert not store.entry_dir(key).exists() or store.get_or_run(CFG, runner=fake_run).cached
+
+
+@pytest.mark.parametrize("raised, damaged", [(RuntimeError("NetCDF: HDF error"), True),
+                                             (MemoryError(), False)])
+def test_a_netcdf_library_s_other_errors_get_a_sentence(tmp_path, monkeypatch, capsys, raised, damaged):
+    """A crafted netCDF header makes the libraries raise RuntimeError (damage) or MemoryError (not enough memory
+    now): `store info` and `store verify` printed a traceback."""
+    store = Store(tmp_path / "s")
+    store.get_or_run(CFG, runner=fake_run)
+    key = CFG.key(0)
+
+    def fails(path):
+        if key in str(path):
+            raise raised
+        return entry_module.xr_load(path)
+
+    monkeypatch.setattr(entry_module, "xr_load", entry_module.load_netcdf, raising=False)
+    monkeypatch.setattr(entry_module, "load_netcdf", fails)
+    assert main(["--store", str(store.root), "store", "info", key]) == 2
+    err = capsys.readouterr().err
+    said = "cannot be read now (not enough memory)" if not damaged else "is unusable (its result.nc cannot be read"
+    assert err.startswith(f"explorer: stored run {key} {said}") and err.count("\n") == 1, err
+    assert main(["--store", str(store.root), "store", "verify", "--fix", "--json"]) == 1 - damaged
+    said = json.loads(capsys.readouterr().out)
+    assert [(f["key"], f["damaged"]) for f in said["failed"]] == [(key, damaged)]
+    assert said["removed"] == ([key] if damaged else []) and store.entry_dir(key).exists() == (not damaged)
 
 
 def test_a_store_path_inside_an_entry_is_refused_however_it_is_written(tmp_path, monkeypatch, capsys):

@@ -240,8 +240,10 @@ def _verify(args) -> int:
     damaged = [k for k, _, d in bad if d]
     left = len(bad) - len(damaged)
     if args.json:
+        # "removed" lists the keys --fix removed, as `store rm --json` does: an entry that could not be read now
+        # is left in place and is not among them.
         print(json_text({"entries": total, "failed": [{"key": k, "why": w, "damaged": d} for k, w, d in bad],
-                         "removed": bool(args.fix)}, indent=1))
+                         "removed": damaged if args.fix else []}, indent=1))
         return 1 if (damaged and not args.fix) or left else 0
     for key, reason, _ in bad:
         print(f"{key[:12]}  {reason}")

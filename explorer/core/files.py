@@ -76,9 +76,12 @@ def expanded(path, what: str = "the path") -> Path:
                           "folder in full.") from None
 
 
-def why(error: OSError) -> str:
-    """``error`` in a few words for the end of a sentence."""
-    return _WHY.get(error.errno, error.strerror or str(error))
+def why(error: BaseException) -> str:
+    """``error`` (an OSError, or a MemoryError while reading) in a few words for the end of a sentence."""
+    if isinstance(error, MemoryError):
+        return "not enough memory"
+    words = getattr(error, "strerror", None) or str(error) or type(error).__name__
+    return _WHY.get(getattr(error, "errno", None), words)
 
 
 def check_writable(folder: str | Path) -> None:

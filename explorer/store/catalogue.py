@@ -73,7 +73,7 @@ class Catalogue:
         path = self.entry_dir(key)
         try:
             return key, path, *entry.checked(path)
-        except (OSError, ValueError, Unusable) as e:
+        except (OSError, ValueError, MemoryError, Unusable) as e:
             if entry.unreadable_now(e):
                 raise StoreError(f"stored run {key} cannot be read now ({why(e)}); it is left as it is.") from None
             raise StoreError(f"stored run {key} is unusable ({e}); the next request for it recomputes it.") from None

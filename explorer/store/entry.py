@@ -134,20 +134,27 @@ def parsed(path: Path):
     entry whose manifest was rewritten by hand passes :func:`verify` and may still hold a file nothing reads).
     Raises :class:`Unusable`; an error that says a file cannot be read now (:func:`unreadable_now`) goes to the
     caller."""
-    from safetensors import SafetensorError, safe_open
+    from safetensors import safe_open
 
     try:
         data = load_netcdf(path / "result.nc")
-    except (ValueError, TypeError, KeyError, OSError) as e:
+    except Exception as e:  # noqa: BLE001 — a crafted header makes the netCDF libraries raise anything
         if unreadable_now(e):
             raise
-        raise Unusable(f"its result.nc cannot be read as netCDF ({' '.join(str(e).split())[:120]})") from None
+        raise Unusable(f"its result.nc cannot be read as netCDF ({_said(e)})") from None
     try:
         with safe_open(str(path / "weights.safetensors"), framework="numpy") as f:
             f.keys()
-    except SafetensorError as e:
-        raise Unusable(f"its weights.safetensors cannot be read ({e})") from None
+    except Exception as e:  # noqa: BLE001 — SafetensorError, or an error of the moment
+        if unreadable_now(e):
+            raise
+        raise Unusable(f"its weights.safetensors cannot be read ({_said(e)})") from None
     return data
+
+
+def _said(error: BaseException) -> str:
+    """An error's words on one line, short (its type where it has none)."""
+    return " ".join(str(error).split())[:120] or type(error).__name__
 
 
 def checked(path: Path, key: str | None = None):

@@ -23,7 +23,7 @@ class Upkeep:
                 entry.checked(path, key)
             except entry.Unusable as e:
                 bad.append((key, str(e), True))
-            except (OSError, ValueError) as e:   # removed meanwhile, unreadable JSON, a file not readable now
+            except (OSError, ValueError, MemoryError) as e:   # removed meanwhile, bad JSON, not readable now
                 if entry.unreadable_now(e):
                     bad.append((key, f"cannot be read now ({why(e)}); left in place", False))
                 elif path.exists():
