@@ -15,9 +15,10 @@ from ...core.fields import setting
 
 REGIMES = ("bimt", "l1", "none")
 #: the settings a regime ignores, by the regimes that use them: L1 has no distances or swaps, none no cost at all
-#: (the page greys out the others' controls; λ and A, set per network, are also left out of a config's identity)
+#: (the page greys out the others' controls; λ and A, set per network, are also left out of a config's identity).
+#: Not swap_every: every regime reads it, as the steps between the snapshots its map replays.
 USED_BY = {"lam": ("bimt", "l1"), "warmup": ("bimt", "l1"), "cooldown": ("bimt", "l1"), "A": ("bimt",),
-           "swap_every": ("bimt",), "top_k": ("bimt",)}
+           "top_k": ("bimt",)}
 SHEETS = ("2d", "1d")
 #: top_k's bound, the neurons of the largest sheet (20 × 20): "every neuron tries", on whatever sheet, since more
 #: than a sheet has is clamped to it (a preset's 100 tried 100 of 400 with `--preset paper-10x10 --grid 20`)
@@ -52,10 +53,11 @@ class BIMTConfig(StudyConfig):
                        step=0.1, per_network=True,
                        doc="Weight of the distance term: each connection costs abs(w)·(A·d + 1) (Liu et al. 2023, "
                            "eq. 2); the l1 regime sets it to 0.")
-    swap_every: int = setting(200, label="swap every (steps)", kind="int", group=S, bounds=(1, 100_000),
-                              soft=(50, 1000), step=10, log=True,
-                              doc="Steps between rounds of neuron swaps (BIMT; the reference uses 200). Fewer than "
-                                  "the training steps, or no swap would happen.")
+    swap_every: int = setting(200, label="swaps, snapshots every (steps)", kind="int", group=S,
+                              bounds=(1, 100_000), soft=(50, 1000), step=10, log=True,
+                              doc="Steps between rounds of neuron swaps (BIMT; the reference uses 200), and between "
+                                  "the snapshots the map replays (every regime). For BIMT fewer than the training "
+                                  "steps, or no swap would happen.")
     top_k: int = setting(ALL, label="neurons tried per swap", kind="int", group=S, bounds=(1, ALL), soft=(1, ALL),
                          doc="Each round, the k most connected neurons each try every partner and keep the swap "
                              "that lowers the cost most. Clamped to the number of neurons, so the default tries "
@@ -131,10 +133,9 @@ class BIMTConfig(StudyConfig):
                               "the training steps, or train for more steps.")
         # what a regime ignores is not part of its identity: "none" trains at λ = 0 and L1 at A = 0 whatever the
         # sliders say, neither tries swaps (top_k) and "none" has no λ schedule, so runs that differ only there are
-        # one run (one store entry, trained once in a sweep). swap_every stays: it also sets the steps at which
-        # L1 and "none" networks record the snapshots their map replays.
+        # one run (one store entry, trained once in a sweep).
         for name, regimes in USED_BY.items():
-            if self.regime not in regimes and name != "swap_every":
+            if self.regime not in regimes:
                 if name in ("lam", "A"):
                     self._settle(name, 0.0)
                 else:
