@@ -50,16 +50,56 @@ class Reproduction:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         png, svg, nc, js = output_paths(out, self.figure.name)
-        write_replacing(png, figure_bytes(self.drawing, "png"))
-        write_replacing(svg, figure_bytes(self.drawing, "svg"))
-        write_replacing(nc, netcdf_bytes(self.data))
+        write_replacing(png, figure_bytes(self.drawing, "png", footer=self.caption()))
+        write_replacing(svg, figure_bytes(self.drawing, "svg", footer=self.caption()))
+        data = self.data.copy(deep=False)
+        data.attrs = {**data.attrs, **self.attributes()}
+        write_replacing(nc, netcdf_bytes(data))
         write_replacing(js, json_text(self.summary(), indent=1, default=str))
         return [png, svg, nc, js]
+
+    def caption(self) -> str:
+        """The line under a saved figure: which figure, at what scale, on which networks and how skilled, and
+        whether the paper's claim held (a figure file travels without the JSON that says so)."""
+        h = self.headline
+        lo, hi = h["accuracy"]
+        below = h.get("below_criterion")
+        skill = f"{h['networks']} networks, {h.get('accuracy_of', 'accuracy')} {lo:.2f}–{hi:.2f}"
+        if below is not None:
+            skill += f", {len(below)} below the criterion {h.get('criterion', '')}".rstrip()
+        return (f"{self.figure.name} ({self.figure.paper}) · explorer reproduce, {self.scale} scale · seeds "
+                f"{_seeds(h['seeds'])} · {skill} · {self.verdict()}")
+
+    def verdict(self) -> str:
+        """Whether the figure's own test of the paper's claim held, in words (at the tiny scale: not a result)."""
+        said = {True: "reproduced", False: "NOT reproduced", None: "see the figure"}[self.headline.get("reproduced")]
+        if self.scale == "tiny":   # seconds of training: the figure's test ran, but on networks that learned nothing
+            return f"tiny scale, a test of the pipeline, not a result (the figure's own test: {said})"
+        return said
+
+    def attributes(self) -> dict:
+        """The saved netCDF's attributes saying the same (netCDF attributes are text or numbers)."""
+        h = self.headline
+        out = {"figure": self.figure.name, "paper": self.figure.paper, "claim": self.figure.claim,
+               "scale": self.scale, "reproduced": str(h.get("reproduced")).lower(),
+               "accuracy_range": json_text(h["accuracy"]), "networks": int(h["networks"]),
+               "headline": h.get("sentence", "")}
+        if h.get("below_criterion") is not None:
+            out["below_criterion"] = json_text(h["below_criterion"], default=str)
+        return out
 
     def summary(self) -> dict:
         return {"figure": self.figure.name, "paper": self.figure.paper, "claim": self.figure.claim,
                 "scale": self.scale, "seconds": round(self.seconds, 1), "cells_trained": self.trained,
                 **self.headline}
+
+
+def _seeds(seeds) -> str:
+    """0–2 for a run of seeds, else the list."""
+    seeds = [int(s) for s in seeds]
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"{seeds[0]}–{seeds[-1]}"
+    return ", ".join(map(str, seeds))
 
 
 def output_paths(out: str | Path, name: str) -> list[Path]:

@@ -102,6 +102,18 @@ def test_round_trip_is_cached_and_identical(store):
     assert meta["seed"] == 1 and meta["config"] == CFG.canonical(with_seeds=False)
     assert {"explorer", "torch", "numpy", "date", "ensemble_wall_time_s"} <= set(meta["provenance"])
     assert meta["provenance"]["seeds_trained_together"] == [0, 1]
+    assert meta["provenance"]["runs_trained_together"] == {CFG.run_key(): [0, 1]}
+
+
+def test_an_entry_names_every_run_it_was_trained_with(store):
+    """A network's numbers depend on its ensemble's make-up (science.md §11): an entry trained in one call with
+    other settings names them all (its result said ensemble_size 4 where config.json named 2 seeds)."""
+    other = CFG.replace(n=5, seeds=[1, 2])
+    store.get_or_run_many([CFG, other], run_many=lambda cs, on_progress=None, cancel=None: [fake_run(c) for c in cs])
+    for config, seed in ((CFG, 0), (other, 2)):
+        meta = json.loads((store.entry_dir(config.key(seed)) / "config.json").read_text())
+        assert meta["provenance"]["runs_trained_together"] == {CFG.run_key(): [0, 1], other.run_key(): [1, 2]}
+        assert meta["provenance"]["seeds_trained_together"] == list(config.seeds)
 
 
 def test_seeds_are_reused_and_only_missing_seeds_train(store):

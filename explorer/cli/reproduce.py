@@ -78,11 +78,8 @@ def cmd_reproduce(args) -> int:
         paths = r.save(out)
         h = r.headline
         missed = h.get("below_criterion") or []
-        verdict = {True: "reproduced", False: "NOT reproduced", None: "see the figure"}[h.get("reproduced")]
-        if args.scale == "tiny":   # seconds of training: the figure's test ran, but on networks that learned nothing
-            verdict = f"tiny scale, a test of the pipeline, not a result (the figure's own test: {verdict})"
         print(f"{name} ({r.figure.paper}, {args.scale}, {r.seconds:.0f} s, {plural(r.trained, 'cell')} trained): "
-              f"{verdict}.")
+              f"{r.verdict()}.")
         print(f"  {h['sentence']}")
         lo, hi = h["accuracy"]
         digits = 3 if f"{lo:.2f}" == f"{hi:.2f}" else 2   # 0.852–0.854, not 0.85–0.85

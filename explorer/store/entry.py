@@ -191,12 +191,15 @@ def read(path: Path, canonical: dict, seed: int, weights: bool = True) -> Result
 
 
 def write(folder: Path, key: str, config, seed: int, result: Result, wall_time: float, trained_with: list,
-          after_file_written=None) -> None:
-    """Write one seed's files and manifest into ``folder`` (an empty folder outside runs/), each fsynced."""
+          after_file_written=None, together: dict | None = None) -> None:
+    """Write one seed's files and manifest into ``folder`` (an empty folder outside runs/), each fsynced.
+    ``together``: ``{run key: seeds}`` of every run computed in the same call (one ensemble, or several of one
+    request), recorded because a network's numbers depend on its ensemble's make-up (docs/science.md)."""
     from safetensors.torch import save_file
 
     meta = {"key": key, "seed": seed, "config": config.canonical(with_seeds=False),
-            "provenance": provenance(wall_time, trained_with, result.data.attrs.get("device", "cpu"))}
+            "provenance": {**provenance(wall_time, trained_with, result.data.attrs.get("device", "cpu")),
+                           "runs_trained_together": together or {config.run_key(): list(trained_with)}}}
     writers = {
         "weights.safetensors": lambda p: save_file(
             {k: v.contiguous() for k, v in result.weights.items()}, str(p), metadata={"key": key}),
@@ -221,7 +224,9 @@ def write(folder: Path, key: str, config, seed: int, result: Result, wall_time: 
 
 
 def provenance(wall_time: float, trained_with: list, device: str = "cpu") -> dict:
-    """Versions, date, timing and the device it was computed on, recorded with every entry."""
+    """Versions, date, timing and the device it was computed on, recorded with every entry:
+    ``ensemble_wall_time_s`` is the whole call's (every run trained with it), ``seeds_trained_together`` this
+    setting's seeds in it."""
     import platform
     from importlib import metadata
 

@@ -189,9 +189,11 @@ class Store(Catalogue, Upkeep):
                     t0 = time.perf_counter()
                     results = train([c for _, c in todo], on_progress=on_progress, cancel=cancel)
                     wall = time.perf_counter() - t0
+                    together = {c.run_key(): list(c.seeds) for _, c in todo}
                     for (key, c), r in zip(todo, results, strict=True):
                         for seed, part in self._split(c, r):
-                            self._write(c, seed, part, wall_time=wall, trained_with=list(c.seeds))
+                            self._write(c, seed, part, wall_time=wall, trained_with=list(c.seeds),
+                                        together=together)
                             found[key][seed] = part
             with contextlib.suppress(Exception):  # the bound is housekeeping; it never fails a request
                 self.gc(keep={c.key(s) for c in unique.values() for s in c.seeds})
@@ -290,7 +292,8 @@ class Store(Catalogue, Upkeep):
         shutil.rmtree(trash, ignore_errors=True)
 
     # ------------------------------------------------------------------ writing
-    def _write(self, config, seed: int, result: Result, wall_time: float, trained_with: list) -> None:
+    def _write(self, config, seed: int, result: Result, wall_time: float, trained_with: list,
+               together: dict | None = None) -> None:
         """Write one seed's entry into tmp/ and rename it into runs/ in one step (the first writer wins)."""
         key = config.key(seed)
         final = self.entry_dir(key)
@@ -298,7 +301,8 @@ class Store(Catalogue, Upkeep):
         tmp.mkdir(parents=True)
         self.runs.mkdir(parents=True, exist_ok=True)
         try:
-            entry.write(tmp, key, config, seed, result, wall_time, trained_with, self.after_file_written)
+            entry.write(tmp, key, config, seed, result, wall_time, trained_with, self.after_file_written,
+                        together)
             try:
                 os.rename(tmp, final)
             except OSError:

@@ -340,7 +340,7 @@ def _assemble(base, grid, axes, cells, data):
                      seeds=json.dumps(list(base.seeds)), study=type(base).STUDY, title=f"{type(base).STUDY} sweep",
                      comment="Each cell is base_config with the swept settings replaced by its own values on the "
                              "grid's coordinates; run_key names the cell's store entries.",
-                     history=f"{utc_now()} explorer {__version__} sweep")
+                     history=f"{utc_now()} explorer {__version__} sweep", explorer_version=__version__)
     return out
 
 

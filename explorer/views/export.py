@@ -37,9 +37,10 @@ def ensure_matplotlib() -> None:
     hv.Store.set_current_backend(current)
 
 
-def figure_bytes(build, fmt: str = "png", dpi: int = 150) -> bytes:
+def figure_bytes(build, fmt: str = "png", dpi: int = 150, footer: str | None = None) -> bytes:
     """Render a figure to PNG or SVG bytes. ``build`` is a zero-argument function that makes the HoloViews
-    object (called after the Matplotlib backend is loaded, so the figure carries its export styling)."""
+    object (called after the Matplotlib backend is loaded, so the figure carries its export styling);
+    ``footer``, a line of small grey text under the figure (what a reader of the file alone should know)."""
     if fmt not in FIGURE_FORMATS:
         raise ValueError(f"figures export as {' or '.join(FIGURE_FORMATS)}, not {fmt!r}.")
     ensure_matplotlib()
@@ -56,6 +57,12 @@ def figure_bytes(build, fmt: str = "png", dpi: int = 150) -> bytes:
     import matplotlib
     import matplotlib.pyplot as plt
 
+    if footer:
+        import textwrap
+
+        lines = textwrap.wrap(footer, width=max(60, int(fig.get_figwidth() * 15)))
+        extra.append(fig.text(0.0, -0.02, "\n".join(lines), ha="left", va="top", fontsize=7.5, color="#555555"))
+
     # an SVG's text stays text (editable, searchable), not outlines
     with matplotlib.rc_context({"svg.fonttype": "none"}):
         fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight", bbox_extra_artists=extra)
@@ -65,10 +72,14 @@ def figure_bytes(build, fmt: str = "png", dpi: int = 150) -> bytes:
 
 
 def netcdf_bytes(ds, lock=None) -> bytes:
-    """The dataset as a netCDF file's bytes. netCDF4/HDF5 is not thread-safe: a server passes the store's
-    ``NETCDF_LOCK`` (views do not import the store)."""
+    """The dataset as a netCDF file's bytes, its attributes naming the explorer's version. netCDF4/HDF5 is not
+    thread-safe: a server passes the store's ``NETCDF_LOCK`` (views do not import the store)."""
     import contextlib
 
+    from .. import __version__
+
+    ds = ds.copy(deep=False)
+    ds.attrs = {**ds.attrs, "explorer_version": __version__}
     fd, path = tempfile.mkstemp(suffix=".nc")
     os.close(fd)
     try:

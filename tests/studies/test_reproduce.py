@@ -4,6 +4,7 @@ where the tiny scale shows them (the laptop-scale numbers are in docs/gallery.md
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -57,6 +58,40 @@ def test_each_module_follows_its_own_digit_onset(runs):
     assert max(f0[t0:t1]) > max(f0[:t0]) and min(f1[t1:]) < min(f1[:t1])
 
 
+def test_the_timescale_figure_draws_the_mean_its_headline_measures():
+    """004-fig4 drew the mean over every seed that grew a module, so the deepest modules were one seed's values
+    while the headline (modules every seed grew) said otherwise: the mean stops at the shallowest seed's depth,
+    each seed's own modules are dots, and the title says so."""
+    import numpy as np
+    import xarray as xr
+
+    from explorer.studies.growth.reproduce.figures import headline_4
+    from explorer.studies.growth.views import tau_per_module
+
+    N = [2, 3, 4, 5]
+    # the chains' last epoch solved N = 4 and 6, so they trained 3 modules and all 4 (the RNN: 2 heads each)
+    solved = np.array([[[2, 3, 3, 4], [2, 2, 3, 3]], [[2, 3, 5, 6], [2, 3, 3, 3]]])
+    ds = xr.Dataset({"n_solved_curve": (("seed", "arch", "epoch"), solved),
+                     "depth": (("seed", "arch"), [[4, 2], [5, 2]]),
+                     "tau_module": (("seed", "N"), [[1.1, 1.2, 1.3, np.nan], [1.0, 1.4, 1.6, 1.8]]),
+                     "tau_eff_module": (("seed", "N"), [[0.5, 1.0, 2.0, np.nan], [0.7, 1.2, 6.0, 25.0]]),
+                     "tau_rnn": ("seed", [1.1, 1.2]), "tau_eff_rnn": ("seed", [1.5, 1.7]),
+                     "accuracy_curve": (("seed", "arch", "epoch"), np.ones((2, 2, 4))),
+                     "accuracy": ("seed", [1.0, 1.0]), "n_solved": (("seed", "arch"), [[4, 3], [6, 3]])},
+                    coords={"seed": [0, 1], "arch": ["modular", "rnn"], "N": N, "epoch": [1, 2, 3, 4]})
+    drawing = tau_per_module(ds)
+    curves = {el.label: el for el in drawing if el.label.startswith("growing modules")}
+    effective = curves["growing modules, effective"]
+    assert list(effective.dimension_values(0)) == [2, 3, 4]   # seed 0 trained 3 modules: no mean past them
+    assert np.allclose(effective.dimension_values(1), headline_4(ds)["tau_effective_module"])
+    dots = [el for el in drawing if el.label == "effective, each seed"][0]
+    assert sorted(dots.dimension_values(1)) == [0.5, 0.7, 1.0, 1.2, 2.0, 6.0, 25.0]   # seed 1: all 4 modules
+    from explorer.views.export import figure_bytes
+
+    svg = figure_bytes(lambda: tau_per_module(ds), "svg").decode()
+    assert "the modules every seed grew" in " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg))
+
+
 def test_a_second_run_loads_every_cell_from_the_store(store, runs):
     again = reproduce("000-fig4d", "tiny", store=store, progress=False)
     assert again.trained == 0 and again.headline == runs["000-fig4d"].headline
@@ -72,6 +107,20 @@ def test_the_cli_writes_png_svg_netcdf_and_json(tmp_path, store, runs, capsys):
     assert (tmp_path / "000-fig4d.png").read_bytes()[:4] == b"\x89PNG"
     summary = json.loads((tmp_path / "000-fig4d.json").read_text())
     assert summary["figure"] == "000-fig4d" and summary["cells_trained"] == 0
+    # the figure and the netCDF file say, without the JSON beside them, which figure, scale and how skilled
+    lo, hi = summary["accuracy"]
+    svg = (tmp_path / "000-fig4d.svg").read_text()
+    assert "000-fig4d (Béna &amp; Goodman 2023a, Fig. 4D) · explorer reproduce, tiny scale · seeds 0, 1" in svg
+    words = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg))
+    assert f"{summary['networks']} networks, test accuracy {lo:.2f}–{hi:.2f}" in words
+    assert "tiny scale, a test of the pipeline, not a result" in words
+    import xarray as xr
+
+    attrs = xr.load_dataset(tmp_path / "000-fig4d.nc").attrs
+    assert attrs["figure"] == "000-fig4d" and attrs["scale"] == "tiny" and attrs["explorer_version"]
+    assert json.loads(attrs["accuracy_range"]) == summary["accuracy"] and attrs["networks"] == summary["networks"]
+    assert attrs["reproduced"] == str(summary["reproduced"]).lower()
+    assert json.loads(attrs["below_criterion"]) == summary["below_criterion"]
 
 
 def test_files_already_there_are_replaced_only_when_asked_and_never_half_written(tmp_path, store, runs, capsys,

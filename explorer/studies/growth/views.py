@@ -185,35 +185,53 @@ def chain_drawing(ds, seed_index: int = 0):
 def tau_per_module(ds):
     """The chain's time constants per module, mean ± sd over seeds, beside the RNN's mean (a flat line)
     (Hamidi et al. 2024, Fig. 4): the trained τ̂ = max(τ, 1), and — when measured — each neuron's effective
-    timescale from its activity (AIC-chosen exponential fit of the autocorrelation), the slower of the two."""
-    depth = int(trained_depth(ds).max())
-    modules = [int(h) for h in ds["N"].values[:depth]]
+    timescale from its activity (AIC-chosen exponential fit of the autocorrelation), the slower of the two.
+    The mean runs over the modules every seed trained (the figure's headline measures the same); each seed's own
+    modules are dots, so a module only the deeper seeds grew shows as theirs, not as a mean of all seeds."""
+    depths = trained_depth(ds).values
+    deepest, common = int(depths.max()), int(depths.min())
+    if deepest < 1:
+        return placeholder("No seed's chain trained a module (nothing solved).", "Time constants per module")
+    modules = [int(h) for h in ds["N"].values[:deepest]]
     mdim = hv.Dimension("N", label="module (its head's N)")
     tdim = hv.Dimension("tau", label="time constant (steps)")
-    kinds = [("tau_module", "tau_rnn", "trained τ̂", "solid")]
+    kinds = [("tau_module", "tau_rnn", "trained τ̂", "solid", "o")]
     if "tau_eff_module" in ds and not np.isnan(ds["tau_eff_module"].values).all():
-        kinds.append(("tau_eff_module", "tau_eff_rnn", "effective", "dashed"))
+        kinds.append(("tau_eff_module", "tau_eff_rnn", "effective", "dashed", "^"))
     layers, words = [], []
-    for chain_var, rnn_var, label, dash in kinds:
-        tau = grown(ds, chain_var).values[:, :depth]   # a module past a seed's trained depth never trained
-        mean, sd = np.nanmean(tau, 0), np.nanstd(tau, 0)
-        c = ARCH_COLOURS["modular"]
-        layers.append(style_element(hv.Spread((modules, mean, sd), kdims=[mdim], vdims=[tdim, "sd"]),
+    c = ARCH_COLOURS["modular"]
+    for chain_var, rnn_var, label, dash, marker in kinds:
+        tau = grown(ds, chain_var).values[:, :deepest]   # a module past a seed's trained depth never trained
+        with warnings.catch_warnings():   # a module whose fit failed on every seed stays NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean, sd = np.nanmean(tau[:, :common], 0), np.nanstd(tau[:, :common], 0)
+        layers.append(style_element(hv.Spread((modules[:common], mean, sd), kdims=[mdim], vdims=[tdim, "sd"]),
                                     bokeh=dict(color=c, alpha=0.15, line_alpha=0),
                                     mpl=dict(color=c, facecolor=c, alpha=0.15, linewidth=0)))
-        layers.append(style_element(hv.Curve((modules, mean), kdims=[mdim], vdims=[tdim],
+        layers.append(style_element(hv.Curve((modules[:common], mean), kdims=[mdim], vdims=[tdim],
                                              label=f"{ARCH_LABELS['modular']}, {label}"),
                                     bokeh=dict(color=c, line_dash=dash, line_width=2.5),
                                     mpl=dict(color=c, linestyle=dash, linewidth=2)))
+        if tau.shape[0] > 1:
+            seed_n, seed_tau = np.broadcast_to(np.array(modules, float), tau.shape)[np.isfinite(tau)], \
+                tau[np.isfinite(tau)]
+            layers.append(style_element(hv.Scatter((seed_n, seed_tau), kdims=[mdim], vdims=[tdim],
+                                                   label=f"{label}, each seed"),
+                                        bokeh=dict(color=c, marker="triangle" if marker == "^" else "circle",
+                                                   size=6, alpha=0.55),
+                                        mpl=dict(color=c, marker=marker, s=22, alpha=0.55)))
         rnn = float(np.nanmean(ds[rnn_var].values))
         layers.append(style_element(hv.Curve(([modules[0], modules[-1]], [rnn, rnn]), kdims=[mdim], vdims=[tdim],
                                              label=f"{ARCH_LABELS['rnn']}, {label} (mean)"),
                                     bokeh=dict(color=ARCH_COLOURS["rnn"], line_dash=dash, line_width=2),
                                     mpl=dict(color=ARCH_COLOURS["rnn"], linestyle=dash)))
         words.append(f"{label}: RNN {rnn:.2f}")
+    if common < deepest:
+        words.append(f"chain mean over N ≤ {modules[common - 1]}, the modules every seed grew" if common else
+                     "no module grown by every seed: dots are each seed's")
     return figure(hv.Overlay(layers), "Time constants per module of the chain (" + "; ".join(words) + ")",
                   bokeh=dict(height=320, legend_position="bottom_right", hooks=[whole_x]),
-                  mpl=dict(hooks=[whole_x]), ylim=(0, None))
+                  mpl=dict(hooks=[whole_x]), ylim=(0, None), xlim=(modules[0] - 0.2, modules[-1] + 0.2))
 
 
 def generalisation_curves(ds):

@@ -30,6 +30,7 @@ def skill(ds) -> dict:
     acc = ds["accuracy_curve"].isel(epoch=-1).values
     return {"seeds": [int(s) for s in ds.seed.values],
             "accuracy": [round(float(np.nanmin(acc)), 3), round(float(np.nanmax(acc)), 3)],
+            "accuracy_of": "last-epoch balanced accuracy",
             "networks": int(ds["accuracy"].size),
             "n_solved": {a: [int(v) for v in np.ravel(ds["n_solved"].sel(arch=a).values)] for a in ("modular", "rnn")}}
 

@@ -48,7 +48,8 @@ def skill(ds) -> dict:
     lo, hi = accuracy_range(ds)
     missed = below_criterion(ds)
     return {"seeds": [int(s) for s in ds.seed.values], "accuracy": [round(lo, 3), round(hi, 3)],
-            "networks": int(ds["accuracy"].size), "below_criterion": missed}
+            "accuracy_of": "test accuracy", "networks": int(ds["accuracy"].size), "below_criterion": missed,
+            "criterion": CRITERION}
 
 
 def last_F(ds, metric: str):
