@@ -187,6 +187,22 @@ def test_result_trains_once_then_comes_from_the_store(store):
     assert CALLS[-1].seeds == (2,)  # only the new seed is trained
 
 
+def test_a_result_changed_in_place_does_not_reach_the_next_request(store):
+    """The in-process cache handed every caller the same Result: a notebook that filtered ``result.data`` or
+    zeroed a weight (an ablation by hand) got the changed one back from every later request for the setting."""
+    exp = SpecializationExperiment(store=store, n=6, epochs=2, seeds=2)
+    for get in (exp.result, exp.result, lambda: memory.load(store, exp.config()),
+                lambda: memory.get_or_run_many(store, [exp.config()])[0]):
+        mine = get()
+        kept = mine.data["M"].values.copy()
+        mine.data["M"][:] = -1.0
+        mine.weights["W_rec"].fill_(7.0)
+        again = exp.result()
+        assert again.cached and np.array_equal(again.data["M"].values, kept)
+        assert not again.weights["W_rec"].eq(7.0).any()
+    assert len(CALLS) == 1
+
+
 def test_cancel_stops_a_run_and_stores_nothing(store):
     import threading
 

@@ -1,6 +1,7 @@
 """The one in-process cache: recently used Results, so that a setting revisited in the same server (or
 notebook) comes back without reading disk. The store stays the source of truth: a remembered Result is served
-only while the store still holds every seed of it.
+only while the store still holds every seed of it. Every caller gets a copy of its own: a Result changed in place
+(a notebook filtering ``result.data``, zeroing a weight as an ablation) never reaches the next request.
 """
 from __future__ import annotations
 
@@ -46,14 +47,20 @@ def forget() -> None:
         _MEMORY.clear()
 
 
+def _copy(result, **changes):
+    """A Result whose data and weights are the caller's own (the remembered one stays as it was stored)."""
+    return dataclasses.replace(result, data=result.data.copy(deep=True),
+                               weights={k: v.clone() for k, v in result.weights.items()}, **changes)
+
+
 def get_or_run(store, config, on_progress=None, cancel=None):
     """``store.get_or_run`` with the memory in front of it (a remembered Result is ``cached``)."""
     result = recall(store, config)
     if result is not None:
-        return dataclasses.replace(result, cached=True)
+        return _copy(result, cached=True)
     result = store.get_or_run(config, on_progress=on_progress, cancel=cancel)
     remember(store, config, result)
-    return result
+    return _copy(result)
 
 
 def load(store, config):
@@ -63,7 +70,7 @@ def load(store, config):
         result = store.load(config)
         if result is not None:
             remember(store, config, result)
-    return result
+    return None if result is None else _copy(result)
 
 
 def get_or_run_many(store, configs, on_progress=None, cancel=None) -> list:
@@ -71,4 +78,4 @@ def get_or_run_many(store, configs, on_progress=None, cancel=None) -> list:
     results = store.get_or_run_many(list(configs), on_progress=on_progress, cancel=cancel)
     for cfg, result in zip(configs, results):
         remember(store, cfg, result)
-    return results
+    return [_copy(r) for r in results]
