@@ -20,7 +20,7 @@ from IPython.display import display
 
 from .core.config import ConfigError
 from .core.experiment import Experiment
-from .core.progress import progress_words
+from .core.progress import progress_words, provenance_words
 
 
 def _in_notebook() -> bool:
@@ -63,8 +63,7 @@ class progress:
 
     def done(self, result):
         """Fill the bar and say where the result came from."""
-        words = (f"{'loaded from the store' if result.cached else 'trained and stored'} in "
-                 f"{time.perf_counter() - self.t0:.1f} s"
+        words = (f"{provenance_words(result, result.cached)} in {time.perf_counter() - self.t0:.1f} s"
                  + (", after waiting for another process that was training it" if self.waited and result.cached
                     else ""))
         if self.bar:

@@ -78,12 +78,46 @@ def test_p_lower_bound_follows_n_and_one_link_stays_one_link():
     exp.p = 0.05
     exp.n = 4  # 0.05 < 1/16: raised to the new lower bound
     assert exp.p == pytest.approx(1 / 16)
-    exp.n = 25
-    assert exp.p == pytest.approx(1 / 625)  # it was the one-link extreme, so it stays one link
+    exp.n = 25   # the 0.05 asked comes back: it was pushed to the bound, not chosen at it (it became one link)
+    assert exp.p == 0.05
+    assert exp.take_moved() == ["sparsity p moved from 0.05 to 0.0625 (at least 1/n² for n = 4)",
+                                "sparsity p back to 0.05, as set before"]
+    exp.p = "1/n2"
+    for n in (4, 10, 25):   # chosen at the bound: one link at every n, in silence
+        exp.n = n
+        assert exp.p == pytest.approx(1 / n**2)
+    assert exp.take_moved() == []
     with pytest.raises(ValueError):
         exp.p = 1e-4
     with pytest.raises(ConfigError, match="p must lie"):
         SpecializationExperiment(n=8, p=0.001)
+
+
+def test_numpy_numbers_are_numbers():
+    """A loop over np.arange or an xarray coordinate: np.int64 was refused ("must be an integer … got
+    np.int64(5)"), or kept by param and refused by the config on every later request."""
+    import numpy as np
+
+    assert [SpecializationExperiment(n=n).n for n in np.arange(5, 8)] == [5, 6, 7]
+    e = SpecializationExperiment()
+    e.n, e.epochs = np.int64(10), np.int32(3)
+    assert type(e.n) is int and e.config().n == 10 and e.config().epochs == 3
+    assert SpecializationExperiment(p=np.float32(0.1)).p == 0.1   # float32's 0.1, not 0.10000000149
+
+
+def test_an_experiment_copies_with_its_settings_and_what_was_asked():
+    """Notebook 01 says "copy experiments[0], change one": copy.copy shared the parameters' state (setting the
+    copy's n set the original's) and copy.deepcopy of it failed inside param."""
+    import copy
+
+    e = SpecializationExperiment(n=12, p="1/n2", start_mode="random", epochs=3)
+    for c in (copy.copy(e), copy.deepcopy(e), e.copy()):
+        assert c is not e and c.config() == e.config()
+        c.n = 20
+        assert e.n == 12 and c.p == pytest.approx(1 / 400)   # one link stays one link in the copy too
+    assert e.copy(n=10, comms_start=2).config() == e.config().replace(n=10, p=0.01, comms_start=2)
+    with pytest.raises(ConfigError, match="module size n must be a whole number"):
+        e.copy(n=0)
 
 
 def test_time_bounds_follow_T():

@@ -107,6 +107,16 @@ def test_sweep_trains_by_shape_reuses_cells_and_labels_dims(store, tmp_path):
     assert back.attrs["history"][:4].isdigit() and "base_config" in back.attrs["comment"]
 
 
+def test_a_grid_of_one_value_or_of_numpy_numbers_is_a_grid(store):
+    """``sweep(base, {"p": 0.1})`` trained, then failed writing the file's attributes ('float' object is not
+    iterable); ``{"n": np.arange(4, 6)}`` was refused for np.int64."""
+    one = sweep(BASE, {"p": 0.1}, store=store, progress=False, run_many=fake_many)
+    assert one.sizes["p"] == 1 and json.loads(one.attrs["grid"]) == {"p": [0.1]}
+    ds = sweep(BASE, {"n": np.arange(4, 6), "p": np.array([0.1, 1.0])}, store=store, progress=False,
+               run_many=fake_many)
+    assert list(ds.n.values) == [4, 5] and json.loads(ds.attrs["grid"]) == {"n": [4, 5], "p": [0.1, 1.0]}
+
+
 def test_sweep_with_extra_seeds_trains_only_new_seeds(store):
     sweep(BASE, {"p": [0.1, 1]}, store=store, progress=False, run_many=fake_many)
     MANY.clear()

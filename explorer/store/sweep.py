@@ -14,10 +14,10 @@ settings that were not swept are scalar coordinates, so every file says what it 
 from __future__ import annotations
 
 import contextlib
-
 import itertools
 import json
 import math
+import numbers
 import os
 
 import numpy as np
@@ -81,6 +81,14 @@ def _resolved(config_class, field: str, elements, context: dict) -> list[tuple[s
     return out
 
 
+def _listed(values) -> list:
+    """A grid axis's values as a list of Python values: one value alone is a list of one, NumPy's numbers
+    (``np.arange``, an xarray coordinate) are Python's."""
+    if isinstance(values, (str, bytes, numbers.Number)) or getattr(values, "ndim", None) == 0:
+        values = [values]
+    return [v.item() if hasattr(v, "item") and getattr(v, "ndim", None) == 0 else v for v in values]
+
+
 def expand(base, grid: dict) -> tuple[dict, list]:
     """The grid's labelled axes and its cells.
 
@@ -98,8 +106,7 @@ def expand(base, grid: dict) -> tuple[dict, list]:
     dependent = {f: settings[f].depends_on for f in fields if settings[f].depends_on}
     values = {}
     for f in fields:
-        v = grid[f]
-        v = [v] if isinstance(v, (str, int, float)) else list(v)
+        v = _listed(grid[f])
         if not v:
             raise ConfigError(f"the sweep over {f} lists no values.")
         if f not in dependent:   # a log grid start:stop:num of any number (a dependent one's: per value, below)
@@ -186,6 +193,7 @@ def sweep(base_config, grid: dict, store=None, scheduler=None, progress=True,
                 raise
             raise ConfigError(f"{str(e).rstrip('.')} (the address is $DASK_SCHEDULER_ADDRESS's; unset it to "
                               "train here).") from None
+    grid = {f: _listed(v) for f, v in grid.items()}   # the file's attributes list them too
     axes, cells = expand(base_config, grid)
     for _, cfg in cells:   # the data each cell reads is fetched before its key names it (Store.prepare's rule)
         cfg.prepare()

@@ -45,6 +45,8 @@ def figure_bytes(build, fmt: str = "png", dpi: int = 150, footer: str | None = N
         raise ValueError(f"figures export as {' or '.join(FIGURE_FORMATS)}, not {fmt!r}.")
     ensure_matplotlib()
     obj = build() if callable(build) else build
+    if isinstance(obj, hv.Layout):   # Matplotlib's panel letters sat on the panels' titles; the titles name them
+        obj = obj.opts(sublabel_format="", backend="matplotlib")
     renderer = hv.renderer("matplotlib").instance(dpi=dpi)
     plot = renderer.get_plot(obj)
     buf = io.BytesIO()

@@ -375,6 +375,9 @@ def test_every_neuron_tried_per_swap_stays_every_neuron_when_the_sheet_changes()
     assert e.top_k == 10
     e.grid = 3
     assert e.top_k == 9    # within the sheet: all of its neurons
+    e.take_moved()
+    e.grid = 8             # the 10 asked comes back (it became 64: every neuron, another run)
+    assert e.top_k == 10 and e.take_moved() == ["neurons tried per swap back to 10, as set before"]
 
 
 def test_after_a_cancel_the_neuron_map_shows_the_result_the_other_figures_show_marked_stale(tmp_path):

@@ -117,15 +117,17 @@ def test_heads_and_modules_a_seed_never_trained_are_not_its_numbers(ds):
     frame = module_heatmap(shallow, "W_R").dframe()
     at = frame[frame["head"] == int(ds["N"].values[1])]   # a head seed 0 never grew: seed 1's alone
     assert len(at) == ds.sizes["eps"] and (at["accuracy"] == 0.6).all()
-    tau = tau_per_module(shallow)   # seed 0's untrained modules are not in the chain's mean τ̂
+    tau = tau_per_module(shallow)   # seed 0's untrained modules are in neither its mean τ̂ nor its dots
     curve = [el for el in tau.traverse(lambda x: x, [hv.Curve]) if "growing" in el.label][0]
-    assert list(curve.dimension_values(0)) == [2, 3, 4]
+    assert list(curve.dimension_values(0)) == [2]   # the mean: the modules every seed trained
+    dots = [el for el in tau.traverse(lambda x: x, [hv.Scatter]) if "each seed" in el.label][0]
+    assert sorted(dots.dimension_values(0)) == [2, 2, 3, 4]   # seed 0's one module, seed 1's three
     # seed 1 solved N = 3 in the last epoch, and grew its third module after it: never trained
     shallow["n_solved_curve"].loc[dict(arch="modular", seed=int(ds.seed.values[1]))] = [2, 3]
     assert trained_depth(shallow).values.tolist() == [1, 2]
     assert "2 modules" in chain_drawing(shallow, 1).opts.get().kwargs["title"]
-    curve = [el for el in tau_per_module(shallow).traverse(lambda x: x, [hv.Curve]) if "growing" in el.label][0]
-    assert list(curve.dimension_values(0)) == [2, 3]
+    dots = [el for el in tau_per_module(shallow).traverse(lambda x: x, [hv.Scatter]) if "each seed" in el.label][0]
+    assert sorted(dots.dimension_values(0)) == [2, 2, 3]
     assert int(module_heatmap(shallow, "W_R").dframe()["head"].max()) == 3
 
 

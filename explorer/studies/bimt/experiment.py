@@ -26,15 +26,17 @@ class BIMTExperiment(_Base):
         self._follow_grid()
         self.param.watch(self._follow_grid, ["grid"])
 
+    #: neurons per swap set at the sheet's size is every neuron, and stays every neuron on another sheet
+    follows_bound = {"top_k": lambda self: self.grid * self.grid}
+
     def _follow_grid(self, event=None):
         """Neurons tried per swap stay within the sheet, and "all of them" stays all of them: 64 of an 8 × 8
         sheet is 81 of a 9 × 9 one (it stayed 64, and back on 8 × 8 after a 7 × 7 sheet it stayed 49: another
-        run, trained again, where the paper's presets promise every neuron tries)."""
+        run, trained again, where the paper's presets promise every neuron tries); 10 of them is 9 on a 3 × 3
+        sheet and 10 again on an 8 × 8 one (it became 64)."""
         n = self.grid * self.grid
-        every = event is not None and self.top_k >= event.old * event.old
         self.param.top_k.bounds = (1, n)
-        if self.top_k > n or every:
-            self.top_k = n
+        self.follow("top_k", hi=n, why=f"at most the {n} neurons of a {self.grid} × {self.grid} sheet")
 
     def _coerce(self, name, value):
         """As the config: more neurons per swap than the sheet has is all of them (a preset's, a link's 400)."""

@@ -4,8 +4,9 @@ trained parameters.
 ==================  =================================  ======================================================
 variable            dims                               meaning
 ==================  =================================  ======================================================
-n_solved            (seed, arch)                       largest N solved at the end (1: none)
-n_solved_curve      (seed, arch, epoch)                largest N solved after each epoch (Fig. 2a)
+n_solved            (seed, arch)                       largest N the curriculum reached: solved at a check,
+                                                       never lowered (the RNN may lose it later); 1: none
+n_solved_curve      (seed, arch, epoch)                the same after each epoch (Fig. 2a)
 accuracy_curve      (seed, arch, epoch)                balanced accuracy, mean over the active heads
 loss_curve          (seed, arch, epoch)                training loss (summed cross-entropies of the heads)
 params              (seed, arch)                       trainable parameters of the network (Fig. 2b)
@@ -44,7 +45,8 @@ from .config import GROUPS, GrowthConfig
 
 ARCHS = ("modular", "rnn")
 VARIABLES = {
-    "n_solved": ("largest N solved", "1"), "n_solved_curve": ("largest N solved after each epoch", "1"),
+    "n_solved": ("largest N solved at a curriculum check (1: none; never lowered)", "1"),
+    "n_solved_curve": ("largest N solved at a curriculum check, after each epoch (1: none)", "1"),
     "accuracy_curve": ("balanced accuracy, mean over the active heads", "1"),
     "loss_curve": ("training loss, summed over the heads", "nats"), "params": ("trainable parameters", "1"),
     "tasks_solved": ("tasks (heads) still above 90 % accuracy after the perturbation, mean over draws", "1"),

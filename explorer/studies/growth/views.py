@@ -258,8 +258,8 @@ def generalisation_curves(ds):
         layers.append(style_element(hv.Scatter((K, mean), kdims=[kdim], vdims=[adim]),
                                     bokeh=dict(color=c, size=7), mpl=dict(color=c, s=30)))
     cfg, n = _config(ds), ds.sizes["seed"]
-    layers.append(hv.HLine(0.5).opts(color="#999999", line_dash="dotted", backend="bokeh")
-                  if "bokeh" in hv.Store.renderers else hv.HLine(0.5))
+    layers.append(style_element(hv.HLine(0.5), bokeh=dict(color="#999999", line_dash="dotted"),
+                                mpl=dict(color="#999999", linestyle="dotted")))   # chance, in every backend
     return figure(hv.Overlay(layers), f"Generalisation: N_solved + K after {cfg.get('generalise_steps', '?')} steps of "
                                       f"retraining (mean ± sd over {plural(n, 'seed')}; dotted: chance)",
                   bokeh=dict(height=320, legend_position="bottom_left", hooks=[whole_x]), mpl=dict(hooks=[whole_x]))

@@ -86,24 +86,21 @@ class SpecializationExperiment(_Base):
         return {"start_mode": "Time", "start_0": "Time", "start_1": "Time"}
 
     # ------------------------------------------------------------------ bounds that follow other knobs
-    def _on_n(self, event):
-        one_link = math.isclose(self.p, 1.0 / event.old**2, rel_tol=1e-9)
-        self._follow_n(keep_one_link=one_link)
+    #: p set at 1/n² is one link, and stays one link whatever n becomes
+    follows_bound = {"p": lambda self: 1.0 / self.n**2}
 
-    def _follow_n(self, strict: bool = False, keep_one_link: bool = False):
+    def _on_n(self, event):
+        self._follow_n()
+
+    def _follow_n(self, strict: bool = False):
         lo = 1.0 / self.n**2
         self.param.p.bounds = (lo, 1.0)
         self.param.p.softbounds = (lo, 1.0)
         self.param.bottleneck.bounds = (0, 4 * self.n)
         if strict and self.p < lo * (1 - 1e-12):
             raise ConfigError(f"p must lie in [1/n², 1] = [{lo:.3g}, 1] for n = {self.n}, got {self.p:g}.")
-        if keep_one_link or self.p < lo:
-            old, self.p = self.p, lo
-            if not keep_one_link:   # one link stays one link: what the person chose, not a move
-                self.moved("p", old, lo, f"at least 1/n² for n = {self.n}")
-        if self.bottleneck > 4 * self.n:
-            old, self.bottleneck = self.bottleneck, 4 * self.n
-            self.moved("bottleneck", old, self.bottleneck, f"at most 4n for n = {self.n}")
+        self.follow("p", lo=lo, why=f"at least 1/n² for n = {self.n}")
+        self.follow("bottleneck", hi=4 * self.n, why=f"at most 4n for n = {self.n}")
 
     def _follow_steps(self, strict: bool = False):
         last = self.steps - 1
@@ -113,9 +110,7 @@ class SpecializationExperiment(_Base):
                 raise ConfigError(f"{self.nouns[name]} must be a step in [0, T−1] = [0, {last}], got {value}.")
             self.param[name].bounds = (0, last)
             self.param[name].softbounds = (0, max(last, 1))
-            if value > last:
-                setattr(self, name, last)
-                self.moved(name, value, last, f"at most T − 1 = {last}")
+            self.follow(name, hi=last, why=f"at most T − 1 = {last}")
 
     # ------------------------------------------------------------------ the house's hooks
     def parse_text(self, name, text):

@@ -9,7 +9,7 @@ import holoviews as hv
 import numpy as np
 
 from ....core.figure import Figure
-from ....views.style import error_bars, figure, style_element
+from ....views.style import error_bars, figure, style_element, whole_x
 from ..views import (ARCH_COLOURS, ARCH_LABELS, generalisation_curves, module_heatmap, n_solved_curves,
                      n_solved_frame, robustness_curves, tau_per_module)
 from ..result import learned_eps_keep, trained_depth
@@ -217,8 +217,10 @@ def draw_6(ds):
                                                  label=label),
                                         bokeh=dict(color=colour, line_dash=style, line_width=2.5),
                                         mpl=dict(color=colour, linestyle=style, linewidth=2.5)))
+    # the legend beside the axes in the exported figure: inside, it hid a curve's middle epochs
     return figure(hv.Overlay(layers), "Freezing and duplication (chain; mean over seeds)",
-                  bokeh=dict(height=340, legend_position="top_left"), ylim=(0, None))
+                  bokeh=dict(height=340, legend_position="top_left", hooks=[whole_x]),
+                  mpl=dict(legend_position="right", hooks=[whole_x]), ylim=(0, None))
 
 
 def headline_6(ds) -> dict:
