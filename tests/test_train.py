@@ -131,6 +131,10 @@ def test_networks_below_the_criterion_are_named():
     words = text(missed.config, missed)
     assert "BELOW THE CRITERION: none of 2 networks reached test accuracy 0.99 within 1 epoch (seed 0: " in words
     assert "have not learned the task as the criterion asks" in words and "the others" not in words
+    table = [line for line in words.splitlines() if line.startswith("  ")]   # header, 4 metrics, mask accuracy
+    assert len(table) == 6 and len({len(line.rstrip()) for line in table[1:]}) == 1   # the columns line up
+    starts = [i for i, ch in enumerate(table[0]) if ch == "t"][1:]   # "t=0", "t=1", … (after "metric")
+    assert all(table[-1][i - 1:i + 1].strip() == "" and table[-1][i + 2] == "." for i in starts)
     one = run(SpecializationConfig(**{**TINY, "seeds": 1}))
     assert "(one seed)" in text(one.config, one) and "±" not in text(one.config, one)
     fixed = run(SpecializationConfig(**{**TINY, **SpecializationConfig.PRESETS["fixed-epochs"],

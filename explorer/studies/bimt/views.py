@@ -69,7 +69,9 @@ def neuron_map(coords, w, *, labels=None, identity=None, active: float = 1e-2, t
     span_x, span_y = x.max() - x.min() + 2 * pad, y.max() - y.min() + 2 * pad
     side = 440
     return style(segments * points, title=title, xlim=(x.min() - pad, x.max() + pad),
-                 ylim=(y.min() - pad, y.max() + pad), xlabel="sheet x (side = 1)", ylabel="sheet y (side = 1)",
+                 ylim=(y.min() - pad, y.max() + pad), ylabel="sheet y (side = 1)",
+                 # the lines' colours said where an exported map travels without the page's text beside it
+                 xlabel="sheet x (side = 1); lines: red w > 0, blue w < 0",
                  framewise=True,
                  bokeh=dict(**frame_sized(side, max(60, int(side * span_y / span_x))), toolbar="above",
                             default_tools=["pan", "wheel_zoom", "reset", "save"], active_tools=[]),   # page scrolls
@@ -242,8 +244,10 @@ def loss_curves(ds):
                              vdims=[hv.Dimension("loss", label="training loss (nats)")],
                              label=f"seed {int(seed)}" if name == "loss" else "")
             curves.append(style_element(curve, bokeh=dict(color=c, line_dash=dash), mpl=dict(color=c, linestyle=dash)))
+    # the page's card keeps no legend (its seeds' colours follow the map's seed slider); an export names them
     return figure(hv.Overlay(curves), "Training loss per seed (solid: with λ·cost, dashed: prediction only)",
-                  logy=True, bokeh=dict(height=300, show_legend=False), mpl=dict(show_legend=False))
+                  logy=True, bokeh=dict(height=300, show_legend=False),
+                  mpl=dict(show_legend=True, legend_position="right"))
 
 
 def pareto(frame: pd.DataFrame, x: str = "active_neurons"):
@@ -259,7 +263,8 @@ def pareto(frame: pd.DataFrame, x: str = "active_neurons"):
     for regime, d in frame.sort_values(x).groupby("regime", sort=False):
         c = REGIME_COLOURS.get(regime, "#333333")
         label = REGIME_LABELS.get(regime, regime)
-        line = hv.Curve(d, kdims=[xdim], vdims=[err], label=label)
+        # a front of one λ is a point: its legend entry is the dot, not a line (the line then draws nothing)
+        line = hv.Curve(d, kdims=[xdim], vdims=[err], label=label if len(d) > 1 else "")
         bars = hv.ErrorBars(d, kdims=[xdim], vdims=[err, "error_sd"])
         dots = hv.Scatter(d, kdims=[xdim], vdims=[err, "lam"], label=label)
         layers += [style_element(line, bokeh=dict(color=c), mpl=dict(color=c)),

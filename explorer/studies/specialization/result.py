@@ -88,7 +88,8 @@ def text(config: SpecializationConfig, result: Result) -> str:
         lines.append(f"  {m:<12}" + "".join(f"  {a:5.2f}{'':5}" if one else f"  {a:5.2f}±{b:4.2f}"
                                              for a, b in zip(mu, sd)))
     lines.append("weight masks' test accuracy on their digit (digit 0 / digit 1, mean over seeds; chance 0.10):")
-    lines.append(f"  {'digit 0 / 1':<12}" + "".join(f" {a:4.2f} / {b:4.2f}" for a, b in s["weight_mask_accuracy"]))
+    # in the t= columns above: each cell 12 characters wide, as the metrics' rows
+    lines.append(f"  {'digit 0/1':<12}" + "".join(f"  {a:5.2f}/{b:4.2f}" for a, b in s["weight_mask_accuracy"]))
     return "\n".join(lines)
 
 

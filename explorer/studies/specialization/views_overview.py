@@ -124,6 +124,8 @@ def _axis_labels(values, name, n_values):
 
 #: What a heatmap cell that cannot exist looks like, and what its legend entry and hover say.
 IMPOSSIBLE = "cannot exist (p < 1/n²: fewer than one link)"
+#: above this F a viridis cell is light enough for dark numbers
+LIGHT_CELLS = 0.6
 IMPOSSIBLE_STYLE = dict(bokeh=dict(fill_color="#c8c8c8", line_color="white", tools=["hover"]),
                         mpl=dict(facecolor="#c8c8c8", edgecolor="white"))
 
@@ -181,11 +183,14 @@ def heatmap(frame: pd.DataFrame, x: str = "p", y: str = "n", metric: str = "bott
                                   nodata=None),
                        mpl=dict(cmap="viridis", clim=(0, 1), colorbar=True, edgecolors="white",
                                 hooks=[mpl_colorbar_beside]))
-    jj, ii = np.nonzero(np.isfinite(Z))
-    text = [f"{Z[j, i]:.2f}" + ("*" if short_of[j, i] else "") for j, i in zip(jj, ii)]
-    labels = style_element(hv.Labels((ii.astype(float), jj.astype(float), text), kdims=[xdim, ydim], vdims="text"),
-                           bokeh=dict(text_color="white", text_font_size="9pt"), mpl=dict(color="white", size=8))
-    layers = hm * labels
+    layers = hm
+    # each cell's number: white on viridis' dark end, near-black on its light end (white on yellow was unreadable)
+    for light, ink_colour in ((False, "white"), (True, "#1a1a1a")):
+        jj, ii = np.nonzero(np.isfinite(Z) & ((np.nan_to_num(Z) > LIGHT_CELLS) == light))
+        text = [f"{Z[j, i]:.2f}" + ("*" if short_of[j, i] else "") for j, i in zip(jj, ii)]
+        layers = layers * style_element(
+            hv.Labels((ii.astype(float), jj.astype(float), text), kdims=[xdim, ydim], vdims="text"),
+            bokeh=dict(text_color=ink_colour, text_font_size="9pt"), mpl=dict(color=ink_colour, size=9))
     gone = impossible_cells(xs, ys, x, y, xkey)
     if gone:
         rects = [(i - 0.5, j - 0.5, i + 0.5, j + 0.5, IMPOSSIBLE) for i, j in gone]

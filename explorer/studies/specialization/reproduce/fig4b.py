@@ -28,7 +28,8 @@ def draw(ds, metric: str = "bottleneck"):
             if c:
                 layers.append(vline(float(c) - 0.5, colour))
         last = p == ds.p.values[-1]   # one legend, right of the last panel: inside, it covered the curves
-        panels.append(figure(hv.Overlay(layers), f"p = {p_text(ds, p)}: {METRIC_LABELS[metric]}", ylim=(0, 1.05),
+        panels.append(figure(hv.Overlay(layers), f"p = {p_text(ds, p)}: {METRIC_LABELS[metric]} (dashed: the first "
+                             "step that talks)", ylim=(0, 1.05),
                              xlabel=T.label, ylabel=SPREAD.format(F.label), legend_position="right",
                              show_legend=bool(last), mpl=dict(aspect=1.5)))
     return hv.Layout(panels).cols(len(panels))

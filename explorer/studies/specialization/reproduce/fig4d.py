@@ -32,7 +32,8 @@ def draw(ds, metric: str = "bottleneck"):
         layers.append(vline(onset - 0.5, COLOURS[digit]))
     zero = style_element(hv.HLine(0), bokeh=dict(color="#999999", line_width=1), mpl=dict(color="#999999"))
     return figure(hv.Overlay(layers + [zero]), f"Fᵐ with digit 0 on from step {ONSETS[0]}, digit 1 from step "
-                  f"{ONSETS[1]} ({METRIC_LABELS[metric]}; +1: digit 0 only, −1: digit 1 only)",
+                  f"{ONSETS[1]}, dashed in its module's colour ({METRIC_LABELS[metric]}; +1: digit 0 only, −1: "
+                  "digit 1 only)",
                   ylim=(-1.05, 1.05), xlabel=T.label, ylabel=SPREAD.format(FM.label), legend_position="right")
 
 
