@@ -12,6 +12,7 @@ from pathlib import Path
 from . import studies
 from .core.config import ConfigError
 from .core.figure import Figure
+from .core.progress import seeds_words
 from .core.jsontext import json_text
 
 
@@ -67,8 +68,8 @@ class Reproduction:
         skill = f"{h['networks']} networks, {h.get('accuracy_of', 'accuracy')} {lo:.2f}–{hi:.2f}"
         if below is not None:
             skill += f", {len(below)} below the criterion {h.get('criterion', '')}".rstrip()
-        return (f"{self.figure.name} ({self.figure.paper}) · explorer reproduce, {self.scale} scale · seeds "
-                f"{_seeds(h['seeds'])} · {skill} · {self.verdict()}")
+        return (f"{self.figure.name} ({self.figure.paper}) · explorer reproduce, {self.scale} scale · "
+                f"{seeds_words(h['seeds'])} · {skill} · {self.verdict()}")
 
     def verdict(self) -> str:
         """Whether the figure's own test of the paper's claim held, in words (at the tiny scale: not a result)."""
@@ -92,14 +93,6 @@ class Reproduction:
         return {"figure": self.figure.name, "paper": self.figure.paper, "claim": self.figure.claim,
                 "scale": self.scale, "seconds": round(self.seconds, 1), "cells_trained": self.trained,
                 **self.headline}
-
-
-def _seeds(seeds) -> str:
-    """0–2 for a run of seeds, else the list."""
-    seeds = [int(s) for s in seeds]
-    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
-        return f"{seeds[0]}–{seeds[-1]}"
-    return ", ".join(map(str, seeds))
 
 
 def output_paths(out: str | Path, name: str) -> list[Path]:

@@ -1,6 +1,8 @@
 """Every study page has the Export card (explorer/ui/exports.py): each of the study's views of the result on
 screen as PNG / SVG, the result as netCDF / CSV, files named after the figure and the run's key; before there is
 a result, a click says so in the page's alert and sends nothing."""
+import re
+
 import holoviews as hv
 import pytest
 
@@ -34,7 +36,11 @@ def test_a_study_page_exports_every_view_and_its_result(tmp_path, name):
                 assert ex._figure("png").getvalue().startswith(b"\x89PNG"), view
                 tag = page.export_tag(view)   # what of the result the figure shows: seed 0's map, W_R's heat map
                 assert ex.png.filename == f"{view.replace(' ', '-')}-{key}{'-' + tag if tag else ''}.png"
-            assert b"<svg" in ex._figure("svg").getvalue()
+            svg = ex._figure("svg").getvalue().decode()
+            # the file alone says what it shows: study, setting, seeds, accuracy and the run's key
+            words = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg))
+            assert f"{name} study · {page.describe(result.config)} · seeds 0, 1" in words, words
+            assert f"run key {result.config.run_key()[:12]}" in words and " accuracy " in words
         # a figure of one network is the one the page's seed slider picks
         page.options.seed_index = 1
         one = {"bimt": "neuron map", "growth": "chain"}[name]
@@ -58,5 +64,25 @@ def test_a_study_page_exports_every_view_and_its_result(tmp_path, name):
             assert ex.build("error against sparsity")() is not page.front.figure
             front = hv.renderer("bokeh").get_plot(ex.build("error against sparsity")()).state
             assert "wiring length" in front.title.text and len(front.legend[0].items) == 2
+    finally:
+        page.job.cancel()
+
+
+def test_the_specialization_page_s_figures_of_its_result_say_what_they_show(tmp_path):
+    """Its own Export card (the overview and heatmap besides the result's figures): a figure of the result carries
+    the setting's line; the overview and heatmap, of many runs, none (their titles say what they hold)."""
+    from explorer.studies.specialization.config import TINY
+
+    study = studies.get("specialization")
+    store = Store(tmp_path)
+    page = study.page_class(store=store, url=False)
+    page.job.cancel()
+    try:
+        result = store.get_or_run(study.config_class(**TINY))
+        page.result = result
+        line = page.exports.caption("specialization")
+        assert line.startswith("explorer ") and "specialization study" in line and "seeds 0, 1" in line
+        assert f"run key {result.config.run_key()[:12]}" in line and "test accuracy" in line
+        assert page.exports.caption("heatmap") is None and page.exports.caption("overview") is None
     finally:
         page.job.cancel()

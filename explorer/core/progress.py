@@ -18,6 +18,16 @@ def plural(k: int, noun: str) -> str:
     return f"{k} {noun[:-1]}ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else f"{k} {noun}s"
 
 
+def seeds_words(seeds) -> str:
+    """``seed 3``, ``seeds 0–2`` for a run of them, else ``seeds 1, 5``."""
+    seeds = [int(s) for s in seeds]
+    if len(seeds) == 1:
+        return f"seed {seeds[0]}"
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"seeds {seeds[0]}–{seeds[-1]}"
+    return "seeds " + ", ".join(map(str, seeds))
+
+
 def _mean(values) -> float | None:
     finite = [float(v) for v in values or () if v is not None and math.isfinite(float(v))]
     return sum(finite) / len(finite) if finite else None

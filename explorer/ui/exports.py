@@ -14,6 +14,7 @@ import io
 import panel as pn
 
 from .. import studies
+from ..core.progress import seeds_words
 from ..store.entry import NETCDF_LOCK
 from ..views import export
 
@@ -34,8 +35,10 @@ class Exports:
     or None when there is nothing to draw yet; ``result()``: the Result on screen or None; ``on_error(sentence)``
     shows a failed export on the page."""
 
-    def __init__(self, study: str, figures: dict, build, result, on_error, tag=lambda view: ""):
+    def __init__(self, study: str, figures: dict, build, result, on_error, tag=lambda view: "",
+                 caption=lambda view: None):
         self.study, self.build, self.result, self.on_error, self.tag = study, build, result, on_error, tag
+        self.caption = caption   #: ``caption(figure)``: the line under that exported figure (None: none)
         self.figure = pn.widgets.Select(label="figure", options=figures, value=next(iter(figures.values())),
                                         sizing_mode="stretch_width")
         self.png = self._button("Figure as PNG", lambda: self._figure("png"), "png")
@@ -69,7 +72,7 @@ class Exports:
             return None
         self._name(self.png if fmt == "png" else self.svg, self.figure.value, fmt, self.tag(self.figure.value))
         try:
-            return io.BytesIO(export.figure_bytes(make, fmt))
+            return io.BytesIO(export.figure_bytes(make, fmt, footer=self.caption(self.figure.value)))
         except Exception as e:  # noqa: BLE001 — an export problem is a message, not a crash
             self.on_error(f"the figure could not be exported: {e}")
             return None
@@ -106,5 +109,23 @@ def card(shell) -> pn.Card:
         return shell.views_as_shown(r).get(view, lambda: views[view](r))
 
     shell.exports = Exports(name, {v: v for v in views}, build, lambda: shell.result,
-                            lambda sentence: shell.show_errors({"export": sentence}), shell.export_tag)
+                            lambda sentence: shell.show_errors({"export": sentence}), shell.export_tag,
+                            lambda view: None if shell.result is None else caption(shell, shell.result))
     return shell.exports.card
+
+
+def caption(shell, result) -> str:
+    """The grey line under a figure exported from a page, so that the file alone says what it shows: the
+    explorer's version, the study, the setting and seeds, the networks' accuracy (mean ± population sd over
+    seeds) with what the study says of their skill, and the run's key (``explorer store info KEY``)."""
+    import numpy as np
+
+    from .. import __version__
+
+    config = result.config
+    acc = result.data["accuracy"].values if "accuracy" in result.data else np.array([np.nan])
+    spread = f" ± {np.nanstd(acc):.2f}" if np.count_nonzero(~np.isnan(acc)) > 1 else ""
+    parts = [f"explorer {__version__}, {shell.study_name()} study", shell.describe(config), seeds_words(config.seeds),
+             f"{shell.accuracy_words} {np.nanmean(acc):.2f}{spread}", shell.skill_words(result),
+             f"run key {config.run_key()[:12]}"]
+    return " · ".join(p for p in parts if p)

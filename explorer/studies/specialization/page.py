@@ -17,6 +17,7 @@ from ...core.progress import plural
 from ...store import memory
 from ...ui.cards import beside, card
 from ...ui.live import add_warmer
+from ...ui.exports import caption
 from ...ui.shell import StudyShell
 from . import page_texts as texts
 from .config import METRICS, METRIC_LABELS
@@ -89,7 +90,8 @@ class Page(StudyShell):
                 self.sidebar_controls.disable(name, self.experiment.start_mode != "fixed")
 
     def sidebar_extras(self):
-        self.exports = exports(self._state, lambda msg: self.show_errors({"export": msg}))
+        self.exports = exports(self._state, lambda msg: self.show_errors({"export": msg}),
+                               lambda result: caption(self, result))
         return [self.exports.card]
 
     def build_main(self):

@@ -19,8 +19,10 @@ FIGURES = {
 }
 
 
-def exports(state, on_error) -> Exports:
-    """``state()`` returns what is on screen: {"result", "metrics", "seed_index", "overview", "options"}."""
+def exports(state, on_error, caption=lambda result: None) -> Exports:
+    """``state()`` returns what is on screen: {"result", "metrics", "seed_index", "overview", "options"};
+    ``caption(result)``, the line under a figure of the result (the overview and heatmap, of many runs, have
+    none: their titles say what they hold)."""
 
     def build(which):
         s = state()
@@ -44,4 +46,8 @@ def exports(state, on_error) -> Exports:
             "connectivity": lambda: result_connectivity(r, s["seed_index"]),
         }[which]
 
-    return Exports("specialization", FIGURES, build, lambda: state()["result"], on_error)
+    def line(which):
+        r = state()["result"]
+        return None if r is None or which in ("overview", "heatmap") else caption(r)
+
+    return Exports("specialization", FIGURES, build, lambda: state()["result"], on_error, caption=line)
