@@ -151,14 +151,15 @@ class Experiment(param.Parameterized):
             target = min(target, hi) if hi is not None else target
         if target == old or (isinstance(old, float) and math.isclose(target, old, rel_tol=1e-12)):
             return
-        self._followed[name] = target
-        setattr(self, name, target)
+        # said before the value is set: a page's watcher asks for the new setting as it is set, with what moved
         if asked == AT_BOUND:   # one link stays one link: what the person chose, not a move
-            return
-        if target == asked:
+            pass
+        elif target == asked:
             self._say(f"{self.param[name].label} back to {_number(asked)}, as set before")
         else:
             self.moved(name, old, target, why)
+        self._followed[name] = target
+        setattr(self, name, target)
 
     def _say(self, sentence: str) -> None:
         self.__dict__.setdefault("_moved", []).append(sentence)

@@ -242,6 +242,8 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
             self.show_errors(self._opening_errors)
             return
         config = self.experiment.config()
+        if self.job.running and not pressed and getattr(self, "_job_key", None) == config.key():
+            return   # one change that moves others (n moves p and the bottleneck) asks once; its notes wait for it
         self._trained_rows, self._pending = False, []
         self._training = (self.setting_words(config), None)   # what trains, and since when (the first step)
         t0 = time.perf_counter()
@@ -257,6 +259,7 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
         self._confirmed = config.key() if pressed and not self.classroom else self._confirmed
         opening = None if self._confirmed == config.key() else self._opening_work
         self._running(True, "Looking for this setting in the store …", 0)   # before: the job may end at once
+        self._job_key = config.key()
         self.job.submit(partial(self._work, config, opening), on_event=self._on_event, on_done=self._done,
                         label="looking in the store")
 
