@@ -87,6 +87,11 @@ def test_p_lower_bound_follows_n_and_one_link_stays_one_link():
         exp.n = n
         assert exp.p == pytest.approx(1 / n**2)
     assert exp.take_moved() == []
+    exp.p, exp.bottleneck = 0.1, 40
+    exp.n = 8                    # the bottleneck is pushed to 4n = 32 …
+    exp.bottleneck = 32          # … and then chosen: it stays 32 (setting a value in force sends no event)
+    exp.n = 25
+    assert exp.bottleneck == 32 and exp.p == 0.1
     with pytest.raises(ValueError):
         exp.p = 1e-4
     with pytest.raises(ConfigError, match="p must lie"):
@@ -118,6 +123,12 @@ def test_an_experiment_copies_with_its_settings_and_what_was_asked():
     assert e.copy(n=10, comms_start=2).config() == e.config().replace(n=10, p=0.01, comms_start=2)
     with pytest.raises(ConfigError, match="module size n must be a whole number"):
         e.copy(n=0)
+    from explorer.studies.bimt.experiment import BIMTExperiment
+
+    stuck = BIMTExperiment(steps=400)
+    stuck.steps = 100                    # swaps every 200 steps: this setting cannot run, and still copies
+    assert copy.copy(stuck).steps == 100 and stuck.problem() and copy.copy(stuck).problem() == stuck.problem()
+    assert stuck.copy(swap_every=50).problem() is None   # and a copy may mend it
 
 
 def test_time_bounds_follow_T():
@@ -226,6 +237,7 @@ def test_a_result_changed_in_place_does_not_reach_the_next_request(store):
     zeroed a weight (an ablation by hand) got the changed one back from every later request for the setting."""
     exp = SpecializationExperiment(store=store, n=6, epochs=2, seeds=2)
     for get in (exp.result, exp.result, lambda: memory.load(store, exp.config()),
+                lambda: memory.recall(store, exp.config()),
                 lambda: memory.get_or_run_many(store, [exp.config()])[0]):
         mine = get()
         kept = mine.data["M"].values.copy()
@@ -337,6 +349,33 @@ def test_a_notebook_gets_the_run_s_refusal_in_its_own_words(tmp_path, monkeypatc
         notebook.result(e)
     assert str(caught.value) == "MNIST not found in /x: put its files there, or choose dataset='digits'; or use n=10."
     assert notebook.in_code("--bogus 3 stays", e) == "--bogus 3 stays"
+
+
+def test_a_change_that_moves_other_settings_asks_once_and_a_new_value_asks_again(tmp_path, monkeypatch):
+    """n moved p and the bottleneck, and each of the three events asked for the setting: two jobs for one. A
+    request while that job runs asks again only when some value differs (a device is not in the run's key)."""
+    from explorer.store import Store
+    from explorer.studies.specialization.page import Page
+    from explorer.ui.live import LiveJob
+
+    submitted = []
+
+    def submit(self, work, on_event=None, on_done=None, label="working"):   # the job never ends: it "runs"
+        submitted.append(label)
+        self._generation += 1
+        self.running = True
+
+    monkeypatch.setattr(LiveJob, "submit", submit)
+    page = Page(store=Store(tmp_path / "store"), url=False,
+                defaults={"n": 4, "epochs": 1, "seeds": 1, "steps": 2, "bottleneck": 16})
+    submitted.clear()
+    page.experiment.n = 3                 # p follows (one link), the bottleneck moves: one request trains
+    assert len(submitted) == 1
+    page.experiment.device = "cpu" if page.experiment.device != "cpu" else "auto"   # outside the key: asks again
+    assert len(submitted) == 2
+    page.job.cancel()                      # a cancelled job is not the one to wait for
+    page.request()
+    assert len(submitted) == 3
 
 
 def test_a_refused_number_is_quoted_as_a_person_writes_it():

@@ -36,11 +36,14 @@ def test_a_study_page_exports_every_view_and_its_result(tmp_path, name):
                 assert ex._figure("png").getvalue().startswith(b"\x89PNG"), view
                 tag = page.export_tag(view)   # what of the result the figure shows: seed 0's map, W_R's heat map
                 assert ex.png.filename == f"{view.replace(' ', '-')}-{key}{'-' + tag if tag else ''}.png"
+            ex.figure.value = next(iter(study.views))   # the headline view: a figure of the result on screen
             svg = ex._figure("svg").getvalue().decode()
             # the file alone says what it shows: study, setting, seeds, accuracy and the run's key
             words = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg))
             assert f"{name} study · {page.describe(result.config)} · seeds 0, 1" in words, words
             assert f"run key {result.config.run_key()[:12]}" in words and " accuracy " in words
+            if name == "bimt":   # the front is every λ in the store, not this run: no line of this run
+                assert ex.caption("error against sparsity") is None
         # a figure of one network is the one the page's seed slider picks
         page.options.seed_index = 1
         one = {"bimt": "neuron map", "growth": "chain"}[name]
@@ -50,6 +53,7 @@ def test_a_study_page_exports_every_view_and_its_result(tmp_path, name):
             ex.figure.value = one
             ex._figure("png")
             assert ex.png.filename == f"{one.replace(' ', '-')}-{key}-seed-1.png"
+            assert "shown: seed 1" in ex.caption(one)   # and so does the line under it
         if name == "bimt":   # the front as its card shows it (every λ stored, its x axis), not one run's point
             import pandas as pd
 

@@ -150,6 +150,23 @@ def test_a_netcdf_library_s_other_errors_get_a_sentence(tmp_path, monkeypatch, c
     assert said["removed"] == ([key] if damaged else []) and store.entry_dir(key).exists() == (not damaged)
 
 
+def test_a_broken_installation_removes_no_entry(tmp_path, monkeypatch):
+    """A library that does not import (a broken NumPy under xarray) made every entry "unusable": a request or
+    `store verify --fix` would have removed every healthy entry. The error goes to the caller; nothing is removed."""
+    store = Store(tmp_path / "s")
+    store.get_or_run(CFG, runner=fake_run)
+    files = {p: p.read_bytes() for p in store.runs.rglob("*") if p.is_file()}
+
+    def broken(path):
+        raise ImportError("numpy.core.multiarray failed to import")
+
+    monkeypatch.setattr(entry_module, "load_netcdf", broken)
+    for attempt in (lambda: store.verify(fix=True), lambda: store.get_or_run(CFG, runner=fake_run)):
+        with pytest.raises(ImportError):
+            attempt()
+    assert {p: p.read_bytes() for p in store.runs.rglob("*") if p.is_file()} == files
+
+
 def test_a_store_path_inside_an_entry_is_refused_however_it_is_written(tmp_path, monkeypatch, capsys):
     """`--store .` from inside an entry, or a folder below one, was taken as a store of its own: its runs/, tmp/
     and locks/ inside the entry made the real store call the entry damaged and remove it."""

@@ -30,6 +30,22 @@ def repeated(values) -> int | None:
     return next((i for i, v in enumerate(values) if v in values[:i]), None)
 
 
+def plain(value):
+    """A NumPy number (``np.arange``'s, an xarray coordinate's) as Python's: an integer as ``int``, a float as
+    ``float`` (float32's 0.1 as 0.1, as it prints, not 0.10000000149), a bool as ``bool``; anything else as it
+    is. Settings and sweep grids take them alike, so an experiment and a sweep cell of one value are one run."""
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if kind is None or type(value) in (bool, int, float, str) or getattr(value, "ndim", 0) != 0:
+        return value
+    if kind == "b":
+        return bool(value)
+    if kind in "iu":
+        return int(value)
+    if kind == "f":
+        return float(str(value)) if value.dtype.itemsize < 8 else float(value)
+    return value
+
+
 def closest(word: str, names, key=str.lower) -> str | None:
     """The one of ``names`` closest to a mistyped ``word`` (compared through ``key``), or None: the "did you
     mean …?" of every sentence that refuses a name (URL settings, lessons, CLI flags, notebook attributes)."""

@@ -8,18 +8,15 @@ mapping them back into the config. No Panel import: the same class runs in a not
 """
 from __future__ import annotations
 
-import math
-import numbers
 import re
 
 import param
 
-from .config import MAX_SEEDS, ConfigError, closest
+from .config import MAX_SEEDS, ConfigError, closest, plain
 from .fields import Setting, means_empty
+from .following import Following
 
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
-#: what :meth:`Experiment.follow` remembers of a value set exactly at its following bound: "the bound itself"
-AT_BOUND = "at its bound"
 #: a command-line sentence's ``--flag value`` (the CLI's words, which a page and a notebook say otherwise)
 _FLAG_VALUE = re.compile(r"--([a-z][a-z0-9-]*) (\S+)")
 
@@ -30,10 +27,6 @@ def quoted(value) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return repr(value if not isinstance(value, str) or len(value) <= 40 else value[:40] + "…")
-
-
-def _number(v) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 def parameter(name: str, s: Setting, default) -> param.Parameter | None:
@@ -66,7 +59,7 @@ def with_settings(cls):
     return cls
 
 
-class Experiment(param.Parameterized):
+class Experiment(Following, param.Parameterized):
     """What a person chose for one run of a study; ``config()`` gives its canonical config, ``result()`` asks
     the store for it (loading it when seen before, else training every seed as one ensemble), ``apply(**values)``
     sets values the way a person or a URL gives them and returns a sentence for each one refused."""
@@ -74,9 +67,6 @@ class Experiment(param.Parameterized):
     config_class = None   #: the study's Config (set by the subclass)
     order: tuple = ()     #: settings applied first, because others' bounds follow them (n before p)
     nouns: dict = {}      #: how sentences name settings whose label is not a noun
-    #: ``{name: bound(self)}``: a value set exactly at this bound of a setting that follows another (p at 1/n²: one
-    #: link; BIMT's neurons per swap at the sheet's size: every neuron) follows the bound when it moves
-    follows_bound: dict = {}
 
     def __init__(self, store=None, **params):
         """Settings are taken as a person gives them, through :meth:`apply` (``p="1/n2"``, text, dependency order),
@@ -98,10 +88,7 @@ class Experiment(param.Parameterized):
             if errors or problem:
                 raise ConfigError(" ".join(dict.fromkeys([*errors.values(), *([problem] if problem else [])])))
         self.__dict__["_guarded"] = True   # from now on: __setattr__
-        # what the person asked, for settings whose bounds follow others (follow): from now on, every value set
-        self.__dict__["_asked"] = {n: self._as_asked(n, getattr(self, n)) for n in self.setting_names()}
-        self.__dict__["_followed"] = {}
-        self.param.watch(self._note_asked, self.setting_names())
+        self._start_following()   # what the person asked, for settings whose bounds follow others (following.py)
 
     def __setattr__(self, name, value):
         """``experiment.p = 0.01`` (a notebook) is :meth:`apply`: text is parsed, a refused value raises one
@@ -120,58 +107,6 @@ class Experiment(param.Parameterized):
                                  + (f"; did you mean {close!r}?" if close else
                                     f"; its settings are {', '.join(self.setting_names())}."))
         return super().__setattr__(name, value)
-
-    # ------------------------------------------------------------------ bounds that follow other settings
-    def _as_asked(self, name, value):
-        bound = self.follows_bound.get(name)
-        at = bound is not None and isinstance(value, (int, float)) and math.isclose(value, bound(self),
-                                                                                    rel_tol=1e-9)
-        return AT_BOUND if at else value
-
-    def _note_asked(self, *events):
-        """Watcher: a value a person (or a page, a URL) set is what :meth:`follow` keeps coming back to; one that
-        :meth:`follow` set is not."""
-        for e in events:
-            if e.name in self._followed and self._followed[e.name] == e.new:
-                del self._followed[e.name]
-            else:
-                self._followed.pop(e.name, None)
-                self._asked[e.name] = self._as_asked(e.name, e.new)
-
-    def follow(self, name: str, lo=None, hi=None, why: str = "") -> None:
-        """Keep ``name`` within ``[lo, hi]``, bounds another setting just moved, as near to what was asked as they
-        allow: a value pushed by a narrower bound comes back when the bound widens again (p = 0.02 is 0.04 at
-        n = 5 and 0.02 again at n = 10, not one link), and one asked at its :attr:`follows_bound` follows it.
-        Every change but that is said (:meth:`moved`)."""
-        asked, old = self._asked.get(name, getattr(self, name)), getattr(self, name)
-        if asked == AT_BOUND:
-            target = self.follows_bound[name](self)
-        else:
-            target = max(asked, lo) if lo is not None else asked
-            target = min(target, hi) if hi is not None else target
-        if target == old or (isinstance(old, float) and math.isclose(target, old, rel_tol=1e-12)):
-            return
-        # said before the value is set: a page's watcher asks for the new setting as it is set, with what moved
-        if asked == AT_BOUND:   # one link stays one link: what the person chose, not a move
-            pass
-        elif target == asked:
-            self._say(f"{self.param[name].label} back to {_number(asked)}, as set before")
-        else:
-            self.moved(name, old, target, why)
-        self._followed[name] = target
-        setattr(self, name, target)
-
-    def _say(self, sentence: str) -> None:
-        self.__dict__.setdefault("_moved", []).append(sentence)
-
-    def moved(self, name: str, old, new, why: str) -> None:
-        """Note that ``name`` went from ``old`` to ``new`` because another setting moved its bound (``why``):
-        a bound that follows another setting never changes a value in silence (:meth:`take_moved`)."""
-        self._say(f"{self.param[name].label} moved from {_number(old)} to {_number(new)} ({why})")
-
-    def take_moved(self) -> list[str]:
-        """The sentences :meth:`moved` noted since the last call (the page's status line says them)."""
-        return self.__dict__.pop("_moved", [])
 
     # ------------------------------------------------------------------ what the settings are
     @classmethod
@@ -239,7 +174,9 @@ class Experiment(param.Parameterized):
                 continue
             try:
                 value = self._coerce(name, values[name])
-                if value != getattr(self, name):
+                if value == getattr(self, name):
+                    self._asked_again(name, value)
+                else:
                     inside, self.__dict__["_applying"] = self.__dict__.get("_applying"), True
                     try:
                         setattr(self, name, value)
@@ -282,14 +219,9 @@ class Experiment(param.Parameterized):
             if isinstance(par, param.String) and par.allow_None and text == "":
                 return None
             return text
-        if isinstance(value, numbers.Number) and not isinstance(value, (bool, int, float)):
-            # NumPy's numbers (a loop over np.arange or an xarray coordinate): param refuses np.int64 for an
-            # Integer, or keeps it and the config refuses it later
-            if isinstance(value, numbers.Integral) and not isinstance(par, param.Boolean):
-                value = int(value)
-            elif isinstance(value, numbers.Real) and isinstance(par, param.Number):
-                short = getattr(getattr(value, "dtype", None), "itemsize", 8) < 8   # float32 0.1 is 0.1, as shown
-                value = float(str(value)) if short else float(value)
+        # NumPy's numbers (a loop over np.arange or an xarray coordinate): param refused np.int64 for an Integer,
+        # or kept it and the config refused it later
+        value = plain(value)
         if isinstance(par, param.Integer) and isinstance(value, float) and value.is_integer():
             return int(value)
         return value
@@ -400,22 +332,3 @@ class Experiment(param.Parameterized):
     def values(self) -> dict:
         """Current values of every setting (JSON-able), e.g. to save or to put in a URL."""
         return {k: getattr(self, k) for k in self.setting_names()}
-
-    def copy(self, **changes):
-        """A new experiment of the same settings and store, with ``changes`` applied as :meth:`apply` takes them
-        (``e.copy(n=10)``). ``copy.copy(e)`` and ``copy.deepcopy(e)`` give the same: a shallow copy shared the
-        parameters' state with ``e`` (setting its n set e's), and a deep copy of that failed inside param. The copy
-        remembers what was asked as ``e`` does (one link stays one link when ``changes`` move n)."""
-        new = type(self)(store=self._store, **self.values())
-        new._asked.update(self._asked)
-        errors = new.apply(**changes)
-        problem = None if errors else new.problem()
-        if errors or problem:
-            raise ConfigError(" ".join(dict.fromkeys([*errors.values(), *([problem] if problem else [])])))
-        return new
-
-    def __copy__(self):
-        return self.copy()
-
-    def __deepcopy__(self, memo):
-        return self.copy()

@@ -138,6 +138,8 @@ def parsed(path: Path):
 
     try:
         data = load_netcdf(path / "result.nc")
+    except BROKEN:   # the installation, not the entry: never a reason to remove it
+        raise
     except Exception as e:  # noqa: BLE001 — a crafted header makes the netCDF libraries raise anything
         if unreadable_now(e):
             raise
@@ -145,11 +147,17 @@ def parsed(path: Path):
     try:
         with safe_open(str(path / "weights.safetensors"), framework="numpy") as f:
             f.keys()
+    except BROKEN:
+        raise
     except Exception as e:  # noqa: BLE001 — SafetensorError, or an error of the moment
         if unreadable_now(e):
             raise
         raise Unusable(f"its weights.safetensors cannot be read ({_said(e)})") from None
     return data
+
+
+#: errors that say the Python installation is broken (a library that does not import), not the entry
+BROKEN = (ImportError, RecursionError)
 
 
 def _said(error: BaseException) -> str:

@@ -28,7 +28,18 @@ def remember(store, config, result) -> None:
 
 
 def recall(store, config):
-    """The Result of ``config`` if this process used it recently and the store still holds it, else None."""
+    """A copy of the Result of ``config`` if this process used it recently and the store still holds it, else
+    None."""
+    result = _recall(store, config)
+    return None if result is None else _copy(result, cached=True)
+
+
+def remembered(store, config) -> bool:
+    """Whether :func:`recall` would find ``config`` (nothing copied)."""
+    return _recall(store, config) is not None
+
+
+def _recall(store, config):
     key = _key(store, config)
     with _LOCK:
         result = _MEMORY.get(key)
@@ -55,7 +66,7 @@ def _copy(result, **changes):
 
 def get_or_run(store, config, on_progress=None, cancel=None):
     """``store.get_or_run`` with the memory in front of it (a remembered Result is ``cached``)."""
-    result = recall(store, config)
+    result = _recall(store, config)
     if result is not None:
         return _copy(result, cached=True)
     result = store.get_or_run(config, on_progress=on_progress, cancel=cancel)
@@ -65,7 +76,7 @@ def get_or_run(store, config, on_progress=None, cancel=None):
 
 def load(store, config):
     """The Result of ``config`` from memory or the store without training, or None."""
-    result = recall(store, config)
+    result = _recall(store, config)
     if result is None and store.has(config):
         result = store.load(config)
         if result is not None:

@@ -260,6 +260,8 @@ class Store(Catalogue, Upkeep):
             except FileNotFoundError:
                 if path.exists() and quarantine:  # a file of the entry is missing (the entry itself vanished: gc)
                     self._discard(path, "a file is missing")
+            except entry.BROKEN:   # a library that does not import: the installation, not the entry
+                raise
             except Exception as e:  # noqa: BLE001 — anything unreadable is recomputed, never served
                 if entry.unreadable_now(e):   # permission, open files, I/O: not damage, so never removed
                     log.warning("store entry %s cannot be read now (%s); left in place and computed anew, and "

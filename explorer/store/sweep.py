@@ -22,7 +22,7 @@ import os
 
 import numpy as np
 
-from ..core.config import ConfigError
+from ..core.config import ConfigError, plain
 from .. import __version__
 from ..core.ensembles import by_shape
 from .entry import utc_now
@@ -86,7 +86,7 @@ def _listed(values) -> list:
     (``np.arange``, an xarray coordinate) are Python's."""
     if isinstance(values, (str, bytes, numbers.Number)) or getattr(values, "ndim", None) == 0:
         values = [values]
-    return [v.item() if hasattr(v, "item") and getattr(v, "ndim", None) == 0 else v for v in values]
+    return [plain(v) for v in values]
 
 
 def expand(base, grid: dict) -> tuple[dict, list]:

@@ -110,14 +110,16 @@ def card(shell) -> pn.Card:
 
     shell.exports = Exports(name, {v: v for v in views}, build, lambda: shell.result,
                             lambda sentence: shell.show_errors({"export": sentence}), shell.export_tag,
-                            lambda view: None if shell.result is None else caption(shell, shell.result))
+                            lambda view: None if shell.result is None or view in shell.many_runs_views
+                            else caption(shell, shell.result, shell.export_tag(view)))
     return shell.exports.card
 
 
-def caption(shell, result) -> str:
+def caption(shell, result, shown: str = "") -> str:
     """The grey line under a figure exported from a page, so that the file alone says what it shows: the
     explorer's version, the study, the setting and seeds, the networks' accuracy (mean ± population sd over
-    seeds) with what the study says of their skill, and the run's key (``explorer store info KEY``)."""
+    seeds) with what the study says of their skill, what of the result the figure shows (``shown``: an export
+    tag, ``seed-1-round-5``) and the run's key (``explorer store info KEY``)."""
     import numpy as np
 
     from .. import __version__
@@ -127,5 +129,5 @@ def caption(shell, result) -> str:
     spread = f" ± {np.nanstd(acc):.2f}" if np.count_nonzero(~np.isnan(acc)) > 1 else ""
     parts = [f"explorer {__version__}, {shell.study_name()} study", shell.describe(config), seeds_words(config.seeds),
              f"{shell.accuracy_words} {np.nanmean(acc):.2f}{spread}", shell.skill_words(result),
-             f"run key {config.run_key()[:12]}"]
+             f"shown: {shown.replace('-', ' ')}" if shown else "", f"run key {config.run_key()[:12]}"]
     return " · ".join(p for p in parts if p)

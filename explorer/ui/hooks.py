@@ -57,6 +57,10 @@ class PageHooks:
         a view the page's own controls change (:meth:`views_as_shown`) names their values."""
         return ""
 
+    #: views drawn from many stored runs, not from the result on screen: an export of one carries no caption of
+    #: that result (its title says what it holds)
+    many_runs_views: tuple = ()
+
     def skill_words(self, result) -> str:
         """Plain text after the status line's accuracy (e.g. the seeds below the criterion; escaped); or ``""``."""
         return ""

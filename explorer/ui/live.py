@@ -208,6 +208,11 @@ class LiveJob(param.Parameterized):
     def current(self, generation) -> bool:
         return generation == self._generation
 
+    @property
+    def generation(self) -> int:
+        """The number of the newest job (a cancel counts as one): :meth:`current` tells whether it still is."""
+        return self._generation
+
     # ------------------------------------------------------------------ the worker thread
     def _run(self, generation, cancel, work, on_event, on_done):
         def report(event):

@@ -102,7 +102,7 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
         self.settings_changed(self.settings)
         self.show_errors(errors)
         if self.served() and not self.experiment.problem() and \
-                memory.recall(self.experiment.store, self.experiment.config()) is not None:
+                memory.remembered(self.experiment.store, self.experiment.config()):
             self.request()   # seen recently on this server: the figures leave with the page itself (no round trip)
         pn.state.onload(self._loaded)
 
@@ -241,9 +241,11 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
             self._shown_stale()   # the plots show the last setting, not this one (which cannot run)
             self.show_errors(self._opening_errors)
             return
-        config = self.experiment.config()
-        if self.job.running and not pressed and getattr(self, "_job_key", None) == config.key():
+        config, values = self.experiment.config(), self.experiment.values()
+        job = getattr(self, "_job_for", None)   # (job, every value) of the setting the current job computes
+        if not pressed and job is not None and self.job.running and self.job.current(job[0]) and job[1] == values:
             return   # one change that moves others (n moves p and the bottleneck) asks once; its notes wait for it
+        self._job_for = None
         self._trained_rows, self._pending = False, []
         self._training = (self.setting_words(config), None)   # what trains, and since when (the first step)
         t0 = time.perf_counter()
@@ -259,9 +261,9 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
         self._confirmed = config.key() if pressed and not self.classroom else self._confirmed
         opening = None if self._confirmed == config.key() else self._opening_work
         self._running(True, "Looking for this setting in the store …", 0)   # before: the job may end at once
-        self._job_key = config.key()
         self.job.submit(partial(self._work, config, opening), on_event=self._on_event, on_done=self._done,
                         label="looking in the store")
+        self._job_for = (self.job.generation, values)
 
     def _work(self, config, opening, report, cancel):
         """Worker thread: load ``config`` from the store or train it; returns (result, seconds), or ``(None,
@@ -289,7 +291,7 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
                 result = work(report, cancel)
                 return result, time.perf_counter() - t0, label   # said by _done, which runs for the current job
 
-        self._side = label
+        self._side, self._job_for = label, None
         self._trained_rows, self._training = False, ("", None)   # ``status`` names the side job
         self._running(True, status, 0)
         self.job.submit(run, on_event=self._on_event, on_done=self._done, label=label)

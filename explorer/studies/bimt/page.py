@@ -186,6 +186,8 @@ class Page(StudyShell):
                     self._front_frame if self._front_frame is not None else views.pareto_frame([result]),
                     self.front_axis.value)}
 
+    many_runs_views = ("error against sparsity",)   # the front: every λ and regime in the store
+
     def export_tag(self, view: str) -> str:
         if self.result is None or view not in self.views_as_shown(self.result) or view == "error against sparsity":
             return ""   # the views of every seed (accuracy per task, the loss) and the front name no network
