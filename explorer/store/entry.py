@@ -136,24 +136,27 @@ def parsed(path: Path):
     caller."""
     from safetensors import safe_open
 
-    try:
-        data = load_netcdf(path / "result.nc")
-    except BROKEN:   # the installation, not the entry: never a reason to remove it
-        raise
-    except Exception as e:  # noqa: BLE001 — a crafted header makes the netCDF libraries raise anything
-        if unreadable_now(e):
-            raise
-        raise Unusable(f"its result.nc cannot be read as netCDF ({_said(e)})") from None
-    try:
+    def weights_header():
         with safe_open(str(path / "weights.safetensors"), framework="numpy") as f:
             f.keys()
+
+    data = _parses(lambda: load_netcdf(path / "result.nc"), "its result.nc cannot be read as netCDF")
+    _parses(weights_header, "its weights.safetensors cannot be read")
+    return data
+
+
+def _parses(read, failed: str):
+    """``read()``; any error of its library (a crafted header makes them raise anything) is :class:`Unusable`
+    with the sentence ``failed``, but an error of the moment (:func:`unreadable_now`) and a broken installation
+    (:data:`BROKEN`) go to the caller: neither is a reason to remove the entry."""
+    try:
+        return read()
     except BROKEN:
         raise
-    except Exception as e:  # noqa: BLE001 — SafetensorError, or an error of the moment
+    except Exception as e:  # noqa: BLE001
         if unreadable_now(e):
             raise
-        raise Unusable(f"its weights.safetensors cannot be read ({_said(e)})") from None
-    return data
+        raise Unusable(f"{failed} ({_said(e)})") from None
 
 
 #: errors that say the Python installation is broken (a library that does not import), not the entry

@@ -10,6 +10,7 @@ study) and the run's key as it is made, so downloads of different settings do no
 from __future__ import annotations
 
 import io
+from functools import partial
 
 import panel as pn
 
@@ -110,9 +111,17 @@ def card(shell) -> pn.Card:
 
     shell.exports = Exports(name, {v: v for v in views}, build, lambda: shell.result,
                             lambda sentence: shell.show_errors({"export": sentence}), shell.export_tag,
-                            lambda view: None if shell.result is None or view in shell.many_runs_views
-                            else caption(shell, shell.result, shell.export_tag(view)))
+                            partial(caption_for, shell))
     return shell.exports.card
+
+
+def caption_for(shell, view: str) -> str | None:
+    """The line under ``view`` exported from ``shell``'s page: :func:`caption` of the result on screen, naming
+    what of it the view shows (the page's ``export_tag``); None before a result, and for the page's
+    ``many_runs_views`` (drawn from many stored runs: their titles say what they hold)."""
+    if shell.result is None or view in shell.many_runs_views:
+        return None
+    return caption(shell, shell.result, shell.export_tag(view))
 
 
 def caption(shell, result, shown: str = "") -> str:

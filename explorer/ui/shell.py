@@ -55,6 +55,7 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
         warm_up()
         self.job = LiveJob()
         self.result, self.stale, self._notes, self._side = None, False, [], None
+        self._job_for = None   # (job, every value) of the setting the current main job computes: asked once
         self._pending: list = []
         self._last_draw = 0.0
         self._trained_rows, self._training = False, ("", None)
@@ -242,7 +243,7 @@ class StudyShell(PageHooks, Later, Stale, pn.viewable.Viewer):
             self.show_errors(self._opening_errors)
             return
         config, values = self.experiment.config(), self.experiment.values()
-        job = getattr(self, "_job_for", None)   # (job, every value) of the setting the current job computes
+        job = self._job_for
         if not pressed and job is not None and self.job.running and self.job.current(job[0]) and job[1] == values:
             return   # one change that moves others (n moves p and the bottleneck) asks once; its notes wait for it
         self._job_for = None

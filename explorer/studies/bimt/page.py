@@ -189,7 +189,7 @@ class Page(StudyShell):
     many_runs_views = ("error against sparsity",)   # the front: every λ and regime in the store
 
     def export_tag(self, view: str) -> str:
-        if self.result is None or view not in self.views_as_shown(self.result) or view == "error against sparsity":
+        if self.result is None or view not in self.views_as_shown(self.result) or view in self.many_runs_views:
             return ""   # the views of every seed (accuracy per task, the loss) and the front name no network
         seed = int(self.result.data.seed.values[min(self.options.seed_index, self.result.data.sizes["seed"] - 1)])
         snap = self.options.snapshot

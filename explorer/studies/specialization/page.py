@@ -17,7 +17,7 @@ from ...core.progress import plural
 from ...store import memory
 from ...ui.cards import beside, card
 from ...ui.live import add_warmer
-from ...ui.exports import caption
+from ...ui.exports import caption_for
 from ...ui.shell import StudyShell
 from . import page_texts as texts
 from .config import METRICS, METRIC_LABELS
@@ -89,9 +89,11 @@ class Page(StudyShell):
             for name in ("start_0", "start_1"):
                 self.sidebar_controls.disable(name, self.experiment.start_mode != "fixed")
 
+    many_runs_views = ("overview", "heatmap")   # the Export card's F against p / Q and heatmap: the page's sweep
+
     def sidebar_extras(self):
         self.exports = exports(self._state, lambda msg: self.show_errors({"export": msg}),
-                               lambda result: caption(self, result))
+                               partial(caption_for, self))
         return [self.exports.card]
 
     def build_main(self):

@@ -19,10 +19,9 @@ FIGURES = {
 }
 
 
-def exports(state, on_error, caption=lambda result: None) -> Exports:
+def exports(state, on_error, caption=lambda which: None) -> Exports:
     """``state()`` returns what is on screen: {"result", "metrics", "seed_index", "overview", "options"};
-    ``caption(result)``, the line under a figure of the result (the overview and heatmap, of many runs, have
-    none: their titles say what they hold)."""
+    ``caption(which)``, the line under that figure (:func:`explorer.ui.exports.caption_for`)."""
 
     def build(which):
         s = state()
@@ -46,8 +45,4 @@ def exports(state, on_error, caption=lambda result: None) -> Exports:
             "connectivity": lambda: result_connectivity(r, s["seed_index"]),
         }[which]
 
-    def line(which):
-        r = state()["result"]
-        return None if r is None or which in ("overview", "heatmap") else caption(r)
-
-    return Exports("specialization", FIGURES, build, lambda: state()["result"], on_error, caption=line)
+    return Exports("specialization", FIGURES, build, lambda: state()["result"], on_error, caption=caption)
